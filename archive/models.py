@@ -1,0 +1,98 @@
+"""Plain data passed between the pipeline's stages.
+
+extract -> Extracted -> gongwen.parse -> GongwenFields -> classify -> Classification
+-> archival_code -> store/catalog -> Record.  Each stage takes these in and gives these out,
+so each can be tested alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DocNumber:
+    """发文字号 (document number), parsed.
+
+    kind: "standard"  代字〔年份〕序号号       e.g. 屯X发〔2017〕55号
+          "order"     …令第N号 (no year)       e.g. 国务院令第707号   (code = "国务院令")
+          "announcement" …公告YYYY年第N号       e.g. 国家税务总局公告2015年第41号 (code = "国家税务总局公告")
+    For order/announcement numbers that do carry a year, ``year`` is set.
+    """
+
+    raw: str  # as printed in the document (trimmed)
+    code: str  # 机关代字 ("" when the number has none, e.g. a bare 〔2017〕55号)
+    year: int | None  # 年份
+    serial: int  # 序号
+    kind: str = "standard"
+
+    @property
+    def canonical(self) -> str:
+        """GB/T 9704 form: 代字〔年份〕序号号; 令 and 公告 numbers keep their own family form."""
+        if self.kind == "order":
+            if self.year:
+                return f"{self.code}〔{self.year}〕第{self.serial}号"
+            return f"{self.code}第{self.serial}号"
+        if self.kind == "announcement":
+            return f"{self.code}{self.year}年第{self.serial}号"
+        return f"{self.code}〔{self.year}〕{self.serial}号"
+
+
+@dataclass
+class Extracted:
+    """What the extract stage read from a file. ``text`` is already normalised (textnorm)."""
+
+    media_type: str  # "pdf" | "docx" | "ofd" | "text" (| "image" once OCR exists)
+    text: str
+    pages: int
+    page_texts: list[str] = field(default_factory=list)
+    method: str = "text-layer"  # how the text was obtained
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GongwenFields:
+    """公文 elements recognised in a document's text (GB/T 9704-2012). None = not found."""
+
+    issuer: str | None = None  # 发文机关 (joint issuers joined with "、")
+    issuers: list[str] = field(default_factory=list)
+    doc_number: DocNumber | None = None  # own 发文字号, from the header
+    title: str | None = None  # 标题
+    doc_type: str | None = None  # 文种 (last word of the title)
+    recipients: str | None = None  # 主送机关 (without the trailing colon)
+    date: dt.date | None = None  # 成文日期
+    signer: str | None = None  # 签发人
+    secrecy: str | None = None  # 密级: 秘密 / 机密 / 绝密
+    secrecy_term: str | None = None  # 保密期限, e.g. "1年"
+    urgency: str | None = None  # 紧急程度: 特急 / 加急
+    copy_no: str | None = None  # 份号
+    cc: str | None = None  # 抄送机关
+    printer: str | None = None  # 印发机关
+    print_date: dt.date | None = None  # 印发日期
+    attachments: list[str] = field(default_factory=list)  # 附件说明
+    note: str | None = None  # 附注, e.g. （此件公开发布）
+    warnings: list[str] = field(default_factory=list)  # what looked wrong while parsing
+
+
+@dataclass
+class Classification:
+    """The retention table's verdict, and why (规则编号 + 依据)."""
+
+    status: str  # "archived" | "excluded" | "pending"
+    retention: str | None = None  # "Y" | "D30" | "D10" (保管期限代码)
+    org: str | None = None  # 机构(问题) code, e.g. "BGS"
+    rule_id: str | None = None
+    basis: str | None = None
+    relation: str | None = None  # 本机关 / 上级 / 同级 / 下级 / 其他
+    reason: str | None = None  # for pending: what is missing or undecided
+
+
+@dataclass
+class IngestResult:
+    """The outcome of one input file. Every file gets exactly one."""
+
+    file: str
+    outcome: str  # archived | pending | excluded | duplicate | refused | failed
+    reason: str | None = None
+    record: dict | None = None  # the catalog record (SPEC section 5 keys) where there is one
