@@ -1,0 +1,64 @@
+"""档号 (archival code) per DA/T 22-2015: where a document's 档号 is decided.
+
+    全宗号-门类代码·年度-保管期限代码-机构(问题)代码-件号      Z109-WS·2022-Y-BGS-0001
+    全宗号-门类代码·年度-保管期限代码-件号                    Z109-WS·2022-D10-0007   (no 机构 classification)
+
+件号 is a sequence within 年度 + 保管期限 (+ 机构), four digits or more, zero-padded. Numbers are
+allocated from the catalog's ``sequences`` table inside the same transaction that inserts the record, and
+the counter only ever goes up: a number is never reused, even after reclassification or destruction.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+CATEGORY = "WS"  # 门类代码: 文书
+
+
+@dataclass(frozen=True)
+class ArchivalCode:
+    fonds: str  # 全宗号
+    year: int  # 年度
+    retention: str  # Y / D30 / D10
+    org: str | None  # 机构(问题) code
+    item_no: int  # 件号
+
+    def __str__(self) -> str:
+        head = f"{self.fonds}-{CATEGORY}·{self.year}-{self.retention}"
+        if self.org:
+            head += f"-{self.org}"
+        return f"{head}-{self.item_no:04d}"
+
+
+# Accept what people type: the middle dot as ·, •, ., -, or missing; any case.
+_CODE_RE = re.compile(
+    r"^\s*(?P<fonds>[A-Za-z0-9]+)-(?P<cat>[A-Za-z]{2})[·•・.\-]?(?P<year>\d{4})-(?P<ret>Y|D30|D10)"
+    r"(?:-(?P<org>[A-Za-z]{3}))?-(?P<item>\d{1,6})\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse(text: str) -> ArchivalCode | None:
+    m = _CODE_RE.match(text)
+    if not m:
+        return None
+    org = m.group("org")
+    return ArchivalCode(m.group("fonds").upper(), int(m.group("year")), m.group("ret").upper(),
+                        org.upper() if org else None, int(m.group("item")))
+
+
+def allocate(conn: sqlite3.Connection, fonds: str, year: int, retention: str,
+             org: str | None) -> ArchivalCode:
+    """Take the next 件号 for (全宗, 年度, 保管期限, 机构). Call inside the inserting transaction."""
+    key = (fonds, year, retention, org or "")
+    conn.execute(
+        "INSERT INTO sequences(fonds, year, retention, org, last_item) VALUES (?,?,?,?,0) "
+        "ON CONFLICT(fonds, year, retention, org) DO NOTHING", key)
+    conn.execute(
+        "UPDATE sequences SET last_item = last_item + 1 "
+        "WHERE fonds=? AND year=? AND retention=? AND org=?", key)
+    (item,) = conn.execute(
+        "SELECT last_item FROM sequences WHERE fonds=? AND year=? AND retention=? AND org=?", key).fetchone()
+    return ArchivalCode(fonds, year, retention, org, item)

@@ -1,0 +1,212 @@
+"""Load config.toml, validate it against schemas/config.schema.json, resolve its paths.
+
+A bad config is the clerk's most likely first error, so every message names the file, the key,
+the value found and what was expected, in Chinese.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+
+from archive.errors import ConfigError
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+RETENTION_CODES = {"永久": "Y", "30年": "D30", "10年": "D10"}  # 保管期限 -> 保管期限代码
+RETENTION_NAMES = {v: k for k, v in RETENTION_CODES.items()}
+
+
+@dataclass
+class Rule:
+    id: str
+    basis: str
+    when: dict
+    scope: str  # 归档 / 不归档
+    retention: str | None  # Y / D30 / D10
+    org: str | None
+    title_regex: re.Pattern | None = None
+
+
+@dataclass
+class Config:
+    path: Path
+    agency_name: str
+    aliases: list[str]
+    fonds: str  # 全宗号
+    codes: list[str]  # our 机关代字
+    recipient_groups: list[str]
+    default_org: str | None
+    inbox: Path
+    store: Path
+    settle_seconds: float
+    rescan_seconds: float
+    superior: list[str]
+    subordinate: list[str]
+    peer: list[str]
+    orgs: dict[str, str]
+    rules: list[Rule] = field(default_factory=list)
+
+    # Folders made beside the inbox (SPEC section 3): never inside it, so they are not re-ingested.
+    @property
+    def processed_dir(self) -> Path:
+        return self.inbox.parent / "processed"
+
+    @property
+    def duplicates_dir(self) -> Path:
+        return self.inbox.parent / "duplicates"
+
+    @property
+    def failed_dir(self) -> Path:
+        return self.inbox.parent / "failed"
+
+    @property
+    def refused_dir(self) -> Path:
+        return self.inbox.parent / "refused"
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("ARCHIVE_CONFIG")
+    return Path(env) if env else Path("config.toml")
+
+
+def _schema() -> dict:
+    with open(SCHEMA_DIR / "config.schema.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _where(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "（顶层）"
+
+
+def _explain(err: jsonschema.ValidationError) -> str:
+    """One Chinese sentence for a schema violation: key, value found, what was expected."""
+    where = _where(err.absolute_path)
+    v = err.validator
+    if v == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        return f"{where} 缺少必填项 {missing}"
+    if v == "additionalProperties":
+        extra = re.findall(r"'([^']+)'", err.message)
+        return f"{where} 有未知的键 {', '.join(extra)}（请检查拼写）"
+    found = json.dumps(err.instance, ensure_ascii=False)
+    if v == "enum":
+        allowed = "、".join(str(x) for x in err.validator_value)
+        return f"{where} = {found}：应为 {allowed} 之一"
+    if v == "const":
+        return f"{where} = {found}：应为 {err.validator_value}"
+    if v == "type":
+        names = {"string": "文字", "array": "列表", "object": "表", "boolean": "true/false",
+                 "integer": "整数", "number": "数字"}
+        want = err.validator_value
+        want = "、".join(names.get(w, w) for w in want) if isinstance(want, list) else names.get(want, want)
+        return f"{where} = {found}：应为{want}"
+    if v == "pattern":
+        return f"{where} = {found}：格式不符（应匹配 {err.validator_value}）"
+    if v in ("minLength", "minItems"):
+        return f"{where} 不能为空"
+    if v in ("minimum", "maximum"):
+        return f"{where} = {found}：超出允许范围（{v} {err.validator_value}）"
+    return f"{where} = {found}：{err.message}"
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    path = Path(path) if path else default_config_path()
+    if not path.exists():
+        raise ConfigError(f"找不到配置文件 {path}：请用 --config 指定，或设置 ARCHIVE_CONFIG")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"配置文件 {path} 不是有效的 TOML：{e}") from e
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        more = f"（另有 {len(errors) - 1} 处错误）" if len(errors) > 1 else ""
+        raise ConfigError(f"配置文件 {path} 有误：{_explain(errors[0])}{more}")
+
+    base = path.resolve().parent
+    agency = raw["agency"]
+    paths = raw.get("paths", {})
+    orgs = raw.get("orgs", {})
+    rel = raw.get("relations", {})
+    watch = raw.get("watch", {})
+
+    for key in ("superior", "subordinate", "peer"):
+        for i, pat in enumerate(rel.get(key, [])):
+            if _is_regex(pat):
+                try:
+                    re.compile(pat)
+                except re.error as e:
+                    raise ConfigError(f"配置文件 {path} 有误：relations.{key}[{i}] = {pat!r} 不是有效的正则表达式（{e}）")
+
+    default_org = agency.get("default_org")
+    if default_org and default_org not in orgs:
+        raise ConfigError(f"配置文件 {path} 有误：agency.default_org = {default_org!r} 不在 [orgs] 中")
+
+    rules = []
+    seen = set()
+    for i, r in enumerate(raw["rules"]):
+        if r["id"] in seen:
+            raise ConfigError(f"配置文件 {path} 有误：rules[{i}].id = {r['id']!r} 重复")
+        seen.add(r["id"])
+        then = r["then"]
+        org = then.get("org")
+        if org and org not in orgs:
+            raise ConfigError(f"配置文件 {path} 有误：rules[{i}].then.org = {org!r} 不在 [orgs] 中（已定义：{', '.join(orgs) or '无'}）")
+        when = r.get("when", {})
+        rx = None
+        if "title_regex" in when:
+            try:
+                rx = re.compile(when["title_regex"])
+            except re.error as e:
+                raise ConfigError(f"配置文件 {path} 有误：rules[{i}].when.title_regex 不是有效的正则表达式（{e}）")
+        rules.append(Rule(
+            id=r["id"], basis=r["basis"], when=when, scope=then["scope"],
+            retention=RETENTION_CODES.get(then.get("retention")), org=org, title_regex=rx,
+        ))
+
+    return Config(
+        path=path.resolve(),
+        agency_name=agency["name"],
+        aliases=list(agency.get("aliases", [])),
+        fonds=agency["fonds"],
+        codes=list(agency.get("codes", [])),
+        recipient_groups=list(agency.get("recipient_groups", [])),
+        default_org=default_org,
+        inbox=(base / paths.get("inbox", "inbox")).resolve(),
+        store=(base / paths.get("store", "store")).resolve(),
+        settle_seconds=float(watch.get("settle_seconds", 2.0)),
+        rescan_seconds=float(watch.get("rescan_seconds", 60)),
+        superior=list(rel.get("superior", [])),
+        subordinate=list(rel.get("subordinate", [])),
+        peer=list(rel.get("peer", [])),
+        orgs=dict(orgs),
+        rules=rules,
+    )
+
+
+_REGEX_CHARS = set("^$.*+?[](){}|\\")
+
+
+def _is_regex(entry: str) -> bool:
+    """A [relations] entry is a regular expression if it uses regex syntax, else an exact name."""
+    return any(c in _REGEX_CHARS for c in entry)
+
+
+def name_matches(name: str, entries: list[str]) -> bool:
+    for e in entries:
+        if _is_regex(e):
+            if re.search(e, name):
+                return True
+        elif name.strip() == e:
+            return True
+    return False
