@@ -1,0 +1,234 @@
+"""The catalog: SQLite, the source of truth (SPEC section 3).
+
+Holds every document's metadata, classification, extracted text and checksum, the 件号 sequences,
+and an append-only, hash-chained event log. WAL mode so searches read while ingest writes; foreign
+keys on; a schema version with forward migrations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+from archive.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE documents (
+        id              INTEGER PRIMARY KEY,
+        sha256          TEXT NOT NULL UNIQUE,
+        filename        TEXT NOT NULL,          -- the name it arrived with
+        source_path     TEXT,                   -- where it was read from
+        stored_path     TEXT,                   -- relative to the store; NULL once destroyed
+        media_type      TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        pages           INTEGER,
+        status          TEXT NOT NULL CHECK (status IN ('archived','pending','excluded','destroyed')),
+        archival_code   TEXT UNIQUE,            -- 档号
+        fonds           TEXT,                   -- 全宗号
+        year            INTEGER,                -- 年度
+        retention       TEXT CHECK (retention IN ('Y','D30','D10')),
+        org             TEXT,                   -- 机构(问题)
+        item_no         INTEGER,                -- 件号
+        doc_number      TEXT,                   -- 发文字号, canonical
+        doc_number_raw  TEXT,                   -- as printed
+        docno_code      TEXT, docno_year INTEGER, docno_serial INTEGER, docno_kind TEXT,
+        title           TEXT, issuer TEXT, date TEXT, doc_type TEXT,
+        secrecy         TEXT, urgency TEXT, recipients TEXT, signer TEXT, cc TEXT,
+        printer         TEXT, print_date TEXT, attachments TEXT, note TEXT,
+        relation        TEXT, rule_id TEXT, basis TEXT, reason TEXT,
+        extract_method  TEXT, warnings TEXT,
+        ingested_at     TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+    );
+    CREATE INDEX documents_status ON documents(status);
+    CREATE INDEX documents_year ON documents(year, retention, org);
+    CREATE INDEX documents_doc_number ON documents(doc_number);
+
+    CREATE TABLE document_texts (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        text        TEXT NOT NULL
+    );
+
+    -- every spelling-independent key of a document's 发文字号 (docno.search_keys)
+    CREATE TABLE docno_keys (
+        key         TEXT NOT NULL,
+        document_id INTEGER NOT NULL REFERENCES documents(id),
+        PRIMARY KEY (key, document_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE sequences (
+        fonds TEXT NOT NULL, year INTEGER NOT NULL, retention TEXT NOT NULL, org TEXT NOT NULL,
+        last_item INTEGER NOT NULL,
+        PRIMARY KEY (fonds, year, retention, org)
+    );
+
+    -- inbox originals whose record is committed but which are not yet moved out of the inbox;
+    -- a crash between commit and move is finished from here on the next start.
+    CREATE TABLE inbox_moves (
+        source      TEXT PRIMARY KEY,
+        destination TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        reason      TEXT
+    );
+
+    CREATE TABLE events (
+        id          INTEGER PRIMARY KEY,
+        ts          TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        document_id INTEGER,
+        detail      TEXT NOT NULL,
+        prev_hash   TEXT NOT NULL,
+        hash        TEXT NOT NULL
+    );
+    CREATE INDEX events_document ON events(document_id);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
+        BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
+    """,
+}
+
+GENESIS = "0" * 64
+
+# SPEC section 5: the keys every record prints with --json, in this order.
+RECORD_KEYS = ("id", "archival_code", "fonds", "year", "retention", "org", "item_no", "doc_number",
+               "doc_number_raw", "title", "issuer", "date", "doc_type", "secrecy", "urgency", "pages",
+               "status", "rule_id", "basis", "sha256", "filename")
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers/services
+        return "unknown"
+
+
+def event_hash(prev_hash: str, ts: str, who: str, action: str, document_id, detail: str) -> str:
+    payload = json.dumps([prev_hash, ts, who, action, document_id, detail], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating and migrating if needed) the catalog at ``path``."""
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except sqlite3.Error as e:
+        raise StoreError(f"无法打开目录数据库 {path}：{e}") from e
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    _migrate(conn, path)
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"目录数据库 {path} 来自更新版本的程序（版本 {version}），请升级本程序")
+    for v in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")  # executescript() would commit early: run statements one by one
+        try:
+            for stmt in _split_sql(_MIGRATIONS[v]):
+                conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version={v}")
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN … END;) whole."""
+    out, buf = [], ""
+    for line in script.splitlines():
+        line = line.split("--", 1)[0].rstrip() if "--" in line else line.rstrip()
+        if not line.strip():
+            continue
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def append_event(conn: sqlite3.Connection, action: str, document_id: int | None, detail: dict,
+                 who: str | None = None) -> None:
+    """Append one event to the hash chain. Call inside the transaction that makes the change."""
+    row = conn.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    prev = row[0] if row else GENESIS
+    ts, who = now(), who or actor()
+    body = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+    h = event_hash(prev, ts, who, action, document_id, body)
+    conn.execute(
+        "INSERT INTO events(ts, actor, action, document_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?)",
+        (ts, who, action, document_id, body, prev, h))
+
+
+def verify_chain(conn: sqlite3.Connection) -> list[str]:
+    """Findings (Chinese) where the event log's hash chain is broken; empty when intact."""
+    findings, prev = [], GENESIS
+    for r in conn.execute("SELECT * FROM events ORDER BY id"):
+        if r["prev_hash"] != prev:
+            findings.append(f"事件 {r['id']} 的前序哈希与上一条不符（日志被删改）")
+        if event_hash(r["prev_hash"], r["ts"], r["actor"], r["action"], r["document_id"], r["detail"]) != r["hash"]:
+            findings.append(f"事件 {r['id']} 的内容与其哈希不符（日志被篡改）")
+        prev = r["hash"]
+    return findings
+
+
+def record(row: sqlite3.Row) -> dict:
+    """A documents row as the SPEC section 5 record (JSON keys in order)."""
+    return {k: row[k] for k in RECORD_KEYS}
+
+
+def events_for(conn: sqlite3.Connection, document_id: int) -> list[dict]:
+    return [dict(r) for r in conn.execute(
+        "SELECT id, ts, actor, action, detail FROM events WHERE document_id=? ORDER BY id", (document_id,))]
+
+
+def list_documents(conn: sqlite3.Connection, *, status: str | None = None, year: int | None = None,
+                   retention: str | None = None, org: str | None = None, limit: int | None = None,
+                   offset: int = 0) -> list[sqlite3.Row]:
+    where, args = [], []
+    for col, val in (("status", status), ("year", year), ("retention", retention), ("org", org)):
+        if val is not None:
+            where.append(f"{col}=?")
+            args.append(val)
+    sql = "SELECT * FROM documents"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY year IS NULL, year, retention, org, item_no, id"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        args += [limit, offset]
+    return conn.execute(sql, args).fetchall()
+
+
+def stats(conn: sqlite3.Connection) -> dict:
+    """Counts by status, by 年度 and 保管期限 (archived), and of side outcomes from the event log."""
+    by_status = {r[0]: r[1] for r in conn.execute("SELECT status, count(*) FROM documents GROUP BY status")}
+    by_year = [dict(r) for r in conn.execute(
+        "SELECT year, retention, org, count(*) AS n, sum(pages) AS pages FROM documents "
+        "WHERE status='archived' GROUP BY year, retention, org ORDER BY year, retention, org")]
+    side = {r[0]: r[1] for r in conn.execute(
+        "SELECT action, count(*) FROM events WHERE action IN ('duplicate','refused','failed') GROUP BY action")}
+    total = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    return {"total": total, "by_status": by_status, "archived_by_year": by_year, "other_outcomes": side}
