@@ -21,8 +21,8 @@ def _compact(s: str) -> str:
 def relation_of(fields: GongwenFields, cfg: Config) -> str | None:
     """本机关 / 上级 / 同级 / 下级 / 其他, or None when there is no issuer and no number to tell by.
 
-    A joint document (联合行文) that we co-issued is ours; otherwise the first issuer that any
-    [relations] list names decides.
+    A joint document (联合行文) that we co-issued is ours; otherwise the highest-ranking issuer decides
+    (a document issued jointly with the county government carries the government's authority).
     """
     own_names = {_compact(cfg.agency_name), *(_compact(a) for a in cfg.aliases)}
     issuers = [_compact(i) for i in (fields.issuers or ([fields.issuer] if fields.issuer else []))]
@@ -32,13 +32,9 @@ def relation_of(fields: GongwenFields, cfg: Config) -> str | None:
         return SELF
     if not issuers:
         return None
-    for issuer in issuers:
-        if name_matches(issuer, cfg.superior):
-            return SUPERIOR
-        if name_matches(issuer, cfg.subordinate):
-            return SUBORDINATE
-        if name_matches(issuer, cfg.peer):
-            return PEER
+    for relation, names in ((SUPERIOR, cfg.superior), (PEER, cfg.peer), (SUBORDINATE, cfg.subordinate)):
+        if any(name_matches(i, names) for i in issuers):
+            return relation
     return OTHER
 
 

@@ -130,8 +130,9 @@ def load_config(path: Path | str | None = None) -> Config:
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
-        more = f"（另有 {len(errors) - 1} 处错误）" if len(errors) > 1 else ""
-        raise ConfigError(f"配置文件 {path} 有误：{_explain(errors[0])}{more}")
+        shown = "；".join(_explain(e) for e in errors[:3])
+        more = f"（另有 {len(errors) - 3} 处错误）" if len(errors) > 3 else ""
+        raise ConfigError(f"配置文件 {path} 有误：{shown}{more}")
 
     base = path.resolve().parent
     agency = raw["agency"]

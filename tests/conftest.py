@@ -1,0 +1,62 @@
+"""Shared fixtures: a real config.toml in a temporary folder, and an opened archive on it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def write_config(folder: Path, text: str | None = None, **replace: str) -> Path:
+    """Copy the project's example config.toml into ``folder`` (optionally edited) and return its path."""
+    src = (ROOT / "config.toml").read_text(encoding="utf-8") if text is None else text
+    for old, new in replace.items():
+        assert old in src, old
+        src = src.replace(old, new)
+    path = folder / "config.toml"
+    path.write_text(src, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cfg_path(tmp_path: Path) -> Path:
+    return write_config(tmp_path)
+
+
+@pytest.fixture
+def cfg(cfg_path: Path):
+    from archive.config import load_config
+
+    return load_config(cfg_path)
+
+
+@pytest.fixture
+def fast_cfg(tmp_path: Path):
+    """The example config with a short settle time, for watcher tests."""
+    from archive.config import load_config
+
+    path = write_config(tmp_path, **{"settle_seconds = 2.0": "settle_seconds = 0.5"})
+    return load_config(path)
+
+
+@pytest.fixture
+def arc(cfg):
+    from archive.pipeline import open_archive
+
+    a = open_archive(cfg, create=True)
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    return ROOT / "samples"
+
+
+def copy_tree(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    return dest
