@@ -1,0 +1,322 @@
+"""The one pipeline used by both ``ingest`` and ``watch``.
+
+detect type -> extract text -> normalise -> parse 公文 elements -> classify -> assign 档号 -> store ->
+catalog (-> index).  Every input file ends with exactly one IngestResult: archived, pending, excluded,
+duplicate, refused or failed. Nothing is ever deleted: an inbox original is moved out of the inbox only
+after its record is committed, and a crash between the two is finished by ``reconcile`` on the next start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import shutil
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+from archive import archival_code, catalog, docno, gongwen
+from archive.classify import classify
+from archive.config import Config
+from archive.errors import ArchiveError, ExtractionError, NotFoundError, StoreError
+from archive.extract import extract
+from archive.models import Classification, Extracted, GongwenFields, IngestResult
+from archive.store import FileStore, sha256_file
+
+SECRET_LEVELS = ("绝密", "机密", "秘密")  # 涉密: never processed on this (non-classified) system
+
+
+class Archive:
+    """An opened archive: the config, the file store and the catalog connection."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.store = FileStore(cfg.store)
+        self._conn: sqlite3.Connection | None = None
+
+    # ---- setup -------------------------------------------------------------------------------
+    def init(self) -> None:
+        """Create the store, the catalog and the inbox folders; harmless when they exist."""
+        try:
+            self.store.init()
+            for d in (self.cfg.inbox, self.cfg.processed_dir, self.cfg.duplicates_dir,
+                      self.cfg.failed_dir, self.cfg.refused_dir):
+                d.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"无法创建文件夹 {e.filename}：{e.strerror}（请检查 config.toml 的 [paths] 和权限）") from e
+        _ = self.conn
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.cfg.store / "catalog.sqlite"
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            if not self.cfg.store.exists():
+                raise StoreError(f"档案库 {self.cfg.store} 不存在：请先运行 archive init")
+            self._conn = catalog.connect(self.catalog_path)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @contextmanager
+    def write_lock(self):
+        """Serialises store+catalog writes between processes (ingest, watch, reconcile)."""
+        self.cfg.store.mkdir(parents=True, exist_ok=True)
+        with open(self.cfg.store / ".write.lock", "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    # ---- crash recovery ----------------------------------------------------------------------
+    def reconcile(self) -> list[str]:
+        """Finish or roll back what a crash interrupted. Returns what was done (Chinese)."""
+        done = []
+        with self.write_lock():
+            n = self.store.clean_tmp()
+            if n:
+                done.append(f"删除了 {n} 个未完成的临时副本")
+            referenced = {r[0] for r in self.conn.execute(
+                "SELECT stored_path FROM documents WHERE stored_path IS NOT NULL")}
+            for rel in sorted(self.store.stored_files() - referenced):
+                # copied but never committed: its inbox original is still there and will be ingested again
+                self.store.remove(rel)
+                done.append(f"回滚了未登记的存储文件 {rel}")
+            for row in self.conn.execute("SELECT * FROM inbox_moves").fetchall():
+                src = Path(row["source"])
+                if src.exists() and sha256_file(src) == row["sha256"]:
+                    dest = _move(src, Path(row["destination"]), row["reason"])
+                    done.append(f"完成了中断的移动 {src.name} → {dest}")
+                self.conn.execute("DELETE FROM inbox_moves WHERE source=?", (row["source"],))
+        return done
+
+    # ---- the pipeline ------------------------------------------------------------------------
+    def ingest_file(self, path: Path, *, from_inbox: bool = False) -> IngestResult:
+        """Run one file through every stage. ``from_inbox``: move the original when done."""
+        path = Path(path)
+        name = str(path)
+        try:
+            sha = sha256_file(path)
+            size = path.stat().st_size
+        except OSError as e:
+            return IngestResult(name, "failed", f"无法读取文件：{e.strerror}")
+
+        existing = self.conn.execute("SELECT * FROM documents WHERE sha256=?", (sha,)).fetchone()
+        if existing is not None:
+            return self._duplicate(path, sha, existing, from_inbox)
+
+        try:
+            ex = extract(path)
+        except ExtractionError as e:
+            return self._failed(path, sha, str(e), from_inbox)
+        except Exception as e:  # a library bug on a hostile file must not stop the batch
+            return self._failed(path, sha, f"读取文件时出错（{type(e).__name__}: {e}）", from_inbox)
+
+        fields = gongwen.parse(ex.text)
+        if fields.secrecy in SECRET_LEVELS:
+            return self._refused(path, sha, fields, from_inbox)
+
+        cls = classify(fields, ex.text, ex.pages, self.cfg)
+        try:
+            with self.write_lock():
+                rel = self.store.put(path, sha, ex.media_type)
+                rec = self._commit(path, sha, size, rel, ex, fields, cls, from_inbox)
+                if from_inbox:
+                    self._finish_move(path, rec["status"])
+        except StoreError as e:
+            return IngestResult(name, "failed", str(e))  # not the file's fault: left where it is, retried later
+        except sqlite3.IntegrityError:
+            # another process committed the same content between our check and our commit
+            existing = self.conn.execute("SELECT * FROM documents WHERE sha256=?", (sha,)).fetchone()
+            return self._duplicate(path, sha, existing, from_inbox)
+        outcome = rec["status"]
+        reason = cls.reason if outcome == "pending" else (cls.basis if cls.rule_id else None)
+        return IngestResult(name, outcome, reason, rec)
+
+    def _commit(self, path: Path, sha: str, size: int, rel: str, ex: Extracted, fields: GongwenFields,
+                cls: Classification, from_inbox: bool) -> dict:
+        conn = self.conn
+        ts = catalog.now()
+        dn = fields.doc_number
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            code = None
+            if cls.status == "archived":
+                code = archival_code.allocate(conn, self.cfg.fonds, fields.date.year, cls.retention, cls.org)
+            row = {
+                "sha256": sha, "filename": path.name, "source_path": str(path.resolve()), "stored_path": rel,
+                "media_type": ex.media_type, "size": size, "pages": ex.pages, "status": cls.status,
+                "archival_code": str(code) if code else None,
+                "fonds": self.cfg.fonds,
+                "year": fields.date.year if fields.date else (dn.year if dn else None),
+                "retention": cls.retention if cls.status != "excluded" else None,
+                "org": cls.org if cls.status != "excluded" else None,
+                "item_no": code.item_no if code else None,
+                "doc_number": dn.canonical if dn else None, "doc_number_raw": dn.raw if dn else None,
+                "docno_code": dn.code if dn else None, "docno_year": dn.year if dn else None,
+                "docno_serial": dn.serial if dn else None, "docno_kind": dn.kind if dn else None,
+                "title": fields.title, "issuer": fields.issuer,
+                "date": fields.date.isoformat() if fields.date else None,
+                "doc_type": fields.doc_type, "secrecy": fields.secrecy, "urgency": fields.urgency,
+                "recipients": fields.recipients, "signer": fields.signer, "cc": fields.cc,
+                "printer": fields.printer,
+                "print_date": fields.print_date.isoformat() if fields.print_date else None,
+                "attachments": json.dumps(fields.attachments, ensure_ascii=False) if fields.attachments else None,
+                "note": fields.note, "relation": cls.relation, "rule_id": cls.rule_id, "basis": cls.basis,
+                "reason": cls.reason, "extract_method": ex.method,
+                "warnings": json.dumps(warns, ensure_ascii=False) if (warns := ex.warnings + fields.warnings) else None,
+                "ingested_at": ts, "updated_at": ts,
+            }
+            cols = ", ".join(row)
+            cur = conn.execute(f"INSERT INTO documents({cols}) VALUES ({', '.join('?' * len(row))})",
+                               tuple(row.values()))
+            doc_id = cur.lastrowid
+            conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (doc_id, ex.text))
+            if dn is not None:
+                conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
+                                 [(k, doc_id) for k in docno.search_keys(dn)])
+            catalog.append_event(conn, "ingest", doc_id, {
+                "filename": path.name, "source": str(path), "sha256": sha, "status": cls.status,
+                "archival_code": row["archival_code"], "rule_id": cls.rule_id, "reason": cls.reason,
+            })
+            if from_inbox:
+                dest = _dated(self.cfg.processed_dir, _inbox_relative(path, self.cfg.inbox))
+                conn.execute("INSERT OR REPLACE INTO inbox_moves(source, destination, sha256, reason) "
+                             "VALUES (?,?,?,NULL)", (str(path), str(dest), sha))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
+
+    def _finish_move(self, path: Path, status: str) -> None:
+        row = self.conn.execute("SELECT * FROM inbox_moves WHERE source=?", (str(path),)).fetchone()
+        if row is None:
+            return
+        _move(path, Path(row["destination"]), None)
+        self.conn.execute("DELETE FROM inbox_moves WHERE source=?", (str(path),))
+
+    # ---- outcomes without a new record -------------------------------------------------------
+    def _side_outcome(self, path: Path, sha: str, outcome: str, reason: str, folder: Path,
+                      from_inbox: bool, document_id: int | None = None, record: dict | None = None,
+                      advice: str = "") -> IngestResult:
+        with self.write_lock():
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                catalog.append_event(self.conn, outcome, document_id,
+                                     {"filename": path.name, "source": str(path), "sha256": sha, "reason": reason})
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            if from_inbox:
+                dest = _dated(folder, _inbox_relative(path, self.cfg.inbox))
+                _move(path, dest, _reason_text(path, outcome, reason, advice))
+        return IngestResult(str(path), outcome, reason, record)
+
+    def _duplicate(self, path, sha, existing, from_inbox) -> IngestResult:
+        # A record committed just before a crash, whose original is still in the inbox: finish the move.
+        pending = self.conn.execute("SELECT 1 FROM inbox_moves WHERE source=? AND sha256=?",
+                                    (str(path), sha)).fetchone()
+        rec = catalog.record(existing)
+        if from_inbox and pending:
+            with self.write_lock():
+                self._finish_move(path, existing["status"])
+            return IngestResult(str(path), existing["status"], "上次中断后已完成归档", rec)
+        ref = existing["archival_code"] or f"记录 {existing['id']}"
+        reason = f"与已入库文件相同（{ref}，{existing['filename']}）"
+        return self._side_outcome(path, sha, "duplicate", reason, self.cfg.duplicates_dir, from_inbox,
+                                  existing["id"], rec, "无需处理；如确需再次入库，请先核对原记录。")
+
+    def _failed(self, path, sha, reason, from_inbox) -> IngestResult:
+        return self._side_outcome(path, sha, "failed", reason, self.cfg.failed_dir, from_inbox,
+                                  advice="请检查文件能否正常打开；修复或另存后重新放入收件箱。")
+
+    def _refused(self, path, sha, fields: GongwenFields, from_inbox) -> IngestResult:
+        mark = fields.secrecy + (f"★{fields.secrecy_term}" if fields.secrecy_term else "")
+        where = f"已移入隔离文件夹 {self.cfg.refused_dir.name}/" if from_inbox else "原文件未改动"
+        reason = f"涉密文件（{mark}）不得在非涉密系统中处理：未存储、未索引，{where}"
+        return self._side_outcome(path, sha, "refused", reason, self.cfg.refused_dir, from_inbox,
+                                  advice="请按保密规定在涉密载体或涉密系统中处理本文件，并从本机删除副本。")
+
+    # ---- reading -----------------------------------------------------------------------------
+    def resolve(self, ref: str) -> sqlite3.Row:
+        """A REF is a record id, a 档号 (any separator) or a 发文字号 in any spelling."""
+        ref = ref.strip()
+        conn = self.conn
+        if ref.isdigit():
+            row = conn.execute("SELECT * FROM documents WHERE id=?", (int(ref),)).fetchone()
+            if row:
+                return row
+        code = archival_code.parse(ref)
+        if code:
+            row = conn.execute("SELECT * FROM documents WHERE archival_code=?", (str(code),)).fetchone()
+            if row:
+                return row
+        keys = docno.query_keys(ref)
+        if keys:
+            q = ",".join("?" * len(keys))
+            rows = conn.execute(
+                f"SELECT DISTINCT d.* FROM docno_keys k JOIN documents d ON d.id=k.document_id "
+                f"WHERE k.key IN ({q}) ORDER BY d.id", keys).fetchall()
+            if len(rows) == 1:
+                return rows[0]
+            if len(rows) > 1:
+                listing = "；".join(f"{r['id']} {r['archival_code'] or ''} {r['doc_number']}" for r in rows[:5])
+                raise NotFoundError(f"“{ref}” 对应多份文件（{listing}）：请用记录号或档号指定")
+        raise NotFoundError(f"找不到 “{ref}”：请用记录号、档号或发文字号（可用 archive list 查看）")
+
+
+# ---- moving inbox originals ------------------------------------------------------------------
+def _inbox_relative(path: Path, inbox: Path) -> Path:
+    try:
+        return path.resolve().relative_to(inbox.resolve())
+    except ValueError:
+        return Path(path.name)
+
+
+def _dated(folder: Path, rel: Path) -> Path:
+    return folder / dt.date.today().isoformat() / rel
+
+
+def _free_name(dest: Path) -> Path:
+    if not dest.exists() and not Path(str(dest) + ".原因.txt").exists():
+        return dest
+    for i in range(2, 100000):
+        cand = dest.with_name(f"{dest.stem} ({i}){dest.suffix}")
+        if not cand.exists():
+            return cand
+    raise StoreError(f"{dest.parent} 中同名文件过多，请清理")
+
+
+def _move(src: Path, dest: Path, reason_text: str | None) -> Path:
+    """Move an inbox original out of the inbox, never overwriting; write its reason file beside it."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest = _free_name(dest)
+    if reason_text:
+        Path(str(dest) + ".原因.txt").write_text(reason_text, encoding="utf-8")
+    shutil.move(str(src), str(dest))
+    return dest
+
+
+def _reason_text(path: Path, outcome: str, reason: str, advice: str) -> str:
+    label = {"duplicate": "重复文件", "failed": "处理失败", "refused": "拒收（涉密）"}.get(outcome, outcome)
+    return (f"文件：{path.name}\n时间：{catalog.now()}\n结果：{label}\n原因：{reason}\n"
+            f"处理建议：{advice}\n")
+
+
+def open_archive(cfg: Config, create: bool = False) -> Archive:
+    arc = Archive(cfg)
+    if create:
+        arc.init()
+    return arc
+
+
+__all__ = ["Archive", "open_archive", "ArchiveError"]

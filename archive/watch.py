@@ -1,0 +1,176 @@
+"""Watch the inbox folder and run every file dropped there through the pipeline.
+
+What a watched inbox must survive (the lessons of paperless-ngx's consumer): files still being copied
+(wait until size and mtime stop changing), editors' and browsers' temporary files (ignored), files that
+arrived while the watcher was down (a scan at start), events lost on network shares (a periodic rescan,
+and ``--polling``), a crash half-way (reconcile at start), and a second watcher on the same store (refused).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from archive.errors import StoreError
+from archive.models import IngestResult
+from archive.pipeline import Archive
+
+IGNORED_SUFFIXES = (".tmp", ".temp", ".crdownload", ".part", ".partial", ".download", ".swp", ".swx",
+                    ".lock", ".~lock", ".filepart", ".原因.txt")
+IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+RETRY_SECONDS = 30.0  # a file that failed for a reason not its own (disk full) is tried again after this
+
+
+def is_ignored(path: Path, inbox: Path) -> bool:
+    """Temporary, hidden and system files are never ingested (they are someone's work in progress)."""
+    try:
+        parts = path.relative_to(inbox).parts
+    except ValueError:
+        return True
+    if any(p.startswith(".") for p in parts):
+        return True
+    name = path.name
+    low = name.lower()
+    return (name.startswith("~") or low in IGNORED_NAMES or low.endswith(IGNORED_SUFFIXES)
+            or name.startswith(".~lock"))
+
+
+def scan(inbox: Path) -> list[Path]:
+    """Every regular file under the inbox, not following symlinks (nothing outside the inbox is read)."""
+    out = []
+    for p in sorted(inbox.rglob("*")):
+        if p.is_symlink() or not p.is_file() or is_ignored(p, inbox):
+            continue
+        out.append(p)
+    return out
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: "InboxWatcher"):
+        self.w = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            if event.event_type in ("created", "moved"):
+                self.w.rescan_now.set()  # a folder dropped or renamed in: look inside it
+            return
+        for p in (getattr(event, "dest_path", None), event.src_path):
+            if p:
+                self.w.notice(Path(p))
+
+
+class InboxWatcher:
+    def __init__(self, arc: Archive, *, polling: bool = False,
+                 on_result: Callable[[IngestResult], None] | None = None,
+                 on_message: Callable[[str], None] | None = None):
+        self.arc = arc
+        self.cfg = arc.cfg
+        self.inbox = arc.cfg.inbox
+        self.polling = polling
+        self.on_result = on_result or (lambda r: None)
+        self.on_message = on_message or (lambda m: None)
+        self._seen: dict[Path, tuple[int, int, float]] = {}  # path -> (size, mtime_ns, stable since)
+        self._retry_at: dict[Path, float] = {}
+        self._lock = threading.Lock()
+        self.rescan_now = threading.Event()
+        self.stop_event = threading.Event()
+        self.results: list[IngestResult] = []
+
+    def notice(self, path: Path) -> None:
+        if path.is_symlink() or is_ignored(path, self.inbox):
+            return
+        with self._lock:
+            self._seen.setdefault(path, (-1, -1, 0.0))
+
+    def _rescan(self) -> None:
+        for p in scan(self.inbox):
+            self.notice(p)
+
+    def _ready(self, now: float) -> list[Path]:
+        """Files whose size and mtime have not changed for settle_seconds."""
+        ready = []
+        with self._lock:
+            for p, (size, mtime, since) in list(self._seen.items()):
+                if self._retry_at.get(p, 0) > now:
+                    continue
+                try:
+                    st = p.stat()
+                except OSError:
+                    del self._seen[p]  # moved away or deleted by its owner: nothing to do
+                    continue
+                if (st.st_size, st.st_mtime_ns) != (size, mtime):
+                    self._seen[p] = (st.st_size, st.st_mtime_ns, now)
+                elif now - since >= self.cfg.settle_seconds:
+                    ready.append(p)
+        return ready
+
+    def _process(self, path: Path) -> None:
+        result = self.arc.ingest_file(path, from_inbox=True)
+        with self._lock:
+            if path.exists():
+                # left in place (e.g. disk full): try again later, never in a tight loop
+                self._retry_at[path] = time.monotonic() + RETRY_SECONDS
+                self._seen[path] = (-1, -1, 0.0)
+            else:
+                self._seen.pop(path, None)
+                self._retry_at.pop(path, None)
+        self.results.append(result)
+        self.on_result(result)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._seen)
+
+    def run(self, once: bool = False, tick: float = 0.25) -> list[IngestResult]:
+        """Process the inbox; with ``once`` return when it is empty, else until stop_event is set."""
+        self.cfg.store.mkdir(parents=True, exist_ok=True)
+        with open(self.cfg.store / ".watch.lock", "a+") as lockf:
+            try:
+                fcntl.flock(lockf, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"另一个 archive watch 正在监视档案库 {self.cfg.store}：同一档案库只能运行一个监视进程，"
+                                 "请先停止另一个") from None
+            self.arc.init()
+            for msg in self.arc.reconcile():
+                self.on_message(msg)
+            observer = None
+            if not once:
+                observer = (PollingObserver(timeout=2) if self.polling else Observer())
+                observer.schedule(_Handler(self), str(self.inbox), recursive=True)
+                observer.start()
+            try:
+                self._loop(once, tick)
+            finally:
+                if observer is not None:
+                    observer.stop()
+                    observer.join(timeout=10)
+        return self.results
+
+    def _loop(self, once: bool, tick: float) -> None:
+        self._rescan()
+        last_scan = time.monotonic()
+        while not self.stop_event.is_set():
+            now = time.monotonic()
+            if self.rescan_now.is_set() or now - last_scan >= self.cfg.rescan_seconds:
+                self.rescan_now.clear()
+                self._rescan()
+                last_scan = now
+            for path in self._ready(now):
+                if self.stop_event.is_set():
+                    return
+                self._process(path)
+            if once:
+                if not self._seen:
+                    self._rescan()  # anything that arrived while we worked
+                    if not self._seen:
+                        return
+                elif all(self._retry_at.get(p, 0) > now for p in self._seen):
+                    return  # only files waiting for a retry are left: report them and stop
+            self.stop_event.wait(tick)
