@@ -123,9 +123,11 @@ def event_hash(prev_hash: str, ts: str, who: str, action: str, document_id, deta
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating and migrating if needed) the catalog at ``path``."""
+    """Open (creating and migrating if needed) the catalog at ``path``.
+
+    One connection may be handed to the watcher's thread; it is never used by two threads at once."""
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as e:
         raise StoreError(f"无法打开目录数据库 {path}：{e}") from e
     conn.row_factory = sqlite3.Row
@@ -215,7 +217,8 @@ def list_documents(conn: sqlite3.Connection, *, status: str | None = None, year:
     sql = "SELECT * FROM documents"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY year IS NULL, year, retention, org, item_no, id"
+    sql += (" ORDER BY year IS NULL, year, CASE retention WHEN 'Y' THEN 0 WHEN 'D30' THEN 1 WHEN 'D10' THEN 2 "
+            "ELSE 3 END, org, item_no IS NULL, item_no, id")
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         args += [limit, offset]

@@ -276,7 +276,9 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     try:
-        app(args=argv, prog_name="archive", standalone_mode=False)
+        rc = app(args=argv, prog_name="archive", standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)  # typer.Exit(code) comes back as a return value without standalone mode
     except ArchiveError as e:
         if debug:
             raise

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import os
 import shutil
+import signal
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +27,14 @@ from archive.models import Classification, Extracted, GongwenFields, IngestResul
 from archive.store import FileStore, sha256_file
 
 SECRET_LEVELS = ("绝密", "机密", "秘密")  # 涉密: never processed on this (non-classified) system
+
+
+def _fault(stage: str) -> None:
+    """Crash-test hook: ``ARCHIVE_FAULT_STAGE=<stage>`` kills this process with SIGKILL at that stage.
+
+    Lets the tests prove that a kill -9 at any point leaves nothing or a complete record."""
+    if os.environ.get("ARCHIVE_FAULT_STAGE") == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class Archive:
@@ -124,12 +134,16 @@ class Archive:
             return self._refused(path, sha, fields, from_inbox)
 
         cls = classify(fields, ex.text, ex.pages, self.cfg)
+        _fault("classified")
         try:
             with self.write_lock():
                 rel = self.store.put(path, sha, ex.media_type)
+                _fault("stored")
                 rec = self._commit(path, sha, size, rel, ex, fields, cls, from_inbox)
+                _fault("committed")
                 if from_inbox:
                     self._finish_move(path, rec["status"])
+                    _fault("moved")
         except StoreError as e:
             return IngestResult(name, "failed", str(e))  # not the file's fault: left where it is, retried later
         except sqlite3.IntegrityError:
@@ -216,6 +230,7 @@ class Archive:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+            _fault("logged")
             if from_inbox:
                 dest = _dated(folder, _inbox_relative(path, self.cfg.inbox))
                 _move(path, dest, _reason_text(path, outcome, reason, advice))
