@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -21,6 +20,7 @@ from archive.models import IngestResult
 from archive.pipeline import Archive, open_archive
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False,
                   help="文书档案电子化：收文、识别、分类、编档号、存储、检索。")
 # stdout: tables, or the one JSON document under --json. Piped output is not cut to 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -273,25 +273,16 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
 
 # ---- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
+    """Typer handles usage errors itself (exit 2); our own errors become one line on stderr."""
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     try:
-        rc = app(args=argv, prog_name="archive", standalone_mode=False)
-        if isinstance(rc, int) and rc:
-            sys.exit(rc)  # typer.Exit(code) comes back as a return value without standalone mode
+        app(args=argv, prog_name="archive")
     except ArchiveError as e:
         if debug:
             raise
         err.print(f"错误：{e}", markup=False, highlight=False)
         sys.exit(e.exit_code)
-    except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
-    except click.exceptions.Abort:
-        err.print("已中止")
-        sys.exit(1)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(2)
     except KeyboardInterrupt:
         err.print("已中止")
         sys.exit(1)
