@@ -193,10 +193,13 @@ def _make(raw: str, code: str, year: int | None, serial: int, *, has_di: bool, b
     """Decide the family and build the DocNumber, or None when the parts are implausible."""
     if serial <= 0 or not _year_ok(year):
         return None
-    if code.endswith("令") and (year is None or has_di or not bracketed):
-        # 令 numbers: 国务院令第707号, 商务部令2018年第2号, 河北省人民政府令〔2008〕第18号. A 令 code
-        # printed in the plain GB/T 9704 shape (渝府令〔2023〕358号) stays standard, as printed.
-        kind = "order"
+    if code.endswith("令"):
+        # 令 numbers without a year (国务院令第707号) are the "order" family. A 令 number that carries
+        # a year is ONE number however it is printed (河北省人民政府令〔2022〕第2号, …令〔2022〕2号,
+        # 商务部令2018年第2号, 渝府令〔2023〕358号): it is "standard", canonical 代字〔Y〕N号 (GB/T 9704
+        # shape, no 第), so that every spelling gives the same canonical form and parse(canonical)
+        # round-trips. The model's order-with-year canonical form is therefore never produced here.
+        kind = "order" if year is None else "standard"
     elif year is None:
         return None  # a standard number without a year is not a number (豫政 第24号)
     elif not bracketed and (has_di or code.endswith("公告")):

@@ -557,7 +557,7 @@ class _Parser:
             ranges.append((self.number_span[1], zone_end))
         ranges.append((self.mark_end, zone_end))
         # a 令 promulgates the 《…》 named right after its number
-        if self.number_span and self.out.doc_number is not None and self.out.doc_number.kind == "order":
+        if self.number_span and self.out.doc_number is not None and self.out.doc_number.code.endswith("令"):
             m = re.match(r"\s*《([^《》]{2,80})》", flat[self.number_span[1]:self.number_span[1] + 90])
             if m:
                 self.title_span = (self.number_span[1], self.number_span[1] + m.end())

@@ -26,8 +26,8 @@ DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "docnu
 CATEGORIES: dict[str, tuple[bool, str]] = {
     "order-with-year form": (
         False,
-        "same parts; the guess prints 令 numbers with a year as 令YYYY年第N号, the model's canonical "
-        "order form is 令〔Y〕第N号 (a convention, not an error on either side)",
+        "same parts; the guess prints 令 numbers with a year as 令YYYY年第N号, docno gives every 令 "
+        "number with a year ONE canonical form 令〔Y〕N号 (GB/T 9704 shape; a convention, not an error)",
     ),
     "guess empty, YYYY年第N号 without 公告": (
         True,
@@ -94,7 +94,7 @@ def categorize(raw: str, ours: str | None, guess: str) -> str:
     if guess.endswith(ours) and len(guess) > len(ours):
         return "guess keeps text in front of the code"
     if g is not None and (g.code, g.year, g.serial, g.kind) == (d.code, d.year, d.serial, d.kind):
-        return "order-with-year form" if d.kind == "order" else "code differs (other)"
+        return "order-with-year form" if d.code.endswith("令") and d.year else "code differs (other)"
     if g is not None and (g.year, g.serial) == (d.year, d.serial):
         if len(g.code) > len(d.code) and g.code.endswith(d.code) and d.code:
             return "guess keeps text in front of the code"

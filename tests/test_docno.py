@@ -55,20 +55,20 @@ VARIANTS = [
     ("沪科合〔2008〕第006号", "沪科合〔2008〕6号", "沪科合", 2008, 6, "standard"),
     ("国科发成字〔1995〕048号", "国科发成字〔1995〕48号", "国科发成字", 1995, 48, "standard"),
     ("沪科〔2007〕第533号", "沪科〔2007〕533号", "沪科", 2007, 533, "standard"),
-    ("河北省人民政府令〔2008〕第18号", "河北省人民政府令〔2008〕第18号", "河北省人民政府令", 2008, 18, "order"),
+    ("河北省人民政府令〔2008〕第18号", "河北省人民政府令〔2008〕18号", "河北省人民政府令", 2008, 18, "standard"),
     ("中发﹝2015﹞8号", "中发〔2015〕8号", "中发", 2015, 8, "standard"),
     ("冀政﹝2014﹞118号", "冀政〔2014〕118号", "冀政", 2014, 118, "standard"),
     ("国家电网后勤〔2021)113号", "国家电网后勤〔2021〕113号", "国家电网后勤", 2021, 113, "standard"),
     ("商办合函〔2021]80号", "商办合函〔2021〕80号", "商办合函", 2021, 80, "standard"),
     ("财会〔2018 } 10号", "财会〔2018〕10号", "财会", 2018, 10, "standard"),
-    ("商务部令2018 年 第 2 号", "商务部令〔2018〕第2号", "商务部令", 2018, 2, "order"),
-    ("对外贸易经济合作部令2002年第3号", "对外贸易经济合作部令〔2002〕第3号", "对外贸易经济合作部令", 2002, 3, "order"),
+    ("商务部令2018 年 第 2 号", "商务部令〔2018〕2号", "商务部令", 2018, 2, "standard"),
+    ("对外贸易经济合作部令2002年第3号", "对外贸易经济合作部令〔2002〕3号", "对外贸易经济合作部令", 2002, 3, "standard"),
     ("鲁应急函(2020)4号", "鲁应急函〔2020〕4号", "鲁应急函", 2020, 4, "standard"),
     ("国科农社函（2003）57号", "国科农社函〔2003〕57号", "国科农社函", 2003, 57, "standard"),
     ("鲁交城市函（2020）39号", "鲁交城市函〔2020〕39号", "鲁交城市函", 2020, 39, "standard"),
     ("陕发改能电力[2021] 634号", "陕发改能电力〔2021〕634号", "陕发改能电力", 2021, 634, "standard"),
     ("冀科办【2011】14号", "冀科办〔2011〕14号", "冀科办", 2011, 14, "standard"),
-    ("省政府令【2009】第5号", "省政府令〔2009〕第5号", "省政府令", 2009, 5, "order"),
+    ("省政府令【2009】第5号", "省政府令〔2009〕5号", "省政府令", 2009, 5, "standard"),
     ("国科发政字［2001］253号", "国科发政字〔2001〕253号", "国科发政字", 2001, 253, "standard"),
     ("国家电网资本〔2020〕668", "国家电网资本〔2020〕668号", "国家电网资本", 2020, 668, "standard"),
     ("国务院第707号令", "国务院令第707号", "国务院令", None, 707, "order"),
@@ -147,7 +147,7 @@ RUN_ON = [
     ("国网福建省电力有限公司部门普通事项安监函〔2022〕1号国网福建电力安监部关于", "安监函", "安监函〔2022〕1号"),
     ("国家电网公司华北审计中心华北审计函〔2020〕16号关于举办", "华北审计函", "华北审计函〔2020〕16号"),
     ("加快推进科技创新的若干措施冀政办发〔2017〕5号\n为深入贯彻", "冀政办发", "冀政办发〔2017〕5号"),
-    ("河北省食盐专营管理实施办法河北省人民政府令〔2022〕第2号《河北省", "河北省人民政府令", "河北省人民政府令〔2022〕第2号"),
+    ("河北省食盐专营管理实施办法河北省人民政府令〔2022〕第2号《河北省", "河北省人民政府令", "河北省人民政府令〔2022〕2号"),
     ("XX县人民政府文件\n屯X发〔2017〕55号\n", "屯X发", "屯X发〔2017〕55号"),
     ("屯昌县人民政府屯府〔2017〕55号", "屯府", "屯府〔2017〕55号"),
     ("中华人民共和国科学技术部令\n第12号\n《科学技术部关于废止", "中华人民共和国科学技术部令", "中华人民共和国科学技术部令第12号"),
@@ -380,7 +380,10 @@ def test_property_canonical_round_trips(code, year, serial, kind):
     d = DocNumber(raw="", code=code, year=year, serial=serial, kind=kind)
     again = parse(d.canonical)
     assert again is not None
-    assert (again.code, again.year, again.serial, again.kind) == (code, year, serial, kind)
+    # a 令 number with a year is one "standard" number 代字〔Y〕N号 whether or not 第 is printed
+    expected_kind = "standard" if kind == "order" else kind
+    assert (again.code, again.year, again.serial, again.kind) == (code, year, serial, expected_kind)
+    assert parse(again.canonical).canonical == again.canonical
 
 
 _NOISE = st.text(
@@ -421,3 +424,18 @@ def test_find_all_finds_a_glued_bracketed_number(before, args, after):
     assume(not any(ch.isdigit() for ch in before[-1:] + after[:1]))
     hits = find_all(before + "（" + code + number + "）" + after)
     assert any((d.year, d.serial) == (year, serial) for d, _, _ in hits)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["河北省人民政府令〔2022〕第2号", "河北省人民政府令〔2022〕2号", "河北省人民政府令（2022）第2号",
+     "河北省人民政府令2022年第2号", "河北省人民政府令〔2022〕第002号"],
+)
+def test_order_with_year_has_one_canonical_form(spelling):
+    # joint 令 printed as …令〔2022〕第2号 on one page and …令〔2022〕2号 on another is one number
+    d = parse(spelling)
+    assert (d.code, d.year, d.serial, d.kind) == ("河北省人民政府令", 2022, 2, "standard")
+    assert d.canonical == "河北省人民政府令〔2022〕2号"
+    assert parse(d.canonical).canonical == d.canonical
+    hits = find_all(f"附件：{spelling}《河北省食盐专营管理实施办法》")
+    assert [h.canonical for h, _, _ in hits] == ["河北省人民政府令〔2022〕2号"]
