@@ -139,6 +139,8 @@ def doc_type_of(title: str | None) -> str | None:
     if not title:
         return None
     t = re.sub(r"[\s》〉\"”]+$", "", title)
+    # 条例（国务院令第638号第二次修订）: a promulgation/revision note after the title
+    t = re.sub(r"[（(][^（）()]{0,30}(?:修订|修正|公布|发布|令第[^（）()]{1,8}号)[^（）()]{0,10}[）)]$", "", t)
     for _ in range(2):
         t = re.sub(r"[（(][^（）()]{1,8}[）)]$", "", t)
     for w in _TYPES_BY_LEN:
@@ -156,6 +158,26 @@ def _clean_name(s: str) -> str:
     if len(parts) > 1 and all(len(p) == 1 for p in parts):
         return "".join(parts)
     return s
+
+
+_NAME_STARTS = ("中华人民共和国", "中国共产党", "中共", "国务院", "国家", "国网", "共青团", "全国", "中央")
+
+
+def _trim_glued_name(name: str) -> str:
+    """Cut words glued in front of a 署名 (run-on text, wrapped PDF lines): the attachment name or
+    a table heading before the organisation, ``…获奖名单国网福建省电力有限公司办公室`` ->
+    ``国网福建省电力有限公司办公室``. The cut is made before the first organisation-start word
+    (国网, 国家, 中共 …) whose preceding text is not itself an organisation name."""
+    for k in range(2, len(name) - 2):
+        if not name.startswith(_NAME_STARTS, k):
+            continue
+        head = name[:k]
+        if _ORG_END_RE.search(head) or head.endswith(_NAME_STARTS):
+            continue
+        rest = name[k:]
+        if _ORG_END_RE.search(rest):
+            return rest
+    return name
 
 
 def _squash(s: str) -> str:
@@ -454,6 +476,8 @@ class _Parser:
             chosen = (num, a, b)
             break
         if chosen is None:
+            chosen = self._title_order_number(cands, limit)
+        if chosen is None:
             return
         num, a, b = chosen
         # some callers' numbers keep a 发文字号：/文号： label in raw; fine, docno owns that
@@ -471,6 +495,31 @@ class _Parser:
                 pass
         # 签发人 anywhere in the header
         self.signer(limit)
+
+    def _title_order_number(self, cands, limit: int):
+        """A 令 number in the parentheses right after the title, as the first thing in them:
+        ``国家科学技术奖励条例（国务院令第638号第二次修订）``. Taken only when the header has no
+        other number; a number later in the parentheses (``（…根据…令第212号第一次修正）``) stays a
+        citation."""
+        flat = self.flat
+        for num, a, b in cands:
+            if a >= min(limit, 160):
+                break
+            if num.kind != "order":
+                continue
+            pre = flat[max(0, a - 40):a]
+            m = re.search(r"(?:%s)\s*[（(]\s*$" % _TYPE_ALT_SP, pre)
+            if not m:
+                continue
+            head = flat[:a - (len(pre) - m.end())]
+            if "。" in head or re.search(r"[，：:；]", head):
+                continue
+            close = re.match(r"[^（()）。]{0,30}[）)]", flat[b:b + 32])
+            if close:
+                # the title is printed with its parenthetical: 条例（国务院令第638号第二次修订）
+                self.title_paren = (self.mark_end, b + close.end())
+            return num, a, b
+        return None
 
     def signer(self, limit: int) -> None:
         flat = self.flat
@@ -556,6 +605,11 @@ class _Parser:
         if self.number_span and self.number_span[1] < zone_end:
             ranges.append((self.number_span[1], zone_end))
         ranges.append((self.mark_end, zone_end))
+        tp = getattr(self, "title_paren", None)
+        if tp and _squash(self.flat[tp[0]:tp[1]]):
+            self.title_span = tp
+            self.out.title = _squash(self.flat[tp[0]:tp[1]])
+            return
         # a 令 promulgates the 《…》 named right after its number
         if self.number_span and self.out.doc_number is not None and self.out.doc_number.code.endswith("令"):
             m = re.match(r"\s*《([^《》]{2,80})》", flat[self.number_span[1]:self.number_span[1] + 90])
@@ -806,7 +860,15 @@ class _Parser:
             if names:
                 self.sig_start = self.f.line_of(pos)[0] if pos else 0
         else:
-            pre = flat[max(0, date_start - 80):date_start]
+            lo = max(0, date_start - 80)
+            if self.f.lines > 1:
+                # 附件：支持…担保计划 / 财政部科技部…总局2024年7月24日: the name starts on the date's line
+                la, _ = self.f.line_of(date_start)
+                if la > lo:
+                    pa, _ = self.f.line_of(la - 1)
+                    if re.match(r"\s*附\s*件", flat[pa:la]) and not _ORG_END_RE.search(flat[pa:la].rstrip()):
+                        lo = la
+            pre = flat[lo:date_start]
             m = re.search(r"([%s（）()·\s]{2,80})$" % _CJK, pre)
             if m:
                 seg = m.group(1).strip()
@@ -826,29 +888,53 @@ class _Parser:
                             names = _split_orgs(sq[k:])
                             break
                     names = [n for n in names if _ORG_END_RE.search(n)]
-        self.signature_names = [_clean_name(n) for n in names if n]
+        self.signature_names = [x for x in (_trim_glued_name(_clean_name(n)) for n in names if n) if x]
 
     def _title_prefix(self) -> str | None:
         t = self.out.title
         if not t:
             return None
-        k = t.find("关于")
-        if k <= 0:
-            k2 = re.search(r"(印发|转发)", t)
-            if not k2 or k2.start() == 0:
-                return None
-            k = k2.start()
+        k2 = re.search(r"关于|印发|转发", t)  # the first one: …办公厅印发《关于…》的通知
+        if not k2 or k2.start() == 0:
+            return None
+        k = k2.start()
         p = t[:k]
         if len(p) < 2 or not _ORG_END_RE.search(p):
             return None
         return p
 
     # -- 发文机关 ---------------------------------------------------------------------------
+    def _order_issuers(self) -> list[str]:
+        """The issuers a 令 number names: 科学技术部令第9号 -> 科学技术部; 国家知识产权局局长令 ->
+        国家知识产权局; 科学技术部、国家保密局令 -> both (a 令 is signed by a person, not an office)."""
+        num = self.out.doc_number
+        if num is None or not num.code.endswith("令") or not self.number_span:
+            return []
+        # the printed form: the joint 令's names may be cut by docno at 、 (科学技术部、国家保密局令)
+        a, _ = self.number_span
+        pm = re.search(r"([%s、，,·]{2,60})$" % _CJK, self.flat[max(0, a - 40):a])
+        code = num.code
+        if pm and re.search(r"[、，,]$", pm.group(1)):
+            lead = []
+            for piece in reversed([x for x in re.split(r"[、，,]", pm.group(1)) if x]):
+                if len(piece) > 15 or not _ORG_END_RE.search(piece):
+                    break
+                lead.insert(0, piece)
+            if lead:
+                code = "、".join(lead) + "、" + code
+        name = re.sub(r"(?:局长|部长|主任|署长|省长|市长|县长|区长|主席|总理)?令$", "", code)
+        name = re.sub(r"^(?:令|号|[年月日])+", "", name)
+        names = [x for x in re.split(r"[、，,·]", name) if x]
+        if names and all(_ORG_END_RE.search(x) or x.endswith("国务院") for x in names):
+            return names
+        return []
+
     def issuer(self) -> None:
         sig = [n for n in getattr(self, "signature_names", []) if n]
         head = list(self.masthead)
         chosen: list[str] = []
         prefix = self._title_prefix()
+        order = self._order_issuers()
         if head:
             chosen = head
             # the 署名 gives the full form of a 规范化简称 in the mark (发展改革委 -> 国家发展改革委)
@@ -857,8 +943,18 @@ class _Parser:
                 chosen = sig
             elif sig and len(head) == 1 and len(sig) > 1 and "".join(sig) == head[0]:
                 chosen = sig
+            elif sig and len(sig) > len(head) and sig[:len(head)] == head:
+                # a joint document under the lead issuer's mark (中共中央办公厅文件 … 署名: 中共中央办公厅
+                # 国务院办公厅): the 署名 lists every issuer
+                chosen = sig
+            elif prefix and len(head) == 1:
+                joint = _split_orgs(prefix)
+                if len(joint) > 1 and joint[0] == head[0] and all(_ORG_END_RE.search(x) for x in joint):
+                    chosen = joint
         elif sig and (self.f.lines > 1 or not prefix):
             chosen = sig
+        elif order:
+            chosen = order
         elif prefix:
             chosen = _split_orgs(prefix)
         chosen = [c for c in (_clean_name(x) for x in chosen) if c]

@@ -307,3 +307,104 @@ def test_fuzz_never_raises_on_any_text(s):
     f = gongwen.parse(s)
     assert isinstance(f, GongwenFields)
     assert "解析公文要素时出错" not in " ".join(f.warnings)
+
+
+# -- regressions from the corpus bench (bench/corpus_fields.py) ---------------------------------
+
+
+def test_order_number_in_the_title_parentheses_is_the_own_number():
+    # a 行政法规 as published: the only number in the header stands in the title's parentheses
+    f = P(
+        "国家科学技术奖励条例（国务院令第638号第二次修订）\n"
+        "（1999年5月23日中华人民共和国国务院令第265号发布，根据2003年12月20日国务院令第396号"
+        "《国务院关于修改<国家科学技术奖励条例>的决定》第一次修订）\n"
+        "第一章 总 则\n第一条 为了奖励在科学技术进步活动中做出突出贡献的公民、组织，……\n"
+    )
+    assert canon(f) == "国务院令第638号"
+    assert f.title == "国家科学技术奖励条例（国务院令第638号第二次修订）"
+    assert f.doc_type == "条例"
+
+
+def test_order_number_cited_later_in_the_parentheses_is_not_own():
+    # 根据…令第212号第一次修正: a citation of the amending 令, not this document's number
+    f = P(
+        "河北省实验动物管理办法\n"
+        "（河北省人民政府批准　1993年10月25日省科委发布　根据1998年1月1日河北省人民政府令第212号第一次修正"
+        "根据2007年4月22日河北省人民政府令第5号第二次修正）\n"
+        "第一条　为加强实验动物的管理工作，根据《实验动物管理条例》，结合本省实际，制定本办法。\n"
+    )
+    assert f.doc_number is None
+    assert f.title == "河北省实验动物管理办法"
+
+
+def test_order_issuer_comes_from_the_order_code():
+    f = P(
+        "科学技术部令第20号科学技术部行政处罚实施办法\n"
+        "《科学技术部行政处罚实施办法》已经2023年2月23日科学技术部第2次部务会审议通过，现予公布，自2023年4月20日起施行。\n"
+        "部长王志刚\n2023年3月2日\n科学技术部行政处罚实施办法\n第一章总则\n"
+    )
+    assert canon(f) == "科学技术部令第20号"
+    assert f.issuer == "科学技术部"
+
+
+def test_director_order_number_and_issuer():
+    # 局长令（第30号）: the 令 of the agency's head; the issuer is the agency
+    f = P(
+        "专利代理管理办法\n国家知识产权局局长令（第30号）\n"
+        "为了规范对专利代理行业的管理和监督，制定《专利代理管理办法》，现予以发布，自2003年7月15日起施行。\n"
+        "局长\n二○○三年六月六日\n"
+    )
+    assert f.doc_number is not None and (f.doc_number.code, f.doc_number.serial) == ("国家知识产权局局长令", 30)
+    assert f.issuer == "国家知识产权局"
+
+
+def test_joint_order_names_both_issuers():
+    f = P(
+        "科学技术部、国家保密局令第16号《科学技术保密规定》\n"
+        "根据《中华人民共和国保守国家秘密法》，现公布修订后的《科学技术保密规定》，自公布之日起施行。\n"
+        "科学技术部部长：万钢\n国家保密局局长：田静\n2015年11月16日\n"
+    )
+    assert f.issuers == ["科学技术部", "国家保密局"]
+    assert f.title == "科学技术保密规定"
+
+
+def test_joint_document_under_the_lead_issuers_mark():
+    # run-on OCR text: the mark names the lead issuer only, the 署名 both
+    f = P(
+        "170795中共中央办公厅文件中办发〔2020〕39号中共中央办公厅国务院办公厅关于严格规范村庄撤并工作的通知"
+        "各省、自治区、直辖市党委和人民政府:近年来，各地扎实推进村庄各项建设，取得明显成效。……"
+        "各省(自治区、直辖市)要在2021年6月底前将贯彻执行本通知的情况报党中央、国务院。"
+        "中共中央办公厅国务院办公厅2020年12月18日(此件发至县团级)中共中央办公厅秘书局2020年12月19日印发"
+    )
+    assert f.issuers == ["中共中央办公厅", "国务院办公厅"]
+    assert f.date == D(2020, 12, 18)
+
+
+def test_joint_title_prefix_beats_a_single_mark():
+    f = P(
+        "中共河北省委办公厅\n冀办字〔2017〕26号\n中共河北省委办公厅\n河北省人民政府办公厅\n"
+        "印发《关于落实以增加知识价值为导向\n分配政策的实施意见》的通知各市（含定州、辛集市）党委和人民政府，省直各部门：\n"
+        "《关于落实以增加知识价值为导向分配政策的实施意见》已经省委、省政府领导同意，现印发给你们。\n"
+    )
+    assert f.issuers == ["中共河北省委办公厅", "河北省人民政府办公厅"]
+
+
+def test_signature_after_an_attachment_line_is_not_glued_to_it():
+    f = P(
+        "财金〔2024〕60号\n各省、自治区、直辖市财政厅（局）：\n"
+        "为深入实施创新驱动发展战略，我们制定了支持科技创新专项担保计划，现印发给你们，请遵照执行。\n"
+        "附件：支持科技创新专项担保计划\n财政部科技部工业和信息化部金融监管总局2024年7月24日\n附件：\n"
+    )
+    # (glued joint names without a separator stay one string; the point is no attachment name)
+    assert f.issuer.replace("、", "") == "财政部科技部工业和信息化部金融监管总局"
+    assert f.date == D(2024, 7, 24)
+
+
+def test_signature_glued_to_an_attachment_name_in_wrapped_lines():
+    # a run-on document rendered to a PDF page: the attachment name runs into the 署名
+    f = P(
+        "国网福建省电力有限公司办公室文件\n闽电办〔2022〕12号\n国网福建电力办公室关于公布建设项目微课评选结果的通知\n"
+        "各单位：\n现将评选结果公布如下。\n附件：国网福建省电力有限公司建设项目微课获奖名单国网福建\n"
+        "省电力有限公司办公室\n2022年5月6日\n"
+    )
+    assert f.issuer == "国网福建省电力有限公司办公室"
