@@ -16,7 +16,7 @@ from pathlib import Path
 
 from archive.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -95,6 +95,12 @@ _MIGRATIONS: dict[int, str] = {
         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
     CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
         BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
+    """,
+    # 2: the full-text index is derived; this flag says which records it already holds, so a crash
+    # between the catalog commit and the index commit is repaired on the next start.
+    2: """
+    ALTER TABLE documents ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX documents_unindexed ON documents(id) WHERE indexed = 0;
     """,
 }
 

@@ -23,9 +23,11 @@ from archive.classify import classify
 from archive.config import Config
 from archive.errors import ArchiveError, ExtractionError, NotFoundError, StoreError
 from archive.extract import extract
+from archive.index import Index, to_document
 from archive.models import Classification, Extracted, GongwenFields, IngestResult
 from archive.store import FileStore, sha256_file
 
+INDEX_BATCH = 200  # records committed to the index together during a batch
 SECRET_LEVELS = ("绝密", "机密", "秘密")  # 涉密: never processed on this (non-classified) system
 
 
@@ -43,7 +45,10 @@ class Archive:
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.store = FileStore(cfg.store)
+        self.index = Index(cfg.store / "index")
         self._conn: sqlite3.Connection | None = None
+        self._unindexed: list[int] = []  # committed to the catalog, not yet to the index
+        self._lock_depth = 0
 
     # ---- setup -------------------------------------------------------------------------------
     def init(self) -> None:
@@ -70,19 +75,34 @@ class Archive:
         return self._conn
 
     def close(self) -> None:
+        if self._conn is not None and self._unindexed:
+            self.flush_index()
+        self.index.close()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
     @contextmanager
     def write_lock(self):
-        """Serialises store+catalog writes between processes (ingest, watch, reconcile)."""
-        self.cfg.store.mkdir(parents=True, exist_ok=True)
-        with open(self.cfg.store / ".write.lock", "a+") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
+        """Serialises store, catalog and index writes between processes (ingest, watch, reconcile).
+
+        Re-entrant within this process: flock on a second descriptor of the same file would wait
+        for ourselves."""
+        if self._lock_depth:
+            self._lock_depth += 1
             try:
                 yield
             finally:
+                self._lock_depth -= 1
+            return
+        self.cfg.store.mkdir(parents=True, exist_ok=True)
+        with open(self.cfg.store / ".write.lock", "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
                 fcntl.flock(f, fcntl.LOCK_UN)
 
     # ---- crash recovery ----------------------------------------------------------------------
@@ -105,7 +125,58 @@ class Archive:
                     dest = _move(src, Path(row["destination"]), row["reason"])
                     done.append(f"完成了中断的移动 {src.name} → {dest}")
                 self.conn.execute("DELETE FROM inbox_moves WHERE source=?", (row["source"],))
+            done += self._repair_index()
         return done
+
+    # ---- the derived full-text index ---------------------------------------------------------
+    def _repair_index(self) -> list[str]:
+        """Bring the index in step with the catalog: rebuild it if it is missing or unreadable,
+        else add what a crash left out (records with indexed = 0)."""
+        try:
+            healthy = self.index.exists() and self.index.open() is not None
+        except Exception:
+            healthy = False
+        if not healthy:
+            self.index.close()
+            n = self.reindex()
+            return [f"全文索引缺失或损坏，已从目录重建（{n} 份）"] if n else []
+        missing = [r[0] for r in self.conn.execute("SELECT id FROM documents WHERE indexed = 0")]
+        if missing:
+            self._unindexed = sorted(set(self._unindexed) | set(missing))
+            self.flush_index()
+            return [f"补建了 {len(missing)} 份文件的全文索引"]
+        return []
+
+    def _index_docs(self, ids: list[int]):
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            q = ",".join("?" * len(chunk))
+            texts = dict(self.conn.execute(
+                f"SELECT document_id, text FROM document_texts WHERE document_id IN ({q})", chunk))
+            for row in self.conn.execute(f"SELECT * FROM documents WHERE id IN ({q})", chunk):
+                yield to_document(row, texts.get(row["id"], ""))
+
+    def flush_index(self) -> int:
+        """Commit the records ingested since the last flush to the index, then mark them indexed."""
+        ids, self._unindexed = self._unindexed, []
+        if not ids:
+            return 0
+        with self.write_lock():
+            self.index.update(self._index_docs(ids))
+        _fault("indexed")
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            self.conn.execute(f"UPDATE documents SET indexed = 1 WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        return len(ids)
+
+    def reindex(self, progress=None) -> int:
+        """Rebuild the index from the catalog alone (no file is read again)."""
+        self.index.close()
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+        n = Index.rebuild(self.index.path, self._index_docs(ids), progress)
+        self.conn.execute("UPDATE documents SET indexed = 1 WHERE indexed = 0")
+        self._unindexed = []
+        return n
 
     # ---- the pipeline ------------------------------------------------------------------------
     def ingest_file(self, path: Path, *, from_inbox: bool = False) -> IngestResult:
@@ -150,6 +221,9 @@ class Archive:
             # another process committed the same content between our check and our commit
             existing = self.conn.execute("SELECT * FROM documents WHERE sha256=?", (sha,)).fetchone()
             return self._duplicate(path, sha, existing, from_inbox)
+        self._unindexed.append(rec["id"])
+        if len(self._unindexed) >= INDEX_BATCH:
+            self.flush_index()
         outcome = rec["status"]
         reason = cls.reason if outcome == "pending" else (cls.basis if cls.rule_id else None)
         return IngestResult(name, outcome, reason, rec)

@@ -147,6 +147,7 @@ class InboxWatcher:
                 observer.start()
             try:
                 self._loop(once, tick)
+                self.arc.flush_index()
             finally:
                 if observer is not None:
                     observer.stop()
@@ -162,10 +163,15 @@ class InboxWatcher:
                 self.rescan_now.clear()
                 self._rescan()
                 last_scan = now
-            for path in self._ready(now):
+            ready = self._ready(now)
+            for path in ready:
                 if self.stop_event.is_set():
-                    return
+                    break
                 self._process(path)
+            if ready:
+                self.arc.flush_index()  # searchable as soon as the burst is done
+            if self.stop_event.is_set():
+                return
             if once:
                 if not self._seen:
                     self._rescan()  # anything that arrived while we worked
