@@ -245,6 +245,84 @@ def show(
         out.print(et)
 
 
+def _date_option(value: str | None, name: str):
+    if value is None:
+        return None
+    import datetime as dt
+
+    v = value.strip().replace("/", "-").replace(".", "-")
+    try:
+        if len(v) == 8 and v.isdigit():
+            return dt.date(int(v[:4]), int(v[4:6]), int(v[6:]))
+        return dt.date.fromisoformat(v)
+    except ValueError:
+        raise UsageError(f"{name} “{value}” 不是有效日期：请写成 2022-08-28 或 20220828") from None
+
+
+def _snippet_markup(snippet: str) -> str:
+    from rich.markup import escape
+
+    from archive.search import MARK_END, MARK_START
+
+    return escape(snippet).replace(MARK_START, "[bold red]").replace(MARK_END, "[/bold red]")
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="关键词、短语（加引号）、发文字号（任意写法），或 Whoosh 查询语法 title:档案 AND year:2022"),
+    year: Optional[int] = typer.Option(None, "--year", help="年度"),
+    retention: Optional[str] = typer.Option(None, "--retention", help="永久 / 30年 / 10年"),
+    org: Optional[str] = typer.Option(None, "--org", help="机构(问题)代码"),
+    doc_type: Optional[str] = typer.Option(None, "--type", help="文种，如 通知、决定"),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help="发文机关（包含即可）"),
+    date_from: Optional[str] = typer.Option(None, "--from", help="成文日期起，如 2022-01-01"),
+    date_to: Optional[str] = typer.Option(None, "--to", help="成文日期止"),
+    status: Optional[str] = typer.Option(None, "--status", help="archived / pending / excluded / destroyed"),
+    limit: int = typer.Option(20, "--limit", min=1, help="每页条数"),
+    page: int = typer.Option(1, "--page", min=1, help="第几页"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """全文检索与文号检索。"""
+    from archive.search import MARK_END, MARK_START, Filters
+    from archive.search import search as run_search
+
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"状态 “{status}” 无效：应为 {' / '.join(STATUSES)}")
+    filters = Filters(year=year, retention=_retention_option(retention), org=org, doc_type=doc_type,
+                      issuer=issuer, date_from=_date_option(date_from, "--from"),
+                      date_to=_date_option(date_to, "--to"), status=status)
+    arc = _archive()
+    res = run_search(arc.conn, arc.index, query, filters, limit=limit, page=page)
+    if as_json:
+        _print_json([{**h.record, "score": h.score,
+                      "snippet": h.snippet.replace(MARK_START, "<em>").replace(MARK_END, "</em>")}
+                     for h in res.hits])
+        return
+    t = Table(title=f"“{query}” 的检索结果")
+    for h in ("档号", "文号", "题名", "日期", "保管期限", "摘要"):
+        t.add_column(h, overflow="fold")
+    for h in res.hits:
+        r = h.record
+        t.add_row(r["archival_code"] or OUTCOME_LABELS.get(r["status"], ""), r["doc_number"] or "",
+                  r["title"] or r["filename"], (r["date"] or "").replace("-", ""), _ret(r["retention"]),
+                  _snippet_markup(h.snippet) if h.snippet else ("（文号匹配）" if h.matched == "docno" else ""))
+    out.print(t)
+    err.print(f"共 {res.total} 条，第 {res.page}/{res.pages} 页" + ("（用 --page 翻页）" if res.pages > 1 else ""))
+
+
+@app.command()
+def reindex() -> None:
+    """从目录数据库重建全文索引（不重新读取文件）。"""
+    arc = _archive()
+    total = arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    with Progress(TextColumn("重建索引"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, disable=not err.is_terminal) as bar:
+        task = bar.add_task("reindex", total=total)
+        with arc.write_lock():
+            n = arc.reindex(progress=lambda k: bar.update(task, completed=k))
+    err.print(f"全文索引已重建：{n} 份文件")
+
+
 @app.command()
 def stats(as_json: bool = typer.Option(False, "--json")) -> None:
     """统计：各状态数量，按年度、保管期限、机构的归档件数和页数。"""

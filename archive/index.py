@@ -1,0 +1,186 @@
+"""The full-text index (Whoosh): derived from the catalog, rebuilt from it alone by ``reindex``.
+
+Chinese is indexed as overlapping character bigrams (档案管理 -> 档案 案管 管理) with positions, and a
+query's Chinese words become phrase queries over the same bigrams. This needs no dictionary (so nothing
+to load at start-up), finds any substring of two or more characters, and a phrase match keeps precision.
+ASCII words and numbers are lowercased tokens. bench/search_bench.py measures this against jieba.
+
+Document numbers are not searched here: the catalog's docno_keys table answers those exactly (see
+``archive.search``); the index only holds the canonical number for display and field queries.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from whoosh import fields, index
+from whoosh.analysis import Token, Tokenizer
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUN = re.compile(rf"[{_CJK}]+|[A-Za-z0-9]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+
+
+class CJKBigramTokenizer(Tokenizer):
+    """Bigrams for runs of Chinese characters (a lone character is its own token); ASCII words as is."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for m in _RUN.finditer(value):
+            run, base = m.group(), m.start()
+            if _IS_CJK.match(run):
+                grams = [(run, 0)] if len(run) == 1 else [(run[i:i + 2], i) for i in range(len(run) - 1)]
+            else:
+                grams = [(run.lower(), 0)]
+            for text, off in grams:
+                t.text = text
+                t.boost = 1.0
+                t.stopped = False
+                if keeporiginal:
+                    t.original = text
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + base + off
+                    t.endchar = t.startchar + len(text)
+                pos += 1
+                yield t
+
+
+_JOIN = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+
+
+def index_text(text: str) -> str:
+    """The text as indexed: line breaks and spaces between Chinese characters removed, so a word
+    wrapped across a PDF line (档案管\n理) is still one phrase. Snippets are cut from the same text."""
+    return _JOIN.sub("", text)
+
+
+def analyzer():
+    return CJKBigramTokenizer()
+
+
+def schema() -> fields.Schema:
+    text = dict(analyzer=analyzer(), phrase=True, multitoken_query="phrase")
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        archival_code=fields.ID(stored=True),
+        doc_number=fields.ID(stored=True),
+        title=fields.TEXT(stored=True, field_boost=3.0, chars=True, **text),
+        issuer=fields.TEXT(stored=True, field_boost=1.5, **text),
+        body=fields.TEXT(chars=True, **text),
+        year=fields.NUMERIC(int, stored=True),
+        date=fields.NUMERIC(int, stored=True),  # YYYYMMDD, for --from/--to ranges
+        retention=fields.ID(stored=True),
+        org=fields.ID(stored=True),
+        doc_type=fields.ID(stored=True),
+        status=fields.ID(stored=True),
+    )
+
+
+def to_document(row, text: str) -> dict:
+    """One catalog row (sqlite3.Row or dict) and its text as a Whoosh document."""
+    date = int(row["date"].replace("-", "")) if row["date"] else None
+    doc = {
+        "id": str(row["id"]),
+        "archival_code": row["archival_code"] or "",
+        "doc_number": row["doc_number"] or "",
+        "title": row["title"] or row["filename"] or "",
+        "issuer": row["issuer"] or "",
+        "body": index_text(text or ""),
+        "retention": row["retention"] or "",
+        "org": row["org"] or "",
+        "doc_type": row["doc_type"] or "",
+        "status": row["status"],
+    }
+    if row["year"] is not None:
+        doc["year"] = int(row["year"])
+    if date is not None:
+        doc["date"] = date
+    return doc
+
+
+class Index:
+    """The Whoosh index directory under the store (store/index)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._ix = None
+
+    def exists(self) -> bool:
+        return index.exists_in(str(self.path))
+
+    def open(self):
+        if self._ix is None:
+            if not self.exists():
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._ix = index.create_in(str(self.path), schema())
+            else:
+                self._ix = index.open_dir(str(self.path))
+        return self._ix
+
+    def close(self) -> None:
+        if self._ix is not None:
+            self._ix.close()
+            self._ix = None
+
+    def update(self, docs: Iterable[dict], delete_ids: Iterable[str] = ()) -> int:
+        """Add or replace documents (by id) in one commit."""
+        ix = self.open()
+        n = 0
+        writer = ix.writer(limitmb=256)
+        try:
+            for doc_id in delete_ids:
+                writer.delete_by_term("id", doc_id)
+            for doc in docs:
+                writer.update_document(**doc)
+                n += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return n
+
+    def doc_count(self) -> int:
+        return self.open().doc_count()
+
+    def indexed_ids(self) -> set[int]:
+        with self.open().searcher() as s:
+            return {int(f["id"]) for f in s.all_stored_fields()}
+
+    @staticmethod
+    def rebuild(path: Path, docs: Iterable[dict], progress=None) -> int:
+        """Build a fresh index beside the old one and swap it in, so searches never see half an index."""
+        tmp = path.with_name(path.name + ".new")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        ix = index.create_in(str(tmp), schema())
+        writer = ix.writer(limitmb=512, procs=1)
+        n = 0
+        try:
+            for doc in docs:
+                writer.add_document(**doc)
+                n += 1
+                if progress:
+                    progress(n)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            ix.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        ix.close()
+        old = path.with_name(path.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        if path.exists():
+            path.rename(old)
+        tmp.rename(path)
+        shutil.rmtree(old, ignore_errors=True)
+        return n

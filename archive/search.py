@@ -1,0 +1,179 @@
+"""Search: by document number in any spelling (catalog lookup), and by words (the Whoosh index).
+
+A query that is a document number (``〔2017〕55号``, ``示档发2017年55号``, ``国发2018 43`` …) is looked up in
+the catalog's docno_keys table first — exact, fast, and needing no index — and those documents come first,
+most specific match first. Words go to Whoosh: title, issuer and body, with Whoosh's query syntax for
+fields (``title:档案 AND year:2022``). Filters apply to both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from dataclasses import dataclass, field
+
+from whoosh import highlight, query as wq
+from whoosh.qparser import MultifieldParser
+
+from archive import catalog, docno
+from archive.errors import UsageError
+from archive.index import Index
+
+TEXT_FIELDS = ["title", "issuer", "body"]
+
+
+@dataclass
+class Filters:
+    year: int | None = None
+    retention: str | None = None  # Y / D30 / D10
+    org: str | None = None
+    doc_type: str | None = None
+    issuer: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    status: str | None = None
+
+    def sql(self) -> tuple[str, list]:
+        where, args = [], []
+        for col, val in (("year", self.year), ("retention", self.retention), ("org", self.org),
+                         ("doc_type", self.doc_type), ("status", self.status)):
+            if val is not None:
+                where.append(f"d.{col}=?")
+                args.append(val)
+        if self.issuer:
+            where.append("d.issuer LIKE ?")
+            args.append(f"%{self.issuer}%")
+        if self.date_from:
+            where.append("d.date>=?")
+            args.append(self.date_from.isoformat())
+        if self.date_to:
+            where.append("d.date<=?")
+            args.append(self.date_to.isoformat())
+        return (" AND ".join(where) or "1"), args
+
+    def whoosh(self) -> wq.Query | None:
+        parts: list[wq.Query] = []
+        for name, val in (("retention", self.retention), ("org", self.org), ("doc_type", self.doc_type),
+                          ("status", self.status)):
+            if val is not None:
+                parts.append(wq.Term(name, val))
+        if self.year is not None:
+            parts.append(wq.NumericRange("year", self.year, self.year))
+        if self.issuer:
+            parts.append(_phrase_query("issuer", self.issuer))
+        if self.date_from or self.date_to:
+            lo = int(self.date_from.strftime("%Y%m%d")) if self.date_from else None
+            hi = int(self.date_to.strftime("%Y%m%d")) if self.date_to else None
+            parts.append(wq.NumericRange("date", lo, hi))
+        return wq.And(parts) if parts else None
+
+
+@dataclass
+class Hit:
+    record: dict
+    score: float
+    snippet: str = ""
+    matched: str = "text"  # "docno" when found by its document number
+
+
+@dataclass
+class Results:
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0  # over all pages
+    page: int = 1
+    pages: int = 1
+
+
+def _phrase_query(fieldname: str, text: str) -> wq.Query:
+    from archive.index import analyzer
+
+    words = [t.text for t in analyzer()(text)]
+    if not words:
+        return wq.NullQuery
+    return wq.Term(fieldname, words[0]) if len(words) == 1 else wq.Phrase(fieldname, words)
+
+
+def docno_matches(conn: sqlite3.Connection, text: str, filters: Filters) -> list[tuple[int, int]]:
+    """(document id, rank) for documents whose number matches the query; lower rank = more specific."""
+    keys = docno.query_keys(text)
+    if not keys:
+        return []
+    where, args = filters.sql()
+    rank_case = " ".join(f"WHEN ? THEN {i}" for i in range(len(keys)))
+    sql = (f"SELECT k.document_id AS id, MIN(CASE k.key {rank_case} END) AS rank "
+           f"FROM docno_keys k JOIN documents d ON d.id = k.document_id "
+           f"WHERE k.key IN ({','.join('?' * len(keys))}) AND {where} "
+           f"GROUP BY k.document_id ORDER BY rank, d.year DESC, d.id")
+    return [(r[0], r[1]) for r in conn.execute(sql, [*keys, *keys, *args])]
+
+
+MARK_START, MARK_END = "\x01", "\x02"  # around matched terms in a snippet; the CLI renders them
+
+
+class _Marker(highlight.Formatter):
+    between = "…"
+
+    def format_token(self, text, token, replace=False):
+        return MARK_START + highlight.get_text(text, token, replace) + MARK_END
+
+
+def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | None = None,
+           limit: int = 20, page: int = 1) -> Results:
+    filters = filters or Filters()
+    if limit < 1 or page < 1:
+        raise UsageError("--limit 和 --page 必须是正整数")
+    text = text.strip()
+    by_number = docno_matches(conn, text, filters)
+    number_ids = {i for i, _ in by_number}
+    ordered = [(i, 1000.0 - rank, "docno") for i, rank in by_number]
+    total = len(ordered)
+    start = (page - 1) * limit
+    snippets: dict[int, str] = {}
+
+    if ix.exists():
+        with ix.open().searcher() as s:
+            parser = MultifieldParser(TEXT_FIELDS, schema=s.schema)
+            try:
+                q = parser.parse(text)
+            except Exception as e:  # Whoosh raises assorted errors on malformed syntax
+                raise UsageError(f"无法理解查询 “{text}”：{e}") from e
+            # enough text hits to fill the requested page after the number hits
+            results = s.search(q, limit=start + limit + len(number_ids), filter=filters.whoosh(), terms=True)
+            results.fragmenter = highlight.ContextFragmenter(maxchars=90, surround=25)
+            results.formatter = _Marker()
+            by_id = {}
+            for r in results:
+                doc_id = int(r["id"])
+                if doc_id not in number_ids:
+                    by_id[doc_id] = r
+                    ordered.append((doc_id, r.score, "text"))
+            total += len(results) - (len(results.top_n) - len(by_id))
+            chosen = ordered[start:start + limit]
+            snippets = _snippets(conn, chosen, by_id)
+    else:
+        chosen = ordered[start:start + limit]
+
+    rows = {r["id"]: r for r in conn.execute(
+        f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(chosen))})", [c[0] for c in chosen])}
+    hits = [Hit(catalog.record(rows[i]), round(score, 3), snippets.get(i, ""), how)
+            for i, score, how in chosen if i in rows]
+    return Results(hits, total, page, max(1, -(-total // limit)))
+
+
+def _snippets(conn: sqlite3.Connection, chosen, results_by_id) -> dict[int, str]:
+    """Highlighted context from the catalog's text (the index does not store bodies)."""
+    out = {}
+    ids = [i for i, _, how in chosen if how == "text" and i in results_by_id]
+    if not ids:
+        return out
+    texts = dict(conn.execute(
+        f"SELECT document_id, text FROM document_texts WHERE document_id IN ({','.join('?' * len(ids))})", ids))
+    for i in ids:
+        hit = results_by_id[i]
+        # cut from the text as people read it (line breaks as spaces), not the joined index text
+        snip = hit.highlights("body", text=re.sub(r"\s+", " ", texts.get(i, "")), top=1)
+        if not snip:
+            snip = hit.highlights("title", text=hit.get("title", ""))
+        out[i] = re.sub(r"\s+", " ", snip).strip()
+    return out
