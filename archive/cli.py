@@ -129,6 +129,7 @@ def ingest(
             if not as_json:
                 bar.console.print(_result_line(r), markup=False, highlight=False)
             bar.advance(task)
+    arc.flush_index()
     if as_json:
         _print_json([_result_json(r) for r in results])
     else:
