@@ -14,6 +14,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from archive import docno
 from archive.errors import StoreError
 
 SCHEMA_VERSION = 2
@@ -241,3 +242,17 @@ def stats(conn: sqlite3.Connection) -> dict:
         "SELECT action, count(*) FROM events WHERE action IN ('duplicate','refused','failed') GROUP BY action")}
     total = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
     return {"total": total, "by_status": by_status, "archived_by_year": by_year, "other_outcomes": side}
+
+
+def docno_matches(conn: sqlite3.Connection, text: str, where: str = "1", args: list | tuple = ()) -> list[tuple[int, int]]:
+    """(document id, rank) for documents whose 发文字号 matches ``text`` in any spelling; lower rank =
+    more specific key (docno.query_keys order). ``where``/``args``: an extra SQL filter on ``d``."""
+    keys = docno.query_keys(text)
+    if not keys:
+        return []
+    rank_case = " ".join(f"WHEN ? THEN {i}" for i in range(len(keys)))
+    sql = (f"SELECT k.document_id AS id, MIN(CASE k.key {rank_case} END) AS rank "
+           f"FROM docno_keys k JOIN documents d ON d.id = k.document_id "
+           f"WHERE k.key IN ({','.join('?' * len(keys))}) AND {where} "
+           f"GROUP BY k.document_id ORDER BY rank, d.year DESC, d.id")
+    return [(r[0], r[1]) for r in conn.execute(sql, [*keys, *keys, *args])]

@@ -547,7 +547,6 @@ class _Parser:
                     break
         # multiple names separated by spaces: 签发人：张三 李四
         name = rest[:n].strip()
-        extra = re.match(r"((?:\s+[%s]{2,3})+)\s" % _CJK, rest[n:])
         self.out.signer = name or None
         end = s + n
         if rest[n:n + 1].isspace():

@@ -349,17 +349,15 @@ class Archive:
             row = conn.execute("SELECT * FROM documents WHERE archival_code=?", (str(code),)).fetchone()
             if row:
                 return row
-        keys = docno.query_keys(ref)
-        if keys:
-            q = ",".join("?" * len(keys))
-            rows = conn.execute(
-                f"SELECT DISTINCT d.* FROM docno_keys k JOIN documents d ON d.id=k.document_id "
-                f"WHERE k.key IN ({q}) ORDER BY d.id", keys).fetchall()
-            if len(rows) == 1:
-                return rows[0]
-            if len(rows) > 1:
-                listing = "；".join(f"{r['id']} {r['archival_code'] or ''} {r['doc_number']}" for r in rows[:5])
-                raise NotFoundError(f"“{ref}” 对应多份文件（{listing}）：请用记录号或档号指定")
+        matches = catalog.docno_matches(conn, ref)
+        best = [doc_id for doc_id, rank in matches if rank == matches[0][1]] if matches else []
+        if len(best) == 1:
+            return conn.execute("SELECT * FROM documents WHERE id=?", (best[0],)).fetchone()
+        if best:
+            rows = conn.execute(f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(best))}) ORDER BY id",
+                                best).fetchall()
+            listing = "；".join(f"{r['id']} {r['archival_code'] or ''} {r['doc_number']}" for r in rows[:5])
+            raise NotFoundError(f"“{ref}” 对应多份文件（{listing}）：请用记录号或档号指定")
         raise NotFoundError(f"找不到 “{ref}”：请用记录号、档号或发文字号（可用 archive list 查看）")
 
 

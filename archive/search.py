@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from whoosh import highlight, query as wq
 from whoosh.qparser import MultifieldParser
 
-from archive import catalog, docno
+from archive import catalog
 from archive.errors import UsageError
 from archive.index import Index
 
@@ -94,20 +94,6 @@ def _phrase_query(fieldname: str, text: str) -> wq.Query:
     return wq.Term(fieldname, words[0]) if len(words) == 1 else wq.Phrase(fieldname, words)
 
 
-def docno_matches(conn: sqlite3.Connection, text: str, filters: Filters) -> list[tuple[int, int]]:
-    """(document id, rank) for documents whose number matches the query; lower rank = more specific."""
-    keys = docno.query_keys(text)
-    if not keys:
-        return []
-    where, args = filters.sql()
-    rank_case = " ".join(f"WHEN ? THEN {i}" for i in range(len(keys)))
-    sql = (f"SELECT k.document_id AS id, MIN(CASE k.key {rank_case} END) AS rank "
-           f"FROM docno_keys k JOIN documents d ON d.id = k.document_id "
-           f"WHERE k.key IN ({','.join('?' * len(keys))}) AND {where} "
-           f"GROUP BY k.document_id ORDER BY rank, d.year DESC, d.id")
-    return [(r[0], r[1]) for r in conn.execute(sql, [*keys, *keys, *args])]
-
-
 MARK_START, MARK_END = "\x01", "\x02"  # around matched terms in a snippet; the CLI renders them
 
 
@@ -124,7 +110,7 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
     if limit < 1 or page < 1:
         raise UsageError("--limit 和 --page 必须是正整数")
     text = text.strip()
-    by_number = docno_matches(conn, text, filters)
+    by_number = catalog.docno_matches(conn, text, *filters.sql())
     number_ids = {i for i, _ in by_number}
     ordered = [(i, 1000.0 - rank, "docno") for i, rank in by_number]
     total = len(ordered)

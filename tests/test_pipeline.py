@@ -180,3 +180,13 @@ def test_kill_9_at_each_stage_leaves_nothing_or_a_complete_record(tmp_path, stag
     assert [p.name for p in _files(cfg.failed_dir) if not p.name.endswith(".原因.txt")] == ["bad.pdf"]
     assert good.name not in [p.name for p in _files(cfg.duplicates_dir)]
     arc.close()
+
+
+def test_show_prefers_the_exact_number_over_same_year_and_serial(arc, tmp_path):
+    own = arc.ingest_file(make_text(tmp_path / "a.txt", "\n".join(gongwen_lines(54, kind=0, year=2017))))
+    gov = arc.ingest_file(make_text(tmp_path / "b.txt", "\n".join(gongwen_lines(54, kind=4, year=2017))))
+    assert own.record["doc_number"] == "示档发〔2017〕55号" and gov.record["doc_number"] == "示政发〔2017〕55号"
+    assert arc.resolve("示档发[2017]55号")["id"] == own.record["id"]
+    assert arc.resolve("示政发2017年55号")["id"] == gov.record["id"]
+    with pytest.raises(NotFoundError, match="对应多份文件"):
+        arc.resolve("〔2017〕55号")  # without the 代字 both are equally good: say so, don't guess

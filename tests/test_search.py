@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from archive.index import analyzer, index_text
-from archive.pipeline import open_archive
 from archive.search import MARK_START, Filters, search
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_docx, make_pdf, make_text
