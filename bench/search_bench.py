@@ -1,0 +1,556 @@
+"""Search benchmark (issue 3): ingest throughput, index size, search latency and search quality.
+
+    python bench/search_bench.py --n 10000            # build, ingest, search latency, reindex
+    python bench/search_bench.py --n 100000
+    python bench/search_bench.py --quality            # real corpus: number lookup, phrases, analyzers
+
+Everything is written under /tmp/archbench (``--work`` to change); the repository is not touched.
+Figures are printed, never asserted. ``--reuse`` skips building and ingesting when the store of a
+previous run with the same N is complete (its ingest figures are read back from ingest.json).
+
+Phases that need their own peak RSS (ingest, reindex) run in a child process of this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import build_corpus as bc  # noqa: E402
+
+WORK = Path("/tmp/archbench")
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+_FW = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+# ------------------------------------------------------------------------------------- helpers
+def du(path: Path) -> int:
+    """Bytes on disk under ``path`` (a file or a folder)."""
+    if not path.exists():
+        return 0
+    if path.is_file():
+        return path.stat().st_blocks * 512
+    return sum(p.stat().st_blocks * 512 for p in path.rglob("*") if p.is_file())
+
+
+def mb(n: float) -> str:
+    return f"{n / 1e6:,.1f} MB"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def table(title: str, header: list[str], rows: list[list]) -> str:
+    cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
+
+    def w(s: str) -> int:  # display width: CJK characters take two columns
+        return sum(2 if "\u2e80" <= ch <= "\uffef" else 1 for ch in s)
+
+    widths = [max(w(r[i]) for r in cells) for i in range(len(header))]
+    lines = [f"\n== {title} =="]
+    for k, r in enumerate(cells):
+        lines.append("  ".join(c + " " * (widths[i] - w(c)) for i, c in enumerate(r)).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * x for x in widths))
+    return "\n".join(lines)
+
+
+def open_archive(cfg_path: Path):
+    from archive.config import load_config
+    from archive.pipeline import Archive
+
+    return Archive(load_config(cfg_path))
+
+
+# ------------------------------------------------------------------------------------- 发文字号 spellings
+def number_variants(code: str, year: int | None, serial: int, kind: str = "standard") -> dict[str, str]:
+    """Spellings of one number, by variant name (the GB/T 9704 form is not among them)."""
+    fw = lambda x: str(x).translate(_FW)  # noqa: E731
+    if year is None:  # 令: 国务院令第707号
+        return {"spaces": f"{code} 第 {serial} 号", "fullwidth": f"{code}第{fw(serial)}号",
+                "zeros": f"{code}第{serial:03d}号", "paren": f"{code}（第{serial}号）"}
+    v = {
+        "square": f"{code}[{year}]{serial}号",
+        "fw_paren": f"{code}（{year}）{serial}号",
+        "nian": f"{code}{year}年{serial}号",
+        "fullwidth": f"{code}〔{fw(year)}〕{fw(serial)}号",
+        "no_code": f"〔{year}〕{serial}号",
+        "di": f"{code}〔{year}〕第{serial}号",
+        "spaces": f"{code} 〔{year}〕 {serial} 号",
+        "lenticular": f"{code}【{year}】{serial}号",
+        "zeros": f"{code}〔{year}〕{serial:03d}号",
+    }
+    if kind == "announcement":  # 国家税务总局公告2015年第41号
+        v["nian"] = f"{code}{year}年第{serial}号"
+        v["ann_spaces"] = f"{code} {year}年 第 {serial} 号"
+    return v
+
+
+# ------------------------------------------------------------------------------------- query words
+def corpus_words(rows: list[dict], lo: float = 0.03, hi: float = 0.35, seed: int = 7) -> list[str]:
+    """Common-ish words of the real corpus (jieba words of 2-4 CJK characters found in lo..hi of documents)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    df: Counter = Counter()
+    for r in rows:
+        text = re.sub(r"\s+", "", r.get("body_text") or "")
+        df.update({w for w in jieba.cut(text) if 2 <= len(w) <= 4 and re.fullmatch(f"[{_CJK}]+", w)})
+    n = len(rows)
+    words = sorted(w for w, c in df.items() if lo * n <= c <= hi * n)
+    random.Random(seed).shuffle(words)
+    return words
+
+
+def cjk_phrase(text: str, rnd: random.Random, length: int) -> str | None:
+    runs = [m.group() for m in re.finditer(f"[{_CJK}]{{{length},}}", text)]
+    if not runs:
+        return None
+    run = rnd.choice(runs)
+    k = rnd.randint(0, len(run) - length)
+    return run[k:k + length]
+
+
+# ------------------------------------------------------------------------------------- ingest phase (child)
+def phase_ingest(work: Path, defer_index: bool = False) -> None:
+    """Ingest every generated file through Archive.ingest_file; write work/ingest.json.
+
+    ``defer_index``: catalog only (the batched index commits are skipped; Archive.reindex builds the
+    index afterwards), for N where the per-batch Whoosh commits make the normal ingest too slow."""
+    arc = open_archive(work / "config.toml")
+    arc.init()
+    files = sorted((work / "src").iterdir())
+    spent: dict[str, float] = defaultdict(float)
+    count: Counter = Counter()
+    outcomes: Counter = Counter()
+    flush = {"t": 0.0, "n": 0}
+    real_flush = arc.flush_index
+
+    def timed_flush():  # ingest_file flushes every INDEX_BATCH records: account for it apart
+        t0 = time.perf_counter()
+        n = real_flush()
+        flush["t"] += time.perf_counter() - t0
+        flush["n"] += 1
+        return n
+
+    arc.flush_index = (lambda: 0) if defer_index else timed_flush
+    progress_every = max(1000, len(files) // 20)
+    t_start = time.perf_counter()
+    for k, p in enumerate(files, 1):
+        fmt = p.suffix.lstrip(".")
+        f0 = flush["t"]
+        t0 = time.perf_counter()
+        r = arc.ingest_file(p)
+        spent[fmt] += time.perf_counter() - t0 - (flush["t"] - f0)
+        count[fmt] += 1
+        outcomes[r.outcome] += 1
+        if k % progress_every == 0:
+            el = time.perf_counter() - t_start
+            print(f"  ingested {k}/{len(files)} in {el:.0f} s ({k / el:.1f} docs/s)", file=sys.stderr, flush=True)
+    if defer_index:
+        arc._unindexed = []  # left with indexed = 0: the reindex phase builds the index
+    else:
+        arc.flush_index()
+    total = time.perf_counter() - t_start
+    conn = arc.conn
+    rule_mix = Counter()
+    for row in conn.execute("SELECT status, retention, relation FROM documents"):
+        rule_mix[f"{row[2]}/{row[0]}/{row[1] or '-'}"] += 1
+    docs_with_no = conn.execute("SELECT count(doc_number) FROM documents").fetchone()[0]
+    n_docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    arc.close()
+    store = arc.cfg.store
+    res = {
+        "files": len(files), "documents": n_docs, "with_number": docs_with_no,
+        "seconds": total, "docs_per_s": len(files) / total,
+        "per_format": {f: {"n": count[f], "seconds": spent[f], "docs_per_s": count[f] / spent[f] if spent[f] else 0,
+                           "ms_per_doc": 1000 * spent[f] / count[f]} for f in count},
+        "index_flush_seconds": flush["t"], "index_flushes": flush["n"],
+        "outcomes": dict(outcomes), "mix": dict(rule_mix.most_common()),
+        "catalog_bytes": du(store / "catalog.sqlite") + du(store / "catalog.sqlite-wal"),
+        "index_bytes": du(store / "index"), "files_bytes": du(store / "files"),
+        "peak_rss_mb": peak_rss_mb(), "defer_index": defer_index,
+    }
+    (work / "ingest.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def phase_reindex(work: Path) -> None:
+    arc = open_archive(work / "config.toml")
+    t0 = time.perf_counter()
+    with arc.write_lock():
+        n = arc.reindex()
+    sec = time.perf_counter() - t0
+    arc.close()
+    res = {"documents": n, "seconds": sec, "docs_per_s": n / sec, "index_bytes": du(arc.cfg.store / "index"),
+           "peak_rss_mb": peak_rss_mb()}
+    (work / "reindex.json").write_text(json.dumps(res, indent=1), encoding="utf-8")
+
+
+def child(phase: str, work: Path, *extra: str) -> None:
+    subprocess.run([sys.executable, __file__, "--phase", phase, "--work", str(work), *extra], check=True)
+
+
+# ------------------------------------------------------------------------------------- scale run
+def build_and_ingest(n: int, work: Path, seed: int, reuse: bool, defer: bool = False) -> tuple[list[dict], dict]:
+    manifest = work / "manifest.jsonl"
+    if reuse and (work / "ingest.json").exists() and manifest.exists():
+        ing = json.loads((work / "ingest.json").read_text(encoding="utf-8"))
+        if ing["files"] == n:
+            print(f"reusing the store of a previous run in {work}", file=sys.stderr)
+            return [json.loads(x) for x in manifest.open(encoding="utf-8")], ing
+    if work.exists():
+        shutil.rmtree(work)
+    t0 = time.perf_counter()
+    docs = bc.generate(n, seed)
+    spent = bc.write_docs(docs, work / "src")
+    bc.write_manifest(docs, manifest)
+    bc.make_config(work)
+    print(f"built {n} documents in {time.perf_counter() - t0:.0f} s "
+          f"({', '.join(f'{k} {v:.0f} s' for k, v in spent.items())}); ingesting …", file=sys.stderr, flush=True)
+    child("ingest", work, *(["--defer-index"] if defer else []))
+    ing = json.loads((work / "ingest.json").read_text(encoding="utf-8"))
+    ing["build_seconds"] = spent
+    (work / "ingest.json").write_text(json.dumps(ing, ensure_ascii=False, indent=1), encoding="utf-8")
+    return [json.loads(x) for x in manifest.open(encoding="utf-8")], ing
+
+
+def make_queries(arc, manifest: list[dict], k: int, seed: int) -> dict[str, list[tuple[str, dict, int | None]]]:
+    """k queries per kind: (query text, filter kwargs, expected document id or None)."""
+    rnd = random.Random(seed)
+    rows = bc.load_corpus()
+    words = corpus_words(rows)
+    conn = arc.conn
+    by_file = {r[0].rsplit(".", 1)[0]: r[1] for r in conn.execute("SELECT filename, id FROM documents")}
+    max_id = conn.execute("SELECT max(id) FROM documents").fetchone()[0]
+    out: dict[str, list] = {"two-word": [], "phrase": [], "docno": [], "filtered": []}
+    for _ in range(k):
+        out["two-word"].append((f"{rnd.choice(words)} {rnd.choice(words)}", {}, None))
+        while True:  # a phrase from the text of a random stored document
+            did = rnd.randint(1, max_id)
+            t = conn.execute("SELECT text FROM document_texts WHERE document_id=?", (did,)).fetchone()
+            ph = cjk_phrase(t[0], rnd, rnd.randint(4, 7)) if t else None
+            if ph:
+                out["phrase"].append((f'"{ph}"', {}, did))
+                break
+        m = rnd.choice(manifest)
+        v = rnd.choice(list(number_variants(m["code"], m["year"], m["serial"]).items()))
+        out["docno"].append((v[1], {"_variant": v[0]}, by_file.get(m["key"])))
+        while True:
+            did = rnd.randint(1, max_id)
+            r = conn.execute("SELECT year, retention FROM documents WHERE id=? AND retention IS NOT NULL",
+                             (did,)).fetchone()
+            if r and r[0]:
+                out["filtered"].append((f"{rnd.choice(words)} {rnd.choice(words)}",
+                                        {"year": r[0], "retention": r[1]}, None))
+                break
+    return out
+
+
+def in_process(conn, ix, queries):
+    """Run every query through archive.search.search (the searcher is warmed first)."""
+    from archive.search import Filters, search
+
+    for q, f, _ in queries["two-word"][:5]:  # warm: open the index, load the segments
+        search(conn, ix, q)
+    lat: dict[str, list[float]] = {}
+    hits: dict[str, list[int]] = {}
+    found_first: Counter = Counter()
+    for kind, qs in queries.items():
+        lat[kind], hits[kind] = [], []
+        for q, f, expect in qs:
+            filt = Filters(**{a: b for a, b in f.items() if not a.startswith("_")})
+            t0 = time.perf_counter()
+            res = search(conn, ix, q, filt)
+            lat[kind].append(1000 * (time.perf_counter() - t0))
+            hits[kind].append(res.total)
+            if expect is not None:
+                found_first[kind, "asked"] += 1
+                ids = [h.record["id"] for h in res.hits]
+                if ids and ids[0] == expect:
+                    found_first[kind, "first"] += 1
+                if expect in ids[:5]:
+                    found_first[kind, "top5"] += 1
+    with ix.open().searcher() as s:
+        segs = len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1
+    return lat, hits, found_first, segs
+
+
+RET_CLI = {"Y": "永久", "D30": "30年", "D10": "10年"}
+
+
+def run_scale(n: int, work: Path, seed: int, reuse: bool, k: int, cli_runs: int, do_reindex: bool,
+              defer: bool = False) -> None:
+    manifest, ing = build_and_ingest(n, work, seed, reuse, defer)
+    if ing.get("defer_index") and not (work / "reindex.json").exists():
+        print("building the index with Archive.reindex (ingest was catalog-only) …", file=sys.stderr, flush=True)
+        child("reindex", work)
+        do_reindex = False
+    rx = json.loads((work / "reindex.json").read_text()) if ing.get("defer_index") else None
+    arc = open_archive(work / "config.toml")
+    queries = make_queries(arc, manifest, k, seed)
+    conn, ix = arc.conn, arc.index
+    lat, hits, found_first, segs = in_process(conn, ix, queries)
+    search_rss = peak_rss_mb()
+
+    cli: dict[str, list[float]] = {}
+    env = {**os.environ, "ARCHIVE_CONFIG": str(work / "config.toml")}
+    for kind, qs in queries.items():
+        cli[kind] = []
+        for q, f, _ in qs[:cli_runs]:
+            cmd = ["archive", "search", q, "--json"]
+            if "year" in f:
+                cmd += ["--year", str(f["year"]), "--retention", RET_CLI[f["retention"]]]
+            t0 = time.perf_counter()
+            p = subprocess.run(cmd, env=env, capture_output=True)
+            cli[kind].append(time.perf_counter() - t0)
+            if p.returncode != 0:
+                print(f"  archive search {q!r} failed: {p.stderr.decode()[-300:]}", file=sys.stderr)
+    cli_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    arc.close()
+
+    lat2, segs2 = None, None
+    if do_reindex:
+        print("reindexing …", file=sys.stderr, flush=True)
+        child("reindex", work)
+        rx = json.loads((work / "reindex.json").read_text())
+        arc = open_archive(work / "config.toml")
+        lat2, _, _, segs2 = in_process(arc.conn, arc.index, queries)
+        arc.close()
+
+    # ---- report
+    print(f"\n######## N = {n:,} documents (store {work / 'store'}) ########")
+    pf = ing["per_format"]
+    rows = [["all", ing["files"], f"{ing['seconds']:.0f}", f"{ing['docs_per_s']:.1f}",
+             f"{1000 * ing['seconds'] / ing['files']:.1f}"]]
+    for fmt in ("txt", "docx", "pdf"):
+        if fmt in pf:
+            rows.append([fmt, pf[fmt]["n"], f"{pf[fmt]['seconds']:.0f}", f"{pf[fmt]['docs_per_s']:.1f}",
+                         f"{pf[fmt]['ms_per_doc']:.1f}"])
+    rows.append(["(index commits, in 'all')", ing["index_flushes"], f"{ing['index_flush_seconds']:.0f}", "",
+                 f"{1000 * ing['index_flush_seconds'] / ing['files']:.1f}"])
+    print(table("Ingest (Archive.ingest_file, one process; per format excludes the batched index commits)"
+                + (" -- CATALOG ONLY: index commits deferred, the index was built by Archive.reindex"
+                   if ing.get("defer_index") else ""),
+                ["format", "files", "seconds", "docs/s", "ms/doc"], rows))
+    print(table("Store", ["item", "value"], [
+        ["documents in catalog", f"{ing['documents']:,}"],
+        ["… with a 发文字号", f"{ing['with_number']:,}"],
+        ["outcomes", ", ".join(f"{a} {b}" for a, b in ing["outcomes"].items())],
+        ["catalog.sqlite (+wal)", mb(ing["catalog_bytes"])],
+        ["index (after ingest)", mb(ing["index_bytes"])],
+        ["index (after reindex)", mb(rx["index_bytes"]) if rx else "-"],
+        ["stored files", mb(ing["files_bytes"])],
+        ["peak RSS, ingest process", f"{ing['peak_rss_mb']:.0f} MB"],
+        ["peak RSS, reindex process", f"{rx['peak_rss_mb']:.0f} MB" if rx else "-"],
+        ["peak RSS, bench (search) process", f"{search_rss:.0f} MB"],
+        ["peak RSS, archive search subprocess", f"{cli_rss:.0f} MB"],
+    ]))
+    mix = sorted(ing["mix"].items(), key=lambda x: -x[1])
+    print(table("Classification mix (relation/status/retention)", ["class", "docs", "share"],
+                [[a, b, f"{100 * b / ing['documents']:.1f}%"] for a, b in mix]))
+    rows = []
+    target = {"docno": (20, None), "two-word": (150, None)}
+    for kind in queries:
+        t = target.get(kind)
+        rows.append([kind, len(lat[kind]), f"{pct(lat[kind], 50):.1f}", f"{pct(lat[kind], 95):.1f}",
+                     f"{max(lat[kind]):.0f}", f"{statistics.mean(hits[kind]):,.0f}",
+                     f"< {t[0]} ms" if t else "",
+                     len(cli[kind]), f"{pct(cli[kind], 50):.2f}", f"{pct(cli[kind], 95):.2f}"])
+    print(table(f"Search latency: in-process search() warm [ms], index as left by ingest ({segs} segments); "
+                "archive search --json subprocess [s] (target < 1.5 s)",
+                ["kind", "queries", "p50 ms", "p95 ms", "max ms", "mean hits", "p95 target",
+                 "cli runs", "cli p50 s", "cli p95 s"], rows))
+    if lat2:
+        print(table(f"Search latency in-process after reindex ({segs2} segment(s)) [ms]",
+                    ["kind", "queries", "p50 ms", "p95 ms", "max ms"],
+                    [[kind, len(v), f"{pct(v, 50):.1f}", f"{pct(v, 95):.1f}", f"{max(v):.0f}"] for kind, v in lat2.items()]))
+    rows = []
+    for kind in ("docno", "phrase"):
+        a = found_first[kind, "asked"]
+        rows.append([kind, a, f"{100 * found_first[kind, 'first'] / a:.1f}%", f"{100 * found_first[kind, 'top5'] / a:.1f}%"])
+    print(table("Sanity: the document the query was made from (phrase: bodies are shared by many generated docs)", ["kind", "queries", "first", "top 5"], rows))
+    if rx:
+        print(table("Reindex (Archive.reindex, from the catalog alone)", ["documents", "seconds", "docs/s", "target"],
+                    [[f"{rx['documents']:,}", f"{rx['seconds']:.0f}", f"{rx['docs_per_s']:.0f}", "< 1200 s"]]))
+    print(table("Example queries", ["kind", "query", "filters"],
+                [[kind, qs[i][0], json.dumps(qs[i][1], ensure_ascii=False)] for kind, qs in queries.items()
+                 for i in range(2)]))
+    sys.stdout.flush()
+
+
+# ------------------------------------------------------------------------------------- quality (real corpus)
+def unique_phrases(texts: dict[int, str], length: int, seed: int) -> dict[int, str]:
+    """For each document, one run of ``length`` CJK characters that occurs in no other document."""
+    rnd = random.Random(seed)
+    joined = {i: re.sub(r"\s+", "", t) for i, t in texts.items()}
+    out = {}
+    for i, t in joined.items():
+        cands = []
+        for m in re.finditer(f"[{_CJK}]{{{length},}}", t):
+            run = m.group()
+            cands += [run[k:k + length] for k in range(len(run) - length + 1)]
+        rnd.shuffle(cands)
+        for c in cands[:200]:
+            if sum(1 for tt in joined.values() if c in tt) == 1:
+                out[i] = c
+                break
+    return out
+
+
+def run_quality(work: Path, seed: int) -> None:
+    from archive import docno
+    from archive.search import search
+
+    work = work / "quality"
+    rows = bc.load_corpus(files=("docs.jsonl",))
+    if work.exists():
+        shutil.rmtree(work)
+    (work / "src").mkdir(parents=True)
+    for k, r in enumerate(rows):
+        (work / "src" / f"q{k:04d}.txt").write_text(r["body_text"], encoding="utf-8")
+    bc.make_config(work)
+    arc = open_archive(work / "config.toml")
+    arc.init()
+    t0 = time.perf_counter()
+    ids = {}
+    outcomes = Counter()
+    for k in range(len(rows)):
+        res = arc.ingest_file(work / "src" / f"q{k:04d}.txt")
+        outcomes[res.outcome] += 1
+        ids[k] = res.record["id"] if res.record else None
+    arc.flush_index()
+    print(f"quality store: {len(rows)} documents ingested in {time.perf_counter() - t0:.0f} s ({dict(outcomes)})",
+          file=sys.stderr)
+    conn, ix = arc.conn, arc.index
+
+    # --- number lookup in three other spellings
+    rnd = random.Random(seed)
+    have = asked = ok = 0
+    extracted_agree = 0
+    per_variant: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    misses = []
+    for k, r in enumerate(rows):
+        did = ids[k]
+        rec = conn.execute("SELECT doc_number FROM documents WHERE id=?", (did,)).fetchone() if did else None
+        if not rec or not rec[0]:
+            continue
+        have += 1
+        extracted_agree += rec[0] == r["doc_number"]
+        gold = docno.parse(r["doc_number"])
+        if gold is None:
+            misses.append((r["id"], r["doc_number"], "(gold number does not parse)", rec[0]))
+            continue
+        variants = number_variants(gold.code, gold.year, gold.serial, gold.kind)
+        variants = {a: b for a, b in variants.items() if b != r["doc_number"] and b != r["meta"].get("doc_number_raw")}
+        for name in rnd.sample(sorted(variants), 3):
+            q = variants[name]
+            res = search(conn, ix, q)
+            first = res.hits[0].record["id"] if res.hits else None
+            asked += 1
+            per_variant[name][1] += 1
+            if first == did:
+                ok += 1
+                per_variant[name][0] += 1
+            else:
+                misses.append((r["id"], r["doc_number"], q, rec[0]))
+    print(f"\n######## Search quality on the real corpus ({len(rows)} documents of docs.jsonl, as .txt) ########")
+    print(table("发文字号 lookup in 3 other spellings: the document comes first", ["item", "value"], [
+        ["documents with a number extracted by the pipeline", f"{have}/{len(rows)} ({100 * have / len(rows):.1f}%)"],
+        ["… extracted number equal to the corpus doc_number", f"{extracted_agree}/{have} ({100 * extracted_agree / have:.1f}%)"],
+        ["queries (3 per document with a number)", asked],
+        ["found first", f"{ok}/{asked} = {100 * ok / asked:.1f}%  (target 99%+)"],
+    ]))
+    print(table("… per spelling variant", ["variant", "first", "asked", "rate"],
+                [[a, b[0], b[1], f"{100 * b[0] / b[1]:.0f}%"] for a, b in sorted(per_variant.items())]))
+    if misses:
+        print(table("… misses (first 25)", ["doc", "corpus doc_number", "query", "pipeline doc_number"],
+                    [list(m) for m in misses[:25]]))
+
+    # --- unique 8-character phrases
+    texts = {ids[k]: t for k, t in ((k, conn.execute("SELECT text FROM document_texts WHERE document_id=?",
+                                                     (ids[k],)).fetchone()[0]) for k in ids if ids[k])}
+    phrases = unique_phrases(texts, 8, seed)
+    ok5 = ok1 = 0
+    pmiss = []
+    lat = []
+    for did, ph in phrases.items():
+        t0 = time.perf_counter()
+        res = search(conn, ix, ph)
+        lat.append(1000 * (time.perf_counter() - t0))
+        got = [h.record["id"] for h in res.hits[:5]]
+        ok5 += did in got
+        ok1 += bool(got) and got[0] == did
+        if did not in got:
+            pmiss.append((did, ph, got))
+    print(table("Distinctive 8-character phrase (occurs in exactly one document): in the top 5", ["item", "value"], [
+        ["documents with such a phrase", f"{len(phrases)}/{len(texts)}"],
+        ["found in top 5", f"{ok5}/{len(phrases)} = {100 * ok5 / len(phrases):.1f}%  (target 95%+)"],
+        ["found first", f"{ok1}/{len(phrases)} = {100 * ok1 / len(phrases):.1f}%"],
+        ["latency p50 / p95", f"{pct(lat, 50):.1f} / {pct(lat, 95):.1f} ms"],
+    ]))
+    if pmiss:
+        print(table("… misses (first 10)", ["doc id", "phrase", "top 5"], [list(m) for m in pmiss[:10]]))
+    arc.close()
+    sys.stdout.flush()
+
+    import analyzers
+
+    analyzers.compare(texts, phrases, bc.load_corpus(), work / "analyzers", seed)
+
+
+# ------------------------------------------------------------------------------------- main
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Search benchmark (ingest, latency, quality, analyzers)")
+    ap.add_argument("--n", type=int, help="number of generated documents (10000, 100000)")
+    ap.add_argument("--quality", action="store_true", help="search quality and analyzer comparison on the real corpus")
+    ap.add_argument("--work", type=Path, help=f"working folder (default {WORK}/n<N>)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--queries", type=int, default=200, help="in-process queries per kind")
+    ap.add_argument("--cli-runs", type=int, default=20, help="archive search subprocess runs per kind")
+    ap.add_argument("--reuse", action="store_true", help="reuse the store of a previous run with the same N")
+    ap.add_argument("--no-reindex", action="store_true")
+    ap.add_argument("--defer-index", action="store_true",
+                    help="ingest into the catalog only, then build the index with Archive.reindex")
+    ap.add_argument("--phase", choices=["ingest", "reindex"], help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.phase == "ingest":
+        return phase_ingest(a.work, a.defer_index)
+    if a.phase == "reindex":
+        return phase_reindex(a.work)
+    if not a.n and not a.quality:
+        ap.error("give --n N and/or --quality")
+    if a.quality:
+        run_quality(a.work or WORK, a.seed)
+    if a.n:
+        run_scale(a.n, a.work or WORK / f"n{a.n}", a.seed, a.reuse, a.queries, a.cli_runs, not a.no_reindex,
+                  a.defer_index)
+
+
+if __name__ == "__main__":
+    main()
