@@ -18,10 +18,12 @@ from pathlib import Path
 
 from whoosh import fields, index
 from whoosh.analysis import Token, Tokenizer
+from whoosh.writing import NO_MERGE
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"[{_CJK}]+|[A-Za-z0-9]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
+MAX_SEGMENTS = 12  # incremental commits leave small segments; merge when there are this many
 
 
 class CJKBigramTokenizer(Tokenizer):
@@ -71,9 +73,9 @@ def schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         archival_code=fields.ID(stored=True),
         doc_number=fields.ID(stored=True),
-        title=fields.TEXT(stored=True, field_boost=3.0, chars=True, **text),
+        title=fields.TEXT(stored=True, field_boost=3.0, **text),
         issuer=fields.TEXT(stored=True, field_boost=1.5, **text),
-        body=fields.TEXT(chars=True, **text),
+        body=fields.TEXT(**text),
         year=fields.NUMERIC(int, stored=True),
         date=fields.NUMERIC(int, stored=True),  # YYYYMMDD, for --from/--to ranges
         retention=fields.ID(stored=True),
@@ -133,14 +135,18 @@ class Index:
         """Add or replace documents (by id) in one commit."""
         ix = self.open()
         n = 0
-        writer = ix.writer(limitmb=256)
+        # non-compound segments are memory-mapped when a searcher opens them; a compound file is
+        # copied into memory on every open, which dominated search time (bench/search_bench.py)
+        writer = ix.writer(limitmb=256, compound=False)
         try:
             for doc_id in delete_ids:
                 writer.delete_by_term("id", doc_id)
             for doc in docs:
                 writer.update_document(**doc)
                 n += 1
-            writer.commit()
+            # merging on every small commit cost most of ingest time; merge only once segments pile up
+            many = len(ix._segments()) >= MAX_SEGMENTS
+            writer.commit(mergetype=None if many else NO_MERGE)
         except BaseException:
             writer.cancel()
             raise
@@ -161,7 +167,7 @@ class Index:
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
         ix = index.create_in(str(tmp), schema())
-        writer = ix.writer(limitmb=512, procs=1)
+        writer = ix.writer(limitmb=512, procs=1, compound=False)
         n = 0
         try:
             for doc in docs:

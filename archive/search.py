@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from whoosh import highlight, query as wq
 from whoosh.qparser import MultifieldParser
 
-from archive import catalog
+from archive import catalog, docno
 from archive.errors import UsageError
 from archive.index import Index
 
@@ -117,7 +117,10 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
     start = (page - 1) * limit
     snippets: dict[int, str] = {}
 
-    if ix.exists():
+    if by_number and docno.parse(text) is not None:
+        # the whole query is a document number and the catalog knows it: no text search needed
+        chosen = ordered[start:start + limit]
+    elif ix.exists():
         with ix.open().searcher() as s:
             parser = MultifieldParser(TEXT_FIELDS, schema=s.schema)
             try:
@@ -147,6 +150,19 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
     return Results(hits, total, page, max(1, -(-total // limit)))
 
 
+def _window(text: str, hit, size: int = 160) -> str:
+    """The part of a document's text around its first matched term, as people read it (line breaks
+    as spaces). Highlighting a window instead of the whole text keeps a page of hits cheap."""
+    flat = re.sub(r"\s+", " ", text)
+    found = [flat.find(t.decode("utf-8") if isinstance(t, bytes) else t)
+             for f, t in (hit.matched_terms() or []) if f in ("body", "title")]
+    found = [k for k in found if k >= 0]
+    if not found:
+        return flat[:size]
+    k = min(found)
+    return flat[max(0, k - size // 2):k + size // 2]
+
+
 def _snippets(conn: sqlite3.Connection, chosen, results_by_id) -> dict[int, str]:
     """Highlighted context from the catalog's text (the index does not store bodies)."""
     out = {}
@@ -157,8 +173,7 @@ def _snippets(conn: sqlite3.Connection, chosen, results_by_id) -> dict[int, str]
         f"SELECT document_id, text FROM document_texts WHERE document_id IN ({','.join('?' * len(ids))})", ids))
     for i in ids:
         hit = results_by_id[i]
-        # cut from the text as people read it (line breaks as spaces), not the joined index text
-        snip = hit.highlights("body", text=re.sub(r"\s+", " ", texts.get(i, "")), top=1)
+        snip = hit.highlights("body", text=_window(texts.get(i, ""), hit), top=1)
         if not snip:
             snip = hit.highlights("title", text=hit.get("title", ""))
         out[i] = re.sub(r"\s+", " ", snip).strip()
