@@ -292,19 +292,17 @@ def _is_citation(flat: str, start: int, end: int) -> bool:
     if _CITE_AFTER.search(after):
         return True
     # inside an open 《 … 》 or （ … ）
+    return (_unclosed(flat[max(0, start - 120):start], "《〈", "》〉")
+            or _unclosed(flat[max(0, start - 200):start], "（(", "）)"))
+
+
+def _unclosed(text: str, opens: str, closes: str) -> bool:
+    """Whether ``text`` ends inside a bracket it opened."""
     depth = 0
-    for ch in flat[max(0, start - 120):start]:
-        if ch in "《〈":
+    for ch in text:
+        if ch in opens:
             depth += 1
-        elif ch in "》〉":
-            depth = max(0, depth - 1)
-    if depth:
-        return True
-    depth = 0
-    for ch in flat[max(0, start - 200):start]:
-        if ch in "（(":
-            depth += 1
-        elif ch in "）)":
+        elif ch in closes:
             depth = max(0, depth - 1)
     return depth > 0
 
