@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from archive import catalog
-from archive.config import RETENTION_NAMES, load_config
+from archive.config import RETENTION_CODES, RETENTION_NAMES, load_config
 from archive.errors import ArchiveError, UsageError
 from archive.models import IngestResult
 from archive.pipeline import Archive, open_archive
@@ -30,7 +30,7 @@ state = {"config": None, "debug": False}
 OUTCOME_LABELS = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
                   "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁"}
 STATUSES = ("archived", "pending", "excluded", "destroyed")
-RETENTIONS = {"Y": "Y", "D30": "D30", "D10": "D10", "永久": "Y", "30年": "D30", "10年": "D10"}
+RETENTIONS = {**RETENTION_CODES, **{code: code for code in RETENTION_CODES.values()}}  # 永久 or Y -> Y
 
 
 @app.callback()

@@ -152,13 +152,6 @@ class Index:
             raise
         return n
 
-    def doc_count(self) -> int:
-        return self.open().doc_count()
-
-    def indexed_ids(self) -> set[int]:
-        with self.open().searcher() as s:
-            return {int(f["id"]) for f in s.all_stored_fields()}
-
     @staticmethod
     def rebuild(path: Path, docs: Iterable[dict], progress=None) -> int:
         """Build a fresh index beside the old one and swap it in, so searches never see half an index."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from archive import archival_code, catalog, docno, gongwen
 from archive.classify import classify
 from archive.config import Config
-from archive.errors import ArchiveError, ExtractionError, NotFoundError, StoreError
+from archive.errors import ExtractionError, NotFoundError, StoreError
 from archive.extract import extract
 from archive.index import Index, to_document
 from archive.models import Classification, Extracted, GongwenFields, IngestResult
@@ -213,7 +213,7 @@ class Archive:
                 rec = self._commit(path, sha, size, rel, ex, fields, cls, from_inbox)
                 _fault("committed")
                 if from_inbox:
-                    self._finish_move(path, rec["status"])
+                    self._finish_move(path)
                     _fault("moved")
         except StoreError as e:
             return IngestResult(name, "failed", str(e))  # not the file's fault: left where it is, retried later
@@ -244,8 +244,7 @@ class Archive:
                 "archival_code": str(code) if code else None,
                 "fonds": self.cfg.fonds,
                 "year": fields.date.year if fields.date else (dn.year if dn else None),
-                "retention": cls.retention if cls.status != "excluded" else None,
-                "org": cls.org if cls.status != "excluded" else None,
+                "retention": cls.retention, "org": cls.org,
                 "item_no": code.item_no if code else None,
                 "doc_number": dn.canonical if dn else None, "doc_number_raw": dn.raw if dn else None,
                 "docno_code": dn.code if dn else None, "docno_year": dn.year if dn else None,
@@ -284,7 +283,7 @@ class Archive:
             raise
         return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
 
-    def _finish_move(self, path: Path, status: str) -> None:
+    def _finish_move(self, path: Path) -> None:
         row = self.conn.execute("SELECT * FROM inbox_moves WHERE source=?", (str(path),)).fetchone()
         if row is None:
             return
@@ -317,7 +316,7 @@ class Archive:
         rec = catalog.record(existing)
         if from_inbox and pending:
             with self.write_lock():
-                self._finish_move(path, existing["status"])
+                self._finish_move(path)
             return IngestResult(str(path), existing["status"], "上次中断后已完成归档", rec)
         ref = existing["archival_code"] or f"记录 {existing['id']}"
         reason = f"与已入库文件相同（{ref}，{existing['filename']}）"
@@ -405,5 +404,3 @@ def open_archive(cfg: Config, create: bool = False) -> Archive:
         arc.init()
     return arc
 
-
-__all__ = ["Archive", "open_archive", "ArchiveError"]

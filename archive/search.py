@@ -18,7 +18,7 @@ from whoosh.qparser import MultifieldParser
 
 from archive import catalog, docno
 from archive.errors import UsageError
-from archive.index import Index
+from archive.index import Index, analyzer
 
 TEXT_FIELDS = ["title", "issuer", "body"]
 
@@ -86,8 +86,6 @@ class Results:
 
 
 def _phrase_query(fieldname: str, text: str) -> wq.Query:
-    from archive.index import analyzer
-
     words = [t.text for t in analyzer()(text)]
     if not words:
         return wq.NullQuery
