@@ -17,7 +17,6 @@ from pathlib import Path
 from archive import docno
 from archive.errors import StoreError
 
-SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -105,6 +104,9 @@ _MIGRATIONS: dict[int, str] = {
     """,
 }
 
+# numbers may have gaps (a migration withdrawn before release); they are applied in order
+SCHEMA_VERSION = max(_MIGRATIONS)
+
 GENESIS = "0" * 64
 
 # SPEC section 5: the keys every record prints with --json, in this order.
@@ -150,7 +152,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(f"目录数据库 {path} 来自更新版本的程序（版本 {version}），请升级本程序")
-    for v in range(version + 1, SCHEMA_VERSION + 1):
+    for v in sorted(k for k in _MIGRATIONS if k > version):
         conn.execute("BEGIN IMMEDIATE")  # executescript() would commit early: run statements one by one
         try:
             for stmt in _split_sql(_MIGRATIONS[v]):

@@ -11,6 +11,7 @@ Document numbers are not searched here: the catalog's docno_keys table answers t
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterable, Iterator
@@ -160,7 +161,10 @@ class Index:
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
         ix = index.create_in(str(tmp), schema())
-        writer = ix.writer(limitmb=512, procs=1, compound=False)
+        # one writer process per core, each writing its own segment: reindex time halves on two
+        # cores (bench/search_bench.py); the segments are few and are merged on a later commit
+        procs = max(1, min(4, os.cpu_count() or 1))
+        writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1, compound=False)
         n = 0
         try:
             for doc in docs:
