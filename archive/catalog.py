@@ -102,6 +102,50 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE documents ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX documents_unindexed ON documents(id) WHERE indexed = 0;
     """,
+    # 5: records whose 档号 was assigned elsewhere (an older system's catalogue, a transfer package) are
+    # imported as they are, some without a file (catalogued on paper): sha256, filename, media_type and size
+    # may be NULL, and ``origin`` says where a record came from. SQLite cannot relax NOT NULL in place, so
+    # the table is rebuilt (foreign keys are off while migrating, see _migrate).
+    5: """
+    CREATE TABLE documents_v5 (
+        id              INTEGER PRIMARY KEY,
+        sha256          TEXT UNIQUE,            -- NULL: a catalogued record without a file (paper era)
+        filename        TEXT,                   -- the name it arrived with
+        source_path     TEXT,                   -- where it was read from
+        stored_path     TEXT,                   -- relative to the store; NULL once destroyed
+        media_type      TEXT,
+        size            INTEGER,
+        pages           INTEGER,
+        status          TEXT NOT NULL CHECK (status IN ('archived','pending','excluded','destroyed')),
+        archival_code   TEXT UNIQUE,            -- 档号
+        fonds           TEXT,                   -- 全宗号
+        year            INTEGER,                -- 年度
+        retention       TEXT CHECK (retention IN ('Y','D30','D10')),
+        org             TEXT,                   -- 机构(问题)
+        item_no         INTEGER,                -- 件号
+        doc_number      TEXT,                   -- 发文字号, canonical
+        doc_number_raw  TEXT,                   -- as printed
+        docno_code      TEXT, docno_year INTEGER, docno_serial INTEGER, docno_kind TEXT,
+        title           TEXT, issuer TEXT, date TEXT, doc_type TEXT,
+        secrecy         TEXT, urgency TEXT, recipients TEXT, signer TEXT, cc TEXT,
+        printer         TEXT, print_date TEXT, attachments TEXT, note TEXT,
+        relation        TEXT, rule_id TEXT, basis TEXT, reason TEXT,
+        extract_method  TEXT, warnings TEXT,
+        ingested_at     TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        indexed         INTEGER NOT NULL DEFAULT 0,
+        origin          TEXT NOT NULL DEFAULT 'ingest'  -- ingest | import (a 档号 assigned elsewhere)
+    );
+    INSERT INTO documents_v5 SELECT *, 'ingest' FROM documents;
+    DROP TABLE documents;
+    ALTER TABLE documents_v5 RENAME TO documents;
+    CREATE INDEX documents_status ON documents(status);
+    CREATE INDEX documents_year ON documents(year, retention, org);
+    CREATE INDEX documents_doc_number ON documents(doc_number);
+    CREATE INDEX documents_unindexed ON documents(id) WHERE indexed = 0;
+    CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
+        BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order
@@ -152,16 +196,27 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(f"目录数据库 {path} 来自更新版本的程序（版本 {version}），请升级本程序")
-    for v in sorted(k for k in _MIGRATIONS if k > version):
-        conn.execute("BEGIN IMMEDIATE")  # executescript() would commit early: run statements one by one
-        try:
-            for stmt in _split_sql(_MIGRATIONS[v]):
-                conn.execute(stmt)
-            conn.execute(f"PRAGMA user_version={v}")
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
+    pending = sorted(k for k in _MIGRATIONS if k > version)
+    if not pending:
+        return
+    # a migration may rebuild a table (SQLite's documented 12-step way), which needs foreign keys off;
+    # they are checked before each commit instead
+    conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        for v in pending:
+            conn.execute("BEGIN IMMEDIATE")  # executescript() would commit early: run statements one by one
+            try:
+                for stmt in _split_sql(_MIGRATIONS[v]):
+                    conn.execute(stmt)
+                if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                    raise StoreError(f"目录数据库 {path} 升级到版本 {v} 时外键检查失败：请从备份恢复后重试")
+                conn.execute(f"PRAGMA user_version={v}")
+                conn.execute("COMMIT")
+            except Exception:
+                conn.execute("ROLLBACK")
+                raise
+    finally:
+        conn.execute("PRAGMA foreign_keys=ON")
 
 
 def _split_sql(script: str) -> list[str]:

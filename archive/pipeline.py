@@ -156,6 +156,12 @@ class Archive:
             for row in self.conn.execute(f"SELECT * FROM documents WHERE id IN ({q})", chunk):
                 yield to_document(row, texts.get(row["id"], ""))
 
+    def queue_index(self, document_id: int) -> None:
+        """A record committed to the catalog goes to the index with the next batch."""
+        self._unindexed.append(document_id)
+        if len(self._unindexed) >= INDEX_BATCH:
+            self.flush_index()
+
     def flush_index(self) -> int:
         """Commit the records ingested since the last flush to the index, then mark them indexed."""
         ids, self._unindexed = self._unindexed, []
@@ -221,9 +227,7 @@ class Archive:
             # another process committed the same content between our check and our commit
             existing = self.conn.execute("SELECT * FROM documents WHERE sha256=?", (sha,)).fetchone()
             return self._duplicate(path, sha, existing, from_inbox)
-        self._unindexed.append(rec["id"])
-        if len(self._unindexed) >= INDEX_BATCH:
-            self.flush_index()
+        self.queue_index(rec["id"])
         outcome = rec["status"]
         reason = cls.reason if outcome == "pending" else (cls.basis if cls.rule_id else None)
         return IngestResult(name, outcome, reason, rec)

@@ -1,0 +1,195 @@
+"""Records whose 档号 was assigned elsewhere: an older system's catalogue, or a transfer package.
+
+Ingest decides a document's 档号 (archival_code.allocate); an import keeps the one people gave it, exactly,
+with its 件号, and raises the 件号 sequence past it so numbers allocated later never collide. A record may come
+without a file (catalogued on paper; its scan is attached later with ``attach_file``).
+
+Both ``archive import catalog`` and ``archive import package`` go through ``import_record``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive import archival_code, catalog, docno
+from archive.errors import ArchiveError, ExtractionError
+from archive.extract import extract
+from archive.pipeline import Archive
+from archive.store import sha256_file
+
+
+class ImportRecordError(ArchiveError):
+    """One imported record is invalid or conflicts with the catalog (the message says which and why)."""
+
+
+# catalog columns an import may set; everything else is the program's own bookkeeping
+META_COLUMNS = ("archival_code", "fonds", "year", "retention", "org", "item_no", "doc_number_raw", "title",
+                "issuer", "date", "doc_type", "secrecy", "urgency", "pages", "status", "recipients", "signer",
+                "cc", "printer", "print_date", "note", "relation", "rule_id", "basis", "reason")
+STATUSES = ("archived", "pending", "excluded", "destroyed")
+
+
+@dataclass
+class ImportedFile:
+    """A file to attach: its text is extracted unless given (a package may carry it)."""
+
+    path: Path
+    text: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check(meta: dict) -> dict:
+    """Validate and complete the metadata; the parts of a 档号 must agree with the given columns."""
+    m = {k: meta.get(k) for k in META_COLUMNS if meta.get(k) not in (None, "")}
+    bad = sorted(set(meta) - set(META_COLUMNS) - {"doc_number"})
+    if bad:
+        raise ImportRecordError(f"未知的字段：{'、'.join(bad)}")
+    code_text = m.get("archival_code")
+    if code_text:
+        code = archival_code.parse(str(code_text))
+        if code is None:
+            raise ImportRecordError(f"档号 “{code_text}” 不符合 DA/T 22（全宗号-WS·年度-保管期限-[机构-]件号）")
+        parts = {"fonds": code.fonds, "year": code.year, "retention": code.retention, "org": code.org,
+                 "item_no": code.item_no}
+        for k, v in parts.items():
+            given = m.get(k)
+            if given not in (None, "") and str(given).upper() != str(v).upper() and not (
+                    k in ("year", "item_no") and str(given).isdigit() and int(given) == v):
+                raise ImportRecordError(f"档号 {code} 与字段 {k}={given} 不一致")
+            m[k] = v
+        m["archival_code"] = str(code)
+        m.setdefault("status", "archived")
+    m.setdefault("status", "pending")
+    if m["status"] not in STATUSES:
+        raise ImportRecordError(f"状态 “{m['status']}” 无效（应为 {'/'.join(STATUSES)}）")
+    if m["status"] == "archived" and not code_text:
+        raise ImportRecordError("已归档的记录必须有档号")
+    if m.get("retention") not in (None, "Y", "D30", "D10"):
+        raise ImportRecordError(f"保管期限代码 “{m['retention']}” 无效（应为 Y、D30 或 D10）")
+    for k in ("date", "print_date"):
+        if m.get(k):
+            try:
+                m[k] = dt.date.fromisoformat(str(m[k])).isoformat()
+            except ValueError:
+                raise ImportRecordError(f"日期 {k}=“{m[k]}” 无效（应为 YYYY-MM-DD）") from None
+    return m
+
+
+def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source: dict,
+                  action: str = "import") -> dict:
+    """Add one record as given. ``source`` (file, row, package…) goes into the event log.
+
+    Raises ImportRecordError when the record is invalid, its 档号 is taken, or its file is already stored."""
+    m = _check(meta)
+    sha = size = rel = media_type = filename = None
+    text, warnings, method = "", [], None
+    if file is not None:
+        sha, size, filename = sha256_file(file.path), file.path.stat().st_size, file.path.name
+        hit = arc.conn.execute("SELECT id, archival_code FROM documents WHERE sha256=?", (sha,)).fetchone()
+        if hit:
+            raise ImportRecordError(f"文件 {file.path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")
+        try:
+            ex = extract(file.path)
+            media_type, method, warnings = ex.media_type, ex.method, list(ex.warnings)
+            text = ex.text if file.text is None else file.text
+            m.setdefault("pages", ex.pages)
+        except ExtractionError as e:  # kept anyway: the catalogue says it is the record's file
+            from archive.extract.detect import detect_type
+            try:
+                media_type = detect_type(file.path)
+            except ExtractionError:
+                media_type = "unknown"
+            text, warnings = file.text or "", [f"无法提取文本：{e}"]
+        warnings += file.warnings
+    dn = docno.parse(str(m["doc_number_raw"])) if m.get("doc_number_raw") else None
+    ts = catalog.now()
+    conn = arc.conn
+    with arc.write_lock():
+        if file is not None:
+            rel = arc.store.put(file.path, sha, media_type)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = {**m, "sha256": sha, "filename": filename, "source_path": str(file.path.resolve()) if file else None,
+                   "stored_path": rel, "media_type": media_type, "size": size,
+                   "doc_number": dn.canonical if dn else None, "docno_code": dn.code if dn else None,
+                   "docno_year": dn.year if dn else None, "docno_serial": dn.serial if dn else None,
+                   "docno_kind": dn.kind if dn else None, "extract_method": method,
+                   "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None,
+                   "ingested_at": ts, "updated_at": ts, "origin": "import"}
+            try:
+                cur = conn.execute(f"INSERT INTO documents({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                                   tuple(row.values()))
+            except sqlite3.IntegrityError as e:
+                raise ImportRecordError(f"档号 {m.get('archival_code')} 已存在" if "archival_code" in str(e)
+                                        else f"无法写入目录：{e}") from None
+            doc_id = cur.lastrowid
+            conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (doc_id, text))
+            if dn is not None:
+                conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
+                                 [(k, doc_id) for k in docno.search_keys(dn)])
+            if m.get("item_no") is not None:
+                _raise_sequence(conn, m["fonds"], m["year"], m["retention"], m.get("org"), m["item_no"])
+            catalog.append_event(conn, action, doc_id, {**source, "archival_code": m.get("archival_code"),
+                                                        "sha256": sha, "filename": filename})
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    arc.queue_index(doc_id)
+    return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
+
+
+def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: dict) -> dict:
+    """全文挂接: give a record that has no file yet its file, extract and index its text."""
+    row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
+    if row is None:
+        raise ImportRecordError(f"记录 {document_id} 不存在")
+    if row["sha256"]:
+        raise ImportRecordError(f"记录 {row['archival_code'] or document_id} 已有文件 {row['filename']}")
+    sha = sha256_file(file.path)
+    hit = arc.conn.execute("SELECT id, archival_code FROM documents WHERE sha256=?", (sha,)).fetchone()
+    if hit:
+        raise ImportRecordError(f"文件 {file.path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")
+    try:
+        ex = extract(file.path)
+        media_type, method, pages, text, warnings = ex.media_type, ex.method, ex.pages, ex.text, list(ex.warnings)
+    except ExtractionError as e:
+        from archive.extract.detect import detect_type
+        try:
+            media_type = detect_type(file.path)
+        except ExtractionError:
+            media_type = "unknown"
+        method, pages, text, warnings = None, None, "", [f"无法提取文本：{e}"]
+    if file.text is not None:
+        text = file.text
+    conn = arc.conn
+    with arc.write_lock():
+        rel = arc.store.put(file.path, sha, media_type)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "UPDATE documents SET sha256=?, filename=?, source_path=?, stored_path=?, media_type=?, size=?, "
+                "pages=COALESCE(pages, ?), extract_method=?, warnings=?, indexed=0, updated_at=? WHERE id=?",
+                (sha, file.path.name, str(file.path.resolve()), rel, media_type, file.path.stat().st_size, pages,
+                 method, json.dumps(warnings, ensure_ascii=False) if warnings else None, catalog.now(), document_id))
+            conn.execute("INSERT OR REPLACE INTO document_texts(document_id, text) VALUES (?,?)", (document_id, text))
+            catalog.append_event(conn, "attach", document_id, {**source, "sha256": sha, "filename": file.path.name})
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    arc.queue_index(document_id)
+    return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone())
+
+
+def _raise_sequence(conn: sqlite3.Connection, fonds: str, year: int, retention: str, org: str | None,
+                    item_no: int) -> None:
+    """New 件号 in this group start after the highest imported one."""
+    conn.execute(
+        "INSERT INTO sequences(fonds, year, retention, org, last_item) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(fonds, year, retention, org) DO UPDATE SET last_item = max(last_item, excluded.last_item)",
+        (fonds, year, retention, org or "", item_no))
