@@ -308,7 +308,7 @@ def search(
                   r["title"] or r["filename"], (r["date"] or "").replace("-", ""), _ret(r["retention"]),
                   _snippet_markup(h.snippet) if h.snippet else ("（文号匹配）" if h.matched == "docno" else ""))
     out.print(t)
-    err.print(f"共 {res.total} 条，第 {res.page}/{res.pages} 页" + ("（用 --page 翻页）" if res.pages > 1 else ""))
+    err.print(f"共{'' if res.exact else '约'} {res.total} 条，第 {res.page}/{res.pages} 页" + ("（用 --page 翻页）" if res.pages > 1 else ""))
 
 
 @app.command()

@@ -18,9 +18,11 @@ from whoosh.qparser import MultifieldParser
 
 from archive import catalog, docno
 from archive.errors import UsageError
-from archive.index import Index, analyzer
+from archive.index import Index, analyzer, index_text
 
-TEXT_FIELDS = ["title", "issuer", "body"]
+# the default fields of a word query; the issuer's name is in the body (版头, 署名) anyway, and every field
+# searched adds a matcher per word (bench/search_bench.py); `issuer:` and --issuer still reach it
+TEXT_FIELDS = ["title", "body"]
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Results:
     total: int = 0  # over all pages
     page: int = 1
     pages: int = 1
+    exact: bool = True  # False: ``total`` is Whoosh's estimate (counting every match would double the time)
 
 
 def _phrase_query(fieldname: str, text: str) -> wq.Query:
@@ -114,6 +117,7 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
     total = len(ordered)
     start = (page - 1) * limit
     snippets: dict[int, str] = {}
+    exact = True
 
     if by_number and docno.parse(text) is not None:
         # the whole query is a document number and the catalog knows it: no text search needed
@@ -126,7 +130,9 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
             except Exception as e:  # Whoosh raises assorted errors on malformed syntax
                 raise UsageError(f"无法理解查询 “{text}”：{e}") from e
             # enough text hits to fill the requested page after the number hits
-            results = s.search(q, limit=start + limit + len(number_ids), filter=filters.whoosh(), terms=True)
+            # terms=False and no exact count keep Whoosh's block-skipping top-k search: on 100,000 documents
+            # an exact count re-ran the whole query (bench/search_bench.py)
+            results = s.search(q, limit=start + limit + len(number_ids), filter=filters.whoosh())
             results.fragmenter = highlight.ContextFragmenter(maxchars=90, surround=25)
             results.formatter = _Marker()
             by_id = {}
@@ -135,9 +141,13 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
                 if doc_id not in number_ids:
                     by_id[doc_id] = r
                     ordered.append((doc_id, r.score, "text"))
-            total += len(results) - (len(results.top_n) - len(by_id))
+            exact = results.has_exact_length()
+            found = len(results) if exact else max(results.estimated_length(), len(results.top_n))
+            total += found - (len(results.top_n) - len(by_id))
             chosen = ordered[start:start + limit]
-            snippets = _snippets(conn, chosen, by_id)
+            words = {t.decode("utf-8") if isinstance(t, bytes) else t
+                     for f, t in results.query_terms(expand=True) if f in ("body", "title")}
+            snippets = _snippets(conn, chosen, by_id, words)
     else:
         chosen = ordered[start:start + limit]
 
@@ -145,23 +155,22 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
         f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(chosen))})", [c[0] for c in chosen])}
     hits = [Hit(catalog.record(rows[i]), round(score, 3), snippets.get(i, ""), how)
             for i, score, how in chosen if i in rows]
-    return Results(hits, total, page, max(1, -(-total // limit)))
+    return Results(hits, total, page, max(1, -(-total // limit)), exact)
 
 
-def _window(text: str, hit, size: int = 160) -> str:
-    """The part of a document's text around its first matched term, as people read it (line breaks
+def _window(text: str, words: set[str], size: int = 160) -> str:
+    """The part of a document's text around its first query term, as people read it (line breaks
     as spaces). Highlighting a window instead of the whole text keeps a page of hits cheap."""
-    flat = re.sub(r"\s+", " ", text)
-    found = [flat.find(t.decode("utf-8") if isinstance(t, bytes) else t)
-             for f, t in (hit.matched_terms() or []) if f in ("body", "title")]
-    found = [k for k in found if k >= 0]
+    flat = index_text(text)
+    flat = re.sub(r"\s+", " ", flat)
+    found = [k for k in (flat.find(w) for w in words) if k >= 0]
     if not found:
         return flat[:size]
     k = min(found)
     return flat[max(0, k - size // 2):k + size // 2]
 
 
-def _snippets(conn: sqlite3.Connection, chosen, results_by_id) -> dict[int, str]:
+def _snippets(conn: sqlite3.Connection, chosen, results_by_id, words: set[str]) -> dict[int, str]:
     """Highlighted context from the catalog's text (the index does not store bodies)."""
     out = {}
     ids = [i for i, _, how in chosen if how == "text" and i in results_by_id]
@@ -171,7 +180,7 @@ def _snippets(conn: sqlite3.Connection, chosen, results_by_id) -> dict[int, str]
         f"SELECT document_id, text FROM document_texts WHERE document_id IN ({','.join('?' * len(ids))})", ids))
     for i in ids:
         hit = results_by_id[i]
-        snip = hit.highlights("body", text=_window(texts.get(i, ""), hit), top=1)
+        snip = hit.highlights("body", text=_window(texts.get(i, ""), words), top=1)
         if not snip:
             snip = hit.highlights("title", text=hit.get("title", ""))
         out[i] = re.sub(r"\s+", " ", snip).strip()
