@@ -75,7 +75,7 @@ def appraisal_sheets(items: list[DueItem], as_of: dt.date) -> list[Sheet]:
                 for i, it in enumerate(group, 1)]
         sheets.append(Sheet(name=f"{year}-{name}", title="到期档案鉴定表",
                             subtitle=f"{year}年度　　保管期限：{name}　　鉴定基准日：{as_of.isoformat()}",
-                            columns=cols, rows=rows, widths=(5, 24, 16, 14, 44, 10, 7, 10, 5, 14, 12),
+                            columns=cols, rows=rows, widths=(10, 50, 32, 26, 59, 18, 14, 18, 10, 18, 12),
                             footer="鉴定小组成员（签字）：　　　　　　　　　　　　鉴定日期：　　　　年　　月　　日"))
     return sheets
 
@@ -235,7 +235,7 @@ def destruction_sheets(conn: sqlite3.Connection, cfg, batch: int | None = None) 
             name=f"销毁清册-{b}", title="档案销毁清册",
             subtitle=f"全宗号：{first['fonds'] or cfg.fonds}　　全宗名称：{cfg.agency_name}　　批次：{b}　　"
                      f"共 {len(group)} 件",
-            columns=cols, rows=body, widths=(5, 24, 18, 16, 48, 10, 8, 5, 20),
+            columns=cols, rows=body, widths=(10, 50, 32, 28, 69, 18, 14, 10, 36),
             footer=f"批准人：{first['approved_by']}　　批准日期：{first['decided_at'][:10]}　　"
                    f"监销人（签字）：{sup}　　销毁日期：{first['decided_at'][:10]}"))
     return sheets

@@ -17,8 +17,9 @@ from archive.config import RETENTION_NAMES, Config
 from archive.errors import ExportError
 
 COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
-# relative column widths (characters); 题名 takes the rest of the line
-WIDTHS = (5, 24, 18, 16, 48, 10, 6, 5, 16)
+# column widths in millimetres on A4 landscape (267 mm between 15 mm margins); a 档号 and an 8-digit
+# date fit on one line at 9 pt
+WIDTHS = (12, 54, 34, 28, 73, 20, 12, 12, 22)
 RETENTION_ORDER = {"Y": 0, "D30": 1, "D10": 2}
 FORMATS = ("xlsx", "docx", "pdf", "csv")
 
@@ -149,7 +150,7 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> None:
             ws.append([])
             ws.append([s.footer])
         for i, w in enumerate(s.widths, 1):
-            ws.column_dimensions[get_column_letter(i)].width = w * 1.9 if w > 6 else w * 1.6 + 2
+            ws.column_dimensions[get_column_letter(i)].width = round(w / 1.9, 1)  # mm -> character widths
         ws.print_title_rows = "2:2"  # the header row on every printed page
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -208,9 +209,13 @@ def write_docx(sheets: list[Sheet], path: Path) -> None:
             r.bold = True
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         for row in s.rows:
-            cells = t.add_row().cells
+            tr = t.add_row()
+            tr._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
+            cells = tr.cells
             for i, v in enumerate(row):
-                cells[i].text = "" if v is None else str(v)
+                cells[i].paragraphs[0].add_run("" if v is None else str(v)).font.size = Pt(9)
+        for i, w in enumerate(widths):  # the grid (LibreOffice) and each cell (Word)
+            t.columns[i].width = w
         for row in t.rows:
             for i, w in enumerate(widths):
                 row.cells[i].width = w
@@ -263,7 +268,7 @@ def write_pdf(sheets: list[Sheet], path: Path) -> None:
     font = fonts.register()
     page = landscape(A4)
     margin = 15 * mm
-    cell = ParagraphStyle("cell", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=font, fontSize=9, leading=11.5, wordWrap="CJK")
     head = ParagraphStyle("head", parent=cell, alignment=TA_CENTER)
     title = ParagraphStyle("title", fontName=font, fontSize=18, leading=24, alignment=TA_CENTER)
     sub = ParagraphStyle("sub", fontName=font, fontSize=10, leading=14, alignment=TA_CENTER)
@@ -289,6 +294,7 @@ def write_pdf(sheets: list[Sheet], path: Path) -> None:
         t.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
         ]))
         story.append(t)

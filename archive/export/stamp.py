@@ -57,7 +57,7 @@ def _overlay(width: float, height: float, x0: float, y0: float, cells) -> bytes:
             c.setFont(font, 4.2)
             c.drawCentredString(cx, cy - 5.0, label)
             size = 8.5
-            while size > 4 and c.stringWidth(value, font, size) > cw - 2:
+            while size > 4 and c.stringWidth(value, font, size) > cw - 6:
                 size -= 0.5
             c.setFont(font, size)
             c.drawCentredString(cx, cy - ch + 3.6, value)
