@@ -152,10 +152,12 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
             continue
         if r["id"] in holds:
             problems.append(f"{_ref(r)} 已被冻结（{holds[r['id']]}），不能处置")
-        due = due_date(r["year"], r["retention"]) if r["year"] else None
-        if decision == "destroy" and (due is None or due > as_of) and not force:
-            when = "永久保管，不会到期" if due is None else f"{due.isoformat()} 才到期"
-            problems.append(f"{_ref(r)} {when}；确需提前销毁请加 --force")
+        if r["year"] is None or r["retention"] not in RANK:
+            problems.append(f"{_ref(r)} 没有年度或保管期限，请先用 archive reclassify 补正")
+            continue
+        due = due_date(r["year"], r["retention"])
+        if decision == "destroy" and r["retention"] != "Y" and due > as_of and not force:
+            problems.append(f"{_ref(r)} {due.isoformat()} 才到期；确需提前销毁请加 --force")
         if decision == "destroy" and r["retention"] == "Y":
             problems.append(f"{_ref(r)} 为永久保管，不能销毁")
         if decision == "extend" and RANK[retention] <= RANK[r["retention"]]:

@@ -629,6 +629,17 @@ def reclassify(
     _changed(before, rec, as_json)
 
 
+@app.command("explain-gap")
+def explain_gap(
+    code: str = typer.Argument(..., help="空号的档号，如 Z109-WS·2015-Y-BGS-0004"),
+    reason: str = typer.Option(..., "--reason", help="为何空号（记入事件日志）"),
+) -> None:
+    """说明一个空号（如旧目录中本就缺号），四性检测不再把它列为问题。"""
+    from archive.verify import explain_gap as run
+
+    err.print(f"已记录空号 {run(_archive(), code, reason)}：{reason}")
+
+
 @app.command()
 def verify(as_json: bool = typer.Option(False, "--json")) -> None:
     """四性检测：校验值、必备著录项、文件可读、件号连续、事件日志哈希链、索引与目录一致。有问题时退出码为 1。"""

@@ -228,3 +228,30 @@ def _check_index(arc: Archive, rows, rep: Report) -> None:
         rep.findings.append(Finding("security", f"记录 {i}", "记录不在全文索引中（可运行 archive reindex）"))
     for i in sorted(indexed - catalog_ids, key=lambda x: (len(x), x)):
         rep.findings.append(Finding("security", f"索引 {i}", "全文索引中有目录没有的记录（可运行 archive reindex）"))
+
+
+def explain_gap(arc: Archive, code_text: str, reason: str) -> str:
+    """Record why a 件号 is unused (e.g. a gap in an older system's catalogue), so verify accepts it."""
+    from archive.errors import UsageError
+
+    code = archival_code.parse(code_text)
+    if code is None:
+        raise UsageError(f"档号 “{code_text}” 不符合 DA/T 22")
+    if not reason.strip():
+        raise UsageError("须说明空号原因（--reason）")
+    conn = arc.conn
+    with arc.write_lock():
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT 1 FROM documents WHERE archival_code=?", (str(code),)).fetchone():
+                raise UsageError(f"{code} 有记录，不是空号")
+            top = conn.execute("SELECT last_item FROM sequences WHERE fonds=? AND year=? AND retention=? AND org=?",
+                               (code.fonds, code.year, code.retention, code.org or "")).fetchone()
+            if top is None or code.item_no > top[0]:
+                raise UsageError(f"{code} 尚未分配（该组最大件号 {top[0] if top else 0}），不是空号")
+            catalog.append_event(conn, "gap", None, {"vacated_code": str(code), "reason": reason})
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return str(code)

@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from archive import catalog
 from archive.importing import import_record
-from archive.verify import verify
+from archive.errors import UsageError
+from archive.verify import explain_gap, verify
 from conftest import ROOT
 from gongwen_gen import gongwen_lines
 from makedocs import make_docx, make_pdf
@@ -106,13 +106,14 @@ def test_unexplained_gap_is_found_and_an_explained_one_is_not(built):
     built.flush_index()
     gaps = {f.ref for f in verify(built).errors}
     assert gaps == {"Z109-WS·2019-Y-BGS-0004", "Z109-WS·2019-Y-BGS-0005"}
-    # an event that says why 0004 and 0005 are not used explains them
-    with built.write_lock():
-        built.conn.execute("BEGIN IMMEDIATE")
-        for code in gaps:
-            catalog.append_event(built.conn, "gap_note", None, {"vacated_code": code, "reason": "原目录空号"})
-        built.conn.execute("COMMIT")
+    # recording why 0004 and 0005 are unused explains them; a number that is taken or not yet allocated is no gap
+    for code in gaps:
+        explain_gap(built, code, "原目录空号")
     assert verify(built).ok
+    with pytest.raises(UsageError, match="有记录"):
+        explain_gap(built, "Z109-WS·2019-Y-BGS-0006", "x")
+    with pytest.raises(UsageError, match="尚未分配"):
+        explain_gap(built, "Z109-WS·2019-Y-BGS-0007", "x")
 
 
 def test_index_out_of_step(built):
