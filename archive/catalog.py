@@ -102,6 +102,42 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE documents ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX documents_unindexed ON documents(id) WHERE indexed = 0;
     """,
+    # 4: 到期鉴定 and 销毁 (SPEC section 2). ``holds``: records that must not be destroyed (under
+    # investigation, litigation, audit) until released. ``dispositions``: each appraisal decision on a
+    # record (destroy or extend), with who approved it and the 监销人; the 销毁清册 is read from here.
+    4: """
+    CREATE TABLE holds (
+        id              INTEGER PRIMARY KEY,
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        reason          TEXT NOT NULL,
+        held_by         TEXT NOT NULL,
+        held_at         TEXT NOT NULL,
+        released_by     TEXT,
+        released_at     TEXT,
+        release_reason  TEXT
+    );
+    CREATE INDEX holds_active ON holds(document_id) WHERE released_at IS NULL;
+
+    CREATE TABLE dispositions (
+        id              INTEGER PRIMARY KEY,
+        batch           INTEGER NOT NULL,       -- one dispose command = one batch (one 销毁清册)
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        decision        TEXT NOT NULL CHECK (decision IN ('destroy','extend')),
+        archival_code   TEXT,
+        retention_before TEXT NOT NULL,
+        retention_after TEXT,                   -- extend: the new 保管期限
+        approved_by     TEXT NOT NULL,          -- the leader who approved
+        supervisors     TEXT,                   -- 监销人 (destroy), comma separated
+        reason          TEXT NOT NULL,
+        decided_at      TEXT NOT NULL,
+        actor           TEXT NOT NULL
+    );
+    CREATE INDEX dispositions_batch ON dispositions(batch);
+    CREATE TRIGGER dispositions_no_update BEFORE UPDATE ON dispositions
+        BEGIN SELECT RAISE(ABORT, 'dispositions are append-only'); END;
+    CREATE TRIGGER dispositions_no_delete BEFORE DELETE ON dispositions
+        BEGIN SELECT RAISE(ABORT, 'dispositions are append-only'); END;
+    """,
     # 5: records whose 档号 was assigned elsewhere (an older system's catalogue, a transfer package) are
     # imported as they are, some without a file (catalogued on paper): sha256, filename, media_type and size
     # may be NULL, and ``origin`` says where a record came from. SQLite cannot relax NOT NULL in place, so
@@ -235,12 +271,37 @@ def _split_sql(script: str) -> list[str]:
     return out
 
 
+# Columns sealed by the event log: a change to any of them that no event records is tampering (verify).
+# Not sealed: program bookkeeping (indexed, updated_at) and derived text.
+SEALED_COLUMNS = ("archival_code", "fonds", "year", "retention", "org", "item_no", "doc_number",
+                  "doc_number_raw", "title", "issuer", "date", "doc_type", "secrecy", "urgency", "pages",
+                  "status", "sha256", "filename", "stored_path", "media_type", "size", "recipients", "signer",
+                  "cc", "printer", "print_date", "note", "rule_id", "basis")
+
+
+# events that mention a record without changing it: they must not re-seal (and so launder) its state
+UNSEALED_ACTIONS = ("duplicate",)
+
+
+def record_digest(row) -> str:
+    """SHA-256 of a record's sealed columns; every event about a record carries it (``digest``)."""
+    payload = json.dumps([row[k] for k in SEALED_COLUMNS], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def append_event(conn: sqlite3.Connection, action: str, document_id: int | None, detail: dict,
                  who: str | None = None) -> None:
-    """Append one event to the hash chain. Call inside the transaction that makes the change."""
+    """Append one event to the hash chain. Call inside the transaction that makes the change.
+
+    An event about a record seals the record's state after the change (``digest``), so ``verify`` finds
+    a catalog row edited behind the program's back."""
     row = conn.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
     prev = row[0] if row else GENESIS
     ts, who = now(), who or actor()
+    if document_id is not None and action not in UNSEALED_ACTIONS:
+        doc = conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
+        if doc is not None:
+            detail = {**detail, "digest": record_digest(doc)}
     body = json.dumps(detail, ensure_ascii=False, sort_keys=True)
     h = event_hash(prev, ts, who, action, document_id, body)
     conn.execute(

@@ -350,6 +350,325 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
         out.print(y)
 
 
+# ---- issue 5: archivists' outputs (export, import package, audit, hold/release, dispose, review, verify) ----
+export_app = typer.Typer(no_args_is_help=True, help="导出：归档文件目录、归档章、移交包、销毁清册。")
+app.add_typer(export_app, name="export")
+import_app = typer.Typer(no_args_is_help=True, help="导入：移交包。")
+app.add_typer(import_app, name="import")
+
+
+def _output_format(out_file: Path, fmt: str | None) -> str:
+    from archive.export.catalogue import FORMATS
+
+    fmt = (fmt or out_file.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise UsageError(f"格式 “{fmt}” 无效：应为 {'、'.join(FORMATS)}（--format 或输出文件的扩展名）")
+    return fmt
+
+
+@export_app.command("catalog")
+def export_catalog(
+    year: int = typer.Option(..., "--year", help="年度"),
+    retention: Optional[str] = typer.Option(None, "--retention", help="只导出一种保管期限：永久 / 30年 / 10年"),
+    org: Optional[str] = typer.Option(None, "--org", help="只导出一个机构(问题)代码"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="xlsx / docx / pdf / csv（默认按输出文件扩展名）"),
+    output: Path = typer.Option(..., "-o", "--output", help="输出文件"),
+    as_json: bool = typer.Option(False, "--json", help="同时在标准输出打印目录行"),
+) -> None:
+    """归档文件目录（DA/T 22）：每种保管期限（和机构）一张表，A4 横向，表头每页重复，带页码。"""
+    from archive.export import catalogue
+
+    kind = _output_format(output, fmt)
+    arc = _archive()
+    sheets = catalogue.catalogue_sheets(arc.conn, arc.cfg, year, _retention_option(retention), org)
+    catalogue.write(sheets, output, kind)
+    if as_json:
+        _print_json(catalogue.to_json(sheets))
+    err.print(f"已导出 {year} 年度归档文件目录：{sum(len(s.rows) for s in sheets)} 件，{len(sheets)} 张表 → {output}")
+
+
+@export_app.command("stamp")
+def export_stamp(
+    ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
+    output: Path = typer.Option(..., "-o", "--output", help="输出的 PDF（库中原件不变）"),
+) -> None:
+    """给已归档的 PDF 加盖归档章（首页右上角），写成新文件。"""
+    from archive.export.stamp import stamp_pdf
+
+    arc = _archive()
+    row = arc.resolve(ref)
+    stamp_pdf(arc.store, row, arc.cfg, output)
+    err.print(f"已加盖归档章：{row['archival_code']} → {output}")
+
+
+@export_app.command("package")
+def export_package(
+    year: int = typer.Option(..., "--year", help="年度"),
+    output: Path = typer.Option(..., "-o", "--output", help="输出文件夹（新建或空文件夹）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """移交包：BagIt 格式，文件以档号命名，每件一份 JSON 与 XML 元数据，附归档文件目录与校验值。"""
+    from archive.export.package import export_package as run
+
+    arc = _archive()
+    s = run(arc, year, output)
+    if as_json:
+        _print_json({"path": str(s.path), "records": s.records, "files": s.files, "bytes": s.bytes})
+    err.print(f"已生成 {year} 年度移交包：{s.records} 件（电子文件 {s.files} 个，共 {s.bytes / 1e6:.1f} MB）→ {output}")
+
+
+@export_app.command("destruction")
+def export_destruction(
+    output: Path = typer.Option(..., "-o", "--output", help="输出文件"),
+    batch: Optional[int] = typer.Option(None, "--batch", help="只导出一个处置批次"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="xlsx / docx / pdf / csv"),
+) -> None:
+    """销毁清册（按批次一张表）。"""
+    from archive.audit import destruction_sheets
+    from archive.export import catalogue
+
+    kind = _output_format(output, fmt)
+    arc = _archive()
+    sheets = destruction_sheets(arc.conn, arc.cfg, batch)
+    if not sheets:
+        raise UsageError("没有销毁记录" + (f"（批次 {batch}）" if batch else ""))
+    catalogue.write(sheets, output, kind)
+    err.print(f"已导出销毁清册：{sum(len(s.rows) for s in sheets)} 件 → {output}")
+
+
+@import_app.command("package")
+def import_package(
+    path: Path = typer.Argument(..., help="移交包文件夹（BagIt）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """导入移交包：先做 BagIt 校验和记录校验，有问题则不导入任何记录；档号保持不变。"""
+    from archive.export.package import import_package as run
+
+    if not path.is_dir():
+        raise UsageError(f"找不到文件夹 {path}")
+    arc = _archive(create=True)
+    recs = run(arc, path)
+    if as_json:
+        _print_json(recs)
+    else:
+        out.print(_record_table(recs, title="导入的记录"))
+    err.print(f"已导入 {len(recs)} 件")
+
+
+def _audit_table(items) -> Table:
+    t = Table(title="到期档案")
+    for h in ("年度", "保管期限", "档号", "题名", "到期日期", "冻结"):
+        t.add_column(h, overflow="fold")
+    for it in items:
+        r = it.record
+        t.add_row(str(r["year"]), _ret(r["retention"]), r["archival_code"], r["title"] or "",
+                  it.due.isoformat(), it.hold_reason or "")
+    return t
+
+
+@app.command()
+def audit(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="鉴定基准日（默认今天），如 2026-01-01"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出到期档案鉴定表（.xlsx/.docx/.pdf/.csv）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """列出保管期限已满、应当鉴定的档案（按年度和保管期限分组）。"""
+    import datetime as dt
+
+    from archive import audit as audit_mod
+    from archive.export import catalogue
+
+    day = _date_option(as_of, "--as-of") or dt.date.today()
+    arc = _archive()
+    items = audit_mod.due_list(arc.conn, day)
+    if output is not None:
+        kind = _output_format(output, None)
+        sheets = audit_mod.appraisal_sheets(items, day)
+        if sheets:
+            catalogue.write(sheets, output, kind)
+            err.print(f"已写出到期档案鉴定表 → {output}")
+    if as_json:
+        groups = audit_mod.grouped(items)
+        _print_json({"as_of": day.isoformat(), "total": len(items),
+                     "groups": [{"year": y, "retention": r, "count": len(g), "records": [i.to_json() for i in g]}
+                                for (y, r), g in groups.items()]})
+        return
+    if items:
+        out.print(_audit_table(items))
+    err.print(f"截至 {day.isoformat()}，到期 {len(items)} 件" +
+              (f"（其中冻结 {sum(1 for i in items if i.hold_reason)} 件）" if items else ""))
+
+
+@app.command()
+def hold(
+    ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
+    reason: str = typer.Option(..., "--reason", help="冻结原因（调查、诉讼、审计…）"),
+) -> None:
+    """冻结一份档案：在解除之前不能销毁。"""
+    from archive.audit import hold as run
+
+    arc = _archive()
+    row = arc.resolve(ref)
+    run(arc, row, reason)
+    err.print(f"已冻结 {row['archival_code'] or row['id']}：{reason}")
+
+
+@app.command()
+def release(
+    ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
+    reason: str = typer.Option("", "--reason", help="解除原因"),
+) -> None:
+    """解除冻结。"""
+    from archive.audit import release as run
+
+    arc = _archive()
+    row = arc.resolve(ref)
+    run(arc, row, reason)
+    err.print(f"已解除冻结 {row['archival_code'] or row['id']}")
+
+
+@app.command()
+def dispose(
+    refs: list[str] = typer.Argument(..., help="记录号、档号或发文字号（可多个）"),
+    decision: str = typer.Option(..., "--decision", help="destroy（销毁）或 extend（延长保管期限）"),
+    approved_by: str = typer.Option(..., "--approved-by", help="批准人"),
+    reason: str = typer.Option(..., "--reason", help="鉴定意见 / 理由"),
+    retention: Optional[str] = typer.Option(None, "--retention", help="extend：新的保管期限 30年 / 永久"),
+    supervisors: list[str] = typer.Option([], "--supervisor", help="监销人（销毁时两人，可重复此选项）"),
+    force: bool = typer.Option(False, "--force", help="允许销毁尚未到期的档案"),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="判断是否到期的日期（默认今天）"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="销毁时写出本批次的销毁清册"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """处置到期档案：销毁（文件删除、记录保留、列入销毁清册）或延长保管期限（档号不变）。"""
+    from archive import audit as audit_mod
+    from archive.export import catalogue
+
+    arc = _archive()
+    rows = [arc.resolve(r) for r in refs]
+    res = audit_mod.dispose(arc, rows, decision, approved_by=approved_by, reason=reason,
+                            retention=_retention_option(retention), supervisors=supervisors,
+                            as_of=_date_option(as_of, "--as-of"), force=force)
+    if output is not None and decision == "destroy":
+        catalogue.write(audit_mod.destruction_sheets(arc.conn, arc.cfg, res.batch), output, _output_format(output, None))
+        err.print(f"销毁清册 → {output}")
+    if as_json:
+        _print_json({"batch": res.batch, "decision": res.decision, "records": res.records})
+        return
+    label = "销毁" if decision == "destroy" else "延长保管期限"
+    err.print(f"批次 {res.batch}：已{label} {len(res.records)} 件")
+
+
+@app.command()
+def review(as_json: bool = typer.Option(False, "--json")) -> None:
+    """列出待定（待人工确认）的文件及原因。"""
+    from archive.review import pending
+
+    arc = _archive()
+    items = pending(arc.conn)
+    if as_json:
+        _print_json([p.to_json() for p in items])
+        return
+    t = Table(title="待定文件")
+    for h in ("记录号", "文号", "题名", "日期", "原因"):
+        t.add_column(h, overflow="fold")
+    for p in items:
+        r = p.record
+        t.add_row(str(r["id"]), r["doc_number"] or "", r["title"] or r["filename"] or "",
+                  (r["date"] or "").replace("-", ""), p.why)
+    out.print(t)
+    err.print(f"共 {len(items)} 件待定；用 archive confirm REF --retention … --org … 确认")
+
+
+def _changed(before: dict, rec: dict, as_json: bool) -> None:
+    from archive.review import describe
+
+    if as_json:
+        _print_json(rec)
+    else:
+        err.print(f"{rec['archival_code'] or '记录 ' + str(rec['id'])}：{describe(before, rec)}")
+
+
+@app.command()
+def confirm(
+    ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
+    retention: Optional[str] = typer.Option(None, "--retention", help="永久 / 30年 / 10年"),
+    org: Optional[str] = typer.Option(None, "--org", help="机构(问题)代码"),
+    year: Optional[int] = typer.Option(None, "--year", help="年度（成文日期未识别时）"),
+    exclude: bool = typer.Option(False, "--exclude", help="确认不归档"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="说明"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """确认待定文件：归档（给出档号）或不归档。"""
+    from archive.review import confirm as run
+
+    arc = _archive()
+    row = arc.resolve(ref)
+    before = catalog.record(row)
+    rec = run(arc, row, retention=_retention_option(retention), org=org, year=year, exclude=exclude, reason=reason)
+    _changed(before, rec, as_json)
+
+
+@app.command()
+def reclassify(
+    ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
+    reason: str = typer.Option(..., "--reason", help="原因（记入事件日志）"),
+    retention: Optional[str] = typer.Option(None, "--retention", help="新的保管期限"),
+    org: Optional[str] = typer.Option(None, "--org", help="新的机构(问题)代码"),
+    year: Optional[int] = typer.Option(None, "--year", help="新的年度"),
+    status: Optional[str] = typer.Option(None, "--status", help="archived / excluded / pending"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """重新分类：改保管期限、机构、年度或归档范围；换组时给新档号，旧号留空并记录原因。"""
+    from archive.review import reclassify as run
+
+    arc = _archive()
+    row = arc.resolve(ref)
+    before = catalog.record(row)
+    rec = run(arc, row, retention=_retention_option(retention), org=org, year=year, status=status, reason=reason)
+    _changed(before, rec, as_json)
+
+
+@app.command("explain-gap")
+def explain_gap(
+    code: str = typer.Argument(..., help="空号的档号，如 Z109-WS·2015-Y-BGS-0004"),
+    reason: str = typer.Option(..., "--reason", help="为何空号（记入事件日志）"),
+) -> None:
+    """说明一个空号（如旧目录中本就缺号），四性检测不再把它列为问题。"""
+    from archive.verify import explain_gap as run
+
+    err.print(f"已记录空号 {run(_archive(), code, reason)}：{reason}")
+
+
+@app.command()
+def verify(as_json: bool = typer.Option(False, "--json")) -> None:
+    """四性检测：校验值、必备著录项、文件可读、件号连续、事件日志哈希链、索引与目录一致。有问题时退出码为 1。"""
+    from archive.verify import CHECKS, verify as run
+
+    arc = _archive()
+    total = arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    with Progress(TextColumn("四性检测"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task("verify", total=total)
+        rep = run(arc, progress=lambda k: bar.update(task, completed=k))
+    if as_json:
+        _print_json(rep.to_json())
+    else:
+        if rep.findings:
+            t = Table(title="四性检测结果")
+            for h in ("检测项", "对象", "问题"):
+                t.add_column(h, overflow="fold")
+            for f in rep.findings:
+                t.add_row(CHECKS[f.check] + ("（提示）" if f.severity == "notice" else ""), f.ref, f.message)
+            out.print(t)
+        c = rep.counts
+        err.print(f"检测了 {c['records']} 条记录、{c['files']} 个文件、{c['events']} 条事件：" +
+                  ("全部通过" if rep.ok else f"发现 {len(rep.errors)} 个问题") +
+                  (f"，{len(rep.notices)} 条提示" if rep.notices else ""))
+    if not rep.ok:
+        raise typer.Exit(1)
+
+
 # ---- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Typer handles usage errors itself (exit 2); our own errors become one line on stderr."""

@@ -30,3 +30,19 @@ class StoreError(ArchiveError):
 
 class NotFoundError(ArchiveError):
     """A REF (id, 档号 or 文号) names no record."""
+
+
+class DispositionError(ArchiveError):
+    """A hold, release or disposal that the rules forbid (held, not yet due, not archived, shorter retention)."""
+
+
+class ReviewError(ArchiveError):
+    """A confirm or reclassify that cannot apply to the record (wrong status, unknown 机构, no 年度)."""
+
+
+class ExportError(ArchiveError):
+    """An export cannot be written (no CJK font, output exists, the record has no PDF)."""
+
+
+class PackageError(ArchiveError):
+    """A transfer package is invalid (BagIt validation, a record against the schema) or conflicts with the catalog."""

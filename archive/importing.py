@@ -40,6 +40,7 @@ class ImportedFile:
     path: Path
     text: str | None = None
     warnings: list[str] = field(default_factory=list)
+    name: str | None = None  # the name it first arrived with, when the path's name is not it (a package)
 
 
 def _check(meta: dict) -> dict:
@@ -88,7 +89,7 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
     sha = size = rel = media_type = filename = None
     text, warnings, method = "", [], None
     if file is not None:
-        sha, size, filename = sha256_file(file.path), file.path.stat().st_size, file.path.name
+        sha, size, filename = sha256_file(file.path), file.path.stat().st_size, file.name or file.path.name
         hit = arc.conn.execute("SELECT id, archival_code FROM documents WHERE sha256=?", (sha,)).fetchone()
         if hit:
             raise ImportRecordError(f"文件 {file.path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")

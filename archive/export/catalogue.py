@@ -1,0 +1,311 @@
+"""归档文件目录 (DA/T 22-2015) and the other printed lists, written as CSV, XLSX, DOCX or PDF.
+
+A list is a sequence of ``Sheet``s (one per 保管期限 and 机构 for the catalogue); every writer prints A4
+landscape with the header row repeated on each page and page numbers. The CSV and XLSX header is exactly
+the DA/T 22 column names, so ``archive import catalog`` reads the catalogue back.
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive import archival_code
+from archive.config import RETENTION_NAMES, Config
+from archive.errors import ExportError
+
+COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
+# column widths in millimetres on A4 landscape (267 mm between 15 mm margins); a 档号 and an 8-digit
+# date fit on one line at 9 pt
+WIDTHS = (12, 54, 34, 28, 73, 20, 12, 12, 22)
+RETENTION_ORDER = {"Y": 0, "D30": 1, "D10": 2}
+FORMATS = ("xlsx", "docx", "pdf", "csv")
+
+
+@dataclass
+class Sheet:
+    name: str  # worksheet name (XLSX), ≤ 31 characters
+    title: str  # printed above the table, e.g. 归档文件目录
+    subtitle: str  # 全宗号 Z109　2022年度　永久　办公室
+    columns: tuple[str, ...] = COLUMNS
+    rows: list[list] = field(default_factory=list)
+    widths: tuple[int, ...] = WIDTHS
+    footer: str = ""  # printed under the table (signatures on a 销毁清册)
+
+
+def date8(iso: str | None) -> str:
+    """2022-08-28 -> 20220828 (DA/T 22 日期)."""
+    return (iso or "").replace("-", "")
+
+
+def remarks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
+    """备注 from appraisal decisions: extended retention, destroyed."""
+    out: dict[int, list[str]] = {}
+    if not ids:
+        return {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for d in conn.execute(f"SELECT * FROM dispositions WHERE document_id IN ({','.join('?' * len(chunk))}) "
+                              "ORDER BY id", chunk):
+            day = d["decided_at"][:10]
+            text = (f"{day}经鉴定延长保管期限至{RETENTION_NAMES.get(d['retention_after'], d['retention_after'])}"
+                    if d["decision"] == "extend" else f"{day}已销毁（批准人：{d['approved_by']}）")
+            out.setdefault(d["document_id"], []).append(text)
+    return {k: "；".join(v) for k, v in out.items()}
+
+
+def catalogue_row(seq: int, r, remark: str = "") -> list:
+    return [seq, r["archival_code"], r["doc_number"] or r["doc_number_raw"] or "", r["issuer"] or "",
+            r["title"] or "", date8(r["date"]), r["secrecy"] or "", r["pages"] if r["pages"] is not None else "",
+            remark]
+
+
+def catalogue_sheets(conn: sqlite3.Connection, cfg: Config, year: int, retention: str | None = None,
+                     org: str | None = None) -> list[Sheet]:
+    """The 归档文件目录 of one 年度: one sheet per 保管期限 (and 机构), grouped by the 档号's own parts (a
+    record whose retention was extended keeps its 档号 and its place, with a 备注)."""
+    rows = conn.execute("SELECT * FROM documents WHERE archival_code IS NOT NULL AND status IN "
+                        "('archived','destroyed')").fetchall()
+    groups: dict[tuple, list] = {}
+    for r in rows:
+        code = archival_code.parse(r["archival_code"])
+        if code is None or code.year != year:
+            continue
+        if retention and code.retention != retention:
+            continue
+        if org and (code.org or "") != org:
+            continue
+        groups.setdefault((code.fonds, code.retention, code.org or ""), []).append((code.item_no, r))
+    notes = remarks(conn, [r["id"] for g in groups.values() for _, r in g])
+    sheets = []
+    for (fonds, ret, org_code) in sorted(groups, key=lambda k: (k[0], RETENTION_ORDER.get(k[1], 9), k[2])):
+        items = sorted(groups[(fonds, ret, org_code)], key=lambda t: t[0])
+        ret_name = RETENTION_NAMES.get(ret, ret)
+        org_name = cfg.orgs.get(org_code, org_code) if org_code else ""
+        name = f"{year}-{ret_name}" + (f"-{org_name}" if org_name else "")
+        sub = f"全宗号：{fonds}　　年度：{year}　　保管期限：{ret_name}" + (f"　　机构（问题）：{org_name}" if org_name else "")
+        sheets.append(Sheet(name=name[:31], title="归档文件目录", subtitle=sub,
+                            rows=[catalogue_row(i, r, notes.get(r["id"], "")) for i, (_, r) in enumerate(items, 1)]))
+    return sheets
+
+
+# ---- writers -------------------------------------------------------------------------------------
+def write(sheets: list[Sheet], path: Path, fmt: str | None = None) -> Path:
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise ExportError(f"不支持的格式 “{fmt}”：应为 {'、'.join(FORMATS)}")
+    if not sheets:
+        raise ExportError("没有可导出的记录（请检查年度、保管期限和机构）")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        {"csv": write_csv, "xlsx": write_xlsx, "docx": write_docx, "pdf": write_pdf}[fmt](sheets, tmp)
+        tmp.replace(path)
+    except OSError as e:
+        raise ExportError(f"无法写入 {path}：{e.strerror}（请检查文件夹和权限，或文件是否被其他程序打开）") from e
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def write_csv(sheets: list[Sheet], path: Path) -> None:
+    """One table (UTF-8 with BOM, so Excel opens it): the DA/T 22 header once, then every sheet's rows."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(sheets[0].columns)
+        for s in sheets:
+            w.writerows(s.rows)
+
+
+def write_xlsx(sheets: list[Sheet], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for s in sheets:
+        ws = wb.create_sheet(s.name)
+        n = len(s.columns)
+        ws.append([f"{s.title}（{s.subtitle.replace('　　', '，')}）"])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n)
+        ws["A1"].font = Font(size=14, bold=True)
+        ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+        ws.row_dimensions[1].height = 28
+        ws.append(list(s.columns))
+        for c in ws[2]:
+            c.font, c.border = Font(bold=True), box
+            c.alignment = Alignment(horizontal="center", vertical="center")
+        for row in s.rows:
+            ws.append(row)
+            for c in ws[ws.max_row]:
+                c.border = box
+                c.alignment = Alignment(vertical="center", wrap_text=True)
+        if s.footer:
+            ws.append([])
+            ws.append([s.footer])
+        for i, w in enumerate(s.widths, 1):
+            ws.column_dimensions[get_column_letter(i)].width = round(w / 1.9, 1)  # mm -> character widths
+        ws.print_title_rows = "2:2"  # the header row on every printed page
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+        ws.freeze_panes = "A3"
+    wb.save(path)
+
+
+def write_docx(sheets: list[Sheet], path: Path) -> None:
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    doc = Document()
+    sec = doc.sections[0]
+    sec.orientation = WD_ORIENT.LANDSCAPE
+    sec.page_width, sec.page_height = Mm(297), Mm(210)
+    sec.left_margin = sec.right_margin = Mm(15)
+    sec.top_margin = sec.bottom_margin = Mm(15)
+    style = doc.styles["Normal"]
+    style.font.name, style.font.size = "宋体", Pt(10)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    _docx_page_numbers(sec.footer.paragraphs[0], OxmlElement, qn)
+    usable = 297 - 30
+    for k, s in enumerate(sheets):
+        if k:
+            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = p.add_run(s.title)
+        run.bold, run.font.size = True, Pt(18)
+        p = doc.add_paragraph(s.subtitle)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        t = doc.add_table(rows=1, cols=len(s.columns))
+        t.style = "Table Grid"
+        t.alignment = WD_TABLE_ALIGNMENT.CENTER
+        t.autofit = False
+        total = sum(s.widths)
+        widths = [Mm(usable * w / total) for w in s.widths]
+        hdr = t.rows[0]
+        trPr = hdr._tr.get_or_add_trPr()
+        rep = OxmlElement("w:tblHeader")  # repeat the header row on every page
+        rep.set(qn("w:val"), "true")
+        trPr.append(rep)
+        for i, name in enumerate(s.columns):
+            cell = hdr.cells[i]
+            cell.text = ""
+            r = cell.paragraphs[0].add_run(name)
+            r.bold = True
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for row in s.rows:
+            tr = t.add_row()
+            tr._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
+            cells = tr.cells
+            for i, v in enumerate(row):
+                cells[i].paragraphs[0].add_run("" if v is None else str(v)).font.size = Pt(9)
+        for i, w in enumerate(widths):  # the grid (LibreOffice) and each cell (Word)
+            t.columns[i].width = w
+        for row in t.rows:
+            for i, w in enumerate(widths):
+                row.cells[i].width = w
+        if s.footer:
+            doc.add_paragraph()
+            doc.add_paragraph(s.footer)
+    doc.save(path)
+
+
+def _docx_page_numbers(paragraph, OxmlElement, qn) -> None:
+    """Footer 第 N 页，共 M 页 with PAGE / NUMPAGES fields."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def field(code: str) -> None:
+        run = paragraph.add_run()
+        for kind, text in (("begin", None), (None, code), ("separate", None), (None, "1"), ("end", None)):
+            if kind:
+                el = OxmlElement("w:fldChar")
+                el.set(qn("w:fldCharType"), kind)
+                run._r.append(el)
+            elif text == code:
+                el = OxmlElement("w:instrText")
+                el.set(qn("xml:space"), "preserve")
+                el.text = f" {code} "
+                run._r.append(el)
+            else:
+                el = OxmlElement("w:t")
+                el.text = text
+                run._r.append(el)
+
+    paragraph.add_run("第 ")
+    field("PAGE")
+    paragraph.add_run(" 页，共 ")
+    field("NUMPAGES")
+    paragraph.add_run(" 页")
+
+
+def write_pdf(sheets: list[Sheet], path: Path) -> None:
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from archive.export import fonts
+
+    font = fonts.register()
+    page = landscape(A4)
+    margin = 15 * mm
+    cell = ParagraphStyle("cell", fontName=font, fontSize=9, leading=11.5, wordWrap="CJK")
+    head = ParagraphStyle("head", parent=cell, alignment=TA_CENTER)
+    title = ParagraphStyle("title", fontName=font, fontSize=18, leading=24, alignment=TA_CENTER)
+    sub = ParagraphStyle("sub", fontName=font, fontSize=10, leading=14, alignment=TA_CENTER)
+
+    def numbered(canvas, doc_):
+        canvas.saveState()
+        canvas.setFont(font, 9)
+        canvas.drawCentredString(page[0] / 2, 8 * mm, f"第 {doc_.page} 页")
+        canvas.restoreState()
+
+    from xml.sax.saxutils import escape
+
+    story = []
+    usable = page[0] - 2 * margin
+    for k, s in enumerate(sheets):
+        if k:
+            story.append(PageBreak())
+        story += [Paragraph(escape(s.title), title), Paragraph(escape(s.subtitle), sub), Spacer(1, 4 * mm)]
+        total = sum(s.widths)
+        data = [[Paragraph(escape(c), head) for c in s.columns]]
+        data += [[Paragraph(escape("" if v is None else str(v)), cell) for v in row] for row in s.rows]
+        t = Table(data, colWidths=[usable * w / total for w in s.widths], repeatRows=1)
+        t.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ]))
+        story.append(t)
+        if s.footer:
+            story += [Spacer(1, 6 * mm), Paragraph(escape(s.footer), ParagraphStyle("f", parent=cell, fontSize=10))]
+    doc = SimpleDocTemplate(str(path), pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=margin,
+                            bottomMargin=margin, title=sheets[0].title, author="wenshu-archive")
+    doc.build(story, onFirstPage=numbered, onLaterPages=numbered)
+
+
+def to_json(sheets: list[Sheet]) -> list[dict]:
+    return [{"sheet": s.name, "subtitle": s.subtitle,
+             "rows": [dict(zip(s.columns, r)) for r in s.rows]} for s in sheets]
+

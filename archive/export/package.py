@@ -1,0 +1,193 @@
+"""Transfer package (移交包) of one 年度 as a BagIt bag, and its re-import.
+
+    data/files/<档号>.<ext>       the stored files, named by 档号
+    data/records/<档号>.json      one record per document, valid against schemas/record.schema.json
+    data/records/<档号>.xml       the same record in XML
+    data/text/<档号>.txt          the extracted text (re-import does not extract again)
+    data/归档文件目录.xlsx/.csv    the catalogue
+    manifest-sha256.txt, bag-info.txt, tagmanifest-sha256.txt   (the ``bagit`` library)
+
+Re-importing a package into an empty archive reproduces the same records (archive.importing keeps 档号).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import bagit
+import jsonschema
+
+from archive import archival_code, catalog
+from archive.config import SCHEMA_DIR
+from archive.errors import ExportError, PackageError
+from archive.export import catalogue
+from archive.importing import META_COLUMNS, ImportedFile, import_record
+from archive.pipeline import Archive
+from archive.store import EXTENSIONS, sha256_file
+
+EXTRA_KEYS = ("recipients", "signer", "cc", "printer", "print_date", "note", "relation", "reason")
+XML_NS = "urn:wenshu-archive:record:1"
+
+
+@lru_cache(maxsize=1)
+def record_validator() -> jsonschema.Draft202012Validator:
+    with open(SCHEMA_DIR / "record.schema.json", encoding="utf-8") as f:
+        return jsonschema.Draft202012Validator(json.load(f))
+
+
+@dataclass
+class PackageSummary:
+    path: Path
+    records: int
+    files: int
+    bytes: int
+
+
+def package_record(row, file_rel: str | None, text_rel: str) -> dict:
+    return {**catalog.record(row), **{k: row[k] for k in EXTRA_KEYS}, "file": file_rel, "text": text_rel}
+
+
+def record_xml(rec: dict) -> bytes:
+    root = ET.Element("record", xmlns=XML_NS)
+    for k, v in rec.items():
+        el = ET.SubElement(root, k)
+        if v is None:
+            el.set("null", "true")
+        else:
+            el.text = str(v)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def export_package(arc: Archive, year: int, out: Path, progress=None) -> PackageSummary:
+    """Write the bag for ``year`` at ``out`` (a new or empty folder)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ExportError(f"输出文件夹 {out} 已存在且不为空：请指定一个新的文件夹")
+    conn = arc.conn
+    rows = [r for r in conn.execute("SELECT * FROM documents WHERE status='archived' AND archival_code IS NOT NULL "
+                                    "ORDER BY archival_code")
+            if (c := archival_code.parse(r["archival_code"])) and c.year == year]
+    if not rows:
+        raise ExportError(f"{year} 年度没有已归档的记录，无法生成移交包")
+    texts = dict(conn.execute("SELECT document_id, text FROM document_texts WHERE document_id IN "
+                              f"({','.join(str(r['id']) for r in rows)})"))
+    stage = out.with_name(out.name + ".part")
+    if stage.exists():
+        shutil.rmtree(stage)
+    try:
+        for sub in ("files", "records", "text"):
+            (stage / sub).mkdir(parents=True)
+        nfiles = 0
+        for i, r in enumerate(rows):
+            code = r["archival_code"]
+            file_rel = None
+            if r["stored_path"]:
+                src = arc.store.abspath(r["stored_path"])
+                if not src.is_file():
+                    raise ExportError(f"{code} 的存储文件 {r['stored_path']} 缺失：请先运行 archive verify 检查")
+                file_rel = f"files/{code}{EXTENSIONS.get(r['media_type'], '') or Path(r['filename'] or '').suffix}"
+                shutil.copyfile(src, stage / file_rel)
+                nfiles += 1
+            text_rel = f"text/{code}.txt"
+            (stage / text_rel).write_text(texts.get(r["id"], ""), encoding="utf-8")
+            rec = package_record(r, file_rel, text_rel)
+            errors = sorted(record_validator().iter_errors(rec), key=lambda e: e.path)
+            if errors:
+                raise ExportError(f"{code} 的记录不符合 record.schema.json：{errors[0].message}")
+            (stage / "records" / f"{code}.json").write_text(json.dumps(rec, ensure_ascii=False, indent=2) + "\n",
+                                                           encoding="utf-8")
+            (stage / "records" / f"{code}.xml").write_bytes(record_xml(rec))
+            if progress:
+                progress(i + 1)
+        sheets = catalogue.catalogue_sheets(conn, arc.cfg, year)
+        catalogue.write(sheets, stage / "归档文件目录.xlsx")
+        catalogue.write(sheets, stage / "归档文件目录.csv")
+        bagit.make_bag(str(stage), {
+            "Source-Organization": arc.cfg.agency_name,
+            "External-Identifier": f"{arc.cfg.fonds}-WS·{year}",
+            "External-Description": f"{arc.cfg.agency_name} {year} 年度文书档案移交包（{len(rows)} 件）",
+            "Bag-Group-Identifier": arc.cfg.fonds,
+            "Record-Count": str(len(rows)),
+        }, processes=1, checksums=["sha256"])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists():
+            out.rmdir()
+        stage.rename(out)
+    except OSError as e:
+        raise ExportError(f"无法写入移交包 {out}：{e.strerror}（请检查磁盘空间和权限）") from e
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    return PackageSummary(out, len(rows), nfiles, size)
+
+
+def read_package(path: Path) -> list[tuple[str, dict]]:
+    """Validate the bag and every record; (record file name, record) in 档号 order. Writes nothing."""
+    try:
+        bag = bagit.Bag(str(path))
+        bag.validate(processes=1)
+    except bagit.BagValidationError as e:
+        details = "；".join(str(d) for d in (e.details or [])[:5])
+        raise PackageError(f"移交包 {path} 校验失败：{e.message}{('（' + details + '）') if details else ''}") from None
+    except bagit.BagError as e:
+        raise PackageError(f"{path} 不是有效的 BagIt 移交包：{e}") from None
+    data = Path(path) / "data"
+    out, problems = [], []
+    for f in sorted((data / "records").glob("*.json")):
+        try:
+            rec = json.loads(f.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:
+            problems.append(f"{f.name}：不是有效的 JSON（{e}）")
+            continue
+        for err in record_validator().iter_errors(rec):
+            problems.append(f"{f.name}：{'/'.join(map(str, err.path)) or '记录'} {err.message}")
+        for key in ("file", "text"):
+            rel = rec.get(key) if isinstance(rec, dict) else None
+            if rel and not (data / rel).resolve().is_relative_to(data.resolve()):
+                problems.append(f"{f.name}：{key} 指向移交包之外（{rel}）")
+            elif rel and not (data / rel).is_file():
+                problems.append(f"{f.name}：缺少 {rel}")
+            elif rel and key == "file" and rec.get("sha256") and sha256_file(data / rel) != rec["sha256"]:
+                problems.append(f"{f.name}：{rel} 的校验值与记录不符")
+        out.append((f.name, rec))
+    if not out and not problems:
+        problems.append("data/records/ 中没有记录")
+    if problems:
+        raise PackageError(f"移交包 {path} 有 {len(problems)} 处问题，未导入任何记录：" + "；".join(problems[:10]))
+    return out
+
+
+def import_package(arc: Archive, path: Path, progress=None) -> list[dict]:
+    """Import every record of a package, all or nothing as far as conflicts go: every 档号 and file is
+    checked against the catalog first."""
+    path = Path(path)
+    records = read_package(path)
+    data = path / "data"
+    conn = arc.conn
+    conflicts = []
+    for name, rec in records:
+        if rec.get("archival_code") and conn.execute("SELECT 1 FROM documents WHERE archival_code=?",
+                                                     (rec["archival_code"],)).fetchone():
+            conflicts.append(f"档号 {rec['archival_code']} 已在库中")
+        if rec.get("sha256") and conn.execute("SELECT 1 FROM documents WHERE sha256=?", (rec["sha256"],)).fetchone():
+            conflicts.append(f"{name} 的文件已在库中")
+    if conflicts:
+        raise PackageError(f"移交包与本库冲突，未导入任何记录：{'；'.join(conflicts[:10])}")
+    done = []
+    for i, (name, rec) in enumerate(records):
+        meta = {k: rec.get(k) for k in META_COLUMNS if rec.get(k) is not None}
+        file = None
+        if rec.get("file"):
+            text = (data / rec["text"]).read_text(encoding="utf-8") if rec.get("text") else None
+            file = ImportedFile(data / rec["file"], text=text, name=rec.get("filename"))
+        done.append(import_record(arc, meta, file, source={"package": str(path.resolve()), "record": name}))
+        if progress:
+            progress(i + 1)
+    arc.flush_index()
+    return done

@@ -1,0 +1,164 @@
+"""到期鉴定 and 销毁 (archive.audit) on a real archive whose years and retentions are set exactly by import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+from openpyxl import load_workbook
+
+from archive import audit, catalog
+from archive.errors import DispositionError
+from archive.importing import ImportedFile, import_record
+from archive.search import Filters, search
+from archive.verify import verify
+from conftest import ROOT
+from makedocs import make_text
+
+# (year, retention code, 件号): a spread around the boundaries of the as-of dates tested below
+LAYOUT = [(2009, "D10", 1), (2014, "D10", 1), (2015, "D10", 1), (2015, "D10", 2), (2016, "D10", 1),
+          (1994, "D30", 1), (1995, "D30", 1), (1996, "D30", 1), (2015, "D30", 1), (1990, "Y", 1), (2015, "Y", 1)]
+
+
+@pytest.fixture
+def aged(arc, tmp_path):
+    for year, ret, n in LAYOUT:
+        code = f"Z109-WS·{year}-{ret}-BGS-{n:04d}"
+        f = make_text(tmp_path / f"{year}{ret}{n}.txt", f"示例县档案局\n{year}年度第{n}号{ret}文件\n独特正文{year}{ret}{n}。")
+        import_record(arc, {"archival_code": code, "title": f"{year}年{ret}文件{n}", "issuer": "示例县档案局",
+                            "date": f"{year}-06-01", "doc_number_raw": f"示档发〔{year}〕{n}号"},
+                      ImportedFile(f), source={"test": True})
+    arc.flush_index()
+    return arc
+
+
+def expected_due(as_of: dt.date) -> set[str]:
+    """Independently: N年 counted from 1 January of the year after the document's year; 永久 never."""
+    years = {"D10": 10, "D30": 30}
+    out = set()
+    for year, ret, n in LAYOUT:
+        if ret in years and as_of >= dt.date(year + 1 + years[ret], 1, 1):
+            out.add(f"Z109-WS·{year}-{ret}-BGS-{n:04d}")
+    return out
+
+
+@pytest.mark.parametrize("as_of", ["2025-12-31", "2026-01-01", "2026-06-30", "2027-01-01", "2040-01-01"])
+def test_due_list_matches_independent_computation(aged, as_of):
+    day = dt.date.fromisoformat(as_of)
+    items = audit.due_list(aged.conn, day)
+    assert {i.record["archival_code"] for i in items} == expected_due(day)
+    # grouped by year and retention, oldest first
+    keys = list(audit.grouped(items))
+    assert keys == sorted(keys, key=lambda k: (k[0], {"Y": 0, "D30": 1, "D10": 2}[k[1]]))
+
+
+def test_boundary_examples(aged):
+    codes = lambda d: {i.record["archival_code"] for i in audit.due_list(aged.conn, d)}  # noqa: E731
+    assert "Z109-WS·2015-D10-BGS-0001" not in codes(dt.date(2025, 12, 31))
+    assert "Z109-WS·2015-D10-BGS-0001" in codes(dt.date(2026, 1, 1))  # SPEC: 2015 10年 → 2026-01-01
+    assert not any("-Y-" in c for c in codes(dt.date(2999, 1, 1)))
+
+
+def _row(arc, code):
+    return arc.conn.execute("SELECT * FROM documents WHERE archival_code=?", (code,)).fetchone()
+
+
+def test_held_record_cannot_be_destroyed_until_released(aged):
+    code = "Z109-WS·2014-D10-BGS-0001"
+    audit.hold(aged, _row(aged, code), "审计中")
+    items = {i.record["archival_code"]: i for i in audit.due_list(aged.conn, dt.date(2026, 1, 1))}
+    assert items[code].hold_reason == "审计中"
+    other = _row(aged, "Z109-WS·2009-D10-BGS-0001")
+    with pytest.raises(DispositionError, match="冻结"):
+        audit.dispose(aged, [other, _row(aged, code)], "destroy", approved_by="王局长", reason="无保存价值",
+                      as_of=dt.date(2026, 1, 1))
+    # all or nothing: the unheld one was not destroyed either
+    assert _row(aged, "Z109-WS·2009-D10-BGS-0001")["status"] == "archived"
+    assert aged.conn.execute("SELECT count(*) FROM dispositions").fetchone()[0] == 0
+    with pytest.raises(DispositionError, match="冻结"):
+        audit.hold(aged, _row(aged, code), "again")
+    audit.release(aged, _row(aged, code), "审计结束")
+    res = audit.dispose(aged, [_row(aged, code)], "destroy", approved_by="王局长", reason="无保存价值",
+                        as_of=dt.date(2026, 1, 1))
+    assert res.records[0]["status"] == "destroyed"
+    actions = [e["action"] for e in catalog.events_for(aged.conn, _row(aged, code)["id"])]
+    assert actions[-3:] == ["hold", "release", "destroy"]
+
+
+def test_destroy_removes_the_file_keeps_the_record_and_lists_it(aged, tmp_path):
+    code = "Z109-WS·2015-D10-BGS-0002"
+    before = _row(aged, code)
+    stored = aged.store.abspath(before["stored_path"])
+    assert stored.exists()
+    res = audit.dispose(aged, [before], "destroy", approved_by="王局长", reason="已无查考价值",
+                        supervisors=["李四", "张三"], as_of=dt.date(2026, 1, 1))
+    after = _row(aged, code)
+    assert not stored.exists()
+    assert after["status"] == "destroyed" and after["stored_path"] is None
+    assert after["sha256"] == before["sha256"] and after["title"] == before["title"]  # the record stays
+    # the body is gone from search, the record is still found by its number
+    assert search(aged.conn, aged.index, "独特正文2015D102", Filters()).total == 0
+    assert search(aged.conn, aged.index, "示档发〔2015〕2号", Filters()).hits[0].record["status"] == "destroyed"
+    # 销毁清册
+    out = tmp_path / "清册.xlsx"
+    from archive.export.catalogue import write
+    write(audit.destruction_sheets(aged.conn, aged.cfg, res.batch), out)
+    ws = load_workbook(out).active
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[1] == ["序号", "档号", "文号", "责任者", "题名", "日期", "保管期限", "页数", "备注"]
+    assert values[2][:7] == [1, code, "示档发〔2015〕2号", "示例县档案局", "2015年D10文件2", "20150601", "10年"]
+    assert any("监销人" in str(v[0]) and "李四、张三" in str(v[0]) for v in values if v[0])
+    assert verify(aged).ok, [f.message for f in verify(aged).errors]
+
+
+def test_not_due_needs_force_and_permanent_never(aged):
+    young = _row(aged, "Z109-WS·2016-D10-BGS-0001")
+    with pytest.raises(DispositionError, match="--force"):
+        audit.dispose(aged, [young], "destroy", approved_by="王局长", reason="x", as_of=dt.date(2026, 1, 1))
+    with pytest.raises(DispositionError, match="永久"):
+        audit.dispose(aged, [_row(aged, "Z109-WS·1990-Y-BGS-0001")], "destroy", approved_by="王局长", reason="x",
+                      force=True)
+    res = audit.dispose(aged, [young], "destroy", approved_by="王局长", reason="提前销毁", force=True,
+                        as_of=dt.date(2026, 1, 1))
+    assert res.records[0]["status"] == "destroyed"
+
+
+def test_extend_keeps_the_code_and_leaves_the_due_list(aged):
+    code = "Z109-WS·2015-D10-BGS-0001"
+    day = dt.date(2026, 1, 1)
+    res = audit.dispose(aged, [_row(aged, code)], "extend", approved_by="王局长", reason="仍有查考价值",
+                        retention="D30", as_of=day)
+    rec = res.records[0]
+    assert rec["archival_code"] == code and rec["retention"] == "D30" and rec["status"] == "archived"
+    assert code not in {i.record["archival_code"] for i in audit.due_list(aged.conn, day)}
+    assert code in {i.record["archival_code"] for i in audit.due_list(aged.conn, dt.date(2046, 1, 1))}
+    with pytest.raises(DispositionError, match="更长"):
+        audit.dispose(aged, [_row(aged, code)], "extend", approved_by="王局长", reason="x", retention="D10")
+    rep = verify(aged)
+    assert rep.ok, [f.message for f in rep.errors]  # the 档号/保管期限 difference is explained by the extend
+
+
+def test_cli_audit_json_and_appraisal_sheet(aged, cfg_path, tmp_path):
+    aged.close()
+    out = tmp_path / "鉴定表.xlsx"
+    p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "audit", "--as-of", "2026-01-01",
+                        "--json", "-o", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    got = {r["archival_code"] for g in data["groups"] for r in g["records"]}
+    assert got == expected_due(dt.date(2026, 1, 1)) and data["total"] == len(got)
+    assert [(g["year"], g["retention"]) for g in data["groups"]] == [(1994, "D30"), (1995, "D30"), (2009, "D10"),
+                                                                      (2014, "D10"), (2015, "D10")]
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["1994-30年", "1995-30年", "2009-10年", "2014-10年", "2015-10年"]
+    assert wb["2015-10年"].cell(3, 2).value == "Z109-WS·2015-D10-BGS-0001"
+    # dispose through the CLI: held record refused with exit 1 and a message
+    run = lambda *a: subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *a],  # noqa: E731
+                                    capture_output=True, text=True, cwd=ROOT)
+    assert run("hold", "Z109-WS·2009-D10-BGS-0001", "--reason", "诉讼").returncode == 0
+    p = run("dispose", "Z109-WS·2009-D10-BGS-0001", "--decision", "destroy", "--approved-by", "王局长",
+            "--reason", "无价值", "--as-of", "2026-01-01")
+    assert p.returncode == 1 and "冻结" in p.stderr

@@ -1,0 +1,161 @@
+"""归档文件目录 in every format and the 归档章 (archive.export), on a real archive."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from archive import audit
+from archive.errors import ExportError
+from archive.export import catalogue
+from archive.export.stamp import stamp_pdf
+from archive.store import sha256_file
+from conftest import ROOT
+from gongwen_gen import gongwen_lines
+from makedocs import make_docx, make_pdf
+
+HEADER = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
+
+
+@pytest.fixture
+def filed(arc, tmp_path):
+    """2019: three 永久 (BGS), two 30年 (YWK), one 10年 (BGS) as PDF, one 30年 as DOCX; one 2020 record."""
+    for i, kind in enumerate((0, 2, 0, 1, 4, 3)):
+        arc.ingest_file(make_pdf(tmp_path / f"{i}.pdf", gongwen_lines(i, kind, 2019)))
+    arc.ingest_file(make_docx(tmp_path / "d.docx", gongwen_lines(6, 7, 2019)))
+    arc.ingest_file(make_pdf(tmp_path / "y2020.pdf", gongwen_lines(7, 0, 2020)))
+    arc.flush_index()
+    return arc
+
+
+def _sheets(arc, **kw):
+    return catalogue.catalogue_sheets(arc.conn, arc.cfg, 2019, **kw)
+
+
+def test_rows_and_groups(filed):
+    sheets = _sheets(filed)
+    assert [s.name for s in sheets] == ["2019-永久-办公室", "2019-30年-业务指导科", "2019-10年-办公室"]
+    assert [len(s.rows) for s in sheets] == [3, 3, 1]
+    first = sheets[0].rows[0]
+    assert first[:6] == [1, "Z109-WS·2019-Y-BGS-0001", "示档发〔2019〕1号", "示例县档案局",
+                         "示例县档案局关于印发《档案管理办法（第1次修订）》的决定", "20190101"]
+    assert [r[0] for r in sheets[1].rows] == [1, 2, 3]  # 序号 per table
+    assert all(len(r[5]) == 8 and r[5].isdigit() for s in sheets for r in s.rows)
+    assert [s.name for s in _sheets(filed, retention="D30")] == ["2019-30年-业务指导科"]
+
+
+def test_xlsx_is_printable_and_keeps_the_dat22_header(filed, tmp_path):
+    out = catalogue.write(_sheets(filed), tmp_path / "目录.xlsx")
+    wb = load_workbook(out)
+    assert len(wb.sheetnames) == 3
+    ws = wb["2019-永久-办公室"]
+    assert "归档文件目录" in ws["A1"].value and "永久" in ws["A1"].value
+    assert [c.value for c in ws[2]] == HEADER
+    assert ws.cell(3, 2).value == "Z109-WS·2019-Y-BGS-0001" and ws.cell(3, 6).value == "20190101"
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9"  # 9 = A4
+    assert ws.print_title_rows == "$2:$2"
+    assert "&P" in ws.oddFooter.center.text
+
+
+def test_csv_header_and_rows(filed, tmp_path):
+    out = catalogue.write(_sheets(filed), tmp_path / "目录.csv")
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == HEADER and len(rows) == 1 + 7
+    assert rows[1][1] == "Z109-WS·2019-Y-BGS-0001"
+
+
+def test_docx_landscape_with_repeated_header(filed, tmp_path):
+    out = catalogue.write(_sheets(filed), tmp_path / "目录.docx")
+    doc = Document(out)
+    sec = doc.sections[0]
+    assert sec.page_width > sec.page_height
+    assert len(doc.tables) == 3
+    t = doc.tables[0]
+    assert [c.text for c in t.rows[0].cells] == HEADER
+    assert t.rows[0]._tr.xpath("./w:trPr/w:tblHeader")
+    assert t.rows[1].cells[1].text == "Z109-WS·2019-Y-BGS-0001"
+    assert "PAGE" in sec.footer.paragraphs[0]._p.xml
+
+
+def test_pdf_landscape_with_page_numbers(filed, tmp_path):
+    out = catalogue.write(_sheets(filed), tmp_path / "目录.pdf")
+    reader = PdfReader(out)
+    assert len(reader.pages) == 3  # one page per table here
+    box = reader.pages[0].mediabox
+    assert float(box.width) > float(box.height)
+    text = reader.pages[0].extract_text()
+    assert "归档文件目录" in text and "Z109-WS·2019-Y-BGS-0001" in text and "第 1 页" in text
+    assert "20190101" in text
+
+
+def test_destroyed_and_extended_records_carry_a_remark(filed):
+    rows = {r["archival_code"]: r for r in filed.conn.execute("SELECT * FROM documents")}
+    audit.dispose(filed, [rows["Z109-WS·2019-D10-BGS-0001"]], "destroy", approved_by="王局长", reason="到期",
+                  force=True, as_of=dt.date(2020, 1, 1))
+    audit.dispose(filed, [rows["Z109-WS·2019-D30-YWK-0001"]], "extend", approved_by="王局长", reason="有价值",
+                  retention="Y")
+    sheets = {s.name: s for s in _sheets(filed)}
+    assert "已销毁" in sheets["2019-10年-办公室"].rows[0][8]
+    ext = sheets["2019-30年-业务指导科"].rows[0]  # stays in its 档号's table
+    assert ext[1] == "Z109-WS·2019-D30-YWK-0001" and "延长保管期限至永久" in ext[8]
+
+
+def test_cli_catalog_formats(filed, cfg_path, tmp_path):
+    filed.close()
+    for fmt in ("xlsx", "csv"):
+        out = tmp_path / f"c.{fmt}"
+        p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "export", "catalog", "--year",
+                            "2019", "--retention", "永久", "-o", str(out)], capture_output=True, text=True, cwd=ROOT)
+        assert p.returncode == 0, p.stderr
+        assert out.exists() and "3 件" in p.stderr
+    p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "export", "catalog", "--year",
+                        "2019", "-o", str(tmp_path / "c.txt")], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 2 and "格式" in p.stderr
+
+
+def _row(arc, code):
+    return arc.conn.execute("SELECT * FROM documents WHERE archival_code=?", (code,)).fetchone()
+
+
+def test_stamp_writes_a_new_file_and_leaves_the_original(filed, tmp_path):
+    row = _row(filed, "Z109-WS·2019-D30-YWK-0002")
+    stored = filed.store.abspath(row["stored_path"])
+    before = sha256_file(stored)
+    out = stamp_pdf(filed.store, row, filed.cfg, tmp_path / "stamped.pdf")
+    assert sha256_file(stored) == before == row["sha256"]
+    assert sha256_file(out) != before
+    page = PdfReader(out).pages[0]
+    text = page.extract_text()
+    for value in ("全宗号", "Z109", "2019", "0002", "业务指导科", "30年", "页数"):
+        assert value in text
+    assert len(PdfReader(out).pages) == len(PdfReader(stored).pages)
+    # the stamp is drawn in the top right quarter of page 1
+    positions = []
+    page.extract_text(visitor_text=lambda t, cm, tm, fd, fs: positions.append((t, tm[4], tm[5])) if "Z109" in t else None)
+    (_, x, y), = positions
+    assert x > float(page.mediabox.width) * 0.6 and y > float(page.mediabox.height) * 0.85
+
+
+def test_stamp_refuses_what_it_cannot_stamp(filed, tmp_path):
+    docx_row = next(r for r in filed.conn.execute("SELECT * FROM documents WHERE media_type='docx'"))
+    with pytest.raises(ExportError, match="只能加在 PDF"):
+        stamp_pdf(filed.store, docx_row, filed.cfg, tmp_path / "x.pdf")
+    with pytest.raises(ExportError, match="档案库内部"):
+        row = _row(filed, "Z109-WS·2019-Y-BGS-0001")
+        stamp_pdf(filed.store, row, filed.cfg, filed.store.root / "files" / "x.pdf")
+
+
+def test_missing_cjk_font_is_a_clear_error(monkeypatch, tmp_path):
+    from archive.export import fonts
+
+    monkeypatch.setenv("ARCHIVE_CJK_FONT", str(tmp_path / "none.ttf"))
+    with pytest.raises(ExportError, match="ARCHIVE_CJK_FONT"):
+        fonts.find_cjk_font()

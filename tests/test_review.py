@@ -1,0 +1,91 @@
+"""Review of pending documents, confirm and reclassify (archive.review) on a real archive."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from archive import catalog
+from archive.errors import ReviewError
+from archive.review import confirm, pending, reclassify
+from archive.verify import verify
+from conftest import ROOT
+from gongwen_gen import gongwen_lines
+from makedocs import make_pdf
+
+
+@pytest.fixture
+def mixed(arc, tmp_path):
+    for i, kind in enumerate((0, 0, 9, 3)):  # two 永久 BGS, one pending (unknown company), one 10年
+        arc.ingest_file(make_pdf(tmp_path / f"{i}.pdf", gongwen_lines(i, kind, 2021)))
+    arc.flush_index()
+    return arc
+
+
+def _by(arc, **where):
+    k, v = next(iter(where.items()))
+    return arc.conn.execute(f"SELECT * FROM documents WHERE {k}=?", (v,)).fetchone()
+
+
+def test_review_lists_pending_with_why(mixed):
+    items = pending(mixed.conn)
+    assert len(items) == 1 and items[0].why == "没有规则适用"
+    assert items[0].to_json()["reason"] == "没有规则适用"
+
+
+def test_confirm_allocates_the_next_number_and_logs_who_and_why(mixed):
+    row = _by(mixed, status="pending")
+    rec = confirm(mixed, row, retention="D30", org="YWK", reason="业务来函，30年")
+    assert rec["status"] == "archived" and rec["archival_code"] == "Z109-WS·2021-D30-YWK-0001"
+    ev = catalog.events_for(mixed.conn, row["id"])[-1]
+    detail = json.loads(ev["detail"])
+    assert ev["action"] == "confirm" and ev["actor"] == catalog.actor()
+    assert detail["before"]["status"] == "pending" and detail["after"]["archival_code"] == rec["archival_code"]
+    assert detail["reason"] == "业务来函，30年"
+    with pytest.raises(ReviewError, match="不是待定"):
+        confirm(mixed, _by(mixed, id=row["id"]), retention="Y", org="BGS")
+    assert verify(mixed).ok
+
+
+def test_confirm_exclude_and_bad_org(mixed):
+    row = _by(mixed, status="pending")
+    with pytest.raises(ReviewError, match="不在 config.toml"):
+        confirm(mixed, row, retention="D10", org="XYZ")
+    rec = confirm(mixed, row, retention=None, org=None, exclude=True)
+    assert rec["status"] == "excluded" and rec["archival_code"] is None
+
+
+def test_reclassify_moves_to_a_new_number_and_the_gap_is_explained(mixed):
+    row = _by(mixed, archival_code="Z109-WS·2021-Y-BGS-0001")
+    rec = reclassify(mixed, row, retention="D30", reason="经复核属一般性业务文件")
+    assert rec["archival_code"] == "Z109-WS·2021-D30-BGS-0001" and rec["retention"] == "D30"
+    detail = json.loads(catalog.events_for(mixed.conn, row["id"])[-1]["detail"])
+    assert detail["vacated_code"] == "Z109-WS·2021-Y-BGS-0001"
+    rep = verify(mixed)
+    assert rep.ok, [f.message for f in rep.errors]  # Y-BGS-0001 is now a gap, explained by the event
+    # excluded after all: the number is vacated too, and never reused
+    rec2 = reclassify(mixed, _by(mixed, archival_code="Z109-WS·2021-Y-BGS-0002"), status="excluded", reason="重份")
+    assert rec2["archival_code"] is None and rec2["status"] == "excluded"
+    back = reclassify(mixed, _by(mixed, id=rec2["id"]), status="archived", retention="Y", org="BGS", reason="误判")
+    assert back["archival_code"] == "Z109-WS·2021-Y-BGS-0003"
+    assert verify(mixed).ok
+    with pytest.raises(ReviewError, match="没有变化"):
+        reclassify(mixed, _by(mixed, id=rec2["id"]), retention="Y", reason="again")
+
+
+def test_cli_review_and_confirm(mixed, cfg_path):
+    mixed.close()
+    run = lambda *a: subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *a],  # noqa: E731
+                                    capture_output=True, text=True, cwd=ROOT)
+    p = run("review", "--json")
+    assert p.returncode == 0, p.stderr
+    items = json.loads(p.stdout)
+    assert [i["reason"] for i in items] == ["没有规则适用"]
+    p = run("confirm", str(items[0]["id"]), "--retention", "10年", "--org", "BGS", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["archival_code"] == "Z109-WS·2021-D10-BGS-0002"
+    p = run("reclassify", str(items[0]["id"]), "--retention", "永久", "--reason", "重要")
+    assert p.returncode == 0 and "Z109-WS·2021-Y-BGS-0003" in p.stderr
