@@ -30,3 +30,7 @@ class StoreError(ArchiveError):
 
 class NotFoundError(ArchiveError):
     """A REF (id, 档号 or 文号) names no record."""
+
+
+class CatalogFileError(ArchiveError):
+    """A catalogue to import (xlsx/csv) or its mapping file cannot be read or has no recognisable header."""
