@@ -500,7 +500,7 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
     for k in row_keys:
         if k[3]:
             no_org[(k[0], k[1], k[2], k[4])].append(k)
-    existing = _existing_without_file(conn, by_key, row_keys)
+    existing = _existing(conn, by_key, row_keys)
     known_sha = {r[0] for r in conn.execute(
         "SELECT sha256 FROM documents WHERE sha256 IS NOT NULL UNION SELECT sha256 FROM document_files")}
     sha_owner: dict[str, str] = {}
@@ -532,7 +532,7 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
             plan[key] = keep
     for key, paths in plan.items():
         rep.files_attached += len(paths)
-        rep.extra_files += len(paths) - 1
+        rep.extra_files += len(paths) - (1 if existing.get(key, (0, 1))[1] == 1 else 0)
         if key in existing:
             rep.attached_to_existing.append({"archival_code": _fmt_key(key), "files": [str(p) for p in paths]})
     rep.records_with_file = sum(1 for k in row_keys if k in plan)
@@ -560,8 +560,8 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
             done += 1
             if progress:
                 progress(done, len(accepted))
-        for key, doc_id in existing.items():
-            for seq, p in enumerate(plan.get(key, []), start=1):
+        for key, (doc_id, first) in existing.items():
+            for seq, p in enumerate(plan.get(key, []), start=first):
                 src = {"catalog": str(path), "files": files_src}
                 if seq == 1:
                     attach_file(arc, doc_id, ImportedFile(p), source=src)
@@ -584,16 +584,18 @@ def _fmt_key(key: tuple) -> str:
     return str(archival_code.ArchivalCode(key[0], key[1], key[2], key[3] or None, key[4]))
 
 
-def _existing_without_file(conn, by_key: dict, row_keys: dict) -> dict[tuple, int]:
-    """Records already in the catalog, still without a file, that files in --files name: 全文挂接 later."""
+def _existing(conn, by_key: dict, row_keys: dict) -> dict[tuple, tuple[int, int]]:
+    """Records already in the catalog that files in --files name (全文挂接 after an earlier import):
+    key -> (id, the seq its next file takes: 1 when it has none yet)."""
     out = {}
     for key in by_key:
         if key in row_keys:
             continue
-        r = conn.execute("SELECT id FROM documents WHERE archival_code=? AND sha256 IS NULL",
+        r = conn.execute("SELECT id, sha256 IS NOT NULL AS has, (SELECT max(seq) FROM document_files f "
+                         "WHERE f.document_id = d.id) AS seq FROM documents d WHERE archival_code=?",
                          (_fmt_key(key),)).fetchone()
         if r:
-            out[key] = r[0]
+            out[key] = (r["id"], (r["seq"] or 1) + 1 if r["has"] else 1)
     return out
 
 
