@@ -100,7 +100,7 @@ def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z1
         date = [dt.datetime(d.year, d.month, d.day), d.strftime("%Y%m%d"), d.isoformat(),
                 f"{d.year}.{d.month}.{d.day}", f"{d.year}年{d.month}月{d.day}日", cn_date(d)][i % 6]
         bgqx = {"Y": ("永久", "Y"), "D30": ("30年", "D30", "长期"), "D10": ("10年", "D10", "短期")}[ret]
-        bgqx = bgqx[i % len(bgqx)]
+        bgqx = bgqx[(i // 3) % len(bgqx)]
         dh = code_str(fonds, year, ret, org, item, 0 if i % 50 != 7 else 6)
         row = [dh, fonds, year, bgqx, ORG_NAMES[org] if i % 5 == 0 else org, item,
                f"示档发〔{year}〕{i + 1}号", "示例县档案局", f"示例县档案局关于第{i + 1}项工作的通知", date,
@@ -135,6 +135,7 @@ def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z1
             if bgqx in ("长期", "短期"):
                 converted[f"{bgqx}→{'30年' if bgqx == '长期' else '10年'}"] += 1
     exp.retention_converted = converted
+    exp.rejected.sort(key=lambda r: (list(SHEETS.values()).index(r[0]), r[1]))  # the report's order
     wb = openpyxl.Workbook(write_only=True)
     for name, rs in data.items():
         ws = wb.create_sheet(name)
