@@ -16,7 +16,7 @@ import pytest
 
 from archive import catalog
 from archive.errors import CatalogFileError
-from archive.import_catalog import (Mapping, import_catalog, load_mapping, parse_date, parse_file_name,
+from archive.import_catalog import (import_catalog, load_mapping, parse_date, parse_file_name,
                                     parse_retention, read_catalog, RowError)
 from archive.search import Filters, search
 from catalog_gen import build
@@ -60,7 +60,7 @@ def test_two_thousand_rows_and_fifteen_hundred_scans(arc, tmp_path):
     assert [(r["sheet"], r["row"]) for r in rep.rejected][:6] == [  # spelled out: the generator's arithmetic
         ("永久", 20), ("永久", 54), ("永久", 120), ("永久", 154), ("永久", 220), ("永久", 254)]
     assert [(r["sheet"], r["row"], r["reason"]) for r in dry.rejected] == exp.rejected
-    assert sorted(rep.records_without_file) + [] == sorted(
+    assert sorted(rep.records_without_file) == sorted(
         set(exp.valid_codes) - {r["archival_code"] for r in arc.conn.execute(
             "SELECT archival_code FROM documents WHERE sha256 IS NOT NULL")})
 
