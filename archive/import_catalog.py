@@ -377,7 +377,8 @@ class FileName:
 
 def parse_file_name(path: Path) -> FileName:
     """The 档号 in a scan's name, however its separators were typed (`Z109-WS·2015-Y-0001-2.pdf`)."""
-    m = _NAME_RE.match(_norm(path.stem))
+    stem = unicodedata.normalize("NFKC", path.stem).translate({0x2014: "-", 0x2013: "-", 0x30FB: "·", 0xFF65: "·"})
+    m = _NAME_RE.match(re.sub(r"\s+", "-", stem.strip()).upper())  # a space separates like a hyphen
     if not m:
         return FileName(path, None)
     return FileName(path, (m["fonds"], int(m["year"]), m["ret"], m["org"] or "", int(m["item"])), m["rest"])

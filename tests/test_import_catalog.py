@@ -74,6 +74,9 @@ def test_two_thousand_rows_and_fifteen_hundred_scans(arc, tmp_path):
     ev = conn.execute("SELECT detail FROM events WHERE action='import'").fetchall()
     assert len(ev) == 1975 and all(json.loads(e[0])["catalog"] == str(xlsx) and json.loads(e[0])["row"] > 2
                                    for e in ev)
+    assert {f["candidates"].__len__() for f in rep.ambiguous} <= {1, 2} and all(
+        "-BGS-" in f["reason"] or "-YWK-" in f["reason"] for f in rep.ambiguous)
+    assert {Path(f["file"]).name for f in rep.files_without_record} >= {"Thumbs.db", "scan_0001.pdf", "扫描说明.txt"}
     assert catalog.verify_chain(conn) == []
     stored = {p.name for p in arc.store.files.rglob("*") if p.is_file()}
     assert len(stored) == 1460
@@ -115,7 +118,8 @@ def test_retention_values_and_the_2006_conversion():
     ("Z109-WS2015-D30-BGS-12.pdf", ("Z109", 2015, "D30", "BGS", 12), ""),
     ("z109_ws.2015_d10_bgs_0003_2.jpg", ("Z109", 2015, "D10", "BGS", 3), "_2"),
     ("Ｚ１０９－ＷＳ•２０１５－Ｙ－ＢＧＳ－０００１附件.docx", ("Z109", 2015, "Y", "BGS", 1), "附件"),
-    ("Z109-WS 2015-Y-0001 (1).pdf", ("Z109", 2015, "Y", "", 1), "(1)"),
+    ("Z109-WS 2015-Y-0001 (1).pdf", ("Z109", 2015, "Y", "", 1), "-(1)"),
+    ("Z109 WS 2015 D10 ywk 7.ofd", ("Z109", 2015, "D10", "YWK", 7), ""),
     ("scan_0001.pdf", None, ""),
 ])
 def test_file_names(name, key, rest):
