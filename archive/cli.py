@@ -411,9 +411,15 @@ def import_catalog_cmd(
         d = Table(title="问题清单")
         for h in ic.REPORT_COLUMNS:
             d.add_column(h, overflow="fold")
-        for r in rows:
-            d.add_row(*(str(x) for x in r))
+        shown: dict[str, int] = {}
+        for r in rows:  # the terminal gets the first 50 of each kind; --report and --json get all
+            shown[r[0]] = shown.get(r[0], 0) + 1
+            if shown[r[0]] <= 50:
+                d.add_row(*("" if x is None else str(x) for x in r))
         out.print(d)
+        for kind, n in shown.items():
+            if n > 50:
+                err.print(f"{kind}：另有 {n - 50} 条未显示（完整清单请用 --report 文件 或 --json）")
 
 
 # ---- entry point -----------------------------------------------------------------------------------

@@ -487,6 +487,9 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
 
     # 2. files: by the 档号 in their names
     by_key: dict[tuple, list[FileName]] = defaultdict(list)
+
+    def rel(p: Path) -> str:  # files are reported relative to --files (the report names that folder)
+        return p.relative_to(files_dir).as_posix()
     if files_dir is not None:
         if not Path(files_dir).is_dir():
             raise CatalogFileError(f"文件夹 {files_dir} 不存在：请检查 --files")
@@ -495,7 +498,7 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
         for p in found:
             fn = parse_file_name(p)
             if fn.key is None:
-                rep.files_without_record.append({"file": str(p), "reason": "文件名中没有可识别的档号"})
+                rep.files_without_record.append({"file": rel(p), "reason": "文件名中没有可识别的档号"})
             else:
                 by_key[fn.key].append(fn)
     row_keys = {_code_key(m["archival_code"]): (row, m) for row, m in accepted}
@@ -514,22 +517,22 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
         if target is None:
             if key in rejected_keys:
                 r = rejected_keys[key]
-                rep.files_of_rejected_rows += [{"file": str(f.path), "sheet": r.sheet, "row": r.row} for f in names]
+                rep.files_of_rejected_rows += [{"file": rel(f.path), "sheet": r.sheet, "row": r.row} for f in names]
             elif not key[3] and no_org.get((key[0], key[1], key[2], key[4])):
                 cands = [_fmt_key(k) for k in no_org[(key[0], key[1], key[2], key[4])]]
-                rep.ambiguous += [{"file": str(f.path), "candidates": cands,
+                rep.ambiguous += [{"file": rel(f.path), "candidates": cands,
                                    "reason": "文件名缺机构代码，可能属于 " + "、".join(cands)} for f in names]
             else:
-                rep.files_without_record += [{"file": str(f.path), "reason": f"目录中没有档号 {_fmt_key(key)}"}
+                rep.files_without_record += [{"file": rel(f.path), "reason": f"目录中没有档号 {_fmt_key(key)}"}
                                              for f in names]
             continue
         keep = []
         for f in names:
             sha = sha256_file(f.path)
             if sha in known_sha or sha in sha_owner:
-                rep.duplicate_files.append({"file": str(f.path), "same_as": sha_owner.get(sha, "档案库中已有的文件")})
+                rep.duplicate_files.append({"file": rel(f.path), "same_as": sha_owner.get(sha, "档案库中已有的文件")})
                 continue
-            sha_owner[sha] = str(f.path)
+            sha_owner[sha] = rel(f.path)
             keep.append(f.path)
         if keep:
             plan[key] = keep
@@ -537,7 +540,7 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
         rep.files_attached += len(paths)
         rep.extra_files += len(paths) - (1 if existing.get(key, (0, 1))[1] == 1 else 0)
         if key in existing:
-            rep.attached_to_existing.append({"archival_code": _fmt_key(key), "files": [str(p) for p in paths]})
+            rep.attached_to_existing.append({"archival_code": _fmt_key(key), "files": [rel(p) for p in paths]})
     rep.records_with_file = sum(1 for k in row_keys if k in plan)
     rep.records_without_file = [m["archival_code"] for k, (_, m) in row_keys.items() if k not in plan]
 
@@ -631,7 +634,7 @@ def _note_warnings(rep: Report, conn, doc_id: int, code: str, paths: list[Path],
     else:
         w = conn.execute("SELECT warnings FROM document_files WHERE document_id=? AND seq=?", (doc_id, seq)).fetchone()[0]
     for msg in json.loads(w) if w else []:
-        rep.extract_warnings.append({"archival_code": code, "file": str(paths[0]), "warning": msg})
+        rep.extract_warnings.append({"archival_code": code, "file": paths[0].name, "warning": msg})
 
 
 def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: dict) -> None:
