@@ -490,6 +490,7 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
 
     def rel(p: Path) -> str:  # files are reported relative to --files (the report names that folder)
         return p.relative_to(files_dir).as_posix()
+
     if files_dir is not None:
         if not Path(files_dir).is_dir():
             raise CatalogFileError(f"文件夹 {files_dir} 不存在：请检查 --files")
@@ -513,8 +514,7 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
     plan: dict[tuple, list[Path]] = {}  # key -> files to attach, the main one first
     for key, names in sorted(by_key.items()):
         names.sort(key=lambda f: f.order)
-        target = key if key in row_keys or key in existing else None
-        if target is None:
+        if key not in row_keys and key not in existing:
             if key in rejected_keys:
                 r = rejected_keys[key]
                 rep.files_of_rejected_rows += [{"file": rel(f.path), "sheet": r.sheet, "row": r.row} for f in names]
