@@ -182,6 +182,28 @@ _MIGRATIONS: dict[int, str] = {
     CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
         BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
     """,
+    # 7: a record may have more than one file (a scan split in parts, an 正文 and its 附件, found by 档号 when a
+    # catalogue is imported). The first stays the record's own file in ``documents``; the others are kept
+    # here, stored like any file, their text appended to the record's text so it is searchable.
+    7: """
+    CREATE TABLE document_files (
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        seq             INTEGER NOT NULL,       -- 2, 3, ...: 1 is the record's own file (documents)
+        sha256          TEXT NOT NULL UNIQUE,
+        filename        TEXT NOT NULL,
+        source_path     TEXT,
+        stored_path     TEXT,                   -- relative to the store; NULL once destroyed
+        media_type      TEXT,
+        size            INTEGER NOT NULL,
+        pages           INTEGER,
+        extract_method  TEXT,
+        warnings        TEXT,
+        added_at        TEXT NOT NULL,
+        PRIMARY KEY (document_id, seq)
+    );
+    CREATE TRIGGER document_files_no_delete BEFORE DELETE ON document_files
+        BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order

@@ -353,7 +353,7 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
 # ---- issue 5: archivists' outputs (export, import package, audit, hold/release, dispose, review, verify) ----
 export_app = typer.Typer(no_args_is_help=True, help="导出：归档文件目录、归档章、移交包、销毁清册。")
 app.add_typer(export_app, name="export")
-import_app = typer.Typer(no_args_is_help=True, help="导入：移交包。")
+import_app = typer.Typer(no_args_is_help=True, help="导入：旧系统或 Excel 的目录及其全文，移交包。")
 app.add_typer(import_app, name="import")
 
 
@@ -667,6 +667,76 @@ def verify(as_json: bool = typer.Option(False, "--json")) -> None:
                   (f"，{len(rep.notices)} 条提示" if rep.notices else ""))
     if not rep.ok:
         raise typer.Exit(1)
+
+
+# ---- import: records whose 档号 was assigned elsewhere -----------------------------------------------
+
+
+@import_app.command("catalog")
+def import_catalog_cmd(
+    file: Path = typer.Argument(..., help="目录文件 .xlsx 或 .csv（中文列名或 DH、TM 等拼音代码）"),
+    map_file: Optional[Path] = typer.Option(None, "--map", help="列名映射文件 mapping.toml（覆盖自动识别）"),
+    files: Optional[Path] = typer.Option(None, "--files", help="全文文件夹：按文件名中的档号挂接"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="只检查并报告，不改动档案库"),
+    report_file: Optional[Path] = typer.Option(None, "--report", help="把问题清单另存为 .xlsx 或 .csv"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """导入旧系统或 Excel 的归档文件目录，保留原档号和件号，并按档号挂接全文。"""
+    from archive import import_catalog as ic
+
+    mapping = ic.load_mapping(map_file) if map_file else None
+    arc = _archive()
+    with Progress(TextColumn("导入"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, disable=not err.is_terminal or as_json) as bar:
+        task = bar.add_task("import", total=None)
+        rep = ic.import_catalog(arc, file, mapping=mapping, files_dir=files, dry_run=dry_run,
+                                progress=lambda k, n: bar.update(task, completed=k, total=n))
+    arc.close()
+    if report_file:
+        ic.write_report(rep, report_file)
+    if as_json:
+        _print_json(rep.to_json())
+        return
+    m = Table(title="列名映射")
+    for h in ("工作表", "表头行", "行数", "字段←列名", "未使用的列"):
+        m.add_column(h, overflow="fold")
+    for s in rep.sheets:
+        cols = "、".join(f"{ic.FIELD_LABELS[f]}←{h}" for f, h in s["columns"].items())
+        m.add_row(s["name"] or file.name, str(s["header_row"] or "未找到（跳过）"), str(s["rows"]), cols,
+                  "、".join(s["unused"]))
+    out.print(m)
+    labels = {"rows_read": "读取行数", "imported": "导入记录" + ("（试运行：将导入）" if dry_run else ""),
+              "rejected": "拒绝的行", "files_found": "找到的文件", "files_attached": "挂接的文件",
+              "records_with_file": "有全文的记录", "extra_files": "其中附加文件（分件、附件）",
+              "attached_to_existing": "挂接到库中已有记录", "records_without_file": "无文件的记录",
+              "files_without_record": "无记录的文件", "files_of_rejected_rows": "属于被拒绝行的文件",
+              "ambiguous": "无法确定归属的文件", "duplicate_files": "重复文件（未挂接）"}
+    t = Table(title=f"导入报告：{file.name}" + ("（试运行，未改动档案库）" if dry_run else ""))
+    t.add_column("项目")
+    t.add_column("数量", justify="right")
+    summ = rep.summary()
+    for k, label in labels.items():
+        t.add_row(label, str(summ[k]))
+    for k, n in sorted(summ["rejected_by_reason"].items()):
+        t.add_row(f"  拒绝：{ic.REASONS[k]}", str(n))
+    for k, n in summ["retention_converted"].items():
+        t.add_row(f"保管期限按 8号令 换算：{k}", str(n))
+    t.add_row("用时（秒）/ 每秒行数", f"{rep.seconds} / {rep.rows_per_second}")
+    out.print(t)
+    rows = ic.report_rows(rep)
+    if rows:
+        d = Table(title="问题清单")
+        for h in ic.REPORT_COLUMNS:
+            d.add_column(h, overflow="fold")
+        shown: dict[str, int] = {}
+        for r in rows:  # the terminal gets the first 50 of each kind; --report and --json get all
+            shown[r[0]] = shown.get(r[0], 0) + 1
+            if shown[r[0]] <= 50:
+                d.add_row(*("" if x is None else str(x) for x in r))
+        out.print(d)
+        for kind, n in shown.items():
+            if n > 50:
+                err.print(f"{kind}：另有 {n - 50} 条未显示（完整清单请用 --report 文件 或 --json）")
 
 
 # ---- entry point -----------------------------------------------------------------------------------

@@ -46,3 +46,7 @@ class ExportError(ArchiveError):
 
 class PackageError(ArchiveError):
     """A transfer package is invalid (BagIt validation, a record against the schema) or conflicts with the catalog."""
+
+
+class CatalogFileError(ArchiveError):
+    """A catalogue to import (xlsx/csv) or its mapping file cannot be read or has no recognisable header."""

@@ -80,6 +80,11 @@ def _check(meta: dict) -> dict:
     return m
 
 
+def check_meta(meta: dict) -> dict:
+    """Validate and complete one record's metadata without writing (a dry run checks its rows with this)."""
+    return _check(meta)
+
+
 def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source: dict,
                   action: str = "import") -> dict:
     """Add one record as given. ``source`` (file, row, package…) goes into the event log.
