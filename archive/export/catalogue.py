@@ -79,6 +79,10 @@ def catalogue_sheets(conn: sqlite3.Connection, cfg: Config, year: int, retention
             continue
         groups.setdefault((code.fonds, code.retention, code.org or ""), []).append((code.item_no, r))
     notes = remarks(conn, [r["id"] for g in groups.values() for _, r in g])
+    for g in groups.values():  # an imported record's 备注 came from the old catalogue: it goes back out
+        for _, r in g:
+            if r["origin"] == "import" and r["note"]:
+                notes[r["id"]] = "；".join(x for x in (r["note"], notes.get(r["id"])) if x)
     sheets = []
     for (fonds, ret, org_code) in sorted(groups, key=lambda k: (k[0], RETENTION_ORDER.get(k[1], 9), k[2])):
         items = sorted(groups[(fonds, ret, org_code)], key=lambda t: t[0])
