@@ -24,9 +24,17 @@ class ExtractionError(ArchiveError):
     """A file cannot be read: unknown type, encrypted, damaged, empty, or no text at all."""
 
 
+class ExtractionLimitError(ExtractionError):
+    """Extraction went past a limit (time, CPU, memory, size) or its worker process died."""
+
+
 class StoreError(ArchiveError):
     """The store or catalog is missing, locked or inconsistent."""
 
 
 class NotFoundError(ArchiveError):
     """A REF (id, 档号 or 文号) names no record."""
+
+
+class BackupError(ArchiveError):
+    """A backup cannot be written, or a backup file is damaged, incomplete or not ours."""

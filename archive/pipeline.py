@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +21,8 @@ from archive import archival_code, catalog, docno, gongwen
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, NotFoundError, StoreError
-from archive.extract import extract
+from archive.extract.worker import ExtractWorker
+from archive.faults import fault
 from archive.index import Index, to_document
 from archive.models import Classification, Extracted, GongwenFields, IngestResult
 from archive.store import FileStore, sha256_file
@@ -31,12 +31,7 @@ INDEX_BATCH = 200  # records committed to the index together during a batch
 SECRET_LEVELS = ("绝密", "机密", "秘密")  # 涉密: never processed on this (non-classified) system
 
 
-def _fault(stage: str) -> None:
-    """Crash-test hook: ``ARCHIVE_FAULT_STAGE=<stage>`` kills this process with SIGKILL at that stage.
-
-    Lets the tests prove that a kill -9 at any point leaves nothing or a complete record."""
-    if os.environ.get("ARCHIVE_FAULT_STAGE") == stage:
-        os.kill(os.getpid(), signal.SIGKILL)
+_fault = fault  # crash-test hook (archive/faults.py)
 
 
 class Archive:
@@ -49,6 +44,8 @@ class Archive:
         self._conn: sqlite3.Connection | None = None
         self._unindexed: list[int] = []  # committed to the catalog, not yet to the index
         self._lock_depth = 0
+        self._worker: ExtractWorker | None = None  # isolated extraction, started on first use
+        self.on_lock_wait = None  # called (with a Chinese message) when another process holds the write lock
 
     # ---- setup -------------------------------------------------------------------------------
     def init(self) -> None:
@@ -74,7 +71,16 @@ class Archive:
             self._conn = catalog.connect(self.catalog_path)
         return self._conn
 
+    @property
+    def worker(self) -> ExtractWorker:
+        if self._worker is None:
+            self._worker = ExtractWorker(self.cfg.limits, tag=str(self.cfg.store))
+        return self._worker
+
     def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
         if self._conn is not None and self._unindexed:
             self.flush_index()
         self.index.close()
@@ -97,7 +103,12 @@ class Archive:
             return
         self.cfg.store.mkdir(parents=True, exist_ok=True)
         with open(self.cfg.store / ".write.lock", "a+") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if self.on_lock_wait is not None:
+                    self.on_lock_wait(f"档案库 {self.cfg.store} 正由另一个进程写入，等待其完成…")
+                fcntl.flock(f, fcntl.LOCK_EX)
             self._lock_depth = 1
             try:
                 yield
@@ -193,8 +204,12 @@ class Archive:
         if existing is not None:
             return self._duplicate(path, sha, existing, from_inbox)
 
+        limit = self.cfg.limits.max_file_mb
+        if size > limit * 1024 * 1024:
+            return self._failed(path, sha, f"文件过大（{size / 1048576:.0f} MB，上限 {limit} MB），未读取。"
+                                "请核实文件；如确需入库，请调大 config.toml [limits] max_file_mb", from_inbox)
         try:
-            ex = extract(path)
+            ex = self.worker.extract(path)  # in a child process with time and memory limits
         except ExtractionError as e:
             return self._failed(path, sha, str(e), from_inbox)
         except Exception as e:  # a library bug on a hostile file must not stop the batch
@@ -277,6 +292,7 @@ class Archive:
                 dest = _dated(self.cfg.processed_dir, _inbox_relative(path, self.cfg.inbox))
                 conn.execute("INSERT OR REPLACE INTO inbox_moves(source, destination, sha256, reason) "
                              "VALUES (?,?,?,NULL)", (str(path), str(dest), sha))
+            _fault("in-transaction")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
