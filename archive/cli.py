@@ -43,7 +43,9 @@ def _global(
 
 
 def _archive(create: bool = False) -> Archive:
-    return open_archive(load_config(state["config"]), create=create)
+    arc = open_archive(load_config(state["config"]), create=create)
+    arc.on_lock_wait = lambda msg: err.print(msg, markup=False, highlight=False)
+    return arc
 
 
 def _print_json(obj) -> None:
@@ -75,13 +77,14 @@ def init() -> None:
 
 
 def _expand(paths: list[Path]) -> list[Path]:
+    from archive.walk import walk
+
     files = []
     for p in paths:
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             raise UsageError(f"找不到 {p}：请检查路径")
-        if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and not f.is_symlink()
-                            and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        if p.is_dir() and not p.is_symlink():
+            files += walk(p, skip_temporary=False)
         else:
             files.append(p)
     return files

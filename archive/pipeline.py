@@ -194,6 +194,13 @@ class Archive:
         """Run one file through every stage. ``from_inbox``: move the original when done."""
         path = Path(path)
         name = str(path)
+        if path.is_symlink():  # never followed: what it points to may be anywhere on the machine
+            try:
+                target = os.readlink(path)
+            except OSError:
+                target = "?"
+            return self._failed(path, "", f"这是一个符号链接（指向 {target}），不会被跟随读取。"
+                                "请把文件本身（而不是快捷方式/链接）放入收件箱", from_inbox)
         try:
             sha = sha256_file(path)
             size = path.stat().st_size
@@ -228,7 +235,12 @@ class Archive:
                 rec = self._commit(path, sha, size, rel, ex, fields, cls, from_inbox)
                 _fault("committed")
                 if from_inbox:
-                    self._finish_move(path)
+                    try:
+                        self._finish_move(path)
+                    except OSError as e:  # the record stands; inbox_moves finishes the move on a retry
+                        self._unindexed.append(rec["id"])
+                        return IngestResult(name, rec["status"], f"已登记，但原文件未能移出收件箱（{e.strerror}），"
+                                            "稍后自动重试", rec)
                     _fault("moved")
         except StoreError as e:
             return IngestResult(name, "failed", str(e))  # not the file's fault: left where it is, retried later
@@ -236,6 +248,9 @@ class Archive:
             # another process committed the same content between our check and our commit
             existing = self.conn.execute("SELECT * FROM documents WHERE sha256=?", (sha,)).fetchone()
             return self._duplicate(path, sha, existing, from_inbox)
+        except (sqlite3.OperationalError, OSError) as e:  # disk full, I/O error: not the file's fault
+            self._drop_unreferenced(sha, ex.media_type)
+            return IngestResult(name, "failed", _write_failure(e))
         self._unindexed.append(rec["id"])
         if len(self._unindexed) >= INDEX_BATCH:
             self.flush_index()
@@ -295,7 +310,8 @@ class Archive:
             _fault("in-transaction")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite has already rolled back after SQLITE_FULL
+                conn.execute("ROLLBACK")
             raise
         return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
 
@@ -306,10 +322,28 @@ class Archive:
         _move(path, Path(row["destination"]), None)
         self.conn.execute("DELETE FROM inbox_moves WHERE source=?", (str(path),))
 
+    def _drop_unreferenced(self, sha: str, media_type: str) -> None:
+        """After a failed commit: remove the stored copy no record references (else reconcile would)."""
+        rel = self.store.relpath(sha, media_type)
+        try:
+            with self.write_lock():
+                if self.conn.execute("SELECT 1 FROM documents WHERE stored_path=?", (rel,)).fetchone() is None:
+                    self.store.remove(rel)
+        except (sqlite3.Error, OSError):
+            pass  # reconcile removes it on the next start
+
     # ---- outcomes without a new record -------------------------------------------------------
     def _side_outcome(self, path: Path, sha: str, outcome: str, reason: str, folder: Path,
                       from_inbox: bool, document_id: int | None = None, record: dict | None = None,
                       advice: str = "") -> IngestResult:
+        try:
+            return self._side_outcome_unsafe(path, sha, outcome, reason, folder, from_inbox, document_id,
+                                             record, advice)
+        except (sqlite3.OperationalError, OSError) as e:  # disk full: the file stays, tried again later
+            return IngestResult(str(path), "failed", f"{reason}；且{_write_failure(e)}", record)
+
+    def _side_outcome_unsafe(self, path, sha, outcome, reason, folder, from_inbox, document_id, record,
+                             advice) -> IngestResult:
         with self.write_lock():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -317,7 +351,8 @@ class Archive:
                                      {"filename": path.name, "source": str(path), "sha256": sha, "reason": reason})
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             _fault("logged")
             if from_inbox:
@@ -388,12 +423,33 @@ def _dated(folder: Path, rel: Path) -> Path:
     return folder / dt.date.today().isoformat() / rel
 
 
-def _free_name(dest: Path) -> Path:
-    if not dest.exists() and not Path(str(dest) + ".原因.txt").exists():
-        return dest
-    for i in range(2, 100000):
-        cand = dest.with_name(f"{dest.stem} ({i}){dest.suffix}")
-        if not cand.exists():
+def _write_failure(e: Exception) -> str:
+    what = getattr(e, "strerror", None) or str(e)
+    return (f"写入档案库或移动文件失败（{what}）：原文件留在原处，未登记。"
+            "请检查磁盘空间和权限，空间恢复后会自动重试（或重新运行 archive ingest）")
+
+
+NAME_MAX = 255  # bytes in one file name (ext4, xfs, tmpfs)
+REASON_SUFFIX = ".原因.txt"
+
+
+def _named(dest: Path, tag: str, room: int) -> Path:
+    """``dest`` with ``tag`` before its extension, the stem shortened (marked …) to leave ``room`` bytes."""
+    suffix = dest.suffix if len(dest.suffix.encode("utf-8")) <= 16 else ""
+    stem = dest.name[: len(dest.name) - len(suffix)] if suffix else dest.name
+    name, cut = stem + tag + suffix, stem
+    while len(name.encode("utf-8")) > NAME_MAX - room and cut:
+        cut = cut[:-1]
+        name = cut + "…" + tag + suffix
+    return dest.with_name(name)
+
+
+def _free_name(dest: Path, room: int = 0) -> Path:
+    """A name in dest's folder that is not taken (`` (2)``, `` (3)`` …) and fits, with ``room`` to spare."""
+    for i in range(1, 100000):
+        cand = _named(dest, f" ({i})" if i > 1 else "", room)
+        # os.path.lexists: False (not an exception) for a name too long to exist
+        if not os.path.lexists(cand) and not os.path.lexists(str(cand) + REASON_SUFFIX):
             return cand
     raise StoreError(f"{dest.parent} 中同名文件过多，请清理")
 
@@ -401,9 +457,9 @@ def _free_name(dest: Path) -> Path:
 def _move(src: Path, dest: Path, reason_text: str | None) -> Path:
     """Move an inbox original out of the inbox, never overwriting; write its reason file beside it."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest = _free_name(dest)
+    dest = _free_name(dest, len(REASON_SUFFIX.encode("utf-8")) if reason_text else 0)
     if reason_text:
-        Path(str(dest) + ".原因.txt").write_text(reason_text, encoding="utf-8")
+        Path(str(dest) + REASON_SUFFIX).write_text(reason_text, encoding="utf-8")
     shutil.move(str(src), str(dest))
     return dest
 

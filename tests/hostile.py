@@ -22,20 +22,24 @@ def _pdf(objects: list[bytes]) -> bytes:
     return bytes(out)
 
 
-def make_slow_pdf(path, operators: int = 3_000_000) -> Path:
-    """A one-page PDF whose content stream holds millions of text operators (a few hundred KB
-    compressed): pypdf needs minutes of CPU to read its text."""
+def make_slow_pdf(path, pages: int = 3000, operators: int = 20_000) -> Path:
+    """A PDF of thousands of pages that all share one content stream of many text operators (the
+    file is a few hundred KB): pypdf needs minutes of CPU to read its text, page by page, with
+    little memory. Stands for a parser stuck in a loop."""
     path = Path(path)
     content = b"BT /F1 12 Tf 72 700 Td " + b"(ab) Tj 0 -1 Td " * operators + b"ET"
     stream = zlib.compress(content, 9)
+    first = 4  # objects 1-3: catalog, pages, font; then the stream; then the pages
+    kids = b" ".join(b"%d 0 R" % (first + 1 + i) for i in range(pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>")
+    objects += [page] * pages
     path.write_bytes(_pdf(objects))
     return path
 
