@@ -45,6 +45,7 @@ class Archive:
         self._unindexed: list[int] = []  # committed to the catalog, not yet to the index
         self._lock_depth = 0
         self._worker: ExtractWorker | None = None  # isolated extraction, started on first use
+        self._told_wait = False
         self.on_lock_wait = None  # called (with a Chinese message) when another process holds the write lock
 
     # ---- setup -------------------------------------------------------------------------------
@@ -106,7 +107,8 @@ class Archive:
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                if self.on_lock_wait is not None:
+                if self.on_lock_wait is not None and not self._told_wait:
+                    self._told_wait = True  # once per process: a batch may wait many times
                     self.on_lock_wait(f"档案库 {self.cfg.store} 正由另一个进程写入，等待其完成…")
                 fcntl.flock(f, fcntl.LOCK_EX)
             self._lock_depth = 1

@@ -349,3 +349,92 @@ def test_full_disk_on_a_small_tmpfs_fails_cleanly_and_resumes_when_space_returns
         _consistent(cfg, 3)
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+# ---- concurrency -----------------------------------------------------------------------------------------
+def test_ingest_waits_for_the_write_lock_and_a_second_watcher_is_refused(tmp_path):
+    import fcntl
+
+    cfg_path = _config(tmp_path)
+    cfg = load_config(cfg_path)
+    assert _cli(cfg_path, "init").returncode == 0
+    src = tmp_path / "src"
+    src.mkdir()
+    make_docx(src / "a.docx", gongwen_lines(8, kind=0))
+    with open(cfg.store / ".write.lock", "a+") as held:  # another writer holds the store
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = subprocess.Popen([sys.executable, "-m", "archive", "--config", str(cfg_path), "ingest", str(src)],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = proc.stderr.readline()  # blocks until the waiting message
+        assert "正由另一个进程写入，等待其完成" in line
+        assert proc.poll() is None  # still waiting, nothing written
+        conn = catalog.connect(cfg.store / "catalog.sqlite")
+        assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+        conn.close()
+        fcntl.flock(held, fcntl.LOCK_UN)
+    out, errtext = proc.communicate(timeout=300)
+    assert proc.returncode == 0, errtext
+    _consistent(cfg, 1)
+    # a second watcher on the same store is refused, in a real process, while the first one runs
+    watcher = subprocess.Popen([sys.executable, "-m", "archive", "--config", str(cfg_path), "watch"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "正在监视" in watcher.stderr.readline()
+        second = _cli(cfg_path, "watch", "--once")
+        assert second.returncode == 1 and "另一个 archive watch 正在监视" in second.stderr
+    finally:
+        watcher.terminate()
+        watcher.wait(60)
+
+
+def test_watcher_ingest_and_search_at_the_same_time(tmp_path):
+    cfg_path = write_config(tmp_path, **{"settle_seconds = 2.0": "settle_seconds = 0.3"})
+    cfg = load_config(cfg_path)
+    cfg.inbox.mkdir(parents=True)
+    src = tmp_path / "src"
+    src.mkdir()
+    shas = set()
+    for i in range(24):
+        for folder, base in ((cfg.inbox, 0), (src, 100)):
+            make = make_docx if i % 4 == 0 else (lambda p, l: make_text(p, "\n".join(l)))
+            p = make(folder / f"f{base + i:03d}.{'docx' if i % 4 == 0 else 'txt'}", gongwen_lines(base + i, kind=i % 4))
+            shas.add(sha256_file(p))
+    for i in range(4):  # the same content arrives both ways
+        shutil.copyfile(cfg.inbox / f"f{i:03d}.{'docx' if i % 4 == 0 else 'txt'}", src / f"copy{i}")
+    cmd = [sys.executable, "-m", "archive", "--config", str(cfg_path)]
+    watcher = subprocess.Popen(cmd + ["watch", "--json"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    try:
+        ingest = subprocess.Popen(cmd + ["ingest", str(src), "--json"], cwd=ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        searches = []
+        while ingest.poll() is None or any(cfg.inbox.iterdir()):
+            s = subprocess.run(cmd + ["search", "档案", "--limit", "500", "--json"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=300)
+            assert s.returncode == 0, s.stderr
+            searches.append({h["id"]: h["sha256"] for h in json.loads(s.stdout)})
+        out, errtext = ingest.communicate(timeout=300)
+        assert ingest.returncode == 0, errtext
+    finally:
+        watcher.terminate()
+        wout, _ = watcher.communicate(timeout=120)
+    results = [json.loads(line) for line in wout.splitlines()] + json.loads(out)
+    assert len(results) == 52
+    assert sorted(r["outcome"] for r in results).count("duplicate") == 4
+    rows = _consistent(cfg, len(shas))
+    final = {r["id"]: r["sha256"] for r in rows}
+    assert {r["sha256"] for r in rows} == shas
+    codes = [r["archival_code"] for r in rows if r["archival_code"]]
+    assert len(codes) == len(set(codes))
+    by_seq: dict = {}
+    for r in rows:
+        if r["item_no"]:
+            by_seq.setdefault((r["year"], r["retention"], r["org"]), []).append(r["item_no"])
+    for nos in by_seq.values():  # 件号 from 1 without a gap or a repeat, whoever wrote the record
+        assert sorted(nos) == list(range(1, len(nos) + 1))
+    # every search saw a consistent state: only committed records, never fewer than before
+    assert len(searches) >= 1
+    for before, after in zip(searches, searches[1:]):
+        assert set(before) <= set(after)
+    for seen in searches:
+        assert all(final[i] == sha for i, sha in seen.items())
