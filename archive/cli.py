@@ -353,6 +353,30 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
         out.print(y)
 
 
+# ---- backup and restore (issue 6) -----------------------------------------------------------------
+@app.command()
+def backup(output: Path = typer.Option(..., "--output", "-o", help="备份文件（新文件，.tar）")) -> None:
+    """备份目录数据库、存储文件和配置到一个 tar 文件（带 SHA-256 清单；其他进程可同时读取）。"""
+    from archive.backup import backup as run_backup
+
+    s = run_backup(_archive(), output)
+    err.print(f"已备份到 {s.path}：{s.documents} 条记录，{s.files} 个存储文件，共 {s.bytes / 1048576:.1f} MB")
+
+
+@app.command()
+def restore(
+    file: Path = typer.Argument(..., help="archive backup 生成的备份文件"),
+    to: Path = typer.Option(..., "--to", help="恢复到的文件夹（必须为空或不存在）"),
+) -> None:
+    """从备份恢复到一个空文件夹：核对清单中每个成员的 SHA-256，重建全文索引。"""
+    from archive.backup import restore as run_restore
+
+    arc = run_restore(file, to)
+    n = arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    arc.close()
+    err.print(f"已恢复到 {to}：{n} 条记录，全文索引已重建。使用：archive --config {to / 'config.toml'} …")
+
+
 # ---- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Typer handles usage errors itself (exit 2); our own errors become one line on stderr."""

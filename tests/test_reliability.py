@@ -438,3 +438,95 @@ def test_watcher_ingest_and_search_at_the_same_time(tmp_path):
         assert set(before) <= set(after)
     for seen in searches:
         assert all(final[i] == sha for i, sha in seen.items())
+
+
+# ---- backup and restore --------------------------------------------------------------------------------
+def test_backup_while_ingest_writes_then_restore_into_an_empty_place(tmp_path):
+    import tarfile
+
+    cfg_path = _config(tmp_path)
+    cfg = load_config(cfg_path)
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    make_docx(first / "a.docx", gongwen_lines(0, kind=0))
+    make_pdf(first / "b.pdf", gongwen_lines(1, kind=5))
+    make_text(first / "c.txt", "\n".join(gongwen_lines(2, kind=9)))
+    for i in range(12):
+        make_text(second / f"n{i}.txt", "\n".join(gongwen_lines(30 + i, kind=i % 3)))
+    assert _cli(cfg_path, "ingest", str(first)).returncode == 0
+    # a backup taken while another process ingests: consistent, whatever it catches
+    cmd = [sys.executable, "-m", "archive", "--config", str(cfg_path)]
+    ingest = subprocess.Popen(cmd + ["ingest", str(second)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    out = tmp_path / "备份 2022.tar"
+    b = _cli(cfg_path, "backup", "-o", str(out))
+    assert ingest.wait(300) == 0
+    assert b.returncode == 0 and "已备份到" in b.stderr, b.stderr
+    with tarfile.open(out) as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    assert {"catalog.sqlite", "config.toml", "manifest.json"} <= set(names)
+    assert set(manifest["members"]) == set(names) - {"manifest.json"}
+    backed_up = manifest["documents"]
+    assert 3 <= backed_up <= 15
+    again = _cli(cfg_path, "backup", "-o", str(out))
+    assert again.returncode == 1 and "已存在" in again.stderr  # never overwrites
+
+    target = tmp_path / "恢复 目录"
+    r = _cli(cfg_path, "restore", str(out), "--to", str(target))
+    assert r.returncode == 0, r.stderr
+    rcfg = load_config(target / "config.toml")
+    assert rcfg.store == (target / "store").resolve() and rcfg.inbox == (target / "inbox").resolve()
+    rows = _consistent(rcfg, backed_up)  # what verify checks: files vs records, chain, index
+    arc = open_archive(rcfg)
+    actions = [e[0] for e in arc.conn.execute("SELECT action FROM events ORDER BY id")]
+    arc.close()
+    assert actions[-1] == "restore" and actions.count("ingest") == len(rows)
+    hits = json.loads(_cli(target / "config.toml", "search", "台风", "--json").stdout)
+    assert [h["filename"] for h in hits] == ["b.pdf"]
+    # the original logged its backup; the original is untouched by the restore
+    arc = open_archive(cfg)
+    assert arc.conn.execute("SELECT count(*) FROM events WHERE action='backup'").fetchone()[0] == 1
+    arc.close()
+    _consistent(cfg, 15)
+    # the restored archive works: new files get the next numbers
+    make_text(rcfg.inbox / "新.txt", "\n".join(gongwen_lines(60, kind=0)))
+    assert _cli(target / "config.toml", "watch", "--once").returncode == 0
+    _consistent(rcfg, backed_up + 1)
+
+
+def test_restore_refuses_a_non_empty_target_and_a_damaged_backup(tmp_path):
+    import io
+    import tarfile
+
+    cfg_path = _config(tmp_path)
+    src = tmp_path / "src"
+    src.mkdir()
+    make_text(src / "a.txt", "\n".join(gongwen_lines(3, kind=0)))
+    assert _cli(cfg_path, "ingest", str(src)).returncode == 0
+    good = tmp_path / "b.tar"
+    assert _cli(cfg_path, "backup", "-o", str(good)).returncode == 0
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "x").write_text("keep me")
+    r = _cli(cfg_path, "restore", str(good), "--to", str(busy))
+    assert r.returncode == 1 and "不是空的" in r.stderr
+    assert [p.name for p in busy.iterdir()] == ["x"]
+    # one stored file altered inside the tar, the manifest left as it was
+    bad = tmp_path / "bad.tar"
+    with tarfile.open(good) as tin, tarfile.open(bad, "w") as tout:
+        for m in tin:
+            data = tin.extractfile(m).read()
+            if m.name.startswith("files/"):
+                data = data.replace("示档发".encode(), "示档签".encode(), 1)
+            m.size = len(data)
+            tout.addfile(m, io.BytesIO(data))
+    target = tmp_path / "t"
+    r = _cli(cfg_path, "restore", str(bad), "--to", str(target))
+    assert r.returncode == 1 and "校验值与清单不符" in r.stderr, r.stderr
+    assert not target.exists()  # nothing half-restored
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(os.urandom(2048))
+    r = _cli(cfg_path, "restore", str(junk), "--to", str(target))
+    assert r.returncode == 1 and r.stderr.startswith("错误：") and "Traceback" not in r.stderr
