@@ -402,6 +402,7 @@ def test_watcher_ingest_and_search_at_the_same_time(tmp_path):
     for i in range(4):  # the same content arrives both ways
         shutil.copyfile(cfg.inbox / f"f{i:03d}.{'docx' if i % 4 == 0 else 'txt'}", src / f"copy{i}")
     cmd = [sys.executable, "-m", "archive", "--config", str(cfg_path)]
+    assert _cli(cfg_path, "init").returncode == 0  # else the first searches find no store (exit 1)
     watcher = subprocess.Popen(cmd + ["watch", "--json"], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
     try:
@@ -530,3 +531,17 @@ def test_restore_refuses_a_non_empty_target_and_a_damaged_backup(tmp_path):
     junk.write_bytes(os.urandom(2048))
     r = _cli(cfg_path, "restore", str(junk), "--to", str(target))
     assert r.returncode == 1 and r.stderr.startswith("错误：") and "Traceback" not in r.stderr
+
+
+def test_processes_starting_together_on_a_new_store_do_not_trip_over_the_migration(tmp_path):
+    """A watcher and an ingest started at once on a fresh store both create the catalog: the second
+    must see that the first has migrated it (before the fix: "table documents already exists")."""
+    for round_ in range(3):
+        cfg_path = write_config(tmp_path / f"r{round_}") if (tmp_path / f"r{round_}").mkdir() is None else None
+        cmd = [sys.executable, "-m", "archive", "--config", str(cfg_path), "init"]
+        procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+        for p in procs:
+            _, errtext = p.communicate(timeout=300)
+            assert p.returncode == 0, errtext
+        _consistent(load_config(cfg_path), 0)
