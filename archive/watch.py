@@ -104,7 +104,7 @@ class InboxWatcher:
     def _process(self, path: Path) -> None:
         result = self.arc.ingest_file(path, from_inbox=True)
         with self._lock:
-            if path.exists():
+            if os.path.lexists(path):
                 # left in place (e.g. disk full): try again later, never in a tight loop
                 self._retry_at[path] = time.monotonic() + RETRY_SECONDS
                 self._seen[path] = (-1, -1, 0.0)

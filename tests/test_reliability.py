@@ -537,7 +537,9 @@ def test_processes_starting_together_on_a_new_store_do_not_trip_over_the_migrati
     """A watcher and an ingest started at once on a fresh store both create the catalog: the second
     must see that the first has migrated it (before the fix: "table documents already exists")."""
     for round_ in range(3):
-        cfg_path = write_config(tmp_path / f"r{round_}") if (tmp_path / f"r{round_}").mkdir() is None else None
+        folder = tmp_path / f"r{round_}"
+        folder.mkdir()
+        cfg_path = write_config(folder)
         cmd = [sys.executable, "-m", "archive", "--config", str(cfg_path), "init"]
         procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                  for _ in range(3)]
