@@ -547,3 +547,18 @@ def test_processes_starting_together_on_a_new_store_do_not_trip_over_the_migrati
             _, errtext = p.communicate(timeout=300)
             assert p.returncode == 0, errtext
         _consistent(load_config(cfg_path), 0)
+
+
+def test_limits_section_is_validated_and_optional(tmp_path):
+    from archive.errors import ConfigError
+
+    (tmp_path / "a").mkdir()
+    bad = write_config(tmp_path / "a", **{"extract_memory_mb = 1024": "extract_memory_mb = 10"})
+    with pytest.raises(ConfigError, match=r"limits\.extract_memory_mb = 10"):
+        load_config(bad)
+    (tmp_path / "b").mkdir()
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    start = text.index("[limits]")
+    end = text.index("\n[", start + 1)
+    cfg = load_config(write_config(tmp_path / "b", text=text[:start] + text[end + 1:]))
+    assert cfg.limits == Limits()
