@@ -73,6 +73,14 @@ class ExtractWorker:
         finally:
             proc.stdout.close()
 
+    def __del__(self):  # an Archive dropped without close() must not leave an idle worker behind
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
     @staticmethod
     def _kill(proc: subprocess.Popen) -> None:
         try:
@@ -166,7 +174,9 @@ def _arm_cpu(limit: int) -> None:
 
 
 def _child(cpu_seconds: int, memory_mb: int) -> None:
-    try:  # die with the parent: a killed ingest must not leave a worker behind
+    # die with the parent: a killed ingest must not leave a worker behind. (Linux ties this to the
+    # parent *thread*; a worker outliving a finished watcher thread is simply started again.)
+    try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
