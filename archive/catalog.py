@@ -264,6 +264,9 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         for v in pending:
             conn.execute("BEGIN IMMEDIATE")  # executescript() would commit early: run statements one by one
             try:
+                if conn.execute("PRAGMA user_version").fetchone()[0] >= v:
+                    conn.execute("COMMIT")  # another process (a watcher and an ingest starting together) did it
+                    continue
                 for stmt in _split_sql(_MIGRATIONS[v]):
                     conn.execute(stmt)
                 if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:

@@ -43,7 +43,9 @@ def _global(
 
 
 def _archive(create: bool = False) -> Archive:
-    return open_archive(load_config(state["config"]), create=create)
+    arc = open_archive(load_config(state["config"]), create=create)
+    arc.on_lock_wait = lambda msg: err.print(msg, markup=False, highlight=False)
+    return arc
 
 
 def _print_json(obj) -> None:
@@ -75,13 +77,14 @@ def init() -> None:
 
 
 def _expand(paths: list[Path]) -> list[Path]:
+    from archive.walk import walk
+
     files = []
     for p in paths:
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             raise UsageError(f"找不到 {p}：请检查路径")
-        if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and not f.is_symlink()
-                            and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        if p.is_dir() and not p.is_symlink():
+            files += walk(p, skip_temporary=False)
         else:
             files.append(p)
     return files
@@ -737,6 +740,30 @@ def import_catalog_cmd(
         for kind, n in shown.items():
             if n > 50:
                 err.print(f"{kind}：另有 {n - 50} 条未显示（完整清单请用 --report 文件 或 --json）")
+
+
+# ---- backup and restore (issue 6) -----------------------------------------------------------------
+@app.command()
+def backup(output: Path = typer.Option(..., "--output", "-o", help="备份文件（新文件，.tar）")) -> None:
+    """备份目录数据库、存储文件和配置到一个 tar 文件（带 SHA-256 清单；其他进程可同时读取）。"""
+    from archive.backup import backup as run_backup
+
+    s = run_backup(_archive(), output)
+    err.print(f"已备份到 {s.path}：{s.documents} 条记录，{s.files} 个存储文件，共 {s.bytes / 1048576:.1f} MB")
+
+
+@app.command()
+def restore(
+    file: Path = typer.Argument(..., help="archive backup 生成的备份文件"),
+    to: Path = typer.Option(..., "--to", help="恢复到的文件夹（必须为空或不存在）"),
+) -> None:
+    """从备份恢复到一个空文件夹：核对清单中每个成员的 SHA-256，重建全文索引。"""
+    from archive.backup import restore as run_restore
+
+    arc = run_restore(file, to)
+    n = arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    arc.close()
+    err.print(f"已恢复到 {to}：{n} 条记录，全文索引已重建。使用：archive --config {to / 'config.toml'} …")
 
 
 # ---- entry point -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 import jsonschema
 
 from archive.errors import ConfigError
+from archive.extract.worker import Limits
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 RETENTION_CODES = {"永久": "Y", "30年": "D30", "10年": "D10"}  # 保管期限 -> 保管期限代码
@@ -51,6 +52,7 @@ class Config:
     peer: list[str]
     orgs: dict[str, str]
     rules: list[Rule] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)  # [limits]: extraction time, CPU, memory, file size
 
     # Folders made beside the inbox (SPEC section 3): never inside it, so they are not re-ingested.
     @property
@@ -140,6 +142,7 @@ def load_config(path: Path | str | None = None) -> Config:
     orgs = raw.get("orgs", {})
     rel = raw.get("relations", {})
     watch = raw.get("watch", {})
+    lim = raw.get("limits", {})
 
     for key in ("superior", "subordinate", "peer"):
         for i, pat in enumerate(rel.get(key, [])):
@@ -192,6 +195,12 @@ def load_config(path: Path | str | None = None) -> Config:
         peer=list(rel.get("peer", [])),
         orgs=dict(orgs),
         rules=rules,
+        limits=Limits(
+            timeout_seconds=float(lim.get("extract_timeout_seconds", Limits.timeout_seconds)),
+            cpu_seconds=int(lim.get("extract_cpu_seconds", Limits.cpu_seconds)),
+            memory_mb=int(lim.get("extract_memory_mb", Limits.memory_mb)),
+            max_file_mb=int(lim.get("max_file_mb", Limits.max_file_mb)),
+        ),
     )
 
 

@@ -24,6 +24,10 @@ class ExtractionError(ArchiveError):
     """A file cannot be read: unknown type, encrypted, damaged, empty, or no text at all."""
 
 
+class ExtractionLimitError(ExtractionError):
+    """Extraction went past a limit (time, CPU, memory, size) or its worker process died."""
+
+
 class StoreError(ArchiveError):
     """The store or catalog is missing, locked or inconsistent."""
 
@@ -50,3 +54,7 @@ class PackageError(ArchiveError):
 
 class CatalogFileError(ArchiveError):
     """A catalogue to import (xlsx/csv) or its mapping file cannot be read or has no recognisable header."""
+
+
+class BackupError(ArchiveError):
+    """A backup cannot be written, or a backup file is damaged, incomplete or not ours."""

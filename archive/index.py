@@ -21,6 +21,8 @@ from whoosh import fields, index
 from whoosh.analysis import Token, Tokenizer
 from whoosh.writing import NO_MERGE
 
+from archive.faults import fault
+
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"[{_CJK}]+|[A-Za-z0-9]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
@@ -147,6 +149,7 @@ class Index:
                 n += 1
             # merging on every small commit cost most of ingest time; merge only once segments pile up
             many = len(ix._segments()) >= MAX_SEGMENTS
+            fault("index-writing")
             writer.commit(mergetype=None if many else NO_MERGE)
         except BaseException:
             writer.cancel()
@@ -184,6 +187,7 @@ class Index:
             shutil.rmtree(old)
         if path.exists():
             path.rename(old)
+        fault("reindex-swap")
         tmp.rename(path)
         shutil.rmtree(old, ignore_errors=True)
         return n

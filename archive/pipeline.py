@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +21,8 @@ from archive import archival_code, catalog, docno, gongwen
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, NotFoundError, StoreError
-from archive.extract import extract
+from archive.extract.worker import ExtractWorker
+from archive.faults import fault
 from archive.index import Index, to_document
 from archive.models import Classification, Extracted, GongwenFields, IngestResult
 from archive.store import FileStore, sha256_file
@@ -31,12 +31,7 @@ INDEX_BATCH = 200  # records committed to the index together during a batch
 SECRET_LEVELS = ("绝密", "机密", "秘密")  # 涉密: never processed on this (non-classified) system
 
 
-def _fault(stage: str) -> None:
-    """Crash-test hook: ``ARCHIVE_FAULT_STAGE=<stage>`` kills this process with SIGKILL at that stage.
-
-    Lets the tests prove that a kill -9 at any point leaves nothing or a complete record."""
-    if os.environ.get("ARCHIVE_FAULT_STAGE") == stage:
-        os.kill(os.getpid(), signal.SIGKILL)
+_fault = fault  # crash-test hook (archive/faults.py)
 
 
 class Archive:
@@ -49,6 +44,9 @@ class Archive:
         self._conn: sqlite3.Connection | None = None
         self._unindexed: list[int] = []  # committed to the catalog, not yet to the index
         self._lock_depth = 0
+        self._worker: ExtractWorker | None = None  # isolated extraction, started on first use
+        self._told_wait = False
+        self.on_lock_wait = None  # called (with a Chinese message) when another process holds the write lock
 
     # ---- setup -------------------------------------------------------------------------------
     def init(self) -> None:
@@ -74,7 +72,16 @@ class Archive:
             self._conn = catalog.connect(self.catalog_path)
         return self._conn
 
+    @property
+    def worker(self) -> ExtractWorker:
+        if self._worker is None:
+            self._worker = ExtractWorker(self.cfg.limits, tag=str(self.cfg.store))
+        return self._worker
+
     def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
         if self._conn is not None and self._unindexed:
             self.flush_index()
         self.index.close()
@@ -97,7 +104,13 @@ class Archive:
             return
         self.cfg.store.mkdir(parents=True, exist_ok=True)
         with open(self.cfg.store / ".write.lock", "a+") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if self.on_lock_wait is not None and not self._told_wait:
+                    self._told_wait = True  # once per process: a batch may wait many times
+                    self.on_lock_wait(f"档案库 {self.cfg.store} 正由另一个进程写入，等待其完成…")
+                fcntl.flock(f, fcntl.LOCK_EX)
             self._lock_depth = 1
             try:
                 yield
@@ -190,6 +203,13 @@ class Archive:
         """Run one file through every stage. ``from_inbox``: move the original when done."""
         path = Path(path)
         name = str(path)
+        if path.is_symlink():  # never followed: what it points to may be anywhere on the machine
+            try:
+                target = os.readlink(path)
+            except OSError:
+                target = "?"
+            return self._failed(path, "", f"这是一个符号链接（指向 {target}），不会被跟随读取。"
+                                "请把文件本身（而不是快捷方式/链接）放入收件箱", from_inbox)
         try:
             sha = sha256_file(path)
             size = path.stat().st_size
@@ -200,8 +220,12 @@ class Archive:
         if existing is not None:
             return self._duplicate(path, sha, existing, from_inbox)
 
+        limit = self.cfg.limits.max_file_mb
+        if size > limit * 1024 * 1024:
+            return self._failed(path, sha, f"文件过大（{size / 1048576:.0f} MB，上限 {limit} MB），未读取。"
+                                "请核实文件；如确需入库，请调大 config.toml [limits] max_file_mb", from_inbox)
         try:
-            ex = extract(path)
+            ex = self.worker.extract(path)  # in a child process with time and memory limits
         except ExtractionError as e:
             return self._failed(path, sha, str(e), from_inbox)
         except Exception as e:  # a library bug on a hostile file must not stop the batch
@@ -220,7 +244,12 @@ class Archive:
                 rec = self._commit(path, sha, size, rel, ex, fields, cls, from_inbox)
                 _fault("committed")
                 if from_inbox:
-                    self._finish_move(path)
+                    try:
+                        self._finish_move(path)
+                    except OSError as e:  # the record stands; inbox_moves finishes the move on a retry
+                        self._unindexed.append(rec["id"])
+                        return IngestResult(name, rec["status"], f"已登记，但原文件未能移出收件箱（{e.strerror}），"
+                                            "稍后自动重试", rec)
                     _fault("moved")
         except StoreError as e:
             return IngestResult(name, "failed", str(e))  # not the file's fault: left where it is, retried later
@@ -228,6 +257,9 @@ class Archive:
             # another process committed the same content between our check and our commit
             existing = self.conn.execute("SELECT * FROM documents WHERE sha256=?", (sha,)).fetchone()
             return self._duplicate(path, sha, existing, from_inbox)
+        except (sqlite3.OperationalError, OSError) as e:  # disk full, I/O error: not the file's fault
+            self._drop_unreferenced(sha, ex.media_type)
+            return IngestResult(name, "failed", _write_failure(e))
         self.queue_index(rec["id"])
         outcome = rec["status"]
         reason = cls.reason if outcome == "pending" else (cls.basis if cls.rule_id else None)
@@ -282,9 +314,11 @@ class Archive:
                 dest = _dated(self.cfg.processed_dir, _inbox_relative(path, self.cfg.inbox))
                 conn.execute("INSERT OR REPLACE INTO inbox_moves(source, destination, sha256, reason) "
                              "VALUES (?,?,?,NULL)", (str(path), str(dest), sha))
+            _fault("in-transaction")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite has already rolled back after SQLITE_FULL
+                conn.execute("ROLLBACK")
             raise
         return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
 
@@ -295,10 +329,28 @@ class Archive:
         _move(path, Path(row["destination"]), None)
         self.conn.execute("DELETE FROM inbox_moves WHERE source=?", (str(path),))
 
+    def _drop_unreferenced(self, sha: str, media_type: str) -> None:
+        """After a failed commit: remove the stored copy no record references (else reconcile would)."""
+        rel = self.store.relpath(sha, media_type)
+        try:
+            with self.write_lock():
+                if self.conn.execute("SELECT 1 FROM documents WHERE stored_path=?", (rel,)).fetchone() is None:
+                    self.store.remove(rel)
+        except (sqlite3.Error, OSError):
+            pass  # reconcile removes it on the next start
+
     # ---- outcomes without a new record -------------------------------------------------------
     def _side_outcome(self, path: Path, sha: str, outcome: str, reason: str, folder: Path,
                       from_inbox: bool, document_id: int | None = None, record: dict | None = None,
                       advice: str = "") -> IngestResult:
+        try:
+            return self._side_outcome_unsafe(path, sha, outcome, reason, folder, from_inbox, document_id,
+                                             record, advice)
+        except (sqlite3.OperationalError, OSError) as e:  # disk full: the file stays, tried again later
+            return IngestResult(str(path), "failed", f"{reason}；且{_write_failure(e)}", record)
+
+    def _side_outcome_unsafe(self, path, sha, outcome, reason, folder, from_inbox, document_id, record,
+                             advice) -> IngestResult:
         with self.write_lock():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -306,7 +358,8 @@ class Archive:
                                      {"filename": path.name, "source": str(path), "sha256": sha, "reason": reason})
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             _fault("logged")
             if from_inbox:
@@ -377,12 +430,33 @@ def _dated(folder: Path, rel: Path) -> Path:
     return folder / dt.date.today().isoformat() / rel
 
 
-def _free_name(dest: Path) -> Path:
-    if not dest.exists() and not Path(str(dest) + ".原因.txt").exists():
-        return dest
-    for i in range(2, 100000):
-        cand = dest.with_name(f"{dest.stem} ({i}){dest.suffix}")
-        if not cand.exists():
+def _write_failure(e: Exception) -> str:
+    what = getattr(e, "strerror", None) or str(e)
+    return (f"写入档案库或移动文件失败（{what}）：原文件留在原处，未登记。"
+            "请检查磁盘空间和权限，空间恢复后会自动重试（或重新运行 archive ingest）")
+
+
+NAME_MAX = 255  # bytes in one file name (ext4, xfs, tmpfs)
+REASON_SUFFIX = ".原因.txt"
+
+
+def _named(dest: Path, tag: str, room: int) -> Path:
+    """``dest`` with ``tag`` before its extension, the stem shortened (marked …) to leave ``room`` bytes."""
+    suffix = dest.suffix if len(dest.suffix.encode("utf-8")) <= 16 else ""
+    stem = dest.name[: len(dest.name) - len(suffix)] if suffix else dest.name
+    name, cut = stem + tag + suffix, stem
+    while len(name.encode("utf-8")) > NAME_MAX - room and cut:
+        cut = cut[:-1]
+        name = cut + "…" + tag + suffix
+    return dest.with_name(name)
+
+
+def _free_name(dest: Path, room: int = 0) -> Path:
+    """A name in dest's folder that is not taken (`` (2)``, `` (3)`` …) and fits, with ``room`` to spare."""
+    for i in range(1, 100000):
+        cand = _named(dest, f" ({i})" if i > 1 else "", room)
+        # os.path.lexists: False (not an exception) for a name too long to exist
+        if not os.path.lexists(cand) and not os.path.lexists(str(cand) + REASON_SUFFIX):
             return cand
     raise StoreError(f"{dest.parent} 中同名文件过多，请清理")
 
@@ -390,9 +464,9 @@ def _free_name(dest: Path) -> Path:
 def _move(src: Path, dest: Path, reason_text: str | None) -> Path:
     """Move an inbox original out of the inbox, never overwriting; write its reason file beside it."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest = _free_name(dest)
+    dest = _free_name(dest, len(REASON_SUFFIX.encode("utf-8")) if reason_text else 0)
     if reason_text:
-        Path(str(dest) + ".原因.txt").write_text(reason_text, encoding="utf-8")
+        Path(str(dest) + REASON_SUFFIX).write_text(reason_text, encoding="utf-8")
     shutil.move(str(src), str(dest))
     return dest
 

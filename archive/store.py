@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 
 from archive.errors import StoreError
+from archive.faults import fault
 
 CHUNK = 1 << 20
 EXTENSIONS = {"pdf": ".pdf", "docx": ".docx", "ofd": ".ofd", "text": ".txt", "image": ""}
@@ -64,6 +65,8 @@ class FileStore:
                 for chunk in iter(lambda: fin.read(CHUNK), b""):
                     h.update(chunk)
                     fout.write(chunk)
+                    fout.flush()
+                    fault("copying")  # a half-written temporary copy
                 fout.flush()
                 os.fsync(fout.fileno())
             if h.hexdigest() != sha256:

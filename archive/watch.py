@@ -9,6 +9,7 @@ and ``--polling``), a crash half-way (reconcile at start), and a second watcher 
 from __future__ import annotations
 
 import fcntl
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,35 +22,24 @@ from watchdog.observers.polling import PollingObserver
 from archive.errors import StoreError
 from archive.models import IngestResult
 from archive.pipeline import Archive
+from archive.walk import is_ignored, walk
 
-IGNORED_SUFFIXES = (".tmp", ".temp", ".crdownload", ".part", ".partial", ".download", ".swp", ".swx",
-                    ".lock", ".~lock", ".filepart", ".原因.txt")
-IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+__all__ = ["InboxWatcher", "is_ignored", "scan"]
+
 RETRY_SECONDS = 30.0  # a file that failed for a reason not its own (disk full) is tried again after this
 
 
-def is_ignored(path: Path, inbox: Path) -> bool:
-    """Temporary, hidden and system files are never ingested (they are someone's work in progress)."""
-    try:
-        parts = path.relative_to(inbox).parts
-    except ValueError:
-        return True
-    if any(p.startswith(".") for p in parts):
-        return True
-    name = path.name
-    low = name.lower()
-    return (name.startswith("~") or low in IGNORED_NAMES or low.endswith(IGNORED_SUFFIXES)
-            or name.startswith(".~lock"))
-
-
 def scan(inbox: Path) -> list[Path]:
-    """Every regular file under the inbox, not following symlinks (nothing outside the inbox is read)."""
-    out = []
-    for p in sorted(inbox.rglob("*")):
-        if p.is_symlink() or not p.is_file() or is_ignored(p, inbox):
-            continue
-        out.append(p)
-    return out
+    """Every file under the inbox; symlinks listed as themselves, never followed (walk.walk)."""
+    return walk(inbox)
+
+
+def _inside(folder: Path, inbox: Path) -> bool:
+    try:
+        folder.resolve().relative_to(inbox.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
 
 
 class _Handler(FileSystemEventHandler):
@@ -84,8 +74,8 @@ class InboxWatcher:
         self.results: list[IngestResult] = []
 
     def notice(self, path: Path) -> None:
-        if path.is_symlink() or is_ignored(path, self.inbox):
-            return
+        if is_ignored(path, self.inbox) or not _inside(path.parent, self.inbox):
+            return  # nothing behind a symlinked folder is read; the link itself is failed with a reason
         with self._lock:
             self._seen.setdefault(path, (-1, -1, 0.0))
 
@@ -101,7 +91,7 @@ class InboxWatcher:
                 if self._retry_at.get(p, 0) > now:
                     continue
                 try:
-                    st = p.stat()
+                    st = os.lstat(p)  # a symlink is judged as itself, never followed
                 except OSError:
                     del self._seen[p]  # moved away or deleted by its owner: nothing to do
                     continue
@@ -114,7 +104,7 @@ class InboxWatcher:
     def _process(self, path: Path) -> None:
         result = self.arc.ingest_file(path, from_inbox=True)
         with self._lock:
-            if path.exists():
+            if os.path.lexists(path):
                 # left in place (e.g. disk full): try again later, never in a tight loop
                 self._retry_at[path] = time.monotonic() + RETRY_SECONDS
                 self._seen[path] = (-1, -1, 0.0)

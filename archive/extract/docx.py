@@ -176,6 +176,8 @@ def _pages(zf) -> int:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
         pages = root.find(f"{{{EP}}}Pages")
         value = int((pages.text or "").strip()) if pages is not None else 1
+    except MemoryError:  # past the worker's memory limit: the file fails as such
+        raise
     except Exception:  # noqa: BLE001 - a bad app.xml only costs the page count
         return 1
     return value if value > 0 else 1
@@ -188,6 +190,8 @@ def extract_docx(path) -> Extracted:
     with open_zip(path, "DOCX") as zf:
         try:
             bad = zf.testzip()
+        except MemoryError:  # past the worker's memory limit: the file fails as such
+            raise
         except Exception as e:  # noqa: BLE001
             raise fail(path, f"DOCX 文件已损坏（{e}）", "请用 Word/WPS 打开后另存为 DOCX 或 PDF 再试") from e
         if bad is not None:
@@ -197,6 +201,8 @@ def extract_docx(path) -> Extracted:
         document = docx.Document(str(path))
         headers, body, footers = docx_lines(document)
     except ExtractionError:
+        raise
+    except MemoryError:  # past the worker's memory limit: the file fails as such
         raise
     except Exception as e:  # noqa: BLE001 - python-docx/lxml raise many kinds on damaged files
         raise fail(path, f"DOCX 文件已损坏或不是有效的 Word 文档（{type(e).__name__}: {e}）",

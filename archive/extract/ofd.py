@@ -185,6 +185,8 @@ def extract_ofd(path) -> Extracted:
             return _read(path, _Package(path, zf))
         except ExtractionError:
             raise
+        except MemoryError:  # past the worker's memory limit: the file fails as such
+            raise
         except Exception as e:  # noqa: BLE001 - lxml/zipfile raise many kinds on damaged files
             raise fail(path, f"OFD 文件已损坏（{type(e).__name__}: {e}）", _TODO) from e
 

@@ -45,10 +45,14 @@ def _page_text(page) -> tuple[str, str | None]:
     err = None
     try:
         layout = page.extract_text(extraction_mode="layout") or ""
+    except MemoryError:  # past the worker's memory limit: the file fails as such
+        raise
     except Exception as e:  # noqa: BLE001 - pypdf raises anything on broken content
         err = f"{type(e).__name__}: {e}"
     try:
         plain = page.extract_text() or ""
+    except MemoryError:  # past the worker's memory limit: the file fails as such
+        raise
     except Exception as e:  # noqa: BLE001
         err = err or f"{type(e).__name__}: {e}"
     if layout is None and plain is None:
@@ -82,6 +86,8 @@ def extract_pdf(path) -> Extracted:
         raise
     except RecursionError as e:
         raise fail(path, "PDF 文件结构异常（嵌套过深）", "请重新导出 PDF 后再试") from e
+    except MemoryError:  # past the worker's memory limit: the file fails as such
+        raise
     except Exception as e:  # noqa: BLE001 - pypdf raises many kinds on damaged files
         raise fail(path, f"PDF 文件已损坏或不完整（{type(e).__name__}: {e}）",
                    "请重新获取或重新导出该文件后再试") from e
@@ -103,6 +109,8 @@ def extract_pdf(path) -> Extracted:
         try:
             page = reader.pages[i]
             text, err = _page_text(page)
+        except MemoryError:  # past the worker's memory limit: the file fails as such
+            raise
         except Exception as e:  # noqa: BLE001
             text, err = "", f"{type(e).__name__}: {e}"
         if err:

@@ -1,0 +1,229 @@
+"""Backup and restore: one tar file holding the catalog, the stored files, the config and a manifest.
+
+The catalog is copied with SQLite's online backup API while holding the write lock for that moment
+only, so the copy is consistent and every record in it has its stored file (files are written before
+their record and never change). The manifest lists the SHA-256 of every member; a restore checks
+each member against it before anything is used, writes into an empty folder only, points the
+restored config at that folder and rebuilds the full-text index (derived, so not backed up).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import sqlite3
+import stat
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive import catalog
+from archive.config import load_config
+from archive.errors import BackupError, StoreError
+from archive.store import CHUNK
+
+FORMAT = "wenshu-archive-backup/1"
+MANIFEST = "manifest.json"
+_MEMBER = re.compile(r"^(catalog\.sqlite|config\.toml|files/[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z]+)?)$")
+
+
+@dataclass
+class BackupSummary:
+    path: Path
+    documents: int
+    files: int
+    bytes: int
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _log(conn: sqlite3.Connection, action: str, detail: dict) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        catalog.append_event(conn, action, None, detail)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def backup(arc, out: Path) -> BackupSummary:
+    """Write a backup of ``arc`` to ``out`` (a new file); log it in the event log."""
+    out = Path(out).absolute()
+    if out.exists():
+        raise BackupError(f"{out} 已存在：请换一个备份文件名（备份不会覆盖已有文件）")
+    if not out.parent.is_dir():
+        raise BackupError(f"文件夹 {out.parent} 不存在：请先创建或换一个位置")
+    part = out.with_name(out.name + ".part")
+    try:
+        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".archive-backup-") as tmp:
+            snap = Path(tmp) / "catalog.sqlite"
+            with arc.write_lock():  # a moment with no writer: every record in the copy has its file
+                dst = sqlite3.connect(snap)
+                try:
+                    arc.conn.backup(dst)
+                finally:
+                    dst.close()
+            snap_conn = sqlite3.connect(snap)
+            try:
+                stored = snap_conn.execute("SELECT stored_path, sha256 FROM documents "
+                                           "WHERE stored_path IS NOT NULL ORDER BY id").fetchall()
+                documents = snap_conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+                events = snap_conn.execute("SELECT count(*) FROM events").fetchone()[0]
+                schema = snap_conn.execute("PRAGMA user_version").fetchone()[0]
+            finally:
+                snap_conn.close()
+            members = [("catalog.sqlite", snap), ("config.toml", arc.cfg.path)]
+            members += [(rel, arc.store.abspath(rel)) for rel, _ in stored]
+            expected = {rel: sha for rel, sha in stored}
+            listing, total = {}, 0
+            with tarfile.open(part, "w", format=tarfile.PAX_FORMAT) as tar:
+                for name, path in members:
+                    try:
+                        sha = _sha256(path)
+                    except OSError as e:
+                        raise BackupError(f"无法读取 {path}（{e.strerror}）：备份未完成。请先检查档案库（archive verify）") from e
+                    if name in expected and sha != expected[name]:
+                        raise BackupError(f"存储文件 {path} 的校验值与目录记录不符：备份未完成。请先检查档案库（archive verify）")
+                    size = path.stat().st_size
+                    tar.add(path, arcname=name, recursive=False)
+                    listing[name] = {"sha256": sha, "size": size}
+                    total += size
+                manifest = {
+                    "format": FORMAT, "created": catalog.now(), "agency": arc.cfg.agency_name,
+                    "fonds": arc.cfg.fonds, "schema_version": schema, "documents": documents,
+                    "events": events, "members": listing,
+                }
+                data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mtime, info.mode = len(data), int(dt.datetime.now().timestamp()), 0o644
+                tar.addfile(info, io.BytesIO(data))
+            with open(part, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(part, out)
+    except OSError as e:
+        raise BackupError(f"无法写入备份文件 {out}（{e.strerror}）：请检查磁盘空间和权限") from e
+    finally:
+        if part.exists():
+            part.unlink()
+    with arc.write_lock():
+        _log(arc.conn, "backup", {"file": str(out), "sha256": _sha256(out), "documents": documents,
+                                  "files": len(stored)})
+    return BackupSummary(out, documents, len(stored), total)
+
+
+def _read_manifest(tar: tarfile.TarFile, file: Path) -> dict:
+    try:
+        f = tar.extractfile(MANIFEST)
+        manifest = json.loads(f.read().decode("utf-8")) if f else None
+    except (KeyError, ValueError, UnicodeDecodeError):
+        manifest = None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or "members" not in manifest:
+        raise BackupError(f"{file} 不是本程序的备份文件（缺少或无法读取 {MANIFEST}）")
+    return manifest
+
+
+def _paths_section(config_text: str) -> str:
+    """The config with its [paths] pointing at the restored folder's inbox/ and store/."""
+    lines = config_text.splitlines()
+    out, skipping = [], False
+    for line in lines:
+        if re.match(r"^\s*\[paths\]", line):
+            skipping = True
+            continue
+        if skipping and re.match(r"^\s*\[", line):
+            skipping = False
+        if not skipping:
+            out.append(line)
+    out += ["", "[paths]                                    # set by archive restore",
+            'inbox = "inbox"', 'store = "store"', ""]
+    return "\n".join(out)
+
+
+def restore(file: Path, to: Path):
+    """Restore the backup ``file`` into the empty (or new) folder ``to``; returns the opened Archive."""
+    from archive.pipeline import open_archive
+
+    file, to = Path(file), Path(to).absolute()
+    if to.exists() and (not to.is_dir() or any(to.iterdir())):
+        raise BackupError(f"目标文件夹 {to} 不是空的：恢复只写入空文件夹或新文件夹，以免覆盖已有档案")
+    try:
+        tar = tarfile.open(file, "r:*")
+    except (OSError, tarfile.TarError) as e:
+        raise BackupError(f"无法打开备份文件 {file}（{e}）：请确认文件完整") from e
+    created = not to.exists()
+    ok = False
+    try:
+        with tar:
+            manifest = _read_manifest(tar, file)
+            listing = manifest["members"]
+            seen = set()
+            stage = to / ".restoring"
+            stage.mkdir(parents=True)
+            for m in tar:
+                if m.name == MANIFEST:
+                    continue
+                if not m.isfile() or not _MEMBER.match(m.name) or m.name not in listing:
+                    raise BackupError(f"备份文件 {file} 含有不应有的成员 {m.name!r}：已拒绝恢复")
+                dest = stage / m.name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                h = hashlib.sha256()
+                with tar.extractfile(m) as src, open(dest, "wb") as f:
+                    for chunk in iter(lambda: src.read(CHUNK), b""):
+                        h.update(chunk)
+                        f.write(chunk)
+                if h.hexdigest() != listing[m.name]["sha256"]:
+                    raise BackupError(f"备份文件 {file} 中的 {m.name} 校验值与清单不符（已损坏）：已拒绝恢复")
+                seen.add(m.name)
+            missing = sorted(set(listing) - seen)
+            if missing:
+                raise BackupError(f"备份文件 {file} 不完整：缺少 {len(missing)} 个成员（如 {missing[0]}）")
+        store = to / "store"
+        store.mkdir()
+        os.replace(stage / "catalog.sqlite", store / "catalog.sqlite")
+        if (stage / "files").exists():
+            os.replace(stage / "files", store / "files")
+        for p in (store / "files").rglob("*") if (store / "files").exists() else []:
+            if p.is_file():
+                os.chmod(p, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        config = _paths_section((stage / "config.toml").read_text(encoding="utf-8"))
+        (to / "config.toml").write_text(config, encoding="utf-8")
+        shutil.rmtree(stage)
+        arc = open_archive(load_config(to / "config.toml"), create=True)
+        bad = [r["stored_path"] for r in arc.conn.execute(
+            "SELECT stored_path, sha256 FROM documents WHERE stored_path IS NOT NULL")
+            if listing.get(r["stored_path"], {}).get("sha256") != r["sha256"]]
+        if bad:
+            arc.close()
+            raise BackupError(f"备份中 {len(bad)} 个存储文件与目录记录不符（如 {bad[0]}）：已拒绝恢复")
+        with arc.write_lock():
+            arc.reindex()
+            _log(arc.conn, "restore", {"file": str(file.absolute()), "created": manifest.get("created"),
+                                       "documents": manifest.get("documents")})
+        ok = True
+        return arc
+    except (OSError, StoreError) as e:
+        raise BackupError(f"恢复到 {to} 失败（{e}）：请检查磁盘空间和权限") from e
+    finally:
+        if not ok:  # leave the target as it was: empty, or absent
+            if created:
+                shutil.rmtree(to, ignore_errors=True)
+            elif to.exists():
+                for p in to.iterdir():
+                    if p.is_dir() and not p.is_symlink():
+                        shutil.rmtree(p, ignore_errors=True)
+                    else:
+                        p.unlink()

@@ -1,0 +1,224 @@
+"""Isolated extraction: ``extract(path)`` runs in a child process with CPU, memory and time limits.
+
+A hostile file (a PDF that sends pypdf into a loop, a zip bomb, a huge stream) must fail that one
+file with a reason, never hang or kill the watcher. The worker is a persistent child
+(``python -m archive.extract.worker``) reused file after file, so a batch pays for one interpreter,
+and replaced after any failure. In the child: RLIMIT_AS (memory) once, RLIMIT_CPU re-armed before each
+file (the limit counts the child's whole life), death with its parent (PR_SET_PDEATHSIG). In the
+parent: a wall-clock timeout. The child runs in its own session so that a kill on timeout also ends
+the programs it started (OCR's tesseract, whose CPU time RLIMIT_CPU does not see).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import pickle
+import resource
+import select
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.errors import ExtractionError, ExtractionLimitError
+from archive.faults import fault
+from archive.models import Extracted
+
+__all__ = ["Limits", "ExtractWorker"]
+
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file extraction limits ([limits] in config.toml)."""
+
+    timeout_seconds: float = 1200.0  # wall clock: generous, an OCR of a long scan takes minutes
+    cpu_seconds: int = 180  # the worker's own CPU time: stops a parser stuck in a loop
+    memory_mb: int = 1024  # address space of the worker
+    max_file_mb: int = 1024  # a bigger file is not read at all
+
+
+class ExtractWorker:
+    """The parent's handle on one persistent extraction child."""
+
+    def __init__(self, limits: Limits = Limits(), tag: str = ""):
+        self.limits = limits
+        self.tag = tag  # shown in ps: which archive this worker belongs to
+        self._proc: subprocess.Popen | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------------
+    def _start(self) -> subprocess.Popen:
+        cmd = [sys.executable, "-m", "archive.extract.worker", str(self.limits.cpu_seconds),
+               str(self.limits.memory_mb)] + ([self.tag] if self.tag else [])
+        root = str(Path(__file__).resolve().parent.parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                      start_new_session=True)
+        return self._proc
+
+    def close(self) -> None:
+        """Stop the child (and anything it started)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+            proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self._kill(proc)
+        finally:
+            proc.stdout.close()
+
+    def __del__(self):  # an Archive dropped without close() must not leave an idle worker behind
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    @staticmethod
+    def _kill(proc: subprocess.Popen) -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+
+    def _discard(self) -> int:
+        """Kill the current child after a failure; returns its exit status."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return 0
+        if proc.poll() is None:
+            try:
+                proc.wait(timeout=2)  # it may be exiting on its own (memory error, fault)
+            except subprocess.TimeoutExpired:
+                pass
+        self._kill(proc)
+        for f in (proc.stdin, proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+        return proc.returncode
+
+    # ---- one file ------------------------------------------------------------------------
+    def extract(self, path) -> Extracted:
+        """Extract ``path`` in the child; raises ExtractionError (ExtractionLimitError past a limit)."""
+        path = Path(path)
+        for attempt in (1, 2):
+            proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
+            try:
+                pickle.dump(str(path), proc.stdin)
+                proc.stdin.flush()
+                break
+            except (BrokenPipeError, OSError):
+                self._discard()  # died between files: start a fresh one, once
+                if attempt == 2:
+                    raise ExtractionLimitError(f"提取进程异常退出：{path}（无法启动提取进程）。请检查系统资源后重试")
+        fault("extracting")
+        ready, _, _ = select.select([proc.stdout], [], [], self.limits.timeout_seconds)
+        if not ready:
+            self._discard()
+            raise ExtractionLimitError(
+                f"提取超时（{self.limits.timeout_seconds:g} 秒）：{path} 读取时间过长，已终止。"
+                "请检查文件是否损坏；如确需处理，请调大 config.toml [limits] extract_timeout_seconds")
+        try:
+            reply = pickle.load(proc.stdout)
+        except (EOFError, pickle.UnpicklingError, OSError):
+            reply = None
+        if reply is None or reply[0] == "memory":
+            status = self._discard()
+            raise self._died(path, status, memory=reply is not None)
+        kind = reply[0]
+        if kind == "ok":
+            return reply[1]
+        if kind == "error":  # an ExtractionError (or subclass) raised in the child
+            _, cls, message, state = reply
+            exc = cls.__new__(cls)
+            Exception.__init__(exc, message)
+            exc.__dict__.update(state)
+            raise exc
+        raise ExtractionError(f"读取文件时出错（{reply[1]}）")  # a library bug on a hostile file
+
+    def _died(self, path: Path, status: int, memory: bool) -> ExtractionLimitError:
+        lim = self.limits
+        if memory:
+            return ExtractionLimitError(
+                f"提取时内存超过 {lim.memory_mb} MB：{path} 可能是恶意或损坏的文件，已终止。"
+                "请核实文件来源；如确需处理，请调大 config.toml [limits] extract_memory_mb")
+        if status == -signal.SIGXCPU:
+            return ExtractionLimitError(
+                f"提取超时（CPU {lim.cpu_seconds} 秒）：{path} 读取耗用的计算时间过长，可能是损坏或恶意的文件，已终止。"
+                "如确需处理，请调大 config.toml [limits] extract_cpu_seconds")
+        how = f"信号 {signal.Signals(-status).name}" if status < 0 else f"退出码 {status}"
+        return ExtractionLimitError(f"提取进程异常退出：{path}（{how}）。请检查文件能否正常打开；"
+                                    "如反复出现，请将该文件交技术人员分析")
+
+
+# ---- the child -------------------------------------------------------------------------------
+def _arm_cpu(limit: int) -> None:
+    """Allow ``limit`` more CPU seconds from now (RLIMIT_CPU counts the process's whole life)."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    used = math.ceil(ru.ru_utime + ru.ru_stime)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = used + limit
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _child(cpu_seconds: int, memory_mb: int) -> None:
+    # die with the parent: a killed ingest must not leave a worker behind. (Linux ties this to the
+    # parent *thread*; a worker outliving a finished watcher thread is simply started again.)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:
+        return
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a library's print() must not corrupt the replies
+    requests = sys.stdin.buffer
+    # import the readers before the memory limit, so the limit is what a file may use
+    import archive.extract as ex
+    import archive.extract.detect  # noqa: F401
+    import archive.extract.docx  # noqa: F401
+    import archive.extract.ofd  # noqa: F401
+    import archive.extract.pdf  # noqa: F401
+    import archive.extract.text  # noqa: F401
+
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    while True:
+        try:
+            path = pickle.load(requests)
+        except EOFError:
+            return
+        fault("worker")
+        _arm_cpu(cpu_seconds)
+        try:
+            reply = ("ok", ex.extract(path))
+        except MemoryError:
+            reply = ("memory",)
+        except ExtractionError as e:
+            reply = ("error", type(e), str(e), dict(e.__dict__))
+        except Exception as e:  # noqa: BLE001 - reported as the file's failure
+            reply = ("exception", f"{type(e).__name__}: {e}")
+        try:
+            data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            data = pickle.dumps(("memory",))
+        replies.write(data)
+        replies.flush()
+        if reply[0] == "memory":
+            return  # a fresh worker for the next file
+
+
+if __name__ == "__main__":
+    _child(int(sys.argv[1]), int(sys.argv[2]))

@@ -1,0 +1,17 @@
+"""Crash-test hook shared by the stages: ``ARCHIVE_FAULT_STAGE=<stage>`` SIGKILLs the process there.
+
+Lets the tests prove that a kill -9 at any point leaves nothing or a complete record. Stages:
+extracting (parent, worker busy), worker (the extraction child), copying (store copy half written),
+stored, in-transaction (catalog rows inserted, not committed), committed, moved, logged,
+index-writing (index writer filled, not committed), indexed, reindex-swap (old index moved aside,
+new one not yet in place), classified."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+
+def fault(stage: str) -> None:
+    if os.environ.get("ARCHIVE_FAULT_STAGE") == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
