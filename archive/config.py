@@ -16,6 +16,7 @@ from pathlib import Path
 import jsonschema
 
 from archive.errors import ConfigError
+from archive.extract.ocr import OcrSettings
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 RETENTION_CODES = {"永久": "Y", "30年": "D30", "10年": "D10"}  # 保管期限 -> 保管期限代码
@@ -51,6 +52,7 @@ class Config:
     peer: list[str]
     orgs: dict[str, str]
     rules: list[Rule] = field(default_factory=list)
+    ocr: OcrSettings = field(default_factory=OcrSettings)  # [ocr]: scans and images
 
     # Folders made beside the inbox (SPEC section 3): never inside it, so they are not re-ingested.
     @property
@@ -192,6 +194,20 @@ def load_config(path: Path | str | None = None) -> Config:
         peer=list(rel.get("peer", [])),
         orgs=dict(orgs),
         rules=rules,
+        ocr=_ocr_settings(raw.get("ocr", {})),
+    )
+
+
+def _ocr_settings(o: dict) -> OcrSettings:
+    d = OcrSettings()
+    return OcrSettings(
+        enabled=o.get("enabled", d.enabled),
+        languages=o.get("languages", d.languages),
+        dpi=int(o.get("dpi", d.dpi)),
+        page_timeout=float(o.get("page_timeout_seconds", d.page_timeout)),
+        workers=int(o.get("workers", d.workers)),
+        min_header_confidence=float(o.get("min_header_confidence", d.min_header_confidence)),
+        searchable_pdf=o.get("searchable_pdf", d.searchable_pdf),
     )
 
 

@@ -24,6 +24,10 @@ class ExtractionError(ArchiveError):
     """A file cannot be read: unknown type, encrypted, damaged, empty, or no text at all."""
 
 
+class OcrError(ExtractionError):
+    """A scan or image needs OCR and OCR cannot run (not enabled, tesseract or its language data missing)."""
+
+
 class StoreError(ArchiveError):
     """The store or catalog is missing, locked or inconsistent."""
 

@@ -1,0 +1,283 @@
+"""OCR for scans: image files (JPEG, PNG, TIFF incl. multi-page, GIF) and PDF pages without a text layer.
+
+PDF pages are rendered with ``pdftoppm`` (poppler-utils), images are split into pages with Pillow
+(multi-page TIFF), and every page is read by its own ``tesseract`` child process with a timeout, several
+pages at once up to the number of cores. Child processes, not threads inside us: a page that hangs is
+killed without stalling the watcher, and Tesseract's CPU time is not charged to the extract worker's
+RLIMIT_CPU. Tesseract writes TSV (one row per word, with a confidence 0–100); we rebuild the lines from
+it (no spaces between CJK words, which Tesseract's plain-text output inserts) and keep each line's
+confidence so that the pipeline can judge the 版头 (``header_confidence``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.errors import OcrError
+
+__all__ = ["OcrSettings", "OcrLine", "OcrPage", "ocr_images", "ocr_pdf_pages", "ocr_image_file",
+           "available", "header_confidence", "low_confidence_reason", "NOISE_CHARS"]
+
+# A PDF page with fewer visible characters than this in its text layer is treated as a scan.
+NOISE_CHARS = 8
+# Largest image we hand to Tesseract (pixels); bigger ones (a 600-dpi A3 scan) are scaled down.
+MAX_PIXELS = 60_000_000
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """config.toml [ocr]; the defaults apply when the section or a key is absent."""
+
+    enabled: bool = True
+    languages: str = "chi_sim"  # Tesseract language(s), "chi_sim+eng" for several
+    dpi: int = 300  # PDF pages are rendered at this resolution
+    page_timeout: float = 120.0  # seconds for one page (render or recognise); the page is skipped after
+    workers: int = 0  # pages recognised at once; 0 = number of cores
+    min_header_confidence: float = 75.0  # below this, the 版头 is not trusted: the document goes to pending
+    searchable_pdf: bool = False  # also store a PDF with a text layer beside the original
+
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+
+@dataclass
+class OcrLine:
+    text: str
+    confidence: float  # mean word confidence, 0–100
+    top: int  # pixels from the top of the page
+    page_height: int
+
+
+@dataclass
+class OcrPage:
+    number: int  # 1-based page number in the file
+    text: str = ""
+    confidence: float | None = None  # mean word confidence of the page, None when nothing was read
+    lines: list[OcrLine] = field(default_factory=list)
+    error: str | None = None  # why the page could not be read (Chinese)
+    pdf: bytes | None = None  # the page as a searchable PDF (image + invisible text), when asked for
+
+
+# ---- availability ---------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=8)
+def _languages_installed() -> frozenset[str]:
+    try:
+        r = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    return frozenset(ln.strip() for ln in r.stdout.splitlines()[1:] if ln.strip())
+
+
+def available(settings: OcrSettings) -> str | None:
+    """None when OCR can run; else why not (Chinese, with what to do)."""
+    if not settings.enabled:
+        return "OCR 未启用（config.toml 中 [ocr] enabled = false）"
+    if shutil.which("tesseract") is None:
+        return "未安装 OCR 程序 tesseract（请安装 tesseract-ocr 和 tesseract-ocr-chi-sim）"
+    missing = [lang for lang in settings.languages.split("+") if lang not in _languages_installed()]
+    if missing:
+        return f"tesseract 缺少语言数据 {'、'.join(missing)}（请安装 tesseract-ocr-chi-sim 等语言包）"
+    return None
+
+
+def _require(settings: OcrSettings, path) -> None:
+    why = available(settings)
+    if why:
+        raise OcrError(f"无法读取文件 {path}：这是扫描件或图像，需要 OCR，但{why}。请安装后重新放入，或提供带文字层的文件。")
+
+
+# ---- one page -----------------------------------------------------------------------------------
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f【】]")
+
+
+def _join_words(words: list[tuple[str, int, int]]) -> str:
+    """Join a line's words: no space next to a CJK character (Tesseract splits CJK text into words)."""
+    out = ""
+    for text, _left, _right in words:
+        if out and not _CJK.match(out[-1]) and not _CJK.match(text[0]):
+            out += " "
+        out += text
+    return out
+
+
+def parse_tsv(tsv: str) -> tuple[str, float | None, list[OcrLine]]:
+    """Tesseract TSV -> (text, mean word confidence, lines with their confidence)."""
+    lines: dict[tuple, list] = {}
+    page_height = 0
+    confs: list[float] = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12:
+            continue
+        level = cols[0]
+        if level == "1":
+            page_height = int(cols[9])
+            continue
+        if level != "5":
+            continue
+        text = cols[11].strip()
+        conf = float(cols[10])
+        if not text or conf < 0:
+            continue
+        key = (int(cols[2]), int(cols[3]), int(cols[4]))  # block, paragraph, line
+        left, top, width = int(cols[6]), int(cols[7]), int(cols[8])
+        entry = lines.setdefault(key, [[], [], top])
+        entry[0].append((text, left, left + width))
+        entry[1].append(conf)
+        entry[2] = min(entry[2], top)
+        confs.extend([conf] * len(text))  # weight by characters: one glyph, one vote
+    out_lines = []
+    for key in sorted(lines, key=lambda k: (k[0], k[1], k[2])):
+        words, wconfs, top = lines[key]
+        out_lines.append(OcrLine(_join_words(words), sum(wconfs) / len(wconfs), top, page_height))
+    text = "\n".join(ln.text for ln in out_lines)
+    return text, (sum(confs) / len(confs) if confs else None), out_lines
+
+
+def _tesseract(image: Path, number: int, settings: OcrSettings, workdir: Path) -> OcrPage:
+    page = OcrPage(number)
+    base = workdir / f"ocr-{number}"
+    configs = ["tsv"] + (["pdf"] if settings.searchable_pdf else [])
+    cmd = ["tesseract", str(image), str(base), "-l", settings.languages, "--psm", "3", *configs]
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # parallel across pages, not inside one
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=settings.page_timeout, env=env)
+    except subprocess.TimeoutExpired:
+        page.error = f"第{number}页 OCR 超时（超过 {settings.page_timeout:g} 秒），该页文字未读取"
+        return page
+    except OSError as e:
+        page.error = f"第{number}页 OCR 无法运行（{e}）"
+        return page
+    tsv = base.with_suffix(".tsv")
+    if r.returncode != 0 or not tsv.exists():
+        msg = (r.stderr or "").strip().splitlines()
+        page.error = f"第{number}页 OCR 失败（{msg[-1] if msg else f'退出码 {r.returncode}'}）"
+        return page
+    page.text, page.confidence, page.lines = parse_tsv(tsv.read_text(encoding="utf-8", errors="replace"))
+    pdf = base.with_suffix(".pdf")
+    if settings.searchable_pdf and pdf.exists():
+        page.pdf = pdf.read_bytes()
+    return page
+
+
+def ocr_images(images: list[tuple[int, Path]], settings: OcrSettings, workdir: Path) -> list[OcrPage]:
+    """Recognise (page number, image) pairs, several at once; results in page order."""
+    with ThreadPoolExecutor(max_workers=min(settings.worker_count(), max(1, len(images)))) as pool:
+        return list(pool.map(lambda item: _tesseract(item[1], item[0], settings, workdir), images))
+
+
+# ---- PDF pages ------------------------------------------------------------------------------------
+def _render_pdf_page(path: Path, number: int, settings: OcrSettings, workdir: Path) -> tuple[Path | None, str | None]:
+    prefix = workdir / f"page-{number}"
+    cmd = ["pdftoppm", "-r", str(settings.dpi), "-gray", "-png", "-singlefile",
+           "-f", str(number), "-l", str(number), str(path), str(prefix)]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=settings.page_timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"第{number}页渲染超时（超过 {settings.page_timeout:g} 秒），该页文字未读取"
+    except OSError as e:
+        return None, f"第{number}页无法渲染（未安装 pdftoppm？{e}）"
+    out = prefix.with_suffix(".png")
+    if r.returncode != 0 or not out.exists():
+        msg = (r.stderr or "").strip().splitlines()
+        return None, f"第{number}页无法渲染（{msg[-1] if msg else f'退出码 {r.returncode}'}）"
+    return out, None
+
+
+def _render_and_read(path: Path, number: int, settings: OcrSettings, workdir: Path) -> OcrPage:
+    image, err = _render_pdf_page(path, number, settings, workdir)
+    if image is None:
+        return OcrPage(number, error=err)
+    try:
+        return _tesseract(image, number, settings, workdir)
+    finally:
+        image.unlink(missing_ok=True)
+
+
+def ocr_pdf_pages(path, numbers: list[int], settings: OcrSettings) -> list[OcrPage]:
+    """Render the given 1-based pages of a PDF and recognise them."""
+    _require(settings, path)
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="archive-ocr-") as tmp:
+        workdir = Path(tmp)
+        with ThreadPoolExecutor(max_workers=min(settings.worker_count(), max(1, len(numbers)))) as pool:
+            return list(pool.map(lambda n: _render_and_read(path, n, settings, workdir), numbers))
+
+
+# ---- image files ----------------------------------------------------------------------------------
+def _image_pages(path: Path, workdir: Path) -> list[tuple[int, Path]]:
+    """Split an image file into one grayscale PNG per page (multi-page TIFF, GIF), Pillow."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS * 4  # refuse decompression bombs, allow big scans
+    try:
+        with Image.open(path) as im:
+            out = []
+            for i in range(getattr(im, "n_frames", 1)):
+                im.seek(i)
+                frame = ImageOps.exif_transpose(im.copy())
+                if frame.mode not in ("L", "1"):
+                    frame = frame.convert("L")
+                if frame.width * frame.height > MAX_PIXELS:
+                    scale = (MAX_PIXELS / (frame.width * frame.height)) ** 0.5
+                    frame = frame.resize((int(frame.width * scale), int(frame.height * scale)))
+                dest = workdir / f"image-{i + 1}.png"
+                dpi = im.info.get("dpi")
+                frame.save(dest, dpi=dpi if dpi and dpi[0] > 1 else (200, 200))
+                out.append((i + 1, dest))
+            return out
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+        from archive.extract import fail
+
+        raise fail(path, f"图像文件已损坏或格式不受支持（{e}）", "请重新扫描或另存为 JPEG、PNG、TIFF 后再试") from e
+
+
+def ocr_image_file(path, settings: OcrSettings) -> list[OcrPage]:
+    """Recognise every page of an image file."""
+    _require(settings, path)
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="archive-ocr-") as tmp:
+        workdir = Path(tmp)
+        pages = _image_pages(path, workdir)
+        return ocr_images(pages, settings, workdir)
+
+
+# ---- how far to trust the 版头 ---------------------------------------------------------------------
+def _compact(s: str | None) -> str:
+    return re.sub(r"\s+", "", s or "")
+
+
+def header_confidence(lines: list[OcrLine], doc_number_raw: str | None, title: str | None) -> float | None:
+    """Confidence of the lines of page 1 that carry the 发文字号 and the 标题 (the lowest of them).
+
+    Falls back to the top third of page 1 when neither was found there; None without OCR lines."""
+    if not lines:
+        return None
+    num, ttl = _compact(doc_number_raw), _compact(title)
+    picked = []
+    for ln in lines:
+        t = _compact(ln.text)
+        if len(t) < 2:
+            continue
+        if num and (num in t or (len(t) >= 4 and t in num)):
+            picked.append(ln.confidence)
+        elif ttl and len(t) >= 4 and (t in ttl or ttl in t):
+            picked.append(ln.confidence)
+    if not picked:
+        picked = [ln.confidence for ln in lines if ln.page_height and ln.top < ln.page_height / 3]
+    return min(picked) if picked else None
+
+
+def low_confidence_reason(conf: float | None, settings: OcrSettings) -> str | None:
+    """The pending reason when the 版头 was not read with confidence, else None."""
+    if conf is None or conf >= settings.min_header_confidence:
+        return None
+    return f"OCR 识别置信度低（版头 {conf:.0f}%），请人工核对发文字号和题名"
