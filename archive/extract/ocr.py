@@ -108,6 +108,17 @@ def _join_words(words: list[tuple[str, int, int]]) -> str:
     return out
 
 
+# Tesseract's chi_sim model prints ASCII punctuation where the page has full-width (（）：，；):
+# next to a CJK character it is put back, so OCR text reads like a typeset one (题名 keep their （）).
+_HALF_TO_FULL = {"(": "（", ")": "）", ":": "：", ",": "，", ";": "；", "?": "？", "!": "！"}
+_CJK_CH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff《》“”"
+_HALF_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK_CH}])[():,;?!]|[():,;?!](?=[{_CJK_CH}])")
+
+
+def full_width_punctuation(line: str) -> str:
+    return _HALF_NEXT_TO_CJK.sub(lambda m: _HALF_TO_FULL[m.group()], line)
+
+
 def parse_tsv(tsv: str) -> tuple[str, float | None, list[OcrLine]]:
     """Tesseract TSV -> (text, mean word confidence, lines with their confidence)."""
     lines: dict[tuple, list] = {}
@@ -137,7 +148,8 @@ def parse_tsv(tsv: str) -> tuple[str, float | None, list[OcrLine]]:
     out_lines = []
     for key in sorted(lines, key=lambda k: (k[0], k[1], k[2])):
         words, wconfs, top = lines[key]
-        out_lines.append(OcrLine(_join_words(words), sum(wconfs) / len(wconfs), top, page_height))
+        out_lines.append(OcrLine(full_width_punctuation(_join_words(words)), sum(wconfs) / len(wconfs),
+                                 top, page_height))
     text = "\n".join(ln.text for ln in out_lines)
     return text, (sum(confs) / len(confs) if confs else None), out_lines
 
