@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from archive import docno, gongwen  # noqa: E402
+from archive.models import DocNumber  # noqa: E402
 from corpus_fields import load_review, number_in_text, number_ok, title_match, unify  # noqa: E402
 
 CHARS, LINES = 28, 22
@@ -295,7 +296,8 @@ def main(argv=None) -> int:
         d, res = r["doc"], results[r["id"]]
         rec = res.record or {}
         row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (rec.get("id"),)).fetchone()
-        dn = docno.parse(row["doc_number_raw"]) if row and row["doc_number_raw"] else None
+        dn = (DocNumber(row["doc_number_raw"], row["docno_code"] or "", row["docno_year"], row["docno_serial"],
+                        row["docno_kind"]) if row and row["doc_number"] else None)
         num_ok = number_ok(d["label_number"], dn)
         title_ok = any(title_match(d["label_title"], row["title"] if row else None, d["label_number"]))
         ok["num"] += num_ok

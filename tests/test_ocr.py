@@ -138,7 +138,7 @@ def test_a_page_that_hangs_is_skipped_after_its_timeout(tmp_path):
     bindir = tmp_path / "bin"
     bindir.mkdir()
     fake = bindir / "tesseract"
-    fake.write_text(f'#!/bin/sh\ncase "$1" in *image-2.png) exec sleep 60;; esac\nexec {real} "$@"\n')
+    fake.write_text(f'#!/bin/sh\ncase "$1" in *image-2.p?m) exec sleep 60;; esac\nexec {real} "$@"\n')
     fake.chmod(0o755)
     tif = make_scan(tmp_path / "scan.tif", DOC + PAGE2, lines_per_page=len(DOC))
     old = os.environ["PATH"]
@@ -163,3 +163,27 @@ def test_ocr_config_defaults_and_validation(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_config(write_config(tmp_path, **{"dpi = 300": 'dpi = "high"'}))
     assert "ocr.dpi" in str(e.value)
+
+
+def _line(text: str, conf: dict[int, float] | None = None):
+    from archive.extract.ocr import OcrLine
+
+    cc = [95.0] * len(text)
+    for i, c in (conf or {}).items():
+        cc[i] = c
+    return OcrLine(text, sum(cc) / len(cc), 0, 1000, cc)
+
+
+def test_repair_header_only_touches_unread_characters():
+    from archive.extract.ocr import repair_header
+
+    # 冀 read as 费 with confidence 0, on a page that names 河北省; 号 read as its look-alike 吴
+    lines = [_line("费政〔2013] 43吴", {0: 0.0}), _line("河北省人民政府关于支持科技型中小企业发展的实施意见")]
+    done = repair_header(lines)
+    assert lines[0].text == "冀政〔2013] 43号" and len(done) == 2
+    # the same misreading with a confident first character stays as read
+    lines = [_line("费政〔2013〕43号"), _line("河北省人民政府关于……的实施意见")]
+    assert repair_header(lines) == [] and lines[0].text == "费政〔2013〕43号"
+    # two provinces named on the page: no guess
+    lines = [_line("费政〔2013〕43号", {0: 0.0}), _line("河北省、山东省关于……的通知")]
+    assert repair_header(lines) == [] and lines[0].text.startswith("费")

@@ -136,6 +136,10 @@ def _searchable(path: Path, pages, ocr) -> bytes | None:
     return buf.getvalue()
 
 
+def _repairs(pages) -> list[str]:
+    return [f"第{p.number}页 OCR 修正：{r}" for p in pages for r in p.repairs]
+
+
 def _ocr_image(path: Path, ocr) -> Extracted:
     from archive.extract import ocr as ocr_mod
 
@@ -144,7 +148,7 @@ def _ocr_image(path: Path, ocr) -> Extracted:
                    "请启用 OCR，或提供带文字层的 PDF、DOCX 或 OFD 文件", NoTextLayerError,
                    media_type="image", pages=1)
     pages = ocr_mod.ocr_image_file(path, ocr)
-    warnings = [p.error for p in pages if p.error]
+    warnings = [p.error for p in pages if p.error] + _repairs(pages)
     texts = [normalize(p.text) for p in pages]
     text = "\n".join(texts)
     if not text.strip():
@@ -178,6 +182,7 @@ def _ocr_pdf_pages(path: Path, raw: Extracted, ocr) -> Extracted:
     confidences: list[float | None] = [None] * len(texts)
     read = []
     warnings = [w for w in raw.warnings if "没有文字层" not in w]
+    warnings += _repairs(pages)
     for p in pages:
         if p.error:
             warnings.append(p.error)

@@ -54,6 +54,7 @@ class OcrLine:
     confidence: float  # mean word confidence, 0–100
     top: int  # pixels from the top of the page
     page_height: int
+    char_conf: list[float] = field(default_factory=list)  # per character of ``text`` (its word's)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class OcrPage:
     lines: list[OcrLine] = field(default_factory=list)
     error: str | None = None  # why the page could not be read (Chinese)
     pdf: bytes | None = None  # the page as a searchable PDF (image + invisible text), when asked for
+    repairs: list[str] = field(default_factory=list)  # what repair_header changed (Chinese)
 
 
 # ---- availability ---------------------------------------------------------------------------------
@@ -98,14 +100,17 @@ def _require(settings: OcrSettings, path) -> None:
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f【】]")
 
 
-def _join_words(words: list[tuple[str, int, int]]) -> str:
-    """Join a line's words: no space next to a CJK character (Tesseract splits CJK text into words)."""
-    out = ""
-    for text, _left, _right in words:
+def _join_words(words: list[tuple[str, float]]) -> tuple[str, list[float]]:
+    """Join a line's words: no space next to a CJK character (Tesseract splits CJK text into words).
+    Returns the text and each character's confidence (its word's)."""
+    out, confs = "", []
+    for text, conf in words:
         if out and not _CJK.match(out[-1]) and not _CJK.match(text[0]):
             out += " "
+            confs.append(100.0)
         out += text
-    return out
+        confs += [conf] * len(text)
+    return out, confs
 
 
 # Tesseract's chi_sim model prints ASCII punctuation where the page has full-width (（）：，；):
@@ -120,7 +125,7 @@ def full_width_punctuation(line: str) -> str:
 
 
 def parse_tsv(tsv: str) -> tuple[str, float | None, list[OcrLine]]:
-    """Tesseract TSV -> (text, mean word confidence, lines with their confidence)."""
+    """Tesseract TSV -> (text, mean character confidence, lines with their confidence)."""
     lines: dict[tuple, list] = {}
     page_height = 0
     confs: list[float] = []
@@ -139,26 +144,83 @@ def parse_tsv(tsv: str) -> tuple[str, float | None, list[OcrLine]]:
         if not text or conf < 0:
             continue
         key = (int(cols[2]), int(cols[3]), int(cols[4]))  # block, paragraph, line
-        left, top, width = int(cols[6]), int(cols[7]), int(cols[8])
-        entry = lines.setdefault(key, [[], [], top])
-        entry[0].append((text, left, left + width))
-        entry[1].append(conf)
-        entry[2] = min(entry[2], top)
+        top = int(cols[7])
+        entry = lines.setdefault(key, [[], top])
+        entry[0].append((text, conf))
+        entry[1] = min(entry[1], top)
         confs.extend([conf] * len(text))  # weight by characters: one glyph, one vote
     out_lines = []
-    for key in sorted(lines, key=lambda k: (k[0], k[1], k[2])):
-        words, wconfs, top = lines[key]
-        out_lines.append(OcrLine(full_width_punctuation(_join_words(words)), sum(wconfs) / len(wconfs),
-                                 top, page_height))
+    for key in sorted(lines):
+        words, top = lines[key]
+        text, cconf = _join_words(words)
+        out_lines.append(OcrLine(full_width_punctuation(text), sum(c for _, c in words) / len(words),
+                                 top, page_height, cconf))
     text = "\n".join(ln.text for ln in out_lines)
     return text, (sum(confs) / len(confs) if confs else None), out_lines
 
 
-def _tesseract(image: Path, number: int, settings: OcrSettings, workdir: Path) -> OcrPage:
+# ---- repairing the 版头 where OCR is known to fail ----------------------------------------------------
+# A character Tesseract gives less than this confidence is treated as unread (misread 冀 came at 0–60).
+UNREAD = 65.0
+PROVINCES = {  # province-level names -> the abbreviation that opens their 机关代字 (冀政办发 …)
+    "北京": "京", "天津": "津", "河北": "冀", "山西": "晋", "内蒙古": "蒙", "辽宁": "辽", "吉林": "吉",
+    "黑龙江": "黑", "上海": "沪", "江苏": "苏", "浙江": "浙", "安徽": "皖", "福建": "闽", "江西": "赣",
+    "山东": "鲁", "河南": "豫", "湖北": "鄂", "湖南": "湘", "广东": "粤", "广西": "桂", "海南": "琼",
+    "重庆": "渝", "四川": "川", "贵州": "黔", "云南": "滇", "西藏": "藏", "陕西": "陕", "甘肃": "甘",
+    "青海": "青", "宁夏": "宁", "新疆": "新",
+}
+# 〔2019〕38号 with 号 misread (与, 吴, 5 …): the character after the serial, when unread, is 号
+_YEAR_SERIAL = re.compile(r"(?:[〔【\[（(]{1,2}\s*0?)?(?:19|20)\d{2}\s*[〕】\]）)]{1,2}\s*\d{1,5}|令\s*第\s*\d{1,5}")
+_LOOKS_LIKE_HAO = set("与吴导亏弓丐兮考号")  # what chi_sim reads for a 号 after a serial
+# a 机关代字 right before the bracketed year: 2–8 CJK characters
+_CODE_BEFORE_YEAR = re.compile(r"([\u4e00-\u9fff]{2,})\s*[〔【\[（(]{0,2}\s*0?(?:19|20)\d{2}\s*[〕】\]）)]")
+
+
+def repair_header(lines: list[OcrLine], max_lines: int = 10) -> list[str]:
+    """Fix, in place, the two misreadings of the 发文字号 that the chi_sim model makes most:
+
+    * an unread 号 after the serial, or one read as a look-alike (``〔2017〕30吴``, ``令第5与`` -> 号);
+    * an unread first character of the 机关代字 when page 1 names exactly one province: it is that
+      province's abbreviation (``费政〔2013〕43号`` with 河北省 in the title -> ``冀政〔2013〕43号``;
+      the model does not know 冀 in some typefaces).
+
+    Only characters Tesseract itself marked as unread (confidence < UNREAD) are replaced, and the
+    版头 confidence is computed before the repair, so a repaired number still goes to 待定 for a
+    person to confirm. Returns what was changed (Chinese), for the record's warnings."""
+    done: list[str] = []
+    head = lines[:max_lines]
+    names = {abbr for ln in head for name, abbr in PROVINCES.items() if name in ln.text}
+    for ln in head:
+        if len(ln.char_conf) != len(ln.text):
+            continue
+        chars = list(ln.text)
+        for m in _YEAR_SERIAL.finditer(ln.text):
+            i = m.end()
+            while i < len(chars) and chars[i] == " ":
+                i += 1
+            if (i < len(chars) and chars[i] != "号" and not chars[i].isdigit()
+                    and (ln.char_conf[i] < UNREAD or chars[i] in _LOOKS_LIKE_HAO)):
+                done.append(f"“{chars[i]}”识别不清，按发文字号格式读作“号”")
+                chars[i] = "号"
+        if len(names) == 1:
+            abbr = next(iter(names))
+            for m in _CODE_BEFORE_YEAR.finditer(ln.text):
+                # the code opens the run of characters, or follows the 发文机关标志's 文件
+                k = m.group(1).rfind("文件")
+                i = m.start(1) + (k + 2 if k >= 0 else 0)
+                if i < m.end(1) - 1 and chars[i] != abbr and ln.char_conf[i] < UNREAD:
+                    done.append(f"发文字号首字“{chars[i]}”识别不清，按首页所列发文机关推定为“{abbr}”")
+                    chars[i] = abbr
+        ln.text = "".join(chars)
+    return done
+
+
+def _tesseract(image: Path, number: int, settings: OcrSettings, workdir: Path, dpi: int) -> OcrPage:
     page = OcrPage(number)
     base = workdir / f"ocr-{number}"
     configs = ["tsv"] + (["pdf"] if settings.searchable_pdf else [])
-    cmd = ["tesseract", str(image), str(base), "-l", settings.languages, "--psm", "3", *configs]
+    cmd = ["tesseract", str(image), str(base), "-l", settings.languages, "--psm", "3", "--dpi", str(dpi),
+           *configs]
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # parallel across pages, not inside one
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=settings.page_timeout, env=env)
@@ -174,22 +236,27 @@ def _tesseract(image: Path, number: int, settings: OcrSettings, workdir: Path) -
         page.error = f"第{number}页 OCR 失败（{msg[-1] if msg else f'退出码 {r.returncode}'}）"
         return page
     page.text, page.confidence, page.lines = parse_tsv(tsv.read_text(encoding="utf-8", errors="replace"))
+    if number == 1:
+        page.repairs = repair_header(page.lines)
+        if page.repairs:
+            page.text = "\n".join(ln.text for ln in page.lines)
     pdf = base.with_suffix(".pdf")
     if settings.searchable_pdf and pdf.exists():
         page.pdf = pdf.read_bytes()
     return page
 
 
-def ocr_images(images: list[tuple[int, Path]], settings: OcrSettings, workdir: Path) -> list[OcrPage]:
-    """Recognise (page number, image) pairs, several at once; results in page order."""
+def ocr_images(images: list[tuple[int, Path, int]], settings: OcrSettings, workdir: Path) -> list[OcrPage]:
+    """Recognise (page number, image, dpi) triples, several at once; results in page order."""
     with ThreadPoolExecutor(max_workers=min(settings.worker_count(), max(1, len(images)))) as pool:
-        return list(pool.map(lambda item: _tesseract(item[1], item[0], settings, workdir), images))
+        return list(pool.map(lambda item: _tesseract(item[1], item[0], settings, workdir, item[2]), images))
 
 
 # ---- PDF pages ------------------------------------------------------------------------------------
 def _render_pdf_page(path: Path, number: int, settings: OcrSettings, workdir: Path) -> tuple[Path | None, str | None]:
     prefix = workdir / f"page-{number}"
-    cmd = ["pdftoppm", "-r", str(settings.dpi), "-gray", "-png", "-singlefile",
+    # PGM, not PNG: compressing a 300-dpi page costs more than rendering it
+    cmd = ["pdftoppm", "-r", str(settings.dpi), "-gray", "-singlefile",
            "-f", str(number), "-l", str(number), str(path), str(prefix)]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=settings.page_timeout)
@@ -197,7 +264,7 @@ def _render_pdf_page(path: Path, number: int, settings: OcrSettings, workdir: Pa
         return None, f"第{number}页渲染超时（超过 {settings.page_timeout:g} 秒），该页文字未读取"
     except OSError as e:
         return None, f"第{number}页无法渲染（未安装 pdftoppm？{e}）"
-    out = prefix.with_suffix(".png")
+    out = prefix.with_suffix(".pgm")
     if r.returncode != 0 or not out.exists():
         msg = (r.stderr or "").strip().splitlines()
         return None, f"第{number}页无法渲染（{msg[-1] if msg else f'退出码 {r.returncode}'}）"
@@ -209,7 +276,7 @@ def _render_and_read(path: Path, number: int, settings: OcrSettings, workdir: Pa
     if image is None:
         return OcrPage(number, error=err)
     try:
-        return _tesseract(image, number, settings, workdir)
+        return _tesseract(image, number, settings, workdir, settings.dpi)
     finally:
         image.unlink(missing_ok=True)
 
@@ -225,8 +292,9 @@ def ocr_pdf_pages(path, numbers: list[int], settings: OcrSettings) -> list[OcrPa
 
 
 # ---- image files ----------------------------------------------------------------------------------
-def _image_pages(path: Path, workdir: Path) -> list[tuple[int, Path]]:
-    """Split an image file into one grayscale PNG per page (multi-page TIFF, GIF), Pillow."""
+def _image_pages(path: Path, workdir: Path) -> list[tuple[int, Path, int]]:
+    """Split an image file into one grey (PGM) or bilevel (PBM) image per page, with its dpi
+    (multi-page TIFF, GIF; EXIF orientation applied), Pillow. 200 dpi when the file does not say."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS * 4  # refuse decompression bombs, allow big scans
@@ -238,13 +306,15 @@ def _image_pages(path: Path, workdir: Path) -> list[tuple[int, Path]]:
                 frame = ImageOps.exif_transpose(im.copy())
                 if frame.mode not in ("L", "1"):
                     frame = frame.convert("L")
+                scale = 1.0
                 if frame.width * frame.height > MAX_PIXELS:
                     scale = (MAX_PIXELS / (frame.width * frame.height)) ** 0.5
                     frame = frame.resize((int(frame.width * scale), int(frame.height * scale)))
-                dest = workdir / f"image-{i + 1}.png"
+                dest = workdir / f"image-{i + 1}.{'pbm' if frame.mode == '1' else 'pgm'}"
+                frame.save(dest)
                 dpi = im.info.get("dpi")
-                frame.save(dest, dpi=dpi if dpi and dpi[0] > 1 else (200, 200))
-                out.append((i + 1, dest))
+                dpi = int(round(float(dpi[0]))) if dpi and float(dpi[0]) >= 50 else 200
+                out.append((i + 1, dest, max(50, min(int(dpi * scale), 1200))))
             return out
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
         from archive.extract import fail
