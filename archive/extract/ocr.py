@@ -120,8 +120,19 @@ _CJK_CH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff《》“”"
 _HALF_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK_CH}])[():,;?!]|[():,;?!](?=[{_CJK_CH}])")
 
 
+# a vertical bar next to CJK text is a rule, a fold or a page edge read as a character
+_STRAY_BAR = re.compile(rf"\|(?=[{_CJK_CH}（）])|(?<=[{_CJK_CH}（）])\|")
+
+
 def full_width_punctuation(line: str) -> str:
+    """ASCII punctuation next to CJK -> full-width, one character for one (confidences stay aligned)."""
     return _HALF_NEXT_TO_CJK.sub(lambda m: _HALF_TO_FULL[m.group()], line)
+
+
+def _drop_bars(text: str, confs: list[float]) -> tuple[str, list[float]]:
+    """Drop stray bars (``实施细则|（试行）``) and their confidences."""
+    keep = [i for i in range(len(text)) if not (text[i] == "|" and _STRAY_BAR.match(text, i))]
+    return "".join(text[i] for i in keep), [confs[i] for i in keep]
 
 
 def parse_tsv(tsv: str) -> tuple[str, float | None, list[OcrLine]]:
@@ -152,7 +163,9 @@ def parse_tsv(tsv: str) -> tuple[str, float | None, list[OcrLine]]:
     out_lines = []
     for key in sorted(lines):
         words, top = lines[key]
-        text, cconf = _join_words(words)
+        text, cconf = _drop_bars(*_join_words(words))
+        if not text.strip():
+            continue
         out_lines.append(OcrLine(full_width_punctuation(text), sum(c for _, c in words) / len(words),
                                  top, page_height, cconf))
     text = "\n".join(ln.text for ln in out_lines)
