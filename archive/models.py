@@ -51,7 +51,7 @@ class Extracted:
     warnings: list[str] = field(default_factory=list)
     # OCR only: per page, the mean word confidence 0–100 (None for a page read from its text layer)
     page_confidences: list[float | None] = field(default_factory=list)
-    ocr_lines: list = field(default_factory=list)  # page 1's OcrLines (text, confidence, position)
+    ocr_lines: list = field(default_factory=list)  # OcrLines of the OCR pages (text, confidences, page)
     searchable_pdf: bytes | None = None  # the scan with an added text layer, when [ocr] asks for it
 
 

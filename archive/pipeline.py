@@ -387,20 +387,21 @@ class Archive:
         raise NotFoundError(f"找不到 “{ref}”：请用记录号、档号或发文字号（可用 archive list 查看）")
 
 
-# ---- OCR: a 版头 read with low confidence never gets a 档号 ----------------------------------------
+# ---- OCR: a 版头 or 成文日期 read with low confidence never gets a 档号 ----------------------------------------
 def _mean(xs: list[float]) -> float | None:
     return round(sum(xs) / len(xs), 1) if xs else None
 
 
 def _ocr_gate(ex: Extracted, fields: GongwenFields, cfg: Config) -> tuple[float | None, str | None]:
-    """(版头 confidence, pending reason or None) for a document read by OCR."""
-    from archive.extract.ocr import header_confidence, low_confidence_reason
+    """(版头 confidence, pending reason or None) for a document read by OCR. The 成文日期 is checked too:
+    its year is the 档号's 年度."""
+    from archive.extract.ocr import date_confidence, header_confidence, low_confidence_reason
 
     if not ex.ocr_lines:
         return None, None
     conf = header_confidence(ex.ocr_lines, fields.doc_number.raw if fields.doc_number else None, fields.title)
     conf = round(conf, 1) if conf is not None else None
-    return conf, low_confidence_reason(conf, cfg.ocr)
+    return conf, low_confidence_reason(conf, cfg.ocr, date_confidence(ex.ocr_lines, fields.date))
 
 
 def _pending_for_ocr(cls: Classification, reason: str) -> Classification:

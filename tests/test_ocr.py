@@ -187,3 +187,18 @@ def test_repair_header_only_touches_unread_characters():
     # two provinces named on the page: no guess
     lines = [_line("费政〔2013〕43号", {0: 0.0}), _line("河北省、山东省关于……的通知")]
     assert repair_header(lines) == [] and lines[0].text.startswith("费")
+
+
+def test_date_confidence_gates_the_year_of_the_archival_code():
+    import datetime as dt
+
+    from archive.extract.ocr import date_confidence, low_confidence_reason
+
+    lines = [_line("示例县档案局"), _line("2022年8月28日", {0: 30.0, 1: 30.0, 2: 30.0, 3: 30.0})]
+    conf = date_confidence(lines, dt.date(2022, 8, 28))
+    assert conf is not None and conf < 75
+    assert date_confidence(lines, dt.date(2023, 8, 28)) is None  # not the date that was read
+    assert low_confidence_reason(90.0, OcrSettings(), conf).startswith("OCR 识别置信度低（成文日期 ")
+    assert "请人工核对成文日期" in low_confidence_reason(90.0, OcrSettings(), conf)
+    assert low_confidence_reason(60.0, OcrSettings(), conf).startswith("OCR 识别置信度低（版头 60%，成文日期 ")
+    assert low_confidence_reason(90.0, OcrSettings(), 95.0) is None

@@ -127,10 +127,12 @@ def _searchable(path: Path, pages, ocr) -> bytes | None:
 
     from pypdf import PdfReader, PdfWriter
 
+    from archive.extract.ocr import DPI_CLAIM
+
     w = PdfWriter()
     for p in pages:
         for page in PdfReader(io.BytesIO(p.pdf)).pages:
-            w.add_page(page)
+            w.add_page(page).scale_by(DPI_CLAIM)  # Tesseract sized the page for the resolution it was told
     buf = io.BytesIO()
     w.write(buf)
     return buf.getvalue()
@@ -162,7 +164,7 @@ def _ocr_image(path: Path, ocr) -> Extracted:
     return Extracted(
         media_type="image", text=text, pages=len(pages), page_texts=texts, method="ocr",
         warnings=warnings, page_confidences=[p.confidence for p in pages],
-        ocr_lines=pages[0].lines if pages else [], searchable_pdf=_searchable(path, pages, ocr),
+        ocr_lines=[ln for p in pages for ln in p.lines], searchable_pdf=_searchable(path, pages, ocr),
     )
 
 
@@ -194,10 +196,9 @@ def _ocr_pdf_pages(path: Path, raw: Extracted, ocr) -> Extracted:
     if unread:
         warnings.append(f"第{'、'.join(map(str, unread))}页没有文字层，OCR 也未识别出文字（可能是空白页）")
     method = "ocr" if len(scans) == len(texts) else "text-layer+ocr"
-    first = next((p for p in pages if p.number == 1), None)
     return Extracted(
         media_type="pdf", text="\n".join(texts), pages=raw.pages or len(texts), page_texts=texts,
         method=method if read else raw.method, warnings=warnings, page_confidences=confidences if read else [],
-        ocr_lines=first.lines if first else [],
+        ocr_lines=[ln for p in pages for ln in p.lines],
         searchable_pdf=_searchable(path, pages, ocr) if len(scans) == len(texts) else None,
     )
