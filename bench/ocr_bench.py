@@ -20,7 +20,8 @@ with the default [ocr] settings) and the figures are printed:
   sampled text) searched as a quoted phrase through archive.search finds the document;
 * pages/s over the whole ingest (OCR included), and the same parse on the vector PDFs' text layer as a
   baseline, so that a miss can be told apart as OCR damage or a parser miss;
-* the documents sent to pending for a low-confidence 版头, and whether their reading was in fact wrong.
+* the documents sent to pending for a low-confidence 版头, and whether their reading was in fact wrong;
+  the misread ones that the gate let through (label differences count as misreads here: read them).
 
 Everything is written under ``--out`` (default /tmp/ocr_bench), never into the repository.
 """
@@ -292,6 +293,7 @@ def main(argv=None) -> int:
     ok = {"num": 0, "title": 0, "search": 0, "searchable": 0}
     misses = []
     pend_low = []
+    passed = []  # misread, yet not held back by the confidence gate
     for r in rows:
         d, res = r["doc"], results[r["id"]]
         rec = res.record or {}
@@ -310,6 +312,8 @@ def main(argv=None) -> int:
             ok["search"] += found
         if row and row["reason"] and "OCR 识别置信度低" in row["reason"]:
             pend_low.append((r["id"], row["ocr_header_confidence"], num_ok and title_ok))
+        elif row and not (num_ok and title_ok):
+            passed.append((r["id"], row["ocr_header_confidence"], "发文字号" if not num_ok else "标题"))
         if not (num_ok and title_ok and found is not False):
             misses.append((r["id"], r["fmt"], d["label_number"], row["doc_number_raw"] if row else res.reason,
                            d["label_title"], row["title"] if row else None,
@@ -334,6 +338,8 @@ def main(argv=None) -> int:
         f"{sorted(hconfs)[len(hconfs) // 2]:.0f}" if confs and hconfs else "无 OCR 置信度",
         f"状态：{statuses}；因版头置信度低转待定 {len(pend_low)} 份："
         + "、".join(f"{i}（{c:.0f}%，读数{'正确' if good else '有误'}）" for i, c, good in pend_low),
+        f"读数有误却未被置信度拦下 {len(passed)} 份："
+        + "、".join(f"{i}（{what}，版头 {c:.0f}%）" for i, c, what in passed),
         "未命中：",
     ]
     for m in misses:

@@ -11,7 +11,6 @@ confidence so that the pipeline can judge the 版头 (``header_confidence``).
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
@@ -74,13 +73,20 @@ class OcrPage:
 
 
 # ---- availability ---------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=8)
+_LANGS: frozenset[str] = frozenset()
+
+
 def _languages_installed() -> frozenset[str]:
-    try:
-        r = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return frozenset()
-    return frozenset(ln.strip() for ln in r.stdout.splitlines()[1:] if ln.strip())
+    """Tesseract's language data; asked once it answers (not cached while missing: a watcher that runs
+    while the packages are installed picks them up)."""
+    global _LANGS
+    if not _LANGS:
+        try:
+            r = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
+            _LANGS = frozenset(ln.strip() for ln in r.stdout.splitlines()[1:] if ln.strip())
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return _LANGS
 
 
 def available(settings: OcrSettings) -> str | None:
