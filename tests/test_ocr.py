@@ -202,3 +202,13 @@ def test_date_confidence_gates_the_year_of_the_archival_code():
     assert "请人工核对成文日期" in low_confidence_reason(90.0, OcrSettings(), conf)
     assert low_confidence_reason(60.0, OcrSettings(), conf).startswith("OCR 识别置信度低（版头 60%，成文日期 ")
     assert low_confidence_reason(90.0, OcrSettings(), 95.0) is None
+
+
+def test_missing_language_data_is_a_clear_error(tmp_path):
+    from archive.errors import OcrError
+
+    png = make_scan(tmp_path / "scan.png", DOC[:3])
+    with pytest.raises(OcrError) as e:
+        extract(png, ocr=OcrSettings(languages="chi_sim+xyz"))
+    msg = str(e.value)
+    assert str(png) in msg and "缺少语言数据 xyz" in msg and "\n" not in msg
