@@ -102,6 +102,19 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE documents ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX documents_unindexed ON documents(id) WHERE indexed = 0;
     """,
+    # 3: OCR (scans and images): how each page's text was obtained and how sure the OCR was of it.
+    3: """
+    ALTER TABLE documents ADD COLUMN ocr_confidence REAL;         -- mean word confidence of the OCR pages, 0-100
+    ALTER TABLE documents ADD COLUMN ocr_header_confidence REAL;  -- of the 版头 lines (发文字号, 题名)
+    ALTER TABLE documents ADD COLUMN searchable_path TEXT;        -- stored PDF with an added text layer
+    CREATE TABLE document_pages (
+        document_id INTEGER NOT NULL REFERENCES documents(id),
+        page        INTEGER NOT NULL,                             -- 1-based
+        method      TEXT NOT NULL CHECK (method IN ('text-layer','ocr')),
+        confidence  REAL,                                         -- OCR pages only
+        PRIMARY KEY (document_id, page)
+    ) WITHOUT ROWID;
+    """,
     # 4: 到期鉴定 and 销毁 (SPEC section 2). ``holds``: records that must not be destroyed (under
     # investigation, litigation, audit) until released. ``dispositions``: each appraisal decision on a
     # record (destroy or extend), with who approved it and the 监销人; the 销毁清册 is read from here.
@@ -170,6 +183,7 @@ _MIGRATIONS: dict[int, str] = {
         ingested_at     TEXT NOT NULL,
         updated_at      TEXT NOT NULL,
         indexed         INTEGER NOT NULL DEFAULT 0,
+        ocr_confidence REAL, ocr_header_confidence REAL, searchable_path TEXT,
         origin          TEXT NOT NULL DEFAULT 'ingest'  -- ingest | import (a 档号 assigned elsewhere)
     );
     INSERT INTO documents_v5 SELECT *, 'ingest' FROM documents;
@@ -349,6 +363,12 @@ def verify_chain(conn: sqlite3.Connection) -> list[str]:
 def record(row: sqlite3.Row) -> dict:
     """A documents row as the SPEC section 5 record (JSON keys in order)."""
     return {k: row[k] for k in RECORD_KEYS}
+
+
+def ocr_pages(conn: sqlite3.Connection, document_id: int) -> list[dict]:
+    """Per page: how its text was obtained and, for OCR, the confidence (empty without OCR)."""
+    return [dict(r) for r in conn.execute(
+        "SELECT page, method, confidence FROM document_pages WHERE document_id=? ORDER BY page", (document_id,))]
 
 
 def events_for(conn: sqlite3.Connection, document_id: int) -> list[dict]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import jsonschema
 
 from archive.errors import ConfigError
+from archive.extract.ocr import OcrSettings
 from archive.extract.worker import Limits
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -53,6 +54,7 @@ class Config:
     orgs: dict[str, str]
     rules: list[Rule] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)  # [limits]: extraction time, CPU, memory, file size
+    ocr: OcrSettings = field(default_factory=OcrSettings)  # [ocr]: scans and images
 
     # Folders made beside the inbox (SPEC section 3): never inside it, so they are not re-ingested.
     @property
@@ -201,6 +203,20 @@ def load_config(path: Path | str | None = None) -> Config:
             memory_mb=int(lim.get("extract_memory_mb", Limits.memory_mb)),
             max_file_mb=int(lim.get("max_file_mb", Limits.max_file_mb)),
         ),
+        ocr=_ocr_settings(raw.get("ocr", {})),
+    )
+
+
+def _ocr_settings(o: dict) -> OcrSettings:
+    d = OcrSettings()
+    return OcrSettings(
+        enabled=o.get("enabled", d.enabled),
+        languages=o.get("languages", d.languages),
+        dpi=int(o.get("dpi", d.dpi)),
+        page_timeout=float(o.get("page_timeout_seconds", d.page_timeout)),
+        workers=int(o.get("workers", d.workers)),
+        min_header_confidence=float(o.get("min_header_confidence", d.min_header_confidence)),
+        searchable_pdf=o.get("searchable_pdf", d.searchable_pdf),
     )
 
 

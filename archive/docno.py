@@ -73,8 +73,11 @@ _LABEL_RE = re.compile(r"^\s*(?:发文字号|发文文号|文号|字号|文件�
 _WS_RE = re.compile(r"\s+")
 
 # Field values (parse): whitespace already removed.
-_P_BR = re.compile(rf"(?P<c>.*?){_OPEN}(?P<y>\d{{4}}){_CLOSE}(?P<di>第)?(?P<n>0*\d{{1,6}})(?P<h>号)?{_TAIL}")
-_P_BR_SWAP = re.compile(rf"(?P<c>.*?){_OPEN}(?P<y>\d{{4}}){_CLOSE}号(?P<n>0*\d{{1,6}}){_TAIL}")
+# OCR doubles a bracket (〔【2009], 〔2014]】) and reads 〔 as "[0" ([02017]): one or two brackets, and
+# a stray 0 before a 19xx/20xx year, are accepted.
+_YEAR4 = r"0?(?P<y>(?:19|20)\d{2})|(?P<y2>\d{4})"
+_P_BR = re.compile(rf"(?P<c>.*?){_OPEN}{{1,2}}(?:{_YEAR4}){_CLOSE}{{1,2}}(?P<di>第)?(?P<n>0*\d{{1,6}})(?P<h>号)?{_TAIL}")
+_P_BR_SWAP = re.compile(rf"(?P<c>.*?){_OPEN}{{1,2}}(?:{_YEAR4}){_CLOSE}{{1,2}}号(?P<n>0*\d{{1,6}}){_TAIL}")
 _CN_NUM = "[〇零一二三四五六七八九十百千两]{1,8}"  # 令第二十三号
 _P_LING = re.compile(rf"(?P<c>.*令)\(?第?(?P<n>0*\d{{1,6}}|{_CN_NUM})号?{_TAIL}")
 _P_DIHAO = re.compile(rf"(?P<c>.*?)第(?P<n>0*\d{{1,6}})号(?P<s>令|公告){_TAIL}")
@@ -87,7 +90,10 @@ _Q_SERIAL = re.compile(r"(?P<c>\D*?)\s*第?\s*(?P<n>0*\d{1,6})\s*号" + _TAIL)
 _Y = r"\d(?:[ \t]?\d){3}"
 _S = r"\s{0,3}"
 _FIND = re.compile(
-    rf"(?P<b>{_OPEN}){_S}(?P<by>{_Y}){_S}{_CLOSE}{_S}(?P<bd>第{_S})?(?P<bn>0*\d{{1,6}})(?!\d)(?:{_S}(?P<bh>号))?"
+    rf"(?P<b>{_OPEN})(?:{_S}{_OPEN})?{_S}(?:0(?=[12]\d{{3}}\D))?(?P<by>{_Y}){_S}{_CLOSE}(?:{_S}{_CLOSE})?{_S}"
+    rf"(?P<bd>第{_S})?(?P<bn>0*\d{{1,6}})(?!\d)(?:{_S}(?P<bh>号))?"
+    # OCR lost the opening bracket (冀发2015〕14号): only right after a code, with the closing bracket and 号
+    rf"|(?<=[\u4e00-\u9fff])(?P<xy>(?:19|20)\d{{2}}){_S}{_CLOSE}{_S}(?P<xn>0*\d{{1,6}})(?!\d){_S}(?P<xh>号)"
     rf"|(?P<lk>令){_S}(?P<lp>\()?{_S}第{_S}(?P<ln>0*\d{{1,6}}(?!\d)|{_CN_NUM}){_S}号(?(lp){_S}\))"
     rf"|(?<!\d)(?P<ny>{_Y}){_S}年{_S}第{_S}(?P<nn>0*\d{{1,6}})(?!\d){_S}号(?:\s{{0,2}}(?P<ns>公告|令))?"
     rf"|(?<![\d第])第{_S}(?P<zn>0*\d{{1,6}})(?!\d){_S}号\s{{0,2}}(?P<zs>令|公告)"
@@ -224,7 +230,7 @@ def _parse_compact(c: str, raw: str) -> DocNumber | None:
     if m:
         code = _trim_code(_code_tail(m["c"]), field=True, bracketed=True)
         has_di = bool(m.groupdict().get("di"))
-        return _make(raw, code, int(m["y"]), int(m["n"]), has_di=has_di, bracketed=True)
+        return _make(raw, code, int(m["y"] or m["y2"]), int(m["n"]), has_di=has_di, bracketed=True)
     m = _P_LING.fullmatch(c)
     if m:
         code = _trim_code(_code_tail(m["c"][:-1]), "令") + "令"
@@ -304,7 +310,11 @@ def find_all(text: str) -> list[tuple[DocNumber, int, int]]:
         d: DocNumber | None = None
         run, run_end = _scan_code(t, m.start(), floor)
         code_part = ""  # the part of ``run`` that belongs to the number
-        if m["b"] is not None:
+        if m["xy"] is not None:
+            code_part = _trim_code(run, bracketed=True)
+            if code_part:
+                d = _make("", code_part, int(m["xy"]), int(m["xn"]), has_di=False, bracketed=True)
+        elif m["b"] is not None:
             code_part = _trim_code(run, bracketed=True)
             if m["bh"] is None:
                 # A truncated citation (国家电网资本〔2020〕668) only with a code, a 〔-like

@@ -28,6 +28,10 @@ class ExtractionLimitError(ExtractionError):
     """Extraction went past a limit (time, CPU, memory, size) or its worker process died."""
 
 
+class OcrError(ExtractionError):
+    """A scan or image needs OCR and OCR cannot run (not enabled, tesseract or its language data missing)."""
+
+
 class StoreError(ArchiveError):
     """The store or catalog is missing, locked or inconsistent."""
 

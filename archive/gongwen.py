@@ -469,7 +469,7 @@ class _Parser:
         for num, a, b in cands:
             if a >= limit:
                 break
-            if _is_citation(flat, a, b):
+            if _is_citation(flat, a, b) and not self._alone_on_line(a, b):
                 continue
             chosen = (num, a, b)
             break
@@ -493,6 +493,15 @@ class _Parser:
                 pass
         # 签发人 anywhere in the header
         self.signer(limit)
+
+    def _alone_on_line(self, a: int, b: int) -> bool:
+        """A number printed on a line of its own is the header's, whatever the next line starts with
+        (OCR puts stray characters at line starts: ``教技〔2016〕3号`` / ``和各省、自治区…``)."""
+        f = self.f
+        if f.lines < 3 or not (f.line_start(a) and f.line_end(b)):
+            return False
+        before = self.flat[max(0, a - 1):a]
+        return not re.search(r"[（(《〈【\[]", before)
 
     def _title_order_number(self, cands, limit: int):
         """A 令 number in the parentheses right after the title, as the first thing in them:

@@ -43,12 +43,16 @@ class DocNumber:
 class Extracted:
     """What the extract stage read from a file. ``text`` is already normalised (textnorm)."""
 
-    media_type: str  # "pdf" | "docx" | "ofd" | "text" (| "image" once OCR exists)
+    media_type: str  # "pdf" | "docx" | "ofd" | "text" | "image"
     text: str
     pages: int
     page_texts: list[str] = field(default_factory=list)
-    method: str = "text-layer"  # how the text was obtained
+    method: str = "text-layer"  # how the text was obtained: "text-layer" | "ocr" | "text-layer+ocr"
     warnings: list[str] = field(default_factory=list)
+    # OCR only: per page, the mean word confidence 0–100 (None for a page read from its text layer)
+    page_confidences: list[float | None] = field(default_factory=list)
+    ocr_lines: list = field(default_factory=list)  # OcrLines of the OCR pages (text, confidences, page)
+    searchable_pdf: bytes | None = None  # the scan with an added text layer, when [ocr] asks for it
 
 
 @dataclass

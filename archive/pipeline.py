@@ -75,7 +75,7 @@ class Archive:
     @property
     def worker(self) -> ExtractWorker:
         if self._worker is None:
-            self._worker = ExtractWorker(self.cfg.limits, tag=str(self.cfg.store))
+            self._worker = ExtractWorker(self.cfg.limits, tag=str(self.cfg.store), ocr=self.cfg.ocr)
         return self._worker
 
     def close(self) -> None:
@@ -128,7 +128,8 @@ class Archive:
                 done.append(f"删除了 {n} 个未完成的临时副本")
             referenced = {r[0] for r in self.conn.execute(
                 "SELECT stored_path FROM documents WHERE stored_path IS NOT NULL "
-                "UNION SELECT stored_path FROM document_files WHERE stored_path IS NOT NULL")}
+                "UNION SELECT stored_path FROM document_files WHERE stored_path IS NOT NULL "
+                "UNION SELECT searchable_path FROM documents WHERE searchable_path IS NOT NULL")}
             for rel in sorted(self.store.stored_files() - referenced):
                 # copied but never committed: its inbox original is still there and will be ingested again
                 self.store.remove(rel)
@@ -225,7 +226,7 @@ class Archive:
             return self._failed(path, sha, f"文件过大（{size / 1048576:.0f} MB，上限 {limit} MB），未读取。"
                                 "请核实文件；如确需入库，请调大 config.toml [limits] max_file_mb", from_inbox)
         try:
-            ex = self.worker.extract(path)  # in a child process with time and memory limits
+            ex = self.worker.extract(path)  # in a child process with time and memory limits (OCR too)
         except ExtractionError as e:
             return self._failed(path, sha, str(e), from_inbox)
         except Exception as e:  # a library bug on a hostile file must not stop the batch
@@ -236,12 +237,16 @@ class Archive:
             return self._refused(path, sha, fields, from_inbox)
 
         cls = classify(fields, ex.text, ex.pages, self.cfg)
+        header_conf = _ocr_gate(ex, fields, self.cfg)
+        if header_conf[1]:
+            cls = _pending_for_ocr(cls, header_conf[1])
         _fault("classified")
         try:
             with self.write_lock():
                 rel = self.store.put(path, sha, ex.media_type)
+                searchable = self._put_searchable(sha, ex)
                 _fault("stored")
-                rec = self._commit(path, sha, size, rel, ex, fields, cls, from_inbox)
+                rec = self._commit(path, sha, size, rel, ex, fields, cls, from_inbox, header_conf[0], searchable)
                 _fault("committed")
                 if from_inbox:
                     try:
@@ -265,8 +270,23 @@ class Archive:
         reason = cls.reason if outcome == "pending" else (cls.basis if cls.rule_id else None)
         return IngestResult(name, outcome, reason, rec)
 
+    def _put_searchable(self, sha: str, ex: Extracted) -> str | None:
+        """Store the OCR'd scan with its added text layer (content-addressed, beside the original)."""
+        if not ex.searchable_pdf:
+            return None
+        tmp = self.store.tmp / f"ocr-{sha}.{os.getpid()}.part"
+        try:
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(ex.searchable_pdf)
+            return self.store.put(tmp, sha256_file(tmp), "pdf")
+        except OSError as e:
+            raise StoreError(f"无法保存可检索 PDF：{e.strerror}（请检查磁盘空间和权限）") from e
+        finally:
+            tmp.unlink(missing_ok=True)
+
     def _commit(self, path: Path, sha: str, size: int, rel: str, ex: Extracted, fields: GongwenFields,
-                cls: Classification, from_inbox: bool) -> dict:
+                cls: Classification, from_inbox: bool, header_conf: float | None = None,
+                searchable: str | None = None) -> dict:
         conn = self.conn
         ts = catalog.now()
         dn = fields.doc_number
@@ -297,12 +317,19 @@ class Archive:
                 "reason": cls.reason, "extract_method": ex.method,
                 "warnings": json.dumps(warns, ensure_ascii=False) if (warns := ex.warnings + fields.warnings) else None,
                 "ingested_at": ts, "updated_at": ts,
+                "ocr_confidence": _mean([c for c in ex.page_confidences if c is not None]),
+                "ocr_header_confidence": header_conf, "searchable_path": searchable,
             }
             cols = ", ".join(row)
             cur = conn.execute(f"INSERT INTO documents({cols}) VALUES ({', '.join('?' * len(row))})",
                                tuple(row.values()))
             doc_id = cur.lastrowid
             conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (doc_id, ex.text))
+            if any(c is not None for c in ex.page_confidences):
+                conn.executemany(
+                    "INSERT INTO document_pages(document_id, page, method, confidence) VALUES (?,?,?,?)",
+                    [(doc_id, i + 1, "text-layer" if c is None else "ocr", c)
+                     for i, c in enumerate(ex.page_confidences)])
             if dn is not None:
                 conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
                                  [(k, doc_id) for k in docno.search_keys(dn)])
@@ -416,6 +443,33 @@ class Archive:
             listing = "；".join(f"{r['id']} {r['archival_code'] or ''} {r['doc_number']}" for r in rows[:5])
             raise NotFoundError(f"“{ref}” 对应多份文件（{listing}）：请用记录号或档号指定")
         raise NotFoundError(f"找不到 “{ref}”：请用记录号、档号或发文字号（可用 archive list 查看）")
+
+
+# ---- OCR: a 版头 or 成文日期 read with low confidence never gets a 档号 ----------------------------------------
+def _mean(xs: list[float]) -> float | None:
+    return round(sum(xs) / len(xs), 1) if xs else None
+
+
+def _ocr_gate(ex: Extracted, fields: GongwenFields, cfg: Config) -> tuple[float | None, str | None]:
+    """(版头 confidence, pending reason or None) for a document read by OCR. The 成文日期 is checked too:
+    its year is the 档号's 年度."""
+    from archive.extract.ocr import date_confidence, header_confidence, low_confidence_reason
+
+    if not ex.ocr_lines:
+        return None, None
+    conf = header_confidence(ex.ocr_lines, fields.doc_number.raw if fields.doc_number else None, fields.title)
+    conf = round(conf, 1) if conf is not None else None
+    return conf, low_confidence_reason(conf, cfg.ocr, date_confidence(ex.ocr_lines, fields.date))
+
+
+def _pending_for_ocr(cls: Classification, reason: str) -> Classification:
+    """Pending (待定) instead of archived/excluded; the rule's verdict stays as the suggestion."""
+    if cls.status == "pending":
+        reason = f"{cls.reason}；{reason}"
+    elif cls.rule_id:
+        reason += f"（规则 {cls.rule_id} 建议{'归档' if cls.status == 'archived' else '不归档'}）"
+    return Classification(status="pending", retention=cls.retention, org=cls.org, rule_id=cls.rule_id,
+                          basis=cls.basis, relation=cls.relation, reason=reason)
 
 
 # ---- moving inbox originals ------------------------------------------------------------------

@@ -439,3 +439,20 @@ def test_order_with_year_has_one_canonical_form(spelling):
     assert parse(d.canonical).canonical == d.canonical
     hits = find_all(f"附件：{spelling}《河北省食盐专营管理实施办法》")
     assert [h.canonical for h, _, _ in hits] == ["河北省人民政府令〔2022〕2号"]
+
+
+# OCR damage seen on scans of real 公文 (bench/ocr_bench.py): doubled brackets, a lost opening
+# bracket, 〔 read as "[0"
+@pytest.mark.parametrize("text, canonical", [
+    ("国知发协字〔2014]】41号各省、自治区", "国知发协字〔2014〕41号"),
+    ("冀政发【2015]】41号", "冀政发〔2015〕41号"),
+    ("河北省人民政府令〔【2009]第5号", "河北省人民政府令〔2009〕5号"),
+    ("实施意见\n冀发2015] 14号\n为贯彻落实", "冀发〔2015〕14号"),
+    ("国科发基[02017] 250号", "国科发基〔2017〕250号"),
+])
+def test_find_all_ocr_bracket_damage(text, canonical):
+    assert [d.canonical for d, _, _ in find_all(text)] == [canonical]
+
+
+def test_lost_opening_bracket_needs_a_code_and_hao():
+    assert find_all("截至2015] 14") == [] and find_all("共2015]14份") == []

@@ -16,6 +16,7 @@ import makedocs as md  # noqa: E402
 import archive.extract as ex  # noqa: E402
 from archive.errors import ExtractionError  # noqa: E402
 from archive.extract import NoTextLayerError, extract  # noqa: E402
+from archive.extract.ocr import OcrSettings  # noqa: E402
 from archive.extract.detect import detect_type  # noqa: E402
 from archive.textnorm import normalize  # noqa: E402
 
@@ -64,9 +65,12 @@ def test_detect_images(tmp_path):
     for f in (png, jpg, tif):
         assert detect_type(f) == "image"
     with pytest.raises(NoTextLayerError) as e:
-        extract(png)
-    assert_error(e, "图像文件需要 OCR，尚不支持", path=png)
+        extract(png, ocr=OcrSettings(enabled=False))
+    assert_error(e, "图像文件需要 OCR，但 OCR 未启用", path=png)
     assert e.value.media_type == "image"
+    with pytest.raises(ExtractionError) as e:  # OCR on: Pillow cannot read a PNG signature and zeros
+        extract(png)
+    assert_error(e, "图像文件已损坏或格式不受支持", path=png)
 
 
 def test_empty_file(tmp_path):
@@ -153,10 +157,13 @@ def test_pdf_pages_and_blank_page_warning(tmp_path):
 def test_pdf_without_text_layer_needs_ocr(tmp_path):
     f = md.make_pdf(tmp_path / "scan.pdf", [], blank_pages=2)
     with pytest.raises(NoTextLayerError) as e:
-        extract(f)
+        extract(f, ocr=OcrSettings(enabled=False))
     assert_error(e, "PDF 没有文字层（可能是扫描件），需要 OCR", path=f)
     assert e.value.pages == 2
     assert isinstance(e.value, ExtractionError)
+    with pytest.raises(NoTextLayerError) as e:  # OCR on: two pages of lines, no writing
+        extract(f)
+    assert_error(e, "OCR 也未能识别出文字", path=f)
 
 
 def test_encrypted_pdf_is_refused(tmp_path):

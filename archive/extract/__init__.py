@@ -4,7 +4,8 @@
 format's module (``pdf``, ``docx``, ``ofd``, ``text``), runs it through ``textnorm.normalize`` and
 returns an ``Extracted``. Every failure is an ``ExtractionError`` with a one-line Chinese message
 (what went wrong, which file, what to do). A file that has pages but no text at all (a scanned PDF,
-an image, an image-only OFD) raises the subclass ``NoTextLayerError``: that is where OCR hooks in.
+an image, an image-only OFD) raises the subclass ``NoTextLayerError``; for PDFs and images ``extract`` then reads
+the pages by OCR (``ocr.py``) and raises it only when OCR is off or reads nothing.
 """
 
 from __future__ import annotations
@@ -61,11 +62,16 @@ def open_zip(path, kind: str) -> zipfile.ZipFile:
     return zf
 
 
-def extract(path) -> Extracted:
-    """Read ``path`` and return its normalised text, page count and warnings."""
+def extract(path, ocr=None) -> Extracted:
+    """Read ``path`` and return its normalised text, page count and warnings.
+
+    ``ocr``: an ``OcrSettings`` (config.toml [ocr]); None = the defaults. Images, and PDF pages whose
+    text layer is missing or a few characters of noise, are read by OCR (``archive.extract.ocr``)."""
     from archive.extract.detect import detect_type
+    from archive.extract.ocr import OcrSettings
 
     path = Path(path)
+    ocr = ocr if ocr is not None else OcrSettings()
     kind = detect_type(path)
     if kind == "pdf":
         from archive.extract.pdf import extract_pdf as reader
@@ -76,15 +82,25 @@ def extract(path) -> Extracted:
     elif kind == "text":
         from archive.extract.text import extract_text as reader
     elif kind == "image":
-        raise fail(path, "图像文件需要 OCR，尚不支持", "请提供带文字层的 PDF、DOCX 或 OFD 文件",
-                   NoTextLayerError, media_type="image", pages=1)
+        return _ocr_image(path, ocr)
     else:  # pragma: no cover - detect_type raises for everything else
         raise fail(path, f"未知文件类型（{kind}）", "请提供 PDF、DOCX、OFD 或文本文件")
 
-    raw = reader(path)
+    try:
+        raw = reader(path)
+    except NoTextLayerError as e:
+        if kind != "pdf" or not ocr.enabled:
+            raise
+        raw = Extracted(media_type="pdf", text="", pages=e.pages, page_texts=[""] * e.pages)
+    if kind == "pdf" and ocr.enabled:
+        raw = _ocr_pdf_pages(path, raw, ocr)
     page_texts = [normalize(t) for t in raw.page_texts] if raw.page_texts else []
     text = normalize(raw.text)
     if not text.strip():
+        if kind == "pdf" and ocr.enabled:
+            raise fail(path, "PDF 没有文字层（可能是扫描件），OCR 也未能识别出文字",
+                       "请检查扫描质量（建议 300 dpi、端正、清晰），或提供带文字层的 PDF",
+                       NoTextLayerError, media_type="pdf", pages=raw.pages)
         raise fail(path, "文件中没有可读文字", "请确认文件内容，扫描件请提供带文字层的版本")
     return Extracted(
         media_type=raw.media_type,
@@ -93,4 +109,96 @@ def extract(path) -> Extracted:
         page_texts=page_texts or [text],
         method=raw.method,
         warnings=list(raw.warnings),
+        page_confidences=list(raw.page_confidences),
+        ocr_lines=list(raw.ocr_lines),
+        searchable_pdf=raw.searchable_pdf,
+    )
+
+
+def _visible(s: str) -> int:
+    return sum(1 for ch in s if not ch.isspace())
+
+
+def _searchable(path: Path, pages, ocr) -> bytes | None:
+    """One searchable PDF from the pages' Tesseract PDFs (image + invisible text), when asked for."""
+    if not ocr.searchable_pdf or not pages or any(p.pdf is None for p in pages):
+        return None
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    from archive.extract.ocr import DPI_CLAIM
+
+    w = PdfWriter()
+    for p in pages:
+        for page in PdfReader(io.BytesIO(p.pdf)).pages:
+            w.add_page(page).scale_by(DPI_CLAIM)  # Tesseract sized the page for the resolution it was told
+    buf = io.BytesIO()
+    w.write(buf)
+    return buf.getvalue()
+
+
+def _repairs(pages) -> list[str]:
+    return [f"第{p.number}页 OCR 修正：{r}" for p in pages for r in p.repairs]
+
+
+def _ocr_image(path: Path, ocr) -> Extracted:
+    from archive.extract import ocr as ocr_mod
+
+    if not ocr.enabled:
+        raise fail(path, "图像文件需要 OCR，但 OCR 未启用（config.toml [ocr] enabled = false）",
+                   "请启用 OCR，或提供带文字层的 PDF、DOCX 或 OFD 文件", NoTextLayerError,
+                   media_type="image", pages=1)
+    pages = ocr_mod.ocr_image_file(path, ocr)
+    warnings = [p.error for p in pages if p.error] + _repairs(pages)
+    texts = [normalize(p.text) for p in pages]
+    text = "\n".join(texts)
+    if not text.strip():
+        why = "；".join(warnings) if warnings else "OCR 未能识别出文字"
+        raise fail(path, f"图像中没有识别出文字（{why}）",
+                   "请检查扫描质量（建议 300 dpi、端正、清晰）后重新扫描", NoTextLayerError,
+                   media_type="image", pages=len(pages))
+    empty = [str(p.number) for p, t in zip(pages, texts) if not t.strip() and not p.error]
+    if empty and len(pages) > 1:
+        warnings.append(f"第{'、'.join(empty)}页 OCR 未识别出文字（可能是空白页）")
+    return Extracted(
+        media_type="image", text=text, pages=len(pages), page_texts=texts, method="ocr",
+        warnings=warnings, page_confidences=[p.confidence for p in pages],
+        ocr_lines=[ln for p in pages for ln in p.lines], searchable_pdf=_searchable(path, pages, ocr),
+    )
+
+
+def _ocr_pdf_pages(path: Path, raw: Extracted, ocr) -> Extracted:
+    """OCR the pages of a PDF whose text layer is missing or only a few characters of noise."""
+    from archive.extract import ocr as ocr_mod
+
+    texts = list(raw.page_texts) or [""] * raw.pages
+    scans = [i + 1 for i, t in enumerate(texts) if _visible(t) < ocr_mod.NOISE_CHARS]
+    if not scans:
+        return raw
+    why = ocr_mod.available(ocr)
+    if why and len(scans) < len(texts):  # a text layer on the other pages: read those, say why not these
+        return Extracted(**{**raw.__dict__, "warnings": [
+            *raw.warnings, f"第{'、'.join(map(str, scans))}页没有文字层，未做 OCR：{why}"]})
+    pages = ocr_mod.ocr_pdf_pages(path, scans, ocr)
+    confidences: list[float | None] = [None] * len(texts)
+    read = []
+    warnings = [w for w in raw.warnings if "没有文字层" not in w]
+    warnings += _repairs(pages)
+    for p in pages:
+        if p.error:
+            warnings.append(p.error)
+        if p.text.strip():
+            texts[p.number - 1] = p.text
+            confidences[p.number - 1] = p.confidence
+            read.append(p.number)
+    unread = [n for n in scans if n not in read and not any(w.startswith(f"第{n}页") for w in warnings)]
+    if unread:
+        warnings.append(f"第{'、'.join(map(str, unread))}页没有文字层，OCR 也未识别出文字（可能是空白页）")
+    method = "ocr" if len(scans) == len(texts) else "text-layer+ocr"
+    return Extracted(
+        media_type="pdf", text="\n".join(texts), pages=raw.pages or len(texts), page_texts=texts,
+        method=method if read else raw.method, warnings=warnings, page_confidences=confidences if read else [],
+        ocr_lines=[ln for p in pages for ln in p.lines],
+        searchable_pdf=_searchable(path, pages, ocr) if len(scans) == len(texts) else None,
     )

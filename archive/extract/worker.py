@@ -45,8 +45,9 @@ class Limits:
 class ExtractWorker:
     """The parent's handle on one persistent extraction child."""
 
-    def __init__(self, limits: Limits = Limits(), tag: str = ""):
+    def __init__(self, limits: Limits = Limits(), tag: str = "", ocr=None):
         self.limits = limits
+        self.ocr = ocr  # OcrSettings, passed with each file (OCR runs tesseract as the worker's children)
         self.tag = tag  # shown in ps: which archive this worker belongs to
         self._proc: subprocess.Popen | None = None
 
@@ -114,7 +115,7 @@ class ExtractWorker:
         for attempt in (1, 2):
             proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
             try:
-                pickle.dump(str(path), proc.stdin)
+                pickle.dump((str(path), self.ocr), proc.stdin)
                 proc.stdin.flush()
                 break
             except (BrokenPipeError, OSError):
@@ -189,6 +190,7 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
     import archive.extract as ex
     import archive.extract.detect  # noqa: F401
     import archive.extract.docx  # noqa: F401
+    import archive.extract.ocr  # noqa: F401
     import archive.extract.ofd  # noqa: F401
     import archive.extract.pdf  # noqa: F401
     import archive.extract.text  # noqa: F401
@@ -197,13 +199,13 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
         try:
-            path = pickle.load(requests)
+            path, ocr = pickle.load(requests)
         except EOFError:
             return
         fault("worker")
         _arm_cpu(cpu_seconds)
         try:
-            reply = ("ok", ex.extract(path))
+            reply = ("ok", ex.extract(path, ocr=ocr))
         except MemoryError:
             reply = ("memory",)
         except ExtractionError as e:

@@ -1,0 +1,214 @@
+"""OCR on real scans (Tesseract, chi_sim; pdftoppm): images, multi-page TIFF, image-only and mixed PDFs,
+the 版头 confidence gate, and a page that hangs. OCR takes about a second a page: few, small scans."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.config import load_config
+from archive.errors import ConfigError
+from archive.extract import extract
+from archive.extract.ocr import OcrSettings, available
+from archive.pipeline import open_archive
+from tests.conftest import write_config
+from tests.gongwen_gen import gongwen_lines
+from tests.makedocs import make_pdf
+from tests.makescans import make_scan, scan_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(
+    available(OcrSettings()) is not None or shutil.which("pdftoppm") is None,
+    reason="needs tesseract-ocr, tesseract-ocr-chi-sim and poppler-utils (.ci/run installs them)")
+
+# a 公文 of ours (示例县档案局, 示档发): rule R10 archives it with a 档号
+DOC = gongwen_lines(0, kind=0, year=2022)  # 示档发〔2022〕1号
+PAGE2 = ["附件", "档案管理办法", "第一条为规范本局档案管理工作，制定本办法。", "第二条本办法自印发之日起施行。"]
+
+
+def _cli(cfg_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300, env=dict(os.environ))
+
+
+def test_png_scan_is_archived_and_show_says_ocr(cfg_path, tmp_path):
+    png = make_scan(tmp_path / "scan.png", DOC, rotate=0.8)
+    p = _cli(cfg_path, "ingest", str(png), "--json")
+    assert p.returncode == 0, p.stderr
+    [rec] = json.loads(p.stdout)
+    assert rec["outcome"] == "archived", rec
+    assert rec["doc_number"] == "示档发〔2022〕1号"
+    assert rec["title"] == DOC[2]
+    assert rec["archival_code"] == "Z109-WS·2022-Y-BGS-0001"
+    p = _cli(cfg_path, "show", "示档发〔2022〕1号")
+    assert p.returncode == 0, p.stderr
+    line = next(ln for ln in p.stdout.splitlines() if "文字来源" in ln)
+    assert "OCR 识别（平均置信度" in line and "版头" in line, line
+    p = _cli(cfg_path, "search", f'"{DOC[4][4:12]}"', "--json")  # a phrase of the body
+    assert [h["doc_number"] for h in json.loads(p.stdout)] == ["示档发〔2022〕1号"]
+
+
+def test_multipage_tiff_reads_every_page_with_its_confidence(arc, tmp_path):
+    tif = make_scan(tmp_path / "scan.tif", DOC + PAGE2, lines_per_page=len(DOC))
+    r = arc.ingest_file(tif)
+    assert r.outcome == "archived", r.reason
+    assert r.record["pages"] == 2 and r.record["doc_number"] == "示档发〔2022〕1号"
+    row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (r.record["id"],)).fetchone()
+    assert row["extract_method"] == "ocr" and row["media_type"] == "image"
+    pages = arc.conn.execute("SELECT page, method, confidence FROM document_pages WHERE document_id=? "
+                             "ORDER BY page", (row["id"],)).fetchall()
+    assert [(p["page"], p["method"]) for p in pages] == [(1, "ocr"), (2, "ocr")]
+    assert all(50 < p["confidence"] <= 100 for p in pages)
+    assert 50 < row["ocr_confidence"] <= 100 and 50 < row["ocr_header_confidence"] <= 100
+    text = arc.conn.execute("SELECT text FROM document_texts WHERE document_id=?", (row["id"],)).fetchone()[0]
+    assert "档案管理办法" in text.split("\n", 12)[-1] or "本办法自印发之日起施行" in text.replace(" ", "")
+
+
+def test_image_only_pdf_and_mixed_pdf(tmp_path):
+    scan = make_scan(tmp_path / "scan.pdf", DOC)
+    ex = extract(scan)
+    assert (ex.media_type, ex.method, ex.pages) == ("pdf", "ocr", 1)
+    assert "示档发" in ex.text and ex.page_confidences[0] > 50
+    assert ex.searchable_pdf is None  # not asked for
+
+    # page 1 typeset (text layer), page 2 a scanned sheet: only page 2 is read by OCR
+    from pypdf import PdfReader, PdfWriter
+
+    text_pdf = make_pdf(tmp_path / "p1.pdf", DOC)
+    img = tmp_path / "p2.pdf"
+    scan_pages(PAGE2)[0].save(img, "PDF", resolution=200.0)
+    w = PdfWriter()
+    for f in (text_pdf, img):
+        w.add_page(PdfReader(f).pages[0])
+    mixed = tmp_path / "mixed.pdf"
+    with open(mixed, "wb") as fh:
+        w.write(fh)
+    ex = extract(mixed, ocr=OcrSettings(searchable_pdf=True))
+    assert ex.method == "text-layer+ocr" and ex.pages == 2
+    assert ex.page_confidences[0] is None and ex.page_confidences[1] > 50
+    assert ex.page_texts[0].split("\n")[:2] == DOC[:2]  # text layer kept exactly
+    assert "本办法自印发之日起施行" in ex.page_texts[1].replace(" ", "")
+    assert not any("没有文字层" in w for w in ex.warnings), ex.warnings
+
+
+def test_searchable_pdf_is_stored_beside_the_original(tmp_path):
+    cfg = load_config(write_config(tmp_path, **{"searchable_pdf = false": "searchable_pdf = true"}))
+    arc = open_archive(cfg, create=True)
+    try:
+        png = make_scan(tmp_path / "scan.png", DOC)
+        r = arc.ingest_file(png)
+        row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (r.record["id"],)).fetchone()
+        assert row["searchable_path"] and row["searchable_path"] != row["stored_path"]
+        from pypdf import PdfReader
+
+        searchable = PdfReader(arc.store.abspath(row["searchable_path"]))
+        assert "示档发" in searchable.pages[0].extract_text().replace(" ", "")
+        assert arc.store.abspath(row["stored_path"]).read_bytes() == png.read_bytes()  # original as it came
+        assert not any("回滚" in m for m in arc.reconcile())  # referenced: not rolled back as an orphan
+        assert arc.store.abspath(row["searchable_path"]).exists()
+    finally:
+        arc.close()
+
+
+def test_low_confidence_header_goes_to_pending_without_archival_code(tmp_path):
+    # The gate: any 版头 read below the configured confidence is pending, whatever a rule says.
+    cfg = load_config(write_config(tmp_path, **{"min_header_confidence = 75": "min_header_confidence = 99.9"}))
+    arc = open_archive(cfg, create=True)
+    try:
+        r = arc.ingest_file(make_scan(tmp_path / "scan.jpg", DOC, rotate=-1.0))
+        assert r.outcome == "pending"
+        assert r.reason.startswith("OCR 识别置信度低（版头 ") and "请人工核对发文字号和题名" in r.reason
+        assert "规则 R10 建议归档" in r.reason
+        assert r.record["archival_code"] is None and r.record["item_no"] is None
+        assert arc.conn.execute("SELECT count(*) FROM sequences").fetchone()[0] == 0
+    finally:
+        arc.close()
+
+
+def test_a_page_that_hangs_is_skipped_after_its_timeout(tmp_path):
+    # A tesseract that never finishes page 2 (a stand-in for a pathological scan); page 1 is real.
+    real = shutil.which("tesseract")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "tesseract"
+    fake.write_text(f'#!/bin/sh\ncase "$1" in *image-2.p?m) exec sleep 60;; esac\nexec {real} "$@"\n')
+    fake.chmod(0o755)
+    tif = make_scan(tmp_path / "scan.tif", DOC + PAGE2, lines_per_page=len(DOC))
+    old = os.environ["PATH"]
+    os.environ["PATH"] = f"{bindir}{os.pathsep}{old}"
+    try:
+        ex = extract(tif, ocr=OcrSettings(page_timeout=5))
+    finally:
+        os.environ["PATH"] = old
+    assert ex.pages == 2 and "示档发" in ex.page_texts[0] and ex.page_texts[1] == ""
+    assert any("第2页 OCR 超时（超过 5 秒）" in w for w in ex.warnings), ex.warnings
+
+
+def test_ocr_config_defaults_and_validation(tmp_path):
+    src = (ROOT / "config.toml").read_text(encoding="utf-8")
+    start = src.index("\n[ocr]")
+    end = src.index("\n[relations]")
+    cfg = load_config(write_config(tmp_path, src[:start] + src[end:]))  # no [ocr] section at all
+    assert cfg.ocr == OcrSettings()
+    with pytest.raises(ConfigError) as e:
+        load_config(write_config(tmp_path, **{"page_timeout_seconds = 120": "page_timeout_seconds = 0"}))
+    assert "ocr.page_timeout_seconds" in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        load_config(write_config(tmp_path, **{"dpi = 300": 'dpi = "high"'}))
+    assert "ocr.dpi" in str(e.value)
+
+
+def _line(text: str, conf: dict[int, float] | None = None):
+    from archive.extract.ocr import OcrLine
+
+    cc = [95.0] * len(text)
+    for i, c in (conf or {}).items():
+        cc[i] = c
+    return OcrLine(text, sum(cc) / len(cc), 0, 1000, cc)
+
+
+def test_repair_header_only_touches_unread_characters():
+    from archive.extract.ocr import repair_header
+
+    # 冀 read as 费 with confidence 0, on a page that names 河北省; 号 read as its look-alike 吴
+    lines = [_line("费政〔2013] 43吴", {0: 0.0}), _line("河北省人民政府关于支持科技型中小企业发展的实施意见")]
+    done = repair_header(lines)
+    assert lines[0].text == "冀政〔2013] 43号" and len(done) == 2
+    # the same misreading with a confident first character stays as read
+    lines = [_line("费政〔2013〕43号"), _line("河北省人民政府关于……的实施意见")]
+    assert repair_header(lines) == [] and lines[0].text == "费政〔2013〕43号"
+    # two provinces named on the page: no guess
+    lines = [_line("费政〔2013〕43号", {0: 0.0}), _line("河北省、山东省关于……的通知")]
+    assert repair_header(lines) == [] and lines[0].text.startswith("费")
+
+
+def test_date_confidence_gates_the_year_of_the_archival_code():
+    import datetime as dt
+
+    from archive.extract.ocr import date_confidence, low_confidence_reason
+
+    lines = [_line("示例县档案局"), _line("2022年8月28日", {0: 30.0, 1: 30.0, 2: 30.0, 3: 30.0})]
+    conf = date_confidence(lines, dt.date(2022, 8, 28))
+    assert conf is not None and conf < 75
+    assert date_confidence(lines, dt.date(2023, 8, 28)) is None  # not the date that was read
+    assert low_confidence_reason(90.0, OcrSettings(), conf).startswith("OCR 识别置信度低（成文日期 ")
+    assert "请人工核对成文日期" in low_confidence_reason(90.0, OcrSettings(), conf)
+    assert low_confidence_reason(60.0, OcrSettings(), conf).startswith("OCR 识别置信度低（版头 60%，成文日期 ")
+    assert low_confidence_reason(90.0, OcrSettings(), 95.0) is None
+
+
+def test_missing_language_data_is_a_clear_error(tmp_path):
+    from archive.errors import OcrError
+
+    png = make_scan(tmp_path / "scan.png", DOC[:3])
+    with pytest.raises(OcrError) as e:
+        extract(png, ocr=OcrSettings(languages="chi_sim+xyz"))
+    msg = str(e.value)
+    assert str(png) in msg and "缺少语言数据 xyz" in msg and "\n" not in msg
