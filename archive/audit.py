@@ -185,9 +185,12 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
                 detail = {"batch": batch, "approved_by": approved_by, "reason": reason,
                           "archival_code": r["archival_code"]}
                 if decision == "destroy":
-                    # the content goes; the record (metadata and checksum) stays, its text leaves the catalog
-                    conn.execute("UPDATE documents SET status='destroyed', stored_path=NULL, indexed=0, "
-                                 "updated_at=? WHERE id=?", (ts, r["id"]))
+                    # the content goes (every file of the record); the record (metadata and checksum) stays,
+                    # its text leaves the catalog
+                    removed += [rel for rel in catalog.files_of(conn, r["id"]) if rel != r["stored_path"]]
+                    conn.execute("UPDATE documents SET status='destroyed', stored_path=NULL, searchable_path=NULL, "
+                                 "indexed=0, updated_at=? WHERE id=?", (ts, r["id"]))
+                    conn.execute("UPDATE document_files SET stored_path=NULL WHERE document_id=?", (r["id"],))
                     conn.execute("UPDATE document_texts SET text='' WHERE document_id=?", (r["id"],))
                     catalog.append_event(conn, "destroy", r["id"], {**detail, "supervisors": sup,
                                                                     "stored_path": r["stored_path"]})

@@ -79,8 +79,8 @@ def backup(arc, out: Path) -> BackupSummary:
                     dst.close()
             snap_conn = sqlite3.connect(snap)
             try:
-                stored = snap_conn.execute("SELECT stored_path, sha256 FROM documents "
-                                           "WHERE stored_path IS NOT NULL ORDER BY id").fetchall()
+                snap_conn.row_factory = sqlite3.Row
+                stored = sorted(catalog.referenced_files(snap_conn).items())
                 documents = snap_conn.execute("SELECT count(*) FROM documents").fetchone()[0]
                 events = snap_conn.execute("SELECT count(*) FROM events").fetchone()[0]
                 schema = snap_conn.execute("PRAGMA user_version").fetchone()[0]
@@ -203,9 +203,8 @@ def restore(file: Path, to: Path):
         (to / "config.toml").write_text(config, encoding="utf-8")
         shutil.rmtree(stage)
         arc = open_archive(load_config(to / "config.toml"), create=True)
-        bad = [r["stored_path"] for r in arc.conn.execute(
-            "SELECT stored_path, sha256 FROM documents WHERE stored_path IS NOT NULL")
-            if listing.get(r["stored_path"], {}).get("sha256") != r["sha256"]]
+        bad = [rel for rel, sha in catalog.referenced_files(arc.conn).items()
+               if listing.get(rel, {}).get("sha256") != sha]
         if bad:
             arc.close()
             raise BackupError(f"备份中 {len(bad)} 个存储文件与目录记录不符（如 {bad[0]}）：已拒绝恢复")

@@ -328,6 +328,27 @@ def record_digest(row) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def referenced_files(conn: sqlite3.Connection) -> dict[str, str]:
+    """Every store file the catalog refers to, with its SHA-256: a record's file, its further files
+    (document_files) and a scan's searchable PDF (named by its own checksum). Reconcile, verify, backup
+    and destroy all work from this one list."""
+    out = {r[0]: r[1] for r in conn.execute(
+        "SELECT stored_path, sha256 FROM documents WHERE stored_path IS NOT NULL "
+        "UNION ALL SELECT stored_path, sha256 FROM document_files WHERE stored_path IS NOT NULL")}
+    for (rel,) in conn.execute("SELECT searchable_path FROM documents WHERE searchable_path IS NOT NULL"):
+        out[rel] = Path(rel).name.split(".")[0]
+    return out
+
+
+def files_of(conn: sqlite3.Connection, document_id: int) -> list[str]:
+    """The store files of one record (its file, further files, searchable PDF)."""
+    row = conn.execute("SELECT stored_path, searchable_path FROM documents WHERE id=?", (document_id,)).fetchone()
+    rels = [r for r in (row["stored_path"], row["searchable_path"]) if r] if row else []
+    rels += [r[0] for r in conn.execute("SELECT stored_path FROM document_files WHERE document_id=? AND "
+                                        "stored_path IS NOT NULL ORDER BY seq", (document_id,))]
+    return rels
+
+
 def append_event(conn: sqlite3.Connection, action: str, document_id: int | None, detail: dict,
                  who: str | None = None) -> None:
     """Append one event to the hash chain. Call inside the transaction that makes the change.

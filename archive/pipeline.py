@@ -126,10 +126,7 @@ class Archive:
             n = self.store.clean_tmp()
             if n:
                 done.append(f"删除了 {n} 个未完成的临时副本")
-            referenced = {r[0] for r in self.conn.execute(
-                "SELECT stored_path FROM documents WHERE stored_path IS NOT NULL "
-                "UNION SELECT stored_path FROM document_files WHERE stored_path IS NOT NULL "
-                "UNION SELECT searchable_path FROM documents WHERE searchable_path IS NOT NULL")}
+            referenced = set(catalog.referenced_files(self.conn))
             for rel in sorted(self.store.stored_files() - referenced):
                 # copied but never committed: its inbox original is still there and will be ingested again
                 self.store.remove(rel)

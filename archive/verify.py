@@ -182,9 +182,19 @@ def _unreadable(path, media_type: str | None) -> str | None:
 
 
 def _check_stray_files(arc: Archive, rows, rep: Report) -> None:
-    referenced = {r["stored_path"] for r in rows if r["stored_path"]}
-    for rel in sorted(arc.store.stored_files() - referenced):
+    referenced = catalog.referenced_files(arc.conn)
+    for rel in sorted(arc.store.stored_files() - set(referenced)):
         rep.findings.append(Finding("integrity", rel, "存储区中有目录未登记的文件"))
+    # a record's further files and a scan's searchable PDF: present and unchanged
+    own = {r["stored_path"] for r in rows if r["stored_path"]}
+    for rel, sha in sorted(referenced.items()):
+        if rel in own:
+            continue  # checked with its record
+        path = arc.store.abspath(rel)
+        if not path.is_file():
+            rep.findings.append(Finding("integrity", rel, "附属存储文件缺失（多文件记录的其他文件或可检索 PDF）"))
+        elif sha256_file(path) != sha:
+            rep.findings.append(Finding("authenticity", rel, "附属存储文件的校验值不符（文件被篡改或损坏）"))
 
 
 def _check_numbering(conn, rows, details, rep: Report) -> None:

@@ -113,6 +113,9 @@ def test_searchable_pdf_is_stored_beside_the_original(tmp_path):
         assert arc.store.abspath(row["stored_path"]).read_bytes() == png.read_bytes()  # original as it came
         assert not any("回滚" in m for m in arc.reconcile())  # referenced: not rolled back as an orphan
         assert arc.store.abspath(row["searchable_path"]).exists()
+        from archive.verify import verify
+        arc.flush_index()
+        assert [f for f in verify(arc).findings if f.severity != "notice"] == []  # not a stray file
     finally:
         arc.close()
 

@@ -480,6 +480,8 @@ def test_backup_while_ingest_writes_then_restore_into_an_empty_place(tmp_path):
     rcfg = load_config(target / "config.toml")
     assert rcfg.store == (target / "store").resolve() and rcfg.inbox == (target / "inbox").resolve()
     rows = _consistent(rcfg, backed_up)  # what verify checks: files vs records, chain, index
+    v = _cli(target / "config.toml", "verify")  # and the 四性 check itself
+    assert v.returncode == 0, v.stdout + v.stderr
     arc = open_archive(rcfg)
     actions = [e[0] for e in arc.conn.execute("SELECT action FROM events ORDER BY id")]
     arc.close()
@@ -495,6 +497,7 @@ def test_backup_while_ingest_writes_then_restore_into_an_empty_place(tmp_path):
     make_text(rcfg.inbox / "新.txt", "\n".join(gongwen_lines(60, kind=0)))
     assert _cli(target / "config.toml", "watch", "--once").returncode == 0
     _consistent(rcfg, backed_up + 1)
+    assert _cli(target / "config.toml", "verify").returncode == 0
 
 
 def test_restore_refuses_a_non_empty_target_and_a_damaged_backup(tmp_path):
