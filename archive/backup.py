@@ -26,7 +26,7 @@ from pathlib import Path
 from archive import catalog
 from archive.config import load_config
 from archive.errors import BackupError, StoreError
-from archive.store import CHUNK
+from archive.store import CHUNK, sha256_file
 
 FORMAT = "wenshu-archive-backup/1"
 MANIFEST = "manifest.json"
@@ -39,14 +39,6 @@ class BackupSummary:
     documents: int
     files: int
     bytes: int
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _log(conn: sqlite3.Connection, action: str, detail: dict) -> None:
@@ -93,7 +85,7 @@ def backup(arc, out: Path) -> BackupSummary:
             with tarfile.open(part, "w", format=tarfile.PAX_FORMAT) as tar:
                 for name, path in members:
                     try:
-                        sha = _sha256(path)
+                        sha = sha256_file(path)
                     except OSError as e:
                         raise BackupError(f"无法读取 {path}（{e.strerror}）：备份未完成。请先检查档案库（archive verify）") from e
                     if name in expected and sha != expected[name]:
@@ -120,7 +112,7 @@ def backup(arc, out: Path) -> BackupSummary:
         if part.exists():
             part.unlink()
     with arc.write_lock():
-        _log(arc.conn, "backup", {"file": str(out), "sha256": _sha256(out), "documents": documents,
+        _log(arc.conn, "backup", {"file": str(out), "sha256": sha256_file(out), "documents": documents,
                                   "files": len(stored)})
     return BackupSummary(out, documents, len(stored), total)
 

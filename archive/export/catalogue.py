@@ -15,6 +15,7 @@ from pathlib import Path
 from archive import archival_code
 from archive.config import RETENTION_NAMES, Config
 from archive.errors import ExportError
+from archive.export import atomic_output
 
 COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
 # column widths in millimetres on A4 landscape (267 mm between 15 mm margins); a 档号 and an 8-digit
@@ -102,16 +103,8 @@ def write(sheets: list[Sheet], path: Path, fmt: str | None = None) -> Path:
         raise ExportError(f"不支持的格式 “{fmt}”：应为 {'、'.join(FORMATS)}")
     if not sheets:
         raise ExportError("没有可导出的记录（请检查年度、保管期限和机构）")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
+    with atomic_output(path) as tmp:
         {"csv": write_csv, "xlsx": write_xlsx, "docx": write_docx, "pdf": write_pdf}[fmt](sheets, tmp)
-        tmp.replace(path)
-    except OSError as e:
-        raise ExportError(f"无法写入 {path}：{e.strerror}（请检查文件夹和权限，或文件是否被其他程序打开）") from e
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from archive.config import RETENTION_NAMES, Config
 from archive.errors import ExportError
+from archive.export import atomic_output
 from archive.store import FileStore
 
 CELL_W, CELL_H = 15.0, 8.0  # mm
@@ -95,15 +96,6 @@ def stamp_pdf(store: FileStore, row, cfg: Config, out: Path) -> Path:
     overlay = PdfReader(io.BytesIO(_overlay(float(box.width), float(box.height), float(box.left),
                                             float(box.bottom), stamp_cells(row, cfg))))
     page.merge_page(overlay.pages[0])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    try:
-        with open(tmp, "wb") as f:
-            writer.write(f)
-        tmp.replace(out)
-    except OSError as e:
-        raise ExportError(f"无法写入 {out}：{e.strerror}") from e
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_output(out) as tmp, open(tmp, "wb") as f:
+        writer.write(f)
     return out
