@@ -132,7 +132,12 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
             # enough text hits to fill the requested page after the number hits
             # terms=False and no exact count keep Whoosh's block-skipping top-k search: on 100,000 documents
             # an exact count re-ran the whole query (bench/search_bench.py)
-            results = s.search(q, limit=start + limit + len(number_ids), filter=filters.whoosh())
+            restrict = filters.whoosh()
+            if restrict is not None:
+                # a required clause that scores nothing: the intersection skips to the filter's documents,
+                # where a Whoosh filter= first lists every document the filter allows (bench/search_bench.py)
+                q = wq.And([q, wq.ConstantScoreQuery(restrict, 0.0)])
+            results = s.search(q, limit=start + limit + len(number_ids))
             results.fragmenter = highlight.ContextFragmenter(maxchars=90, surround=25)
             results.formatter = _Marker()
             by_id = {}
