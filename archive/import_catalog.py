@@ -25,7 +25,6 @@ from pathlib import Path
 from archive import archival_code, catalog
 from archive.config import Config
 from archive.errors import CatalogFileError, ExtractionError
-from archive.extract import extract
 from archive.importing import ImportedFile, ImportRecordError, attach_file, check_meta, import_record
 from archive.pipeline import Archive
 from archive.store import sha256_file
@@ -641,7 +640,7 @@ def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: 
     """A record's second, third … file: stored, listed in document_files, its text appended to the record's."""
     sha, size = sha256_file(path), path.stat().st_size
     try:
-        ex = extract(path)
+        ex = arc.worker.extract(path)  # isolated, with limits, like ingest
         media_type, method, pages, text, warnings = ex.media_type, ex.method, ex.pages, ex.text, list(ex.warnings)
     except ExtractionError as e:  # kept anyway: it belongs to the record
         from archive.extract.detect import detect_type

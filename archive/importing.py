@@ -17,7 +17,6 @@ from pathlib import Path
 
 from archive import archival_code, catalog, docno
 from archive.errors import ArchiveError, ExtractionError
-from archive.extract import extract
 from archive.pipeline import Archive
 from archive.store import sha256_file
 
@@ -99,7 +98,7 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
         if hit:
             raise ImportRecordError(f"文件 {file.path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")
         try:
-            ex = extract(file.path)
+            ex = arc.worker.extract(file.path)  # isolated, with limits, like ingest
             media_type, method, warnings = ex.media_type, ex.method, list(ex.warnings)
             text = ex.text if file.text is None else file.text
             m.setdefault("pages", ex.pages)
@@ -161,7 +160,7 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
     if hit:
         raise ImportRecordError(f"文件 {file.path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")
     try:
-        ex = extract(file.path)
+        ex = arc.worker.extract(file.path)
         media_type, method, pages, text, warnings = ex.media_type, ex.method, ex.pages, ex.text, list(ex.warnings)
     except ExtractionError as e:
         from archive.extract.detect import detect_type
