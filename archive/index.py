@@ -1,8 +1,9 @@
 """The full-text index (Whoosh): derived from the catalog, rebuilt from it alone by ``reindex``.
 
 Chinese is indexed as overlapping character bigrams (档案管理 -> 档案 案管 管理) with positions, and a
-query's Chinese words become phrase queries over the same bigrams. This needs no dictionary (so nothing
-to load at start-up), finds any substring of two or more characters, and a phrase match keeps precision.
+query's Chinese word matches a document holding all of its bigrams; a "quoted phrase" must have them in
+sequence (positions are kept for that). This needs no dictionary (so nothing to load at start-up) and finds
+any substring of two or more characters.
 ASCII words and numbers are lowercased tokens. bench/search_bench.py measures this against jieba.
 
 Document numbers are not searched here: the catalog's docno_keys table answers those exactly (see
@@ -71,7 +72,8 @@ def analyzer():
 
 
 def schema() -> fields.Schema:
-    text = dict(analyzer=analyzer(), phrase=True, multitoken_query="phrase")
+    # positions are kept for "quoted phrases"; an unquoted word is the AND of its bigrams (archive.search)
+    text = dict(analyzer=analyzer(), phrase=True, multitoken_query="and")
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         archival_code=fields.ID(stored=True),

@@ -124,6 +124,11 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
         chosen = ordered[start:start + limit]
     elif ix.exists():
         with ix.open().searcher() as s:
+            for name in ("title", "issuer", "body"):
+                # an unquoted word matches when all its bigrams are in the field; checking that they are
+                # adjacent (a phrase) cost 2-4x on 100,000 documents (bench/search_bench.py). A quoted
+                # "phrase" is still matched exactly. Set here too for indexes made before index.schema() said so.
+                s.schema[name].multitoken_query = "and"
             parser = MultifieldParser(TEXT_FIELDS, schema=s.schema)
             try:
                 q = parser.parse(text)

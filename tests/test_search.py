@@ -72,6 +72,16 @@ def test_words_and_phrases_find_the_document_with_a_snippet(built):
     assert search(arc.conn, arc.index, "档案台风").hits == []
 
 
+def test_a_word_needs_all_its_bigrams_a_quoted_phrase_needs_them_in_sequence(arc, tmp_path):
+    make_text(tmp_path / "a.txt", "示例县档案局\n关于加强档案管理的通知\n正文。")
+    make_text(tmp_path / "b.txt", "示例县财政局\n关于库房的通知\n档案室与案管员分开，管理处另行安排。")
+    a, b = (arc.ingest_file(tmp_path / n).record["id"] for n in ("a.txt", "b.txt"))
+    arc.flush_index()
+    assert {h.record["id"] for h in search(arc.conn, arc.index, "档案管理").hits} == {a, b}
+    assert [h.record["id"] for h in search(arc.conn, arc.index, '"档案管理"').hits] == [a]
+    assert [h.record["id"] for h in search(arc.conn, arc.index, "档案管理").hits][0] == a  # title match first
+
+
 def test_title_matches_rank_above_body_matches(built):
     arc, recs = built
     res = search(arc.conn, arc.index, "值班")
