@@ -23,6 +23,7 @@ from archive.index import Index, analyzer, index_text
 # the default fields of a word query; the issuer's name is in the body (版头, 署名) anyway, and every field
 # searched adds a matcher per word (bench/search_bench.py); `issuer:` and --issuer still reach it
 TEXT_FIELDS = ["title", "body"]
+EXACT_COUNT_UP_TO = 20_000  # documents in the index
 
 
 @dataclass
@@ -151,7 +152,8 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
                 if doc_id not in number_ids:
                     by_id[doc_id] = r
                     ordered.append((doc_id, r.score, "text"))
-            exact = results.has_exact_length()
+            # counting every match is cheap on a small archive; on a large one the estimate is shown (约 N)
+            exact = results.has_exact_length() or s.doc_count() <= EXACT_COUNT_UP_TO
             found = len(results) if exact else max(results.estimated_length(), len(results.top_n))
             total += found - (len(results.top_n) - len(by_id))
             chosen = ordered[start:start + limit]
