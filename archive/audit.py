@@ -87,8 +87,7 @@ def hold(arc: Archive, row, reason: str) -> None:
         raise DispositionError("冻结必须说明原因（--reason）")
     conn = arc.conn
     with arc.write_lock():
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with catalog.transaction(conn):
             if conn.execute("SELECT 1 FROM holds WHERE document_id=? AND released_at IS NULL",
                             (row["id"],)).fetchone():
                 raise DispositionError(f"{_ref(row)} 已被冻结")
@@ -97,27 +96,18 @@ def hold(arc: Archive, row, reason: str) -> None:
             conn.execute("INSERT INTO holds(document_id, reason, held_by, held_at) VALUES (?,?,?,?)",
                          (row["id"], reason, catalog.actor(), catalog.now()))
             catalog.append_event(conn, "hold", row["id"], {"reason": reason})
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
 
 def release(arc: Archive, row, reason: str) -> None:
     conn = arc.conn
     with arc.write_lock():
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with catalog.transaction(conn):
             cur = conn.execute("UPDATE holds SET released_by=?, released_at=?, release_reason=? "
                                "WHERE document_id=? AND released_at IS NULL",
                                (catalog.actor(), catalog.now(), reason, row["id"]))
             if cur.rowcount == 0:
                 raise DispositionError(f"{_ref(row)} 没有被冻结")
             catalog.append_event(conn, "release", row["id"], {"reason": reason})
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
 
 # ---- disposition -------------------------------------------------------------------------------------
@@ -168,8 +158,7 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
     sup = ",".join(s.strip() for s in (supervisors or []) if s.strip()) or None
     removed = []
     with arc.write_lock():
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with catalog.transaction(conn):
             (batch,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM dispositions").fetchone()
             ts, who = catalog.now(), catalog.actor()
             for r in rows:
@@ -187,24 +176,18 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
                 if decision == "destroy":
                     # the content goes (every file of the record); the record (metadata and checksum) stays,
                     # its text leaves the catalog
-                    removed += [rel for rel in catalog.files_of(conn, r["id"]) if rel != r["stored_path"]]
+                    removed += catalog.files_of(conn, r["id"])
                     conn.execute("UPDATE documents SET status='destroyed', stored_path=NULL, searchable_path=NULL, "
                                  "indexed=0, updated_at=? WHERE id=?", (ts, r["id"]))
                     conn.execute("UPDATE document_files SET stored_path=NULL WHERE document_id=?", (r["id"],))
                     conn.execute("UPDATE document_texts SET text='' WHERE document_id=?", (r["id"],))
                     catalog.append_event(conn, "destroy", r["id"], {**detail, "supervisors": sup,
                                                                     "stored_path": r["stored_path"]})
-                    if r["stored_path"]:
-                        removed.append(r["stored_path"])
                 else:
                     conn.execute("UPDATE documents SET retention=?, updated_at=? WHERE id=?",
                                  (retention, ts, r["id"]))
                     catalog.append_event(conn, "extend", r["id"], {**detail, "retention_before": r["retention"],
                                                                    "retention_after": retention})
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         # after the commit: a crash here leaves unreferenced files, which reconcile() removes on next start
         for rel in removed:
             arc.store.remove(rel)

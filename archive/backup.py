@@ -42,14 +42,8 @@ class BackupSummary:
 
 
 def _log(conn: sqlite3.Connection, action: str, detail: dict) -> None:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with catalog.transaction(conn):
         catalog.append_event(conn, action, None, detail)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
 
 
 def backup(arc, out: Path) -> BackupSummary:

@@ -12,6 +12,7 @@ import getpass
 import hashlib
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 from archive import docno
@@ -347,6 +348,20 @@ def files_of(conn: sqlite3.Connection, document_id: int) -> list[str]:
     rels += [r[0] for r in conn.execute("SELECT stored_path FROM document_files WHERE document_id=? AND "
                                         "stored_path IS NOT NULL ORDER BY seq", (document_id,))]
     return rels
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection):
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error. After some errors (SQLITE_FULL) SQLite has
+    already rolled back, and a second ROLLBACK would raise and hide the real error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def append_event(conn: sqlite3.Connection, action: str, document_id: int | None, detail: dict,

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from archive import archival_code, catalog
 from archive.config import Config
-from archive.errors import CatalogFileError, ExtractionError
-from archive.importing import ImportedFile, ImportRecordError, attach_file, check_meta, import_record
+from archive.errors import CatalogFileError
+from archive.importing import (ImportedFile, ImportRecordError, attach_file, check_meta, import_record,
+                              read_file)
 from archive.pipeline import Archive
 from archive.store import sha256_file
 
@@ -639,21 +640,12 @@ def _note_warnings(rep: Report, conn, doc_id: int, code: str, paths: list[Path],
 def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: dict) -> None:
     """A record's second, third … file: stored, listed in document_files, its text appended to the record's."""
     sha, size = sha256_file(path), path.stat().st_size
-    try:
-        ex = arc.worker.extract(path)  # isolated, with limits, like ingest
-        media_type, method, pages, text, warnings = ex.media_type, ex.method, ex.pages, ex.text, list(ex.warnings)
-    except ExtractionError as e:  # kept anyway: it belongs to the record
-        from archive.extract.detect import detect_type
-        try:
-            media_type = detect_type(path)
-        except ExtractionError:
-            media_type = "unknown"
-        method, pages, text, warnings = None, None, "", [f"无法提取文本：{e}"]
+    got = read_file(arc, path)  # kept even when unreadable: it belongs to the record
+    media_type, method, pages, text, warnings = got.media_type, got.method, got.pages, got.text, got.warnings
     conn = arc.conn
     with arc.write_lock():
         rel = arc.store.put(path, sha, media_type)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with catalog.transaction(conn):
             conn.execute(
                 "INSERT INTO document_files(document_id, seq, sha256, filename, source_path, stored_path, media_type, "
                 "size, pages, extract_method, warnings, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -665,10 +657,6 @@ def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: 
             conn.execute("UPDATE documents SET indexed=0, updated_at=? WHERE id=?", (catalog.now(), document_id))
             catalog.append_event(conn, "attach", document_id, {**source, "seq": seq, "sha256": sha,
                                                                "filename": path.name})
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     arc.queue_index(document_id)
 
 

@@ -84,6 +84,38 @@ def check_meta(meta: dict) -> dict:
     return _check(meta)
 
 
+@dataclass
+class ReadFile:
+    """What could be read of a file that is kept whatever happens (the catalogue says it is the record's)."""
+
+    media_type: str
+    method: str | None
+    pages: int | None
+    text: str
+    warnings: list[str]
+
+
+def read_file(arc: Archive, path: Path) -> ReadFile:
+    """Extract through the isolated worker, like ingest; a file that cannot be read keeps its media type
+    (from its content) and a warning instead of text."""
+    try:
+        ex = arc.worker.extract(path)
+        return ReadFile(ex.media_type, ex.method, ex.pages, ex.text, list(ex.warnings))
+    except ExtractionError as e:
+        from archive.extract.detect import detect_type
+        try:
+            media_type = detect_type(path)
+        except ExtractionError:
+            media_type = "unknown"
+        return ReadFile(media_type, None, None, "", [f"无法提取文本：{e}"])
+
+
+def _refuse_stored(arc: Archive, sha: str, path: Path) -> None:
+    hit = arc.conn.execute("SELECT id, archival_code FROM documents WHERE sha256=?", (sha,)).fetchone()
+    if hit:
+        raise ImportRecordError(f"文件 {path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")
+
+
 def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source: dict,
                   action: str = "import") -> dict:
     """Add one record as given. ``source`` (file, row, package…) goes into the event log.
@@ -94,21 +126,12 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
     text, warnings, method = "", [], None
     if file is not None:
         sha, size, filename = sha256_file(file.path), file.path.stat().st_size, file.name or file.path.name
-        hit = arc.conn.execute("SELECT id, archival_code FROM documents WHERE sha256=?", (sha,)).fetchone()
-        if hit:
-            raise ImportRecordError(f"文件 {file.path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")
-        try:
-            ex = arc.worker.extract(file.path)  # isolated, with limits, like ingest
-            media_type, method, warnings = ex.media_type, ex.method, list(ex.warnings)
-            text = ex.text if file.text is None else file.text
-            m.setdefault("pages", ex.pages)
-        except ExtractionError as e:  # kept anyway: the catalogue says it is the record's file
-            from archive.extract.detect import detect_type
-            try:
-                media_type = detect_type(file.path)
-            except ExtractionError:
-                media_type = "unknown"
-            text, warnings = file.text or "", [f"无法提取文本：{e}"]
+        _refuse_stored(arc, sha, file.path)
+        got = read_file(arc, file.path)
+        media_type, method, warnings = got.media_type, got.method, got.warnings
+        text = got.text if file.text is None else file.text
+        if got.pages is not None:
+            m.setdefault("pages", got.pages)
         warnings += file.warnings
     dn = docno.parse(str(m["doc_number_raw"])) if m.get("doc_number_raw") else None
     ts = catalog.now()
@@ -116,8 +139,7 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
     with arc.write_lock():
         if file is not None:
             rel = arc.store.put(file.path, sha, media_type)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with catalog.transaction(conn):
             row = {**m, "sha256": sha, "filename": filename, "source_path": str(file.path.resolve()) if file else None,
                    "stored_path": rel, "media_type": media_type, "size": size,
                    "doc_number": dn.canonical if dn else None, "docno_code": dn.code if dn else None,
@@ -140,10 +162,6 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
                 _raise_sequence(conn, m["fonds"], m["year"], m["retention"], m.get("org"), m["item_no"])
             catalog.append_event(conn, action, doc_id, {**source, "archival_code": m.get("archival_code"),
                                                         "sha256": sha, "filename": filename})
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     arc.queue_index(doc_id)
     return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
 
@@ -156,26 +174,14 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
     if row["sha256"]:
         raise ImportRecordError(f"记录 {row['archival_code'] or document_id} 已有文件 {row['filename']}")
     sha = sha256_file(file.path)
-    hit = arc.conn.execute("SELECT id, archival_code FROM documents WHERE sha256=?", (sha,)).fetchone()
-    if hit:
-        raise ImportRecordError(f"文件 {file.path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")
-    try:
-        ex = arc.worker.extract(file.path)
-        media_type, method, pages, text, warnings = ex.media_type, ex.method, ex.pages, ex.text, list(ex.warnings)
-    except ExtractionError as e:
-        from archive.extract.detect import detect_type
-        try:
-            media_type = detect_type(file.path)
-        except ExtractionError:
-            media_type = "unknown"
-        method, pages, text, warnings = None, None, "", [f"无法提取文本：{e}"]
-    if file.text is not None:
-        text = file.text
+    _refuse_stored(arc, sha, file.path)
+    got = read_file(arc, file.path)
+    media_type, method, pages, warnings = got.media_type, got.method, got.pages, got.warnings
+    text = got.text if file.text is None else file.text
     conn = arc.conn
     with arc.write_lock():
         rel = arc.store.put(file.path, sha, media_type)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with catalog.transaction(conn):
             conn.execute(
                 "UPDATE documents SET sha256=?, filename=?, source_path=?, stored_path=?, media_type=?, size=?, "
                 "pages=COALESCE(pages, ?), extract_method=?, warnings=?, indexed=0, updated_at=? WHERE id=?",
@@ -183,10 +189,6 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
                  method, json.dumps(warnings, ensure_ascii=False) if warnings else None, catalog.now(), document_id))
             conn.execute("INSERT OR REPLACE INTO document_texts(document_id, text) VALUES (?,?)", (document_id, text))
             catalog.append_event(conn, "attach", document_id, {**source, "sha256": sha, "filename": file.path.name})
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     arc.queue_index(document_id)
     return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone())
 

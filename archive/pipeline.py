@@ -287,8 +287,7 @@ class Archive:
         conn = self.conn
         ts = catalog.now()
         dn = fields.doc_number
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with catalog.transaction(conn):
             code = None
             if cls.status == "archived":
                 code = archival_code.allocate(conn, self.cfg.fonds, fields.date.year, cls.retention, cls.org)
@@ -339,11 +338,6 @@ class Archive:
                 conn.execute("INSERT OR REPLACE INTO inbox_moves(source, destination, sha256, reason) "
                              "VALUES (?,?,?,NULL)", (str(path), str(dest), sha))
             _fault("in-transaction")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:  # SQLite has already rolled back after SQLITE_FULL
-                conn.execute("ROLLBACK")
-            raise
         return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
 
     def _finish_move(self, path: Path) -> None:
@@ -376,15 +370,9 @@ class Archive:
     def _side_outcome_unsafe(self, path, sha, outcome, reason, folder, from_inbox, document_id, record,
                              advice) -> IngestResult:
         with self.write_lock():
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
+            with catalog.transaction(self.conn):
                 catalog.append_event(self.conn, outcome, document_id,
                                      {"filename": path.name, "source": str(path), "sha256": sha, "reason": reason})
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
             _fault("logged")
             if from_inbox:
                 dest = _dated(folder, _inbox_relative(path, self.cfg.inbox))

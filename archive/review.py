@@ -81,8 +81,7 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
     if status == "archived" and year is None:
         raise ReviewError(f"{_ref(row)} 没有年度（成文日期未识别）：请用 --year 指定")
     with arc.write_lock():
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with catalog.transaction(conn):
             cur = conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone()
             before = {k: cur[k] for k in CLASS_COLUMNS}
             old = archival_code.parse(cur["archival_code"] or "")
@@ -106,10 +105,6 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
             if old is not None and str(old) != after["archival_code"]:
                 detail["vacated_code"] = str(old)  # explains the gap in the old group
             catalog.append_event(conn, action, row["id"], detail)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     arc.queue_index(row["id"])
     arc.flush_index()
     return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone())

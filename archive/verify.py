@@ -251,8 +251,7 @@ def explain_gap(arc: Archive, code_text: str, reason: str) -> str:
         raise UsageError("须说明空号原因（--reason）")
     conn = arc.conn
     with arc.write_lock():
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with catalog.transaction(conn):
             if conn.execute("SELECT 1 FROM documents WHERE archival_code=?", (str(code),)).fetchone():
                 raise UsageError(f"{code} 有记录，不是空号")
             top = conn.execute("SELECT last_item FROM sequences WHERE fonds=? AND year=? AND retention=? AND org=?",
@@ -260,8 +259,4 @@ def explain_gap(arc: Archive, code_text: str, reason: str) -> str:
             if top is None or code.item_no > top[0]:
                 raise UsageError(f"{code} 尚未分配（该组最大件号 {top[0] if top else 0}），不是空号")
             catalog.append_event(conn, "gap", None, {"vacated_code": str(code), "reason": reason})
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     return str(code)
