@@ -65,7 +65,6 @@ def backup(arc, out: Path) -> BackupSummary:
                     dst.close()
             snap_conn = sqlite3.connect(snap)
             try:
-                snap_conn.row_factory = sqlite3.Row
                 stored = sorted(catalog.referenced_files(snap_conn).items())
                 documents = snap_conn.execute("SELECT count(*) FROM documents").fetchone()[0]
                 events = snap_conn.execute("SELECT count(*) FROM events").fetchone()[0]
