@@ -17,7 +17,7 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
-from archive import archival_code, catalog, docno, gongwen
+from archive import archival_code, catalog, docno, gongwen, secrecy
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, NotFoundError, StoreError
@@ -28,7 +28,6 @@ from archive.models import Classification, Extracted, GongwenFields, IngestResul
 from archive.store import FileStore, sha256_file
 
 INDEX_BATCH = 200  # records committed to the index together during a batch
-SECRET_LEVELS = ("绝密", "机密", "秘密")  # 涉密: never processed on this (non-classified) system
 
 
 _fault = fault  # crash-test hook (archive/faults.py)
@@ -230,7 +229,7 @@ class Archive:
             return self._failed(path, sha, f"读取文件时出错（{type(e).__name__}: {e}）", from_inbox)
 
         fields = gongwen.parse(ex.text)
-        if fields.secrecy in SECRET_LEVELS:
+        if secrecy.secret_level(fields, ex):
             return self._refused(path, sha, fields, from_inbox)
 
         cls = classify(fields, ex.text, ex.pages, self.cfg)
