@@ -7,6 +7,12 @@ and replaced after any failure. In the child: RLIMIT_AS (memory) once, RLIMIT_CP
 file (the limit counts the child's whole life), death with its parent (PR_SET_PDEATHSIG). In the
 parent: a wall-clock timeout. The child runs in its own session so that a kill on timeout also ends
 the programs it started (OCR's tesseract, whose CPU time RLIMIT_CPU does not see).
+
+RapidOCR (ONNX Runtime) runs inside the child: its models are loaded once per child, and it needs about
+1.5 GB of address space, so when OCR is on the child's RLIMIT_AS is ``memory_mb`` plus OCR_ADDRESS_SPACE_MB.
+The limit is set as a soft limit only, so that LibreOffice (``office.py``), which reserves far more address
+space than it uses, can be given its own limits in its own child. A page whose OCR overran its timeout
+leaves its thread running: the child replies, then exits, and the next file gets a fresh child.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from archive.models import Extracted
 __all__ = ["Limits", "ExtractWorker"]
 
 _PR_SET_PDEATHSIG = 1
+# extra address space for ONNX Runtime and the OCR models (measured: ~1.5 GB peak reading one A4 page)
+OCR_ADDRESS_SPACE_MB = 1536
 
 
 @dataclass(frozen=True)
@@ -53,8 +61,11 @@ class ExtractWorker:
 
     # ---- lifecycle -----------------------------------------------------------------------
     def _start(self) -> subprocess.Popen:
+        memory = self.limits.memory_mb
+        if self.ocr is None or (self.ocr.enabled and self.ocr.engine == "rapidocr"):
+            memory += OCR_ADDRESS_SPACE_MB
         cmd = [sys.executable, "-m", "archive.extract.worker", str(self.limits.cpu_seconds),
-               str(self.limits.memory_mb)] + ([self.tag] if self.tag else [])
+               str(memory)] + ([self.tag] if self.tag else [])
         root = str(Path(__file__).resolve().parent.parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
@@ -137,6 +148,9 @@ class ExtractWorker:
             status = self._discard()
             raise self._died(path, status, memory=reply is not None)
         kind = reply[0]
+        if len(reply) > 1 and reply[-1] == "restart":  # the child exits after this reply (a stuck OCR call)
+            self._discard()
+            reply = reply[:-1]
         if kind == "ok":
             return reply[1]
         if kind == "error":  # an ExtractionError (or subclass) raised in the child
@@ -191,12 +205,17 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
     import archive.extract.detect  # noqa: F401
     import archive.extract.docx  # noqa: F401
     import archive.extract.ocr  # noqa: F401
+    import archive.extract.html  # noqa: F401
     import archive.extract.ofd  # noqa: F401
+    import archive.extract.office  # noqa: F401
     import archive.extract.pdf  # noqa: F401
     import archive.extract.text  # noqa: F401
 
     limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))  # soft: office.py gives soffice its own
     while True:
         try:
             path, ocr = pickle.load(requests)
@@ -212,12 +231,17 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
             reply = ("error", type(e), str(e), dict(e.__dict__))
         except Exception as e:  # noqa: BLE001 - reported as the file's failure
             reply = ("exception", f"{type(e).__name__}: {e}")
+        stuck = archive.extract.ocr.STUCK.is_set()
+        if stuck:
+            reply = (*reply, "restart")
         try:
             data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
         except MemoryError:
             data = pickle.dumps(("memory",))
         replies.write(data)
         replies.flush()
+        if stuck:
+            os._exit(0)  # the stuck OCR thread cannot be joined
         if reply[0] == "memory":
             return  # a fresh worker for the next file
 
