@@ -147,7 +147,7 @@ def test_a_page_that_hangs_is_skipped_after_its_timeout(tmp_path):
     old = os.environ["PATH"]
     os.environ["PATH"] = f"{bindir}{os.pathsep}{old}"
     try:
-        ex = extract(tif, ocr=OcrSettings(page_timeout=5))
+        ex = extract(tif, ocr=OcrSettings(engine="tesseract", page_timeout=5))
     finally:
         os.environ["PATH"] = old
     assert ex.pages == 2 and "示档发" in ex.page_texts[0] and ex.page_texts[1] == ""
@@ -164,7 +164,7 @@ def test_ocr_config_defaults_and_validation(tmp_path):
         load_config(write_config(tmp_path, **{"page_timeout_seconds = 120": "page_timeout_seconds = 0"}))
     assert "ocr.page_timeout_seconds" in str(e.value)
     with pytest.raises(ConfigError) as e:
-        load_config(write_config(tmp_path, **{"dpi = 300": 'dpi = "high"'}))
+        load_config(write_config(tmp_path, **{"dpi = 200": 'dpi = "high"'}))
     assert "ocr.dpi" in str(e.value)
 
 
@@ -212,6 +212,6 @@ def test_missing_language_data_is_a_clear_error(tmp_path):
 
     png = make_scan(tmp_path / "scan.png", DOC[:3])
     with pytest.raises(OcrError) as e:
-        extract(png, ocr=OcrSettings(languages="chi_sim+xyz"))
+        extract(png, ocr=OcrSettings(engine="tesseract", languages="chi_sim+xyz"))
     msg = str(e.value)
     assert str(png) in msg and "缺少语言数据 xyz" in msg and "\n" not in msg

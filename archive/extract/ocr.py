@@ -314,6 +314,7 @@ def _tesseract_pil(image, number: int, settings: OcrSettings, workdir: Path, dpi
 # ---- RapidOCR -------------------------------------------------------------------------------------
 _RAPID: dict[int, object] = {}
 _RAPID_POOL: ThreadPoolExecutor | None = None
+_RAPID_LAST = None  # the future of the last page handed to the pool
 
 
 def _rapid(threads: int):
@@ -397,8 +398,10 @@ def _rapid_page(image, number: int, settings: OcrSettings) -> OcrPage:
     """Read one page image (Pillow) with RapidOCR, within the page timeout."""
     import numpy as np
 
-    global _RAPID_POOL
+    global _RAPID_POOL, _RAPID_LAST
     page = OcrPage(number)
+    if STUCK.is_set() and _RAPID_LAST is not None and _RAPID_LAST.done():
+        STUCK.clear()  # the call that overran has finished since (outside the worker, which exits instead)
     if STUCK.is_set():
         page.error = f"第{number}页未读取（前一页 OCR 超时）"
         return page
@@ -406,7 +409,7 @@ def _rapid_page(image, number: int, settings: OcrSettings) -> OcrPage:
     arr = np.asarray(image.convert("RGB"))
     if _RAPID_POOL is None:
         _RAPID_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rapidocr")
-    fut = _RAPID_POOL.submit(lambda: eng(arr, return_word_box=True))
+    fut = _RAPID_LAST = _RAPID_POOL.submit(lambda: eng(arr, return_word_box=True))
     try:
         result, _ = fut.result(timeout=settings.page_timeout)
     except FutureTimeout:
