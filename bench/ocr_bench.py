@@ -239,9 +239,10 @@ def eval_scans(args) -> int:
     rows = [json.loads(line) for line in open(src / "manifest.jsonl", encoding="utf-8")]
     formats = set(args.formats.split(","))
     rows = [r for r in rows if r["split"] == args.split and r["format"] in formats]
-    if args.limit and len(rows) > args.limit:
-        rows = random.Random(args.seed).sample(rows, args.limit)
-        rows.sort(key=lambda r: r["file"])
+    plain = [r for r in rows if not r["gold"].get("secrecy")]
+    if args.limit and len(plain) > args.limit:  # every secret scan is always read
+        keep = {r["file"] for r in random.Random(args.seed).sample(plain, args.limit)}
+        rows = [r for r in rows if r["gold"].get("secrecy") or r["file"] in keep]
     secret_rows = [r for r in rows if r["gold"].get("secrecy")]
     print(f"评测集 {src}：{args.split} 半 {len(rows)} 个扫描文件（其中带密级 {len(secret_rows)} 个），"
           f"格式 {sorted(formats)}")
@@ -326,7 +327,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--eval", help="an evaluation set made by bench/eval_set.py (DIR/manifest.jsonl)")
     ap.add_argument("--split", default="test", help="which half of --eval to read (test: never tuned on)")
-    ap.add_argument("--limit", type=int, default=0, help="--eval: at most this many scans (sampled with --seed)")
+    ap.add_argument("--limit", type=int, default=0,
+                    help="--eval: at most this many scans without a 密级 (sampled with --seed); all secret ones are read")
     ap.add_argument("--formats", default="jpg,png,scanpdf", help="--eval: which scan formats")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--n", type=int, default=48)

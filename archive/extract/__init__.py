@@ -196,6 +196,13 @@ def _searchable(path: Path, pages, ocr) -> bytes | None:
     return buf.getvalue()
 
 
+def _secret_page1(page) -> bool:
+    """Page 1 shows a 密级 mark: the file will be refused (archive.secrecy), the other pages need no reading."""
+    from archive.secrecy import mark_in_lines
+
+    return page.number == 1 and mark_in_lines(page.lines) is not None
+
+
 def _repairs(pages) -> list[str]:
     return [f"第{p.number}页 OCR 修正：{r}" for p in pages for r in p.repairs]
 
@@ -207,7 +214,7 @@ def _ocr_image(path: Path, ocr) -> Extracted:
         raise fail(path, "图像文件需要 OCR，但 OCR 未启用（config.toml [ocr] enabled = false）",
                    "请启用 OCR，或提供带文字层的 PDF、DOCX 或 OFD 文件", NoTextLayerError,
                    media_type="image", pages=1)
-    pages = ocr_mod.ocr_image_file(path, ocr)
+    pages = ocr_mod.ocr_image_file(path, ocr, stop=_secret_page1)
     warnings = [p.error for p in pages if p.error] + _repairs(pages)
     texts = [normalize(p.text) for p in pages]
     text = "\n".join(texts)
@@ -238,7 +245,7 @@ def _ocr_pdf_pages(path: Path, raw: Extracted, ocr) -> Extracted:
     if why and len(scans) < len(texts):  # a text layer on the other pages: read those, say why not these
         return Extracted(**{**raw.__dict__, "warnings": [
             *raw.warnings, f"第{'、'.join(map(str, scans))}页没有文字层，未做 OCR：{why}"]})
-    pages = ocr_mod.ocr_pdf_pages(path, scans, ocr)
+    pages = ocr_mod.ocr_pdf_pages(path, scans, ocr, stop=_secret_page1)
     confidences: list[float | None] = [None] * len(texts)
     read = []
     warnings = [w for w in raw.warnings if "没有文字层" not in w]

@@ -463,9 +463,9 @@ def _searchable_page(image, page: OcrPage, dpi: int) -> bytes:
 
 
 # ---- any engine ---------------------------------------------------------------------------------------
-def ocr_pil_pages(images, settings: OcrSettings) -> list[OcrPage]:
+def ocr_pil_pages(images, settings: OcrSettings, stop=None) -> list[OcrPage]:
     """Recognise (page number, Pillow image, dpi) triples; results in page order. Page 1's 版头 gets the
-    known repairs (``repair_header``)."""
+    known repairs (``repair_header``). ``stop(page)`` as in ``ocr_pdf_pages`` (rapidocr only)."""
     images = list(images)
     if settings.engine == "tesseract":
         with tempfile.TemporaryDirectory(prefix="archive-ocr-") as tmp:
@@ -481,6 +481,8 @@ def ocr_pil_pages(images, settings: OcrSettings) -> list[OcrPage]:
         if settings.searchable_pdf and not page.error:
             page.pdf = _searchable_page(image, page, dpi)
         pages.append(page)
+        if stop is not None and stop(page):
+            break
     return pages
 
 
@@ -530,8 +532,9 @@ def render_pdf_page(pdf, index: int, dpi: int, without_text: bool = False):
         page.close()
 
 
-def ocr_pdf_pages(path, numbers: list[int], settings: OcrSettings) -> list[OcrPage]:
-    """Render the given 1-based pages of a PDF (pypdfium2) and recognise them, one page at a time."""
+def ocr_pdf_pages(path, numbers: list[int], settings: OcrSettings, stop=None) -> list[OcrPage]:
+    """Render the given 1-based pages of a PDF (pypdfium2) and recognise them, one page at a time.
+    ``stop(page)``: True ends the reading after that page (page 1 shows a 密级: the file is refused anyway)."""
     import pypdfium2 as pdfium
 
     _require(settings, path)
@@ -555,6 +558,8 @@ def ocr_pdf_pages(path, numbers: list[int], settings: OcrSettings) -> list[OcrPa
                 out.append(OcrPage(n, error=f"第{n}页渲染超时（超过 {settings.page_timeout:g} 秒），该页文字未读取"))
                 continue
             out.extend(ocr_pil_pages([(n, image, settings.dpi)], settings))
+            if stop is not None and stop(out[-1]):
+                break
         return out
     finally:
         pdf.close()
@@ -640,10 +645,10 @@ def _image_frames(path: Path):
         raise fail(path, f"图像文件已损坏或格式不受支持（{e}）", "请重新扫描或另存为 JPEG、PNG、TIFF 后再试") from e
 
 
-def ocr_image_file(path, settings: OcrSettings) -> list[OcrPage]:
-    """Recognise every page of an image file."""
+def ocr_image_file(path, settings: OcrSettings, stop=None) -> list[OcrPage]:
+    """Recognise every page of an image file (``stop`` as in ``ocr_pdf_pages``)."""
     _require(settings, path)
-    return ocr_pil_pages(_image_frames(Path(path)), settings)
+    return ocr_pil_pages(_image_frames(Path(path)), settings, stop)
 
 
 def ocr_image_bytes(images: list[tuple[int, bytes]], settings: OcrSettings, where) -> list[OcrPage]:
