@@ -49,7 +49,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# --parser-root DIR: measure --reparse with the archive package of another checkout (e.g. a parser branch)
+_PARSER_ROOT = next((sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--parser-root"), None)
 sys.path.insert(0, str(ROOT))
+if _PARSER_ROOT:
+    sys.path.insert(0, str(Path(_PARSER_ROOT).resolve()))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -299,6 +303,12 @@ def eval_scans(args) -> int:
                         misses.append(f"{r['file']} [{res.outcome}] {'; '.join(bad)} {res.reason or ''}"[:400])
                 elif stored:
                     misses.append(f"!! 涉密文件被存储：{r['file']} [{res.outcome}] {res.reason}")
+                if stored and res.record:  # the text read, so that another parser can be measured on it
+                    text = arc.conn.execute("SELECT text FROM document_texts WHERE document_id=?",
+                                            (res.record["id"],)).fetchone()
+                    dest = Path(args.out) / "texts" / (r["file"].replace("/", "__") + ".txt")
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    dest.write_text(text[0] if text else "", encoding="utf-8")
                 if args.verbose:
                     print(f"  {i}/{len(rows)} {r['file']} {res.outcome} {dt:.1f}s", flush=True)
         finally:
@@ -323,8 +333,50 @@ def eval_scans(args) -> int:
     return 0
 
 
+def reparse(args) -> int:
+    """Parse again the texts an --eval run kept (``--out``/texts), with the parser importable here
+    (``--parser-root``), and print the field figures: the parser's share, OCR left as it was."""
+    import collections
+
+    import archive
+
+    src = Path(args.eval)
+    rows = {r["file"].replace("/", "__"): r for r in map(json.loads, open(src / "manifest.jsonl", encoding="utf-8"))}
+    tally = collections.defaultdict(collections.Counter)
+    for f in sorted((Path(args.out) / "texts").glob("*.txt")):
+        r = rows.get(f.name[:-4])
+        if r is None or r["split"] != args.split or r["gold"].get("secrecy"):
+            continue
+        g = r["gold"]
+        fields = gongwen.parse(f.read_text(encoding="utf-8"))
+        for k in ("all", f"format {r['format']}", f"layout {r['layout']}"):
+            c = tally[k]
+            c["files"] += 1
+            if g.get("doc_number"):
+                c["num"] += 1
+                got = fields.doc_number.canonical if fields.doc_number else ""
+                c["num_ok"] += docno.normalize(got or "") == docno.normalize(g["doc_number"])
+            if g.get("title"):
+                c["title"] += 1
+                c["title_ok"] += _norm_title(fields.title) == _norm_title(g["title"])
+            if g.get("date"):
+                c["date"] += 1
+                c["date_ok"] += (fields.date.isoformat() if fields.date else "") == g["date"]
+
+    def pct(a, b):
+        return f"{a}/{b} = {100 * a / b:.1f}%" if b else "—"
+    print(f"解析器：{Path(archive.__file__).parent}（{args.split} 半，已存储的非涉密扫描件的 OCR 文本）")
+    for k in ["all"] + sorted(x for x in tally if x != "all"):
+        c = tally[k]
+        print(f"{k:<16} {c['files']:>4}  发文字号 {pct(c['num_ok'], c['num']):<18} 标题 {pct(c['title_ok'], c['title']):<18} "
+              f"成文日期 {pct(c['date_ok'], c['date'])}")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--reparse", action="store_true", help="parse the texts kept by an --eval run again")
+    ap.add_argument("--parser-root", help="--reparse with the archive package found in this folder")
     ap.add_argument("--eval", help="an evaluation set made by bench/eval_set.py (DIR/manifest.jsonl)")
     ap.add_argument("--split", default="test", help="which half of --eval to read (test: never tuned on)")
     ap.add_argument("--limit", type=int, default=0,
@@ -338,6 +390,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--keep", action="store_true", help="reuse the scans made by an earlier run")
     args = ap.parse_args(argv)
+    if args.eval and args.reparse:
+        return reparse(args)
     if args.eval:
         return eval_scans(args)
 

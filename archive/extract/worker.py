@@ -177,6 +177,17 @@ class ExtractWorker:
 
 
 # ---- the child -------------------------------------------------------------------------------
+_CPU_LIMIT: int | None = None  # set in the child: CPU seconds per file, and per OCR page (rearm_cpu)
+
+
+def rearm_cpu() -> None:
+    """In the worker child: allow the per-file CPU time again from now. OCR calls it before each page, since
+    RapidOCR runs inside the child (a long scan is many pages' worth of CPU; each page is also bounded by its
+    own wall-clock timeout). Outside the worker it does nothing."""
+    if _CPU_LIMIT is not None:
+        _arm_cpu(_CPU_LIMIT)
+
+
 def _arm_cpu(limit: int) -> None:
     """Allow ``limit`` more CPU seconds from now (RLIMIT_CPU counts the process's whole life)."""
     ru = resource.getrusage(resource.RUSAGE_SELF)
@@ -189,6 +200,9 @@ def _arm_cpu(limit: int) -> None:
 
 
 def _child(cpu_seconds: int, memory_mb: int) -> None:
+    import archive.extract.worker as this  # run as __main__: set the limit where ocr.py looks it up
+
+    this._CPU_LIMIT = cpu_seconds
     # die with the parent: a killed ingest must not leave a worker behind. (Linux ties this to the
     # parent *thread*; a worker outliving a finished watcher thread is simply started again.)
     try:
