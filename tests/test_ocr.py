@@ -372,3 +372,17 @@ def _image_ofd(path: Path, image) -> Path:
                    '<ofd:ImageObject ID="4" ResourceID="2" Boundary="0 0 210 297" CTM="210 0 0 297 0 0"/>'
                    "</ofd:Layer></ofd:Content></ofd:Page>")
     return path
+
+
+def test_header_gate_reads_the_characters_of_number_and_title_not_a_line_average():
+    from archive.extract.ocr import header_confidence
+
+    number = _line("示档发〔2022〕1号", {3: 40.0, 8: 45.0})  # only the brackets unsure: they do not count
+    title = _line("示例县档案局关于印发档案管理办法的决定")
+    head = [_line("示例县档案局文件"), number, title]
+    assert header_confidence(head, "示档发〔2022〕1号", title.text) == 95.0
+    title.char_conf[6] = 30.0  # one character of the title (关) unsure, the line's average still high
+    assert title.confidence > 90 and header_confidence(head, "示档发〔2022〕1号", title.text) == 30.0
+    # a title over two lines is found across them
+    two = [number, _line("示例县档案局关于印发"), _line("档案管理办法的决定", {2: 50.0})]
+    assert header_confidence(two, "示档发〔2022〕1号", "示例县档案局关于印发档案管理办法的决定") == 50.0
