@@ -321,6 +321,9 @@ def _rapid(threads: int):
     """The RapidOCR engine, loaded once per process (the models are read from the wheel)."""
     eng = _RAPID.get(threads)
     if eng is None:
+        from archive.extract.worker import ocr_headroom
+
+        ocr_headroom()  # in the worker: room for ONNX Runtime and the models, given once
         from rapidocr_onnxruntime import RapidOCR
 
         eng = RapidOCR(intra_op_num_threads=max(1, threads), inter_op_num_threads=1,

@@ -9,7 +9,9 @@ parent: a wall-clock timeout. The child runs in its own session so that a kill o
 the programs it started (OCR's tesseract, whose CPU time RLIMIT_CPU does not see).
 
 RapidOCR (ONNX Runtime) runs inside the child: its models are loaded once per child, and it needs about
-1.5 GB of address space, so when OCR is on the child's RLIMIT_AS is ``memory_mb`` plus OCR_ADDRESS_SPACE_MB.
+1.5 GB of address space, so when a child first loads them its RLIMIT_AS grows by OCR_ADDRESS_SPACE_MB
+(``ocr_headroom``), which the engine's own arenas then largely hold: what a file may use stays about
+``memory_mb``.
 The limit is set as a soft limit only, so that LibreOffice (``office.py``), which reserves far more address
 space than it uses, can be given its own limits in its own child. A page whose OCR overran its timeout
 leaves its thread running: the child replies, then exits, and the next file gets a fresh child.
@@ -61,11 +63,8 @@ class ExtractWorker:
 
     # ---- lifecycle -----------------------------------------------------------------------
     def _start(self) -> subprocess.Popen:
-        memory = self.limits.memory_mb
-        if self.ocr is None or (self.ocr.enabled and self.ocr.engine == "rapidocr"):
-            memory += OCR_ADDRESS_SPACE_MB
         cmd = [sys.executable, "-m", "archive.extract.worker", str(self.limits.cpu_seconds),
-               str(memory)] + ([self.tag] if self.tag else [])
+               str(self.limits.memory_mb)] + ([self.tag] if self.tag else [])
         root = str(Path(__file__).resolve().parent.parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
@@ -178,6 +177,22 @@ class ExtractWorker:
 
 # ---- the child -------------------------------------------------------------------------------
 _CPU_LIMIT: int | None = None  # set in the child: CPU seconds per file, and per OCR page (rearm_cpu)
+_HEADROOM_GIVEN = False
+
+
+def ocr_headroom() -> None:
+    """In the worker child, once: raise the address-space limit by OCR_ADDRESS_SPACE_MB before the OCR model
+    is loaded. Outside the worker it does nothing."""
+    global _HEADROOM_GIVEN
+    if _CPU_LIMIT is None or _HEADROOM_GIVEN:
+        return
+    _HEADROOM_GIVEN = True
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        soft += OCR_ADDRESS_SPACE_MB * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def rearm_cpu() -> None:
