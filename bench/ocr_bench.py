@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -253,6 +254,10 @@ def eval_scans(args) -> int:
     tally = collections.defaultdict(lambda: collections.Counter())
     misses = []
     pages_total, seconds = 0, 0.0
+    import resource
+
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ocr-eval-") as tmp:
         cfg = load_config(write_config(Path(tmp)))
         arc = open_archive(cfg, create=True)
@@ -324,7 +329,11 @@ def eval_scans(args) -> int:
         print(f"{k:<16} {c['files']:>4}  {pct(c['num_ok'], c['num']):<18} {pct(c['title_ok'], c['title']):<18} "
               f"{pct(c['date_ok'], c['date']):<18} {pct(c['secret_refused'], c['secret']):<14} "
               f"{c['secret_stored']:>8} {c['refused_other']:>8} {c['failed']:>4} {c['pending_ocr']:>7}")
-    print(f"\n页数 {pages_total}，用时 {seconds:.1f} 秒（整个入库流程，含 OCR）：{pages_total / seconds:.2f} 页/秒")
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the extraction workers, closed and waited for
+    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    print(f"\n页数 {pages_total}，用时 {seconds:.1f} 秒（整个入库流程，含 OCR）：{pages_total / seconds:.2f} 页/秒"
+          f"（机器负载 {load0:.1f} → {os.getloadavg()[0]:.1f}，2 核）；提取进程 CPU {cpu:.0f} 秒，"
+          f"{cpu / max(1, pages_total):.1f} CPU 秒/页（涉密件读到第 1 页即停）")
     print(f"涉密文件被存储：{tally['all']['secret_stored']} 份")
     if misses:
         print("\n未读对或被拒收的文件：")
