@@ -386,3 +386,22 @@ def test_header_gate_reads_the_characters_of_number_and_title_not_a_line_average
     # a title over two lines is found across them
     two = [number, _line("示例县档案局关于印发"), _line("档案管理办法的决定", {2: 50.0})]
     assert header_confidence(two, "示档发〔2022〕1号", "示例县档案局关于印发档案管理办法的决定") == 50.0
+
+
+def test_rapidocr_page_over_its_timeout_is_skipped_and_the_worker_replaced(tmp_path):
+    # An ONNX call cannot be interrupted: the page is given up, the worker answers, exits, and the next
+    # file is read by a fresh worker (a timeout nobody can meet stands in for a pathological page).
+    from archive.errors import ExtractionError
+    from archive.extract.worker import ExtractWorker
+
+    tif = make_scan(tmp_path / "scan.tif", DOC + PAGE2, lines_per_page=len(DOC))
+    w = ExtractWorker(ocr=OcrSettings(page_timeout=0.001))
+    try:
+        with pytest.raises(ExtractionError) as e:
+            w.extract(tif)
+        assert "第1页 OCR 超时" in str(e.value) and w._proc is None  # the stuck worker is gone
+        w.ocr = OcrSettings()
+        ex = w.extract(tif)
+        assert ex.pages == 2 and "示档发" in ex.page_texts[0] and not ex.warnings
+    finally:
+        w.close()
