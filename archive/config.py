@@ -211,6 +211,8 @@ def _ocr_settings(o: dict) -> OcrSettings:
     d = OcrSettings()
     return OcrSettings(
         enabled=o.get("enabled", d.enabled),
+        engine=o.get("engine", d.engine),
+        threads=int(o.get("threads", d.threads)),
         languages=o.get("languages", d.languages),
         dpi=int(o.get("dpi", d.dpi)),
         page_timeout=float(o.get("page_timeout_seconds", d.page_timeout)),

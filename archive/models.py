@@ -53,6 +53,9 @@ class Extracted:
     page_confidences: list[float | None] = field(default_factory=list)
     ocr_lines: list = field(default_factory=list)  # OcrLines of the OCR pages (text, confidences, page)
     searchable_pdf: bytes | None = None  # the scan with an added text layer, when [ocr] asks for it
+    # a PDF whose page 1 is an image under a text layer: that image's top read by OCR, for the 涉密 gate
+    # ({"page", "cover", "lines": [OcrLine], "error", "text_layer"}; archive.extract._probe_pdf)
+    image_probe: dict | None = None
 
 
 @dataclass

@@ -229,8 +229,9 @@ class Archive:
             return self._failed(path, sha, f"读取文件时出错（{type(e).__name__}: {e}）", from_inbox)
 
         fields = gongwen.parse(ex.text)
-        if secrecy.secret_level(fields, ex):
-            return self._refused(path, sha, fields, from_inbox)
+        level = secrecy.secret_level(fields, ex)
+        if level:
+            return self._refused(path, sha, fields, from_inbox, level)
 
         cls = classify(fields, ex.text, ex.pages, self.cfg)
         header_conf = _ocr_gate(ex, fields, self.cfg)
@@ -396,12 +397,13 @@ class Archive:
         return self._side_outcome(path, sha, "failed", reason, self.cfg.failed_dir, from_inbox,
                                   advice="请检查文件能否正常打开；修复或另存后重新放入收件箱。")
 
-    def _refused(self, path, sha, fields: GongwenFields, from_inbox) -> IngestResult:
-        mark = fields.secrecy + (f"★{fields.secrecy_term}" if fields.secrecy_term else "")
+    def _refused(self, path, sha, fields: GongwenFields, from_inbox, level: str | None = None) -> IngestResult:
+        level = level or fields.secrecy
         where = f"已移入隔离文件夹 {self.cfg.refused_dir.name}/" if from_inbox else "原文件未改动"
-        reason = f"涉密文件（{mark}）不得在非涉密系统中处理：未存储、未索引，{where}"
-        return self._side_outcome(path, sha, "refused", reason, self.cfg.refused_dir, from_inbox,
-                                  advice="请按保密规定在涉密载体或涉密系统中处理本文件，并从本机删除副本。")
+        reason = f"{secrecy.refusal_reason(level, fields)}，{where}"
+        advice = ("请按保密规定在涉密载体或涉密系统中处理本文件，并从本机删除副本。" if level in secrecy.SECRET_LEVELS
+                  else "请人工查看原件：确属涉密的，按保密规定处理；确认不涉密的，可转为带文字层的 PDF 或重新清晰扫描后再放入。")
+        return self._side_outcome(path, sha, "refused", reason, self.cfg.refused_dir, from_inbox, advice=advice)
 
     # ---- reading -----------------------------------------------------------------------------
     def resolve(self, ref: str) -> sqlite3.Row:

@@ -16,7 +16,8 @@ from archive.errors import StoreError
 from archive.faults import fault
 
 CHUNK = 1 << 20
-EXTENSIONS = {"pdf": ".pdf", "docx": ".docx", "ofd": ".ofd", "text": ".txt", "image": ""}
+EXTENSIONS = {"pdf": ".pdf", "docx": ".docx", "ofd": ".ofd", "text": ".txt", "image": "",
+              "doc": ".doc", "rtf": ".rtf", "html": ".html", "mht": ".mht"}
 
 
 def sha256_file(path: Path) -> str:

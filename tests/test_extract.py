@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import os
+import shutil
+import tempfile
 import re
 import sys
 import zipfile
@@ -81,11 +84,101 @@ def test_empty_file(tmp_path):
     assert_error(e, "文件为空", path=f)
 
 
-def test_legacy_doc_is_refused():
-    f = FIX / "legacy_word.doc"
+needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None,
+                                   reason="needs LibreOffice (libreoffice-writer-nogui; .ci/run installs it)")
+
+
+@needs_soffice
+def test_legacy_doc_is_read_by_libreoffice():
+    r = extract(FIX / "legacy_word.doc")  # a real Word 97 file
+    assert (r.media_type, r.method) == ("doc", "text-layer")
+    assert lines_of(r.text)[:3] == ["国防部下发文件", "国防部发〔2023〕33号", "国防部关于教育部放假的通知"]
+
+
+@needs_soffice
+@pytest.mark.parametrize("name, kind", [("lo_gongwen.doc", "doc"), ("lo_gongwen.rtf", "rtf")])
+def test_doc_and_rtf_made_by_libreoffice(name, kind):
+    r = extract(FIX / name)
+    assert r.media_type == kind
+    assert lines_of(r.text)[:3] == ["示例县档案局文件", "示档发〔2023〕7号", "示例县档案局关于开展2023年档案安全检查的通知"]
+    assert lines_of(r.text)[-2:] == ["2023年4月20日", "（此件公开发布）"]
+
+
+@needs_soffice
+def test_real_wps_files_from_wps_office():
+    # WPS Office writes the Word 97 binary (OLE2, WordDocument stream) under the .wps name: LibreOffice reads it
+    r = extract(FIX / "wpsoffice_real.wps")
+    assert r.media_type == "doc"
+    assert "IDCard\t中\t包含5个或以上不同的国内身份证号码信息" in r.text  # its table: one row per line
+    # … or, saved in the newer format, a DOCX under the .wps name: read as the DOCX it is
+    r = extract(FIX / "wpsoffice_docx_real.wps")
+    assert r.media_type == "docx" and "提出知道商城" in r.text
+
+
+@needs_soffice
+def test_real_rtf_from_textedit_in_gbk():
+    r = extract(FIX / "textedit_real.rtf")
+    assert r.media_type == "rtf" and r.text == "内部资料,内部数据,内部文档,机密信息,机密资料,机密文档"
+
+
+def test_doc_without_libreoffice_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice anywhere on the PATH
+    f = FIX / "lo_gongwen.doc"
     with pytest.raises(ExtractionError) as e:
         extract(f)
-    assert_error(e, "旧版 Word .doc 格式不受支持", "请另存为 DOCX 或 PDF", path=f)
+    assert_error(e, "本机未安装 LibreOffice", "libreoffice-writer-nogui", path=f)
+
+
+@needs_soffice
+def test_doc_through_the_worker_leaves_no_libreoffice_behind(tmp_path):
+    from archive.extract.worker import ExtractWorker
+
+    w = ExtractWorker()
+    try:
+        assert "示档发〔2023〕7号" in w.extract(FIX / "lo_gongwen.doc").text
+        pid = w._proc.pid
+    finally:
+        w.close()
+    import time
+    for _ in range(50):  # soffice.bin is gone with its worker, and so is its profile
+        alive = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == pid]
+        if not alive and not list(Path(tempfile.gettempdir()).glob(f"archive-soffice-{os.getuid()}-{pid}")):
+            break
+        time.sleep(0.1)
+    assert not alive
+    assert not list(Path(tempfile.gettempdir()).glob(f"archive-soffice-{os.getuid()}-{pid}"))
+
+
+def _ppid(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@pytest.mark.parametrize("name, kind", [("gov_page.html", "html"), ("gov_page.mht", "mht")])
+def test_saved_web_page_keeps_the_meta_table_as_tab_separated_rows(name, kind):
+    r = extract(FIX / name)  # GB2312, a site header, menu, breadcrumb, scripts, footer
+    lines = lines_of(r.text)
+    assert r.media_type == kind
+    assert "发文字号：\t示政办发〔2024〕12号\t发布日期：\t2024年05月09日" in lines
+    assert "标 题：\t示例县人民政府办公室关于做好2024年防汛工作的通知" in lines
+    assert lines[-1] == "（此件公开发布）" and "2024年5月8日" in lines
+    for chrome in ("首页", "当前位置", "document.write", "统计代码", "打印本页", "ICP", "隐藏", "_hmt"):
+        assert chrome not in r.text, chrome
+
+
+def test_html_made_by_libreoffice():
+    r = extract(FIX / "lo_gongwen.html")  # runs in <font>/<span>: one line per paragraph, not per run
+    assert lines_of(r.text)[:3] == ["示例县档案局文件", "示档发〔2023〕7号", "示例县档案局关于开展2023年档案安全检查的通知"]
+
+
+def test_other_ole_files_are_refused(tmp_path):
+    f = tmp_path / "book.xls"  # an OLE2 file whose stream is an Excel workbook
+    f.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "Workbook".encode("utf-16-le") + b"\0" * 512)
+    with pytest.raises(ExtractionError) as e:
+        extract(f)
+    assert_error(e, "Excel 文件不受支持", path=f)
 
 
 def test_random_bytes_are_unknown(tmp_path):

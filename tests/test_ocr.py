@@ -147,7 +147,7 @@ def test_a_page_that_hangs_is_skipped_after_its_timeout(tmp_path):
     old = os.environ["PATH"]
     os.environ["PATH"] = f"{bindir}{os.pathsep}{old}"
     try:
-        ex = extract(tif, ocr=OcrSettings(page_timeout=5))
+        ex = extract(tif, ocr=OcrSettings(engine="tesseract", page_timeout=5))
     finally:
         os.environ["PATH"] = old
     assert ex.pages == 2 and "示档发" in ex.page_texts[0] and ex.page_texts[1] == ""
@@ -164,7 +164,7 @@ def test_ocr_config_defaults_and_validation(tmp_path):
         load_config(write_config(tmp_path, **{"page_timeout_seconds = 120": "page_timeout_seconds = 0"}))
     assert "ocr.page_timeout_seconds" in str(e.value)
     with pytest.raises(ConfigError) as e:
-        load_config(write_config(tmp_path, **{"dpi = 300": 'dpi = "high"'}))
+        load_config(write_config(tmp_path, **{"dpi = 200": 'dpi = "high"'}))
     assert "ocr.dpi" in str(e.value)
 
 
@@ -212,6 +212,196 @@ def test_missing_language_data_is_a_clear_error(tmp_path):
 
     png = make_scan(tmp_path / "scan.png", DOC[:3])
     with pytest.raises(OcrError) as e:
-        extract(png, ocr=OcrSettings(languages="chi_sim+xyz"))
+        extract(png, ocr=OcrSettings(engine="tesseract", languages="chi_sim+xyz"))
     msg = str(e.value)
     assert str(png) in msg and "缺少语言数据 xyz" in msg and "\n" not in msg
+
+
+# ---- 涉密: zero stored --------------------------------------------------------------------------------
+SECRET_DOC = ["秘密★1年"] + DOC
+
+
+def _nothing_stored(arc) -> None:
+    assert arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+    assert arc.conn.execute("SELECT count(*) FROM document_texts").fetchone()[0] == 0
+    assert not [p for p in arc.store.files.rglob("*") if p.is_file()]
+
+
+def test_secret_scan_is_refused_never_stored_and_quarantined(arc, tmp_path):
+    inbox = arc.cfg.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    png = make_scan(inbox / "scan.jpg", SECRET_DOC, rotate=1.2)
+    r = arc.ingest_file(png, from_inbox=True)
+    assert r.outcome == "refused", r.reason
+    assert "涉密文件（秘密" in r.reason and "隔离" in r.reason
+    _nothing_stored(arc)
+    assert not png.exists() and [p.name for p in arc.cfg.refused_dir.rglob("scan*.jpg")] == ["scan.jpg"]
+
+
+@pytest.mark.parametrize("mark, level", [
+    ("秘密★1年", "秘密"), ("机密★长期", "机密"), ("绝密", "绝密"), ("秘密女1年", "秘密"), ("秘密广6个月", "秘密"),
+    ("秘蜜★1年", "秘密"), ("机宓", "机密"), ("女1年", "疑似密级标志"), ("★10年", "疑似密级标志"),
+    ("泌密★1年", "疑似密级标志"), ("000123 秘密★1年", "秘密"), ("密★1年", "疑似密级标志"), ("特急 机密", "机密"),
+])
+def test_secrecy_marks_and_their_ocr_damaged_forms(mark, level):
+    from archive import secrecy
+
+    lines = [_line(mark), _line("示例县档案局文件"), _line("示档发〔2022〕1号")]
+    for i, ln in enumerate(lines):
+        ln.top = 100 + 60 * i
+    assert secrecy.mark_in_lines(lines) == level
+
+
+def test_header_lines_that_are_not_marks():
+    from archive import secrecy
+
+    for text in ("示例县档案局文件", "示档发〔2022〕1号", "关于加强保密工作的通知", "特急", "000123", "签发人：张三",
+                 "示例县人民政府办公室关于做好2024年防汛工作的通知"):
+        ln = _line(text)
+        ln.top = 100
+        assert secrecy.mark_in_lines([ln]) is None, text
+    low = _line("秘密★1年")  # a mark far down the page is in the body (a quoted 密级), not the 版头's
+    low.top = 900
+    assert secrecy.mark_in_lines([low]) is None
+
+
+def test_scan_whose_header_cannot_be_read_is_quarantined(arc, tmp_path):
+    from PIL import Image, ImageDraw
+
+    # a scanned sheet: an unreadable blot where the 版头 should be, some text far below
+    page = scan_pages(["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "各科室要认真自查。"])[0]
+    ImageDraw.Draw(page).rectangle((150, 150, 1500, 700), fill=40)
+    jpg = tmp_path / "blot.jpg"
+    page.save(jpg, "JPEG", quality=70)
+    r = arc.ingest_file(jpg)
+    assert r.outcome == "refused", r.reason
+    assert r.reason.startswith("版头无法识别，可能为涉密文件，已隔离，请人工查看")
+    _nothing_stored(arc)
+
+
+def _pdf_over_image(path: Path, image, layer: list[str], *, invisible: bool = True, under: bool = False) -> Path:
+    """A PDF page that is ``image`` (a scan) with a text layer: invisible over it (render mode 3, what OCR
+    tools add), or visible but drawn first and covered by the image."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from tests.makedocs import _register_font
+
+    font = _register_font()
+    w, h = image.width * 72 / 200, image.height * 72 / 200
+    c = canvas.Canvas(str(path), pagesize=(w, h))
+
+    def text():
+        t = c.beginText(72, h - 100)
+        t.setFont(font, 14)
+        if invisible:
+            t.setTextRenderMode(3)
+        for line in layer:
+            t.textLine(line)
+        c.drawText(t)
+    if under:
+        text()
+    c.drawImage(ImageReader(image), 0, 0, w, h)
+    if not under:
+        text()
+    c.showPage()
+    c.save()
+    return path
+
+
+HARMLESS = gongwen_lines(3, kind=0, year=2022)
+
+
+@pytest.mark.parametrize("invisible, under", [(True, False), (False, True)])
+def test_text_layer_over_a_secret_scan_is_judged_on_the_image(arc, tmp_path, invisible, under):
+    pdf = _pdf_over_image(tmp_path / "layered.pdf", scan_pages(SECRET_DOC)[0], HARMLESS,
+                          invisible=invisible, under=under)
+    ex = extract(pdf)
+    assert ex.method == "text-layer" and ex.image_probe is not None  # the text layer is what was read …
+    r = arc.ingest_file(pdf)
+    assert r.outcome == "refused", r.reason  # … but the image says 秘密
+    assert "涉密文件（秘密" in r.reason
+    _nothing_stored(arc)
+
+
+def test_text_layer_that_does_not_match_its_scan_is_refused(arc, tmp_path):
+    layer = ["示例县农业农村局文件", "示农发〔2021〕3号", "示例县农业农村局关于做好春耕生产工作的通知",
+             "各乡镇农业服务中心：", "为抓好今年春耕生产，确保粮食播种面积稳定，现通知如下。"]
+    pdf = _pdf_over_image(tmp_path / "layered.pdf", scan_pages(DOC)[0], layer)
+    r = arc.ingest_file(pdf)
+    assert r.outcome == "refused" and "文字层与页面图像内容不符" in r.reason
+    _nothing_stored(arc)
+
+
+def test_ocrd_scan_with_its_own_text_layer_is_archived_and_born_digital_is_not_probed(arc, tmp_path):
+    pdf = _pdf_over_image(tmp_path / "ocrd.pdf", scan_pages(DOC)[0], DOC)
+    r = arc.ingest_file(pdf)
+    assert r.outcome == "archived", r.reason
+    assert extract(make_pdf(tmp_path / "born.pdf", SECRET_DOC[1:])).image_probe is None
+
+
+def test_image_only_ofd_is_read_by_ocr_and_a_secret_one_refused(arc, tmp_path):
+    ofd = _image_ofd(tmp_path / "scan.ofd", scan_pages(DOC)[0])
+    ex = extract(ofd)
+    assert (ex.media_type, ex.method) == ("ofd", "ocr") and "示档发〔2022〕1号" in ex.text
+    r = arc.ingest_file(_image_ofd(tmp_path / "secret.ofd", scan_pages(SECRET_DOC)[0]))
+    assert r.outcome == "refused", r.reason
+    _nothing_stored(arc)
+
+
+def _image_ofd(path: Path, image) -> Path:
+    """An OFD whose one page is a scanned image (what scanners that save OFD write)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("OFD.xml", f'<ofd:OFD {ns} Version="1.0"><ofd:DocBody><ofd:DocInfo><ofd:DocID>x</ofd:DocID>'
+                   "</ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        z.writestr("Doc_0/Document.xml", f"<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>3</ofd:MaxUnitID>"
+                   "<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>"
+                   "<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes></ofd:CommonData>"
+                   '<ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>')
+        z.writestr("Doc_0/DocumentRes.xml", f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias>'
+                   '<ofd:MultiMedia ID="2" Type="Image"><ofd:MediaFile>scan.jpg</ofd:MediaFile></ofd:MultiMedia>'
+                   "</ofd:MultiMedias></ofd:Res>")
+        z.writestr("Doc_0/Res/scan.jpg", buf.getvalue())
+        z.writestr("Doc_0/Pages/Page_0/Content.xml", f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="3">'
+                   '<ofd:ImageObject ID="4" ResourceID="2" Boundary="0 0 210 297" CTM="210 0 0 297 0 0"/>'
+                   "</ofd:Layer></ofd:Content></ofd:Page>")
+    return path
+
+
+def test_header_gate_reads_the_characters_of_number_and_title_not_a_line_average():
+    from archive.extract.ocr import header_confidence
+
+    number = _line("示档发〔2022〕1号", {3: 40.0, 8: 45.0})  # only the brackets unsure: they do not count
+    title = _line("示例县档案局关于印发档案管理办法的决定")
+    head = [_line("示例县档案局文件"), number, title]
+    assert header_confidence(head, "示档发〔2022〕1号", title.text) == 95.0
+    title.char_conf[6] = 30.0  # one character of the title (关) unsure, the line's average still high
+    assert title.confidence > 90 and header_confidence(head, "示档发〔2022〕1号", title.text) == 30.0
+    # a title over two lines is found across them
+    two = [number, _line("示例县档案局关于印发"), _line("档案管理办法的决定", {2: 50.0})]
+    assert header_confidence(two, "示档发〔2022〕1号", "示例县档案局关于印发档案管理办法的决定") == 50.0
+
+
+def test_rapidocr_page_over_its_timeout_is_skipped_and_the_worker_replaced(tmp_path):
+    # An ONNX call cannot be interrupted: the page is given up, the worker answers, exits, and the next
+    # file is read by a fresh worker (a timeout nobody can meet stands in for a pathological page).
+    from archive.errors import ExtractionError
+    from archive.extract.worker import ExtractWorker
+
+    tif = make_scan(tmp_path / "scan.tif", DOC + PAGE2, lines_per_page=len(DOC))
+    w = ExtractWorker(ocr=OcrSettings(page_timeout=0.001))
+    try:
+        with pytest.raises(ExtractionError) as e:
+            w.extract(tif)
+        assert "第1页 OCR 超时" in str(e.value) and w._proc is None  # the stuck worker is gone
+        w.ocr = OcrSettings()
+        ex = w.extract(tif)
+        assert ex.pages == 2 and "示档发" in ex.page_texts[0] and not ex.warnings
+    finally:
+        w.close()

@@ -4,8 +4,11 @@
 format's module (``pdf``, ``docx``, ``ofd``, ``text``), runs it through ``textnorm.normalize`` and
 returns an ``Extracted``. Every failure is an ``ExtractionError`` with a one-line Chinese message
 (what went wrong, which file, what to do). A file that has pages but no text at all (a scanned PDF,
-an image, an image-only OFD) raises the subclass ``NoTextLayerError``; for PDFs and images ``extract`` then reads
-the pages by OCR (``ocr.py``) and raises it only when OCR is off or reads nothing.
+an image, an image-only OFD) raises the subclass ``NoTextLayerError``; for PDFs, OFDs and images ``extract`` then
+reads the pages by OCR (``ocr.py``) and raises it only when OCR is off or reads nothing. ``.doc``, ``.wps`` and
+``.rtf`` are converted by LibreOffice (``office.py``); saved web pages (``.html``, ``.mht``) by ``html.py``. A PDF
+whose page 1 is an image under a text layer gets ``image_probe``: the top of that image read by OCR, for the
+涉密 gate (``archive.secrecy``).
 """
 
 from __future__ import annotations
@@ -81,6 +84,10 @@ def extract(path, ocr=None) -> Extracted:
         from archive.extract.ofd import extract_ofd as reader
     elif kind == "text":
         from archive.extract.text import extract_text as reader
+    elif kind in ("doc", "rtf"):
+        from archive.extract.office import extract_office as reader
+    elif kind in ("html", "mht"):
+        from archive.extract.html import extract_html as reader
     elif kind == "image":
         return _ocr_image(path, ocr)
     else:  # pragma: no cover - detect_type raises for everything else
@@ -89,11 +96,14 @@ def extract(path, ocr=None) -> Extracted:
     try:
         raw = reader(path)
     except NoTextLayerError as e:
-        if kind != "pdf" or not ocr.enabled:
+        if kind not in ("pdf", "ofd") or not ocr.enabled:
             raise
+        if kind == "ofd":
+            return _ocr_ofd(path, e, ocr)
         raw = Extracted(media_type="pdf", text="", pages=e.pages, page_texts=[""] * e.pages)
     if kind == "pdf" and ocr.enabled:
         raw = _ocr_pdf_pages(path, raw, ocr)
+        raw = _probe_pdf(path, raw, ocr)
     page_texts = [normalize(t) for t in raw.page_texts] if raw.page_texts else []
     text = normalize(raw.text)
     if not text.strip():
@@ -112,6 +122,54 @@ def extract(path, ocr=None) -> Extracted:
         page_confidences=list(raw.page_confidences),
         ocr_lines=list(raw.ocr_lines),
         searchable_pdf=raw.searchable_pdf,
+        image_probe=raw.image_probe,
+    )
+
+
+def _probe_pdf(path: Path, raw: Extracted, ocr) -> Extracted:
+    """A PDF whose page 1 was read from its text layer but is (mostly) an image: read the top of that image by
+    OCR, without the text layer, so that the 涉密 gate (archive.secrecy) judges what the page shows, not an
+    invisible or covered text someone laid over it. Born-digital pages (no large image) are not touched."""
+    from archive.extract import ocr as ocr_mod
+
+    if any(ln.page == 1 for ln in raw.ocr_lines):
+        return raw  # page 1 itself was read by OCR: the gate reads those lines
+    try:
+        cover, lines, error = ocr_mod.probe_pdf_page(path, ocr)
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a probe that cannot run leaves the gate unsure: it refuses
+        cover, lines, error = 1.0, [], f"{type(e).__name__}: {e}"
+    if cover < ocr_mod.PROBE_MIN_COVER:
+        return raw
+    probe = {"page": 1, "cover": round(cover, 3), "lines": lines, "error": error,
+             "text_layer": (raw.page_texts[0] if raw.page_texts else raw.text)[:2000]}
+    return Extracted(**{**raw.__dict__, "image_probe": probe})
+
+
+def _ocr_ofd(path: Path, e, ocr) -> Extracted:
+    """An OFD whose pages are images (a scan saved as OFD): OCR each page's largest image."""
+    from archive.extract import ocr as ocr_mod
+    from archive.extract.ofd import page_images
+
+    images = page_images(path)
+    if not any(data for _, data in images):
+        raise e
+    pages = ocr_mod.ocr_image_bytes([(n, d) for n, d in images if d], ocr, path)
+    warnings = [p.error for p in pages if p.error] + _repairs(pages)
+    by_number = {p.number: p for p in pages}
+    n_pages = max(e.pages, len(images))
+    texts = [normalize(by_number[n].text) if n in by_number else "" for n in range(1, n_pages + 1)]
+    text = "\n".join(texts)
+    if not text.strip():
+        why = "；".join(warnings) if warnings else "OCR 未能识别出文字"
+        raise fail(path, f"OFD 的页面是图像，OCR 未能识别出文字（{why}）",
+                   "请检查扫描质量（建议 300 dpi、端正、清晰）后重新扫描", NoTextLayerError,
+                   media_type="ofd", pages=n_pages)
+    return Extracted(
+        media_type="ofd", text=text, pages=n_pages, page_texts=texts, method="ocr", warnings=warnings,
+        page_confidences=[by_number[n].confidence if n in by_number else None for n in range(1, n_pages + 1)],
+        ocr_lines=[ln for p in pages for ln in p.lines],
     )
 
 
@@ -127,15 +185,22 @@ def _searchable(path: Path, pages, ocr) -> bytes | None:
 
     from pypdf import PdfReader, PdfWriter
 
-    from archive.extract.ocr import DPI_CLAIM
-
     w = PdfWriter()
     for p in pages:
         for page in PdfReader(io.BytesIO(p.pdf)).pages:
-            w.add_page(page).scale_by(DPI_CLAIM)  # Tesseract sized the page for the resolution it was told
+            added = w.add_page(page)
+            if p.pdf_scale != 1.0:  # Tesseract sized the page for the resolution it was told (DPI_CLAIM)
+                added.scale_by(p.pdf_scale)
     buf = io.BytesIO()
     w.write(buf)
     return buf.getvalue()
+
+
+def _secret_page1(page) -> bool:
+    """Page 1 shows a 密级 mark: the file will be refused (archive.secrecy), the other pages need no reading."""
+    from archive.secrecy import mark_in_lines
+
+    return page.number == 1 and mark_in_lines(page.lines) is not None
 
 
 def _repairs(pages) -> list[str]:
@@ -149,7 +214,7 @@ def _ocr_image(path: Path, ocr) -> Extracted:
         raise fail(path, "图像文件需要 OCR，但 OCR 未启用（config.toml [ocr] enabled = false）",
                    "请启用 OCR，或提供带文字层的 PDF、DOCX 或 OFD 文件", NoTextLayerError,
                    media_type="image", pages=1)
-    pages = ocr_mod.ocr_image_file(path, ocr)
+    pages = ocr_mod.ocr_image_file(path, ocr, stop=_secret_page1)
     warnings = [p.error for p in pages if p.error] + _repairs(pages)
     texts = [normalize(p.text) for p in pages]
     text = "\n".join(texts)
@@ -180,7 +245,7 @@ def _ocr_pdf_pages(path: Path, raw: Extracted, ocr) -> Extracted:
     if why and len(scans) < len(texts):  # a text layer on the other pages: read those, say why not these
         return Extracted(**{**raw.__dict__, "warnings": [
             *raw.warnings, f"第{'、'.join(map(str, scans))}页没有文字层，未做 OCR：{why}"]})
-    pages = ocr_mod.ocr_pdf_pages(path, scans, ocr)
+    pages = ocr_mod.ocr_pdf_pages(path, scans, ocr, stop=_secret_page1)
     confidences: list[float | None] = [None] * len(texts)
     read = []
     warnings = [w for w in raw.warnings if "没有文字层" not in w]

@@ -1,12 +1,14 @@
 """Detect a file's type by its content (magic bytes), never by its name.
 
-Returns "pdf", "docx", "ofd", "text" or "image"; raises ExtractionError for an empty file, a legacy
-OLE2 Office file (.doc), RTF, a zip that is neither DOCX nor OFD, and anything unknown.
+Returns "pdf", "docx", "ofd", "doc" (an OLE2 word-processing file: Word 97–2003 .doc, WPS Office .wps,
+Works .wps), "rtf", "html", "mht", "text" or "image"; raises ExtractionError for an empty file, an encrypted
+or non-text OLE2 Office file (Excel, PowerPoint), a zip that is neither DOCX nor OFD, and anything unknown.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -19,7 +21,11 @@ _SAMPLE = 64 * 1024
 _CHECK = 200_000  # characters checked for "mostly printable"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
-_SUPPORTED = "请提供 PDF、DOCX、OFD 或文本文件"
+_SUPPORTED = "请提供 PDF、DOCX、OFD、DOC/WPS、RTF、网页或文本文件"
+_OLE_OTHER = {"Workbook": "Excel", "Book": "Excel", "PowerPoint Document": "PowerPoint"}
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
+                         re.I | re.S)
+_MHT = re.compile(rb"^(?:[\x21-\x7e]+:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*)*?content-type:\s*multipart/related", re.I)
 
 
 def detect_type(path) -> str:
@@ -44,13 +50,20 @@ def detect_type(path) -> str:
     if head.startswith(_OLE2):
         if _ENCRYPTED_OOXML in head or _contains(path, _ENCRYPTED_OOXML):
             raise fail(path, "Office 文件已加密（受密码保护）", "请去掉密码后另存为 DOCX 或 PDF")
-        raise fail(path, "旧版 Word .doc 格式不受支持", "请另存为 DOCX 或 PDF")
+        for stream, app in _OLE_OTHER.items():
+            if stream.encode("utf-16-le") in head and "WordDocument".encode("utf-16-le") not in head:
+                raise fail(path, f"{app} 文件不受支持", _SUPPORTED)
+        return "doc"
     if head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image"
     if head.startswith((b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a")):
         return "image"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
-        raise fail(path, "RTF 格式不受支持", "请另存为 DOCX 或 PDF")
+        return "rtf"
+    if _MHT.match(head[:4096]):
+        return "mht"
+    if _HTML_START.match(head[:4096]):
+        return "html"
     if decode_text(head, sample=size > len(head)) is not None:
         return "text"
     raise fail(path, "未知文件类型（不是 PDF、DOCX、OFD、图像或文本）", _SUPPORTED)

@@ -7,6 +7,14 @@ and replaced after any failure. In the child: RLIMIT_AS (memory) once, RLIMIT_CP
 file (the limit counts the child's whole life), death with its parent (PR_SET_PDEATHSIG). In the
 parent: a wall-clock timeout. The child runs in its own session so that a kill on timeout also ends
 the programs it started (OCR's tesseract, whose CPU time RLIMIT_CPU does not see).
+
+RapidOCR (ONNX Runtime) runs inside the child: its models are loaded once per child, and it needs about
+1.5 GB of address space, so when a child first loads them its RLIMIT_AS grows by OCR_ADDRESS_SPACE_MB
+(``ocr_headroom``), which the engine's own arenas then largely hold: what a file may use stays about
+``memory_mb``.
+The limit is set as a soft limit only, so that LibreOffice (``office.py``), which reserves far more address
+space than it uses, can be given its own limits in its own child. A page whose OCR overran its timeout
+leaves its thread running: the child replies, then exits, and the next file gets a fresh child.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ from archive.models import Extracted
 __all__ = ["Limits", "ExtractWorker"]
 
 _PR_SET_PDEATHSIG = 1
+# extra address space for ONNX Runtime and the OCR models (measured: ~1.5 GB peak reading one A4 page)
+OCR_ADDRESS_SPACE_MB = 1536
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,9 @@ class ExtractWorker:
             status = self._discard()
             raise self._died(path, status, memory=reply is not None)
         kind = reply[0]
+        if len(reply) > 1 and reply[-1] == "restart":  # the child exits after this reply (a stuck OCR call)
+            self._discard()
+            reply = reply[:-1]
         if kind == "ok":
             return reply[1]
         if kind == "error":  # an ExtractionError (or subclass) raised in the child
@@ -163,6 +176,33 @@ class ExtractWorker:
 
 
 # ---- the child -------------------------------------------------------------------------------
+_CPU_LIMIT: int | None = None  # set in the child: CPU seconds per file, and per OCR page (rearm_cpu)
+_HEADROOM_GIVEN = False
+
+
+def ocr_headroom() -> None:
+    """In the worker child, once: raise the address-space limit by OCR_ADDRESS_SPACE_MB before the OCR model
+    is loaded. Outside the worker it does nothing."""
+    global _HEADROOM_GIVEN
+    if _CPU_LIMIT is None or _HEADROOM_GIVEN:
+        return
+    _HEADROOM_GIVEN = True
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        soft += OCR_ADDRESS_SPACE_MB * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def rearm_cpu() -> None:
+    """In the worker child: allow the per-file CPU time again from now. OCR calls it before each page, since
+    RapidOCR runs inside the child (a long scan is many pages' worth of CPU; each page is also bounded by its
+    own wall-clock timeout). Outside the worker it does nothing."""
+    if _CPU_LIMIT is not None:
+        _arm_cpu(_CPU_LIMIT)
+
+
 def _arm_cpu(limit: int) -> None:
     """Allow ``limit`` more CPU seconds from now (RLIMIT_CPU counts the process's whole life)."""
     ru = resource.getrusage(resource.RUSAGE_SELF)
@@ -175,6 +215,9 @@ def _arm_cpu(limit: int) -> None:
 
 
 def _child(cpu_seconds: int, memory_mb: int) -> None:
+    import archive.extract.worker as this  # run as __main__: set the limit where ocr.py looks it up
+
+    this._CPU_LIMIT = cpu_seconds
     # die with the parent: a killed ingest must not leave a worker behind. (Linux ties this to the
     # parent *thread*; a worker outliving a finished watcher thread is simply started again.)
     try:
@@ -191,12 +234,17 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
     import archive.extract.detect  # noqa: F401
     import archive.extract.docx  # noqa: F401
     import archive.extract.ocr  # noqa: F401
+    import archive.extract.html  # noqa: F401
     import archive.extract.ofd  # noqa: F401
+    import archive.extract.office  # noqa: F401
     import archive.extract.pdf  # noqa: F401
     import archive.extract.text  # noqa: F401
 
     limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))  # soft: office.py gives soffice its own
     while True:
         try:
             path, ocr = pickle.load(requests)
@@ -212,12 +260,17 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
             reply = ("error", type(e), str(e), dict(e.__dict__))
         except Exception as e:  # noqa: BLE001 - reported as the file's failure
             reply = ("exception", f"{type(e).__name__}: {e}")
+        stuck = archive.extract.ocr.STUCK.is_set()
+        if stuck:
+            reply = (*reply, "restart")
         try:
             data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
         except MemoryError:
             data = pickle.dumps(("memory",))
         replies.write(data)
         replies.flush()
+        if stuck:
+            os._exit(0)  # the stuck OCR thread cannot be joined
         if reply[0] == "memory":
             return  # a fresh worker for the next file
 

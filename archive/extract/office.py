@@ -1,0 +1,148 @@
+""".doc, .wps and .rtf: converted to DOCX by LibreOffice in headless mode, then read as a DOCX (``docx.py``).
+
+Runs inside the extraction worker. LibreOffice is started as ``soffice.bin`` directly (not the ``soffice``
+shell script and its ``oosplash`` launcher, which would leave soffice.bin behind when killed), in its own
+session, with:
+
+* its own user profile per worker process (``-env:UserInstallation``), so that two workers, or a clerk's
+  own LibreOffice, never share one (a shared profile makes the second instance hand its work to the first);
+* its own resource limits: address space (it reserves far more than it uses, more than the worker may),
+  CPU time, and death with the worker (PR_SET_PDEATHSIG);
+* a wall-clock timeout, after which its process group is killed.
+
+Without LibreOffice the file fails with a reason that says what to install (Debian ``libreoffice-writer-nogui``).
+
+What LibreOffice opens: Word 97–2003 .doc; a .wps from WPS Office (WPS 文字 2005 and later write the Word
+binary format, an OLE file with a ``WordDocument`` stream, under the .wps name); Microsoft Works .wps (libwps);
+RTF. The WPS 文字 formats of the DOS era and WPS 97/2000 (``.wps`` before 2005) are not read by LibreOffice:
+they fail with the advice to save them again from WPS as .doc/.docx or PDF.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from archive.errors import ExtractionError
+from archive.extract import fail
+from archive.models import Extracted
+
+__all__ = ["extract_office", "soffice_program", "CONVERT_TIMEOUT"]
+
+CONVERT_TIMEOUT = 120.0  # seconds of wall clock for one conversion
+CONVERT_CPU = 120  # seconds of CPU for one conversion
+CONVERT_ADDRESS_SPACE_MB = 4096  # LibreOffice maps much more than it touches
+_KIND = {"doc": "Word/WPS 文档", "rtf": "RTF 文档"}
+_PROFILE: Path | None = None
+
+
+def soffice_program() -> Path | None:
+    """The ``soffice.bin`` of the LibreOffice whose ``soffice`` is on the PATH, or None."""
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            program = Path(os.path.realpath(found)).parent
+            binary = program / "soffice.bin"
+            if binary.exists():
+                return binary
+    return None
+
+
+def _profile() -> Path:
+    """This process's own LibreOffice user profile (created on first use, removed at exit)."""
+    global _PROFILE
+    if _PROFILE is None:
+        base = Path(tempfile.gettempdir())
+        for old in base.glob(f"archive-soffice-{os.getuid()}-*"):  # left by workers that were killed
+            try:
+                os.kill(int(old.name.rsplit("-", 1)[1]), 0)
+            except ProcessLookupError:
+                shutil.rmtree(old, ignore_errors=True)
+            except (ValueError, PermissionError):
+                pass
+        _PROFILE = base / f"archive-soffice-{os.getuid()}-{os.getpid()}"
+        shutil.rmtree(_PROFILE, ignore_errors=True)
+        _PROFILE.mkdir(mode=0o700)
+        atexit.register(shutil.rmtree, _PROFILE, True)
+    return _PROFILE
+
+
+def _limits() -> None:  # runs in the LibreOffice child, before exec
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the worker
+    except (OSError, AttributeError):
+        pass
+    space = CONVERT_ADDRESS_SPACE_MB * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (space if hard == resource.RLIM_INFINITY else min(space, hard), hard))
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (CONVERT_CPU if hard == resource.RLIM_INFINITY
+                                             else min(CONVERT_CPU, hard), hard))
+
+
+def _run(binary: Path, src: Path, outdir: Path) -> tuple[int | None, str]:
+    profile = _profile()
+    cmd = [str(binary), "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+           f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "docx:MS Word 2007 XML",
+           "--outdir", str(outdir), str(src)]
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["HOME"] = str(profile)  # nothing of the clerk's own LibreOffice settings
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=env, cwd=str(outdir), start_new_session=True, preexec_fn=_limits)
+    try:
+        out, _ = proc.communicate(timeout=CONVERT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.communicate()
+        return None, ""
+    return proc.returncode, (out or b"").decode("utf-8", "replace")
+
+
+def extract_office(path) -> Extracted:
+    """Convert with LibreOffice, read the DOCX; the media type stays what the file is (``doc``/``rtf``)."""
+    from archive.extract.detect import detect_type
+    from archive.extract.docx import extract_docx
+
+    path = Path(path)
+    kind = detect_type(path)
+    what = _KIND.get(kind, "文档")
+    binary = soffice_program()
+    if binary is None:
+        raise fail(path, f"{what}需要 LibreOffice 转换才能读取，但本机未安装 LibreOffice",
+                   "请安装 LibreOffice（Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui）后重新放入，"
+                   "或另存为 DOCX 或 PDF")
+    with tempfile.TemporaryDirectory(prefix="archive-office-") as tmp:
+        tmp = Path(tmp)
+        src = tmp / f"input.{'rtf' if kind == 'rtf' else 'doc'}"  # a plain name: no shell or option surprises
+        shutil.copyfile(path, src)
+        out = tmp / "out"
+        out.mkdir()
+        rc, log = None, ""
+        for _ in range(2):  # 81: LibreOffice made its new profile and asks to be started again
+            rc, log = _run(binary, src, out)
+            if rc != 81:
+                break
+        docx = out / "input.docx"
+        if rc is None:
+            raise fail(path, f"LibreOffice 转换{what}超时（超过 {CONVERT_TIMEOUT:g} 秒），已终止",
+                       "请检查文件是否损坏，或用 WPS/Word 另存为 DOCX 或 PDF 后再试")
+        if not docx.exists() or docx.stat().st_size == 0:
+            tail = " ".join(log.strip().splitlines()[-1:])[:200]
+            raise fail(path, f"LibreOffice 无法打开该{what}（退出码 {rc}{'：' + tail if tail else ''}）",
+                       "可能是损坏的文件或 LibreOffice 不支持的旧版 WPS 格式；请用 WPS/Word 另存为 DOCX 或 PDF 后再试")
+        try:
+            ex = extract_docx(docx)
+        except ExtractionError as e:  # name the clerk's file, not our temporary copy
+            raise type(e)(str(e).replace(str(docx), str(path))) from e
+    return Extracted(media_type=kind, text=ex.text, pages=ex.pages, page_texts=ex.page_texts,
+                     method="text-layer", warnings=list(ex.warnings))  # the text the file holds, via DOCX
