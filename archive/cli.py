@@ -723,7 +723,7 @@ def import_catalog_cmd(
     for k, n in sorted(summ["rejected_by_reason"].items()):
         t.add_row(f"  拒绝：{ic.REASONS[k]}", str(n))
     for k, n in summ["retention_converted"].items():
-        t.add_row(f"保管期限按 8号令 换算：{k}", str(n))
+        t.add_row(f"原保管期限：{k}", str(n))
     t.add_row("用时（秒）/ 每秒行数", f"{rep.seconds} / {rep.rows_per_second}")
     out.print(t)
     rows = ic.report_rows(rep)
