@@ -228,6 +228,7 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE documents ADD COLUMN retention_old TEXT CHECK (retention_old IN ('长期','短期'));
     CREATE TABLE appraisals (
         id              INTEGER PRIMARY KEY,
+        batch           INTEGER NOT NULL UNIQUE, -- its decisions' batch in ``dispositions`` (销毁清册 number)
         as_of           TEXT NOT NULL,          -- the day whose due records were appraised
         members         TEXT NOT NULL,          -- 鉴定小组, JSON list of names
         appraised_at    TEXT NOT NULL,

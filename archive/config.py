@@ -53,6 +53,7 @@ class Rule:
     retention: str | None  # Y / D30 / D10
     org: str | None
     title_regex: re.Pattern | None = None
+    conditions: str | None = None  # the conditions in words, for the printed table (archive rules -o)
 
 
 @dataclass
@@ -207,6 +208,7 @@ def load_config(path: Path | str | None = None) -> Config:
         rules.append(Rule(
             id=r["id"], basis=r["basis"], when=when, scope=then["scope"],
             retention=RETENTION_CODES.get(then.get("retention")), org=org, title_regex=rx,
+            conditions=r.get("conditions"),
         ))
 
     approval = None
