@@ -201,8 +201,8 @@ def approve(arc: Archive, appraisal_id: int, *, leader: str, on: dt.date, docume
     if not leader.strip() or not document.strip():
         raise DispositionError("批准须写明批准的领导（--leader）和批准文件（--document，如 示档〔2026〕5号 或 批示编号）")
     not_future(on, "批准日期")
-    if on < dt.date.fromisoformat(a["as_of"]) or on.isoformat() < a["appraised_at"][:10]:
-        raise DispositionError(f"批准日期 {on.isoformat()} 早于鉴定（{a['appraised_at'][:10]}）")
+    if on < dt.date.fromisoformat(a["as_of"]):
+        raise DispositionError(f"批准日期 {on.isoformat()} 早于鉴定基准日 {a['as_of']}")
     if not any(i["decision"] == "destroy" for i in items(conn, appraisal_id)):
         raise DispositionError(f"第 {appraisal_id} 号鉴定没有拟销毁的档案，无需批准")
     if file is not None and not Path(file).is_file():
