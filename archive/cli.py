@@ -643,9 +643,13 @@ def explain_gap(
 
 
 @app.command()
-def verify(as_json: bool = typer.Option(False, "--json")) -> None:
-    """四性检测：校验值、必备著录项、文件可读、件号连续、事件日志哈希链、索引与目录一致。有问题时退出码为 1。"""
-    from archive.verify import CHECKS, verify as run
+def verify(
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出四性检测报告（.xlsx/.pdf/.docx/.csv）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """四性检测（DA/T 70）：真实性、完整性、可用性、安全性，逐项列出检测项、对象和问题。有问题时退出码为 1。"""
+    from archive.verify import verify as run
+    from archive.verify import report_sheets
 
     arc = _archive()
     total = arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -653,19 +657,27 @@ def verify(as_json: bool = typer.Option(False, "--json")) -> None:
                   console=err, disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task("verify", total=total)
         rep = run(arc, progress=lambda k: bar.update(task, completed=k))
+    if output is not None:
+        from archive.export.catalogue import write
+
+        write(report_sheets(rep, arc.cfg), output, _output_format(output, None))
+        err.print(f"已写出四性检测报告 → {output}")
     if as_json:
         _print_json(rep.to_json())
     else:
         if rep.findings:
+            from archive.verify import CHECKS
+
             t = Table(title="四性检测结果")
-            for h in ("检测项", "对象", "问题"):
+            for h in ("性质", "检测项", "对象", "问题"):
                 t.add_column(h, overflow="fold")
             for f in rep.findings:
-                t.add_row(CHECKS[f.check] + ("（提示）" if f.severity == "notice" else ""), f.ref, f.message)
+                t.add_row(CHECKS[f.check], f.item + ("（提示）" if f.severity == "notice" else ""), f.ref, f.message)
             out.print(t)
         c = rep.counts
         err.print(f"检测了 {c['records']} 条记录、{c['files']} 个文件、{c['events']} 条事件：" +
-                  ("全部通过" if rep.ok else f"发现 {len(rep.errors)} 个问题") +
+                  "；".join(f"{p['property']} {p['errors']} 个问题" for p in rep.by_property()) + "；" +
+                  ("全部通过" if rep.ok else f"共 {len(rep.errors)} 个问题") +
                   (f"，{len(rep.notices)} 条提示" if rep.notices else ""))
     if not rep.ok:
         raise typer.Exit(1)

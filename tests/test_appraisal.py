@@ -156,21 +156,21 @@ def test_destroy_keeps_a_file_that_another_record_references(arc, tmp_path):
 
 
 def test_a_1995_long_record_is_not_due_in_2026(arc, tmp_path):
-    long_ = _add(arc, tmp_path, "Z109-WS-1995-C-12", 1995)  # 长期, 档号 as the old catalogue wrote it
-    short = _add(arc, tmp_path, "Z109-WS·2005-短期-0003", 2005)
+    long_ = _add(arc, tmp_path, "Z109-WS-1995-C-1", 1995)  # 长期, 档号 as the old catalogue wrote it
+    short = _add(arc, tmp_path, "Z109-WS·2005-短期-0001", 2005)
     both = _add(arc, tmp_path, "Z109-WS·1990-D30-BGS-0001", 1990, retention_old="长期")
     rows = {r["archival_code"]: r for r in arc.conn.execute("SELECT * FROM documents")}
-    assert rows["Z109-WS-1995-C-12"]["retention_old"] == "长期" and rows["Z109-WS-1995-C-12"]["retention"] is None
-    assert rows["Z109-WS·2005-短期-0003"]["retention_old"] == "短期"
-    assert (long_["archival_code"], short["archival_code"]) == ("Z109-WS-1995-C-12", "Z109-WS·2005-短期-0003")
+    assert rows["Z109-WS-1995-C-1"]["retention_old"] == "长期" and rows["Z109-WS-1995-C-1"]["retention"] is None
+    assert rows["Z109-WS·2005-短期-0001"]["retention_old"] == "短期"
+    assert (long_["archival_code"], short["archival_code"]) == ("Z109-WS-1995-C-1", "Z109-WS·2005-短期-0001")
     # the parts still serve search and resolution
-    assert arc.resolve("Z109-WS·1995-C-0012")["id"] == long_["id"]
+    assert arc.resolve("Z109-WS·1995-C-0001")["id"] == long_["id"]
     codes = lambda d: {i.record["archival_code"]: i for i in audit.due_list(arc.conn, d, arc.cfg)}  # noqa: E731
-    assert "Z109-WS-1995-C-12" not in codes(dt.date(2026, 11, 30))
-    assert "Z109-WS-1995-C-12" not in codes(dt.date(2045, 12, 31))
-    assert codes(dt.date(2046, 1, 1))["Z109-WS-1995-C-12"].note == "原长期，须鉴定"
+    assert "Z109-WS-1995-C-1" not in codes(dt.date(2026, 11, 30))
+    assert "Z109-WS-1995-C-1" not in codes(dt.date(2045, 12, 31))
+    assert codes(dt.date(2046, 1, 1))["Z109-WS-1995-C-1"].note == "原长期，须鉴定"
     # 短期 from 15 years: 2005 → 2021
-    assert codes(dt.date(2021, 1, 1))["Z109-WS·2005-短期-0003"].note == "原短期，须鉴定"
+    assert codes(dt.date(2021, 1, 1))["Z109-WS·2005-短期-0001"].note == "原短期，须鉴定"
     # a 30年 档号 with 长期 in the catalogue: the later date counts (1990 + 50 → 2041, not 2021)
     assert both["archival_code"] not in codes(dt.date(2026, 1, 1))
     assert both["archival_code"] in codes(dt.date(2041, 1, 1))
