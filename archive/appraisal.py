@@ -360,7 +360,8 @@ def register_sheets(conn: sqlite3.Connection, cfg: Config, a: sqlite3.Row) -> li
         f"批准人：{a['approved_by'] or blank}　　批准日期：{a['approved_on'] or blank}　　批准文件：{a['approval_doc'] or blank}",
         f"销毁方式：{a['method'] or blank}　　销毁地点：{a['place'] or blank}　　销毁时间：{(a['destroyed_at'] or '')[:16].replace('T', ' ') or blank}",
         "监销人（签字）：" + ("    ".join(f"{p} {blank}" for p in sup) if sup else f"{blank}    {blank}"),
-        f"销毁人（签字）：{blank}　　　　{cfg.table_status}",
+        f"销毁人（签字）：{blank}",
+        f"说明：{cfg.table_status}。",
     ])
     return [Sheet(name=f"销毁清册-{a['batch']}", title="档案销毁清册",
                   subtitle=f"全宗号：{fonds}　　全宗名称：{cfg.agency_name}　　第 {a['id']} 号鉴定（批次 {a['batch']}）　　"
