@@ -25,7 +25,7 @@ from pathlib import Path
 
 from archive import catalog
 from archive.audit import (RANK, active_holds, appraised_ids, check_extension, extend_record, not_future,
-                           pending_destruction, record_due, retention_label)
+                           pending_destruction, record_due)
 from archive.config import RETENTION_NAMES, Config
 from archive.errors import DispositionError
 from archive.export.catalogue import Sheet, date8, write

@@ -225,7 +225,8 @@ def show(
     fields = [
         ("记录号", row["id"]), ("状态", OUTCOME_LABELS.get(row["status"], row["status"])),
         ("档号", row["archival_code"]), ("全宗号", row["fonds"]), ("年度", row["year"]),
-        ("保管期限", _ret(row["retention"])), ("机构(问题)", row["org"]), ("件号", row["item_no"]),
+        ("保管期限", _ret(row["retention"])), ("原保管期限", row["retention_old"]),
+        ("机构(问题)", row["org"]), ("件号", row["item_no"]),
         ("发文字号", row["doc_number"]), ("原文字号", row["doc_number_raw"]), ("题名", row["title"]),
         ("责任者", row["issuer"]), ("成文日期", row["date"]), ("文种", row["doc_type"]),
         ("主送", row["recipients"]), ("签发人", row["signer"]), ("紧急程度", row["urgency"]),

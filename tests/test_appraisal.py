@@ -165,6 +165,9 @@ def test_a_1995_long_record_is_not_due_in_2026(arc, tmp_path):
     assert (long_["archival_code"], short["archival_code"]) == ("Z109-WS-1995-C-1", "Z109-WS·2005-短期-0001")
     # the parts still serve search and resolution
     assert arc.resolve("Z109-WS·1995-C-0001")["id"] == long_["id"]
+    from archive.export.catalogue import catalogue_sheets
+    sheet = catalogue_sheets(arc.conn, arc.cfg, 1995)[0]  # the 归档文件目录 lists it under its own period
+    assert "长期" in sheet.subtitle and sheet.rows[0][1] == "Z109-WS-1995-C-1"
     codes = lambda d: {i.record["archival_code"]: i for i in audit.due_list(arc.conn, d, arc.cfg)}  # noqa: E731
     assert "Z109-WS-1995-C-1" not in codes(dt.date(2026, 11, 30))
     assert "Z109-WS-1995-C-1" not in codes(dt.date(2045, 12, 31))

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import zipfile
 
-import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 

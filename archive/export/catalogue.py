@@ -88,7 +88,7 @@ def catalogue_sheets(conn: sqlite3.Connection, cfg: Config, year: int, retention
     sheets = []
     for (fonds, ret, org_code) in sorted(groups, key=lambda k: (k[0], RETENTION_ORDER.get(k[1], 9), k[2])):
         items = sorted(groups[(fonds, ret, org_code)], key=lambda t: t[0])
-        ret_name = RETENTION_NAMES.get(ret, ret)
+        ret_name = RETENTION_NAMES.get(ret) or archival_code.OLD_CODES.get(ret, ret)  # 长期/短期 of old 档号
         org_name = cfg.orgs.get(org_code, org_code) if org_code else ""
         name = f"{year}-{ret_name}" + (f"-{org_name}" if org_name else "")
         sub = f"全宗号：{fonds}　　年度：{year}　　保管期限：{ret_name}" + (f"　　机构（问题）：{org_name}" if org_name else "")
