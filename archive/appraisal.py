@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
@@ -465,3 +466,54 @@ def parse_decision_arg(arc: Archive, text: str, kind: str, default_reason: str) 
         ret, rest = names[rest[0]], rest[1:]
     reason = ":".join(rest).strip() or default_reason
     return Decision(arc.resolve(ref), kind, reason, ret)
+
+
+_OPINION_PERIOD = re.compile(r"(永久|30年|10年|三十年|十年)")
+
+
+def decisions_from_sheet(arc: Archive, path: Path, default_reason: str = "") -> list[Decision]:
+    """The 鉴定意见 the group wrote into the 到期档案鉴定表 (``archive audit -o``): 销毁, 延期30年 / 延期永久, or 存疑,
+    optionally followed by a reason (``销毁：已无查考价值``). Rows left blank are not decided."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:
+        raise DispositionError(f"无法读取鉴定表 {path}：{e}（应为 archive audit -o 写出的 .xlsx）") from None
+    names = {"永久": "Y", "30年": "D30", "三十年": "D30", "10年": "D10", "十年": "D10"}
+    out, problems = [], []
+    for ws in wb.worksheets:
+        header = None
+        for n, row in enumerate(ws.iter_rows(values_only=True), 1):
+            cells = ["" if v is None else str(v).strip() for v in row]
+            if header is None:
+                if "档号" in cells and "鉴定意见" in cells:
+                    header = {h: i for i, h in enumerate(cells)}
+                continue
+            code = cells[header["档号"]] if header["档号"] < len(cells) else ""
+            opinion = cells[header["鉴定意见"]] if header["鉴定意见"] < len(cells) else ""
+            if not code or not opinion:
+                continue
+            head, _, why = opinion.replace(":", "：").partition("：")
+            reason = why.strip() or default_reason or f"鉴定小组意见：{head}"
+            where = f"{ws.title} 第 {n} 行"
+            try:
+                row_ = arc.resolve(code)
+            except Exception as e:
+                problems.append(f"{where}：{e}")
+                continue
+            if "销毁" in head:
+                out.append(Decision(row_, "destroy", reason))
+            elif "存疑" in head or "从长" in head:
+                out.append(Decision(row_, "doubtful", reason))
+            elif any(w in head for w in ("延期", "延长", "保留", "续存")):
+                m = _OPINION_PERIOD.search(head)
+                if not m:
+                    problems.append(f"{where}：“{opinion}” 没有写新的保管期限（如 延期30年、延期永久）")
+                    continue
+                out.append(Decision(row_, "extend", reason, names[m.group(1)]))
+            else:
+                problems.append(f"{where}：鉴定意见 “{opinion}” 无法识别（应为 销毁、延期30年、延期永久 或 存疑）")
+    if problems:
+        raise DispositionError("鉴定表有误，未做鉴定：" + "；".join(problems[:10]))
+    return out

@@ -802,6 +802,7 @@ def appraise(
     destroy_refs: list[str] = typer.Option([], "--destroy", help="拟销毁：REF[:理由]（可重复）"),
     extend_refs: list[str] = typer.Option([], "--extend", help="延期：REF:新期限[:理由]，如 Z109-WS·2015-D10-BGS-0001:30年:仍有查考价值"),
     doubtful_refs: list[str] = typer.Option([], "--doubtful", help="难以判定：REF[:理由]，按从长原则延长一档"),
+    sheet: Optional[Path] = typer.Option(None, "--from", help="鉴定小组填好“鉴定意见”的到期档案鉴定表（archive audit -o 写出的 .xlsx）"),
     reason: str = typer.Option("", "--reason", help="未逐件写理由时的鉴定理由"),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="鉴定基准日（默认今天；不能晚于今天）"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="另存销毁清册（草稿，.xlsx/.docx/.pdf）"),
@@ -819,7 +820,14 @@ def appraise(
     decisions = ([appraisal.parse_decision_arg(arc, x, "destroy", reason) for x in destroy_refs]
                  + [appraisal.parse_decision_arg(arc, x, "extend", reason) for x in extend_refs]
                  + [appraisal.parse_decision_arg(arc, x, "doubtful", reason or "难以判定，从长") for x in doubtful_refs])
+    if sheet is not None:
+        decisions += appraisal.decisions_from_sheet(arc, sheet, reason)
     step = appraisal.appraise(arc, day, member, decisions)
+    from archive.audit import due_list
+
+    left = len(due_list(arc.conn, day, arc.cfg)) - sum(1 for r in step.records if r["decision"] == "destroy")
+    if left > 0:
+        err.print(f"截至 {day.isoformat()} 尚有 {left} 件到期档案未作鉴定结论", markup=False, highlight=False)
     if output is not None:
         appraisal.draft_register(arc, step.appraisal["id"], output)
         err.print(f"销毁清册（草稿）→ {output}")

@@ -195,3 +195,37 @@ def test_old_periods_are_configurable(tmp_path):
     cfg = load_config(write_config(tmp_path, **{"old_long_years = 50": "old_long_years = 40"}))
     assert audit.due_date(1995, None, "长期", long_years=cfg.old_long_years) == dt.date(2036, 1, 1)
     assert audit.due_date(1995, None, "短期") == dt.date(2011, 1, 1)
+
+
+def test_appraise_from_the_filled_in_appraisal_sheet(arc, cfg_path, tmp_path):
+    from openpyxl import load_workbook
+
+    for year in (2009, 2014, 2015):
+        _add(arc, tmp_path, f"Z109-WS·{year}-D10-BGS-0001", year, pages=1)
+    arc.close()
+    sheet = tmp_path / "到期档案鉴定表.xlsx"
+    assert _cli(cfg_path, "audit", "--as-of", "2026-01-01", "-o", str(sheet)).returncode == 0
+    wb = load_workbook(sheet)
+    opinions = {"Z109-WS·2009-D10-BGS-0001": "销毁：已无查考价值", "Z109-WS·2014-D10-BGS-0001": "延期30年：仍有查考价值",
+                "Z109-WS·2015-D10-BGS-0001": "存疑"}
+    for ws in wb.worksheets:
+        head = [c.value for c in ws[2]]
+        col = head.index("鉴定意见") + 1
+        for row in ws.iter_rows(min_row=3):
+            if row[1].value in opinions:
+                ws.cell(row[0].row, col, opinions[row[1].value])
+    wb.save(sheet)
+    p = _cli(cfg_path, "appraise", "--as-of", "2026-01-01", "--member", "甲", "--member", "乙", "--from", str(sheet),
+             "--json")
+    assert p.returncode == 0, p.stderr
+    got = {r["archival_code"]: (r["decision"], r["retention_after"], r["reason"], r["doubtful"])
+           for r in json.loads(p.stdout)["records"]}
+    assert got == {"Z109-WS·2009-D10-BGS-0001": ("destroy", None, "已无查考价值", 0),
+                   "Z109-WS·2014-D10-BGS-0001": ("extend", "D30", "仍有查考价值", 0),
+                   "Z109-WS·2015-D10-BGS-0001": ("extend", "D30", "鉴定小组意见：存疑", 1)}
+    # an opinion that cannot be read stops everything
+    ws = wb.worksheets[0]
+    ws.cell(3, [c.value for c in ws[2]].index("鉴定意见") + 1, "再看看")
+    wb.save(sheet)
+    p = _cli(cfg_path, "appraise", "--as-of", "2026-01-01", "--member", "甲", "--member", "乙", "--from", str(sheet))
+    assert p.returncode == 1 and "无法识别" in p.stderr
