@@ -229,3 +229,22 @@ def test_appraise_from_the_filled_in_appraisal_sheet(arc, cfg_path, tmp_path):
     wb.save(sheet)
     p = _cli(cfg_path, "appraise", "--as-of", "2026-01-01", "--member", "甲", "--member", "乙", "--from", str(sheet))
     assert p.returncode == 1 and "无法识别" in p.stderr
+
+
+def test_old_periods_and_codes_travel_in_a_transfer_package(arc, tmp_path, cfg):
+    from archive.export.package import import_package
+    from archive.pipeline import open_archive
+    from conftest import write_config
+    from archive.config import load_config
+
+    _add(arc, tmp_path, "Z109-WS-1995-C-1", 1995, pages=1)
+    _add(arc, tmp_path, "Z109-WS·1995-D30-0001", 1995, pages=1, retention_old="长期")
+    export_package(arc, 1995, tmp_path / "包")
+    (tmp_path / "b").mkdir()
+    other = open_archive(load_config(write_config(tmp_path / "b")), create=True)
+    try:
+        import_package(other, tmp_path / "包")
+        got = {tuple(r) for r in other.conn.execute("SELECT archival_code, retention, retention_old FROM documents")}
+        assert got == {("Z109-WS-1995-C-1", None, "长期"), ("Z109-WS·1995-D30-0001", "D30", "长期")}
+    finally:
+        other.close()
