@@ -11,6 +11,7 @@ the counter only ever goes up: a number is never reused, even after reclassifica
 from __future__ import annotations
 
 import re
+import unicodedata
 import sqlite3
 from dataclasses import dataclass
 
@@ -32,21 +33,33 @@ class ArchivalCode:
         return f"{head}-{self.item_no:04d}"
 
 
-# Accept what people type: the middle dot as ·, •, ., -, or missing; any case.
+# Accept what people type: the middle dot as ·, •, ., -, or missing; any case. 机构(问题) codes are three
+# letters or up to three digits (DA/T 22 allows both). An older catalogue's 档号 may carry a pre-2006
+# 保管期限 (长期 C, 短期 D, or the word itself): parsed as C / D so its parts are still searchable and
+# checked, while the record keeps the 档号 exactly as it was written.
 _CODE_RE = re.compile(
-    r"^\s*(?P<fonds>[A-Za-z0-9]+)-(?P<cat>[A-Za-z]{2})[·•・.\-]?(?P<year>\d{4})-(?P<ret>Y|D30|D10)"
-    r"(?:-(?P<org>[A-Za-z]{3}))?-(?P<item>\d{1,6})\s*$",
+    r"^\s*(?P<fonds>[A-Za-z0-9]+)-(?P<cat>[A-Za-z]{2})[·•・.\-]?(?P<year>\d{4})-"
+    r"(?P<ret>Y|D30|D10|C|D|永久|长期|短期)"
+    r"(?:-(?P<org>[A-Za-z]{3}|\d{1,3}))?-(?P<item>\d{1,6})\s*$",
     re.IGNORECASE,
 )
+OLD_CODES = {"C": "长期", "D": "短期"}  # 保管期限代码 of the 1987 rule
+_WORDS = {"永久": "Y", "长期": "C", "短期": "D"}
 
 
 def parse(text: str) -> ArchivalCode | None:
-    m = _CODE_RE.match(text)
+    m = _CODE_RE.match(unicodedata.normalize("NFKC", text))
     if not m:
         return None
     org = m.group("org")
-    return ArchivalCode(m.group("fonds").upper(), int(m.group("year")), m.group("ret").upper(),
+    ret = m.group("ret")
+    return ArchivalCode(m.group("fonds").upper(), int(m.group("year")), _WORDS.get(ret, ret.upper()),
                         org.upper() if org else None, int(m.group("item")))
+
+
+def is_old(code: ArchivalCode) -> bool:
+    """A 档号 with a pre-2006 保管期限 (长期/短期)."""
+    return code.retention in OLD_CODES
 
 
 def allocate(conn: sqlite3.Connection, fonds: str, year: int, retention: str,

@@ -1,9 +1,13 @@
-"""到期鉴定 and 销毁 (SPEC section 2): what is due, holds, and the appraisal decisions.
+"""到期鉴定 and 销毁 (SPEC section 2; docs/retention.md): what is due, holds, and extensions.
 
 Retention is counted from 1 January of the year after the document's year: a 10年 document of 2015 is due
-from 2026-01-01; 永久 is never due. A decision is ``destroy`` (the file leaves the store, the record stays
-with status destroyed and goes on a 销毁清册) or ``extend`` (a longer 保管期限, 档号 unchanged as in DA/T
-practice). Held records are never destroyed; a record not yet due is destroyed only with ``force``.
+from 2026-01-01; 永久 is never due. A record imported with a pre-2006 period keeps it (长期/短期) and is due
+conservatively, 长期 after ``old_long_years`` (50) and 短期 after ``old_short_years`` (15); where it also has a
+period of today's table, the later date counts, until an appraisal has decided on it.
+
+Destruction is never a single call: it goes audit → appraise → approve → destroy (archive.appraisal).
+Here: the due list, holds, and ``dispose`` for an extension outside an appraisal (keeping longer is the safe
+direction, and the 档号 stays as in DA/T practice).
 """
 
 from __future__ import annotations
@@ -20,12 +24,54 @@ from archive.pipeline import Archive
 
 RETENTION_YEARS = {"D10": 10, "D30": 30}  # 永久 (Y) is never due
 RANK = {"D10": 0, "D30": 1, "Y": 2}  # longer retention ranks higher (从长)
+OLD_YEARS = {"长期": 50, "短期": 15}  # defaults of [appraisal] old_long_years / old_short_years
 
 
-def due_date(year: int, retention: str) -> dt.date | None:
-    """First day the record is due for appraisal; None for 永久."""
-    n = RETENTION_YEARS.get(retention)
-    return dt.date(year + 1 + n, 1, 1) if n else None
+def not_future(day: dt.date, what: str = "鉴定基准日") -> dt.date:
+    """Appraisal and destruction look at what is due today or earlier, never at a day to come."""
+    if day > dt.date.today():
+        raise DispositionError(f"{what} {day.isoformat()} 晚于今天：不能按将来的日期鉴定或销毁，请不加 --as-of 或写今天以前的日期")
+    return day
+
+
+def due_date(year: int, retention: str | None, retention_old: str | None = None, *, long_years: int = 50,
+             short_years: int = 15) -> dt.date | None:
+    """First day the record is due for appraisal; None for 永久 (or when nothing is known)."""
+    if retention == "Y":
+        return None
+    dates = []
+    n = RETENTION_YEARS.get(retention or "")
+    if n:
+        dates.append(dt.date(year + 1 + n, 1, 1))
+    if retention_old:
+        dates.append(dt.date(year + 1 + (long_years if retention_old == "长期" else short_years), 1, 1))
+    return max(dates) if dates else None
+
+
+def appraised_ids(conn: sqlite3.Connection) -> set[int]:
+    """Records an appraisal (or an extension) has already decided on: their old period no longer counts."""
+    return {r[0] for r in conn.execute("SELECT document_id FROM dispositions WHERE decision='extend'")}
+
+
+def record_due(row, cfg=None, appraised: set[int] | None = None) -> dt.date | None:
+    """When ``row`` is due, with the config's years for old periods."""
+    if row["year"] is None:
+        return None
+    old = row["retention_old"] if "retention_old" in row.keys() else None
+    if old and row["retention"] and appraised is not None and row["id"] in appraised:
+        old = None
+    return due_date(row["year"], row["retention"], old,
+                    long_years=getattr(cfg, "old_long_years", OLD_YEARS["长期"]),
+                    short_years=getattr(cfg, "old_short_years", OLD_YEARS["短期"]))
+
+
+def retention_label(row) -> str:
+    """保管期限 as shown: 永久 / 30年 / 10年, or 原长期 / 原短期 for an imported old period."""
+    old = row["retention_old"] if "retention_old" in row.keys() else None
+    new = RETENTION_NAMES.get(row["retention"] or "", "")
+    if old and new:
+        return f"{new}（原{old}）"
+    return f"原{old}" if old else new
 
 
 @dataclass
@@ -33,48 +79,62 @@ class DueItem:
     record: sqlite3.Row
     due: dt.date
     hold_reason: str | None  # None: not held
+    note: str = ""  # 原长期/短期，须鉴定
 
     def to_json(self) -> dict:
         return {**catalog.record(self.record), "due": self.due.isoformat(), "held": self.hold_reason is not None,
-                "hold_reason": self.hold_reason}
+                "hold_reason": self.hold_reason, "retention_old": self.record["retention_old"], "note": self.note}
 
 
 def active_holds(conn: sqlite3.Connection) -> dict[int, str]:
     return {r[0]: r[1] for r in conn.execute("SELECT document_id, reason FROM holds WHERE released_at IS NULL")}
 
 
-def due_list(conn: sqlite3.Connection, as_of: dt.date) -> list[DueItem]:
+def pending_destruction(conn: sqlite3.Connection) -> dict[int, int]:
+    """Records an appraisal decided to destroy whose destruction has not happened: record -> appraisal."""
+    return {r[0]: r[1] for r in conn.execute(
+        "SELECT i.document_id, a.id FROM appraisal_items i JOIN appraisals a ON a.id = i.appraisal_id "
+        "WHERE i.decision='destroy' AND a.destroyed_at IS NULL")}
+
+
+def due_list(conn: sqlite3.Connection, as_of: dt.date, cfg=None) -> list[DueItem]:
     """Archived records whose retention has ended by ``as_of``, by 年度, 保管期限, 机构, 件号."""
     holds = active_holds(conn)
+    appraised = appraised_ids(conn)
     out = []
     for r in catalog.list_documents(conn, status="archived"):
-        if r["year"] is None or r["retention"] not in RETENTION_YEARS:
+        if r["year"] is None or r["retention"] == "Y" or (r["retention"] not in RETENTION_YEARS
+                                                          and not r["retention_old"]):
             continue
-        due = due_date(r["year"], r["retention"])
-        if due <= as_of:
-            out.append(DueItem(r, due, holds.get(r["id"])))
+        due = record_due(r, cfg, appraised)
+        if due is not None and due <= as_of:
+            note = f"原{r['retention_old']}，须鉴定" if r["retention_old"] and r["id"] not in appraised else ""
+            out.append(DueItem(r, due, holds.get(r["id"]), note))
     return out
 
 
 def grouped(items: list[DueItem]) -> dict[tuple[int, str], list[DueItem]]:
     groups: dict[tuple[int, str], list[DueItem]] = {}
     for it in items:
-        groups.setdefault((it.record["year"], it.record["retention"]), []).append(it)
+        key = it.record["retention"] or ("C" if it.record["retention_old"] == "长期" else "D")
+        groups.setdefault((it.record["year"], key), []).append(it)
     return groups
 
 
-def appraisal_sheets(items: list[DueItem], as_of: dt.date) -> list[Sheet]:
+def appraisal_sheets(items: list[DueItem], as_of: dt.date, table_status: str = "") -> list[Sheet]:
     """到期档案鉴定表: one sheet per 年度 and 保管期限; 鉴定意见 left for the appraisal group to fill in."""
     cols = ("序号", "档号", "文号", "责任者", "题名", "日期", "保管期限", "到期日期", "页数", "鉴定意见", "备注")
     sheets = []
-    for (year, ret), group in grouped(items).items():
-        name = RETENTION_NAMES.get(ret, ret)
+    for (year, _), group in grouped(items).items():
+        name = retention_label(group[0].record)
         rows = [[i, it.record["archival_code"], it.record["doc_number"] or "", it.record["issuer"] or "",
-                 it.record["title"] or "", date8(it.record["date"]), name, date8(it.due.isoformat()),
-                 it.record["pages"] or "", "", f"冻结：{it.hold_reason}" if it.hold_reason else ""]
+                 it.record["title"] or "", date8(it.record["date"]), retention_label(it.record),
+                 date8(it.due.isoformat()), it.record["pages"] or "", "",
+                 "；".join(x for x in (f"冻结：{it.hold_reason}" if it.hold_reason else "", it.note) if x)]
                 for i, it in enumerate(group, 1)]
-        sheets.append(Sheet(name=f"{year}-{name}", title="到期档案鉴定表",
-                            subtitle=f"{year}年度　　保管期限：{name}　　鉴定基准日：{as_of.isoformat()}",
+        sheets.append(Sheet(name=f"{year}-{name}"[:31], title="到期档案鉴定表",
+                            subtitle=f"{year}年度　　保管期限：{name}　　鉴定基准日：{as_of.isoformat()}"
+                                     + (f"　　{table_status}" if table_status else ""),
                             columns=cols, rows=rows, widths=(10, 50, 32, 26, 59, 18, 14, 18, 10, 18, 12),
                             footer="鉴定小组成员（签字）：　　　　　　　　　　　　鉴定日期：　　　　年　　月　　日"))
     return sheets
@@ -110,7 +170,7 @@ def release(arc: Archive, row, reason: str) -> None:
             catalog.append_event(conn, "release", row["id"], {"reason": reason})
 
 
-# ---- disposition -------------------------------------------------------------------------------------
+# ---- extension outside an appraisal ------------------------------------------------------------------
 @dataclass
 class Disposition:
     batch: int
@@ -118,19 +178,33 @@ class Disposition:
     records: list[dict]
 
 
+def check_extension(row, retention: str, as_of: dt.date, cfg=None) -> str | None:
+    """Why ``row`` cannot be given ``retention`` (None when it can): the new period must be longer, and for an
+    old period (长期/短期) it must run past ``as_of``."""
+    if retention not in RANK:
+        return f"{_ref(row)} 新的保管期限 “{retention}” 无效"
+    if row["retention"] in RANK and RANK[retention] <= RANK[row["retention"]]:
+        return f"{_ref(row)} 现为{RETENTION_NAMES[row['retention']]}，新的保管期限必须更长"
+    if retention != "Y" and row["year"] is not None and due_date(row["year"], retention) <= as_of:
+        return f"{_ref(row)} 改为{RETENTION_NAMES[retention]}后 {due_date(row['year'], retention)} 即已到期，须选更长的期限"
+    return None
+
+
 def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason: str,
-            retention: str | None = None, supervisors: list[str] | None = None, as_of: dt.date | None = None,
-            force: bool = False) -> Disposition:
-    """Carry out one appraisal decision on several records, all or none: every record is checked first."""
-    if decision not in ("destroy", "extend"):
-        raise DispositionError(f"鉴定结论 “{decision}” 无效：应为 destroy（销毁）或 extend（延长保管期限）")
+            retention: str | None = None, supervisors: list[str] | None = None,
+            as_of: dt.date | None = None) -> Disposition:
+    """Extend the retention of several records, all or none (档号 unchanged). Destruction is not done here:
+    it goes through the procedure (archive.appraisal: appraise → approve → destroy)."""
+    if decision == "destroy":
+        raise DispositionError("销毁须按鉴定程序进行：archive audit → archive appraise → archive approve → archive destroy")
+    if decision != "extend":
+        raise DispositionError(f"处置方式 “{decision}” 无效：只能为 extend（延长保管期限）；销毁请用 archive appraise")
     if not approved_by.strip() or not reason.strip():
-        raise DispositionError("处置必须写明批准人（--approved-by）和理由（--reason）")
-    if decision == "extend" and retention is None:
+        raise DispositionError("延长保管期限必须写明批准人（--approved-by）和理由（--reason）")
+    if retention is None:
         raise DispositionError("延长保管期限须指定新的保管期限（--retention）")
-    as_of = as_of or dt.date.today()
+    as_of = not_future(as_of or dt.date.today())
     conn = arc.conn
-    holds = active_holds(conn)
     problems = []
     seen = set()
     for r in rows:
@@ -140,57 +214,20 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
         if r["status"] != "archived":
             problems.append(f"{_ref(r)} 状态为{r['status']}，只有已归档的记录可以处置")
             continue
-        if r["id"] in holds:
-            problems.append(f"{_ref(r)} 已被冻结（{holds[r['id']]}），不能处置")
-        if r["year"] is None or r["retention"] not in RANK:
+        if r["year"] is None or (r["retention"] not in RANK and not r["retention_old"]):
             problems.append(f"{_ref(r)} 没有年度或保管期限，请先用 archive reclassify 补正")
             continue
-        due = due_date(r["year"], r["retention"])
-        if decision == "destroy" and r["retention"] != "Y" and due > as_of and not force:
-            problems.append(f"{_ref(r)} {due.isoformat()} 才到期；确需提前销毁请加 --force")
-        if decision == "destroy" and r["retention"] == "Y":
-            problems.append(f"{_ref(r)} 为永久保管，不能销毁")
-        if decision == "extend" and RANK[retention] <= RANK[r["retention"]]:
-            problems.append(f"{_ref(r)} 现为{RETENTION_NAMES[r['retention']]}，新的保管期限必须更长")
+        why = check_extension(r, retention, as_of, arc.cfg)
+        if why:
+            problems.append(why)
     if problems:
         raise DispositionError("未做任何处置：" + "；".join(dict.fromkeys(problems)))
-
-    sup = ",".join(s.strip() for s in (supervisors or []) if s.strip()) or None
-    removed = []
     with arc.write_lock():
         with catalog.transaction(conn):
             (batch,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM dispositions").fetchone()
             ts, who = catalog.now(), catalog.actor()
             for r in rows:
-                if conn.execute("SELECT 1 FROM holds WHERE document_id=? AND released_at IS NULL",
-                                (r["id"],)).fetchone():  # held by another process since the check
-                    raise DispositionError(f"未做任何处置：{_ref(r)} 刚被冻结")
-                conn.execute(
-                    "INSERT INTO dispositions(batch, document_id, decision, archival_code, retention_before, "
-                    "retention_after, approved_by, supervisors, reason, decided_at, actor) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (batch, r["id"], decision, r["archival_code"], r["retention"],
-                     retention if decision == "extend" else None, approved_by, sup, reason, ts, who))
-                detail = {"batch": batch, "approved_by": approved_by, "reason": reason,
-                          "archival_code": r["archival_code"]}
-                if decision == "destroy":
-                    # the content goes (every file of the record); the record (metadata and checksum) stays,
-                    # its text leaves the catalog
-                    removed += catalog.files_of(conn, r["id"])
-                    conn.execute("UPDATE documents SET status='destroyed', stored_path=NULL, searchable_path=NULL, "
-                                 "indexed=0, updated_at=? WHERE id=?", (ts, r["id"]))
-                    conn.execute("UPDATE document_files SET stored_path=NULL WHERE document_id=?", (r["id"],))
-                    conn.execute("UPDATE document_texts SET text='' WHERE document_id=?", (r["id"],))
-                    catalog.append_event(conn, "destroy", r["id"], {**detail, "supervisors": sup,
-                                                                    "stored_path": r["stored_path"]})
-                else:
-                    conn.execute("UPDATE documents SET retention=?, updated_at=? WHERE id=?",
-                                 (retention, ts, r["id"]))
-                    catalog.append_event(conn, "extend", r["id"], {**detail, "retention_before": r["retention"],
-                                                                   "retention_after": retention})
-        # after the commit: a crash here leaves unreferenced files, which reconcile() removes on next start
-        for rel in removed:
-            arc.store.remove(rel)
+                extend_record(conn, r, retention, batch=batch, approved_by=approved_by, reason=reason, ts=ts, who=who)
         for r in rows:
             arc.queue_index(r["id"])
         arc.flush_index()
@@ -199,8 +236,37 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
     return Disposition(batch, decision, recs)
 
 
+def extend_record(conn: sqlite3.Connection, r, retention: str, *, batch: int, approved_by: str, reason: str,
+                  ts: str, who: str, extra: dict | None = None) -> None:
+    """One extension, inside the caller's transaction: the decision row, the new period, the event."""
+    before = r["retention"] or r["retention_old"]
+    conn.execute(
+        "INSERT INTO dispositions(batch, document_id, decision, archival_code, retention_before, "
+        "retention_after, approved_by, supervisors, reason, decided_at, actor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (batch, r["id"], "extend", r["archival_code"], before, retention, approved_by, None, reason, ts, who))
+    conn.execute("UPDATE documents SET retention=?, updated_at=? WHERE id=?", (retention, ts, r["id"]))
+    catalog.append_event(conn, "extend", r["id"], {"batch": batch, "approved_by": approved_by, "reason": reason,
+                                                   "archival_code": r["archival_code"], "retention_before": before,
+                                                   "retention_after": retention, **(extra or {})})
+
+
 def destruction_sheets(conn: sqlite3.Connection, cfg, batch: int | None = None) -> list[Sheet]:
-    """销毁清册 (per 全宗): 序号, 档号, 文号, 责任者, 题名, 日期, 保管期限, 页数, 备注; one sheet per batch."""
+    """销毁清册 (per 全宗): 序号, 档号, 文号, 责任者, 题名, 日期, 保管期限, 页数, 备注; one sheet per batch, with
+    the approval, 销毁方式, 地点, time and signature lines (archive.appraisal.register_sheets). Batches destroyed
+    before the procedure existed (one dispose call) are listed as they were recorded."""
+    from archive.appraisal import register_sheets
+
+    sheets = []
+    sql = "SELECT * FROM appraisals WHERE EXISTS (SELECT 1 FROM appraisal_items i WHERE i.appraisal_id = appraisals.id AND i.decision='destroy')"
+    for a in conn.execute(sql + (" AND batch=?" if batch is not None else "") + " ORDER BY batch",
+                          (batch,) if batch is not None else ()).fetchall():
+        sheets += register_sheets(conn, cfg, a)
+    legacy = _legacy_destruction_sheets(conn, cfg, batch)
+    done = {s.name for s in sheets}
+    return sheets + [s for s in legacy if s.name not in done]
+
+
+def _legacy_destruction_sheets(conn: sqlite3.Connection, cfg, batch: int | None = None) -> list[Sheet]:
     cols = ("序号", "档号", "文号", "责任者", "题名", "日期", "保管期限", "页数", "备注")
     sql = ("SELECT p.*, d.doc_number, d.doc_number_raw, d.issuer, d.title, d.date, d.pages, d.fonds "
            "FROM dispositions p JOIN documents d ON d.id = p.document_id WHERE p.decision='destroy'")
@@ -208,7 +274,8 @@ def destruction_sheets(conn: sqlite3.Connection, cfg, batch: int | None = None) 
     if batch is not None:
         sql += " AND p.batch=?"
         args.append(batch)
-    rows = conn.execute(sql + " ORDER BY p.batch, p.archival_code", args).fetchall()
+    rows = conn.execute(sql + " AND p.batch NOT IN (SELECT batch FROM appraisals) ORDER BY p.batch, p.archival_code",
+                        args).fetchall()
     batches: dict[int, list] = {}
     for r in rows:
         batches.setdefault(r["batch"], []).append(r)
@@ -216,7 +283,7 @@ def destruction_sheets(conn: sqlite3.Connection, cfg, batch: int | None = None) 
     for b, group in batches.items():
         first = group[0]
         body = [[i, r["archival_code"], r["doc_number"] or r["doc_number_raw"] or "", r["issuer"] or "",
-                 r["title"] or "", date8(r["date"]), RETENTION_NAMES.get(r["retention_before"], ""),
+                 r["title"] or "", date8(r["date"]), RETENTION_NAMES.get(r["retention_before"], r["retention_before"]),
                  r["pages"] or "", r["reason"]] for i, r in enumerate(group, 1)]
         sup = "、".join((first["supervisors"] or "").split(",")) or "　　　　"
         sheets.append(Sheet(

@@ -219,6 +219,55 @@ _MIGRATIONS: dict[int, str] = {
     CREATE TRIGGER document_files_no_delete BEFORE DELETE ON document_files
         BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
     """,
+    # 10 (issue 14): appraisal and destruction in the steps of the procedure, and imported old periods.
+    # ``retention_old``: 长期 / 短期 as an older catalogue wrote it (its ``retention`` stays NULL until an
+    # appraisal gives it a period of today's table). ``appraisals``: one 鉴定 (its group, date, report), then
+    # its approval (leader, date, approval document) and its destruction (监销人, 方式, 地点, time), each
+    # step filled once; ``appraisal_items``: the decision on each record (销毁 / 延期 with the new period).
+    10: """
+    ALTER TABLE documents ADD COLUMN retention_old TEXT CHECK (retention_old IN ('长期','短期'));
+    CREATE TABLE appraisals (
+        id              INTEGER PRIMARY KEY,
+        batch           INTEGER NOT NULL UNIQUE, -- its decisions' batch in ``dispositions`` (销毁清册 number)
+        as_of           TEXT NOT NULL,          -- the day whose due records were appraised
+        members         TEXT NOT NULL,          -- 鉴定小组, JSON list of names
+        appraised_at    TEXT NOT NULL,
+        appraised_by    TEXT NOT NULL,          -- system user who recorded it
+        report_id       INTEGER REFERENCES documents(id),   -- 鉴定工作报告, archived 永久
+        approved_by     TEXT,                   -- the leader
+        approved_on     TEXT,
+        approval_doc    TEXT,                   -- number of the approval document
+        approved_at     TEXT,
+        approval_id     INTEGER REFERENCES documents(id),   -- 销毁审批, archived 永久
+        destroyed_at    TEXT,
+        supervisors     TEXT,                   -- 监销人, JSON list
+        method          TEXT,                   -- 销毁方式
+        place           TEXT,                   -- 销毁地点
+        destroyed_by    TEXT,
+        register_id     INTEGER REFERENCES documents(id)    -- the approved 销毁清册, archived 永久
+    );
+    CREATE TABLE appraisal_items (
+        appraisal_id    INTEGER NOT NULL REFERENCES appraisals(id),
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        decision        TEXT NOT NULL CHECK (decision IN ('destroy','extend')),
+        retention_before TEXT NOT NULL,         -- Y/D30/D10, or 长期/短期
+        retention_after TEXT,                   -- extend: Y/D30/D10
+        reason          TEXT NOT NULL,
+        doubtful        INTEGER NOT NULL DEFAULT 0,  -- 存疑: the longer period was taken (从长)
+        PRIMARY KEY (appraisal_id, document_id)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER appraisals_no_delete BEFORE DELETE ON appraisals
+        BEGIN SELECT RAISE(ABORT, 'appraisals are never deleted'); END;
+    CREATE TRIGGER appraisal_items_no_change BEFORE UPDATE ON appraisal_items
+        BEGIN SELECT RAISE(ABORT, 'appraisal decisions are append-only'); END;
+    CREATE TRIGGER appraisal_items_no_delete BEFORE DELETE ON appraisal_items
+        BEGIN SELECT RAISE(ABORT, 'appraisal decisions are append-only'); END;
+    CREATE TRIGGER appraisals_steps_once BEFORE UPDATE ON appraisals
+        WHEN (OLD.approved_at IS NOT NULL AND NEW.approved_at IS NOT OLD.approved_at)
+          OR (OLD.destroyed_at IS NOT NULL AND NEW.destroyed_at IS NOT OLD.destroyed_at)
+          OR NEW.members IS NOT OLD.members OR NEW.as_of IS NOT OLD.as_of
+        BEGIN SELECT RAISE(ABORT, 'an appraisal step is recorded once'); END;
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order
@@ -324,8 +373,13 @@ UNSEALED_ACTIONS = ("duplicate",)
 
 
 def record_digest(row) -> str:
-    """SHA-256 of a record's sealed columns; every event about a record carries it (``digest``)."""
-    payload = json.dumps([row[k] for k in SEALED_COLUMNS], ensure_ascii=False)
+    """SHA-256 of a record's sealed columns; every event about a record carries it (``digest``).
+    An old period (``retention_old``, migration 10) is sealed only where a record has one, so the digests
+    of every other record stay as they were."""
+    values = [row[k] for k in SEALED_COLUMNS]
+    if "retention_old" in row.keys() and row["retention_old"] is not None:
+        values.append(row["retention_old"])
+    payload = json.dumps(values, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -225,7 +225,8 @@ def show(
     fields = [
         ("记录号", row["id"]), ("状态", OUTCOME_LABELS.get(row["status"], row["status"])),
         ("档号", row["archival_code"]), ("全宗号", row["fonds"]), ("年度", row["year"]),
-        ("保管期限", _ret(row["retention"])), ("机构(问题)", row["org"]), ("件号", row["item_no"]),
+        ("保管期限", _ret(row["retention"])), ("原保管期限", row["retention_old"]),
+        ("机构(问题)", row["org"]), ("件号", row["item_no"]),
         ("发文字号", row["doc_number"]), ("原文字号", row["doc_number_raw"]), ("题名", row["title"]),
         ("责任者", row["issuer"]), ("成文日期", row["date"]), ("文种", row["doc_type"]),
         ("主送", row["recipients"]), ("签发人", row["signer"]), ("紧急程度", row["urgency"]),
@@ -383,6 +384,7 @@ def export_catalog(
 
     kind = _output_format(output, fmt)
     arc = _archive()
+    _table_notice(arc)
     sheets = catalogue.catalogue_sheets(arc.conn, arc.cfg, year, _retention_option(retention), org)
     catalogue.write(sheets, output, kind)
     if as_json:
@@ -414,6 +416,7 @@ def export_package(
     from archive.export.package import export_package as run
 
     arc = _archive()
+    _table_notice(arc)
     s = run(arc, year, output)
     if as_json:
         _print_json({"path": str(s.path), "records": s.records, "files": s.files, "bytes": s.bytes})
@@ -423,7 +426,7 @@ def export_package(
 @export_app.command("destruction")
 def export_destruction(
     output: Path = typer.Option(..., "-o", "--output", help="输出文件"),
-    batch: Optional[int] = typer.Option(None, "--batch", help="只导出一个处置批次"),
+    batch: Optional[int] = typer.Option(None, "--batch", help="只导出一个批次（archive appraisals 中的批次号）"),
     fmt: Optional[str] = typer.Option(None, "--format", help="xlsx / docx / pdf / csv"),
 ) -> None:
     """销毁清册（按批次一张表）。"""
@@ -432,6 +435,7 @@ def export_destruction(
 
     kind = _output_format(output, fmt)
     arc = _archive()
+    _table_notice(arc)
     sheets = destruction_sheets(arc.conn, arc.cfg, batch)
     if not sheets:
         raise UsageError("没有销毁记录" + (f"（批次 {batch}）" if batch else ""))
@@ -459,47 +463,52 @@ def import_package(
 
 
 def _audit_table(items) -> Table:
+    from archive.audit import retention_label
+
     t = Table(title="到期档案")
-    for h in ("年度", "保管期限", "档号", "题名", "到期日期", "冻结"):
+    for h in ("年度", "保管期限", "档号", "题名", "到期日期", "冻结", "说明"):
         t.add_column(h, overflow="fold")
     for it in items:
         r = it.record
-        t.add_row(str(r["year"]), _ret(r["retention"]), r["archival_code"], r["title"] or "",
-                  it.due.isoformat(), it.hold_reason or "")
+        t.add_row(str(r["year"]), retention_label(r), r["archival_code"], r["title"] or "",
+                  it.due.isoformat(), it.hold_reason or "", it.note)
     return t
 
 
 @app.command()
 def audit(
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="鉴定基准日（默认今天），如 2026-01-01"),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="鉴定基准日（默认今天；不能晚于今天），如 2026-01-01"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出到期档案鉴定表（.xlsx/.docx/.pdf/.csv）"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """列出保管期限已满、应当鉴定的档案（按年度和保管期限分组）。"""
+    """鉴定第一步：列出保管期限已满、应当鉴定的档案（按年度和保管期限分组）。"""
     import datetime as dt
 
     from archive import audit as audit_mod
     from archive.export import catalogue
 
-    day = _date_option(as_of, "--as-of") or dt.date.today()
+    day = audit_mod.not_future(_date_option(as_of, "--as-of") or dt.date.today())
     arc = _archive()
-    items = audit_mod.due_list(arc.conn, day)
+    _table_notice(arc)
+    items = audit_mod.due_list(arc.conn, day, arc.cfg)
     if output is not None:
         kind = _output_format(output, None)
-        sheets = audit_mod.appraisal_sheets(items, day)
+        sheets = audit_mod.appraisal_sheets(items, day, arc.cfg.table_status)
         if sheets:
             catalogue.write(sheets, output, kind)
             err.print(f"已写出到期档案鉴定表 → {output}")
     if as_json:
         groups = audit_mod.grouped(items)
-        _print_json({"as_of": day.isoformat(), "total": len(items),
+        _print_json({"as_of": day.isoformat(), "total": len(items), "table_approved": arc.cfg.approval is not None,
+                     "table_status": arc.cfg.table_status,
                      "groups": [{"year": y, "retention": r, "count": len(g), "records": [i.to_json() for i in g]}
                                 for (y, r), g in groups.items()]})
         return
     if items:
         out.print(_audit_table(items))
     err.print(f"截至 {day.isoformat()}，到期 {len(items)} 件" +
-              (f"（其中冻结 {sum(1 for i in items if i.hold_reason)} 件）" if items else ""))
+              (f"（其中冻结 {sum(1 for i in items if i.hold_reason)} 件）" if items else "") +
+              ("；下一步：archive appraise 记录鉴定小组的结论" if items else ""))
 
 
 @app.command()
@@ -533,33 +542,23 @@ def release(
 @app.command()
 def dispose(
     refs: list[str] = typer.Argument(..., help="记录号、档号或发文字号（可多个）"),
-    decision: str = typer.Option(..., "--decision", help="destroy（销毁）或 extend（延长保管期限）"),
+    decision: str = typer.Option("extend", "--decision", help="只能为 extend（延长保管期限）；销毁须走 appraise → approve → destroy"),
     approved_by: str = typer.Option(..., "--approved-by", help="批准人"),
-    reason: str = typer.Option(..., "--reason", help="鉴定意见 / 理由"),
-    retention: Optional[str] = typer.Option(None, "--retention", help="extend：新的保管期限 30年 / 永久"),
-    supervisors: list[str] = typer.Option([], "--supervisor", help="监销人（销毁时两人，可重复此选项）"),
-    force: bool = typer.Option(False, "--force", help="允许销毁尚未到期的档案"),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="判断是否到期的日期（默认今天）"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="销毁时写出本批次的销毁清册"),
+    reason: str = typer.Option(..., "--reason", help="理由"),
+    retention: Optional[str] = typer.Option(None, "--retention", help="新的保管期限 30年 / 永久"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """处置到期档案：销毁（文件删除、记录保留、列入销毁清册）或延长保管期限（档号不变）。"""
+    """延长保管期限（档号不变）。销毁不在这里做：须经鉴定、领导批准、两人以上监销（archive appraise / approve / destroy）。"""
     from archive import audit as audit_mod
-    from archive.export import catalogue
 
     arc = _archive()
     rows = [arc.resolve(r) for r in refs]
     res = audit_mod.dispose(arc, rows, decision, approved_by=approved_by, reason=reason,
-                            retention=_retention_option(retention), supervisors=supervisors,
-                            as_of=_date_option(as_of, "--as-of"), force=force)
-    if output is not None and decision == "destroy":
-        catalogue.write(audit_mod.destruction_sheets(arc.conn, arc.cfg, res.batch), output, _output_format(output, None))
-        err.print(f"销毁清册 → {output}")
+                            retention=_retention_option(retention))
     if as_json:
         _print_json({"batch": res.batch, "decision": res.decision, "records": res.records})
         return
-    label = "销毁" if decision == "destroy" else "延长保管期限"
-    err.print(f"批次 {res.batch}：已{label} {len(res.records)} 件")
+    err.print(f"批次 {res.batch}：已延长保管期限 {len(res.records)} 件")
 
 
 @app.command()
@@ -568,6 +567,7 @@ def review(as_json: bool = typer.Option(False, "--json")) -> None:
     from archive.review import pending
 
     arc = _archive()
+    _table_notice(arc)
     items = pending(arc.conn)
     if as_json:
         _print_json([p.to_json() for p in items])
@@ -644,9 +644,13 @@ def explain_gap(
 
 
 @app.command()
-def verify(as_json: bool = typer.Option(False, "--json")) -> None:
-    """四性检测：校验值、必备著录项、文件可读、件号连续、事件日志哈希链、索引与目录一致。有问题时退出码为 1。"""
-    from archive.verify import CHECKS, verify as run
+def verify(
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出四性检测报告（.xlsx/.pdf/.docx/.csv）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """四性检测（DA/T 70）：真实性、完整性、可用性、安全性，逐项列出检测项、对象和问题。有问题时退出码为 1。"""
+    from archive.verify import verify as run
+    from archive.verify import report_sheets
 
     arc = _archive()
     total = arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -654,19 +658,27 @@ def verify(as_json: bool = typer.Option(False, "--json")) -> None:
                   console=err, disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task("verify", total=total)
         rep = run(arc, progress=lambda k: bar.update(task, completed=k))
+    if output is not None:
+        from archive.export.catalogue import write
+
+        write(report_sheets(rep, arc.cfg), output, _output_format(output, None))
+        err.print(f"已写出四性检测报告 → {output}")
     if as_json:
         _print_json(rep.to_json())
     else:
         if rep.findings:
+            from archive.verify import CHECKS
+
             t = Table(title="四性检测结果")
-            for h in ("检测项", "对象", "问题"):
+            for h in ("性质", "检测项", "对象", "问题"):
                 t.add_column(h, overflow="fold")
             for f in rep.findings:
-                t.add_row(CHECKS[f.check] + ("（提示）" if f.severity == "notice" else ""), f.ref, f.message)
+                t.add_row(CHECKS[f.check], f.item + ("（提示）" if f.severity == "notice" else ""), f.ref, f.message)
             out.print(t)
         c = rep.counts
         err.print(f"检测了 {c['records']} 条记录、{c['files']} 个文件、{c['events']} 条事件：" +
-                  ("全部通过" if rep.ok else f"发现 {len(rep.errors)} 个问题") +
+                  "；".join(f"{p['property']} {p['errors']} 个问题" for p in rep.by_property()) + "；" +
+                  ("全部通过" if rep.ok else f"共 {len(rep.errors)} 个问题") +
                   (f"，{len(rep.notices)} 条提示" if rep.notices else ""))
     if not rep.ok:
         raise typer.Exit(1)
@@ -723,7 +735,7 @@ def import_catalog_cmd(
     for k, n in sorted(summ["rejected_by_reason"].items()):
         t.add_row(f"  拒绝：{ic.REASONS[k]}", str(n))
     for k, n in summ["retention_converted"].items():
-        t.add_row(f"保管期限按 8号令 换算：{k}", str(n))
+        t.add_row(f"原保管期限：{k}", str(n))
     t.add_row("用时（秒）/ 每秒行数", f"{rep.seconds} / {rep.rows_per_second}")
     out.print(t)
     rows = ic.report_rows(rep)
@@ -740,6 +752,167 @@ def import_catalog_cmd(
         for kind, n in shown.items():
             if n > 50:
                 err.print(f"{kind}：另有 {n - 50} 条未显示（完整清单请用 --report 文件 或 --json）")
+
+
+# ---- issue 14: the retention table, and appraisal and destruction as the procedure ---------------------
+def _table_notice(arc) -> None:
+    """8号令 第十二条: until the 同级档案主管部门 has agreed to the table, every report and export says so."""
+    if arc.cfg.approval is None:
+        err.print("注意：保管期限表未经审核同意（config.toml [agency] approved_by / approved_on / approval_doc）",
+                  markup=False, highlight=False)
+
+
+@app.command("rules")
+def rules_cmd(
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出归档范围和保管期限表（.docx/.xlsx/.pdf/.csv），供报送审核"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """打印本机关的文件材料归档范围和文书档案保管期限表（config.toml 中的规则），及其审核情况。"""
+    from archive import rules_table
+
+    cfg = load_config(state["config"])
+    if output is not None:
+        rules_table.write_table(cfg, output, _output_format(output, None))
+        err.print(f"已写出归档范围和保管期限表 → {output}")
+    if as_json:
+        _print_json({"table_status": cfg.table_status, "approved": cfg.approval is not None,
+                     "rules": rules_table.rows_json(cfg)})
+        return
+    if output is None:
+        t = Table(title=f"{cfg.agency_name}文件材料归档范围和文书档案保管期限表")
+        for h in rules_table.COLUMNS:
+            t.add_column(h, overflow="fold")
+        for r in rules_table.rows(cfg):
+            t.add_row(*(str(x) for x in r))
+        out.print(t)
+    err.print(cfg.table_status, markup=False, highlight=False)
+
+
+def _step_summary(step, label: str) -> None:
+    a = step.appraisal
+    err.print(f"第 {a['id']} 号鉴定（批次 {a['batch']}）：{label}", markup=False, highlight=False)
+    for kind, rec in step.documents.items():
+        name = {"report": "鉴定工作报告", "approval": "销毁审批表", "register": "销毁清册"}[kind]
+        err.print(f"  {name}已归档（永久）：{rec['archival_code']}  {rec['title']}", markup=False, highlight=False)
+
+
+@app.command()
+def appraise(
+    member: list[str] = typer.Option(..., "--member", help="鉴定小组成员（至少两人：档案人员、业务部门人员、机关领导；可重复）"),
+    destroy_refs: list[str] = typer.Option([], "--destroy", help="拟销毁：REF[:理由]（可重复）"),
+    extend_refs: list[str] = typer.Option([], "--extend", help="延期：REF:新期限[:理由]，如 Z109-WS·2015-D10-BGS-0001:30年:仍有查考价值"),
+    doubtful_refs: list[str] = typer.Option([], "--doubtful", help="难以判定：REF[:理由]，按从长原则延长一档"),
+    sheet: Optional[Path] = typer.Option(None, "--from", help="鉴定小组填好“鉴定意见”的到期档案鉴定表（archive audit -o 写出的 .xlsx）"),
+    reason: str = typer.Option("", "--reason", help="未逐件写理由时的鉴定理由"),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="鉴定基准日（默认今天；不能晚于今天）"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="另存销毁清册（草稿，.xlsx/.docx/.pdf）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """鉴定第二步：记录鉴定小组对到期档案逐件的结论（销毁或延期），生成鉴定工作报告（永久归档）和销毁清册草稿。"""
+    import datetime as dt
+
+    from archive import appraisal
+    from archive.audit import not_future
+
+    day = not_future(_date_option(as_of, "--as-of") or dt.date.today())
+    arc = _archive()
+    _table_notice(arc)
+    decisions = ([appraisal.parse_decision_arg(arc, x, "destroy", reason) for x in destroy_refs]
+                 + [appraisal.parse_decision_arg(arc, x, "extend", reason) for x in extend_refs]
+                 + [appraisal.parse_decision_arg(arc, x, "doubtful", reason or "难以判定，从长") for x in doubtful_refs])
+    if sheet is not None:
+        decisions += appraisal.decisions_from_sheet(arc, sheet, reason)
+    step = appraisal.appraise(arc, day, member, decisions)
+    from archive.audit import due_list
+
+    left = len(due_list(arc.conn, day, arc.cfg)) - sum(1 for r in step.records if r["decision"] == "destroy")
+    if left > 0:
+        err.print(f"截至 {day.isoformat()} 尚有 {left} 件到期档案未作鉴定结论", markup=False, highlight=False)
+    if output is not None:
+        appraisal.draft_register(arc, step.appraisal["id"], output)
+        err.print(f"销毁清册（草稿）→ {output}")
+    if as_json:
+        _print_json(step.to_json())
+        return
+    n = sum(1 for r in step.records if r["decision"] == "destroy")
+    _step_summary(step, f"拟销毁 {n} 件，延期 {len(step.records) - n} 件" +
+                  (f"；下一步：archive approve {step.appraisal['id']} --leader … --document …" if n else ""))
+
+
+@app.command()
+def approve(
+    appraisal_id: int = typer.Argument(..., help="鉴定编号（archive appraisals 可查）"),
+    leader: str = typer.Option(..., "--leader", help="批准的机关领导"),
+    document: str = typer.Option(..., "--document", help="批准文件编号（如 示档〔2026〕5号、批示编号）"),
+    on: Optional[str] = typer.Option(None, "--on", help="批准日期（默认今天；不能晚于今天）"),
+    file: Optional[Path] = typer.Option(None, "--file", help="领导签批件的扫描文件（不给则生成销毁审批表）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """鉴定第三步：机关领导批准销毁清册（批准文件永久归档）。"""
+    import datetime as dt
+
+    from archive import appraisal
+
+    arc = _archive()
+    step = appraisal.approve(arc, appraisal_id, leader=leader, on=_date_option(on, "--on") or dt.date.today(),
+                             document=document, file=file)
+    if as_json:
+        _print_json(step.to_json())
+        return
+    _step_summary(step, f"已由{leader}批准；下一步：archive destroy {appraisal_id} --supervisor … --supervisor … --method … --place …")
+
+
+@app.command()
+def destroy(
+    appraisal_id: int = typer.Argument(..., help="已批准的鉴定编号"),
+    supervisors: list[str] = typer.Option(..., "--supervisor", help="监销人（至少两名不同的人，可重复）"),
+    method: str = typer.Option(..., "--method", help="销毁方式，如 粉碎、焚毁、删除（电子文件）"),
+    place: str = typer.Option(..., "--place", help="销毁地点"),
+    at: Optional[str] = typer.Option(None, "--at", help="销毁时间（默认现在；不能晚于现在），如 2026-03-02T10:30"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="另存销毁清册（.xlsx/.docx/.pdf）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """鉴定第四步：按已批准的销毁清册销毁（记录保留、文件删除，销毁清册永久归档）。"""
+    import datetime as dt
+
+    from archive import appraisal
+
+    when = None
+    if at is not None:
+        try:
+            when = dt.datetime.fromisoformat(at.strip().replace(" ", "T"))
+        except ValueError:
+            raise UsageError(f"--at “{at}” 不是有效时间：请写成 2026-03-02T10:30") from None
+    arc = _archive()
+    step = appraisal.destroy(arc, appraisal_id, supervisors=supervisors, method=method, place=place, at=when)
+    if output is not None:
+        appraisal.draft_register(arc, appraisal_id, output)
+        err.print(f"销毁清册 → {output}")
+    if as_json:
+        _print_json(step.to_json())
+        return
+    _step_summary(step, f"已销毁 {len(step.records)} 件，删除文件 {len(step.removed_files)} 个" +
+                  (f"（{len(step.kept_files)} 个文件仍被其他记录引用，保留）" if step.kept_files else ""))
+
+
+@app.command()
+def appraisals(as_json: bool = typer.Option(False, "--json")) -> None:
+    """列出历次鉴定及其进度（已鉴定 / 已批准 / 已销毁）。"""
+    from archive import appraisal
+
+    arc = _archive()
+    rows = appraisal.listing(arc.conn)
+    if as_json:
+        _print_json(rows)
+        return
+    t = Table(title="鉴定与销毁")
+    for h in ("编号", "批次", "基准日", "鉴定小组", "拟销毁", "延期", "进度", "批准", "销毁"):
+        t.add_column(h, overflow="fold")
+    for a in rows:
+        t.add_row(str(a["id"]), str(a["batch"]), a["as_of"], "、".join(a["members"]), str(a["destroy"]),
+                  str(a["extend"]), a["state"], " ".join(x for x in (a["approved_by"], a["approved_on"]) if x),
+                  (a["destroyed_at"] or "")[:16])
+    out.print(t)
 
 
 # ---- backup and restore (issue 6) -----------------------------------------------------------------

@@ -22,6 +22,26 @@ from archive.extract.worker import Limits
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 RETENTION_CODES = {"永久": "Y", "30年": "D30", "10年": "D10"}  # 保管期限 -> 保管期限代码
 RETENTION_NAMES = {v: k for k, v in RETENTION_CODES.items()}
+# 保管期限 of the 1987 rule, abolished in 2006 (8号令 第六条 keeps 永久 and 定期): an imported record keeps
+# its old period as written (``documents.retention_old``), never converted. Old 档号 spell them C / D.
+OLD_RETENTIONS = ("长期", "短期")
+OLD_RETENTION_CODES = {"长期": "C", "短期": "D"}
+
+# said by review, audit and every export while [agency] records no review of the table (8号令 第十二条)
+TABLE_UNAPPROVED = "保管期限表未经审核同意"
+
+
+@dataclass
+class TableApproval:
+    """The 同级档案主管部门's review and agreement of our 归档范围和保管期限表 (8号令 第十二条)."""
+
+    approved_by: str
+    approved_on: str  # YYYY-MM-DD
+    approval_doc: str | None
+
+    def describe(self) -> str:
+        doc = f"（{self.approval_doc}）" if self.approval_doc else ""
+        return f"保管期限表已经{self.approved_by}于{self.approved_on}审核同意{doc}"
 
 
 @dataclass
@@ -33,6 +53,7 @@ class Rule:
     retention: str | None  # Y / D30 / D10
     org: str | None
     title_regex: re.Pattern | None = None
+    conditions: str | None = None  # the conditions in words, for the printed table (archive rules -o)
 
 
 @dataclass
@@ -55,6 +76,15 @@ class Config:
     rules: list[Rule] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)  # [limits]: extraction time, CPU, memory, file size
     ocr: OcrSettings = field(default_factory=OcrSettings)  # [ocr]: scans and images
+    approval: TableApproval | None = None  # [agency] approved_by/approved_on/approval_doc; None: not reviewed
+    supervisors_min: int = 2  # [appraisal] 监销人 at a destruction (2 is the floor)
+    old_long_years: int = 50  # [appraisal] imported 长期 due this many years after the document's year
+    old_short_years: int = 15  # [appraisal] imported 短期 likewise
+
+    @property
+    def table_status(self) -> str:
+        """One line for reports and exports: approved (by whom, when) or 保管期限表未经审核同意."""
+        return self.approval.describe() if self.approval else TABLE_UNAPPROVED
 
     # Folders made beside the inbox (SPEC section 3): never inside it, so they are not re-ingested.
     @property
@@ -178,7 +208,20 @@ def load_config(path: Path | str | None = None) -> Config:
         rules.append(Rule(
             id=r["id"], basis=r["basis"], when=when, scope=then["scope"],
             retention=RETENTION_CODES.get(then.get("retention")), org=org, title_regex=rx,
+            conditions=r.get("conditions"),
         ))
+
+    approval = None
+    if agency.get("approved_by") or agency.get("approved_on"):
+        if not (agency.get("approved_by") and agency.get("approved_on")):
+            raise ConfigError(f"配置文件 {path} 有误：agency.approved_by 与 agency.approved_on 须同时填写（保管期限表的审核同意）")
+        try:
+            import datetime as _dt
+            _dt.date.fromisoformat(agency["approved_on"])
+        except ValueError:
+            raise ConfigError(f"配置文件 {path} 有误：agency.approved_on = {agency['approved_on']!r} 不是有效日期") from None
+        approval = TableApproval(agency["approved_by"], agency["approved_on"], agency.get("approval_doc"))
+    appr = raw.get("appraisal", {})
 
     return Config(
         path=path.resolve(),
@@ -204,6 +247,10 @@ def load_config(path: Path | str | None = None) -> Config:
             max_file_mb=int(lim.get("max_file_mb", Limits.max_file_mb)),
         ),
         ocr=_ocr_settings(raw.get("ocr", {})),
+        approval=approval,
+        supervisors_min=max(2, int(appr.get("supervisors_min", 2))),
+        old_long_years=int(appr.get("old_long_years", 50)),
+        old_short_years=int(appr.get("old_short_years", 15)),
     )
 
 

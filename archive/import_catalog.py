@@ -50,10 +50,11 @@ IGNORED_NAMES = ("序号", "XH")  # recognised (they help find the header row) b
 FIELD_LABELS = {f: names[0] for f, names in COLUMN_NAMES.items()}
 
 # 保管期限 as written -> code. 长期/短期 (and the old codes C/D) predate 国家档案局令第8号 (2006), which keeps
-# 永久 and 定期 (30年, 10年); the usual conversion is 长期 -> 30年, 短期 -> 10年.
+# 永久 and 定期 (30年, 10年). No official conversion exists (长期 meant up to about 50 years), so an old period
+# is kept as written (code C / D, the record's retention_old) and the record is appraised when it comes due.
 RETENTION_VALUES = {"永久": "Y", "Y": "Y", "30年": "D30", "定期30年": "D30", "D30": "D30", "30": "D30",
                     "10年": "D10", "定期10年": "D10", "D10": "D10", "10": "D10"}
-OLD_RETENTION = {"长期": "D30", "C": "D30", "短期": "D10", "D": "D10"}
+OLD_RETENTION = {"长期": "C", "C": "C", "短期": "D", "D": "D"}
 SECRET = ("秘密", "机密", "绝密")
 
 # why a row is not imported: code -> label (the report counts by code)
@@ -270,7 +271,7 @@ def parse_date(value) -> str | None:
 
 
 def parse_retention(value, extra: dict[str, str]) -> tuple[str | None, str | None]:
-    """(code, old name) — old name set when a pre-2006 长期/短期 was converted."""
+    """(code, old name) — old name set for a pre-2006 长期/短期 (code C / D, kept, not converted)."""
     if value in (None, ""):
         return None, None
     v = _norm(value)
@@ -323,8 +324,11 @@ def row_meta(row: Row, cfg: Config, mapping: Mapping) -> tuple[dict, str | None]
         code = archival_code.parse(_norm(code_text))
         if code is None:
             raise RowError("bad_code", f"档号 “{code_text}” 不符合 DA/T 22（全宗号-WS·年度-保管期限-[机构-]件号）")
+        # a column that says 长期/短期 beside a 档号 already coded 30年/10年: both are kept (the 档号 as written,
+        # the old period on the record) and the later due date counts
+        old_beside_new = old is not None and not archival_code.is_old(code)
         for label, given, part in (("全宗号", fonds, code.fonds), ("年度", year, code.year),
-                                   ("保管期限", retention, code.retention), ("机构", org, code.org),
+                                   ("保管期限", None if old_beside_new else retention, code.retention), ("机构", org, code.org),
                                    ("件号", item, code.item_no)):
             if given is not None and given != part:
                 raise RowError("code_mismatch", f"档号 {code} 与{label}“{v.get(_key(label))}”不一致")
@@ -338,9 +342,10 @@ def row_meta(row: Row, cfg: Config, mapping: Mapping) -> tuple[dict, str | None]
     secrecy = _text(v.get("secrecy"))
     if secrecy and any(s in secrecy for s in SECRET):
         raise RowError("secret", f"密级为“{secrecy}”：涉密文件不得导入非涉密系统")
-    meta = {"archival_code": str(code), "title": title, "doc_number_raw": _text(v.get("doc_number_raw")),
+    meta = {"archival_code": code_text or str(code), "title": title, "doc_number_raw": _text(v.get("doc_number_raw")),
             "issuer": _text(v.get("issuer")), "date": parse_date(v.get("date")), "secrecy": secrecy,
-            "pages": _int(v.get("pages"), "页数"), "note": _text(v.get("note")), "status": "archived"}
+            "pages": _int(v.get("pages"), "页数"), "note": _text(v.get("note")), "status": "archived",
+            "retention_old": old}
     meta = {k: x for k, x in meta.items() if x is not None}
     try:
         check_meta(meta)
@@ -356,7 +361,7 @@ def _key(label: str) -> str:
 # ---- files -----------------------------------------------------------------------------------------
 _SEP = r"[-_\s]+"
 _NAME_RE = re.compile(
-    rf"(?P<fonds>[A-Z0-9]+){_SEP}WS[·•.\-_\s]?(?P<year>\d{{4}}){_SEP}(?P<ret>Y|D30|D10)"
+    rf"(?P<fonds>[A-Z0-9]+){_SEP}WS[·•.\-_\s]?(?P<year>\d{{4}}){_SEP}(?P<ret>Y|D30|D10|C|D)"
     rf"(?:{_SEP}(?P<org>[A-Z]{{3}}))?{_SEP}(?P<item>\d{{1,6}})(?!\d)(?P<rest>.*)")
 
 
@@ -451,7 +456,8 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
     conn = arc.conn
 
     # 1. rows: valid, or rejected with a reason
-    taken = {r[0] for r in conn.execute("SELECT archival_code FROM documents WHERE archival_code IS NOT NULL")}
+    taken = {_code_key(r[0]) for r in conn.execute("SELECT archival_code FROM documents WHERE archival_code IS NOT NULL")
+             if archival_code.parse(r[0])}  # by the 档号's parts: an old spelling names the same 件
     seen: dict[str, Row] = {}
     accepted: list[tuple[Row, dict]] = []
     rejected_keys: dict[tuple, Row] = {}
@@ -472,16 +478,16 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
             reject(row, e.reason, str(e))
             continue
         code = meta["archival_code"]
-        if code in seen:
-            first = seen[code]
+        if _code_key(code) in seen:
+            first = seen[_code_key(code)]
             reject(row, "duplicate_code", f"档号 {code} 与{_where(first)}重复", code)
-        elif code in taken:
+        elif _code_key(code) in taken:
             reject(row, "code_taken", f"档号 {code} 已在档案库中", code)
         else:
-            seen[code] = row
+            seen[_code_key(code)] = row
             accepted.append((row, meta))
-            if old:
-                converted[f"{old}→{'30年' if archival_code.parse(code).retention == 'D30' else '10年'}"] += 1
+            if old or archival_code.is_old(archival_code.parse(code)):
+                converted[f"原{old or archival_code.OLD_CODES[archival_code.parse(code).retention]}（保留原期限，到期须鉴定）"] += 1
     rep.retention_converted = dict(converted)
     rep.rejected_by_reason = dict(Counter(r["reason"] for r in rep.rejected))
 
@@ -618,9 +624,11 @@ def _existing(conn, by_key: dict, row_keys: dict) -> dict[tuple, tuple[int, int]
     for key in by_key:
         if key in row_keys:
             continue
-        r = conn.execute("SELECT id, sha256 IS NOT NULL AS has, (SELECT max(seq) FROM document_files f "
-                         "WHERE f.document_id = d.id) AS seq FROM documents d WHERE archival_code=?",
-                         (_fmt_key(key),)).fetchone()
+        from archive.importing import same_code
+        hit = same_code(conn, _fmt_key(key))  # the 档号 as stored may be an older spelling of the same 件
+        r = hit and conn.execute("SELECT id, sha256 IS NOT NULL AS has, (SELECT max(seq) FROM document_files f "
+                                 "WHERE f.document_id = d.id) AS seq FROM documents d WHERE id=?",
+                                 (hit["id"],)).fetchone()
         if r:
             out[key] = (r["id"], (r["seq"] or 1) + 1 if r["has"] else 1)
     return out

@@ -28,7 +28,7 @@ class ImportRecordError(ArchiveError):
 # catalog columns an import may set; everything else is the program's own bookkeeping
 META_COLUMNS = ("archival_code", "fonds", "year", "retention", "org", "item_no", "doc_number_raw", "title",
                 "issuer", "date", "doc_type", "secrecy", "urgency", "pages", "status", "recipients", "signer",
-                "cc", "printer", "print_date", "note", "relation", "rule_id", "basis", "reason")
+                "cc", "printer", "print_date", "note", "relation", "rule_id", "basis", "reason", "retention_old")
 STATUSES = ("archived", "pending", "excluded", "destroyed")
 
 
@@ -61,7 +61,15 @@ def _check(meta: dict) -> dict:
                     k in ("year", "item_no") and str(given).isdigit() and int(given) == v):
                 raise ImportRecordError(f"档号 {code} 与字段 {k}={given} 不一致")
             m[k] = v
-        m["archival_code"] = str(code)
+        if archival_code.is_old(code):
+            # a pre-2006 长期/短期 is kept as it was, never converted (SPEC section 2); no period of today's
+            # table until an appraisal gives one
+            old = archival_code.OLD_CODES[code.retention]
+            if m.get("retention_old") not in (None, old):
+                raise ImportRecordError(f"档号 {code_text} 与原保管期限 {m['retention_old']} 不一致")
+            m["retention_old"], m["retention"] = old, None
+        # the 档号 stays exactly as the catalogue wrote it; its parts (above) serve search and checks
+        m["archival_code"] = str(code_text).strip()
         m.setdefault("status", "archived")
     m.setdefault("status", "pending")
     if m["status"] not in STATUSES:
@@ -70,6 +78,8 @@ def _check(meta: dict) -> dict:
         raise ImportRecordError("已归档的记录必须有档号")
     if m.get("retention") not in (None, "Y", "D30", "D10"):
         raise ImportRecordError(f"保管期限代码 “{m['retention']}” 无效（应为 Y、D30 或 D10）")
+    if m.get("retention_old") not in (None, "长期", "短期"):
+        raise ImportRecordError(f"原保管期限 “{m['retention_old']}” 无效（应为 长期 或 短期）")
     for k in ("date", "print_date"):
         if m.get(k):
             try:
@@ -116,12 +126,30 @@ def _refuse_stored(arc: Archive, sha: str, path: Path) -> None:
         raise ImportRecordError(f"文件 {path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")
 
 
+def same_code(conn: sqlite3.Connection, code_text: str) -> sqlite3.Row | None:
+    """The record whose 档号 names the same 件 as ``code_text`` however either is spelled
+    (`Z109-WS-2015-Y-1` and `Z109-WS·2015-Y-0001` are one 档号)."""
+    code = archival_code.parse(code_text)
+    if code is None:
+        return None
+    for r in conn.execute("SELECT * FROM documents WHERE fonds=? AND year=? AND item_no=? AND coalesce(org,'')=?",
+                          (code.fonds, code.year, code.item_no, code.org or "")):
+        if archival_code.parse(r["archival_code"] or "") == code:
+            return r
+    return None
+
+
 def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source: dict,
-                  action: str = "import") -> dict:
+                  action: str = "import", allocate: bool = False) -> dict:
     """Add one record as given. ``source`` (file, row, package…) goes into the event log.
+
+    ``allocate``: the record has no 档号 yet (a document the program writes itself, e.g. a 鉴定工作报告);
+    the next 件号 of its fonds, year, retention and org is taken in the inserting transaction.
 
     Raises ImportRecordError when the record is invalid, its 档号 is taken, or its file is already stored."""
     m = _check(meta)
+    if allocate and (m.get("archival_code") or not all(m.get(k) for k in ("fonds", "year", "retention"))):
+        raise ImportRecordError("自动编档号须给出全宗号、年度、保管期限，且不带档号")
     sha = size = rel = media_type = filename = None
     text, warnings, method = "", [], None
     if file is not None:
@@ -140,6 +168,13 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
         if file is not None:
             rel = arc.store.put(file.path, sha, media_type)
         with catalog.transaction(conn):
+            if allocate:
+                code = archival_code.allocate(conn, m["fonds"], int(m["year"]), m["retention"], m.get("org"))
+                m.update(archival_code=str(code), item_no=code.item_no, status="archived")
+            elif m.get("archival_code"):
+                clash = same_code(conn, m["archival_code"])
+                if clash is not None:
+                    raise ImportRecordError(f"档号 {m['archival_code']} 已存在（记录 {clash['id']} {clash['archival_code']}）")
             row = {**m, "sha256": sha, "filename": filename, "source_path": str(file.path.resolve()) if file else None,
                    "stored_path": rel, "media_type": media_type, "size": size,
                    "doc_number": dn.canonical if dn else None, "docno_code": dn.code if dn else None,
@@ -158,7 +193,7 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
             if dn is not None:
                 conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
                                  [(k, doc_id) for k in docno.search_keys(dn)])
-            if m.get("item_no") is not None:
+            if m.get("item_no") is not None and m.get("retention") in ("Y", "D30", "D10") and not allocate:
                 _raise_sequence(conn, m["fonds"], m["year"], m["retention"], m.get("org"), m["item_no"])
             catalog.append_event(conn, action, doc_id, {**source, "archival_code": m.get("archival_code"),
                                                         "sha256": sha, "filename": filename})

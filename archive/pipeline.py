@@ -419,6 +419,11 @@ class Archive:
             row = conn.execute("SELECT * FROM documents WHERE archival_code=?", (str(code),)).fetchone()
             if row:
                 return row
+            from archive.importing import same_code  # an imported 档号 kept in its old spelling (issue 14)
+
+            row = same_code(conn, ref)
+            if row:
+                return row
         matches = catalog.docno_matches(conn, ref)
         best = [doc_id for doc_id, rank in matches if rank == matches[0][1]] if matches else []
         if len(best) == 1:

@@ -1,28 +1,65 @@
-"""电子档案四性检测 (DA/T 70-2018) over the whole archive (SPEC section 2).
+"""电子档案四性检测 (DA/T 70-2018) over the whole archive (SPEC section 2; docs/retention.md).
 
-Authenticity: every stored file has the checksum its record says, and every record matches the state the
-event log sealed for it (a row edited behind the program's back is found). Integrity: required metadata
-present, each record has its file, no unexplained gap in a group's 件号. Usability: each file opens as the
-type it claims. Security: the event log's hash chain is intact; the derived index holds exactly the catalog's
-records. A finding is a failure (exit 1); a notice (提示) is reported but is not one.
+Every finding names its property (真实性, 完整性, 可用性, 安全性) and its item (检测项), and the report counts
+what each item examined. Authenticity: the file has the checksum its record says, the record matches the state
+the event log sealed for it, metadata have the right type, length and value range, the 档号 is well formed,
+electronic signatures and seals are found and checked where the library can. Integrity: the required items
+(页数 among them), each record's file, no unexplained gap in a group's 件号. Usability: each file opens, is not
+encrypted, is in a format fit for keeping (PDF, PDF/A, OFD; others are a notice), the search index holds the
+catalog's records. Security: the event log's hash chain (the filing process), no 涉密 marking on a stored
+record, stored files read-only on a carrier with room. A finding is a failure (exit 1); a notice (提示) is not.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
+import shutil
+import stat
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 from archive import archival_code, catalog
 from archive.pipeline import Archive
 from archive.store import sha256_file
 
-# DA/T 22 items an archived record must have (档号 and its parts, 题名, 日期, 责任者)
+# DA/T 22 items an archived record must have: the 归档章's 全宗号, 年度, 保管期限, 件号 and 页数, and 档号,
+# 题名, 日期, 责任者 of the 归档文件目录
 REQUIRED = {"archival_code": "档号", "fonds": "全宗号", "year": "年度", "retention": "保管期限",
-            "item_no": "件号", "title": "题名", "date": "日期", "issuer": "责任者"}
+            "item_no": "件号", "title": "题名", "date": "日期", "issuer": "责任者", "pages": "页数"}
 
 CHECKS = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性", "security": "安全性"}
+
+# 检测项 -> property, in report order
+ITEMS = {
+    "文件校验值": "authenticity",
+    "著录项与事件日志一致": "authenticity",
+    "存储位置": "authenticity",
+    "元数据类型与长度": "authenticity",
+    "元数据值域": "authenticity",
+    "档号规范": "authenticity",
+    "电子签名与印章": "authenticity",
+    "必备著录项": "integrity",
+    "电子文件齐全": "integrity",
+    "附属文件": "integrity",
+    "件号连续": "integrity",
+    "存储区未登记文件": "integrity",
+    "文件可读": "usability",
+    "文件未加密": "usability",
+    "长期保存格式": "usability",
+    "全文索引": "usability",
+    "过程安全（事件日志）": "security",
+    "涉密信息": "security",
+    "存储载体": "security",
+}
+KEEPING_FORMATS = {"pdf": "PDF", "ofd": "OFD"}  # fit for long-term keeping (PDF/A is told apart inside PDF)
+MAX_LENGTH = {"title": 500, "issuer": 200, "doc_number_raw": 100, "archival_code": 60, "recipients": 500,
+              "note": 2000}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ORG = re.compile(r"^([A-Z]{3}|[0-9]{1,3})$")
+_FONDS = re.compile(r"^[A-Za-z0-9]{1,12}$")
 
 
 @dataclass
@@ -31,12 +68,14 @@ class Finding:
     ref: str  # 档号 or 记录 N or 事件 N
     message: str
     severity: str = "error"  # error (a failure) or notice (提示)
+    item: str = ""  # 检测项
 
 
 @dataclass
 class Report:
     findings: list[Finding] = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # what was checked
+    examined: Counter = field(default_factory=Counter)  # 检测项 -> objects examined
 
     @property
     def errors(self) -> list[Finding]:
@@ -50,8 +89,28 @@ class Report:
     def ok(self) -> bool:
         return not self.errors
 
+    def add(self, item: str, ref: str, message: str, severity: str = "error") -> None:
+        self.findings.append(Finding(ITEMS[item], ref, message, severity, item))
+
+    def by_item(self) -> list[dict]:
+        """Per 检测项: property, objects examined, errors, notices."""
+        errs = Counter(f.item for f in self.errors)
+        notes = Counter(f.item for f in self.notices)
+        return [{"property": CHECKS[p], "item": i, "examined": self.examined[i], "errors": errs[i],
+                 "notices": notes[i]} for i, p in ITEMS.items()]
+
+    def by_property(self) -> list[dict]:
+        out = []
+        items = self.by_item()
+        for name in CHECKS.values():
+            rows = [r for r in items if r["property"] == name]
+            out.append({"property": name, "items": len(rows), "examined": sum(r["examined"] for r in rows),
+                        "errors": sum(r["errors"] for r in rows), "notices": sum(r["notices"] for r in rows)})
+        return out
+
     def to_json(self) -> dict:
         return {"ok": self.ok, "counts": self.counts, "errors": len(self.errors), "notices": len(self.notices),
+                "properties": self.by_property(), "items": self.by_item(),
                 "findings": [asdict(f) for f in self.findings]}
 
 
@@ -66,7 +125,7 @@ def verify(arc: Archive, *, progress=None) -> Report:
     rows = conn.execute("SELECT * FROM documents ORDER BY id").fetchall()
     events = conn.execute("SELECT id, action, document_id, detail FROM events ORDER BY id").fetchall()
     details = [(e["id"], e["action"], e["document_id"], _load(e["detail"])) for e in events]
-    rep.counts = {"records": len(rows), "events": len(events), "files": 0}
+    rep.counts = {"records": len(rows), "events": len(events), "files": 0, "signed": 0}
 
     _check_chain(conn, rep)
     sealed = _last_digests(details)
@@ -78,6 +137,7 @@ def verify(arc: Archive, *, progress=None) -> Report:
     _check_stray_files(arc, rows, rep)
     _check_numbering(conn, rows, details, rep)
     _check_index(arc, rows, rep)
+    _check_carrier(arc, rep)
     return rep
 
 
@@ -90,8 +150,9 @@ def _load(detail: str) -> dict:
 
 
 def _check_chain(conn, rep: Report) -> None:
+    rep.examined["过程安全（事件日志）"] += conn.execute("SELECT count(*) FROM events").fetchone()[0]
     for msg in catalog.verify_chain(conn):
-        rep.findings.append(Finding("security", "事件日志", msg))
+        rep.add("过程安全（事件日志）", "事件日志", msg)
 
 
 def _last_digests(details) -> dict[int, str]:
@@ -105,74 +166,178 @@ def _last_digests(details) -> dict[int, str]:
 
 def _check_record(arc: Archive, row, digest: str | None, extend: dict | None, rep: Report) -> None:
     ref = _ref(row)
-    add = rep.findings.append
+    ex = rep.examined
     # authenticity: the row is the one the event log sealed
+    ex["著录项与事件日志一致"] += 1
     if digest is None:
-        add(Finding("authenticity", ref, "事件日志中没有本记录的状态摘要（旧版本入库，无法核对著录项）", "notice"))
+        rep.add("著录项与事件日志一致", ref, "事件日志中没有本记录的状态摘要（旧版本入库，无法核对著录项）", "notice")
     elif catalog.record_digest(row) != digest:
-        add(Finding("authenticity", ref, "著录项与事件日志记载的不符：目录被绕过本程序修改过"))
+        rep.add("著录项与事件日志一致", ref, "著录项与事件日志记载的不符：目录被绕过本程序修改过")
+    _check_values(row, ref, rep)
     # integrity: required metadata of an archived record, and a 档号 that agrees with its parts
     if row["status"] in ("archived", "destroyed"):
-        missing = [label for col, label in REQUIRED.items() if row[col] in (None, "")]
+        ex["必备著录项"] += 1
+        old = row["retention_old"] if "retention_old" in row.keys() else None
+        missing = [label for col, label in REQUIRED.items()
+                   if row[col] in (None, "") and not (col == "retention" and old)]
         if missing:
-            add(Finding("integrity", ref, f"缺少必备著录项：{'、'.join(missing)}"))
+            rep.add("必备著录项", ref, f"缺少必备著录项：{'、'.join(missing)}")
+        ex["档号规范"] += 1
         code = archival_code.parse(row["archival_code"] or "")
         if row["archival_code"] and code is None:
-            add(Finding("integrity", ref, "档号不符合 DA/T 22 格式"))
+            rep.add("档号规范", ref, "档号不符合 DA/T 22 格式")
         elif code is not None:
-            parts = {"全宗号": (code.fonds, row["fonds"]), "年度": (code.year, row["year"]),
+            parts = {"全宗号": (code.fonds, (row["fonds"] or "").upper()), "年度": (code.year, row["year"]),
                      "机构": (code.org, row["org"] or None), "件号": (code.item_no, row["item_no"])}
-            if code.retention != row["retention"]:
-                # DA/T practice: an appraisal that extends retention keeps the 档号 (explained by its event)
-                if not (extend and extend.get("retention_after") == row["retention"]):
+            explained = extend and extend.get("retention_after") == row["retention"]
+            if archival_code.is_old(code):
+                # a pre-2006 period in the 档号: the record keeps it as 长期/短期 (or an appraisal has since
+                # given it a period of today's table, explained by its event)
+                if archival_code.OLD_CODES[code.retention] != old:
+                    parts["保管期限"] = (archival_code.OLD_CODES[code.retention], old)
+                elif row["retention"] and not explained:
                     parts["保管期限"] = (code.retention, row["retention"])
+            elif code.retention != row["retention"] and not explained:
+                # DA/T practice: an appraisal that extends retention keeps the 档号 (explained by its event)
+                parts["保管期限"] = (code.retention, row["retention"])
             bad = [k for k, (a, b) in parts.items() if a != b]
             if bad:
-                add(Finding("integrity", ref, f"档号与著录项不一致：{'、'.join(bad)}"))
+                rep.add("档号规范", ref, f"档号与著录项不一致：{'、'.join(bad)}")
     # the file: present, checksum, readable
+    ex["电子文件齐全"] += 1
     if row["status"] == "destroyed":
         if row["stored_path"] and arc.store.abspath(row["stored_path"]).exists():
-            add(Finding("integrity", ref, "已销毁的记录仍有存储文件"))
+            rep.add("电子文件齐全", ref, "已销毁的记录仍有存储文件")
         return
     if not row["stored_path"]:
         if row["origin"] == "import" and not row["sha256"]:
-            add(Finding("integrity", ref, "提示：无电子文件（按目录导入，尚未挂接）", "notice"))
+            rep.add("电子文件齐全", ref, "提示：无电子文件（按目录导入，尚未挂接）", "notice")
         else:
-            add(Finding("integrity", ref, "记录没有存储文件"))
+            rep.add("电子文件齐全", ref, "记录没有存储文件")
         return
     path = arc.store.abspath(row["stored_path"])
     if not path.is_file():
-        add(Finding("integrity", ref, f"存储文件缺失：{row['stored_path']}"))
+        rep.add("电子文件齐全", ref, f"存储文件缺失：{row['stored_path']}")
         return
     rep.counts["files"] += 1
+    ex["文件校验值"] += 1
     try:
         actual = sha256_file(path)
     except OSError as e:
-        add(Finding("usability", ref, f"存储文件无法读取：{e.strerror}"))
+        rep.add("文件可读", ref, f"存储文件无法读取：{e.strerror}")
         return
     if actual != row["sha256"]:
-        add(Finding("authenticity", ref, f"存储文件的校验值与目录不符（文件被篡改或损坏）：{row['stored_path']}"))
+        rep.add("文件校验值", ref, f"存储文件的校验值与目录不符（文件被篡改或损坏）：{row['stored_path']}")
         return
+    ex["存储位置"] += 1
     if row["stored_path"] != arc.store.relpath(row["sha256"], row["media_type"] or ""):
-        add(Finding("authenticity", ref, f"存储位置与校验值不符：{row['stored_path']}"))
-    problem = _unreadable(path, row["media_type"])
-    if problem:
-        add(Finding("usability", ref, f"文件无法打开：{problem}"))
+        rep.add("存储位置", ref, f"存储位置与校验值不符：{row['stored_path']}")
+    _check_file(path, row["media_type"], ref, rep)
+
+
+def _check_values(row, ref: str, rep: Report) -> None:
+    """元数据 type, length and value range (DA/T 70 元数据准确性); a 涉密 marking (security)."""
+    ex = rep.examined
+    ex["元数据类型与长度"] += 1
+    ex["元数据值域"] += 1
+    ex["涉密信息"] += 1
+    typed = [label for col, label in (("year", "年度"), ("item_no", "件号"), ("pages", "页数"))
+             if row[col] is not None and not isinstance(row[col], int)]
+    if typed:
+        rep.add("元数据类型与长度", ref, f"{'、'.join(typed)} 不是整数")
+    for col, n in MAX_LENGTH.items():
+        v = row[col]
+        if isinstance(v, str) and len(v) > n:
+            rep.add("元数据类型与长度", ref, f"{col} 长度 {len(v)} 超过 {n} 个字符")
+        if isinstance(v, str) and _CONTROL.search(v):
+            rep.add("元数据类型与长度", ref, f"{col} 含控制字符")
+    this_year = dt.date.today().year
+    bad = []
+    if isinstance(row["year"], int) and not 1900 <= row["year"] <= this_year + 1:
+        bad.append(f"年度 {row['year']}")
+    if isinstance(row["pages"], int) and not 1 <= row["pages"] <= 100000:
+        bad.append(f"页数 {row['pages']}")
+    if isinstance(row["item_no"], int) and not 1 <= row["item_no"] <= 999999:
+        bad.append(f"件号 {row['item_no']}")
+    if row["retention"] not in (None, "Y", "D30", "D10"):
+        bad.append(f"保管期限 {row['retention']}")
+    if row["fonds"] and not _FONDS.match(str(row["fonds"])):
+        bad.append(f"全宗号 {row['fonds']}")
+    if row["org"] and not _ORG.match(str(row["org"])):
+        bad.append(f"机构(问题) {row['org']}")
+    if row["date"]:
+        try:
+            day = dt.date.fromisoformat(str(row["date"]))
+            if day > dt.date.today() or day.year < 1900:
+                bad.append(f"日期 {row['date']}")
+            elif isinstance(row["year"], int) and day.year != row["year"]:
+                rep.add("元数据值域", ref, f"年度 {row['year']} 与成文日期 {row['date']} 的年份不同", "notice")
+        except ValueError:
+            bad.append(f"日期 {row['date']}")
+    if bad:
+        rep.add("元数据值域", ref, f"超出值域：{'、'.join(bad)}")
+    if row["secrecy"] and any(s in str(row["secrecy"]) for s in ("秘密", "机密", "绝密")):
+        rep.add("涉密信息", ref, f"密级为“{row['secrecy']}”：涉密文件不得存于非涉密系统，请立即移出并报告")
+
+
+def _check_file(path, media_type: str | None, ref: str, rep: Report) -> None:
+    """Opens as its type; not encrypted; a format fit for keeping; signatures and seals found and checked."""
+    ex = rep.examined
+    ex["文件可读"] += 1
+    ex["文件未加密"] += 1
+    ex["长期保存格式"] += 1
+    problem = _unreadable(path, media_type)
+    if problem == "encrypted":
+        rep.add("文件未加密", ref, "文件已加密：长期保存的电子档案不得加密（请取得未加密的文本重新归档）")
+    elif problem:
+        rep.add("文件可读", ref, f"文件无法打开：{problem}")
+        return
+    if media_type == "pdf":
+        if _pdfa_part(path) is not None:
+            rep.counts["pdfa"] = rep.counts.get("pdfa", 0) + 1
+    elif media_type not in KEEPING_FORMATS:
+        rep.add("长期保存格式", ref, f"格式 {media_type or '未知'} 不是长期保存格式（PDF、PDF/A、OFD），宜转换后归档",
+                "notice")
+    if problem == "encrypted" or media_type not in KEEPING_FORMATS:
+        return
+    from archive import signatures
+
+    ex["电子签名与印章"] += 1
+    try:
+        found = signatures.inspect(path, media_type)
+    except Exception as e:  # a damaged signature dictionary is reported, not fatal
+        rep.add("电子签名与印章", ref, f"电子签名无法解析：{type(e).__name__}: {e}", "notice")
+        return
+    if found:
+        rep.counts["signed"] += 1
+    for sig in found:
+        rep.add("电子签名与印章", ref, sig.describe(), "error" if sig.valid is False else "notice")
+
+
+def _pdfa_part(path) -> str | None:
+    """The PDF/A part a PDF declares in its XMP metadata (pdfaid:part), or None."""
+    with open(path, "rb") as f:
+        data = f.read()
+    m = re.search(rb"pdfaid:part(?:>|=\")\s*(\d)", data)
+    return m.group(1).decode() if m else None
 
 
 def _unreadable(path, media_type: str | None) -> str | None:
-    """Why the file does not open as its type (cheap structural checks, no OCR); None when it does."""
+    """Why the file does not open as its type (cheap structural checks, no OCR): None when it does,
+    "encrypted" when it is encrypted."""
     try:
         if media_type == "pdf":
             from pypdf import PdfReader
 
             reader = PdfReader(str(path))
             if reader.is_encrypted:
-                return None  # kept as received; readable with its password
+                return "encrypted"
             if len(reader.pages) < 1:
                 return "PDF 没有页面"
         elif media_type in ("docx", "ofd"):
             with zipfile.ZipFile(path) as z:
+                if any(i.flag_bits & 0x1 for i in z.infolist()):
+                    return "encrypted"
                 bad = z.testzip()
                 if bad:
                     return f"压缩包成员 {bad} 损坏"
@@ -183,18 +348,21 @@ def _unreadable(path, media_type: str | None) -> str | None:
 
 def _check_stray_files(arc: Archive, rows, rep: Report) -> None:
     referenced = catalog.referenced_files(arc.conn)
-    for rel in sorted(arc.store.stored_files() - set(referenced)):
-        rep.findings.append(Finding("integrity", rel, "存储区中有目录未登记的文件"))
+    stored = arc.store.stored_files()
+    rep.examined["存储区未登记文件"] += len(stored)
+    for rel in sorted(stored - set(referenced)):
+        rep.add("存储区未登记文件", rel, "存储区中有目录未登记的文件")
     # a record's further files and a scan's searchable PDF: present and unchanged
     own = {r["stored_path"] for r in rows if r["stored_path"]}
     for rel, sha in sorted(referenced.items()):
         if rel in own:
             continue  # checked with its record
         path = arc.store.abspath(rel)
+        rep.examined["附属文件"] += 1
         if not path.is_file():
-            rep.findings.append(Finding("integrity", rel, "附属存储文件缺失（多文件记录的其他文件或可检索 PDF）"))
+            rep.add("附属文件", rel, "附属存储文件缺失（多文件记录的其他文件或可检索 PDF）")
         elif sha256_file(path) != sha:
-            rep.findings.append(Finding("authenticity", rel, "附属存储文件的校验值不符（文件被篡改或损坏）"))
+            rep.add("文件校验值", rel, "附属存储文件的校验值不符（文件被篡改或损坏）")
 
 
 def _check_numbering(conn, rows, details, rep: Report) -> None:
@@ -209,6 +377,7 @@ def _check_numbering(conn, rows, details, rep: Report) -> None:
     tops = {(r["fonds"], r["year"], r["retention"], r["org"]): r["last_item"]
             for r in conn.execute("SELECT * FROM sequences")}
     for key in set(taken) | set(tops):
+        rep.examined["件号连续"] += 1
         nums = taken.get(key, set())
         top = max(max(nums, default=0), tops.get(key, 0))
         for n in range(1, top + 1):
@@ -216,28 +385,70 @@ def _check_numbering(conn, rows, details, rep: Report) -> None:
                 continue
             code = str(archival_code.ArchivalCode(key[0], key[1], key[2], key[3] or None, n))
             if code not in explained:
-                rep.findings.append(Finding("integrity", code, "件号缺失，且没有事件说明原因"))
+                rep.add("件号连续", code, "件号缺失，且没有事件说明原因")
 
 
 def _check_index(arc: Archive, rows, rep: Report) -> None:
     catalog_ids = {str(r["id"]) for r in rows}
+    rep.examined["全文索引"] += len(catalog_ids)
     try:
         ix = arc.index.open() if arc.index.exists() else None
         if ix is None:
             indexed: set[str] = set()
             if catalog_ids:
-                rep.findings.append(Finding("security", "全文索引", "全文索引不存在（可运行 archive reindex 重建）"))
+                rep.add("全文索引", "全文索引", "全文索引不存在（可运行 archive reindex 重建）")
                 return
         else:
             with ix.searcher() as s:
                 indexed = {f["id"] for f in s.all_stored_fields()}
     except Exception as e:
-        rep.findings.append(Finding("security", "全文索引", f"全文索引无法打开：{e}（可运行 archive reindex 重建）"))
+        rep.add("全文索引", "全文索引", f"全文索引无法打开：{e}（可运行 archive reindex 重建）")
         return
     for i in sorted(catalog_ids - indexed, key=int):
-        rep.findings.append(Finding("security", f"记录 {i}", "记录不在全文索引中（可运行 archive reindex）"))
+        rep.add("全文索引", f"记录 {i}", "记录不在全文索引中（可运行 archive reindex）")
     for i in sorted(indexed - catalog_ids, key=lambda x: (len(x), x)):
-        rep.findings.append(Finding("security", f"索引 {i}", "全文索引中有目录没有的记录（可运行 archive reindex）"))
+        rep.add("全文索引", f"索引 {i}", "全文索引中有目录没有的记录（可运行 archive reindex）")
+
+
+def _check_carrier(arc: Archive, rep: Report) -> None:
+    """存储载体: stored files are read-only (the store writes them so), and the disk has room to keep working."""
+    files = arc.store.stored_files()
+    rep.examined["存储载体"] += len(files) + 1
+    writable = [rel for rel in sorted(files)
+                if arc.store.abspath(rel).stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)]
+    for rel in writable[:20]:
+        rep.add("存储载体", rel, "存储文件可被修改（应为只读）", "notice")
+    if len(writable) > 20:
+        rep.add("存储载体", "存储区", f"另有 {len(writable) - 20} 个存储文件可被修改（应为只读）", "notice")
+    free = shutil.disk_usage(arc.store.root).free
+    if free < 1 << 30:
+        rep.add("存储载体", "存储区", f"存储区所在磁盘仅剩 {free / 1048576:.0f} MB", "notice")
+
+
+def report_sheets(rep: Report, cfg) -> list:
+    """四性检测报告: counts per property and per item, then every finding."""
+    from archive.export.catalogue import Sheet
+
+    stamp = dt.datetime.now().astimezone().isoformat(timespec="minutes")
+    c = rep.counts
+    intro = [f"依据 DA/T 70-2018《文书类电子档案检测一般要求》，对{cfg.agency_name}（全宗号 {cfg.fonds}）档案库的"
+             f" {c.get('records', 0)} 条记录、{c.get('files', 0)} 个电子文件、{c.get('events', 0)} 条事件记录进行了"
+             f"真实性、完整性、可用性、安全性检测，检测时间 {stamp}。",
+             "结论：" + ("全部通过" if rep.ok else f"发现 {len(rep.errors)} 个问题，须处理") +
+             (f"；另有 {len(rep.notices)} 条提示" if rep.notices else "") + "。"
+             + (f"含电子签名或印章的文件 {c.get('signed', 0)} 个。" if c.get("signed") else "")
+             + "病毒检测未在本程序内进行（请用本单位的杀毒软件检查存储区）。"]
+    summary = [[p["property"], "（合计）", p["examined"], p["errors"], p["notices"]] for p in rep.by_property()]
+    summary += [[r["property"], r["item"], r["examined"], r["errors"], r["notices"]] for r in rep.by_item()]
+    findings = [[k, CHECKS[f.check], f.item, f.ref, f.message, "提示" if f.severity == "notice" else "问题"]
+                for k, f in enumerate(rep.findings, 1)]
+    sheets = [Sheet(name="检测汇总", title="电子档案四性检测报告", subtitle=f"全宗号：{cfg.fonds}　　检测时间：{stamp}",
+                    columns=("性质", "检测项", "检测对象数", "问题", "提示"), rows=summary, widths=(30, 60, 30, 25, 25),
+                    intro=intro, footer="检测人（签字）：________________　　审核人（签字）：________________")]
+    sheets.append(Sheet(name="问题与提示", title="电子档案四性检测明细", subtitle=f"共 {len(findings)} 条",
+                        columns=("序号", "性质", "检测项", "对象", "说明", "类别"),
+                        rows=findings or [["", "", "", "", "无", ""]], widths=(12, 20, 40, 55, 120, 18)))
+    return sheets
 
 
 def explain_gap(arc: Archive, code_text: str, reason: str) -> str:
@@ -252,11 +463,17 @@ def explain_gap(arc: Archive, code_text: str, reason: str) -> str:
     conn = arc.conn
     with arc.write_lock():
         with catalog.transaction(conn):
-            if conn.execute("SELECT 1 FROM documents WHERE archival_code=?", (str(code),)).fetchone():
+            from archive.importing import same_code
+
+            if same_code(conn, str(code)) is not None:
                 raise UsageError(f"{code} 有记录，不是空号")
             top = conn.execute("SELECT last_item FROM sequences WHERE fonds=? AND year=? AND retention=? AND org=?",
                                (code.fonds, code.year, code.retention, code.org or "")).fetchone()
-            if top is None or code.item_no > top[0]:
-                raise UsageError(f"{code} 尚未分配（该组最大件号 {top[0] if top else 0}），不是空号")
+            highest = max([top[0] if top else 0] + [  # an old group (长期/短期) has no sequence: its highest 件号
+                c.item_no for (t,) in conn.execute("SELECT archival_code FROM documents WHERE fonds=? AND year=?",
+                                                   (code.fonds, code.year))
+                if (c := archival_code.parse(t or "")) and (c.retention, c.org) == (code.retention, code.org)])
+            if code.item_no > highest:
+                raise UsageError(f"{code} 尚未分配（该组最大件号 {highest}），不是空号")
             catalog.append_event(conn, "gap", None, {"vacated_code": str(code), "reason": reason})
     return str(code)

@@ -82,7 +82,7 @@ def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z1
     data: dict[str, list[list]] = {name: [] for name in SHEETS.values()}
     keys: dict[int, tuple] = {}  # row index -> (fonds, year, ret, org, item)
     valid: list[tuple] = []  # keys of valid rows
-    converted = {"长期→30年": 0, "短期→10年": 0}
+    converted = {"原长期（保留原期限，到期须鉴定）": 0, "原短期（保留原期限，到期须鉴定）": 0}
     rejected_keys: list[tuple] = []
     for i in range(rows):
         ret = ("Y", "D30", "D10")[i % 3]
@@ -122,6 +122,8 @@ def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z1
             row[10], reason = SECRET[i], "secret"
         elif i in BUILT:
             row[0] = ""
+            if bgqx in ("长期", "短期"):  # built from its parts, an old period stays old (code C / D): keep the
+                bgqx = row[3] = {"长期": "30年", "短期": "10年"}[bgqx]  # scans' names (D30/D10) matching
         sheet = SHEETS[ret]
         data[sheet].append(row)
         rownum = len(data[sheet]) + 2  # title row, header row
@@ -133,7 +135,7 @@ def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z1
             valid.append(key)
             exp.valid_codes.append(code_str(*key))
             if bgqx in ("长期", "短期"):
-                converted[f"{bgqx}→{'30年' if bgqx == '长期' else '10年'}"] += 1
+                converted[f"原{bgqx}（保留原期限，到期须鉴定）"] += 1
     exp.retention_converted = converted
     exp.rejected.sort(key=lambda r: (list(SHEETS.values()).index(r[0]), r[1]))  # the report's order
     wb = openpyxl.Workbook(write_only=True)

@@ -98,12 +98,24 @@ def test_pdf_landscape_with_page_numbers(filed, tmp_path):
 
 def test_destroyed_and_extended_records_carry_a_remark(filed):
     rows = {r["archival_code"]: r for r in filed.conn.execute("SELECT * FROM documents")}
-    audit.dispose(filed, [rows["Z109-WS·2019-D10-BGS-0001"]], "destroy", approved_by="王局长", reason="到期",
-                  force=True, as_of=dt.date(2020, 1, 1))
+    # destruction goes through the procedure, on a record that is due (issue 14: no early destruction)
+    from archive import appraisal
+    from archive.importing import ImportedFile, import_record
+
+    f = make_pdf(filed.store.root.parent / "old.pdf", ["示例县档案局", "二〇〇九年的一份通知"])
+    old = import_record(filed, {"archival_code": "Z109-WS·2009-D10-BGS-0001", "title": "旧通知", "pages": 1,
+                                "issuer": "示例县档案局", "date": "2009-03-01"}, ImportedFile(f), source={"t": 1})
+    a = appraisal.appraise(filed, dt.date(2026, 1, 1), ["甲", "乙"], [appraisal.Decision(
+        filed.conn.execute("SELECT * FROM documents WHERE id=?", (old["id"],)).fetchone(), "destroy", "到期")])
+    appraisal.approve(filed, a.appraisal["id"], leader="王局长", on=dt.date(2026, 1, 1), document="批示1")
+    appraisal.destroy(filed, a.appraisal["id"], supervisors=["李四", "张三"], method="删除", place="机房")
+    with pytest.raises(Exception, match="appraise"):
+        audit.dispose(filed, [rows["Z109-WS·2019-D10-BGS-0001"]], "destroy", approved_by="王局长", reason="到期")
     audit.dispose(filed, [rows["Z109-WS·2019-D30-YWK-0001"]], "extend", approved_by="王局长", reason="有价值",
                   retention="Y")
+    old_sheets = catalogue.catalogue_sheets(filed.conn, filed.cfg, 2009)
+    assert "已销毁" in old_sheets[0].rows[0][8] and "王局长" in old_sheets[0].rows[0][8]
     sheets = {s.name: s for s in _sheets(filed)}
-    assert "已销毁" in sheets["2019-10年-办公室"].rows[0][8]
     ext = sheets["2019-30年-业务指导科"].rows[0]  # stays in its 档号's table
     assert ext[1] == "Z109-WS·2019-D30-YWK-0001" and "延长保管期限至永久" in ext[8]
 

@@ -9,7 +9,7 @@ import sys
 import openpyxl
 
 from archive import catalog
-from archive.audit import dispose
+from archive import appraisal
 from archive.config import load_config
 from archive.import_catalog import import_catalog
 from archive.pipeline import open_archive
@@ -77,12 +77,14 @@ def test_further_files_survive_backup_restore_and_leave_with_destruction(arc, cf
     # destroying the record removes every file it owns, and the archive still verifies
     arc2 = open_archive(load_config(cfg_path))
     try:
-        row = arc2.conn.execute("SELECT * FROM documents").fetchone()
+        row = arc2.conn.execute("SELECT * FROM documents ORDER BY id").fetchone()
         import datetime as dt
-        dispose(arc2, [row], "destroy", approved_by="王局长", reason="到期无保存价值", supervisors=["甲", "乙"],
-                as_of=dt.date(2026, 1, 1))
+        a = appraisal.appraise(arc2, dt.date(2026, 1, 1), ["档案员", "办公室主任"],
+                               [appraisal.Decision(row, "destroy", "到期无保存价值")]).appraisal["id"]
+        appraisal.approve(arc2, a, leader="王局长", on=dt.date(2026, 1, 1), document="批示1")
+        appraisal.destroy(arc2, a, supervisors=["甲", "乙"], method="删除", place="机房")
         assert not any(arc2.store.abspath(rel).exists() for rel in owned)
-        assert catalog.referenced_files(arc2.conn) == {}
+        assert not set(catalog.referenced_files(arc2.conn)) & set(owned)  # only the procedure's own records remain
         assert _errors(arc2) == []
     finally:
         arc2.close()

@@ -50,7 +50,8 @@ def test_two_thousand_rows_and_fifteen_hundred_scans(arc, tmp_path):
         "rows_read": 2000, "imported": 1975, "rejected": 25,
         "rejected_by_reason": {"bad_date": 5, "bad_retention": 4, "code_mismatch": 4, "duplicate_code": 5,
                                "missing_code": 2, "missing_title": 3, "secret": 2},
-        "retention_converted": {"长期→30年": 219, "短期→10年": 222}, "files_found": 1500, "files_attached": 1460,
+        "retention_converted": {"原长期（保留原期限，到期须鉴定）": 217, "原短期（保留原期限，到期须鉴定）": 220},
+        "files_found": 1500, "files_attached": 1460,
         "records_with_file": 1420, "extra_files": 40, "attached_to_existing": 0, "records_without_file": 555,
         "files_without_record": 25, "files_of_rejected_rows": 8, "ambiguous": 3, "duplicate_files": 4}
     assert rep.summary() == summary
@@ -60,13 +61,18 @@ def test_two_thousand_rows_and_fifteen_hundred_scans(arc, tmp_path):
     assert [(r["sheet"], r["row"]) for r in rep.rejected][:6] == [  # spelled out: the generator's arithmetic
         ("永久", 20), ("永久", 54), ("永久", 120), ("永久", 154), ("永久", 220), ("永久", 254)]
     assert [(r["sheet"], r["row"], r["reason"]) for r in dry.rejected] == exp.rejected
-    assert sorted(rep.records_without_file) == sorted(
-        set(exp.valid_codes) - {r["archival_code"] for r in arc.conn.execute(
+    # a 档号 is kept as the catalogue spelled it (issue 14); compared here by its parts
+    from archive.archival_code import parse as parse_code
+    canon = lambda c: str(parse_code(c))  # noqa: E731
+    assert sorted(map(canon, rep.records_without_file)) == sorted(
+        set(exp.valid_codes) - {canon(r["archival_code"]) for r in arc.conn.execute(
             "SELECT archival_code FROM documents WHERE sha256 IS NOT NULL")})
 
     conn = arc.conn
     assert conn.execute("SELECT count(*) FROM documents WHERE origin='import'").fetchone()[0] == 1975
-    assert sorted(r[0] for r in conn.execute("SELECT archival_code FROM documents")) == sorted(exp.valid_codes)
+    assert sorted(canon(r[0]) for r in conn.execute("SELECT archival_code FROM documents")) == sorted(exp.valid_codes)
+    # exactly as written: the catalogue's own spellings survive
+    assert conn.execute("SELECT count(*) FROM documents WHERE archival_code NOT LIKE '%·%'").fetchone()[0] > 0
     assert conn.execute("SELECT count(*) FROM documents WHERE sha256 IS NOT NULL").fetchone()[0] == 1420
     assert conn.execute("SELECT count(*) FROM document_files").fetchone()[0] == 40
     assert conn.execute("SELECT count(*) FROM documents WHERE media_type='image'").fetchone()[0] == exp.images
@@ -103,9 +109,9 @@ def test_impossible_dates(value):
     assert e.value.reason == "bad_date"
 
 
-def test_retention_values_and_the_2006_conversion():
+def test_retention_values_and_old_periods_kept():
     got = {v: parse_retention(v, {}) for v in ("永久", "长期", "短期", "30年", "10年", "Y", "D30", "d10")}
-    assert got == {"永久": ("Y", None), "长期": ("D30", "长期"), "短期": ("D10", "短期"), "30年": ("D30", None),
+    assert got == {"永久": ("Y", None), "长期": ("C", "长期"), "短期": ("D", "短期"), "30年": ("D30", None),
                    "10年": ("D10", None), "Y": ("Y", None), "D30": ("D30", None), "d10": ("D10", None)}
     assert parse_retention("永久保存", {"永久保存": "Y"}) == ("Y", None)
     with pytest.raises(RowError):
@@ -215,9 +221,11 @@ def test_gb18030_csv_with_pinyin_codes_and_parts_only(arc, tmp_path):
             "Z109,2005,短期,BGS,8,,示例县档案局,关于戊的通知,二〇〇五年六月二日,,1,\n")
     p.write_bytes(text.encode("gb18030"))
     rep = import_catalog(arc, p)
-    assert rep.imported == 2 and rep.retention_converted == {"长期→30年": 1, "短期→10年": 1}
-    codes = [r[0] for r in arc.conn.execute("SELECT archival_code FROM documents ORDER BY id")]
-    assert codes == ["Z109-WS·2005-D30-BGS-0007", "Z109-WS·2005-D10-BGS-0008"]
+    assert rep.imported == 2 and rep.retention_converted == {"原长期（保留原期限，到期须鉴定）": 1,
+                                                             "原短期（保留原期限，到期须鉴定）": 1}
+    rows = arc.conn.execute("SELECT archival_code, retention, retention_old FROM documents ORDER BY id").fetchall()
+    # the old periods are kept, not converted (no official conversion exists)
+    assert [tuple(r) for r in rows] == [("Z109-WS·2005-C-BGS-0007", None, "长期"), ("Z109-WS·2005-D-BGS-0008", None, "短期")]
 
 
 def test_mapping_file_overrides_the_guess(arc, tmp_path):

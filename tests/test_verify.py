@@ -28,7 +28,7 @@ def built(arc, tmp_path):
         f = make_pdf(src / f"{i}.pdf", lines) if i % 2 == 0 else make_docx(src / f"{i}.docx", lines)
         arc.ingest_file(f)
     import_record(arc, {"archival_code": "Z109-WS·2019-Y-BGS-0003", "title": "纸质时期的决定",
-                        "issuer": "示例县档案局", "date": "2019-05-06"}, None, source={"row": 1})
+                        "issuer": "示例县档案局", "date": "2019-05-06", "pages": 2}, None, source={"row": 1})
     arc.flush_index()
     return arc
 
@@ -46,7 +46,15 @@ def test_intact_archive_passes_with_a_notice_for_the_record_without_file(built):
     rep = verify(built)
     assert rep.ok, [f.message for f in rep.errors]
     assert rep.counts["records"] == 6 and rep.counts["files"] == 5
-    assert [(f.ref, f.severity) for f in rep.notices] == [("Z109-WS·2019-Y-BGS-0003", "notice")]
+    # notices, not failures: the record without a file, and the two DOCX (not a format for long-term keeping)
+    assert sorted((f.item, f.ref) for f in rep.notices) == sorted(
+        [("电子文件齐全", "Z109-WS·2019-Y-BGS-0003")] + [("长期保存格式", r["archival_code"]) for r in _rows(built).values()
+                                                    if r["media_type"] == "docx"])
+    assert sum(1 for r in _rows(built).values() if r["media_type"] == "docx") == 2
+    # every finding names its property and its item; the report counts what each item examined
+    items = {r["item"]: r for r in rep.by_item()}
+    assert items["必备著录项"]["examined"] == 5 and items["文件校验值"]["examined"] == 5
+    assert [p["property"] for p in rep.by_property()] == ["真实性", "完整性", "可用性", "安全性"]
 
 
 def test_tampered_file(built):
@@ -84,10 +92,10 @@ def test_catalog_number_edited_shows_as_mismatch_and_gap(built):
     with _raw(built) as c:
         c.execute("UPDATE documents SET archival_code='Z109-WS·2019-D10-BGS-0009' "
                   "WHERE archival_code='Z109-WS·2019-D10-BGS-0001'")
-    refs = {(f.check, f.ref) for f in verify(built).errors}
-    assert ("authenticity", "Z109-WS·2019-D10-BGS-0009") in refs  # sealed state differs
-    assert ("integrity", "Z109-WS·2019-D10-BGS-0009") in refs  # 档号 disagrees with 件号 column
-    assert ("integrity", "Z109-WS·2019-D10-BGS-0001") in refs  # 件号 1 vanished without an event
+    refs = {(f.item, f.ref) for f in verify(built).errors}
+    assert ("著录项与事件日志一致", "Z109-WS·2019-D10-BGS-0009") in refs  # sealed state differs
+    assert ("档号规范", "Z109-WS·2019-D10-BGS-0009") in refs  # 档号 disagrees with 件号 column (真实性, DA/T 70)
+    assert ("件号连续", "Z109-WS·2019-D10-BGS-0001") in refs  # 件号 1 vanished without an event
 
 
 def test_event_log_row_edited(built):
@@ -102,7 +110,7 @@ def test_event_log_row_edited(built):
 def test_unexplained_gap_is_found_and_an_explained_one_is_not(built):
     # an imported record with 件号 6 leaves 4 and 5 unexplained
     import_record(built, {"archival_code": "Z109-WS·2019-Y-BGS-0006", "title": "补录", "issuer": "示例县档案局",
-                          "date": "2019-01-02"}, None, source={"row": 2})
+                          "date": "2019-01-02", "pages": 1}, None, source={"row": 2})
     built.flush_index()
     gaps = {f.ref for f in verify(built).errors}
     assert gaps == {"Z109-WS·2019-Y-BGS-0004", "Z109-WS·2019-Y-BGS-0005"}
@@ -124,7 +132,7 @@ def test_index_out_of_step(built):
     w.add_document(id="999", title="幽灵", status="archived")
     w.commit()
     refs = {(f.check, f.ref) for f in verify(built).errors}
-    assert refs == {("security", f"记录 {doc_id}"), ("security", "索引 999")}
+    assert refs == {("usability", f"记录 {doc_id}"), ("usability", "索引 999")}
 
 
 def test_stray_and_unreadable_files(built, tmp_path):

@@ -33,7 +33,8 @@ class Sheet:
     columns: tuple[str, ...] = COLUMNS
     rows: list[list] = field(default_factory=list)
     widths: tuple[int, ...] = WIDTHS
-    footer: str = ""  # printed under the table (signatures on a 销毁清册)
+    footer: str = ""  # printed under the table (signatures on a 销毁清册); lines separated by \n
+    intro: list[str] = field(default_factory=list)  # paragraphs printed above the table (a report's text)
 
 
 def date8(iso: str | None) -> str:
@@ -87,7 +88,7 @@ def catalogue_sheets(conn: sqlite3.Connection, cfg: Config, year: int, retention
     sheets = []
     for (fonds, ret, org_code) in sorted(groups, key=lambda k: (k[0], RETENTION_ORDER.get(k[1], 9), k[2])):
         items = sorted(groups[(fonds, ret, org_code)], key=lambda t: t[0])
-        ret_name = RETENTION_NAMES.get(ret, ret)
+        ret_name = RETENTION_NAMES.get(ret) or archival_code.OLD_CODES.get(ret, ret)  # 长期/短期 of old 档号
         org_name = cfg.orgs.get(org_code, org_code) if org_code else ""
         name = f"{year}-{ret_name}" + (f"-{org_name}" if org_name else "")
         sub = f"全宗号：{fonds}　　年度：{year}　　保管期限：{ret_name}" + (f"　　机构（问题）：{org_name}" if org_name else "")
@@ -134,8 +135,11 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> None:
         ws["A1"].font = Font(size=14, bold=True)
         ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
         ws.row_dimensions[1].height = 28
+        for para in s.intro:
+            ws.append([para])
+        head_row = ws.max_row + 1
         ws.append(list(s.columns))
-        for c in ws[2]:
+        for c in ws[head_row]:
             c.font, c.border = Font(bold=True), box
             c.alignment = Alignment(horizontal="center", vertical="center")
         for row in s.rows:
@@ -145,17 +149,18 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> None:
                 c.alignment = Alignment(vertical="center", wrap_text=True)
         if s.footer:
             ws.append([])
-            ws.append([s.footer])
+            for line in s.footer.split("\n"):
+                ws.append([line])
         for i, w in enumerate(s.widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = round(w / 1.9, 1)  # mm -> character widths
-        ws.print_title_rows = "2:2"  # the header row on every printed page
+        ws.print_title_rows = f"{head_row}:{head_row}"  # the header row on every printed page
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.horizontalCentered = True
         ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-        ws.freeze_panes = "A3"
+        ws.freeze_panes = f"A{head_row + 1}"
     wb.save(path)
 
 
@@ -188,6 +193,8 @@ def write_docx(sheets: list[Sheet], path: Path) -> None:
         run.bold, run.font.size = True, Pt(18)
         p = doc.add_paragraph(s.subtitle)
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for para in s.intro:
+            doc.add_paragraph(para).paragraph_format.first_line_indent = Pt(20)
         t = doc.add_table(rows=1, cols=len(s.columns))
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -218,7 +225,8 @@ def write_docx(sheets: list[Sheet], path: Path) -> None:
                 row.cells[i].width = w
         if s.footer:
             doc.add_paragraph()
-            doc.add_paragraph(s.footer)
+            for line in s.footer.split("\n"):
+                doc.add_paragraph(line)
     doc.save(path)
 
 
@@ -284,6 +292,11 @@ def write_pdf(sheets: list[Sheet], path: Path) -> None:
         if k:
             story.append(PageBreak())
         story += [Paragraph(escape(s.title), title), Paragraph(escape(s.subtitle), sub), Spacer(1, 4 * mm)]
+        body = ParagraphStyle("body", fontName=font, fontSize=11, leading=17, firstLineIndent=22, wordWrap="CJK")
+        for para in s.intro:
+            story += [Paragraph(escape(para), body), Spacer(1, 1.5 * mm)]
+        if s.intro:
+            story.append(Spacer(1, 3 * mm))
         total = sum(s.widths)
         data = [[Paragraph(escape(c), head) for c in s.columns]]
         data += [[Paragraph(escape("" if v is None else str(v)), cell) for v in row] for row in s.rows]
@@ -296,7 +309,8 @@ def write_pdf(sheets: list[Sheet], path: Path) -> None:
         ]))
         story.append(t)
         if s.footer:
-            story += [Spacer(1, 6 * mm), Paragraph(escape(s.footer), ParagraphStyle("f", parent=cell, fontSize=10))]
+            foot = ParagraphStyle("f", parent=cell, fontSize=10.5, leading=20)
+            story += [Spacer(1, 6 * mm), Paragraph("<br/>".join(escape(x) for x in s.footer.split("\n")), foot)]
     doc = SimpleDocTemplate(str(path), pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=margin,
                             bottomMargin=margin, title=sheets[0].title, author="wenshu-archive")
     doc.build(story, onFirstPage=numbered, onLaterPages=numbered)

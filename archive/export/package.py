@@ -30,7 +30,7 @@ from archive.importing import META_COLUMNS, ImportedFile, import_record
 from archive.pipeline import Archive
 from archive.store import EXTENSIONS, sha256_file
 
-EXTRA_KEYS = ("recipients", "signer", "cc", "printer", "print_date", "note", "relation", "reason")
+EXTRA_KEYS = ("recipients", "signer", "cc", "printer", "print_date", "note", "relation", "reason", "retention_old")
 XML_NS = "urn:wenshu-archive:record:1"
 
 

@@ -1,0 +1,92 @@
+"""The retention table printed for the 档案主管部门's review (archive rules -o), and its approval status."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from archive.config import load_config
+from conftest import ROOT, write_config
+
+APPROVED = {'# approved_by = "示例县档案局（县档案主管部门）"   # who reviewed and agreed':
+            'approved_by = "示例县档案局"',
+            '# approved_on = "2026-03-01"                       # date of the agreement':
+            'approved_on = "2026-03-01"',
+            '# approval_doc = "示档函〔2026〕3号"                 # number of the approval document':
+            'approval_doc = "示档函〔2026〕3号"'}
+
+
+def _cli(cfg_path, *args):
+    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_unapproved_table_says_so(cfg_path, tmp_path):
+    p = _cli(cfg_path, "rules", "--json")
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["approved"] is False and data["table_status"] == "保管期限表未经审核同意"
+    assert len(data["rules"]) == len(load_config(cfg_path).rules)
+    assert _cli(cfg_path, "init").returncode == 0
+    for cmd in (("review",), ("audit", "--as-of", "2026-01-01")):
+        r = _cli(cfg_path, *cmd)
+        assert r.returncode == 0 and "保管期限表未经审核同意" in r.stderr, (cmd, r.stderr)
+
+
+def test_approval_is_recorded_and_validated(tmp_path):
+    cfg_path = write_config(tmp_path, **APPROVED)
+    cfg = load_config(cfg_path)
+    assert _cli(cfg_path, "init").returncode == 0
+    assert "未经审核" not in _cli(cfg_path, "review").stderr
+    assert cfg.approval.approved_by == "示例县档案局" and cfg.approval.approval_doc == "示档函〔2026〕3号"
+    assert "审核同意" in cfg.table_status and "未经" not in cfg.table_status
+    from archive.errors import ConfigError
+    half = {k: v for k, v in list(APPROVED.items())[:1]}
+    with pytest.raises(ConfigError, match="approved_on"):
+        load_config(write_config(tmp_path, **half))
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")
+def test_printed_table_as_pdf_docx_xlsx_and_as_an_image(tmp_path):
+    cfg_path = write_config(tmp_path, **APPROVED)
+    cfg = load_config(cfg_path)
+    pdf = tmp_path / "归档范围和保管期限表.pdf"
+    p = _cli(cfg_path, "rules", "-o", str(pdf))
+    assert p.returncode == 0, p.stderr
+    reader = PdfReader(str(pdf))
+    text = "".join(pg.extract_text() for pg in reader.pages)
+    assert "示例县档案局文件材料归档范围和文书档案保管期限表" in text
+    for r in cfg.rules:
+        assert r.id in text, r.id
+    for word in ("第四条", "第七条", "第八条及所附", "审核意见", "示档函〔2026〕3号", "不归档", "永久", "10年"):
+        assert word in text, word
+    box = reader.pages[0].mediabox
+    assert float(box.width) > float(box.height)  # A4 landscape
+    # the page as an image: a printed table (dark ruling and text over a good part of the page), not blank
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+                   check=True, timeout=120)
+    png = next(tmp_path.glob("page*.png"))
+    from PIL import Image
+
+    img = Image.open(png).convert("L")
+    w, h = img.size
+    assert w > h
+    dark = sum(1 for y in range(h) for x in range(w) if img.getpixel((x, y)) < 128)
+    assert 0.01 < dark / (w * h) < 0.5
+    # the table's grid: a long dark horizontal line somewhere in the page's middle band
+    rows = [sum(1 for x in range(w) if img.getpixel((x, y)) < 128) for y in range(h // 4, 3 * h // 4)]
+    assert max(rows) > 0.7 * w
+    docx, xlsx = tmp_path / "表.docx", tmp_path / "表.xlsx"
+    assert _cli(cfg_path, "rules", "-o", str(docx)).returncode == 0
+    assert _cli(cfg_path, "rules", "-o", str(xlsx)).returncode == 0
+    assert len(Document(str(docx)).tables[0].rows) == len(cfg.rules) + 1
+    ws = load_workbook(xlsx).active
+    values = [c.value for row in ws.iter_rows() for c in row if c.value]
+    assert "R13" in values and any("年度以下" in str(v) for v in values)
