@@ -81,9 +81,17 @@ def check_bind(host: str, conn) -> None:
 _PATHLIKE = re.compile(r"(^|[\\/])\.\.([\\/]|$)|^[\\/]|^[A-Za-z]:[\\/]|\x00")
 
 
-def refuse_pathlike(value: str, what: str = "参数") -> None:
+_DOTDOT = re.compile(r"(^|[\\/])\.\.([\\/]|$)|\\|\x00")
+URL_KEYS = ("next",)  # a page of this site to return to after logging in: a URL path, checked for ``..`` only
+
+
+def pathlike(key: str, value: str) -> bool:
+    return bool((_DOTDOT if key in URL_KEYS else _PATHLIKE).search(value)) or bool(_PATHLIKE.search(key))
+
+
+def refuse_pathlike(value: str, what: str = "参数", key: str = "") -> None:
     """``../`` and absolute paths are refused in every parameter: nothing here takes a path."""
-    if _PATHLIKE.search(value):
+    if pathlike(key, value):
         raise HTTPException(400, f"{what}中不允许出现文件路径（“..”、以 / 开头或盘符）")
 
 
@@ -241,7 +249,7 @@ async def checked_form(request: Request):
     for key, value in form.multi_items():
         refuse_pathlike(key, "字段名")
         if isinstance(value, str) and key not in ("password",):
-            refuse_pathlike(value)
+            refuse_pathlike(value, key=key)
     return form
 
 
@@ -820,7 +828,7 @@ class PathGuard:
             if not bad:
                 for k, v in urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                                                    keep_blank_values=True, encoding="utf-8", errors="replace"):
-                    if _PATHLIKE.search(k) or _PATHLIKE.search(v):
+                    if pathlike(k, v):
                         bad = True
                         break
             if bad:
