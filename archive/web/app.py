@@ -442,7 +442,8 @@ def record_page(request: Request):
     fields = [
         ("记录号", row["id"]), ("状态", STATUS_LABELS.get(row["status"], row["status"])),
         ("档号", row["archival_code"]), ("全宗号", row["fonds"]), ("年度", row["year"]),
-        ("保管期限", RETENTION_NAMES.get(row["retention"] or "", "")),
+        ("保管期限", (("建议" if row["status"] == "pending" and row["retention"] else "")
+                      + RETENTION_NAMES.get(row["retention"] or "", ""))),
         ("机构(问题)", f"{row['org']} {arc.cfg.orgs.get(row['org'], '')}".strip() if row["org"] else None),
         ("件号", row["item_no"]), ("发文字号", row["doc_number"]), ("原文字号", row["doc_number_raw"]),
         ("题名", row["title"]), ("责任者（发文机关）", row["issuer"]), ("成文日期", row["date"]),
@@ -678,12 +679,15 @@ RET_COLORS = {"Y": "#8c1c13", "D30": "#c9822b", "D10": "#5b7f95"}
 def bar_chart(by_year: dict[int, dict[str, int]], width: int = 720, height: int = 260) -> dict:
     """A stacked bar per 年度 (永久 / 30年 / 10年), as shapes the template draws in plain SVG."""
     years = sorted(by_year)[-15:]
-    top = max([sum(v.values()) for v in by_year.values()] or [1]) or 1
-    left, bottom, plot_h = 48, 28, height - 48
-    slot = (width - left - 10) / max(1, len(years))
+    most = max([sum(by_year[y].values()) for y in years] or [1]) or 1
+    step = _nice_step(most / 4)
+    top = step * 4 if step * 4 >= most else step * 5
+    left, bottom, plot_h = 56, 28, height - 48
+    slot = min(90.0, (width - left - 10) / max(1, len(years)))
+    bar_w = slot * 0.62
     bars, labels = [], []
     for i, y in enumerate(years):
-        x = left + i * slot + slot * 0.15
+        x = left + 12 + i * slot
         base = height - bottom
         for ret in ("Y", "D30", "D10"):
             n = by_year[y].get(ret, 0)
@@ -691,13 +695,24 @@ def bar_chart(by_year: dict[int, dict[str, int]], width: int = 720, height: int 
                 continue
             h = plot_h * n / top
             base -= h
-            bars.append({"x": round(x, 1), "y": round(base, 1), "w": round(slot * 0.7, 1), "h": round(h, 1),
+            bars.append({"x": round(x, 1), "y": round(base, 1), "w": round(bar_w, 1), "h": round(h, 1),
                          "color": RET_COLORS[ret], "title": f"{y}年度 {RETENTION_NAMES[ret]}：{n} 件"})
-        labels.append({"x": round(x + slot * 0.35, 1), "y": height - bottom + 16, "text": str(y),
+        labels.append({"x": round(x + bar_w / 2, 1), "y": height - bottom + 16, "text": str(y),
                        "total": sum(by_year[y].values()), "ty": round(base - 4, 1)})
-    ticks = [{"y": round(height - bottom - plot_h * k / 4, 1), "v": round(top * k / 4)} for k in range(5)]
+    ticks = [{"y": round(height - bottom - plot_h * v / top, 1), "v": v} for v in range(0, top + 1, step)]
     return {"width": width, "height": height, "bars": bars, "labels": labels, "ticks": ticks, "left": left,
+            "right": round(left + 12 + len(years) * slot + 10, 1),
             "legend": [(RETENTION_NAMES[k], k) for k in RET_COLORS]}
+
+
+def _nice_step(raw: float) -> int:
+    """1, 2, 5, 10, 20, 50 … at least ``raw``: axis ticks people read at a glance."""
+    k = 1
+    while True:
+        for m in (1, 2, 5):
+            if k * m >= raw:
+                return k * m
+        k *= 10
 
 
 def export_post(request: Request, form) -> Response:
