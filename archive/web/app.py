@@ -363,9 +363,19 @@ def search_page(request: Request):
                   years=_distinct(arc.conn, "year"))
 
 
+_DISTINCT_CACHE: dict[tuple[str, str], tuple[float, list]] = {}
+DISTINCT_SECONDS = 60  # the filter menus' choices (年度, 文种) change rarely; a full scan per page would not do
+
+
 def _distinct(conn, col: str) -> list:
-    return [r[0] for r in conn.execute(
+    key = (str(conn.execute("PRAGMA database_list").fetchone()[2]), col)
+    hit = _DISTINCT_CACHE.get(key)
+    if hit and time.monotonic() - hit[0] < DISTINCT_SECONDS:
+        return hit[1]
+    vals = [r[0] for r in conn.execute(
         f"SELECT DISTINCT {col} FROM documents WHERE {col} IS NOT NULL ORDER BY {col} DESC LIMIT 200")]
+    _DISTINCT_CACHE[key] = (time.monotonic(), vals)
+    return vals
 
 
 def _browse(conn, filters, page: int):
