@@ -13,6 +13,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ import pytest
 from tests.makedocs import SAMPLE_GONGWEN, make_docx, make_pdf, make_text
 
 pytest.importorskip("starlette")
-from starlette.testclient import TestClient  # noqa: E402
+with warnings.catch_warnings():  # Starlette 1.x suggests httpx2 for its test client; httpx works the same
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient  # noqa: E402
 
 PASSWORD = "correct horse 1"
 ROLES = {"cha": "查阅", "wen": "文书", "dang": "档案员", "ling": "领导"}

@@ -290,15 +290,16 @@ async def login_post(request: Request):
     name = str(form.get("name", "")).strip()[:64]
     password = str(form.get("password", ""))
     nxt = _safe_next(str(form.get("next", "")))
-    conn = w.reader.conn
 
-    def attempt():
+    def attempt():  # in a pool thread, with that thread's own connection (argon2 takes a while)
+        conn = w.reader.conn
         wait = accounts.wait_seconds(conn, name)
         if wait:
-            return None, wait
-        return accounts.authenticate(conn, name, password), 0
+            return None, wait, None
+        user = accounts.authenticate(conn, name, password)
+        return user, 0, (accounts.new_session(conn, user) if user else None)
 
-    user, wait = await run_in_threadpool(attempt)
+    user, wait, sid = await run_in_threadpool(attempt)
     if wait:
         return render(request, "login.html", status=429, next=nxt, name=name, user=None,
                       error=f"登录失败次数过多，请 {wait} 秒后再试")
@@ -306,7 +307,7 @@ async def login_post(request: Request):
         return render(request, "login.html", status=401, next=nxt, name=name, user=None,
                       error="用户名或密码不正确")
     request.session.clear()  # a new session id and CSRF token after logging in
-    request.session["sid"] = accounts.new_session(conn, user)
+    request.session["sid"] = sid
     request.session["csrf"] = secrets.token_urlsafe(32)
     return RedirectResponse(nxt, 303)
 
