@@ -97,9 +97,7 @@ def browser(tmp_path):
     opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                            "download.prompt_for_download": False,
                                            "plugins.always_open_pdf_externally": False})
-    # the browser's own words (the file chooser's button) in Chinese, as on an office PC
-    service = Service(CHROMEDRIVER, env={**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"})
-    driver = webdriver.Chrome(service=service, options=opts)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     driver.implicitly_wait(0)
     driver.downloads = downloads
     yield driver
