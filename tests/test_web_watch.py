@@ -56,9 +56,12 @@ def test_watch_and_web_share_the_archive(fast_cfg, tmp_path):
         outcomes = []
         for p in uploaded:
             r = c.post("/file", data={"csrf": tok}, files={"files": (p.name, p.read_bytes())})
-            outcomes += re.findall(r'data-outcome="(\w+)" data-file="([^"]+)"', r.text)
+            got = re.findall(r'data-outcome="(\w+)" data-file="([^"]+)"', r.text)
+            assert 'failed' not in r.text, re.findall(r'class="reason">([^<]*)', r.text)
+            assert r.status_code == 200 and got, (p.name, r.status_code, r.text[-800:])
+            outcomes += got
         t.join()
-        assert sorted(outcomes) == sorted(("archived", p.name) for p in uploaded)
+        assert sorted(outcomes) == sorted(("archived", p.name) for p in uploaded), outcomes
 
         db = cfg.store / "catalog.sqlite"
         deadline = time.monotonic() + 300

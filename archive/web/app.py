@@ -16,6 +16,7 @@ Safety rules kept here:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import hmac
@@ -28,6 +29,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -170,6 +172,10 @@ class WebArchive:
         self.writer = Archive(cfg)
         self.writer.init()
         self.write_mutex = threading.Lock()
+        # files are read by the writer's extraction worker, a child process that dies with the thread that
+        # started it (PR_SET_PDEATHSIG): one long-lived thread runs every ingest, never a pool thread that
+        # may end while another uses the worker
+        self.ingest_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-ingest")
         check_bind(host, self.writer.conn)
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(default=True, default_for_string=True))
@@ -193,6 +199,7 @@ class WebArchive:
                 arc.close()
             except Exception:
                 pass
+        self.ingest_thread.shutdown(wait=True)
         self.writer.close()
 
     def secret_key(self) -> str:
@@ -599,8 +606,6 @@ def file_one(w: WebArchive, user: User, upload) -> dict:
 
 
 async def file_post(request: Request):
-    from starlette.concurrency import run_in_threadpool
-
     user = require(request, "file")
     form = await checked_form(request)
     w = _state(request)
@@ -611,7 +616,7 @@ async def file_post(request: Request):
     assert len(names) == len(uploads)
     results = []
     for up in uploads:
-        results.append(await run_in_threadpool(file_one, w, user, up))
+        results.append(await asyncio.wrap_future(w.ingest_thread.submit(file_one, w, user, up)))
     if request.headers.get("x-requested-with") == "fetch":
         return render(request, "file_rows.html", user=user, results=results)
     return render(request, "file.html", user=user, results=results, max_mb=w.cfg.limits.max_file_mb)
