@@ -413,3 +413,16 @@ def test_user_command(cfg_path):
     h = conn.execute("SELECT password_hash FROM users WHERE name='张三'").fetchone()[0]
     conn.close()
     assert h.startswith("$argon2id$") and "a good password" not in h
+
+
+def test_a_secret_document_uploaded_is_refused_and_not_stored(web, tmp_path):
+    app, _, cfg = web
+    c = login(app, "wen")
+    secret = make_docx(tmp_path / "密件.docx", ["秘密★1年", *SAMPLE_GONGWEN[:1], "示档发〔2022〕30号",
+                                               "关于内部事项的通知", *SAMPLE_GONGWEN[3:]])
+    r = c.post("/file", data={"csrf": token(c, "/file")}, files={"files": ("密件.docx", secret.read_bytes())})
+    assert 'data-outcome="refused"' in r.text and "涉密" in r.text
+    conn = sqlite3.connect(cfg.store / "catalog.sqlite")
+    assert conn.execute("SELECT count(*) FROM documents WHERE filename='密件.docx'").fetchone()[0] == 0
+    conn.close()
+    assert [p.name for p in cfg.refused_dir.rglob("密件.docx")] == ["密件.docx"]
