@@ -118,9 +118,14 @@ class Shots:
 
 
 def wait_for(cond, timeout: float = 120, what: str = ""):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        v = cond()
+        try:
+            v = cond()
+        except (NoSuchElementException, StaleElementReferenceException):  # the next page is still loading
+            v = None
         if v:
             return v
         time.sleep(0.2)
@@ -143,7 +148,7 @@ def log_in(driver, url: str, name: str) -> None:
     driver.find_element(By.NAME, "name").send_keys(name)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_for(lambda: "/search" in driver.current_url, 30, "login")
+    wait_for(lambda: "/search" in driver.current_url and driver.find_elements(By.NAME, "q"), 30, "login")
 
 
 def test_a_clerks_day(server, browser, cfg, tmp_path):
@@ -202,7 +207,8 @@ def test_a_clerks_day(server, browser, cfg, tmp_path):
 
     # ---- open the record: every field, the rule, the history with who and when
     d.find_element(By.LINK_TEXT, "关于印发档案借阅管理办法的决定").click()
-    wait_for(lambda: "/doc/" in d.current_url, 30, "record page")
+    wait_for(lambda: "/doc/" in d.current_url and d.find_elements(By.CSS_SELECTOR, "table.history"), 30,
+             "record page")
     page = d.find_element(By.TAG_NAME, "main").text
     assert code in page and "为何如此分类" in page and cat[docx.name]["rule_id"] in page
     history = d.find_element(By.CSS_SELECTOR, "table.history").text

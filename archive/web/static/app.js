@@ -22,7 +22,13 @@ document.addEventListener("DOMContentLoaded", function () {
   ["dragleave", "drop"].forEach(function (t) {
     drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.remove("over"); });
   });
-  drop.addEventListener("drop", function (e) { input.files = e.dataTransfer.files; });
+  var chosen = document.getElementById("chosen");
+  function showChosen() {
+    var names = Array.from(input.files).map(function (f) { return f.name; });
+    chosen.textContent = names.length ? "已选择 " + names.length + " 个文件：" + names.join("、") : "可一次选择多个文件";
+  }
+  input.addEventListener("change", showChosen);
+  drop.addEventListener("drop", function (e) { input.files = e.dataTransfer.files; showChosen(); });
   form.addEventListener("submit", async function (e) {
     e.preventDefault();
     var files = Array.from(input.files), csrf = form.elements.csrf.value;
@@ -52,5 +58,6 @@ document.addEventListener("DOMContentLoaded", function () {
     progress.dataset.done = "1";
     form.querySelector("button").disabled = false;
     form.reset();
+    showChosen();
   });
 });
