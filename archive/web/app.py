@@ -206,9 +206,17 @@ class WebArchive:
         """The key that signs session cookies: made once per archive, readable by its owner only."""
         path = self.cfg.store / ".web-secret"
         if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(48))
+            try:
+                fd = os.open(path.with_name(f".web-secret.{os.getpid()}"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_urlsafe(48))
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.link(path.with_name(f".web-secret.{os.getpid()}"), path)  # first one wins, never half written
+            except FileExistsError:
+                pass
+            finally:
+                path.with_name(f".web-secret.{os.getpid()}").unlink(missing_ok=True)
         return path.read_text().strip()
 
     def accounts_on(self) -> bool:
