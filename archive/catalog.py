@@ -7,6 +7,7 @@ keys on; a schema version with forward migrations.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import getpass
 import hashlib
@@ -219,7 +220,7 @@ _MIGRATIONS: dict[int, str] = {
     CREATE TRIGGER document_files_no_delete BEFORE DELETE ON document_files
         BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
     """,
-    # 10 (issue 14): appraisal and destruction in the steps of the procedure, and imported old periods.
+    # 10: appraisal and destruction in the steps of the procedure, and imported old periods.
     # ``retention_old``: 长期 / 短期 as an older catalogue wrote it (its ``retention`` stays NULL until an
     # appraisal gives it a period of today's table). ``appraisals``: one 鉴定 (its group, date, report), then
     # its approval (leader, date, approval document) and its destruction (监销人, 方式, 地点, time), each
@@ -268,6 +269,31 @@ _MIGRATIONS: dict[int, str] = {
           OR NEW.members IS NOT OLD.members OR NEW.as_of IS NOT OLD.as_of
         BEGIN SELECT RAISE(ABORT, 'an appraisal step is recorded once'); END;
     """,
+    # 11: accounts of the web page (archive serve, archive user): a role each, an argon2 password hash;
+    # server-side sessions (the signed cookie carries only the session id) so logging out or disabling
+    # a user ends them; failed logins per name, to slow down guessing.
+    11: """
+    CREATE TABLE users (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        role            TEXT NOT NULL CHECK (role IN ('查阅','文书','档案员','领导')),
+        password_hash   TEXT NOT NULL,           -- argon2id
+        disabled        INTEGER NOT NULL DEFAULT 0,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+    );
+    CREATE TABLE web_sessions (
+        id              TEXT PRIMARY KEY,        -- random, 256 bits
+        user_id         INTEGER NOT NULL REFERENCES users(id),
+        created_at      REAL NOT NULL,           -- unix time
+        expires_at      REAL NOT NULL
+    );
+    CREATE TABLE login_failures (
+        name            TEXT PRIMARY KEY,        -- the user name typed (known or not)
+        failures        INTEGER NOT NULL,
+        last_at         REAL NOT NULL
+    );
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order
@@ -285,7 +311,22 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
+_ACTING_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("archive_actor", default=None)
+
+
+@contextmanager
+def acting_as(name: str):
+    """Events appended inside this block name ``name`` as their actor (a web user), not the OS user."""
+    token = _ACTING_AS.set(name)
+    try:
+        yield
+    finally:
+        _ACTING_AS.reset(token)
+
+
 def actor() -> str:
+    if (who := _ACTING_AS.get()) is not None:
+        return who
     try:
         return getpass.getuser()
     except Exception:  # no user name in some containers/services

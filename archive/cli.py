@@ -961,6 +961,93 @@ def _text_source(conn, row) -> str | None:
     return f"{method}（{'，'.join(parts)}）"
 
 
+# ---- the web page and its accounts (issue 16) ------------------------------------------------------
+user_app = typer.Typer(no_args_is_help=True, help="网页账号：建立、列出、改密码、停用。")
+app.add_typer(user_app, name="user")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    pw = typer.prompt("密码", hide_input=True)
+    if typer.prompt("再输入一次", hide_input=True) != pw:
+        raise UsageError("两次输入的密码不一致")
+    return pw
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="用户名"),
+    role: str = typer.Option(..., "--role", help="查阅 / 文书 / 档案员 / 领导"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读一行作为密码（脚本用）"),
+) -> None:
+    """建立网页账号（密码以 argon2 散列保存）。"""
+    from archive.web.accounts import add_user
+
+    arc = _archive(create=True)
+    add_user(arc.conn, name, role, _read_password(password_stdin))
+    err.print(f"已建立账号 {name}（{role}）")
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: str = typer.Argument(..., help="用户名"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读一行作为密码"),
+) -> None:
+    """修改密码（该用户所有已登录的会话失效）。"""
+    from archive.web.accounts import set_password
+
+    arc = _archive()
+    set_password(arc.conn, name, _read_password(password_stdin))
+    err.print(f"已修改 {name} 的密码")
+
+
+@user_app.command("disable")
+def user_disable(name: str = typer.Argument(..., help="用户名"),
+                 enable: bool = typer.Option(False, "--enable", help="重新启用")) -> None:
+    """停用（或用 --enable 重新启用）账号；账号不删除，处理记录中的姓名保留。"""
+    from archive.web.accounts import set_disabled
+
+    set_disabled(_archive().conn, name, not enable)
+    err.print(f"已{'启用' if enable else '停用'}账号 {name}")
+
+
+@user_app.command("list")
+def user_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """列出网页账号。"""
+    from archive.web.accounts import list_users
+
+    users = list_users(_archive().conn)
+    if as_json:
+        _print_json(users)
+        return
+    t = Table(title="网页账号")
+    for h in ("用户名", "角色", "状态", "建立时间"):
+        t.add_column(h)
+    for u in users:
+        t.add_row(u["name"], u["role"], "停用" if u["disabled"] else "启用", u["created_at"])
+    out.print(t)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="绑定地址；绑定本机以外的地址须先建立账号"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    secure_cookies: bool = typer.Option(False, "--secure-cookies",
+                                        help="会话 cookie 只经 HTTPS 发送（经 HTTPS 反向代理提供时使用）"),
+) -> None:
+    """启动网页：检索、查看、上传归档、待定审核、统计与目录导出（可与 archive watch 同时运行）。"""
+    import uvicorn
+
+    from archive.web import create_app
+
+    cfg = load_config(state["config"])
+    web = create_app(cfg, host, secure_cookies=secure_cookies)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"网页已启动：http://{shown}:{port}/（Ctrl+C 停止）", markup=False, highlight=False)
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
 # ---- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Typer handles usage errors itself (exit 2); our own errors become one line on stderr."""

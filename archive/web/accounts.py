@@ -1,0 +1,160 @@
+"""Accounts of the web page: users with one role each, argon2 password hashes, server-side sessions,
+and slowing down repeated failed logins. The tables are in the catalog (migration 11).
+
+Roles (issue 16): 查阅 searches and reads; 文书 files, reviews and corrects; 档案员 does everything archival;
+领导 reads, sees the dashboard and the audit list, and approves (appraisal approval lands with that work).
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from archive import catalog
+from archive.errors import UsageError
+
+ROLES = ("查阅", "文书", "档案员", "领导")
+
+# what each permission lets a user do, and which roles hold it (checked on the server for every request)
+PERMISSIONS = {
+    "read": {"查阅", "文书", "档案员", "领导"},     # search, record pages, view and download files
+    "file": {"文书", "档案员"},                     # upload files into the inbox
+    "review": {"文书", "档案员"},                   # accept / exclude pending records, reclassify
+    "oversee": {"档案员", "领导"},                  # dashboard, audit list, list of holds
+    "archival": {"档案员"},                         # catalogue export, hold / release
+}
+
+SESSION_SECONDS = 8 * 3600  # one working day
+FREE_FAILURES = 3           # failed logins allowed before each further attempt must wait
+MAX_WAIT = 300              # seconds
+
+
+@dataclass
+class User:
+    id: int | None
+    name: str
+    role: str
+    local: bool = False  # the one local user of a server on 127.0.0.1 without accounts
+
+    def may(self, permission: str) -> bool:
+        return self.local or self.role in PERMISSIONS[permission]
+
+
+_hasher = PasswordHasher()
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 64 or any(c in name for c in "/\\\0\r\n\t") or name.startswith("."):
+        raise UsageError(f"用户名 “{name}” 无效：1–64 个字符，不含斜杠和控制字符")
+    return name
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise UsageError("密码至少 8 个字符")
+
+
+def has_users(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM users WHERE disabled = 0 LIMIT 1").fetchone() is not None
+
+
+def add_user(conn: sqlite3.Connection, name: str, role: str, password: str) -> None:
+    name = _check_name(name)
+    if role not in ROLES:
+        raise UsageError(f"角色 “{role}” 无效：应为 {'、'.join(ROLES)}")
+    _check_password(password)
+    ts = catalog.now()
+    with catalog.transaction(conn):
+        if conn.execute("SELECT 1 FROM users WHERE name=?", (name,)).fetchone():
+            raise UsageError(f"用户 “{name}” 已存在：改密码用 archive user passwd {name}")
+        conn.execute("INSERT INTO users(name, role, password_hash, created_at, updated_at) VALUES (?,?,?,?,?)",
+                     (name, role, _hasher.hash(password), ts, ts))
+        catalog.append_event(conn, "user-add", None, {"name": name, "role": role})
+
+
+def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
+    _check_password(password)
+    with catalog.transaction(conn):
+        row = conn.execute("SELECT id FROM users WHERE name=?", (name,)).fetchone()
+        if row is None:
+            raise UsageError(f"没有用户 “{name}”（archive user list 查看）")
+        conn.execute("UPDATE users SET password_hash=?, updated_at=? WHERE id=?",
+                     (_hasher.hash(password), catalog.now(), row["id"]))
+        conn.execute("DELETE FROM web_sessions WHERE user_id=?", (row["id"],))  # log out everywhere
+        catalog.append_event(conn, "user-passwd", None, {"name": name})
+
+
+def set_disabled(conn: sqlite3.Connection, name: str, disabled: bool) -> None:
+    with catalog.transaction(conn):
+        row = conn.execute("SELECT id FROM users WHERE name=?", (name,)).fetchone()
+        if row is None:
+            raise UsageError(f"没有用户 “{name}”（archive user list 查看）")
+        conn.execute("UPDATE users SET disabled=?, updated_at=? WHERE id=?", (int(disabled), catalog.now(), row["id"]))
+        if disabled:
+            conn.execute("DELETE FROM web_sessions WHERE user_id=?", (row["id"],))
+        catalog.append_event(conn, "user-disable" if disabled else "user-enable", None, {"name": name})
+
+
+def list_users(conn: sqlite3.Connection) -> list[dict]:
+    return [dict(r) for r in conn.execute("SELECT name, role, disabled, created_at FROM users ORDER BY id")]
+
+
+# ---- logging in ------------------------------------------------------------------------------------
+def wait_seconds(conn: sqlite3.Connection, name: str, now: float | None = None) -> int:
+    """How long the next login attempt for ``name`` must wait (0: may try now)."""
+    row = conn.execute("SELECT failures, last_at FROM login_failures WHERE name=?", (name,)).fetchone()
+    if row is None or row["failures"] < FREE_FAILURES:
+        return 0
+    wait = min(MAX_WAIT, 5 * 2 ** (row["failures"] - FREE_FAILURES))
+    left = row["last_at"] + wait - (now if now is not None else time.time())
+    return max(0, int(left + 0.999))
+
+
+def authenticate(conn: sqlite3.Connection, name: str, password: str) -> User | None:
+    """The user when name and password match; records a failure otherwise. Call wait_seconds first."""
+    row = conn.execute("SELECT * FROM users WHERE name=? AND disabled=0", (name,)).fetchone()
+    ok = False
+    try:
+        if row is not None:
+            ok = _hasher.verify(row["password_hash"], password)
+        else:
+            _hasher.hash(password)  # the same work for an unknown name: no hint that it does not exist
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    with catalog.transaction(conn):
+        if ok:
+            conn.execute("DELETE FROM login_failures WHERE name=?", (name,))
+        else:
+            conn.execute("INSERT INTO login_failures(name, failures, last_at) VALUES (?,1,?) "
+                         "ON CONFLICT(name) DO UPDATE SET failures=failures+1, last_at=excluded.last_at",
+                         (name[:64], time.time()))
+    return User(row["id"], row["name"], row["role"]) if ok else None
+
+
+def new_session(conn: sqlite3.Connection, user: User) -> str:
+    sid = secrets.token_urlsafe(32)
+    t = time.time()
+    with catalog.transaction(conn):
+        conn.execute("DELETE FROM web_sessions WHERE expires_at < ?", (t,))
+        conn.execute("INSERT INTO web_sessions(id, user_id, created_at, expires_at) VALUES (?,?,?,?)",
+                     (sid, user.id, t, t + SESSION_SECONDS))
+    return sid
+
+
+def session_user(conn: sqlite3.Connection, sid: str | None) -> User | None:
+    if not sid:
+        return None
+    row = conn.execute("SELECT u.id, u.name, u.role FROM web_sessions s JOIN users u ON u.id = s.user_id "
+                       "WHERE s.id=? AND s.expires_at > ? AND u.disabled = 0", (sid, time.time())).fetchone()
+    return User(row["id"], row["name"], row["role"]) if row else None
+
+
+def end_session(conn: sqlite3.Connection, sid: str | None) -> None:
+    if sid:
+        conn.execute("DELETE FROM web_sessions WHERE id=?", (sid,))

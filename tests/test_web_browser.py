@@ -1,0 +1,277 @@
+"""A clerk's day in a real browser: the real server (``archive serve`` on 127.0.0.1, a free port) and a real
+headless Chromium (Debian chromium + chromium-driver) driven by Selenium.
+
+Log in, upload a DOCX, a scanned PDF and a letter no rule decides, see the outcomes (checked against the
+catalog), search one by its number in another spelling, open the record, view and download the file,
+review and accept the pending one; then the archivist's pages. A screenshot of every page is saved
+(``WEB_SCREENSHOTS=folder`` to keep them, e.g. ``docs/img``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.makedocs import SAMPLE_GONGWEN, make_docx, make_text
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+CLERK, ARCHIVIST, PASSWORD = "王芳", "李档案", "clerk-password-1"
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+                                 reason="chromium / chromium-driver not installed")]
+
+DOCX_LINES = [SAMPLE_GONGWEN[0], "示档发〔2022〕21号", "关于印发档案借阅管理办法的决定", "县直各单位：",
+              "为规范档案借阅，现将《档案借阅管理办法》印发给你们，请遵照执行。", "示例县档案局", "2022年9月6日"]
+SCAN_LINES = ["示例县人民政府文件", "示政发〔2022〕14号", "示例县人民政府关于加强档案安全工作的通知",
+              "县直各单位：", "为加强全县档案安全工作，现就有关事项通知如下。", "一、落实档案安全责任制。",
+              "二、定期开展档案安全检查。", "示例县人民政府", "2022年10月8日"]
+LETTER_LINES = ["某某科技有限公司", "关于数字化项目验收的函", "示例县档案局：",
+                "我公司承担的档案数字化项目已完成，特此函告，请安排验收。", "某某科技有限公司", "2022年11月2日"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(cfg_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args], input=stdin,
+                          capture_output=True, text=True, timeout=300, env=env, check=True)
+
+
+@pytest.fixture
+def server(cfg_path, tmp_path):
+    """``archive serve`` in its own process, with a clerk and an archivist."""
+    _cli(cfg_path, "init")
+    _cli(cfg_path, "user", "add", CLERK, "--role", "文书", "--password-stdin", stdin=PASSWORD + "\n")
+    _cli(cfg_path, "user", "add", ARCHIVIST, "--role", "档案员", "--password-stdin", stdin=PASSWORD + "\n")
+    port = _free_port()
+    log = open(tmp_path / "serve.log", "w")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "archive", "--config", str(cfg_path), "serve", "--host",
+                             "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        if proc.poll() is not None:
+            raise AssertionError((tmp_path / "serve.log").read_text())
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1360,900",
+              "--lang=zh-CN", "--disable-gpu"):
+        opts.add_argument(a)
+    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                           "download.prompt_for_download": False,
+                                           "plugins.always_open_pdf_externally": False})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.implicitly_wait(0)
+    driver.downloads = downloads
+    yield driver
+    driver.quit()
+
+
+class Shots:
+    def __init__(self, driver, folder: Path):
+        self.driver, self.folder = driver, folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str) -> None:
+        # the whole page, not just the window
+        h = self.driver.execute_script("return Math.max(document.body.scrollHeight, 700)")
+        self.driver.set_window_size(1360, min(int(h) + 140, 2400))
+        self.driver.save_screenshot(str(self.folder / f"web-{name}.png"))
+        self.driver.set_window_size(1360, 900)
+
+
+def wait_for(cond, timeout: float = 120, what: str = ""):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            v = cond()
+        except (NoSuchElementException, StaleElementReferenceException):  # the next page is still loading
+            v = None
+        if v:
+            return v
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def catalog_rows(cfg) -> dict[str, sqlite3.Row]:
+    conn = sqlite3.connect(cfg.store / "catalog.sqlite")
+    conn.row_factory = sqlite3.Row
+    try:
+        return {r["filename"]: r for r in conn.execute("SELECT * FROM documents")}
+    finally:
+        conn.close()
+
+
+def log_in(driver, url: str, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(url + "/login")
+    driver.find_element(By.NAME, "name").send_keys(name)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(lambda: "/search" in driver.current_url and driver.find_elements(By.NAME, "q"), 30, "login")
+
+
+def test_a_clerks_day(server, browser, cfg, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from tests.makescans import make_scan
+
+    d, url = browser, server
+    shot = Shots(d, Path(os.environ.get("WEB_SCREENSHOTS") or tmp_path / "shots"))
+    src = tmp_path / "src"
+    src.mkdir()
+    docx = make_docx(src / "档案借阅管理办法.docx", DOCX_LINES)
+    scan = make_scan(src / "县政府档案安全通知（扫描）.pdf", SCAN_LINES, dpi=200)
+    letter = make_text(src / "科技公司来函.txt", "\n".join(LETTER_LINES))
+
+    # ---- log in
+    d.get(url + "/search")
+    assert "/login" in d.current_url  # nothing without logging in
+    shot("login")
+    log_in(d, url, CLERK)
+    assert CLERK in d.find_element(By.CSS_SELECTOR, ".who").text
+
+    # ---- file three documents; each outcome appears as the pipeline gives it
+    d.get(url + "/file")
+    d.find_element(By.ID, "files").send_keys("\n".join(str(p) for p in (docx, scan, letter)))
+    d.find_element(By.CSS_SELECTOR, "#upload button[type=submit]").click()
+    wait_for(lambda: d.find_element(By.ID, "progress").get_attribute("data-done") == "1", 600, "filing")
+    rows = d.find_elements(By.CSS_SELECTOR, "#outcome-rows tr")
+    shown = {r.get_attribute("data-file"): r.get_attribute("data-outcome") for r in rows}
+    shot("file")
+    assert set(shown) == {docx.name, scan.name, letter.name}
+    cat = catalog_rows(cfg)
+    for name, outcome in shown.items():
+        if outcome in ("archived", "pending", "excluded"):
+            assert cat[name]["status"] == outcome, name  # the page says what the catalog holds
+        else:
+            assert name not in cat, name
+    assert shown[docx.name] == "archived"
+    assert shown[letter.name] == "pending"
+    assert shown[scan.name] in ("archived", "pending", "failed")  # OCR may leave a scan pending
+    assert not [p for p in cfg.inbox.rglob("*") if p.is_file()]  # filed through the inbox, nothing left there
+
+    # ---- see them archived, and find the DOCX by its number in another spelling
+    d.get(url + "/search?status=archived")
+    assert "关于印发档案借阅管理办法的决定" in d.find_element(By.CSS_SELECTOR, "table.results").text
+    d.get(url + "/search")
+    box = d.find_element(By.NAME, "q")
+    box.send_keys("示档发2022年21号")
+    box.submit()
+    wait_for(lambda: d.find_elements(By.ID, "count"), 30, "results")
+    table = d.find_element(By.CSS_SELECTOR, "table.results").text
+    code = cat[docx.name]["archival_code"]
+    assert code in table and "示档发〔2022〕21号" in table
+    shot("search")
+
+    # ---- open the record: every field, the rule, the history with who and when
+    d.find_element(By.LINK_TEXT, "关于印发档案借阅管理办法的决定").click()
+    wait_for(lambda: "/doc/" in d.current_url and d.find_elements(By.CSS_SELECTOR, "table.history"), 30,
+             "record page")
+    page = d.find_element(By.TAG_NAME, "main").text
+    assert code in page and "为何如此分类" in page and cat[docx.name]["rule_id"] in page
+    history = d.find_element(By.CSS_SELECTOR, "table.history").text
+    assert CLERK in history and "入库" in history
+    shot("record")
+    record_url = d.current_url
+
+    # ---- view the DOCX in the browser (as its text), then download it
+    d.find_element(By.LINK_TEXT, "在线查看").click()
+    wait_for(lambda: d.find_elements(By.ID, "doctext"), 30, "viewer")
+    assert "档案借阅管理办法" in d.find_element(By.ID, "doctext").text
+    shot("view")
+    d.get(record_url)
+    d.find_element(By.LINK_TEXT, "下载").click()
+    got = wait_for(lambda: [p for p in d.downloads.iterdir() if not p.name.endswith(".crdownload")], 60, "download")
+    assert hashlib.sha256(got[0].read_bytes()).hexdigest() == cat[docx.name]["sha256"]
+
+    # ---- the scan: view its PDF inline when it was stored
+    if scan.name in cat:
+        d.get(f"{url}/doc/{cat[scan.name]['id']}")
+        shot("record-scan")
+        d.find_element(By.LINK_TEXT, "在线查看").click()
+        frame = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "iframe.pdf"), 30, "pdf frame")[0]
+        assert frame.get_attribute("src").endswith("?inline=1")
+        time.sleep(1)
+        shot("view-pdf")
+
+    # ---- review: the letter is pending with its reason; accept it with a chosen retention
+    d.get(url + "/review")
+    lid = cat[letter.name]["id"]
+    row = d.find_element(By.ID, f"pending-{lid}")
+    assert "没有规则适用" in row.text
+    Select(row.find_element(By.NAME, f"retention_{lid}")).select_by_visible_text("10年")
+    shot("review")
+    row.find_element(By.CSS_SELECTOR, f"button[value='accept:{lid}']").click()
+    wait_for(lambda: d.find_elements(By.ID, "done"), 60, "review result")
+    assert "已处理 1 件" in d.find_element(By.ID, "done").text
+    shot("review-done")
+    after = catalog_rows(cfg)[letter.name]
+    assert after["status"] == "archived" and after["retention"] == "D10" and after["archival_code"]
+    conn = sqlite3.connect(cfg.store / "catalog.sqlite")
+    actor = conn.execute("SELECT actor FROM events WHERE document_id=? AND action='confirm'", (lid,)).fetchone()[0]
+    conn.close()
+    assert actor == CLERK
+    # the clerk has no archivist's pages
+    d.get(url + "/admin")
+    assert "无权" in d.find_element(By.TAG_NAME, "main").text
+
+    # ---- the archivist's pages
+    d.find_element(By.CSS_SELECTOR, ".who button").click()
+    wait_for(lambda: "/login" in d.current_url, 30, "logout")
+    log_in(d, url, ARCHIVIST)
+    d.get(url + "/admin")
+    assert "<svg" in d.page_source and "各年度归档件数" in d.page_source
+    shot("dashboard")
+    d.get(url + "/admin/audit?as_of=2040-01-01")
+    assert after["archival_code"] in d.find_element(By.CSS_SELECTOR, "table.results").text  # 10年 of 2022: due 2033
+    shot("audit")
+    d.get(url + "/admin/holds")
+    d.find_element(By.NAME, "ref").send_keys(code)
+    d.find_element(By.NAME, "reason").send_keys("审计调阅")
+    d.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    wait_for(lambda: "审计调阅" in d.find_element(By.CSS_SELECTOR, "table.results").text, 30, "hold")
+    shot("holds")
+    d.get(url + "/search?q=" + "档案安全")
+    shot("search-words")
