@@ -961,7 +961,7 @@ def _text_source(conn, row) -> str | None:
     return f"{method}（{'，'.join(parts)}）"
 
 
-# ---- the web page and its accounts (issue 16) ------------------------------------------------------
+# ---- the web page and its accounts ---------------------------------------------------------------
 user_app = typer.Typer(no_args_is_help=True, help="网页账号：建立、列出、改密码、停用。")
 app.add_typer(user_app, name="user")
 

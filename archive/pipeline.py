@@ -419,7 +419,7 @@ class Archive:
             row = conn.execute("SELECT * FROM documents WHERE archival_code=?", (str(code),)).fetchone()
             if row:
                 return row
-            from archive.importing import same_code  # an imported 档号 kept in its old spelling (issue 14)
+            from archive.importing import same_code  # an imported 档号 kept in its old spelling
 
             row = same_code(conn, ref)
             if row:

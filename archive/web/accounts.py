@@ -1,7 +1,7 @@
 """Accounts of the web page: users with one role each, argon2 password hashes, server-side sessions,
 and slowing down repeated failed logins. The tables are in the catalog (migration 11).
 
-Roles (issue 16): 查阅 searches and reads; 文书 files, reviews and corrects; 档案员 does everything archival;
+Roles: 查阅 searches and reads; 文书 files, reviews and corrects; 档案员 does everything archival;
 领导 reads, sees the dashboard and the audit list, and approves (appraisal approval lands with that work).
 """
 

@@ -73,7 +73,7 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(host: str, conn) -> None:
-    """Bound to any address but the local one, the page needs accounts (issue 16)."""
+    """Bound to any address but the local one, the page needs accounts."""
     if not is_loopback(host) and not accounts.has_users(conn):
         raise UsageError(f"绑定到 {host} 时必须先建立账号（网络上的任何人都能访问）："
                          "请先运行 archive user add 用户名 --role 档案员，或只绑定 127.0.0.1")
