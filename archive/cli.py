@@ -754,7 +754,7 @@ def import_catalog_cmd(
                 err.print(f"{kind}：另有 {n - 50} 条未显示（完整清单请用 --report 文件 或 --json）")
 
 
-# ---- issue 14: the retention table, and appraisal and destruction as the procedure ---------------------
+# ---- the retention table, and appraisal and destruction as the procedure ---------------------------------
 def _table_notice(arc) -> None:
     """8号令 第十二条: until the 同级档案主管部门 has agreed to the table, every report and export says so."""
     if arc.cfg.approval is None:
