@@ -102,6 +102,24 @@ def body_paragraphs(r: dict, title: str, number_raw: str, limit: int) -> tuple[s
         if piece:
             head = head.replace(piece, "\n")
     text = head + text[400:]
+    # the document's own 署名 and 成文日期 stay out: the file prints its own (a second date would be a
+    # second signature). Cut at the first date that closes a line or is glued to an issuer's name.
+    sig = re.compile(r"(?:\d{4}|[〇一二三四五六七八九○]{4})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日"
+                     r"(?=\s*(?:\n|$|（|\(|[^\d，。、；）)]{0,3}(?:印发|附件|[一二三四五六七八九十]+、)))")
+    for m in sig.finditer(text):
+        ls = text.rfind("\n", 0, m.start()) + 1
+        before = text[ls:m.start()]
+        if len(before) > 40 and not re.search(r"(?:公司|厅|局|部|委|会|室|院|府|中心|组)$", before):
+            continue
+        cut = m.start() if len(before) > 40 else ls
+        if len(before) > 40:
+            g = re.search(r"[^。；！]{2,40}?(?:公司|厅|局|部|委|会|室|院|府|中心|组)$", before)
+            cut = ls + (g.start() if g else len(before))
+        head_lines = text[:cut].rstrip("\n").split("\n")
+        while head_lines and len(head_lines[-1]) <= 40 and "。" not in head_lines[-1]:
+            head_lines.pop()  # the 署名 lines above the date
+        text = "\n".join(head_lines)
+        break
     recipient = None
     m = re.search(r"(?:^|\n|号)([^。\n：:]{2,90})[：:]\s*\n?", text[:500])
     if m and "。" not in m.group(1) and not re.search(r"(?:索引号|主题|日期|文号|来源|发布)", m.group(1)):
@@ -109,6 +127,11 @@ def body_paragraphs(r: dict, title: str, number_raw: str, limit: int) -> tuple[s
         if len(recipient) < 2:
             recipient = None
         text = text[m.end():]
+    else:  # no 主送: drop the short leftovers of the original header
+        lines = text.split("\n")
+        while lines and (not lines[0].strip() or (len(lines[0]) < 60 and "。" not in lines[0])):
+            lines.pop(0)
+        text = "\n".join(lines)
     paras: list[str] = []
     for ln in text.split("\n"):
         ln = ln.strip().replace("\u3000", "")
@@ -133,7 +156,8 @@ def body_paragraphs(r: dict, title: str, number_raw: str, limit: int) -> tuple[s
 def plan(r: dict) -> dict | None:
     """Decide layout, variations and gold for one corpus document."""
     issuer = issuer_of(r)
-    if not issuer or not r.get("doc_number") or re.search(r"(?:\.\.\.|…)$", r.get("title") or "…"):
+    if not issuer or not r.get("doc_number") or re.search(r"(?:\.\.\.|…)$", r.get("title") or "…") \
+            or len(r["title"]) > 70 or "。" in r["title"]:
         return None  # truncated listing titles are not what a document prints
     rnd = rng_of(r["id"])
     title = clean_title(r["title"])
