@@ -1,0 +1,67 @@
+"""The reader's state and its order of work: layout first, then 版头, 主体, 落款, 版记, 发文机关."""
+
+from __future__ import annotations
+
+from archive.gongwen import body, closing, colophon, header, issuer
+from archive.gongwen.flat import Flat
+from archive.gongwen.vocab import doc_type_of
+from archive.models import GongwenFields
+
+
+class Reader:
+    """What the parts have found so far; every part reads and writes it (plain state, no logic)."""
+
+    def __init__(self, text: str):
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        self.text = text
+        self.f = Flat(text)
+        self.flat = self.f.s
+        self.out = GongwenFields()
+        self.boundaries: list[int] = []  # flat offsets where a title may start
+        self.number_span: tuple[int, int] | None = None
+        self.mark_end = 0  # end of the 份号/密级/紧急程度 marks
+        self.title_span: tuple[int, int] | None = None
+        self.title_paren: tuple[int, int] | None = None  # a title printed with its 令号 in parentheses
+        self.header_end = 0
+        self.masthead: list[str] = []  # issuers from the 发文机关标志
+        self.signature_names: list[str] = []  # issuers from the 署名
+        self.sig_start: int | None = None
+
+    def run(self) -> GongwenFields:
+        limit = header.header_limit(self)
+        header.marks(self, limit)
+        header.doc_number(self, limit)
+        if self.out.signer is None:
+            header.signer(self, limit)
+        header.masthead(self, limit)
+        body.title(self, limit if self.out.doc_number is None or self.number_span[1] <= limit
+                   else self.number_span[1])
+        if self.out.title is None and limit < len(self.flat) and self.flat[limit] in "：:":
+            # the header may end at a colon we took for the recipients: look up to the 。
+            k = self.flat.find("。", limit, 1200)
+            body.title(self, k if k > limit else min(len(self.flat), limit + 200))
+        body.recipients(self, limit)
+        closing.date_and_signature(self)
+        issuer.choose(self)
+        colophon.colophon(self)
+        body.attachments(self)
+        return self.finish()
+
+    def finish(self) -> GongwenFields:
+        out = self.out
+        out.doc_type = doc_type_of(out.title)
+        if out.doc_number is None:
+            out.warnings.append("未找到发文字号")
+        if out.title is None:
+            out.warnings.append("未找到标题")
+        elif out.doc_type is None or out.title.count("《") != out.title.count("》"):
+            out.warnings.append("标题不完整")
+        if out.issuer is None:
+            out.warnings.append("未找到发文机关")
+        if out.date is None:
+            out.warnings.append("未找到成文日期")
+        return out
+
+
+def read(text: str) -> GongwenFields:
+    return Reader(text).run()
