@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from archive import docno
 from archive.gongwen.flat import find_numbers, is_citation, recipient_colon
 from archive.gongwen.vocab import CJK, ORG_END_RE, TYPE_ALT_SP, URGENCY_WORDS, clean_name, split_orgs, squash
 
@@ -100,7 +101,7 @@ def doc_number(r: Reader, limit: int) -> None:
     if chosen is None:
         return
     num, a, b = chosen
-    # some callers' numbers keep a 发文字号：/文号： label in raw; fine, docno owns that
+    num, a = cut_at_break(r, num, a, b)
     r.out.doc_number = num
     r.number_span = (a, b)
     r.boundaries.append(b)
@@ -217,3 +218,32 @@ def masthead(r: Reader, limit: int) -> None:
             r.masthead = [x for x in (clean_name(i) for i in split_orgs(seg_s)) if x]
 
 # -- 标题 ------------------------------------------------------------------------------
+
+
+_MARKS_ONLY = re.compile(r"^(?:\d{6}|绝密|机密|秘密|[★☆*＊]|\d+|年|个月|长期|特急|加急|特提|平急|\s)*$")
+_CODE_CHAR = re.compile(r"[\u3400-\u9fffA-Za-z]")
+
+
+def cut_at_break(r: Reader, num, a: int, b: int):
+    """A name standing alone on the line above the number is no part of its 代字.
+
+    In the flat text the agency's name of a 信函格式 header (``国务院`` / ``国函〔2018〕159号``), a
+    stacked joint mark (``科技部`` / ``财教〔2019〕129号``) or a 密级 term (``秘密★6个月`` /
+    ``…令第224号``) runs into the number. When a line break falls inside the 代字 and what precedes
+    it on that line is only marks, the number starts after the break. A 令 mark above its ``第N号``
+    (``科技部令`` / ``第183号``) has the break after the 代字 and is kept whole."""
+    flat = r.flat
+    code_end = a
+    while code_end < b and _CODE_CHAR.match(flat[code_end]) and flat[code_end] != "第":
+        code_end += 1
+    inner = [k for k in r.f.breaks if a < k < code_end]
+    if not inner:
+        return num, a
+    k = max(inner)
+    line_start = r.f.line_of(a)[0]
+    if not (_MARKS_ONLY.match(flat[line_start:a]) or ORG_END_RE.search(squash(flat[line_start:k]))):
+        return num, a
+    new = docno.parse(flat[k:b])
+    if new is None or not new.code:
+        return num, a
+    return type(num)(raw=flat[k:b].strip(), code=new.code, year=new.year, serial=new.serial, kind=new.kind), k

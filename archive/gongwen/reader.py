@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from archive.gongwen import body, closing, colophon, header, issuer
+import re
+
+from archive import docno
+from archive.gongwen import body, closing, colophon, header, issuer, layout, meta
 from archive.gongwen.flat import Flat
-from archive.gongwen.vocab import doc_type_of
+from archive.gongwen.vocab import clean_name, doc_type_of, split_orgs, squash
 from archive.models import GongwenFields
 
 
@@ -13,6 +16,12 @@ class Reader:
 
     def __init__(self, text: str):
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        lines = layout.clean_lines(text)
+        self.meta = meta.read(lines)
+        if self.meta:  # the table and the site's header are read apart; the text below is the 公文
+            lines = ["" if i in self.meta.lines else ln for i, ln in enumerate(lines)]
+        self.layout, self.mark, self.number_line = layout.detect(lines)
+        text = "\n".join(lines).strip("\n")
         self.text = text
         self.f = Flat(text)
         self.flat = self.f.s
@@ -47,7 +56,44 @@ class Reader:
         body.attachments(self)
         return self.finish()
 
+    def by_layout(self) -> None:
+        """What a layout says that the general parts cannot know."""
+        out = self.out
+        if self.layout == layout.ORDER and self.mark:
+            if out.doc_number is None and self.number_line:
+                out.doc_number = docno.parse(self.mark + self.number_line)
+            if out.title is None:
+                out.title = self.mark  # a 令 has no title of its own: its mark names it
+        elif self.layout == layout.MINUTES and self.mark:
+            out.title = out.title if out.title and out.title.endswith("纪要") else self.mark
+            name = layout.minutes_issuer(self.mark)
+            if name:  # a 纪要 has no 署名; its organiser is the mark's name
+                out.issuers = [name]
+                out.issuer = name
+        if self.meta:
+            out.layout = layout.WEB
+            m = self.meta
+            if m.doc_number:
+                out.doc_number = docno.parse(m.doc_number) or out.doc_number
+            if m.title:
+                out.title = m.title
+            if m.issuer:
+                names = [x for x in (clean_name(n) for n in re.split(r"[、，,；;\s]+", m.issuer)) if x]
+                if names:
+                    out.issuers, out.issuer = names, "、".join(names)
+            if m.date:
+                out.date = m.date
+        else:
+            out.layout = self.layout
+        if out.issuer is None and out.printer:
+            # last in trust: the 版记's 印发机关 is the issuer's office (XX县人民政府办公室印发)
+            name = re.sub(r"(?<=.{4})(?:办公室|办公厅|秘书处|文印室)$", "", squash(out.printer))
+            names = split_orgs(name)
+            if names:
+                out.issuers, out.issuer = names, "、".join(names)
+
     def finish(self) -> GongwenFields:
+        self.by_layout()
         out = self.out
         out.doc_type = doc_type_of(out.title)
         if out.doc_number is None:
