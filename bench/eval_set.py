@@ -124,6 +124,7 @@ def body_paragraphs(r: dict, title: str, number_raw: str, limit: int) -> tuple[s
     m = re.search(r"(?:^|\n|号)([^。\n：:]{2,90})[：:]\s*\n?", text[:500])
     if m and "。" not in m.group(1) and not re.search(r"(?:索引号|主题|日期|文号|来源|发布)", m.group(1)):
         recipient = re.sub(r"^.*(?:文件|通知|意见|决定|批复|函|报告|请示)(?=[^，、]{2,}$)", "", m.group(1)).strip()
+        recipient = re.sub(r"^[》」”]*的?(?:通知|意见|决定|批复|函|报告|请示)", "", recipient).strip()
         if len(recipient) < 2:
             recipient = None
         text = text[m.end():]
@@ -161,9 +162,12 @@ def plan(r: dict) -> dict | None:
         return None  # truncated listing titles are not what a document prints
     rnd = rng_of(r["id"])
     title = clean_title(r["title"])
+    m = re.search(r"((?:关于)?(?:印发|转发)《" + re.escape(title) + r"》的(?:通知|决定))", (r.get("body_text") or "")[:500])
+    if m and not re.search(r"(?:通知|意见|决定|批复|函|报告|请示|通报|公告|通告|纪要|令)$", title):
+        title = m.group(1)  # the listing gave the attachment's name; the document prints this
     raw = (r["meta"].get("doc_number_raw") or r["doc_number"]).replace("\n", "")
     dtype = r.get("doc_type") or ""
-    is_order = "令" in r["doc_number"] and "公告" not in r["doc_number"]
+    is_order = bool(re.search(r"令(?:第|〔)", r["doc_number"])) and "公告" not in r["doc_number"]
     if is_order:
         layout = "命令格式"
     elif dtype in ("函", "批复") and rnd.random() < 0.7:
@@ -197,12 +201,14 @@ def plan(r: dict) -> dict | None:
             m = re.search(r"第\s*(\d+)\s*号", raw) or re.search(r"〕\s*第?\s*(\d+)\s*号", raw)
             serial = int(m.group(1)) if m else 1
             agency = re.sub(r"令.*$", "", r["doc_number"]) or issuer
-            agency = agency if len(agency) > 1 and not agency.endswith("局长") else issuer
+            agency = agency if len(agency) > 1 and not agency.endswith("局长") and "〔" not in r["doc_number"] \
+                else issuer
         else:
             serial, agency = rnd.randint(1, 320), joint[0]
         p.update(masthead=f"{agency}令", number_printed=f"第{serial}号", doc_number=f"{agency}令第{serial}号",
                  title=f"{agency}令", issuer=agency, issuers=[agency],
                  regulation=re.sub(r"^.*?令第\d+号", "", title).strip("《》 ") or title)
+        p["title_alt"] = p["regulation"]  # a 令 has no title: its mark, or the regulation it promulgates
     elif layout == "纪要格式":
         kind = rnd.choice(["专题会议", "常务会议", "办公会议"])
         name = joint[0]
@@ -406,6 +412,7 @@ def build_docx(p: dict, r: dict, path: Path) -> dict:
         _border(par, "single", 8)
     doc.save(path)
     gold = {"doc_number": p["doc_number"], "doc_number_printed": p["number_printed"], "title": p["title"],
+            "title_alt": p.get("title_alt"),
             "issuer": p["issuer"], "date": p["date"], "secrecy": p["secrecy"]}
     return gold
 

@@ -192,10 +192,8 @@ def masthead(r: Reader, limit: int) -> None:
     for m_ in re.finditer(r"文\s*件", zone):
         m = m_
     if m is not None:
-        name = zone[r.mark_end:m.start()]
         # joint masthead on several lines: 发展改革委办公厅  文件 / 税务总局办公厅
         after = zone[m.end():]
-        name = squash(name)
         names = []
         for piece in re.split(r"\s+", zone[r.mark_end:m.start()].strip()):
             if piece:
@@ -203,7 +201,9 @@ def masthead(r: Reader, limit: int) -> None:
         joined = squash("".join(names))
         issuers = split_orgs(joined) if joined else []
         extra = after.strip()
-        if extra and len(extra) <= 40 and ORG_END_RE.search(extra) and not re.search(r"[，。：:]", extra):
+        r.masthead_raw = joined
+        # a name after 文件 is a joint issuer when it stands on its own line, not on the number's
+        if extra and (r.f.lines == 1 or r.f.line_start(zone_end)) and len(extra) <= 40 and ORG_END_RE.search(extra) and not re.search(r"[，。：:]", extra):
             issuers += split_orgs(squash(extra))
         issuers = [x for x in (clean_name(i) for i in issuers) if x]
         if issuers and not re.search(r"部门$", joined) and all(ORG_END_RE.search(x) for x in issuers):

@@ -82,6 +82,12 @@ def choose(r: Reader) -> None:
         chosen = order
     elif prefix:
         chosen = split_orgs(prefix)
+    if not chosen and r.masthead_raw and 2 <= len(r.masthead_raw) <= 40:
+        # names without an organisation ending (科技部中央宣传部中国科协): the mark counts when the
+        # title or the 署名 repeats it
+        t = r.out.title or ""
+        if t.startswith(r.masthead_raw) or r.masthead_raw in r.flat[r.sig_start or len(r.flat):]:
+            chosen = [r.masthead_raw]
     chosen = [c for c in (clean_name(x) for x in chosen) if c]
     # placeholder noise (曌, 錓 … from labelled data) is no part of a name
     chosen = [re.sub(r"[曌錓]+", "", c) for c in chosen]

@@ -33,6 +33,7 @@ class Reader:
         self.title_paren: tuple[int, int] | None = None  # a title printed with its 令号 in parentheses
         self.header_end = 0
         self.masthead: list[str] = []  # issuers from the 发文机关标志
+        self.masthead_raw = ""  # the mark's name as printed (``XX文件`` without 文件)
         self.signature_names: list[str] = []  # issuers from the 署名
         self.sig_start: int | None = None
 
