@@ -431,6 +431,14 @@ def soffice_pdf(docx_files: list[Path], outdir: Path) -> None:
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def docx_digest(f: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(f) as z:
+        return hashlib.sha256(z.read("word/document.xml") + z.read("word/footer1.xml")
+                              if "word/footer1.xml" in z.namelist() else z.read("word/document.xml")).hexdigest()
+
+
 def scan_pages(pdf: Path, dpi: int, rnd: random.Random):
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw
@@ -521,8 +529,19 @@ def main(argv=None) -> int:
             row(pl, golds[pl["id"]], t, "webtext")
     print(f"{len(docx_files)} DOCX", file=sys.stderr)
     if not a.no_pdf:
-        todo = [f for f in docx_files if not (out / "pdf" / (f.stem + ".pdf")).exists()]
+        # incremental: a PDF (and its scans) is made again only when its DOCX's content changed
+        todo = []
+        for f in docx_files:
+            stamp = out / "pdf" / (f.stem + ".src")
+            digest = docx_digest(f)
+            if not (out / "pdf" / (f.stem + ".pdf")).exists() or not stamp.exists() or stamp.read_text() != digest:
+                todo.append(f)
+                for old in (out / "scan").glob(f.stem + "-*"):
+                    old.unlink()
         soffice_pdf(todo, out / "pdf")
+        for f in todo:
+            if (out / "pdf" / (f.stem + ".pdf")).exists():
+                (out / "pdf" / (f.stem + ".src")).write_text(docx_digest(f))
         byid = {pl["id"]: pl for pl, _ in plans}
         for f in docx_files:
             pdf = out / "pdf" / (f.stem + ".pdf")
@@ -539,16 +558,23 @@ def main(argv=None) -> int:
                 continue
             rnd = rng_of(pl["id"], "scan")
             for dpi in (200, 300):
+                stem = out / "scan" / f"{pl['id']}-{dpi}"
+                ext = "jpg" if dpi == 200 else "png"
+                img, ipdf = stem.with_suffix("." + ext), stem.with_suffix(".pdf")
+                if img.exists() and ipdf.exists():
+                    import pypdfium2 as pdfium
+
+                    n_pages = len(pdfium.PdfDocument(str(pdf)))
+                    gold1 = dict(golds[pl["id"]], date=None if n_pages > 1 else golds[pl["id"]]["date"])
+                    row(pl, gold1, img, ext, dpi, pages=1)
+                    row(pl, golds[pl["id"]], ipdf, "scanpdf", dpi, pages=n_pages)
+                    continue
                 pages = scan_pages(pdf, dpi, rnd)
                 gold1 = dict(golds[pl["id"]])
                 if len(pages) > 1:
                     gold1["date"] = None  # a single page image does not show the 成文日期
-                stem = out / "scan" / f"{pl['id']}-{dpi}"
-                ext = "jpg" if dpi == 200 else "png"
-                img = stem.with_suffix("." + ext)
                 pages[0].save(img, "JPEG" if ext == "jpg" else "PNG", **({"quality": 75} if ext == "jpg" else {}))
                 row(pl, gold1, img, ext, dpi, pages=1)
-                ipdf = stem.with_suffix(".pdf")
                 pages[0].save(ipdf, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
                 row(pl, golds[pl["id"]], ipdf, "scanpdf", dpi, pages=len(pages))
         print(f"scans of {len(chosen)} documents", file=sys.stderr)

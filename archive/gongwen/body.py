@@ -16,6 +16,7 @@ def title(r: Reader, limit: int) -> None:
     flat = r.flat
     zone_end = min(limit, len(flat))
     bounds = set(b for b in r.boundaries if b <= zone_end)
+    bounds |= set(b for b in r.f.blank if b <= zone_end)  # a title never spans a blank line or a rule
     # label lines (索引号：… / 文号：…) before the title are boundaries too
     if r.f.lines > 1:
         for m in re.finditer(r"[：:]", flat[:zone_end]):
@@ -133,6 +134,8 @@ def title_word(r: Reader, a: int, z: int, bounds) -> int | None:
         if not m or m.group(0) == "令":
             continue
         e = m.end()
+        if s[e:e + 1] == "书" and r.f.line_end(e + 1):
+            e += 1  # a 文种-only title: 内部监督通知书, 行政处罚决定书
         mm = re.match(r"\s*[（(](?:试行|暂行|修订|草案|征求意见稿|修订稿|送审稿)[）)]", s[e:e + 10])
         if mm:
             e += mm.end()

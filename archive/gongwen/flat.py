@@ -14,13 +14,22 @@ class Flat:
     def __init__(self, text: str):
         chars = []
         breaks = set()
+        blank = set()  # breaks where a blank line (or a rule taken out) stood
+        prev_nl = False
         for ch in text:
             if ch == "\n":
+                if prev_nl or not chars:
+                    blank.add(len(chars))
                 breaks.add(len(chars))
+                prev_nl = True
+            elif ch.strip() or not prev_nl:
+                chars.append(ch)
+                prev_nl = False
             else:
                 chars.append(ch)
         self.s = "".join(chars)
         self.breaks = breaks
+        self.blank = blank
         self.lines = len(breaks) + 1
 
     def line_start(self, i: int) -> bool:

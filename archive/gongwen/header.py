@@ -216,6 +216,13 @@ def masthead(r: Reader, limit: int) -> None:
         seg_s = squash(seg)
         if 2 <= len(seg_s) <= 60 and ORG_END_RE.search(seg_s) and "关于" not in seg_s:
             r.masthead = [x for x in (clean_name(i) for i in split_orgs(seg_s)) if x]
+    elif r.f.lines > 2:
+        # a 信函格式 header without a number: the agency's name alone on the first line
+        a, b = r.f.line_of(r.mark_end)
+        line = squash(flat[a:b])
+        if 2 <= len(line) <= 40 and ORG_END_RE.search(line) and not re.search(r"关于|[，。：:]", line):
+            r.masthead = [x for x in (clean_name(i) for i in split_orgs(line)) if x]
+            r.boundaries.append(b)
 
 # -- 标题 ------------------------------------------------------------------------------
 
