@@ -53,17 +53,24 @@ def _pairs(line: str) -> list[tuple[str, str]]:
 
 
 def read(lines: list[str], limit: int = 40) -> Meta | None:
-    """The meta table among the first ``limit`` lines, or None when there is none (fewer than two of
-    its labels, each starting a cell)."""
+    """The meta table at the top of the text (one block of label lines starting within its first
+    lines), or None when there is none or it has fewer than two labels. Label lines further down
+    (``发文单位：… 文号：…`` in a list of repealed documents) are the body's."""
     meta = Meta()
     seen: set[str] = set()
     first = None
+    nonblank = 0
     for i, ln in enumerate(lines[:limit]):
         s = ln.strip()
         if not s:
             continue
-        pairs = [(lab, val) for lab, val in _pairs(s) if _PAIR.match(s) or "\t" in s or val]
-        if not pairs or not _PAIR.match(s):
+        nonblank += 1
+        pairs = _pairs(s) if _PAIR.match(s) else []
+        if not pairs:
+            if first is not None:
+                break  # the table is one block: what follows it is the document
+            if nonblank >= 4:
+                return None  # a table is at the top (under the site's name and path), not in the body
             continue
         first = i if first is None else first
         meta.lines.add(i)
