@@ -228,7 +228,13 @@ def _clean_field(s: str) -> str:
     return t
 
 
+_P_INFIX_CANON = re.compile(rf"(?P<c>{_CODE_CHAR}+{_INFIX})〔(?P<y>\d{{4}})〕(?P<n>\d{{1,6}})号")
+
+
 def _parse_compact(c: str, raw: str) -> DocNumber | None:
+    m = _P_INFIX_CANON.fullmatch(c)  # the canonical form of a number with a series infix
+    if m:
+        return _make(raw, m["c"], int(m["y"]), int(m["n"]), has_di=False, bracketed=True)
     m = _P_BR.fullmatch(c) or _P_BR_SWAP.fullmatch(c)
     if m:
         code = _trim_code(_code_tail(m["c"]), field=True, bracketed=True) + (m.groupdict().get("i") or "")
