@@ -50,6 +50,9 @@ def clean_lines(text: str) -> list[str]:
             continue
         # a typed rule glued to the end of a line (PDF text of a number line with the rule beside it)
         ln = re.sub(r"[—─━_＿═]{6,}\s*$", "", ln)
+        # PDF text layers emit a ★ from a fallback font out of place: ★秘密1年 is 秘密★1年
+        if i < 12:
+            ln = re.sub(r"^(\s*)[★☆]\s*(绝密|机密|秘密)\s*(?=[\d一二三四五六七八九十]|长期)", r"\1\2★", ln)
         out.append(ln)
     return out
 
@@ -62,12 +65,14 @@ def detect(lines: list[str]) -> tuple[str | None, str | None, str | None]:
     if not head:
         return None, None, None
     for k, ln in enumerate(head[:4]):
-        nxt = [x for x in head[k + 1:k + 3] if _ORDER_NO.match(x)]
-        if _ORDER_MARK.match(ln) and nxt:
-            return ORDER, re.sub(r"\s+", "", ln), re.sub(r"\s+", "", nxt[0])
-        nxt = [x for x in head[k + 1:k + 3] if _ISSUE_NO.match(x)]
-        if _MINUTES_MARK.match(ln) and nxt:
-            return MINUTES, re.sub(r"\s+", "", ln), None
+        # a long mark wraps (河北省科学技术厅河北省教育厅常务会 / 议纪要): try it joined with the next line
+        for mark, rest in ((ln, head[k + 1:k + 3]), (ln + "".join(head[k + 1:k + 2]), head[k + 2:k + 4])):
+            nxt = [x for x in rest if _ORDER_NO.match(x)]
+            if _ORDER_MARK.match(mark) and nxt:
+                return ORDER, re.sub(r"\s+", "", mark), re.sub(r"\s+", "", nxt[0])
+            nxt = [x for x in rest if _ISSUE_NO.match(x)]
+            if _MINUTES_MARK.match(mark) and nxt:
+                return MINUTES, re.sub(r"\s+", "", mark), None
     for k, ln in enumerate(head[:5]):
         if _FILE_MARK.search(ln) and len(ln) <= 40:
             return FILE, re.sub(r"\s+", "", ln), None

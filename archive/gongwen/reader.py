@@ -61,12 +61,16 @@ class Reader:
         """What a layout says that the general parts cannot know."""
         out = self.out
         if self.layout == layout.ORDER and self.mark:
-            if out.doc_number is None and self.number_line:
-                out.doc_number = docno.parse(self.mark + self.number_line)
-            if out.title is None:
+            full = docno.parse(self.mark + self.number_line) if self.number_line else None
+            if full and (out.doc_number is None or (
+                    out.doc_number.serial == full.serial and full.code.endswith(out.doc_number.code))):
+                out.doc_number = full  # the whole mark, also when it wrapped over two lines
+            if out.title is None or (out.title != self.mark and (self.mark.endswith(out.title)
+                                                                  or out.title.endswith(self.mark))):
                 out.title = self.mark  # a 令 has no title of its own: its mark names it
         elif self.layout == layout.MINUTES and self.mark:
-            out.title = out.title if out.title and out.title.endswith("纪要") else self.mark
+            t = out.title
+            out.title = t if t and t.endswith("纪要") and not (t != self.mark and self.mark.endswith(t)) else self.mark
             name = layout.minutes_issuer(self.mark)
             if name:  # a 纪要 has no 署名; its organiser is the mark's name
                 out.issuers = [name]
