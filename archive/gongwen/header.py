@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from archive import docno
 from archive.gongwen.flat import find_numbers, is_citation, recipient_colon
 from archive.gongwen.vocab import CJK, ORG_END_RE, TYPE_ALT_SP, URGENCY_WORDS, clean_name, split_orgs, squash
+from archive.models import DocNumber
 
 if TYPE_CHECKING:
     from archive.gongwen.reader import Reader
@@ -253,4 +254,4 @@ def cut_at_break(r: Reader, num, a: int, b: int):
     new = docno.parse(flat[k:b])
     if new is None or not new.code:
         return num, a
-    return type(num)(raw=flat[k:b].strip(), code=new.code, year=new.year, serial=new.serial, kind=new.kind), k
+    return DocNumber(raw=flat[k:b].strip(), code=new.code, year=new.year, serial=new.serial, kind=new.kind), k

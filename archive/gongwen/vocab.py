@@ -17,7 +17,6 @@ PRACTICE_TYPES = ("办法", "规定", "方案", "规划", "细则", "条例", "�
 DOC_TYPES = REGULATION_TYPES + PRACTICE_TYPES
 # longest first, so that 命令 wins over 令
 TYPES_BY_LEN = sorted(DOC_TYPES, key=len, reverse=True)
-TYPE_ALT = "|".join(TYPES_BY_LEN)
 # a 文种 word as printed: justified titles put spaces inside it (通　知)
 TYPE_ALT_SP = "|".join("\\s*".join(w) for w in TYPES_BY_LEN)
 TYPE_WORD = re.compile("(?:%s)" % TYPE_ALT_SP)
@@ -39,7 +38,6 @@ LABELS = ("签发人", "会签人", "文号", "发文字号", "索引号", "主�
            "效力状态", "实施日期", "公开方式", "公开范围", "责任部门", "发文日期", "所属机构", "信息名称")
 LABEL_RE = re.compile("(?:%s)\\s*$" % "|".join(sorted(LABELS, key=len, reverse=True)))
 
-SECRECY_RE = re.compile(r"(绝密|机密|秘密)\s*(?:[★☆*＊]\s*((?:\d+|[一二三四五六七八九十]+)\s*(?:年|个月|月)|长期))?")
 URGENCY_WORDS = ("特急", "加急", "特提", "平急")
 
 ZH_DIGIT = {"〇": 0, "○": 0, "Ｏ": 0, "O": 0, "o": 0, "零": 0, "0": 0, "０": 0, "◯": 0, "一": 1,
