@@ -150,6 +150,10 @@ def _trim_code(run: str, family_suffix: str = "", field: bool = False, bracketed
     """
     if not run:
         return run
+    joint = re.search(r"等[一二三四五六七八九十百\d]+个?部门$", run) if family_suffix in ("令", "公告") else None
+    if joint and joint.start() > 0:  # a joint 令 of many ministries: 科技部等二十二部门令第65号
+        head = _trim_code(run[:joint.start()], "", field, bracketed)
+        return head + run[joint.start():] if head else run[joint.start() + 1:]
     full = run + family_suffix  # judge the code as it will read
     cut = max(_rightmost_split(full, _STRONG_RE, 1), _rightmost_split(full, _WEAK_RE, 2))
     if bracketed and not (full.endswith("令") or full.endswith("公告")):
