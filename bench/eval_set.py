@@ -104,16 +104,24 @@ def body_paragraphs(r: dict, title: str, number_raw: str, limit: int) -> tuple[s
     text = head + text[400:]
     # the document's own 署名 and 成文日期 stay out: the file prints its own (a second date would be a
     # second signature). Cut at the first date that closes a line or is glued to an issuer's name.
-    sig = re.compile(r"(?:\d{4}|[〇一二三四五六七八九○]{4})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日"
-                     r"(?=\s*(?:\n|$|（|\(|[^\d，。、；）)]{0,3}(?:印发|附件|[一二三四五六七八九十]+、)))")
-    for m in sig.finditer(text):
+    date = re.compile(r"(?:\d{4}|[〇一二三四五六七八九○]{4})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日")
+    closes = re.compile(r"\s*(?:\n|$|（|\(|[^\d，。、；）)]{0,3}(?:印发|附件|[一二三四五六七八九十]+、))")
+    org_end = r"(?:公司|厅|局|部|委|会|室|院|府|中心|组|办)$"
+    for m in date.finditer(text):
         ls = text.rfind("\n", 0, m.start()) + 1
         before = text[ls:m.start()]
-        if len(before) > 40 and not re.search(r"(?:公司|厅|局|部|委|会|室|院|府|中心|组)$", before):
+        prev = text[text.rfind("\n", 0, max(0, ls - 1)) + 1:max(0, ls - 1)] if ls else ""
+        # a 署名 right above or glued before the date makes it a signature whatever follows (an
+        # attachment's title often runs on: …办公厅 / 2022年2月26日河北省加快推进…措施)
+        signed = (not before and 2 <= len(prev) <= 60 and not re.search(r"[。，；：:]", prev)
+                  and re.search(org_end, prev)) or (before and re.search(org_end, before))
+        if not (closes.match(text, m.end()) or signed):
+            continue
+        if len(before) > 40 and not re.search(org_end, before):
             continue
         cut = m.start() if len(before) > 40 else ls
         if len(before) > 40:
-            g = re.search(r"[^。；！]{2,40}?(?:公司|厅|局|部|委|会|室|院|府|中心|组)$", before)
+            g = re.search(r"[^。；！]{2,40}?" + org_end, before)
             cut = ls + (g.start() if g else len(before))
         head_lines = text[:cut].rstrip("\n").split("\n")
         while head_lines and len(head_lines[-1]) <= 40 and "。" not in head_lines[-1]:

@@ -216,3 +216,10 @@ def test_body_citations_are_never_the_own_number(tmp_path):
                         "示例县档案局", "2022年8月28日"])
     assert f.doc_number is None
     assert f.title == "示例县档案局关于某事项的函"
+
+
+def test_an_event_time_in_the_first_sentence_is_not_the_date():
+    f = read_text("山东省人民政府办公厅文件\n鲁政办发〔2021〕1号\n山东省人民政府办公厅关于做好黄河防凌工作的通知\n"
+                  "沿黄各市人民政府，省有关部门(单位)：\n2021年1月7日8时，我省黄河河段出现首封。\n"
+                  "山东省人民政府办公厅\n2021年11月21日")
+    assert f.date == D(2021, 11, 21)
