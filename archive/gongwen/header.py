@@ -249,7 +249,11 @@ def cut_at_break(r: Reader, num, a: int, b: int):
         return num, a
     k = max(inner)
     line_start = r.f.line_of(a)[0]
-    if not (_MARKS_ONLY.match(flat[line_start:a]) or ORG_END_RE.search(squash(flat[line_start:k]))):
+    above = squash(flat[line_start:k])
+    # the line above holds only marks before the 代字, or is a name alone: short, where a wrapped line
+    # of running text (PDF lines of a run-on header) is full
+    if not (_MARKS_ONLY.match(flat[line_start:a]) or (ORG_END_RE.search(above) and len(above) <= 24
+                                                         and "文件" not in above)):
         return num, a
     new = docno.parse(flat[k:b])
     if new is None or not new.code:
