@@ -223,3 +223,20 @@ def test_an_event_time_in_the_first_sentence_is_not_the_date():
                   "沿黄各市人民政府，省有关部门(单位)：\n2021年1月7日8时，我省黄河河段出现首封。\n"
                   "山东省人民政府办公厅\n2021年11月21日")
     assert f.date == D(2021, 11, 21)
+
+
+def test_label_lines_in_the_body_are_no_meta_table():
+    # a list of repealed documents, each with its 发文单位 and 文号, after the header
+    f = read_text("沪科〔2014〕12号\n关于《上海市大学生科技创业基金管理办法（试行）》等5件规范性文件失效的通知\n各有关单位：\n"
+                  "根据有关规定，现对以下规范性文件宣布失效：\n1.上海市大学生科技创业基金管理办法（试行）\n"
+                  "发文单位：市科委、市教委\n文号：沪科合〔2005〕第11号\n特此通知。\n上海市科学技术委员会\n2014年1月16日")
+    assert f.layout != "网页"
+    assert f.doc_number.canonical == "沪科〔2014〕12号"
+    assert f.title == "关于《上海市大学生科技创业基金管理办法（试行）》等5件规范性文件失效的通知"
+    assert f.date == D(2014, 1, 16)
+
+
+def test_a_wrapped_line_of_a_run_on_header_is_not_a_name_above_the_number():
+    # PDF text of an OCR-like header wrapped at 26 characters: the 代字 continues on the next line
+    f = read_text("普通事项中共国家电网有限公司党组组织部文件组织部组\n干〔2021〕22号关于做好有关工作的通知各单位：为做好工作。")
+    assert f.doc_number.code.endswith("组干")  # not cut to 干 at the line break
