@@ -69,14 +69,17 @@ _CLOSE = r"[〕\])】}〗〙]"
 _CODE_CHAR = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z]"
 _CODE_CHAR_RE = re.compile(_CODE_CHAR)
 _TAIL = r"[〔〕\[\]()【】{}〖〗.,;:。，；、!！?？'\"“”‘’]*"
-_LABEL_RE = re.compile(r"^\s*(?:发文字号|发文文号|文号|字号|文件编号)\s*[:：]?\s*")
+_LABEL_RE = re.compile(r"^\s*(?:发文字号|发文文号|文号|字号|文件编号|编号)\s*[:：]?\s*")
 _WS_RE = re.compile(r"\s+")
 
 # Field values (parse): whitespace already removed.
 # OCR doubles a bracket (〔【2009], 〔2014]】) and reads 〔 as "[0" ([02017]): one or two brackets, and
 # a stray 0 before a 19xx/20xx year, are accepted.
 _YEAR4 = r"0?(?P<y>(?:19|20)\d{2})|(?P<y2>\d{4})"
-_P_BR = re.compile(rf"(?P<c>.*?){_OPEN}{{1,2}}(?:{_YEAR4}){_CLOSE}{{1,2}}(?P<di>第)?(?P<n>0*\d{{1,6}})(?P<h>号)?{_TAIL}")
+# A series word printed between the year and the serial (南宁站[2025]（通知）柳梧10号) belongs to the
+# 代字: the number keeps it, so two series of one agency stay apart.
+_INFIX = r"\([\u4e00-\u9fff]{1,4}\)[\u4e00-\u9fff]{0,6}"
+_P_BR = re.compile(rf"(?P<c>.*?){_OPEN}{{1,2}}(?:{_YEAR4}){_CLOSE}{{1,2}}(?P<i>{_INFIX}(?=\d+号))?(?P<di>第)?(?P<n>0*\d{{1,6}})(?P<h>号)?{_TAIL}")
 _P_BR_SWAP = re.compile(rf"(?P<c>.*?){_OPEN}{{1,2}}(?:{_YEAR4}){_CLOSE}{{1,2}}号(?P<n>0*\d{{1,6}}){_TAIL}")
 _CN_NUM = "[〇零一二三四五六七八九十百千两]{1,8}"  # 令第二十三号
 _P_LING = re.compile(rf"(?P<c>.*令)\(?第?(?P<n>0*\d{{1,6}}|{_CN_NUM})号?{_TAIL}")
@@ -91,7 +94,7 @@ _Y = r"\d(?:[ \t]?\d){3}"
 _S = r"\s{0,3}"
 _FIND = re.compile(
     rf"(?P<b>{_OPEN})(?:{_S}{_OPEN})?{_S}(?:0(?=[12]\d{{3}}\D))?(?P<by>{_Y}){_S}{_CLOSE}(?:{_S}{_CLOSE})?{_S}"
-    rf"(?P<bd>第{_S})?(?P<bn>0*\d{{1,6}})(?!\d)(?:{_S}(?P<bh>号))?"
+    rf"(?P<bi>{_INFIX}{_S}(?=\d{{1,6}}{_S}号))?(?P<bd>第{_S})?(?P<bn>0*\d{{1,6}})(?!\d)(?:{_S}(?P<bh>号))?"
     # OCR lost the opening bracket (冀发2015〕14号): only right after a code, with the closing bracket and 号
     rf"|(?<=[\u4e00-\u9fff])(?P<xy>(?:19|20)\d{{2}}){_S}{_CLOSE}{_S}(?P<xn>0*\d{{1,6}})(?!\d){_S}(?P<xh>号)"
     rf"|(?P<lk>令){_S}(?P<lp>\()?{_S}第{_S}(?P<ln>0*\d{{1,6}}(?!\d)|{_CN_NUM}){_S}号(?(lp){_S}\))"
@@ -147,6 +150,10 @@ def _trim_code(run: str, family_suffix: str = "", field: bool = False, bracketed
     """
     if not run:
         return run
+    joint = re.search(r"等[一二三四五六七八九十百\d]+个?部门$", run) if family_suffix in ("令", "公告") else None
+    if joint and joint.start() > 0:  # a joint 令 of many ministries: 科技部等二十二部门令第65号
+        head = _trim_code(run[:joint.start()], "", field, bracketed)
+        return head + run[joint.start():] if head else run[joint.start() + 1:]
     full = run + family_suffix  # judge the code as it will read
     cut = max(_rightmost_split(full, _STRONG_RE, 1), _rightmost_split(full, _WEAK_RE, 2))
     if bracketed and not (full.endswith("令") or full.endswith("公告")):
@@ -225,10 +232,16 @@ def _clean_field(s: str) -> str:
     return t
 
 
+_P_INFIX_CANON = re.compile(rf"(?P<c>{_CODE_CHAR}+{_INFIX})〔(?P<y>\d{{4}})〕(?P<n>\d{{1,6}})号")
+
+
 def _parse_compact(c: str, raw: str) -> DocNumber | None:
+    m = _P_INFIX_CANON.fullmatch(c)  # the canonical form of a number with a series infix
+    if m:
+        return _make(raw, m["c"], int(m["y"]), int(m["n"]), has_di=False, bracketed=True)
     m = _P_BR.fullmatch(c) or _P_BR_SWAP.fullmatch(c)
     if m:
-        code = _trim_code(_code_tail(m["c"]), field=True, bracketed=True)
+        code = _trim_code(_code_tail(m["c"]), field=True, bracketed=True) + (m.groupdict().get("i") or "")
         has_di = bool(m.groupdict().get("di"))
         return _make(raw, code, int(m["y"] or m["y2"]), int(m["n"]), has_di=has_di, bracketed=True)
     m = _P_LING.fullmatch(c)
@@ -322,6 +335,17 @@ def find_all(text: str) -> list[tuple[DocNumber, int, int]]:
                 if not code_part or m["b"] == "(" or not _AFTER_BARE_OK.match(t, end):
                     continue
             year = int(_WS_RE.sub("", m["by"]))
+            if m["bi"]:
+                if not code_part:
+                    continue
+                code_part_full = code_part + _WS_RE.sub("", m["bi"])
+                d = _make("", code_part_full, year, int(m["bn"]), has_di=False, bracketed=True)
+                if d is not None:
+                    start = run_end - len(code_part)
+                    out.append((DocNumber(raw=text[start:end].strip(), code=d.code, year=d.year, serial=d.serial,
+                                          kind=d.kind), start, end))
+                    floor = end
+                continue
             d = _make("", code_part, year, int(m["bn"]), has_di=m["bd"] is not None, bracketed=True)
         elif m["lk"] is not None:
             # the run ends at 令 (inside the match); the code includes it

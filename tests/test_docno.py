@@ -456,3 +456,22 @@ def test_find_all_ocr_bracket_damage(text, canonical):
 
 def test_lost_opening_bracket_needs_a_code_and_hao():
     assert find_all("截至2015] 14") == [] and find_all("共2015]14份") == []
+
+
+# Non-standard numbers as real files print them: a series word between the year and the serial
+# belongs to the 代字 (kept, so two series stay apart); an 编号： label is no part of the number.
+@pytest.mark.parametrize("spelling", ["南宁站[2025]（通知）柳梧10号", "编号：南宁站[2025]（通知）柳梧10号",
+                                      "南宁站〔2025〕(通知)柳梧10号"])
+def test_series_infix_and_bianhao_label(spelling):
+    d = parse(spelling)
+    assert (d.code, d.year, d.serial) == ("南宁站(通知)柳梧", 2025, 10)
+    assert d.raw == spelling.replace("编号：", "")
+    assert parse(d.canonical).canonical == d.canonical
+    assert [h.canonical for h, _, _ in find_all("编号：" + spelling.replace("编号：", "") + "\n内部监督通知书")] == [d.canonical]
+    assert set(query_keys("〔2025〕10号")) & set(search_keys(d))
+
+
+def test_infix_needs_a_serial_with_hao():
+    assert parse("国发〔2015〕（一）") is None
+    assert find_all("按照国发〔2015〕（试行）要求") == []
+    assert parse("编号：冀政发〔2023〕5号").canonical == "冀政发〔2023〕5号"

@@ -1,0 +1,133 @@
+"""落款: the 成文日期 and the 发文机关署名 right above it."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from archive.gongwen.vocab import CJK, ORG_END_RE, clean_name, iter_dates, split_orgs, squash, trim_glued_name
+from archive.gongwen import issuer
+
+if TYPE_CHECKING:
+    from archive.gongwen.reader import Reader
+
+
+def date_and_signature(r: Reader) -> None:
+    flat = r.flat
+    out = r.out
+    body_start = r.header_end or (r.title_span[1] if r.title_span else 0)
+    dates = iter_dates(flat)
+    best = None
+    invalid = None
+    for d, a, b in dates:
+        if a < body_start and body_start:
+            # a date in the header (令: 二〇〇七年…公布) may still be the 成文日期 of a 令;
+            # the signature date normally follows the body
+            pass
+        after = flat[b:b + 6]
+        before = flat[max(0, a - 4):a]
+        if re.match(r"\s*(?:印发|翻印|印制|发布|签发|起|前|至|以来|以后|以前|开始|召开|举行|施行|实施|止|到|期间|后|\d{1,2}\s*(?:时|点)|零时|上午|下午|晚|在|的|，|,|、|[—－\-~～]\s*\d)", after):
+            continue
+        if re.search(r"(?:于|在|至|从|自|截至|截止|到|为|是|、|—|－|~|～|和|及|或|年度)\s*$", before):
+            continue
+        score = 0
+        if r.f.line_start(a) and r.f.line_end(b):
+            score += 4
+        elif r.f.line_start(a) and r.f.lines > 1:
+            la, _ = r.f.line_of(a - 1) if a > 0 else (0, 0)
+            prev = flat[la:a]
+            score += 3 if 0 < len(prev) <= 20 and "。" not in prev else 1
+        elif r.f.line_end(b) or re.match(r"\s*[（(]", after) or b >= len(flat):
+            score += 2
+        # preceded by a signature-like name (run-on: 国网营销部2021年2月2日)
+        pre = flat[max(0, a - 40):a]
+        pm = re.search(r"([%s（）()·]{2,40})\s*$" % CJK, pre)
+        if pm and ORG_END_RE.search(re.sub(r"[（(][^）)]*[）)]$", "", pm.group(1))):
+            score += 3
+        elif re.search(r"[。！；]\s*$", pre) and r.f.line_start(a) is False:
+            score += 0
+        if a < (r.title_span[1] if r.title_span else 0):
+            score -= 3
+        if d is None:
+            if invalid is None and score >= 3:
+                invalid = flat[a:b]
+            continue
+        if score >= 3:
+            best = (d, a, b)
+            break
+    if best is None:
+        if invalid:
+            out.warnings.append(f"成文日期无效：{squash(invalid)}")
+        # last resort: a date alone on the last lines
+        return
+    d, a, b = best
+    out.date = d
+    r.sig_start = a
+    signature(r, a)
+
+
+def signature(r: Reader, date_start: int) -> None:
+    """The 发文机关署名: the name(s) right before the 成文日期."""
+    flat = r.flat
+    names: list[str] = []
+    if r.f.lines > 1 and r.f.line_start(date_start):
+        # line mode: up to 4 short lines right above the date
+        pos = date_start
+        for _ in range(4):
+            if pos <= 0:
+                break
+            a, b = r.f.line_of(pos - 1)
+            line = flat[a:b].strip()
+            if not line or len(line) > 60 or re.search(r"[。；！？：:]", line):
+                # 附件：… lines end the block
+                break
+            if re.search(r"(特此|此复|附件|联系人|电话|\.docx?|\.pdf|\.xlsx?|\.wps)", line, re.I):
+                break
+            if not ORG_END_RE.search(squash(line)) and not re.search(r"\s", line):
+                # 总  理  温家宝 (a 令's signer) is not an organisation
+                break
+            names.insert(0, line)
+            pos = a
+        # a single line of several names separated by spaces
+        out_names: list[str] = []
+        for ln in names:
+            sq = clean_name(ln)
+            pieces = [p for p in re.split(r"\s{1,}", sq) if p]
+            if len(pieces) > 1 and all(len(p) == 1 for p in pieces):
+                pieces = ["".join(pieces)]
+            for p in pieces:
+                out_names.extend(split_orgs(p))
+        names = [n for n in out_names if ORG_END_RE.search(n)]
+        if names:
+            r.sig_start = r.f.line_of(pos)[0] if pos else 0
+    else:
+        lo = max(0, date_start - 80)
+        if r.f.lines > 1:
+            # 附件：支持…担保计划 / 财政部科技部…总局2024年7月24日: the name starts on the date's line
+            la, _ = r.f.line_of(date_start)
+            if la > lo:
+                pa, _ = r.f.line_of(la - 1)
+                if re.match(r"\s*附\s*件", flat[pa:la]) and not ORG_END_RE.search(flat[pa:la].rstrip()):
+                    lo = la
+        pre = flat[lo:date_start]
+        m = re.search(r"([%s（）()·\s]{2,80})$" % CJK, pre)
+        if m:
+            seg = m.group(1).strip()
+            # cut at the last sentence end / known end words
+            seg = re.split(r"(?:特此通知|特此报告|特此函告|特此公告|此复|特此批复|特此通报|妥否，请批示|请批示|当否，请批示)", seg)[-1]
+            sq = squash(seg)
+            if sq and ORG_END_RE.search(sq) and 2 <= len(sq) <= 80:
+                # run-on: the name may be glued to a trailing body phrase; keep the part that
+                # starts like an organisation
+                names = split_orgs(sq)
+                # the body's last words before the signature have no org start; trust the
+                # masthead/title to pick the real start when we can
+                prefix = issuer.title_prefix(r)
+                ref = r.masthead + ([prefix] if prefix else [])
+                for name in ref:
+                    if name and name in sq:
+                        k = sq.find(name)
+                        names = split_orgs(sq[k:])
+                        break
+                names = [n for n in names if ORG_END_RE.search(n)]
+    r.signature_names = [x for x in (trim_glued_name(clean_name(n)) for n in names if n) if x]

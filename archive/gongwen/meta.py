@@ -1,0 +1,101 @@
+"""The meta table of a web-page copy of a 公文 (政府信息公开 pages).
+
+A saved page starts with the site's header and a table: 索引号, 主题分类, 发文机关, 成文日期, 标题,
+发文字号, 发布日期… The site states these fields itself, so its 发文字号, 发文机关, 成文日期 and 标题 take
+precedence over what the reader guesses from the text below. A table row reaches us as one line with
+the cells separated by a TAB (``发文字号\\t国办函〔2018〕71号``) or as ``发文字号：…`` (several pairs may
+share a line: ``索引号： 000014349/2016-712118 主题分类： 综合政务``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from archive.gongwen.vocab import doc_type_of
+
+# label -> field; labels of page chrome map to None (they only mark the table)
+_FIELDS = {
+    "发文字号": "doc_number", "文号": "doc_number", "发文文号": "doc_number",
+    "发文机关": "issuer", "发文单位": "issuer", "制发机关": "issuer",
+    "成文日期": "date", "成文时间": "date",
+    "标题": "title", "文件名称": "title", "名称": "title",
+    "索引号": None, "主题分类": None, "发布机构": None, "发布日期": None, "发布时间": None, "有效性": None,
+    "所属机构": None, "主题词": None, "公文种类": None, "文件登记号": None, "体裁分类": None, "组配分类": None,
+    "信息来源": None, "生效日期": None, "废止日期": None, "效力状态": None, "公开方式": None, "公开范围": None,
+    "实施日期": None, "施行日期": None, "时效": None, "责任部门": None, "分类": None, "来源": None,
+}
+_LABEL_ALT = "|".join("\\s*".join(k) for k in sorted(_FIELDS, key=len, reverse=True))
+_PAIR = re.compile(r"(?:^|(?<=[\s\t]))(%s)\s*(?:[:：]\s*|\t+)" % _LABEL_ALT)
+_CHROME = re.compile(r"(?:首页|当前位置|您所在的位置|>|＞|网站|门户|政务公开|信息公开|无障碍|登录|English)")
+_DATE = re.compile(r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})")
+
+
+@dataclass
+class Meta:
+    doc_number: str | None = None
+    issuer: str | None = None
+    date: dt.date | None = None
+    title: str | None = None
+    lines: set[int] = field(default_factory=set)  # indices of the table's lines (and the site header)
+
+
+def _pairs(line: str) -> list[tuple[str, str]]:
+    out = []
+    ms = list(_PAIR.finditer(line))
+    for k, m in enumerate(ms):
+        end = ms[k + 1].start() if k + 1 < len(ms) else len(line)
+        label = re.sub(r"\s+", "", m.group(1))
+        value = line[m.end():end].strip().strip("\t").strip()
+        out.append((label, value))
+    return out
+
+
+def read(lines: list[str], limit: int = 40) -> Meta | None:
+    """The meta table at the top of the text (one block of label lines starting within its first
+    lines), or None when there is none or it has fewer than two labels. Label lines further down
+    (``发文单位：… 文号：…`` in a list of repealed documents) are the body's."""
+    meta = Meta()
+    seen: set[str] = set()
+    first = None
+    nonblank = 0
+    for i, ln in enumerate(lines[:limit]):
+        s = ln.strip()
+        if not s:
+            continue
+        nonblank += 1
+        pairs = _pairs(s) if _PAIR.match(s) else []
+        if not pairs:
+            if first is not None:
+                break  # the table is one block: what follows it is the document
+            if nonblank >= 4:
+                return None  # a table is at the top (under the site's name and path), not in the body
+            continue
+        first = i if first is None else first
+        meta.lines.add(i)
+        for label, value in pairs:
+            seen.add(label)
+            key = _FIELDS.get(label)
+            if not key or not value or getattr(meta, key) is not None:
+                continue
+            value = re.sub(r"\s+", "", value)
+            if key == "date":
+                m = _DATE.search(value)
+                try:
+                    meta.date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+                except ValueError:
+                    meta.date = None
+            elif key == "title":
+                if not re.search(r"(?:\.\.\.|…)$", value):  # a cut-off title is no title
+                    meta.title = value
+            else:
+                setattr(meta, key, value)
+    if len(seen) < 2 or first is None:
+        return None
+    # the site's header above the table: short lines of page chrome
+    for i in range(first):
+        s = lines[i].strip()
+        if not s or (len(s) <= 40 and "。" not in s and (_CHROME.search(s) or (i == 0 and doc_type_of(s) is None))):
+            meta.lines.add(i)
+    return meta
