@@ -53,7 +53,12 @@ def backup(arc, out: Path) -> BackupSummary:
         raise BackupError(f"{out} 已存在：请换一个备份文件名（备份不会覆盖已有文件）")
     if not out.parent.is_dir():
         raise BackupError(f"文件夹 {out.parent} 不存在：请先创建或换一个位置")
-    part = out.with_name(out.name + ".part")
+    try:  # our own hidden temporary name: a user's "X.part" beside it is never touched
+        fd, part_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+        os.close(fd)
+    except OSError as e:
+        raise BackupError(f"无法写入备份文件 {out}（{e.strerror}）：请检查磁盘空间和权限") from e
+    part = Path(part_name)
     try:
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=".archive-backup-") as tmp:
             snap = Path(tmp) / "catalog.sqlite"

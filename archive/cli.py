@@ -150,7 +150,7 @@ def watch(
     """监视收件箱，自动处理放入的文件。"""
     from archive.watch import InboxWatcher  # watchdog is only needed here
 
-    arc = _archive(create=True)
+    arc = _archive()  # InboxWatcher.run checks the inbox, then creates what is missing
 
     def on_result(r: IngestResult) -> None:
         if as_json:

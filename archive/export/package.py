@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,9 +77,9 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
         raise ExportError(f"{year} 年度没有已归档的记录，无法生成移交包")
     texts = dict(conn.execute("SELECT document_id, text FROM document_texts WHERE document_id IN "
                               f"({','.join(str(r['id']) for r in rows)})"))
-    stage = out.with_name(out.name + ".part")
-    if stage.exists():
-        shutil.rmtree(stage)
+    # a fresh hidden folder of our own beside the output: never a user's "X.part" file or folder
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part"))
     try:
         for sub in ("files", "records", "text"):
             (stage / sub).mkdir(parents=True)
