@@ -766,6 +766,28 @@ def restore(
     err.print(f"已恢复到 {to}：{n} 条记录，全文索引已重建。使用：archive --config {to / 'config.toml'} …")
 
 
+@app.command()
+def recover(as_json: bool = typer.Option(False, "--json")) -> None:
+    """目录数据库丢失或损坏时，从存储文件重建目录：每个文件重新识别，全部列为待定供核对；原目录文件保留。"""
+    from archive.recover import recover as run_recover
+
+    cfg = load_config(state["config"])
+    with Progress(TextColumn("重建目录"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task("recover", total=None)
+        s = run_recover(cfg, progress=lambda k, n: bar.update(task, completed=k, total=n))
+    if as_json:
+        _print_json(s.to_json())
+        return
+    kept = "；原目录文件已保留为 " + "、".join(p.name for p in s.kept_aside) if s.kept_aside else ""
+    err.print(f"已从存储文件重建目录 {s.catalog}：{s.records} 条记录，全部为待定（其中 {s.from_old_catalog} 条与原目录的"
+              f"封存摘要一致，{s.unreadable} 个文件无法提取文本）{kept}。请用 archive review 逐条核对并确认",
+              markup=False, highlight=False)
+    if s.mismatched:
+        err.print(f"注意：{len(s.mismatched)} 个存储文件的内容与其校验值不符（可能已损坏），如 {s.mismatched[0]}",
+                  markup=False, highlight=False)
+
+
 # ---- OCR (issue 4) ---------------------------------------------------------------------------------
 _METHODS = {"text-layer": "文字层", "ocr": "OCR 识别", "text-layer+ocr": "文字层 + OCR 识别"}
 

@@ -4,7 +4,8 @@ Lets the tests prove that a kill -9 at any point leaves nothing or a complete re
 extracting (parent, worker busy), worker (the extraction child), copying (store copy half written),
 stored, in-transaction (catalog rows inserted, not committed), committed, moved, logged,
 index-writing (index writer filled, not committed), indexed, reindex-swap (old index moved aside,
-new one not yet in place), classified."""
+new one not yet in place), classified, recovering (archive recover, after each rebuilt record),
+import-record (import package, after each committed record)."""
 
 from __future__ import annotations
 

@@ -419,7 +419,10 @@ class Archive:
 
     def _commit(self, path: Path, sha: str, size: int, rel: str, ex: Extracted, fields: GongwenFields,
                 cls: Classification, from_inbox: bool, header_conf: float | None = None,
-                searchable: str | None = None) -> dict:
+                searchable: str | None = None, *, filename: str | None = None, action: str = "ingest",
+                detail: dict | None = None) -> dict:
+        """Insert one record (and its text, keys, event) in one transaction. ``filename``/``action``/
+        ``detail``: for records rebuilt by ``archive recover`` from a stored file."""
         conn = self.conn
         ts = catalog.now()
         dn = fields.doc_number
@@ -428,7 +431,8 @@ class Archive:
             if cls.status == "archived":
                 code = archival_code.allocate(conn, self.cfg.fonds, fields.date.year, cls.retention, cls.org)
             row = {
-                "sha256": sha, "filename": path.name, "source_path": str(path.resolve()), "stored_path": rel,
+                "sha256": sha, "filename": filename or path.name, "source_path": str(path.resolve()),
+                "stored_path": rel,
                 "media_type": ex.media_type, "size": size, "pages": ex.pages, "status": cls.status,
                 "archival_code": str(code) if code else None,
                 "fonds": self.cfg.fonds,
@@ -466,9 +470,10 @@ class Archive:
                 conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
                                  [(k, doc_id) for k in docno.search_keys(dn)])
             self.journal_done(rel, searchable)
-            catalog.append_event(conn, "ingest", doc_id, {
-                "filename": path.name, "source": str(path), "sha256": sha, "status": cls.status,
+            catalog.append_event(conn, action, doc_id, {
+                "filename": row["filename"], "source": str(path), "sha256": sha, "status": cls.status,
                 "archival_code": row["archival_code"], "rule_id": cls.rule_id, "reason": cls.reason,
+                **(detail or {}),
             })
             if from_inbox:
                 dest = _dated(self.cfg.processed_dir, _inbox_relative(path, self.cfg.inbox))
