@@ -128,9 +128,10 @@ def recover(cfg: Config, progress=None) -> RecoverSummary:
                              "如怀疑有问题，请运行 archive verify")
         old_rows, digests = _salvage(path)  # read before the file is moved aside
         summary = RecoverSummary(catalog=path)
-        tmp = path.with_name(f".catalog.recovering.{os.getpid()}.sqlite")
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(tmp) + suffix).unlink(missing_ok=True)
+        # one fixed name, under the write lock: a recover killed half-way leaves it, the next one starts over
+        tmp = path.with_name(".catalog.recovering.sqlite")
+        for p in path.parent.glob(".catalog.recovering*"):
+            p.unlink()
         arc._conn = catalog.connect(tmp, create=True)
         try:
             files = sorted(arc.store.stored_files())
