@@ -221,6 +221,8 @@ class Archive:
                     done.append(f"完成了中断的移动 {shown(src.name)} → {shown(dest)}")
                 conn.execute("DELETE FROM inbox_moves WHERE source=?", (row["source"],))
             done += self._repair_index()
+        from archive.export.package import unfinished_imports
+        done += unfinished_imports(self.conn)
         return done
 
     def _roll_back_journal(self) -> list[str]:

@@ -448,3 +448,31 @@ def test_a_watcher_extracting_a_slow_file_answers_sigterm(tmp_path):
     assert w.returncode == 0, w.stderr.read()
     assert slow.exists() and not _files(tmp_path / "failed"), "the file was not failed for our stop"
     assert not os.path.exists(f"/proc/{worker}") or b"zombie" in open(f"/proc/{worker}/status", "rb").read()
+
+
+# ---- import package: kill -9 half-way, then the same command finishes it -----------------------------
+@pytest.mark.slow
+def test_import_package_killed_half_way_resumes(tmp_path):
+    src_cfg = _config(tmp_path)
+    _archived(src_cfg, 4)
+    pkg = tmp_path / "移交包"
+    r = _cli(src_cfg, "export", "package", "--year", "2020", "-o", str(pkg))
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "b").mkdir()
+    cfg_path = _config(tmp_path / "b")
+    assert _cli(cfg_path, "init").returncode == 0
+    r = _cli(cfg_path, "import", "package", str(pkg), env={"ARCHIVE_FAULT_STAGE": "import-record"})
+    assert r.returncode == -9
+    assert len(json.loads(_cli(cfg_path, "list", "--json").stdout)) == 1, "killed after the first record"
+    r = _cli(cfg_path, "ingest", str(_doc(tmp_path / "other", 30, year=2021)))  # the next command says so
+    assert "导入曾中断" in r.stderr
+    r = _cli(cfg_path, "import", "package", str(pkg), "--json")
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)) == 4
+    rows = json.loads(_cli(cfg_path, "list", "--json").stdout)
+    assert len([x for x in rows if x["year"] == 2020 and x["archival_code"]]) == 4 and len(rows) == 5
+    assert len(json.loads(_cli(cfg_path, "search", "档案", "--json", "--limit", "50").stdout)) == 5
+    r = _cli(cfg_path, "import", "package", str(pkg))
+    assert r.returncode == 1 and "冲突" in r.stderr, "a finished import is not repeated"
+    assert "导入曾中断" not in _cli(cfg_path, "ingest", str(tmp_path / "other")).stderr
+    _clean(cfg_path)
