@@ -476,3 +476,40 @@ def test_import_package_killed_half_way_resumes(tmp_path):
     assert r.returncode == 1 and "冲突" in r.stderr, "a finished import is not repeated"
     assert "导入曾中断" not in _cli(cfg_path, "ingest", str(tmp_path / "other")).stderr
     _clean(cfg_path)
+
+
+# ---- children die with their parent, and the lock goes with them -------------------------------------
+def _processes_with(*needles: bytes) -> list[int]:
+    pids = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmd = open(f"/proc/{pid}/cmdline", "rb").read()
+                state = open(f"/proc/{pid}/stat", "rb").read().split(b")")[-1].split()[0]
+            except OSError:
+                continue
+            if all(n in cmd for n in needles) and state != b"Z":
+                pids.append(int(pid))
+    return pids
+
+
+def test_reindex_writers_die_with_a_killed_parent_and_free_the_lock(tmp_path):
+    cfg_path = _config(tmp_path)
+    cfg = load_config(cfg_path)
+    _archived(cfg_path, 3)
+    r = _cli(cfg_path, "reindex", env={"ARCHIVE_FAULT_STAGE": "reindex-child"})
+    assert r.returncode == -9
+    deadline = time.monotonic() + 30  # a hang detector: PDEATHSIG acts at once
+    while _processes_with(str(cfg_path).encode(), b"reindex") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = _processes_with(str(cfg_path).encode(), b"reindex")
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "no writer process outlived its parent"
+    with open(cfg.store / ".write.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free: nobody holds the store
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    _doc(cfg.inbox, 7)
+    assert _cli(cfg_path, "watch", "--once").returncode == 0
+    assert json.loads(_cli(cfg_path, "search", "档案", "--json").stdout)
+    _clean(cfg_path)
