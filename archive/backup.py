@@ -26,6 +26,7 @@ from pathlib import Path
 from archive import catalog
 from archive.config import load_config
 from archive.errors import BackupError, StoreError
+from archive.faults import fault
 from archive.store import CHUNK, sha256_file
 
 FORMAT = "wenshu-archive-backup/1"
@@ -148,6 +149,14 @@ def restore(file: Path, to: Path):
     from archive.pipeline import open_archive
 
     file, to = Path(file), Path(to).absolute()
+    if to.is_dir() and (to / ".restoring").is_dir():
+        # a restore of ours killed half-way (its marker folder goes last): the folder was empty when it
+        # began, so everything in it is that restore's work; start again from an empty folder
+        for p in to.iterdir():
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
     if to.exists() and (not to.is_dir() or any(to.iterdir())):
         raise BackupError(f"目标文件夹 {to} 不是空的：恢复只写入空文件夹或新文件夹，以免覆盖已有档案")
     try:
@@ -191,7 +200,7 @@ def restore(file: Path, to: Path):
                 os.chmod(p, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         config = _paths_section((stage / "config.toml").read_text(encoding="utf-8"))
         (to / "config.toml").write_text(config, encoding="utf-8")
-        shutil.rmtree(stage)
+        fault("restoring")
         arc = open_archive(load_config(to / "config.toml"), create=True)
         bad = [rel for rel, sha in catalog.referenced_files(arc.conn).items()
                if listing.get(rel, {}).get("sha256") != sha]
@@ -202,6 +211,7 @@ def restore(file: Path, to: Path):
             arc.reindex()
             _log(arc.conn, "restore", {"file": str(file.absolute()), "created": manifest.get("created"),
                                        "documents": manifest.get("documents")})
+        shutil.rmtree(stage)  # last: while it exists, the folder holds an unfinished restore
         ok = True
         return arc
     except (OSError, StoreError) as e:

@@ -5,7 +5,8 @@ extracting (parent, worker busy), worker (the extraction child), copying (store 
 stored, in-transaction (catalog rows inserted, not committed), committed, moved, logged,
 index-writing (index writer filled, not committed), indexed, reindex-swap (old index moved aside,
 new one not yet in place), classified, recovering (archive recover, after each rebuilt record),
-import-record (import package, after each committed record), reindex-child (a Whoosh writer child of
+import-record (an imported record committed, not yet indexed), restoring (archive restore: catalog and files
+in place, index not rebuilt), reindex-child (a Whoosh writer child of
 archive reindex kills its parent: the child must die with it)."""
 
 from __future__ import annotations

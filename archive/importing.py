@@ -17,6 +17,7 @@ from pathlib import Path
 
 from archive import archival_code, catalog, docno
 from archive.errors import ArchiveError, ExtractionError
+from archive.faults import fault
 from archive.pipeline import Archive
 from archive.store import sha256_file
 
@@ -149,6 +150,7 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
             if rel:
                 arc._drop_unreferenced(sha, media_type)  # our journalled copy that no record came to own
             raise
+    fault("import-record")  # crash test: committed, not yet indexed
     arc.queue_index(doc_id)
     return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
 

@@ -513,3 +513,37 @@ def test_reindex_writers_die_with_a_killed_parent_and_free_the_lock(tmp_path):
     assert _cli(cfg_path, "watch", "--once").returncode == 0
     assert json.loads(_cli(cfg_path, "search", "档案", "--json").stdout)
     _clean(cfg_path)
+
+
+# ---- import catalog and restore killed half-way ----------------------------------------------------
+def test_import_catalog_killed_after_a_commit_is_indexed_on_the_next_start(tmp_path):
+    cfg_path = _config(tmp_path)
+    wb = openpyxl.Workbook()
+    wb.active.append(["档号", "题名", "责任者", "日期", "页数"])
+    wb.active.append(["Z109-WS·2012-D10-BGS-0001", "关于橄榄树养护的通知", "示例县档案局", "20120305", 2])
+    wb.active.append(["Z109-WS·2012-D10-BGS-0002", "关于枇杷树养护的通知", "示例县档案局", "20120306", 2])
+    wb.save(tmp_path / "目录.xlsx")
+    assert _cli(cfg_path, "init").returncode == 0
+    r = _cli(cfg_path, "import", "catalog", str(tmp_path / "目录.xlsx"), env={"ARCHIVE_FAULT_STAGE": "import-record"})
+    assert r.returncode == -9
+    assert _cli(cfg_path, "watch", "--once").returncode == 0  # the next start finishes the index work
+    hits = json.loads(_cli(cfg_path, "search", "橄榄树", "--json").stdout)
+    assert [h["archival_code"] for h in hits] == ["Z109-WS·2012-D10-BGS-0001"]
+    _clean(cfg_path)
+
+
+@pytest.mark.slow
+def test_restore_killed_half_way_runs_again(tmp_path):
+    cfg_path = _config(tmp_path)
+    _archived(cfg_path, 2)
+    tar = tmp_path / "备份.tar"
+    assert _cli(cfg_path, "backup", "-o", str(tar)).returncode == 0
+    target = tmp_path / "恢复"
+    r = _cli(cfg_path, "restore", str(tar), "--to", str(target), env={"ARCHIVE_FAULT_STAGE": "restoring"})
+    assert r.returncode == -9
+    r = _cli(cfg_path, "restore", str(tar), "--to", str(target))
+    assert r.returncode == 0, r.stderr
+    assert not (target / ".restoring").exists()
+    restored = target / "config.toml"
+    assert len(json.loads(_cli(restored, "list", "--json").stdout)) == 2
+    _clean(restored)
