@@ -56,6 +56,12 @@ class Archive:
     # ---- setup -------------------------------------------------------------------------------
     def init(self) -> None:
         """Create the store, the catalog and the inbox folders; harmless when they exist."""
+        if not self.store.files.is_dir() and catalog.probe(self.catalog_path) == "ok":
+            documents, _ = _peek(self.catalog_path)
+            if documents:  # files/ gone (a share not mounted, a folder deleted): never start a new one
+                raise CatalogLostError(
+                    f"档案库的存储文件夹 {self.store.files} 不存在，而目录中有 {documents} 条记录：可能是网络共享未连接或"
+                    "文件夹被删除或移走。已停止，没有改动任何文件。请找回该文件夹，或用 archive restore 从备份恢复")
         try:
             self.store.init()
             for d in (self.cfg.inbox, self.cfg.processed_dir, self.cfg.duplicates_dir,
@@ -81,7 +87,7 @@ class Archive:
     def store_contents(self) -> int:
         """How many things in the store only a catalog can account for: stored files, plus a full-text
         index or a WAL file left by a catalog (0 for a store nothing was ever put in)."""
-        n = len(self.store.stored_files()) if self.store.files.is_dir() else 0
+        n = 1 if self.store.has_files() else 0
         wal = self.cfg.store / "catalog.sqlite-wal"
         if self.index.path.exists() and any(self.index.path.iterdir()):
             n += 1
@@ -90,34 +96,22 @@ class Archive:
         return n
 
     def _open_catalog(self) -> sqlite3.Connection:
-        """Open the catalog, refusing to go on when it is missing, empty or unreadable beside a store
-        that holds files: a new empty catalog there would make every stored file look like nobody's."""
+        """Open the catalog, refusing to go on when it is missing, empty, unreadable or blank (no record
+        at all) beside a store that holds files: a new empty catalog there would make every stored file
+        look like nobody's. Looked at read-only first, so a refusal changes nothing on disk."""
         path = self.catalog_path
         state = catalog.probe(path)
         if state != "ok":
-            n = self.store_contents()
-            if n or state == "garbage":
-                raise CatalogLostError(_lost_message(path, state, len(self.store.stored_files())
-                                                     if self.store.files.is_dir() else 0))
+            if self.store_contents() or state == "garbage":
+                raise CatalogLostError(_lost_message(path, state, len(self.store.stored_files())))
             if not self.may_create:
                 raise StoreError(f"档案库 {self.cfg.store} 还没有目录数据库：请先运行 archive init")
+        elif self.store.has_files():
+            documents, journalled = _peek(path)
+            stored = self.store.stored_files() if not documents else set()  # listed only when needed
+            if not documents and stored - journalled:  # only our own unfinished copies may be unowned
+                raise CatalogLostError(_lost_message(path, "blank", len(stored)))
         conn = catalog.connect(path, create=self.may_create)
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0] == 0
-        except sqlite3.DatabaseError as e:
-            conn.close()
-            raise CatalogLostError(_lost_message(path, "garbage", 0) + f"（{e}）") from e
-        if version and empty:
-            conn.close()
-            raise CatalogLostError(_lost_message(path, "garbage", 0))
-        if (version == 0 or empty) and state == "ok":
-            n = len(self.store.stored_files()) if self.store.files.is_dir() else 0
-            has_records = (conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-                           if not empty and version else 0)
-            if n and not has_records:
-                conn.close()
-                raise CatalogLostError(_lost_message(path, "blank", n))
         st = os.stat(path)
         self._catalog_id = (st.st_dev, st.st_ino)
         return conn
@@ -699,6 +693,31 @@ def _reason_text(path: Path, outcome: str, reason: str, advice: str) -> str:
     label = {"duplicate": "重复文件", "failed": "处理失败", "refused": "拒收（涉密）"}.get(outcome, outcome)
     return (f"文件：{shown(path.name)}\n时间：{catalog.now()}\n结果：{label}\n原因：{reason}\n"
             f"处理建议：{advice}\n")
+
+
+def _peek(path: Path) -> tuple[int, set[str]]:
+    """(number of records, journalled in-flight copies) of a catalog, read-only; raises
+    CatalogLostError when it does not open as a database."""
+    try:
+        conn = sqlite3.connect(f"file:{path.absolute().as_posix()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as e:
+        raise CatalogLostError(_lost_message(path, "garbage", 0) + f"（{e}）") from e
+    try:
+        try:
+            documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        except sqlite3.OperationalError as e:
+            if "no such table" not in str(e):
+                raise
+            documents = 0
+        try:
+            journalled = {r[0] for r in conn.execute("SELECT stored_path FROM store_journal")}
+        except sqlite3.OperationalError:
+            journalled = set()
+        return documents, journalled
+    except sqlite3.DatabaseError as e:
+        raise CatalogLostError(_lost_message(path, "garbage", 0) + f"（{e}）") from e
+    finally:
+        conn.close()
 
 
 def _lost_message(path: Path, state: str, n_files: int) -> str:

@@ -135,8 +135,12 @@ def recover(cfg: Config, progress=None) -> RecoverSummary:
         arc._conn = catalog.connect(tmp, create=True)
         try:
             files = sorted(arc.store.stored_files())
+            # a scan's searchable PDF goes back to its scan when the old catalog still says whose it is
+            searchable = {r["stored_path"]: r["searchable_path"] for r in old_rows.values()
+                          if r.get("searchable_path") in files and r.get("stored_path") in files}
             for i, rel in enumerate(files):
-                _rebuild_one(arc, rel, old_rows, digests, summary)
+                if rel not in searchable.values():
+                    _rebuild_one(arc, rel, old_rows, digests, summary, searchable.get(rel))
                 fault("recovering")
                 if progress:
                     progress(i + 1, len(files))
@@ -163,7 +167,8 @@ def recover(cfg: Config, progress=None) -> RecoverSummary:
     return summary
 
 
-def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary: RecoverSummary) -> None:
+def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary: RecoverSummary,
+                 searchable: str | None = None) -> None:
     p = arc.store.abspath(rel)
     name_sha, _, suffix = p.name.partition(".")
     media_type = _MEDIA_OF_SUFFIX.get(f".{suffix}" if suffix else "", "image")
@@ -204,7 +209,8 @@ def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary:
                              basis=cls.basis, relation=cls.relation, reason=reason)
     filename = (old or {}).get("filename") or p.name
     with arc.write_lock():
-        arc._commit(p, sha, size, rel, ex, fields, pending, False, filename=filename, action="recover",
+        arc._commit(p, sha, size, rel, ex, fields, pending, False, searchable=searchable, filename=filename,
+                    action="recover",
                     detail={"stored_path": rel, "old_id": old["id"] if old else None, "trusted": trusted})
     summary.records += 1
     if trusted:

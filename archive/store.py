@@ -102,7 +102,21 @@ class FileStore:
         return rel
 
     def stored_files(self) -> set[str]:
+        if not self.files.is_dir():
+            return set()
         return {p.relative_to(self.root).as_posix() for p in self.files.glob("*/*") if p.is_file()}
+
+    def has_files(self) -> bool:
+        """Whether anything is stored (stops at the first file: cheap on a store of a million)."""
+        if not self.files.is_dir():
+            return False
+        with os.scandir(self.files) as subs:
+            for sub in subs:
+                if sub.is_dir(follow_symlinks=False):
+                    with os.scandir(sub.path) as it:
+                        if any(e.is_file(follow_symlinks=False) for e in it):
+                            return True
+        return False
 
     def remove(self, rel: str) -> None:
         """Only for rolling back a copy that no catalog record references (reconcile)."""

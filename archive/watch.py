@@ -153,8 +153,12 @@ class InboxWatcher:
                 raise StoreError(f"另一个 archive watch 正在监视档案库 {self.cfg.store}：同一档案库只能运行一个监视进程，"
                                  "请先停止另一个") from None
             self.arc.init()
-            for msg in self.arc.reconcile():
-                self.on_message(msg)
+            try:
+                for msg in self.arc.reconcile():
+                    self.on_message(msg)
+            except StopRequested as e:  # SIGTERM while waiting for another writer to finish
+                self.on_message(str(e))
+                return self.results
             observer = None
             if not once:
                 observer = (PollingObserver(timeout=2) if self.polling else Observer())

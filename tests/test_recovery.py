@@ -101,10 +101,9 @@ def test_a_lost_catalog_stops_every_command_and_never_empties_the_store(tmp_path
         cat.write_bytes(b"")
     elif damage == "garbage":
         cat.write_bytes(b"\x00garbage that is not a database header" * 40)
-    else:  # a valid but empty SQLite file: what the old `archive list` left behind
+    else:  # a valid catalog without a record: what the old `archive list` left behind
         cat.unlink()
-        import sqlite3
-        sqlite3.connect(cat).close()
+        catalog.connect(cat).close()
     _doc(load_config(cfg_path).inbox, 9)  # something new waiting in the inbox too
     for cmd in READ_ONLY + WRITERS:
         r = _cli(cfg_path, *cmd)
@@ -224,7 +223,8 @@ def test_recover_killed_half_way_leaves_everything_and_runs_again(tmp_path):
 def test_reconcile_removes_only_journalled_copies(tmp_path):
     cfg_path = _config(tmp_path)
     cfg = load_config(cfg_path)
-    _doc(cfg.inbox, 1)
+    _archived(cfg_path, 1)
+    _doc(cfg.inbox, 2)
     r = _cli(cfg_path, "watch", "--once", env={"ARCHIVE_FAULT_STAGE": "stored"})
     assert r.returncode == -9
     arc = open_archive(cfg)
