@@ -52,6 +52,7 @@ class Archive:
         self.may_create = False  # init, and ingest/watch/import on a store with nothing in it yet
         self._catalog_id: tuple[int, int] | None = None  # (st_dev, st_ino) of the catalog we opened
         self.cancel = None  # a threading.Event: set by a watcher's SIGTERM, ends waits for the lock
+        self.on_message = None  # called with a Chinese message about work done in passing (index rebuilt)
 
     # ---- setup -------------------------------------------------------------------------------
     def init(self) -> None:
@@ -289,13 +290,42 @@ class Archive:
         ids, self._unindexed = self._unindexed, []
         if not ids:
             return 0
-        with self.write_lock():
-            self.index.update(self._index_docs(ids))
+        try:
+            with self.write_lock():
+                self.index.update(self._index_docs(ids))
+        except StopRequested:
+            self._unindexed = ids + self._unindexed
+            raise
+        except Exception as e:  # index deleted or damaged under us, disk full: the records are safe
+            return self._index_failed(ids, e)
         _fault("indexed")
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             self.conn.execute(f"UPDATE documents SET indexed = 1 WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         return len(ids)
+
+    def _index_failed(self, ids: list[int], e: Exception) -> int:
+        """The index could not take a batch. Missing or unreadable: rebuilt from the catalog (it is
+        derived). Else the records keep indexed = 0 and the next flush or start tries again."""
+        self.index.close()
+        try:
+            healthy = self.index.exists() and self.index.open() is not None
+        except Exception:
+            healthy = False
+        self.index.close()
+        if not healthy:
+            with self.write_lock():
+                n = self.reindex()
+            self._tell(f"全文索引在运行中缺失或损坏，已从目录重建（{n} 份）")
+            return len(ids)
+        self._unindexed = ids + self._unindexed
+        self._tell(f"全文索引暂时无法写入（{getattr(e, 'strerror', None) or e}）：记录已登记，稍后自动补建索引"
+                   "（请检查磁盘空间和权限）")
+        return 0
+
+    def _tell(self, msg: str) -> None:
+        if self.on_message is not None:
+            self.on_message(msg)
 
     def reindex(self, progress=None) -> int:
         """Rebuild the index from the catalog alone (no file is read again)."""

@@ -94,6 +94,7 @@ class InboxWatcher:
         self.results: list[IngestResult] = []
         # a stop request (SIGTERM) also ends a wait for the write lock or an extraction (StopRequested)
         arc.cancel = self.stop_event
+        arc.on_message = self.on_message
         if arc._worker is not None:
             arc._worker.cancel = self.stop_event
 

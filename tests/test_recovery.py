@@ -547,3 +547,56 @@ def test_restore_killed_half_way_runs_again(tmp_path):
     restored = target / "config.toml"
     assert len(json.loads(_cli(restored, "list", "--json").stdout)) == 2
     _clean(restored)
+
+
+# ---- the store's own folders vanishing --------------------------------------------------------------
+@pytest.mark.slow
+def test_a_watcher_rebuilds_an_index_deleted_under_it(tmp_path):
+    cfg_path = _config(tmp_path)
+    cfg = load_config(cfg_path)
+    store, _ = _archived(cfg_path, 1)
+    w = _popen(cfg_path, "watch", "--json")
+    try:
+        line = w.stderr.readline()  # 正在监视 …
+        _doc(cfg.inbox, 3)
+        assert json.loads(w.stdout.readline())["outcome"] == "archived"  # running, past its start
+        shutil.rmtree(store / "index")
+        _doc(cfg.inbox, 4)
+        out = w.stdout.readline()
+        assert json.loads(out)["outcome"] == "archived"
+        line = w.stderr.readline()
+        assert "已从目录重建" in line, line
+        w.send_signal(signal.SIGTERM)
+        w.wait(timeout=60)
+    finally:
+        if w.poll() is None:
+            w.kill()
+            w.wait()
+    assert w.returncode == 0 and "Traceback" not in w.stderr.read()
+    assert len(json.loads(_cli(cfg_path, "search", "档案", "--json").stdout)) == 3
+    _clean(cfg_path)
+
+
+def test_a_store_whose_files_folder_is_gone_is_not_started_again(tmp_path):
+    cfg_path = _config(tmp_path)
+    cfg = load_config(cfg_path)
+    store, _ = _archived(cfg_path, 1)
+    shutil.move(store / "files", tmp_path / "别处")  # a share not mounted, a folder moved away
+    _doc(cfg.inbox, 2)
+    for cmd in (("watch", "--once"), ("ingest", str(cfg.inbox)), ("init",)):
+        r = _cli(cfg_path, *cmd)
+        assert r.returncode == 1 and "存储文件夹" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert not (store / "files").exists(), "no new empty files/ that would hide the loss"
+    shutil.move(tmp_path / "别处", store / "files")
+    assert _cli(cfg_path, "watch", "--once").returncode == 0
+    _clean(cfg_path)
+
+
+def test_a_device_given_to_ingest_fails_without_being_read(tmp_path):
+    cfg_path = _config(tmp_path)
+    assert _cli(cfg_path, "init").returncode == 0
+    r = _cli(cfg_path, "ingest", "/dev/zero", "--json", timeout=120)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    out = json.loads(r.stdout)
+    assert out[0]["outcome"] == "failed" and "设备文件" in out[0]["reason"]
+    _clean(cfg_path)
