@@ -26,6 +26,7 @@ from pathlib import Path
 from archive import catalog
 from archive.config import load_config
 from archive.errors import BackupError, StoreError
+from archive.faults import fault
 from archive.store import CHUNK, sha256_file
 
 FORMAT = "wenshu-archive-backup/1"
@@ -53,7 +54,12 @@ def backup(arc, out: Path) -> BackupSummary:
         raise BackupError(f"{out} 已存在：请换一个备份文件名（备份不会覆盖已有文件）")
     if not out.parent.is_dir():
         raise BackupError(f"文件夹 {out.parent} 不存在：请先创建或换一个位置")
-    part = out.with_name(out.name + ".part")
+    try:  # our own hidden temporary name: a user's "X.part" beside it is never touched
+        fd, part_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+        os.close(fd)
+    except OSError as e:
+        raise BackupError(f"无法写入备份文件 {out}（{e.strerror}）：请检查磁盘空间和权限") from e
+    part = Path(part_name)
     try:
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=".archive-backup-") as tmp:
             snap = Path(tmp) / "catalog.sqlite"
@@ -143,6 +149,14 @@ def restore(file: Path, to: Path):
     from archive.pipeline import open_archive
 
     file, to = Path(file), Path(to).absolute()
+    if to.is_dir() and (to / ".restoring").is_dir():
+        # a restore of ours killed half-way (its marker folder goes last): the folder was empty when it
+        # began, so everything in it is that restore's work; start again from an empty folder
+        for p in to.iterdir():
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
     if to.exists() and (not to.is_dir() or any(to.iterdir())):
         raise BackupError(f"目标文件夹 {to} 不是空的：恢复只写入空文件夹或新文件夹，以免覆盖已有档案")
     try:
@@ -186,7 +200,7 @@ def restore(file: Path, to: Path):
                 os.chmod(p, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         config = _paths_section((stage / "config.toml").read_text(encoding="utf-8"))
         (to / "config.toml").write_text(config, encoding="utf-8")
-        shutil.rmtree(stage)
+        fault("restoring")
         arc = open_archive(load_config(to / "config.toml"), create=True)
         bad = [rel for rel, sha in catalog.referenced_files(arc.conn).items()
                if listing.get(rel, {}).get("sha256") != sha]
@@ -197,6 +211,7 @@ def restore(file: Path, to: Path):
             arc.reindex()
             _log(arc.conn, "restore", {"file": str(file.absolute()), "created": manifest.get("created"),
                                        "documents": manifest.get("documents")})
+        shutil.rmtree(stage)  # last: while it exists, the folder holds an unfinished restore
         ok = True
         return arc
     except (OSError, StoreError) as e:

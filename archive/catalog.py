@@ -220,6 +220,30 @@ _MIGRATIONS: dict[int, str] = {
     CREATE TRIGGER document_files_no_delete BEFORE DELETE ON document_files
         BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
     """,
+    # 8: recovery never guesses. ``store_journal``: a store copy about to be made, committed *before* the
+    # copy starts; reconcile removes a stored file only when it is listed here and no record owns it (its
+    # own unfinished work), never "whatever the catalog does not know". ``import_journal``: a long import
+    # (a transfer package) in flight, so a restart after kill -9 resumes it instead of leaving it half done.
+    8: """
+    CREATE TABLE store_journal (
+        stored_path TEXT PRIMARY KEY,           -- relative to the store
+        sha256      TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        pid         INTEGER,
+        purpose     TEXT                        -- ingest / searchable / import / attach
+    );
+    CREATE TABLE import_journal (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL,              -- package
+        source      TEXT NOT NULL,              -- the package folder (absolute)
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,                       -- NULL: interrupted or running
+        planned     INTEGER NOT NULL,           -- records to import
+        done        INTEGER NOT NULL DEFAULT 0  -- records imported so far (committed)
+    );
+    CREATE INDEX documents_searchable ON documents(searchable_path) WHERE searchable_path IS NOT NULL;
+    CREATE INDEX document_files_path ON document_files(stored_path);
+    """,
     # 10: appraisal and destruction in the steps of the procedure, and imported old periods.
     # ``retention_old``: 长期 / 短期 as an older catalogue wrote it (its ``retention`` stays NULL until an
     # appraisal gives it a period of today's table). ``appraisals``: one 鉴定 (its group, date, report), then
@@ -338,14 +362,47 @@ def event_hash(prev_hash: str, ts: str, who: str, action: str, document_id, deta
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def connect(path: Path) -> sqlite3.Connection:
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def probe(path: Path) -> str:
+    """What is at ``path`` without opening (so without creating) it: ``missing``, ``empty`` (0 bytes),
+    ``garbage`` (not an SQLite header: truncated, overwritten, another file) or ``ok``."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        return "missing"
+    except IsADirectoryError:
+        return "garbage"
+    except OSError:
+        return "garbage"
+    if not head:
+        return "empty"
+    return "ok" if head == SQLITE_MAGIC else "garbage"
+
+
+def connect(path: Path, create: bool = True) -> sqlite3.Connection:
     """Open (creating and migrating if needed) the catalog at ``path``.
 
-    One connection may be handed to the watcher's thread; it is never used by two threads at once."""
+    ``create=False``: never create a file (a read-only command on a store whose catalog is gone must
+    not leave a new empty one that hides the loss). One connection may be handed to the watcher's
+    thread; it is never used by two threads at once."""
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        target = path if create else f"file:{Path(path).absolute().as_posix()}?mode=rw"
+        conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False,
+                               uri=not create)
     except sqlite3.Error as e:
         raise StoreError(f"无法打开目录数据库 {path}：{e}") from e
+    try:
+        return _setup(conn, path)
+    except sqlite3.DatabaseError as e:  # "file is not a database", a damaged page
+        conn.close()
+        raise StoreError(f"目录数据库 {path} 已损坏，无法读取（{e}）：请用 archive restore 从备份恢复，"
+                         "或运行 archive recover 从存储文件重建目录") from e
+
+
+def _setup(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -434,6 +491,21 @@ def referenced_files(conn: sqlite3.Connection) -> dict[str, str]:
     for (rel,) in conn.execute("SELECT searchable_path FROM documents WHERE searchable_path IS NOT NULL"):
         out[rel] = Path(rel).name.split(".")[0]
     return out
+
+
+def owner_of(conn: sqlite3.Connection, sha256: str) -> sqlite3.Row | None:
+    """The record that owns a stored file with this content, whichever way: its own file, one of its
+    further files (document_files) or its scan's searchable PDF. A stored file has exactly one owner,
+    so a new file identical to any of them is a duplicate."""
+    row = conn.execute("SELECT * FROM documents WHERE sha256=?", (sha256,)).fetchone()
+    if row is None:
+        row = conn.execute("SELECT d.* FROM document_files f JOIN documents d ON d.id = f.document_id "
+                           "WHERE f.sha256=?", (sha256,)).fetchone()
+    if row is None:
+        # a searchable PDF is stored as a pdf under its own checksum (pipeline._put_searchable)
+        row = conn.execute("SELECT * FROM documents WHERE searchable_path=?",
+                           (f"files/{sha256[:2]}/{sha256}.pdf",)).fetchone()
+    return row
 
 
 def files_of(conn: sqlite3.Connection, document_id: int) -> list[str]:

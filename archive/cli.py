@@ -150,7 +150,7 @@ def watch(
     """监视收件箱，自动处理放入的文件。"""
     from archive.watch import InboxWatcher  # watchdog is only needed here
 
-    arc = _archive(create=True)
+    arc = _archive()  # InboxWatcher.run checks the inbox, then creates what is missing
 
     def on_result(r: IngestResult) -> None:
         if as_json:
@@ -937,6 +937,28 @@ def restore(
     n = arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
     arc.close()
     err.print(f"已恢复到 {to}：{n} 条记录，全文索引已重建。使用：archive --config {to / 'config.toml'} …")
+
+
+@app.command()
+def recover(as_json: bool = typer.Option(False, "--json")) -> None:
+    """目录数据库丢失或损坏时，从存储文件重建目录：每个文件重新识别，全部列为待定供核对；原目录文件保留。"""
+    from archive.recover import recover as run_recover
+
+    cfg = load_config(state["config"])
+    with Progress(TextColumn("重建目录"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task("recover", total=None)
+        s = run_recover(cfg, progress=lambda k, n: bar.update(task, completed=k, total=n))
+    if as_json:
+        _print_json(s.to_json())
+        return
+    kept = "；原目录文件已保留为 " + "、".join(p.name for p in s.kept_aside) if s.kept_aside else ""
+    err.print(f"已从存储文件重建目录 {s.catalog}：{s.records} 条记录，全部为待定（其中 {s.from_old_catalog} 条与原目录的"
+              f"封存摘要一致，{s.unreadable} 个文件无法提取文本）{kept}。请用 archive review 逐条核对并确认",
+              markup=False, highlight=False)
+    if s.mismatched:
+        err.print(f"注意：{len(s.mismatched)} 个存储文件的内容与其校验值不符（可能已损坏），如 {s.mismatched[0]}",
+                  markup=False, highlight=False)
 
 
 # ---- OCR (issue 4) ---------------------------------------------------------------------------------

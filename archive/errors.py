@@ -62,3 +62,14 @@ class CatalogFileError(ArchiveError):
 
 class BackupError(ArchiveError):
     """A backup cannot be written, or a backup file is damaged, incomplete or not ours."""
+
+
+class CatalogLostError(StoreError):
+    """The catalog is missing, empty or unreadable while the store holds files, or vanished while running.
+
+    Every command stops: a new empty catalog would make every stored file look like nobody's."""
+
+
+class StopRequested(ArchiveError):
+    """A watcher was asked to stop (SIGTERM) while it waited for the lock or an extraction: the file it
+    was on stays in the inbox, untouched, for the next start."""

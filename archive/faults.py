@@ -4,7 +4,10 @@ Lets the tests prove that a kill -9 at any point leaves nothing or a complete re
 extracting (parent, worker busy), worker (the extraction child), copying (store copy half written),
 stored, in-transaction (catalog rows inserted, not committed), committed, moved, logged,
 index-writing (index writer filled, not committed), indexed, reindex-swap (old index moved aside,
-new one not yet in place), classified."""
+new one not yet in place), classified, recovering (archive recover, after each rebuilt record),
+import-record (an imported record committed, not yet indexed), restoring (archive restore: catalog and files
+in place, index not rebuilt), reindex-child (a Whoosh writer child of
+archive reindex kills its parent: the child must die with it)."""
 
 from __future__ import annotations
 
@@ -14,4 +17,7 @@ import signal
 
 def fault(stage: str) -> None:
     if os.environ.get("ARCHIVE_FAULT_STAGE") == stage:
+        if stage == "reindex-child":  # a writer child: its parent is the one that dies
+            os.kill(os.getppid(), signal.SIGKILL)
+            return
         os.kill(os.getpid(), signal.SIGKILL)

@@ -652,8 +652,9 @@ def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: 
     media_type, method, pages, text, warnings = got.media_type, got.method, got.pages, got.text, got.warnings
     conn = arc.conn
     with arc.write_lock():
-        rel = arc.store.put(path, sha, media_type)
+        rel = arc.put_file(path, sha, media_type, "attach")  # journalled: a crash here is rolled back
         with catalog.transaction(conn):
+            arc.journal_done(rel)
             conn.execute(
                 "INSERT INTO document_files(document_id, seq, sha256, filename, source_path, stored_path, media_type, "
                 "size, pages, extract_method, warnings, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from archive import archival_code, catalog, docno
 from archive.errors import ArchiveError, ExtractionError
+from archive.faults import fault
 from archive.pipeline import Archive
 from archive.store import sha256_file
 
@@ -121,7 +122,9 @@ def read_file(arc: Archive, path: Path) -> ReadFile:
 
 
 def _refuse_stored(arc: Archive, sha: str, path: Path) -> None:
-    hit = arc.conn.execute("SELECT id, archival_code FROM documents WHERE sha256=?", (sha,)).fetchone()
+    """A file identical to any stored file (a record's own, a further file, a searchable PDF) is refused:
+    a stored file has exactly one owner."""
+    hit = catalog.owner_of(arc.conn, sha)
     if hit:
         raise ImportRecordError(f"文件 {path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")
 
@@ -166,39 +169,55 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
     conn = arc.conn
     with arc.write_lock():
         if file is not None:
-            rel = arc.store.put(file.path, sha, media_type)
-        with catalog.transaction(conn):
-            if allocate:
-                code = archival_code.allocate(conn, m["fonds"], int(m["year"]), m["retention"], m.get("org"))
-                m.update(archival_code=str(code), item_no=code.item_no, status="archived")
-            elif m.get("archival_code"):
-                clash = same_code(conn, m["archival_code"])
-                if clash is not None:
-                    raise ImportRecordError(f"档号 {m['archival_code']} 已存在（记录 {clash['id']} {clash['archival_code']}）")
-            row = {**m, "sha256": sha, "filename": filename, "source_path": str(file.path.resolve()) if file else None,
-                   "stored_path": rel, "media_type": media_type, "size": size,
-                   "doc_number": dn.canonical if dn else None, "docno_code": dn.code if dn else None,
-                   "docno_year": dn.year if dn else None, "docno_serial": dn.serial if dn else None,
-                   "docno_kind": dn.kind if dn else None, "extract_method": method,
-                   "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None,
-                   "ingested_at": ts, "updated_at": ts, "origin": "import"}
-            try:
-                cur = conn.execute(f"INSERT INTO documents({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                                   tuple(row.values()))
-            except sqlite3.IntegrityError as e:
-                raise ImportRecordError(f"档号 {m.get('archival_code')} 已存在" if "archival_code" in str(e)
-                                        else f"无法写入目录：{e}") from None
-            doc_id = cur.lastrowid
-            conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (doc_id, text))
-            if dn is not None:
-                conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
-                                 [(k, doc_id) for k in docno.search_keys(dn)])
-            if m.get("item_no") is not None and m.get("retention") in ("Y", "D30", "D10") and not allocate:
-                _raise_sequence(conn, m["fonds"], m["year"], m["retention"], m.get("org"), m["item_no"])
-            catalog.append_event(conn, action, doc_id, {**source, "archival_code": m.get("archival_code"),
-                                                        "sha256": sha, "filename": filename})
+            _refuse_stored(arc, sha, file.path)  # again under the lock: another process may have stored it
+            rel = arc.put_file(file.path, sha, media_type, "import")
+        try:
+            doc_id = _insert(arc, conn, m, file, sha, size, rel, media_type, filename, text, warnings, method,
+                             dn, ts, source, action, allocate)
+        except BaseException:
+            if rel:
+                arc._drop_unreferenced(sha, media_type)  # our journalled copy that no record came to own
+            raise
+    fault("import-record")  # crash test: committed, not yet indexed
     arc.queue_index(doc_id)
     return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
+
+
+def _insert(arc, conn, m, file, sha, size, rel, media_type, filename, text, warnings, method, dn, ts, source,
+            action, allocate) -> int:
+    """The record's rows and its event, in one transaction."""
+    with catalog.transaction(conn):
+        arc.journal_done(rel)
+        if allocate:
+            code = archival_code.allocate(conn, m["fonds"], int(m["year"]), m["retention"], m.get("org"))
+            m.update(archival_code=str(code), item_no=code.item_no, status="archived")
+        elif m.get("archival_code"):
+            clash = same_code(conn, m["archival_code"])
+            if clash is not None:
+                raise ImportRecordError(f"档号 {m['archival_code']} 已存在（记录 {clash['id']} {clash['archival_code']}）")
+        row = {**m, "sha256": sha, "filename": filename, "source_path": str(file.path.resolve()) if file else None,
+               "stored_path": rel, "media_type": media_type, "size": size,
+               "doc_number": dn.canonical if dn else None, "docno_code": dn.code if dn else None,
+               "docno_year": dn.year if dn else None, "docno_serial": dn.serial if dn else None,
+               "docno_kind": dn.kind if dn else None, "extract_method": method,
+               "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None,
+               "ingested_at": ts, "updated_at": ts, "origin": "import"}
+        try:
+            cur = conn.execute(f"INSERT INTO documents({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                               tuple(row.values()))
+        except sqlite3.IntegrityError as e:
+            raise ImportRecordError(f"档号 {m.get('archival_code')} 已存在" if "archival_code" in str(e)
+                                    else f"无法写入目录：{e}") from None
+        doc_id = cur.lastrowid
+        conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (doc_id, text))
+        if dn is not None:
+            conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
+                             [(k, doc_id) for k in docno.search_keys(dn)])
+        if m.get("item_no") is not None and m.get("retention") in ("Y", "D30", "D10") and not allocate:
+            _raise_sequence(conn, m["fonds"], m["year"], m["retention"], m.get("org"), m["item_no"])
+        catalog.append_event(conn, action, doc_id, {**source, "archival_code": m.get("archival_code"),
+                                                    "sha256": sha, "filename": filename})
+    return doc_id
 
 
 def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: dict) -> dict:
@@ -215,8 +234,10 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
     text = got.text if file.text is None else file.text
     conn = arc.conn
     with arc.write_lock():
-        rel = arc.store.put(file.path, sha, media_type)
+        _refuse_stored(arc, sha, file.path)
+        rel = arc.put_file(file.path, sha, media_type, "attach")
         with catalog.transaction(conn):
+            arc.journal_done(rel)
             conn.execute(
                 "UPDATE documents SET sha256=?, filename=?, source_path=?, stored_path=?, media_type=?, size=?, "
                 "pages=COALESCE(pages, ?), extract_method=?, warnings=?, indexed=0, updated_at=? WHERE id=?",

@@ -169,6 +169,8 @@ class Index:
         # one writer process per core, each writing its own segment: reindex time halves on two
         # cores (bench/search_bench.py); the segments are few and are merged on a later commit
         procs = max(1, min(4, os.cpu_count() or 1))
+        from archive.procs import arm_whoosh_writers
+        arm_whoosh_writers()  # the writer processes die with us (they hold the write lock's descriptor)
         writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1, compound=False)
         n = 0
         try:

@@ -9,18 +9,21 @@ after its record is committed, and a crash between the two is finished by ``reco
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
+import secrets
 import shutil
 import sqlite3
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 
 from archive import archival_code, catalog, docno, gongwen, secrecy
 from archive.classify import classify
 from archive.config import Config
-from archive.errors import ExtractionError, NotFoundError, StoreError
+from archive.errors import CatalogLostError, ExtractionError, NotFoundError, StopRequested, StoreError
 from archive.extract.worker import ExtractWorker
 from archive.faults import fault
 from archive.index import Index, to_document
@@ -46,10 +49,20 @@ class Archive:
         self._worker: ExtractWorker | None = None  # isolated extraction, started on first use
         self._told_wait = False
         self.on_lock_wait = None  # called (with a Chinese message) when another process holds the write lock
+        self.may_create = False  # init, and ingest/watch/import on a store with nothing in it yet
+        self._catalog_id: tuple[int, int] | None = None  # (st_dev, st_ino) of the catalog we opened
+        self.cancel = None  # a threading.Event: set by a watcher's SIGTERM, ends waits for the lock
+        self.on_message = None  # called with a Chinese message about work done in passing (index rebuilt)
 
     # ---- setup -------------------------------------------------------------------------------
     def init(self) -> None:
         """Create the store, the catalog and the inbox folders; harmless when they exist."""
+        if not self.store.files.is_dir() and catalog.probe(self.catalog_path) == "ok":
+            documents, _ = _peek(self.catalog_path)
+            if documents:  # files/ gone (a share not mounted, a folder deleted): never start a new one
+                raise CatalogLostError(
+                    f"档案库的存储文件夹 {self.store.files} 不存在，而目录中有 {documents} 条记录：可能是网络共享未连接或"
+                    "文件夹被删除或移走。已停止，没有改动任何文件。请找回该文件夹，或用 archive restore 从备份恢复")
         try:
             self.store.init()
             for d in (self.cfg.inbox, self.cfg.processed_dir, self.cfg.duplicates_dir,
@@ -57,6 +70,7 @@ class Archive:
                 d.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"无法创建文件夹 {e.filename}：{e.strerror}（请检查 config.toml 的 [paths] 和权限）") from e
+        self.may_create = True
         _ = self.conn
 
     @property
@@ -68,13 +82,63 @@ class Archive:
         if self._conn is None:
             if not self.cfg.store.exists():
                 raise StoreError(f"档案库 {self.cfg.store} 不存在：请先运行 archive init")
-            self._conn = catalog.connect(self.catalog_path)
+            self._conn = self._open_catalog()
         return self._conn
+
+    def store_contents(self) -> int:
+        """How many things in the store only a catalog can account for: stored files, plus a full-text
+        index or a WAL file left by a catalog (0 for a store nothing was ever put in)."""
+        n = 1 if self.store.has_files() else 0
+        wal = self.cfg.store / "catalog.sqlite-wal"
+        if self.index.path.exists() and any(self.index.path.iterdir()):
+            n += 1
+        if wal.exists() and wal.stat().st_size > 0:
+            n += 1
+        return n
+
+    def _open_catalog(self) -> sqlite3.Connection:
+        """Open the catalog, refusing to go on when it is missing, empty, unreadable or blank (no record
+        at all) beside a store that holds files: a new empty catalog there would make every stored file
+        look like nobody's. Looked at read-only first, so a refusal changes nothing on disk."""
+        path = self.catalog_path
+        state = catalog.probe(path)
+        if state != "ok":
+            if self.store_contents() or state == "garbage":
+                raise CatalogLostError(_lost_message(path, state, len(self.store.stored_files())))
+            if not self.may_create:
+                raise StoreError(f"档案库 {self.cfg.store} 还没有目录数据库：请先运行 archive init")
+        elif self.store.has_files():
+            documents, journalled = _peek(path)
+            stored = self.store.stored_files() if not documents else set()  # listed only when needed
+            if not documents and stored - journalled:  # only our own unfinished copies may be unowned
+                raise CatalogLostError(_lost_message(path, "blank", len(stored)))
+        conn = catalog.connect(path, create=self.may_create)
+        st = os.stat(path)
+        self._catalog_id = (st.st_dev, st.st_ino)
+        return conn
+
+    def check_catalog(self) -> None:
+        """Stop (StoreError) when the catalog we opened was deleted or replaced under us, or the store's
+        files/ folder vanished: writing on would report 归档 into a file nobody can open again."""
+        if self._catalog_id is None:
+            return
+        try:
+            st = os.stat(self.catalog_path)
+            same = (st.st_dev, st.st_ino) == self._catalog_id
+        except OSError:
+            same = False
+        if not same:
+            raise CatalogLostError(f"目录数据库 {self.catalog_path} 在运行中被删除或替换：已停止，未再处理任何文件。"
+                                   "请用 archive restore 从备份恢复，或运行 archive recover 从存储文件重建目录")
+        if not self.store.files.is_dir():
+            raise CatalogLostError(f"档案库的存储文件夹 {self.store.files} 在运行中消失：已停止，未再处理任何文件。"
+                                   "请检查磁盘或网络共享，必要时用 archive restore 从备份恢复")
 
     @property
     def worker(self) -> ExtractWorker:
         if self._worker is None:
             self._worker = ExtractWorker(self.cfg.limits, tag=str(self.cfg.store), ocr=self.cfg.ocr)
+            self._worker.cancel = self.cancel  # a watcher's SIGTERM ends an extraction within a second
         return self._worker
 
     def close(self) -> None:
@@ -109,7 +173,17 @@ class Archive:
                 if self.on_lock_wait is not None and not self._told_wait:
                     self._told_wait = True  # once per process: a batch may wait many times
                     self.on_lock_wait(f"档案库 {self.cfg.store} 正由另一个进程写入，等待其完成…")
-                fcntl.flock(f, fcntl.LOCK_EX)
+                if self.cancel is None:
+                    fcntl.flock(f, fcntl.LOCK_EX)
+                else:  # a watcher: poll, so a SIGTERM while waiting ends the wait within a second
+                    while True:
+                        if self.cancel.is_set():
+                            raise StopRequested("收到停止请求：等待写入锁时停止，文件留在收件箱中")
+                        try:
+                            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                            break
+                        except BlockingIOError:
+                            self.cancel.wait(0.2)
             self._lock_depth = 1
             try:
                 yield
@@ -122,22 +196,67 @@ class Archive:
         """Finish or roll back what a crash interrupted. Returns what was done (Chinese)."""
         done = []
         with self.write_lock():
+            conn = self.conn  # raises, touching nothing, when the catalog is gone (CatalogLostError)
             n = self.store.clean_tmp()
             if n:
                 done.append(f"删除了 {n} 个未完成的临时副本")
-            referenced = set(catalog.referenced_files(self.conn))
-            for rel in sorted(self.store.stored_files() - referenced):
-                # copied but never committed: its inbox original is still there and will be ingested again
+            done += self._roll_back_journal()
+            for row in conn.execute("SELECT * FROM inbox_moves").fetchall():
+                src = Path(row["source"])
+                try:
+                    same = src.exists() and sha256_file(src) == row["sha256"]
+                except OSError:
+                    same = False
+                if same:
+                    try:
+                        dest = _move(src, Path(row["destination"]), row["reason"])
+                    except OSError as e:  # read-only inbox: the record stands, the move is tried again later
+                        done.append(f"无法把 {shown(src.name)} 移出收件箱（{e.strerror}），下次启动时再试")
+                        continue
+                    done.append(f"完成了中断的移动 {shown(src.name)} → {shown(dest)}")
+                conn.execute("DELETE FROM inbox_moves WHERE source=?", (row["source"],))
+            done += self._repair_index()
+        from archive.export.package import unfinished_imports
+        done += unfinished_imports(self.conn)
+        return done
+
+    def _roll_back_journal(self) -> list[str]:
+        """Remove the store copies this program started (store_journal) that no record came to own.
+        A stored file not in the journal is never removed here, whatever the catalog says of it."""
+        done = []
+        referenced = set(catalog.referenced_files(self.conn))
+        for row in self.conn.execute("SELECT stored_path FROM store_journal").fetchall():
+            rel = row["stored_path"]
+            if rel not in referenced and os.path.lexists(self.store.abspath(rel)):
+                # copied but never committed: its original is still where it was and will be read again
                 self.store.remove(rel)
                 done.append(f"回滚了未登记的存储文件 {rel}")
-            for row in self.conn.execute("SELECT * FROM inbox_moves").fetchall():
-                src = Path(row["source"])
-                if src.exists() and sha256_file(src) == row["sha256"]:
-                    dest = _move(src, Path(row["destination"]), row["reason"])
-                    done.append(f"完成了中断的移动 {src.name} → {dest}")
-                self.conn.execute("DELETE FROM inbox_moves WHERE source=?", (row["source"],))
-            done += self._repair_index()
+            self.conn.execute("DELETE FROM store_journal WHERE stored_path=?", (rel,))
         return done
+
+    def put_file(self, src: Path, sha: str, media_type: str, purpose: str = "ingest") -> str:
+        """Copy into the store, journalled: the copy is listed in store_journal (committed) before it
+        starts, so a crash leaves a copy reconcile can prove is its own. Call under write_lock; the
+        caller's record transaction calls ``journal_done``."""
+        rel = self.store.relpath(sha, media_type)
+        if not os.path.lexists(self.store.abspath(rel)):  # an existing file is never ours to roll back
+            # synchronous=NORMAL for this one commit: it survives a kill -9 (the WAL is in the OS cache),
+            # and after a power cut the worst case is a copy left unremoved (verify reports it), never a
+            # removed file; it spares an fsync per document
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with catalog.transaction(self.conn):
+                    self.conn.execute("INSERT OR REPLACE INTO store_journal(stored_path, sha256, started_at, pid, "
+                                      "purpose) VALUES (?,?,?,?,?)", (rel, sha, catalog.now(), os.getpid(), purpose))
+            finally:
+                self.conn.execute("PRAGMA synchronous=FULL")
+        return self.store.put(src, sha, media_type)
+
+    def journal_done(self, *rels: str | None) -> None:
+        """Inside the transaction that makes a record own these files: they are no longer in flight."""
+        for rel in rels:
+            if rel:
+                self.conn.execute("DELETE FROM store_journal WHERE stored_path=?", (rel,))
 
     # ---- the derived full-text index ---------------------------------------------------------
     def _repair_index(self) -> list[str]:
@@ -178,13 +297,42 @@ class Archive:
         ids, self._unindexed = self._unindexed, []
         if not ids:
             return 0
-        with self.write_lock():
-            self.index.update(self._index_docs(ids))
+        try:
+            with self.write_lock():
+                self.index.update(self._index_docs(ids))
+        except StopRequested:
+            self._unindexed = ids + self._unindexed
+            raise
+        except Exception as e:  # index deleted or damaged under us, disk full: the records are safe
+            return self._index_failed(ids, e)
         _fault("indexed")
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             self.conn.execute(f"UPDATE documents SET indexed = 1 WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         return len(ids)
+
+    def _index_failed(self, ids: list[int], e: Exception) -> int:
+        """The index could not take a batch. Missing or unreadable: rebuilt from the catalog (it is
+        derived). Else the records keep indexed = 0 and the next flush or start tries again."""
+        self.index.close()
+        try:
+            healthy = self.index.exists() and self.index.open() is not None
+        except Exception:
+            healthy = False
+        self.index.close()
+        if not healthy:
+            with self.write_lock():
+                n = self.reindex()
+            self._tell(f"全文索引在运行中缺失或损坏，已从目录重建（{n} 份）")
+            return len(ids)
+        self._unindexed = ids + self._unindexed
+        self._tell(f"全文索引暂时无法写入（{getattr(e, 'strerror', None) or e}）：记录已登记，稍后自动补建索引"
+                   "（请检查磁盘空间和权限）")
+        return 0
+
+    def _tell(self, msg: str) -> None:
+        if self.on_message is not None:
+            self.on_message(msg)
 
     def reindex(self, progress=None) -> int:
         """Rebuild the index from the catalog alone (no file is read again)."""
@@ -199,7 +347,20 @@ class Archive:
     def ingest_file(self, path: Path, *, from_inbox: bool = False) -> IngestResult:
         """Run one file through every stage. ``from_inbox``: move the original when done."""
         path = Path(path)
-        name = str(path)
+        name = shown(path)
+        if shown(path) != str(path):  # a name that is not valid UTF-8 (made on another system)
+            return self._failed(path, "", f"文件名不是有效的 UTF-8 编码（显示为 {shown(path.name)}），无法登记。"
+                                "请把文件改为正常的中文或英文名后重新放入", from_inbox)
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError as e:
+            return IngestResult(name, "failed", f"无法读取文件：{e.strerror}")
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            # a FIFO would block the reader forever, a device is endless: never opened
+            kind = ("命名管道（FIFO）" if stat.S_ISFIFO(mode) else "套接字" if stat.S_ISSOCK(mode)
+                    else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "文件夹" if stat.S_ISDIR(mode)
+                    else "特殊文件")
+            return self._failed(path, "", f"这是一个{kind}，不是普通文件，未打开读取。请放入文件本身", from_inbox)
         if path.is_symlink():  # never followed: what it points to may be anywhere on the machine
             try:
                 target = os.readlink(path)
@@ -213,7 +374,7 @@ class Archive:
         except OSError as e:
             return IngestResult(name, "failed", f"无法读取文件：{e.strerror}")
 
-        existing = self.conn.execute("SELECT * FROM documents WHERE sha256=?", (sha,)).fetchone()
+        existing = catalog.owner_of(self.conn, sha)  # main file, further file or searchable PDF
         if existing is not None:
             return self._duplicate(path, sha, existing, from_inbox)
 
@@ -223,6 +384,8 @@ class Archive:
                                 "请核实文件；如确需入库，请调大 config.toml [limits] max_file_mb", from_inbox)
         try:
             ex = self.worker.extract(path)  # in a child process with time and memory limits (OCR too)
+        except StopRequested:
+            raise
         except ExtractionError as e:
             return self._failed(path, sha, str(e), from_inbox)
         except Exception as e:  # a library bug on a hostile file must not stop the batch
@@ -240,7 +403,11 @@ class Archive:
         _fault("classified")
         try:
             with self.write_lock():
-                rel = self.store.put(path, sha, ex.media_type)
+                self.check_catalog()
+                again = catalog.owner_of(self.conn, sha)  # another process stored it while we read
+                if again is not None:
+                    return self._duplicate(path, sha, again, from_inbox)
+                rel = self.put_file(path, sha, ex.media_type)
                 searchable = self._put_searchable(sha, ex)
                 _fault("stored")
                 rec = self._commit(path, sha, size, rel, ex, fields, cls, from_inbox, header_conf[0], searchable)
@@ -257,10 +424,13 @@ class Archive:
             return IngestResult(name, "failed", str(e))  # not the file's fault: left where it is, retried later
         except sqlite3.IntegrityError:
             # another process committed the same content between our check and our commit
-            existing = self.conn.execute("SELECT * FROM documents WHERE sha256=?", (sha,)).fetchone()
+            existing = catalog.owner_of(self.conn, sha)
             return self._duplicate(path, sha, existing, from_inbox)
         except (sqlite3.OperationalError, OSError) as e:  # disk full, I/O error: not the file's fault
             self._drop_unreferenced(sha, ex.media_type)
+            if ex.searchable_pdf:
+                import hashlib
+                self._drop_unreferenced(hashlib.sha256(ex.searchable_pdf).hexdigest(), "pdf")
             return IngestResult(name, "failed", _write_failure(e))
         self.queue_index(rec["id"])
         outcome = rec["status"]
@@ -271,11 +441,11 @@ class Archive:
         """Store the OCR'd scan with its added text layer (content-addressed, beside the original)."""
         if not ex.searchable_pdf:
             return None
-        tmp = self.store.tmp / f"ocr-{sha}.{os.getpid()}.part"
+        tmp = self.store.tmp / f".ocr-{sha}.{os.getpid()}.{secrets.token_hex(4)}.part"
         try:
             tmp.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_bytes(ex.searchable_pdf)
-            return self.store.put(tmp, sha256_file(tmp), "pdf")
+            return self.put_file(tmp, sha256_file(tmp), "pdf", "searchable")
         except OSError as e:
             raise StoreError(f"无法保存可检索 PDF：{e.strerror}（请检查磁盘空间和权限）") from e
         finally:
@@ -283,7 +453,10 @@ class Archive:
 
     def _commit(self, path: Path, sha: str, size: int, rel: str, ex: Extracted, fields: GongwenFields,
                 cls: Classification, from_inbox: bool, header_conf: float | None = None,
-                searchable: str | None = None) -> dict:
+                searchable: str | None = None, *, filename: str | None = None, action: str = "ingest",
+                detail: dict | None = None) -> dict:
+        """Insert one record (and its text, keys, event) in one transaction. ``filename``/``action``/
+        ``detail``: for records rebuilt by ``archive recover`` from a stored file."""
         conn = self.conn
         ts = catalog.now()
         dn = fields.doc_number
@@ -292,7 +465,8 @@ class Archive:
             if cls.status == "archived":
                 code = archival_code.allocate(conn, self.cfg.fonds, fields.date.year, cls.retention, cls.org)
             row = {
-                "sha256": sha, "filename": path.name, "source_path": str(path.resolve()), "stored_path": rel,
+                "sha256": sha, "filename": filename or path.name, "source_path": str(path.resolve()),
+                "stored_path": rel,
                 "media_type": ex.media_type, "size": size, "pages": ex.pages, "status": cls.status,
                 "archival_code": str(code) if code else None,
                 "fonds": self.cfg.fonds,
@@ -329,9 +503,11 @@ class Archive:
             if dn is not None:
                 conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
                                  [(k, doc_id) for k in docno.search_keys(dn)])
-            catalog.append_event(conn, "ingest", doc_id, {
-                "filename": path.name, "source": str(path), "sha256": sha, "status": cls.status,
+            self.journal_done(rel, searchable)
+            catalog.append_event(conn, action, doc_id, {
+                "filename": row["filename"], "source": str(path), "sha256": sha, "status": cls.status,
                 "archival_code": row["archival_code"], "rule_id": cls.rule_id, "reason": cls.reason,
+                **(detail or {}),
             })
             if from_inbox:
                 dest = _dated(self.cfg.processed_dir, _inbox_relative(path, self.cfg.inbox))
@@ -341,19 +517,34 @@ class Archive:
         return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
 
     def _finish_move(self, path: Path) -> None:
+        """Move a committed record's original out of the inbox, if it is still the file that was
+        archived: a file replaced in the inbox since (same name, other content) is a new input and stays."""
         row = self.conn.execute("SELECT * FROM inbox_moves WHERE source=?", (str(path),)).fetchone()
         if row is None:
             return
-        _move(path, Path(row["destination"]), None)
+        try:
+            same = sha256_file(path) == row["sha256"]
+        except FileNotFoundError:
+            same = False
+        if same:
+            dest = _move(path, Path(row["destination"]), None)
+            try:  # replaced in the instant between the check and the move: put the newcomer back
+                if sha256_file(dest) != row["sha256"] and not os.path.lexists(path):
+                    os.rename(dest, path)
+            except OSError:
+                pass
         self.conn.execute("DELETE FROM inbox_moves WHERE source=?", (str(path),))
 
     def _drop_unreferenced(self, sha: str, media_type: str) -> None:
-        """After a failed commit: remove the stored copy no record references (else reconcile would)."""
+        """After a failed commit: remove the stored copy we journalled and no record owns (else
+        reconcile would)."""
         rel = self.store.relpath(sha, media_type)
         try:
             with self.write_lock():
-                if self.conn.execute("SELECT 1 FROM documents WHERE stored_path=?", (rel,)).fetchone() is None:
+                ours = self.conn.execute("SELECT 1 FROM store_journal WHERE stored_path=?", (rel,)).fetchone()
+                if ours and rel not in catalog.referenced_files(self.conn):
                     self.store.remove(rel)
+                    self.conn.execute("DELETE FROM store_journal WHERE stored_path=?", (rel,))
         except (sqlite3.Error, OSError):
             pass  # reconcile removes it on the next start
 
@@ -365,19 +556,19 @@ class Archive:
             return self._side_outcome_unsafe(path, sha, outcome, reason, folder, from_inbox, document_id,
                                              record, advice)
         except (sqlite3.OperationalError, OSError) as e:  # disk full: the file stays, tried again later
-            return IngestResult(str(path), "failed", f"{reason}；且{_write_failure(e)}", record)
+            return IngestResult(shown(path), "failed", f"{reason}；且{_write_failure(e)}", record)
 
     def _side_outcome_unsafe(self, path, sha, outcome, reason, folder, from_inbox, document_id, record,
                              advice) -> IngestResult:
         with self.write_lock():
             with catalog.transaction(self.conn):
-                catalog.append_event(self.conn, outcome, document_id,
-                                     {"filename": path.name, "source": str(path), "sha256": sha, "reason": reason})
+                catalog.append_event(self.conn, outcome, document_id, {"filename": shown(path.name),
+                                     "source": shown(path), "sha256": sha, "reason": reason})
             _fault("logged")
             if from_inbox:
                 dest = _dated(folder, _inbox_relative(path, self.cfg.inbox))
                 _move(path, dest, _reason_text(path, outcome, reason, advice))
-        return IngestResult(str(path), outcome, reason, record)
+        return IngestResult(shown(path), outcome, reason, record)
 
     def _duplicate(self, path, sha, existing, from_inbox) -> IngestResult:
         # A record committed just before a crash, whose original is still in the inbox: finish the move.
@@ -387,7 +578,7 @@ class Archive:
         if from_inbox and pending:
             with self.write_lock():
                 self._finish_move(path)
-            return IngestResult(str(path), existing["status"], "上次中断后已完成归档", rec)
+            return IngestResult(shown(path), existing["status"], "上次中断后已完成归档", rec)
         ref = existing["archival_code"] or f"记录 {existing['id']}"
         reason = f"与已入库文件相同（{ref}，{existing['filename']}）"
         return self._side_outcome(path, sha, "duplicate", reason, self.cfg.duplicates_dir, from_inbox,
@@ -464,6 +655,12 @@ def _pending_for_ocr(cls: Classification, reason: str) -> Classification:
 
 
 # ---- moving inbox originals ------------------------------------------------------------------
+def shown(path) -> str:
+    """A path as text that can be printed, logged and stored: bytes of a name that is not valid UTF-8
+    (os.fsdecode keeps them as surrogates) become U+FFFD."""
+    return os.fsencode(str(path)).decode("utf-8", "replace")
+
+
 def _inbox_relative(path: Path, inbox: Path) -> Path:
     try:
         return path.resolve().relative_to(inbox.resolve())
@@ -490,7 +687,7 @@ def _named(dest: Path, tag: str, room: int) -> Path:
     suffix = dest.suffix if len(dest.suffix.encode("utf-8")) <= 16 else ""
     stem = dest.name[: len(dest.name) - len(suffix)] if suffix else dest.name
     name, cut = stem + tag + suffix, stem
-    while len(name.encode("utf-8")) > NAME_MAX - room and cut:
+    while len(os.fsencode(name)) > NAME_MAX - room and cut:
         cut = cut[:-1]
         name = cut + "…" + tag + suffix
     return dest.with_name(name)
@@ -507,19 +704,72 @@ def _free_name(dest: Path, room: int = 0) -> Path:
 
 
 def _move(src: Path, dest: Path, reason_text: str | None) -> Path:
-    """Move an inbox original out of the inbox, never overwriting; write its reason file beside it."""
+    """Move an inbox original out of the inbox, never overwriting; write its reason file beside it.
+
+    A rename, or (across file systems) a copy whose source is then removed; when the source cannot be
+    removed (a read-only inbox) the copy and the reason file are taken back, so a retry never leaves a
+    second copy behind. A FIFO or device is never copied (that would read it)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest = _free_name(dest, len(REASON_SUFFIX.encode("utf-8")) if reason_text else 0)
+    reason_file = Path(str(dest) + REASON_SUFFIX)
     if reason_text:
-        Path(str(dest) + REASON_SUFFIX).write_text(reason_text, encoding="utf-8")
-    shutil.move(str(src), str(dest))
+        reason_file.write_text(reason_text, encoding="utf-8")
+    try:
+        try:
+            os.rename(src, dest)
+        except OSError as e:
+            if e.errno != errno.EXDEV or not (os.path.islink(src) or os.path.isfile(src)):
+                raise
+            shutil.copy2(src, dest, follow_symlinks=False)
+            try:
+                os.unlink(src)
+            except OSError:
+                os.unlink(dest)
+                raise
+    except BaseException:
+        if reason_text:
+            reason_file.unlink(missing_ok=True)
+        raise
     return dest
 
 
 def _reason_text(path: Path, outcome: str, reason: str, advice: str) -> str:
     label = {"duplicate": "重复文件", "failed": "处理失败", "refused": "拒收（涉密）"}.get(outcome, outcome)
-    return (f"文件：{path.name}\n时间：{catalog.now()}\n结果：{label}\n原因：{reason}\n"
+    return (f"文件：{shown(path.name)}\n时间：{catalog.now()}\n结果：{label}\n原因：{reason}\n"
             f"处理建议：{advice}\n")
+
+
+def _peek(path: Path) -> tuple[int, set[str]]:
+    """(number of records, journalled in-flight copies) of a catalog, read-only; raises
+    CatalogLostError when it does not open as a database."""
+    try:
+        conn = sqlite3.connect(f"file:{path.absolute().as_posix()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as e:
+        raise CatalogLostError(_lost_message(path, "garbage", 0) + f"（{e}）") from e
+    try:
+        try:
+            documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        except sqlite3.OperationalError as e:
+            if "no such table" not in str(e):
+                raise
+            documents = 0
+        try:
+            journalled = {r[0] for r in conn.execute("SELECT stored_path FROM store_journal")}
+        except sqlite3.OperationalError:
+            journalled = set()
+        return documents, journalled
+    except sqlite3.DatabaseError as e:
+        raise CatalogLostError(_lost_message(path, "garbage", 0) + f"（{e}）") from e
+    finally:
+        conn.close()
+
+
+def _lost_message(path: Path, state: str, n_files: int) -> str:
+    what = {"missing": "不存在", "empty": "是空文件（0 字节）", "garbage": "已损坏（不是可读的 SQLite 数据库）",
+            "blank": "是一个没有任何记录的空目录"}[state]
+    files = f"而档案库中还有 {n_files} 个存储文件" if n_files else "而档案库中还有数据"
+    return (f"目录数据库 {path} {what}，{files}：为保护这些文件，已停止，没有改动任何文件。"
+            "请用 archive restore 从备份恢复，或运行 archive recover 从存储文件重建目录（原目录文件会被保留）")
 
 
 def open_archive(cfg: Config, create: bool = False) -> Archive:

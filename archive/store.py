@@ -7,8 +7,10 @@ so the same content is never stored twice and a stored file can be verified by i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -20,9 +22,24 @@ EXTENSIONS = {"pdf": ".pdf", "docx": ".docx", "ofd": ".ofd", "text": ".txt", "im
               "doc": ".doc", "rtf": ".rtf", "html": ".html", "mht": ".mht"}
 
 
+def open_regular(path) -> int:
+    """A read-only descriptor on ``path`` if it is a regular file. O_NONBLOCK: opening a FIFO must not
+    wait for a writer (it would block a watcher forever); a FIFO, device or socket is refused after
+    open, before a single byte is read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "不是普通文件（管道、设备或套接字），未读取", str(path))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with os.fdopen(open_regular(path), "rb") as f:
         for chunk in iter(lambda: f.read(CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -59,10 +76,13 @@ class FileStore:
         if dest.exists() and sha256_file(dest) == sha256:
             return rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.tmp / f"{sha256}.{os.getpid()}.part"
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        # unique per attempt (two copies of one content by two processes never share a temporary name)
+        tmp = self.tmp / f".{sha256}.{os.getpid()}.{secrets.token_hex(4)}.part"
         h = hashlib.sha256()
         try:
-            with open(src, "rb") as fin, open(tmp, "wb") as fout:
+            with os.fdopen(open_regular(src), "rb") as fin, \
+                    open(tmp, "xb") as fout:
                 for chunk in iter(lambda: fin.read(CHUNK), b""):
                     h.update(chunk)
                     fout.write(chunk)
@@ -83,7 +103,21 @@ class FileStore:
         return rel
 
     def stored_files(self) -> set[str]:
+        if not self.files.is_dir():
+            return set()
         return {p.relative_to(self.root).as_posix() for p in self.files.glob("*/*") if p.is_file()}
+
+    def has_files(self) -> bool:
+        """Whether anything is stored (stops at the first file: cheap on a store of a million)."""
+        if not self.files.is_dir():
+            return False
+        with os.scandir(self.files) as subs:
+            for sub in subs:
+                if sub.is_dir(follow_symlinks=False):
+                    with os.scandir(sub.path) as it:
+                        if any(e.is_file(follow_symlinks=False) for e in it):
+                            return True
+        return False
 
     def remove(self, rel: str) -> None:
         """Only for rolling back a copy that no catalog record references (reconcile)."""
@@ -93,8 +127,13 @@ class FileStore:
             p.unlink()
 
     def clean_tmp(self) -> int:
+        """Temporary copies in store/tmp (a folder only this program writes to) left by a crash. Call
+        under the write lock: a copy in progress holds it."""
         n = 0
-        for p in self.tmp.glob("*.part"):
-            p.unlink()
-            n += 1
+        if not self.tmp.is_dir():
+            return 0
+        for p in list(self.tmp.glob("*.part")) + list(self.tmp.glob(".*.part")):
+            if p.is_file() and not p.is_symlink():
+                p.unlink()
+                n += 1
         return n

@@ -34,7 +34,7 @@ def is_ignored(path: Path, inbox: Path) -> bool:
 
 
 def walk(root: Path, *, skip_temporary: bool = True) -> list[Path]:
-    """Regular files and symlinks under ``root``, sorted; folders behind symlinks are not entered."""
+    """Files (and symlinks, FIFOs, devices) under ``root``, sorted; folders behind symlinks are not entered."""
     out = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
@@ -45,6 +45,8 @@ def walk(root: Path, *, skip_temporary: bool = True) -> list[Path]:
             p = here / name
             if (skip_temporary and is_ignored(p, root)) or is_hidden(p, root):
                 continue
-            if p.is_symlink() or p.is_file():
+            # FIFOs, sockets and devices are listed too (never opened here): the pipeline fails them
+            # with a reason instead of leaving them unaccounted for
+            if p.is_symlink() or not p.is_dir():
                 out.append(p)
     return sorted(out)

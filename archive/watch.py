@@ -19,7 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from archive.errors import StoreError
+from archive.errors import StopRequested, StoreError
 from archive.models import IngestResult
 from archive.pipeline import Archive
 from archive.walk import is_ignored, walk
@@ -32,6 +32,26 @@ RETRY_SECONDS = 30.0  # a file that failed for a reason not its own (disk full) 
 def scan(inbox: Path) -> list[Path]:
     """Every file under the inbox; symlinks listed as themselves, never followed (walk.walk)."""
     return walk(inbox)
+
+
+def check_inbox(cfg) -> None:
+    """Refuse to watch an inbox that would swallow the archive: one that holds the store, the config or
+    the outcome folders (``inbox = "."``), lies inside the store, is not a folder, or cannot be written
+    (every original would stay and be re-read on every start)."""
+    inbox = cfg.inbox
+    if inbox.exists() and not inbox.is_dir():
+        raise StoreError(f"收件箱 {inbox} 不是文件夹：请在 config.toml 的 [paths] inbox 中指定一个文件夹")
+    own = {"档案库": cfg.store, "配置文件": getattr(cfg, "path", None), "已处理文件夹": cfg.processed_dir,
+           "重复文件夹": cfg.duplicates_dir, "失败文件夹": cfg.failed_dir, "隔离文件夹": cfg.refused_dir}
+    for what, p in own.items():
+        if p is not None and _inside(Path(p), inbox):
+            raise StoreError(f"收件箱 {inbox} 包含本程序的{what} {p}：收件箱里的一切都会被当作来件移走。"
+                             "请在 config.toml 的 [paths] 中把 inbox 设为一个单独的文件夹（如 inbox = \"inbox\"）")
+    if _inside(inbox, cfg.store):
+        raise StoreError(f"收件箱 {inbox} 位于档案库 {cfg.store} 之内：请在 config.toml 的 [paths] 中把它设到档案库之外")
+    if inbox.is_dir() and not os.access(inbox, os.W_OK | os.X_OK):
+        raise StoreError(f"收件箱 {inbox} 是只读的：处理后的文件无法移出，会被反复处理。"
+                         "请给运行本程序的账户写入权限，或换一个收件箱文件夹")
 
 
 def _inside(folder: Path, inbox: Path) -> bool:
@@ -72,6 +92,11 @@ class InboxWatcher:
         self.rescan_now = threading.Event()
         self.stop_event = threading.Event()
         self.results: list[IngestResult] = []
+        # a stop request (SIGTERM) also ends a wait for the write lock or an extraction (StopRequested)
+        arc.cancel = self.stop_event
+        arc.on_message = self.on_message
+        if arc._worker is not None:
+            arc._worker.cancel = self.stop_event
 
     def notice(self, path: Path) -> None:
         if is_ignored(path, self.inbox) or not _inside(path.parent, self.inbox):
@@ -120,6 +145,7 @@ class InboxWatcher:
 
     def run(self, once: bool = False, tick: float = 0.25) -> list[IngestResult]:
         """Process the inbox; with ``once`` return when it is empty, else until stop_event is set."""
+        check_inbox(self.cfg)
         self.cfg.store.mkdir(parents=True, exist_ok=True)
         with open(self.cfg.store / ".watch.lock", "a+") as lockf:
             try:
@@ -128,15 +154,22 @@ class InboxWatcher:
                 raise StoreError(f"另一个 archive watch 正在监视档案库 {self.cfg.store}：同一档案库只能运行一个监视进程，"
                                  "请先停止另一个") from None
             self.arc.init()
-            for msg in self.arc.reconcile():
-                self.on_message(msg)
+            try:
+                for msg in self.arc.reconcile():
+                    self.on_message(msg)
+            except StopRequested as e:  # SIGTERM while waiting for another writer to finish
+                self.on_message(str(e))
+                return self.results
             observer = None
             if not once:
                 observer = (PollingObserver(timeout=2) if self.polling else Observer())
                 observer.schedule(_Handler(self), str(self.inbox), recursive=True)
                 observer.start()
             try:
-                self._loop(once, tick)
+                try:
+                    self._loop(once, tick)
+                except StopRequested as e:  # SIGTERM while waiting for the lock or an extraction
+                    self.on_message(str(e))
                 self.arc.flush_index()
             finally:
                 if observer is not None:
@@ -148,6 +181,7 @@ class InboxWatcher:
         self._rescan()
         last_scan = time.monotonic()
         while not self.stop_event.is_set():
+            self.arc.check_catalog()  # catalog or store deleted under us: stop, never "归档" into nothing
             now = time.monotonic()
             if self.rescan_now.is_set() or now - last_scan >= self.cfg.rescan_seconds:
                 self.rescan_now.clear()
@@ -157,6 +191,7 @@ class InboxWatcher:
             for path in ready:
                 if self.stop_event.is_set():
                     break
+                self.arc.check_catalog()
                 self._process(path)
             if ready:
                 self.arc.flush_index()  # searchable as soon as the burst is done

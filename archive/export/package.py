@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,9 +77,9 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
         raise ExportError(f"{year} 年度没有已归档的记录，无法生成移交包")
     texts = dict(conn.execute("SELECT document_id, text FROM document_texts WHERE document_id IN "
                               f"({','.join(str(r['id']) for r in rows)})"))
-    stage = out.with_name(out.name + ".part")
-    if stage.exists():
-        shutil.rmtree(stage)
+    # a fresh hidden folder of our own beside the output: never a user's "X.part" file or folder
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part"))
     try:
         for sub in ("files", "records", "text"):
             (stage / sub).mkdir(parents=True)
@@ -165,29 +166,78 @@ def read_package(path: Path) -> list[tuple[str, dict]]:
 
 def import_package(arc: Archive, path: Path, progress=None) -> list[dict]:
     """Import every record of a package, all or nothing as far as conflicts go: every 档号 and file is
-    checked against the catalog first."""
+    checked against the catalog first.
+
+    Restartable: the import is listed in ``import_journal`` before the first record is written, and each
+    record is one transaction whose event names the package and the record. A run killed half-way is
+    resumed by running the same command again: the records this package already brought in are
+    recognised (not conflicts) and skipped, the rest imported, the index completed."""
     path = Path(path)
     records = read_package(path)
+    source = str(path.resolve())
     data = path / "data"
+    for _ in arc.reconcile():  # finish what a crash left (index of records committed but not indexed)
+        pass
     conn = arc.conn
+    journal = conn.execute("SELECT * FROM import_journal WHERE kind='package' AND source=? AND finished_at IS NULL "
+                           "ORDER BY id DESC", (source,)).fetchone()
+    done_names = _imported_from(conn, source) if journal else {}
     conflicts = []
     for name, rec in records:
+        if name in done_names:
+            continue
         if rec.get("archival_code") and conn.execute("SELECT 1 FROM documents WHERE archival_code=?",
                                                      (rec["archival_code"],)).fetchone():
             conflicts.append(f"档号 {rec['archival_code']} 已在库中")
-        if rec.get("sha256") and conn.execute("SELECT 1 FROM documents WHERE sha256=?", (rec["sha256"],)).fetchone():
+        if rec.get("sha256") and catalog.owner_of(conn, rec["sha256"]) is not None:
             conflicts.append(f"{name} 的文件已在库中")
     if conflicts:
         raise PackageError(f"移交包与本库冲突，未导入任何记录：{'；'.join(conflicts[:10])}")
-    done = []
+    with arc.write_lock():
+        with catalog.transaction(conn):
+            if journal is None:
+                conn.execute("INSERT INTO import_journal(kind, source, started_at, planned) VALUES ('package',?,?,?)",
+                             (source, catalog.now(), len(records)))
+                journal_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            else:
+                journal_id = journal["id"]
+    done = [catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
+            for doc_id in done_names.values()]
     for i, (name, rec) in enumerate(records):
-        meta = {k: rec.get(k) for k in META_COLUMNS if rec.get(k) is not None}
-        file = None
-        if rec.get("file"):
-            text = (data / rec["text"]).read_text(encoding="utf-8") if rec.get("text") else None
-            file = ImportedFile(data / rec["file"], text=text, name=rec.get("filename"))
-        done.append(import_record(arc, meta, file, source={"package": str(path.resolve()), "record": name}))
+        if name not in done_names:
+            meta = {k: rec.get(k) for k in META_COLUMNS if rec.get(k) is not None}
+            file = None
+            if rec.get("file"):
+                text = (data / rec["text"]).read_text(encoding="utf-8") if rec.get("text") else None
+                file = ImportedFile(data / rec["file"], text=text, name=rec.get("filename"))
+            done.append(import_record(arc, meta, file, source={"package": source, "record": name}))
+            conn.execute("UPDATE import_journal SET done = done + 1 WHERE id=?", (journal_id,))
         if progress:
             progress(i + 1)
     arc.flush_index()
+    conn.execute("UPDATE import_journal SET finished_at=?, done=? WHERE id=?", (catalog.now(), len(done), journal_id))
     return done
+
+
+def _imported_from(conn, source: str) -> dict[str, int]:
+    """Record name -> document id of the records an earlier (interrupted) run imported from this package."""
+    out = {}
+    for doc_id, detail in conn.execute("SELECT document_id, detail FROM events WHERE action='import' "
+                                       "AND detail LIKE ?", (f"%{source}%",)):
+        try:
+            d = json.loads(detail)
+        except ValueError:
+            continue
+        if d.get("package") == source and d.get("record"):
+            out[d["record"]] = doc_id
+    return out
+
+
+def unfinished_imports(conn) -> list[str]:
+    """Messages (Chinese) for package imports a crash interrupted: run the same command again to finish."""
+    try:
+        rows = conn.execute("SELECT * FROM import_journal WHERE finished_at IS NULL").fetchall()
+    except Exception:
+        return []
+    return [f"移交包 {r['source']} 的导入曾中断（已导入 {r['done']}/{r['planned']} 件）：请再次运行 "
+            f"archive import package {r['source']} 完成导入" for r in rows]

@@ -28,6 +28,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,7 @@ class ExtractWorker:
         self.ocr = ocr  # OcrSettings, passed with each file (OCR runs tesseract as the worker's children)
         self.tag = tag  # shown in ps: which archive this worker belongs to
         self._proc: subprocess.Popen | None = None
+        self.cancel = None  # a threading.Event (a watcher's stop request): ends the wait for a reply
 
     # ---- lifecycle -----------------------------------------------------------------------
     def _start(self) -> subprocess.Popen:
@@ -133,7 +135,7 @@ class ExtractWorker:
                 if attempt == 2:
                     raise ExtractionLimitError(f"提取进程异常退出：{path}（无法启动提取进程）。请检查系统资源后重试")
         fault("extracting")
-        ready, _, _ = select.select([proc.stdout], [], [], self.limits.timeout_seconds)
+        ready = self._wait_reply(proc)
         if not ready:
             self._discard()
             raise ExtractionLimitError(
@@ -159,6 +161,23 @@ class ExtractWorker:
             exc.__dict__.update(state)
             raise exc
         raise ExtractionError(f"读取文件时出错（{reply[1]}）")  # a library bug on a hostile file
+
+    def _wait_reply(self, proc: subprocess.Popen) -> bool:
+        """Wait for the child's reply up to the wall-clock limit; a stop request (``cancel``) ends the
+        wait within half a second: the child is killed and StopRequested raised (the file is not failed)."""
+        if self.cancel is None:
+            return bool(select.select([proc.stdout], [], [], self.limits.timeout_seconds)[0])
+        deadline = time.monotonic() + self.limits.timeout_seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if select.select([proc.stdout], [], [], min(0.5, left))[0]:
+                return True
+            if self.cancel.is_set():
+                self._discard()
+                from archive.errors import StopRequested
+                raise StopRequested("收到停止请求：已中止正在进行的文本提取，文件留在收件箱中")
 
     def _died(self, path: Path, status: int, memory: bool) -> ExtractionLimitError:
         lim = self.limits

@@ -1,0 +1,217 @@
+"""``archive recover``: a new catalog rebuilt from the store, when the catalog is lost or unreadable.
+
+The store's files are the evidence that survives: each is named by its own SHA-256 and its type, so
+each becomes a record again, read through the normal extraction (isolated worker) and 公文 parser.
+Whatever the damaged catalog still gives (rows that open, and the event log's sealed digests) is used
+to name the file and to say what the record was; a row is trusted only when its digest matches the
+last one the event log sealed for it. Every rebuilt record is pending (待定) with a reason, so a clerk
+confirms each 档号 again (``archive review`` / ``confirm``): nothing is archived on a guess.
+
+Nothing is deleted: the damaged catalog (and its -wal/-shm) is moved aside under a dated name and
+kept; the new catalog is built under a temporary name and renamed into place only when complete, so
+a kill -9 during recover leaves the store and the kept catalog as they were and recover can run again.
+A readable catalog is never replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive import catalog, gongwen
+from archive.classify import classify
+from archive.config import Config
+from archive.errors import ExtractionError, StoreError
+from archive.faults import fault
+from archive.models import Classification, Extracted
+from archive.pipeline import Archive
+from archive.store import EXTENSIONS, sha256_file
+
+_MEDIA_OF_SUFFIX = {v: k for k, v in EXTENSIONS.items()}
+REASON = "由 archive recover 从存储文件重建（原目录数据库丢失或损坏），请核对著录项后确认"
+
+
+@dataclass
+class RecoverSummary:
+    catalog: Path
+    kept_aside: list[Path] = field(default_factory=list)
+    records: int = 0
+    from_old_catalog: int = 0  # rows read back from the damaged catalog and matching its sealed digest
+    unreadable: int = 0  # stored files whose text could not be extracted (kept, recorded, flagged)
+    mismatched: list[str] = field(default_factory=list)  # stored files whose content is not their name
+
+    def to_json(self) -> dict:
+        return {"catalog": str(self.catalog), "kept_aside": [str(p) for p in self.kept_aside],
+                "records": self.records, "from_old_catalog": self.from_old_catalog,
+                "unreadable": self.unreadable, "mismatched": self.mismatched}
+
+
+def _readable(path: Path) -> bool:
+    """True when ``path`` is a catalog that opens and holds records (recover must not replace it)."""
+    if catalog.probe(path) != "ok":
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{path.absolute().as_posix()}?mode=ro", uri=True)
+        try:
+            if conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0:
+                return False
+            return conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def _salvage(path: Path) -> tuple[dict[str, dict], dict[int, str]]:
+    """Rows (by sha256) and last sealed digests (by document id) that can still be read from a damaged
+    catalog; empty when nothing can. Opened read-only: the kept file is never changed."""
+    rows: dict[str, dict] = {}
+    digests: dict[int, str] = {}
+    if catalog.probe(path) != "ok":
+        return rows, digests
+    try:
+        conn = sqlite3.connect(f"file:{path.absolute().as_posix()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return rows, digests
+    conn.row_factory = sqlite3.Row
+    try:
+        try:
+            for r in conn.execute("SELECT document_id, detail FROM events WHERE document_id IS NOT NULL ORDER BY id"):
+                try:
+                    d = json.loads(r["detail"]).get("digest")
+                except (ValueError, AttributeError):
+                    continue
+                if d:
+                    digests[r["document_id"]] = d
+        except sqlite3.Error:
+            pass
+        try:
+            for r in conn.execute("SELECT * FROM documents"):
+                if r["sha256"]:
+                    rows[r["sha256"]] = dict(r)
+        except sqlite3.Error:
+            pass
+    finally:
+        conn.close()
+    return rows, digests
+
+
+def _aside(path: Path) -> list[Path]:
+    """Move the damaged catalog and its WAL/SHM beside it under a dated name; returns the new names."""
+    stamp = catalog.now().replace(":", "").replace("+", "_")[:17]
+    kept = []
+    for suffix in ("", "-wal", "-shm"):
+        p = Path(str(path) + suffix)
+        if os.path.lexists(p):
+            dest = path.with_name(f"catalog.damaged-{stamp}.sqlite{suffix}")
+            n = 2
+            while os.path.lexists(dest):
+                dest = path.with_name(f"catalog.damaged-{stamp}-{n}.sqlite{suffix}")
+                n += 1
+            os.rename(p, dest)
+            kept.append(dest)
+    return kept
+
+
+def recover(cfg: Config, progress=None) -> RecoverSummary:
+    """Rebuild ``cfg``'s catalog from its store (see module docstring)."""
+    arc = Archive(cfg)
+    path = arc.catalog_path
+    if not arc.store.files.is_dir():
+        raise StoreError(f"档案库 {cfg.store} 没有存储文件夹 files/：没有可以重建的内容")
+    with arc.write_lock():
+        if _readable(path):
+            raise StoreError(f"目录数据库 {path} 可以正常读取，不需要重建（recover 不会覆盖可读的目录）。"
+                             "如怀疑有问题，请运行 archive verify")
+        old_rows, digests = _salvage(path)  # read before the file is moved aside
+        summary = RecoverSummary(catalog=path)
+        # one fixed name, under the write lock: a recover killed half-way leaves it, the next one starts over
+        tmp = path.with_name(".catalog.recovering.sqlite")
+        for p in path.parent.glob(".catalog.recovering*"):
+            p.unlink()
+        arc._conn = catalog.connect(tmp, create=True)
+        try:
+            files = sorted(arc.store.stored_files())
+            # a scan's searchable PDF goes back to its scan when the old catalog still says whose it is
+            searchable = {r["stored_path"]: r["searchable_path"] for r in old_rows.values()
+                          if r.get("searchable_path") in files and r.get("stored_path") in files}
+            for i, rel in enumerate(files):
+                if rel not in searchable.values():
+                    _rebuild_one(arc, rel, old_rows, digests, summary, searchable.get(rel))
+                fault("recovering")
+                if progress:
+                    progress(i + 1, len(files))
+            with catalog.transaction(arc.conn):
+                catalog.append_event(arc.conn, "recover", None, {
+                    "records": summary.records, "from_old_catalog": summary.from_old_catalog,
+                    "unreadable": summary.unreadable, "mismatched": summary.mismatched})
+            arc.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            arc._conn.close()
+            arc._conn = None
+            arc._unindexed = []
+            arc.close()
+        summary.kept_aside = _aside(path)  # only now: the new catalog is complete
+        os.rename(tmp, path)
+        for suffix in ("-wal", "-shm"):
+            Path(str(tmp) + suffix).unlink(missing_ok=True)
+        # the index belongs to the old catalog's record ids: rebuild it from the new one (still under
+        # our write lock: a second flock on the same file from this process would wait for itself)
+        try:
+            arc.reindex()
+        finally:
+            arc.close()
+    return summary
+
+
+def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary: RecoverSummary,
+                 searchable: str | None = None) -> None:
+    p = arc.store.abspath(rel)
+    name_sha, _, suffix = p.name.partition(".")
+    media_type = _MEDIA_OF_SUFFIX.get(f".{suffix}" if suffix else "", "image")
+    actual = sha256_file(p)
+    if actual != name_sha:  # damaged since it was stored: the record keeps the checksum it was stored
+        summary.mismatched.append(rel)  # under, so verify goes on reporting the damage
+    sha = name_sha
+    size = p.stat().st_size
+    warnings = []
+    try:
+        ex = arc.worker.extract(p)
+    except ExtractionError as e:
+        summary.unreadable += 1
+        ex = Extracted(media_type=media_type, text="", pages=0, method=None)
+        warnings.append(f"无法提取文本：{e}")
+    ex.media_type = media_type  # the stored name decides: verify checks the path against it
+    ex.warnings = list(ex.warnings) + warnings
+    fields = gongwen.parse(ex.text)
+    cls = classify(fields, ex.text, ex.pages, arc.cfg)
+    old = old_rows.get(sha)
+    try:
+        trusted = old is not None and digests.get(old["id"]) == catalog.record_digest(old)
+    except KeyError:  # a catalog from an older schema
+        trusted = False
+    reason = REASON
+    if actual != name_sha:
+        reason += "；存储文件的内容与其文件名（校验值）不符，可能已损坏"
+    if old is not None:
+        what = [f"原记录号 {old['id']}"]
+        if old.get("archival_code"):
+            what.append(f"原档号 {old['archival_code']}")
+        what.append(f"原状态 {old.get('status')}")
+        reason += "；原目录中可读到：" + "，".join(what) + ("（与事件日志的封存摘要一致）" if trusted
+                                                       else "（未能与事件日志核对）")
+    if cls.rule_id:
+        reason += f"（规则 {cls.rule_id} 建议{'归档' if cls.status == 'archived' else '不归档' if cls.status == 'excluded' else '待定'}）"
+    pending = Classification(status="pending", retention=cls.retention, org=cls.org, rule_id=cls.rule_id,
+                             basis=cls.basis, relation=cls.relation, reason=reason)
+    filename = (old or {}).get("filename") or p.name
+    with arc.write_lock():
+        arc._commit(p, sha, size, rel, ex, fields, pending, False, searchable=searchable, filename=filename,
+                    action="recover",
+                    detail={"stored_path": rel, "old_id": old["id"] if old else None, "trusted": trusted})
+    summary.records += 1
+    if trusted:
+        summary.from_old_catalog += 1
