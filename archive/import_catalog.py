@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive import archival_code, catalog
+from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
 from archive.errors import CatalogFileError
 from archive.importing import (ImportedFile, ImportRecordError, attach_file, check_meta, import_record,
@@ -176,7 +177,7 @@ def _read_sheet(name: str, rows, mapping: Mapping) -> tuple[Sheet, list[Row]]:
 
     def take(n, cells):
         vals = {f: cells[i] for i, f in cols.items() if i < len(cells)}
-        vals = {k: (v.strip() if isinstance(v, str) else v) for k, v in vals.items()}
+        vals = {k: (unescape_spreadsheet_text(v.strip()) if isinstance(v, str) else v) for k, v in vals.items()}
         if any(v not in (None, "") for v in vals.values()):
             out.append(Row(name, n, vals))
 
@@ -678,6 +679,8 @@ def report_rows(rep: Report) -> list[tuple]:
 
 def write_report(rep: Report, path: Path) -> None:
     path = Path(path)
+    from archive.export.catalogue import csv_row, xlsx_append
+
     rows = report_rows(rep)
     if path.suffix.lower() == ".xlsx":
         import openpyxl
@@ -686,7 +689,7 @@ def write_report(rep: Report, path: Path) -> None:
         ws.title = "导入报告"
         ws.append(REPORT_COLUMNS)
         for r in rows:
-            ws.append(list(r))
+            xlsx_append(ws, r)
         s = wb.create_sheet("汇总")
         for k, v in rep.summary().items():
             s.append([k, v if isinstance(v, int) else str(v)])
@@ -695,6 +698,6 @@ def write_report(rep: Report, path: Path) -> None:
         with open(path, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(REPORT_COLUMNS)
-            w.writerows(rows)
+            w.writerows(csv_row(r) for r in rows)
     else:
         raise CatalogFileError(f"报告文件 {path.name} 应为 .xlsx 或 .csv")

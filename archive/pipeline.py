@@ -406,10 +406,15 @@ class Archive:
     # ---- reading -----------------------------------------------------------------------------
     def resolve(self, ref: str) -> sqlite3.Row:
         """A REF is a record id, a 档号 (any separator) or a 发文字号 in any spelling."""
-        ref = ref.strip()
+        from archive.bounds import as_record_id, check_text_arg
+
+        ref = check_text_arg(ref.strip(), "REF（记录号、档号或发文字号）")
+        if not ref:
+            raise NotFoundError("REF 为空：请给出记录号、档号或发文字号（可用 archive list 查看）")
         conn = self.conn
-        if ref.isdigit():
-            row = conn.execute("SELECT * FROM documents WHERE id=?", (int(ref),)).fetchone()
+        record_id = as_record_id(ref)  # not ``isdigit``: ``²`` and ``①`` are digits to Python
+        if record_id is not None:
+            row = conn.execute("SELECT * FROM documents WHERE id=?", (record_id,)).fetchone()
             if row:
                 return row
         code = archival_code.parse(ref)
