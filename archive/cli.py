@@ -521,12 +521,15 @@ def import_package(
     if not path.is_dir():
         raise UsageError(f"找不到文件夹 {path}")
     arc = _archive(create=True)
-    recs = run(arc, path)
+    refused: list = []
+    recs = run(arc, path, refused=refused)
     if as_json:
         _print_json(recs)
     else:
         out.print(_record_table(recs, title="导入的记录"))
-    err.print(f"已导入 {len(recs)} 件")
+    for name, why in refused:
+        err.print(f"[拒收（涉密）] {name}：{why}", markup=False, highlight=False)
+    err.print(f"已导入 {len(recs)} 件" + (f"，拒收涉密记录 {len(refused)} 件（未存储、未索引）" if refused else ""))
 
 
 def _audit_table(items) -> Table:
@@ -796,7 +799,8 @@ def import_catalog_cmd(
               "records_with_file": "有全文的记录", "extra_files": "其中附加文件（分件、附件）",
               "attached_to_existing": "挂接到库中已有记录", "records_without_file": "无文件的记录",
               "files_without_record": "无记录的文件", "files_of_rejected_rows": "属于被拒绝行的文件",
-              "ambiguous": "无法确定归属的文件", "duplicate_files": "重复文件（未挂接）"}
+              "ambiguous": "无法确定归属的文件", "duplicate_files": "重复文件（未挂接）",
+              "secret_files": "拒收的涉密文件（未存储、未索引）", "symlinks": "符号链接（未跟随）"}
     t = Table(title=f"导入报告：{file.name}" + ("（试运行，未改动档案库）" if dry_run else ""))
     t.add_column("项目")
     t.add_column("数量", justify="right")

@@ -52,7 +52,8 @@ def test_two_thousand_rows_and_fifteen_hundred_scans(arc, tmp_path):
                                "missing_code": 2, "missing_title": 3, "secret": 2},
         "retention_converted": {"长期→30年": 219, "短期→10年": 222}, "files_found": 1500, "files_attached": 1460,
         "records_with_file": 1420, "extra_files": 40, "attached_to_existing": 0, "records_without_file": 555,
-        "files_without_record": 25, "files_of_rejected_rows": 8, "ambiguous": 3, "duplicate_files": 4}
+        "files_without_record": 25, "files_of_rejected_rows": 8, "ambiguous": 3, "duplicate_files": 4,
+        "secret_files": 0, "symlinks": 0}
     assert rep.summary() == summary
     assert dry.summary() == summary  # the dry run told the truth
     assert exp.retention_converted == summary["retention_converted"]

@@ -26,7 +26,7 @@ from archive import archival_code, catalog
 from archive.config import SCHEMA_DIR
 from archive.errors import ExportError, PackageError
 from archive.export import catalogue
-from archive.importing import META_COLUMNS, ImportedFile, import_record
+from archive.importing import META_COLUMNS, ImportedFile, SecretRecordError, import_record
 from archive.pipeline import Archive
 from archive.store import EXTENSIONS, sha256_file
 
@@ -151,6 +151,8 @@ def read_package(path: Path) -> list[tuple[str, dict]]:
             rel = rec.get(key) if isinstance(rec, dict) else None
             if rel and not (data / rel).resolve().is_relative_to(data.resolve()):
                 problems.append(f"{f.name}：{key} 指向移交包之外（{rel}）")
+            elif rel and (data / rel).is_symlink():  # never followed (issue 12)
+                problems.append(f"{f.name}：{rel} 是符号链接，不会被跟随读取")
             elif rel and not (data / rel).is_file():
                 problems.append(f"{f.name}：缺少 {rel}")
             elif rel and key == "file" and rec.get("sha256") and sha256_file(data / rel) != rec["sha256"]:
@@ -163,9 +165,11 @@ def read_package(path: Path) -> list[tuple[str, dict]]:
     return out
 
 
-def import_package(arc: Archive, path: Path, progress=None) -> list[dict]:
+def import_package(arc: Archive, path: Path, progress=None, refused: list | None = None) -> list[dict]:
     """Import every record of a package, all or nothing as far as conflicts go: every 档号 and file is
-    checked against the catalog first."""
+    checked against the catalog first. A record marked 秘密/机密/绝密 (its 密级, its file's own text or the
+    text the package carries) is refused like ingest refuses it, never stored or indexed, and listed in
+    ``refused`` (record file name, reason)."""
     path = Path(path)
     records = read_package(path)
     data = path / "data"
@@ -186,7 +190,11 @@ def import_package(arc: Archive, path: Path, progress=None) -> list[dict]:
         if rec.get("file"):
             text = (data / rec["text"]).read_text(encoding="utf-8") if rec.get("text") else None
             file = ImportedFile(data / rec["file"], text=text, name=rec.get("filename"))
-        done.append(import_record(arc, meta, file, source={"package": str(path.resolve()), "record": name}))
+        try:
+            done.append(import_record(arc, meta, file, source={"package": str(path.resolve()), "record": name}))
+        except SecretRecordError as e:
+            if refused is not None:
+                refused.append((name, str(e)))
         if progress:
             progress(i + 1)
     arc.flush_index()
