@@ -40,6 +40,7 @@ class Limits:
     cpu_seconds: int = 180  # the worker's own CPU time: stops a parser stuck in a loop
     memory_mb: int = 1024  # address space of the worker
     max_file_mb: int = 1024  # a bigger file is not read at all
+    max_text_chars: int = 1_000_000  # characters of extracted text kept (issue 12), the rest dropped with a warning
 
 
 class ExtractWorker:
@@ -138,7 +139,7 @@ class ExtractWorker:
             raise self._died(path, status, memory=reply is not None)
         kind = reply[0]
         if kind == "ok":
-            return reply[1]
+            return cap_text(reply[1], self.limits.max_text_chars)
         if kind == "error":  # an ExtractionError (or subclass) raised in the child
             _, cls, message, state = reply
             exc = cls.__new__(cls)
@@ -163,6 +164,25 @@ class ExtractWorker:
 
 
 # ---- the child -------------------------------------------------------------------------------
+def cap_text(ex, limit: int):
+    """Keep the first ``limit`` characters of the text (and of the pages, in order), with a warning on the
+    record: one 20 MB text file must not cost the main process gigabytes and minutes in parsing and indexing."""
+    total = len(ex.text)
+    if limit <= 0 or total <= limit:
+        return ex
+    ex.text = ex.text[:limit]
+    if ex.page_texts:
+        kept, room = [], limit
+        for t in ex.page_texts:
+            kept.append(t[:room])
+            room = max(0, room - len(t))
+        ex.page_texts = kept
+    ex.warnings = list(ex.warnings) + [
+        f"提取的文字过长（{total} 个字符）：只保留前 {limit} 个字符用于识别和全文检索，原文件完整保存。"
+        "如需全部检索，请调大 config.toml [limits] max_text_chars"]
+    return ex
+
+
 def _arm_cpu(limit: int) -> None:
     """Allow ``limit`` more CPU seconds from now (RLIMIT_CPU counts the process's whole life)."""
     ru = resource.getrusage(resource.RUSAGE_SELF)
