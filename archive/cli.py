@@ -78,9 +78,17 @@ def _int_arg(value: int | None, what: str, low: int, high: int) -> int | None:
 
 
 def _text_arg(value: str | None, what: str, limit: int | None = None) -> str | None:
+    """A text option: valid UTF-8, no control characters. A long free text (a reason) may span lines: its
+    line breaks and tabs become spaces."""
+    import re
+
     from archive.bounds import MAX_REF, check_text_arg
 
-    return None if value is None else check_text_arg(value, what, limit or MAX_REF)
+    if value is None:
+        return None
+    if limit and limit > MAX_REF:
+        value = re.sub(r"[\t\r\n]+", " ", value)
+    return check_text_arg(value, what, limit or MAX_REF)
 
 
 def _print_json(obj) -> None:
@@ -584,6 +592,7 @@ def hold(
     """冻结一份档案：在解除之前不能销毁。"""
     from archive.audit import hold as run
 
+    reason = _text_arg(reason, "--reason 冻结原因", 2000)
     arc = _archive()
     row = arc.resolve(ref)
     run(arc, row, reason)
@@ -598,6 +607,7 @@ def release(
     """解除冻结。"""
     from archive.audit import release as run
 
+    reason = _text_arg(reason, "--reason 解除原因", 2000)
     arc = _archive()
     row = arc.resolve(ref)
     run(arc, row, reason)
@@ -621,6 +631,8 @@ def dispose(
     from archive import audit as audit_mod
     from archive.export import catalogue
 
+    approved_by, reason = _text_arg(approved_by, "--approved-by 批准人", 100), _text_arg(reason, "--reason", 2000)
+    supervisors = [_text_arg(x, "--supervisor 监销人", 100) for x in supervisors]
     arc = _archive()
     rows = [arc.resolve(r) for r in refs]
     res = audit_mod.dispose(arc, rows, decision, approved_by=approved_by, reason=reason,
@@ -687,7 +699,7 @@ def confirm(
     """确认待定文件：归档（给出档号）或不归档。"""
     from archive.review import confirm as run
 
-    year = _year_arg(year)
+    year, reason = _year_arg(year), _text_arg(reason, "--reason", 2000)
     arc = _archive()
     row = arc.resolve(ref)
     before = catalog.record(row)
@@ -709,7 +721,7 @@ def reclassify(
     """重新分类：改保管期限、机构、年度或归档范围；换组时给新档号，旧号留空并记录原因。"""
     from archive.review import reclassify as run
 
-    year = _year_arg(year)
+    year, reason = _year_arg(year), _text_arg(reason, "--reason", 2000)
     arc = _archive()
     row = arc.resolve(ref)
     before = catalog.record(row)
@@ -726,6 +738,7 @@ def explain_gap(
     """说明一个空号（如旧目录中本就缺号），四性检测不再把它列为问题。"""
     from archive.verify import explain_gap as run
 
+    code, reason = _text_arg(code, "档号"), _text_arg(reason, "--reason", 2000)
     err.print(f"已记录空号 {run(_archive(), code, reason)}：{reason}")
 
 

@@ -468,7 +468,8 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
                              "reason": reason, "message": message})
         parsed = archival_code.parse(_norm(code or given or ""))
         if parsed:  # its files are reported as belonging to a rejected row, not as without a record
-            rejected_keys.setdefault(_code_key(str(parsed)), row)
+            rejected_keys.setdefault((parsed.fonds, parsed.year, parsed.retention, parsed.org or "", parsed.item_no),
+                                     row)  # not via str(): year 0001 prints as 1 and would not parse back
 
     for row in rows:
         try:

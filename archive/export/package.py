@@ -23,6 +23,7 @@ import bagit
 import jsonschema
 
 from archive import archival_code, catalog
+from archive.bounds import clean_text
 from archive.config import SCHEMA_DIR
 from archive.errors import ExportError, PackageError
 from archive.export import catalogue
@@ -59,7 +60,7 @@ def record_xml(rec: dict) -> bytes:
         if v is None:
             el.set("null", "true")
         else:
-            el.text = str(v)
+            el.text = clean_text(str(v), keep_breaks=True)  # XML 1.0 cannot hold control characters
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
