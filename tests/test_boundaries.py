@@ -133,8 +133,34 @@ def test_filters_and_counts_are_bounded(store):
                  ["export", "destruction", "--batch", huge, "-o", "d.csv"], ["search", "\x01档案"],
                  ["search", "档案", "--org", "\x07"], ["search", "档案" * 600]):
         _one_line_error(_cli(cfg, *args), 2)
+    for args in (["hold", "1", "--reason", "审计\x01"], ["dispose", "1", "--decision", "extend", "--retention", "永久",
+                                                         "--approved-by", "\x1b[31m张", "--reason", "x"],
+                 ["reclassify", "1", "--year", "2016", "--reason", "x\x07"]):
+        _one_line_error(_cli(cfg, *args), 2)
+    assert _rows(cfg, "SELECT count(*) FROM events WHERE action NOT IN ('ingest')")[0][0] == 0
     r = _cli(cfg, "list", "--year", "2022", "--json")
     assert r.returncode == 0 and len(json.loads(r.stdout)) == 1
+
+
+def test_catalogue_rows_with_values_out_of_range(tmp_path):
+    cfg = write_config(tmp_path)
+    assert _cli(cfg, "init").returncode == 0
+    later = (dt.date.today() + dt.timedelta(days=1))
+    rows = [["Z109-WS·0001-Y-0001", "", "", "a", "", "", 1, ""],
+            ["Z109-WS·2015-Y-0001", "", "", "b", "00010101", "", 1, ""],
+            ["Z109-WS·2015-Y-0002", "", "", "c", "20990101", "", 1, ""],
+            ["Z109-WS·2015-Y-0003", "", "", "d", "20150101", "", "999999999999999999999999", ""],
+            ["Z109-WS·2015-Y-0004", "", "", "e", "20150101", "", 0, ""],
+            ["Z109-WS·2015-Y-0000", "", "", "f", "20150101", "", 1, ""],
+            ["Z109-WS·2015-Y-0005", "", "", "g", later.strftime("%Y%m%d"), "", 1, ""]]
+    cat = _catalogue_csv(tmp_path / "目录.csv", rows)
+    r = _cli(cfg, "import", "catalog", str(cat), "--json")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    rep = json.loads(r.stdout)
+    assert sorted(x["row"] for x in rep["rejected"]) == [2, 3, 4, 5, 6, 7]
+    assert all(x["reason"] == "invalid" for x in rep["rejected"])
+    row = _rows(cfg, "SELECT archival_code, warnings FROM documents")  # tomorrow: kept, with a warning
+    assert [x[0] for x in row] == ["Z109-WS·2015-Y-0005"] and "晚于今天" in row[0][1]
 
 
 # ---- the actor ---------------------------------------------------------------------------------
