@@ -414,16 +414,18 @@ def test_extracted_text_is_capped_with_a_warning(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     body = "\n".join(f"第{i}段 档案工作要求内容" for i in range(40000))  # about 600 000 characters
-    (src / "big.txt").write_text(_gongwen("示例县档案局关于档案工作的决定", body=body) + "尾部标记 TAILWORDQ\n",
-                                 encoding="utf-8")
+    body = body[:300000] + "\n中部标记 MIDDLEWORDQ\n" + body[300000:] + "\n尾部标记 TAILWORDQ"
+    (src / "big.txt").write_text(_gongwen("示例县档案局关于档案工作的决定", year=2022, body=body), encoding="utf-8")
     r = _cli(cfg, "ingest", str(src), "--json")
     assert r.returncode == 0, r.stderr
     rec = json.loads(r.stdout)[0]
     row = _rows(cfg, "SELECT d.warnings, length(t.text) FROM documents d JOIN document_texts t "
                      "ON t.document_id = d.id WHERE d.id=?", (rec["id"],))[0]
-    assert row[1] == 20000 and "只保留前 20000 个字符" in row[0]
-    assert rec["title"] == "示例县档案局关于档案工作的决定"
-    assert json.loads(_cli(cfg, "search", "TAILWORDQ", "--json").stdout) == []
+    assert row[1] == 20000 and "只保留开头和结尾共 20000 个字符" in row[0]
+    # the head (title) and the tail (成文日期) are read; the middle is not searchable
+    assert rec["title"] == "示例县档案局关于档案工作的决定" and rec["date"] == "2022-03-02"
+    assert json.loads(_cli(cfg, "search", "MIDDLEWORDQ", "--json").stdout) == []
+    assert len(json.loads(_cli(cfg, "search", "TAILWORDQ", "--json").stdout)) == 1
     _consistent(cfg)
 
 
@@ -464,3 +466,16 @@ def test_read_only_store_is_one_line(store, tmp_path):
     finally:
         subprocess.run(["umount", "-l", str(st)], capture_output=True)
     _consistent(cfg)
+
+
+def test_reindex_with_a_malformed_year_from_an_older_catalog(store):
+    """Before the boundary checks a 年度 like 12345678901 could be committed; reindex then printed success while
+    a writer process had died and the index held none of the records."""
+    cfg, archived, pending = store
+    conn = sqlite3.connect(cfg.parent / "store" / "catalog.sqlite")
+    conn.execute("UPDATE documents SET year=12345678901 WHERE id=?", (archived["id"],))  # as an old bug left it
+    conn.commit()
+    conn.close()
+    r = _cli(cfg, "reindex")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert {h["id"] for h in json.loads(_cli(cfg, "search", "档案", "--json").stdout)} == {archived["id"], pending["id"]}

@@ -165,20 +165,23 @@ class ExtractWorker:
 
 # ---- the child -------------------------------------------------------------------------------
 def cap_text(ex, limit: int):
-    """Keep the first ``limit`` characters of the text (and of the pages, in order), with a warning on the
-    record: one 20 MB text file must not cost the main process gigabytes and minutes in parsing and indexing."""
+    """Keep ``limit`` characters of the text: the beginning and the last part (a 公文's 署名, 成文日期 and 版记
+    stand at its end), with a warning on the record. One 20 MB text file must not cost the main process
+    gigabytes and minutes in parsing and indexing (issue 12). Page texts keep their beginning."""
     total = len(ex.text)
     if limit <= 0 or total <= limit:
         return ex
-    ex.text = ex.text[:limit]
+    tail = min(limit // 10, 5000)
+    head = limit - tail - 1
+    ex.text = ex.text[:head] + "\n" + ex.text[total - tail:]
     if ex.page_texts:
-        kept, room = [], limit
+        kept, room = [], head
         for t in ex.page_texts:
             kept.append(t[:room])
             room = max(0, room - len(t))
         ex.page_texts = kept
     ex.warnings = list(ex.warnings) + [
-        f"提取的文字过长（{total} 个字符）：只保留前 {limit} 个字符用于识别和全文检索，原文件完整保存。"
+        f"提取的文字过长（{total} 个字符）：只保留开头和结尾共 {limit} 个字符用于识别和全文检索，原文件完整保存。"
         "如需全部检索，请调大 config.toml [limits] max_text_chars"]
     return ex
 
