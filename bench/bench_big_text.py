@@ -39,6 +39,7 @@ def main() -> None:
         parts.append("示例县档案局\n2022年3月2日\n")
         big = tmp / "big.txt"
         big.write_text("".join(parts), encoding="utf-8")
+        size = big.stat().st_size
         del parts
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         arc = open_archive(load_config(tmp / "config.toml"), create=True)
@@ -49,7 +50,7 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         kept = arc.conn.execute("SELECT length(text) FROM document_texts").fetchone()[0]
         arc.close()
-    print(f"file {big.stat().st_size / 1048576:.1f} MB -> {r.outcome}, date {r.record.get('date') if r.record else None}")
+    print(f"file {size / 1048576:.1f} MB -> {r.outcome}, date {r.record.get('date') if r.record else None}")
     print(f"text kept: {kept} characters")
     print(f"main process: {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {peak / 1024:.0f} MB "
           f"(before the ingest {base / 1024:.0f} MB)")
