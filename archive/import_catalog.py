@@ -218,7 +218,11 @@ def read_catalog(path: Path, mapping: Mapping | None = None) -> tuple[list[Sheet
                 text = data.decode("gb18030")  # what Chinese Excel writes for "CSV"
             except UnicodeDecodeError:
                 raise CatalogFileError(f"无法识别 {path} 的编码（应为 UTF-8 或 GB18030/GBK）") from None
-        s, rows = _read_sheet("", csv.reader(io.StringIO(text, newline="")), mapping)
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            s, rows = _read_sheet("", reader, mapping)
+        except csv.Error as e:  # a cell over the csv module's limit (128 K characters), a broken quote
+            raise CatalogFileError(f"无法读取 {path.name} 第 {reader.line_num} 行附近：{e}（请检查该行，或用 Excel 另存为 .xlsx）") from None
         sheets.append(s)
     else:
         raise CatalogFileError(f"不支持的目录文件 {path.name}：请提供 .xlsx 或 .csv（.xls 请先用 Excel 另存为 .xlsx）")

@@ -479,3 +479,12 @@ def test_reindex_with_a_malformed_year_from_an_older_catalog(store):
     r = _cli(cfg, "reindex")
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert {h["id"] for h in json.loads(_cli(cfg, "search", "档案", "--json").stdout)} == {archived["id"], pending["id"]}
+
+
+def test_catalogue_with_an_oversized_cell_is_one_line(tmp_path):
+    cfg = write_config(tmp_path)
+    assert _cli(cfg, "init").returncode == 0
+    cat = tmp_path / "目录.csv"
+    cat.write_text("档号,题名\nZ109-WS·2015-Y-0001," + "长" * 200000 + "\n", encoding="utf-8")
+    assert "第 2 行" in _one_line_error(_cli(cfg, "import", "catalog", str(cat)), 1)
+    assert _rows(cfg, "SELECT count(*) FROM documents")[0][0] == 0
