@@ -28,7 +28,7 @@ def main() -> None:
         tmp = Path(tmp)
         text = (root / "config.toml").read_text(encoding="utf-8")
         if cap:
-            text = text.replace("max_text_chars = 1000000", f"max_text_chars = {cap}")
+            text = text.replace("max_text_chars = 500000", f"max_text_chars = {cap}")
         (tmp / "config.toml").write_text(text, encoding="utf-8")
         rnd = random.Random(2)
         parts, n = ["示例县档案局文件\n示档〔2022〕9号\n示例县档案局关于档案工作的决定\n示例县人民政府：\n"], 0

@@ -410,7 +410,7 @@ def test_backtracking_title_regex_sends_the_document_to_pending(tmp_path):
 
 
 def test_extracted_text_is_capped_with_a_warning(tmp_path):
-    cfg = write_config(tmp_path, **{"max_text_chars = 1000000": "max_text_chars = 20000"})
+    cfg = write_config(tmp_path, **{"max_text_chars = 500000": "max_text_chars = 20000"})
     src = tmp_path / "src"
     src.mkdir()
     body = "\n".join(f"第{i}段 档案工作要求内容" for i in range(40000))  # about 600 000 characters

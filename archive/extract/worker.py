@@ -40,7 +40,7 @@ class Limits:
     cpu_seconds: int = 180  # the worker's own CPU time: stops a parser stuck in a loop
     memory_mb: int = 1024  # address space of the worker
     max_file_mb: int = 1024  # a bigger file is not read at all
-    max_text_chars: int = 1_000_000  # characters of extracted text kept (issue 12), the rest dropped with a warning
+    max_text_chars: int = 500_000  # characters of extracted text kept (issue 12), the rest dropped with a warning
 
 
 class ExtractWorker:
