@@ -8,6 +8,7 @@ decides or a rule archives a document whose required elements could not be read.
 
 from __future__ import annotations
 
+from archive import bounds
 from archive.config import Config, Rule, name_matches
 from archive.models import Classification, GongwenFields
 
@@ -121,6 +122,12 @@ def classify(fields: GongwenFields, text: str, pages: int, cfg: Config) -> Class
     org = rule.org or (cfg.default_org if cfg.orgs else None)
     if cfg.orgs and not org:
         missing.append("机构(问题)")
+    if fields.date is not None and not bounds.FIRST_YEAR <= fields.date.year <= bounds.last_year():
+        # a 年度 outside 1949..next year is a misread date (OCR, a typo): it must not become a 档号
+        return Classification(
+            status="pending", relation=relation, rule_id=rule.id, basis=rule.basis, retention=rule.retention,
+            org=org, reason=f"规则 {rule.id} 判定归档，但成文日期 {fields.date.isoformat()} 的年份不在 "
+                            f"{bounds.FIRST_YEAR}–{bounds.last_year()} 之间（可能识别有误），请人工确认并用 --year 指定年度")
     if missing:
         return Classification(
             status="pending", relation=relation, rule_id=rule.id, basis=rule.basis,

@@ -488,3 +488,21 @@ def test_catalogue_with_an_oversized_cell_is_one_line(tmp_path):
     cat.write_text("档号,题名\nZ109-WS·2015-Y-0001," + "长" * 200000 + "\n", encoding="utf-8")
     assert "第 2 行" in _one_line_error(_cli(cfg, "import", "catalog", str(cat)), 1)
     assert _rows(cfg, "SELECT count(*) FROM documents")[0][0] == 0
+
+
+def test_a_misread_year_is_pending_not_a_code(tmp_path):
+    cfg = write_config(tmp_path)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(_gongwen("示例县档案局关于印发档案管理办法的决定", year=2050), encoding="utf-8")
+    (src / "b.txt").write_text(_gongwen("示例县档案局关于修订档案管理办法的决定", year=1900, no=4), encoding="utf-8")
+    r = _cli(cfg, "ingest", str(src), "--json")
+    assert r.returncode == 0, r.stderr
+    rec, old = json.loads(r.stdout)
+    assert rec["outcome"] == "pending" and rec["archival_code"] is None and "2050-03-02 的年份不在" in rec["reason"]
+    assert old["outcome"] == "pending" and old["archival_code"] is None and "1900-03-02 的年份不在" in old["reason"]
+    # confirming needs a plausible 年度
+    assert "年度" in _one_line_error(_cli(cfg, "confirm", str(rec["id"]), "--retention", "永久", "--org", "BGS"), 2)
+    r = _cli(cfg, "confirm", str(rec["id"]), "--retention", "永久", "--org", "BGS", "--year", "2012")
+    assert r.returncode == 0 and "Z109-WS·2012-Y-BGS-0001" in r.stderr, r.stderr
+    _consistent(cfg)
