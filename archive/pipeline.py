@@ -233,6 +233,8 @@ class Archive:
             return self._refused(path, sha, fields, from_inbox)
 
         cls = classify(fields, ex.text, ex.pages, self.cfg)
+        if fields.date is not None and (later := _future(fields.date)):
+            fields.warnings.append(later)  # issue 12: a date after today is kept, with a warning on the record
         header_conf = _ocr_gate(ex, fields, self.cfg)
         if header_conf[1]:
             cls = _pending_for_ocr(cls, header_conf[1])
@@ -432,6 +434,12 @@ class Archive:
             listing = "；".join(f"{r['id']} {r['archival_code'] or ''} {r['doc_number']}" for r in rows[:5])
             raise NotFoundError(f"“{ref}” 对应多份文件（{listing}）：请用记录号或档号指定")
         raise NotFoundError(f"找不到 “{ref}”：请用记录号、档号或发文字号（可用 archive list 查看）")
+
+
+def _future(date) -> str | None:
+    from archive.bounds import future_warning
+
+    return future_warning(date=date)
 
 
 # ---- OCR: a 版头 or 成文日期 read with low confidence never gets a 档号 ----------------------------------------

@@ -506,3 +506,19 @@ def test_a_misread_year_is_pending_not_a_code(tmp_path):
     r = _cli(cfg, "confirm", str(rec["id"]), "--retention", "永久", "--org", "BGS", "--year", "2012")
     assert r.returncode == 0 and "Z109-WS·2012-Y-BGS-0001" in r.stderr, r.stderr
     _consistent(cfg)
+
+
+def test_a_date_after_today_is_kept_with_a_warning(tmp_path):
+    cfg = write_config(tmp_path)
+    src = tmp_path / "src"
+    src.mkdir()
+    later = dt.date.today() + dt.timedelta(days=1)
+    text = _gongwen("示例县档案局关于印发档案管理办法的决定", year=later.year).replace(
+        f"{later.year}年3月2日", f"{later.year}年{later.month}月{later.day}日")
+    (src / "a.txt").write_text(text, encoding="utf-8")
+    r = _cli(cfg, "ingest", str(src), "--json")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)[0]
+    assert rec["date"] == later.isoformat() and rec["outcome"] == "archived", rec
+    assert "晚于今天" in _rows(cfg, "SELECT warnings FROM documents")[0][0]
+    _consistent(cfg)
