@@ -522,3 +522,24 @@ def test_a_date_after_today_is_kept_with_a_warning(tmp_path):
     assert rec["date"] == later.isoformat() and rec["outcome"] == "archived", rec
     assert "晚于今天" in _rows(cfg, "SELECT warnings FROM documents")[0][0]
     _consistent(cfg)
+
+
+def test_package_with_a_value_out_of_range_imports_nothing(tmp_path):
+    a = write_config(tmp_path / "a") if (tmp_path / "a").mkdir() is None else None
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(1, 3):
+        (src / f"{i}.txt").write_text(_gongwen(f"示例县档案局关于第{i}项工作的决定", year=2019, no=i), encoding="utf-8")
+    assert _cli(a, "ingest", str(src)).returncode == 0
+    pkg = tmp_path / "移交包"
+    assert _cli(a, "export", "package", "--year", "2019", "-o", str(pkg)).returncode == 0
+    last = sorted((pkg / "data" / "records").glob("*.json"))[-1]
+    rec = json.loads(last.read_text(encoding="utf-8"))
+    rec["pages"] = 99999999999
+    last.write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
+    bagit.Bag(str(pkg)).save(manifests=True)
+    b = write_config(tmp_path / "b") if (tmp_path / "b").mkdir() is None else None
+    line = _one_line_error(_cli(b, "import", "package", str(pkg)), 1)
+    assert "页数" in line or "pages" in line
+    assert _rows(b, "SELECT count(*) FROM documents")[0][0] == 0
+    _consistent(b)

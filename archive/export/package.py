@@ -27,7 +27,8 @@ from archive.bounds import clean_text
 from archive.config import SCHEMA_DIR
 from archive.errors import ExportError, PackageError
 from archive.export import catalogue
-from archive.importing import META_COLUMNS, ImportedFile, SecretRecordError, import_record
+from archive.importing import (META_COLUMNS, ImportedFile, ImportRecordError, SecretRecordError, check_meta,
+                               import_record)
 from archive.pipeline import Archive
 from archive.store import EXTENSIONS, sha256_file
 
@@ -182,8 +183,12 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
             conflicts.append(f"档号 {rec['archival_code']} 已在库中")
         if rec.get("sha256") and conn.execute("SELECT 1 FROM documents WHERE sha256=?", (rec["sha256"],)).fetchone():
             conflicts.append(f"{name} 的文件已在库中")
+        try:  # values checked before anything is written (issue 12): 年度, 页数, 件号, dates
+            check_meta({k: rec.get(k) for k in META_COLUMNS if rec.get(k) is not None})
+        except ImportRecordError as e:
+            conflicts.append(f"{name}：{e}")
     if conflicts:
-        raise PackageError(f"移交包与本库冲突，未导入任何记录：{'；'.join(conflicts[:10])}")
+        raise PackageError(f"移交包有问题或与本库冲突，未导入任何记录：{'；'.join(conflicts[:10])}")
     done = []
     for i, (name, rec) in enumerate(records):
         meta = {k: rec.get(k) for k in META_COLUMNS if rec.get(k) is not None}
