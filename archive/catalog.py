@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import getpass
 import hashlib
 import json
+import os
+import pwd
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -348,13 +349,26 @@ def acting_as(name: str):
         _ACTING_AS.reset(token)
 
 
+_operator: str | None = None  # ``--operator NAME``: who says they act, recorded as declared
+
+
+def set_operator(name: str | None) -> None:
+    """The person a clerk declares to act for this command (``--operator``); recorded beside the account."""
+    global _operator
+    _operator = name
+
+
 def actor() -> str:
-    if (who := _ACTING_AS.get()) is not None:
+    """Who acts, for the event log: the operating-system account this process runs as (from the kernel's
+    uid, never from LOGNAME/USER, which anyone can set), plus the operator named with ``--operator``, shown
+    as a declaration: ``root（操作人声明：王局长）``."""
+    if (who := _ACTING_AS.get()) is not None:  # a web user, authenticated by the web page
         return who
     try:
-        return getpass.getuser()
-    except Exception:  # no user name in some containers/services
-        return "unknown"
+        account = pwd.getpwuid(os.getuid()).pw_name
+    except (KeyError, OSError):  # a uid without a passwd entry (some containers)
+        account = f"uid {os.getuid()}"
+    return f"{account}（操作人声明：{_operator}）" if _operator else account
 
 
 def event_hash(prev_hash: str, ts: str, who: str, action: str, document_id, detail: str) -> str:

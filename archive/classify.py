@@ -8,10 +8,23 @@ decides or a rule archives a document whose required elements could not be read.
 
 from __future__ import annotations
 
+from archive import bounds
 from archive.config import Config, Rule, name_matches
 from archive.models import Classification, GongwenFields
 
 SELF, SUPERIOR, PEER, SUBORDINATE, OTHER = "本机关", "上级", "同级", "下级", "其他"
+
+# A rule's title_regex runs in the main process: with the ``regex`` engine and this limit (seconds), a
+# backtracking-prone pattern costs one second and sends the document to pending instead of spinning.
+REGEX_TIMEOUT = 1.0
+
+
+class RuleRegexTimeout(Exception):
+    """A title_regex (or a [relations] pattern) ran past REGEX_TIMEOUT; ``what`` names it for the clerk."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
 
 
 def _compact(s: str) -> str:
@@ -59,8 +72,12 @@ def _holds(rule: Rule, fields: GongwenFields, text: str, pages: int, relation: s
         return False
     if "text_any" in w and not any(k in text for k in w["text_any"]):
         return False
-    if rule.title_regex is not None and not rule.title_regex.search(title):
-        return False
+    if rule.title_regex is not None:
+        try:
+            if not rule.title_regex.search(title, timeout=REGEX_TIMEOUT):
+                return False
+        except TimeoutError:
+            raise RuleRegexTimeout(f"规则 {rule.id} 的 title_regex") from None
     if "issuer_any" in w and not any(k in (fields.issuer or "") for k in w["issuer_any"]):
         return False
     if "docno_code" in w and (fields.doc_number is None or fields.doc_number.code not in w["docno_code"]):
@@ -75,9 +92,18 @@ def _holds(rule: Rule, fields: GongwenFields, text: str, pages: int, relation: s
 
 
 def classify(fields: GongwenFields, text: str, pages: int, cfg: Config) -> Classification:
-    relation = relation_of(fields, cfg)
-    to_us = addressed_to_us(fields, cfg)
-    rule = next((r for r in cfg.rules if _holds(r, fields, text, pages, relation, to_us)), None)
+    relation = None
+    try:
+        try:
+            relation = relation_of(fields, cfg)
+        except TimeoutError:
+            raise RuleRegexTimeout("[relations] 中的正则表达式") from None
+        to_us = addressed_to_us(fields, cfg)
+        rule = next((r for r in cfg.rules if _holds(r, fields, text, pages, relation, to_us)), None)
+    except RuleRegexTimeout as e:
+        return Classification(status="pending", relation=relation, reason=(
+            f"{e.what} 匹配超时（超过 {REGEX_TIMEOUT:g} 秒，表达式可能存在灾难性回溯）：未能分类，请人工确认，"
+            f"并修改 config.toml 中的这条表达式"))
 
     if rule is None:
         why = "没有规则适用"
@@ -96,6 +122,12 @@ def classify(fields: GongwenFields, text: str, pages: int, cfg: Config) -> Class
     org = rule.org or (cfg.default_org if cfg.orgs else None)
     if cfg.orgs and not org:
         missing.append("机构(问题)")
+    if fields.date is not None and not bounds.FIRST_YEAR <= fields.date.year <= bounds.last_year():
+        # a 年度 outside 1949..next year is a misread date (OCR, a typo): it must not become a 档号
+        return Classification(
+            status="pending", relation=relation, rule_id=rule.id, basis=rule.basis, retention=rule.retention,
+            org=org, reason=f"规则 {rule.id} 判定归档，但成文日期 {fields.date.isoformat()} 的年份不在 "
+                            f"{bounds.FIRST_YEAR}–{bounds.last_year()} 之间（可能识别有误），请人工确认并用 --year 指定年度")
     if missing:
         return Classification(
             status="pending", relation=relation, rule_id=rule.id, basis=rule.basis,

@@ -37,15 +37,58 @@ RETENTIONS = {**RETENTION_CODES, **{code: code for code in RETENTION_CODES.value
 def _global(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="配置文件（默认 ./config.toml 或 $ARCHIVE_CONFIG）"),
     debug: bool = typer.Option(False, "--debug", help="出错时显示完整的调用栈"),
+    operator: Optional[str] = typer.Option(None, "--operator", help="操作人姓名：与系统账户一并记入事件日志（注明为声明）"),
 ) -> None:
     state["config"] = config
     state["debug"] = debug
+    _set_operator(operator)
 
 
 def _archive(create: bool = False) -> Archive:
     arc = open_archive(load_config(state["config"]), create=create)
     arc.on_lock_wait = lambda msg: err.print(msg, markup=False, highlight=False)
     return arc
+
+
+# ---- values checked at the boundary ---------------------------------------------------------------
+def _set_operator(name: str | None) -> None:
+    """``--operator``: recorded as declared beside the OS account (catalog.actor), never instead of it."""
+    from archive.bounds import check_text_arg, clean_text
+
+    if name is None:
+        catalog.set_operator(None)
+        return
+    name = clean_text(check_text_arg(name, "--operator 操作人", limit=40)).strip()
+    if not name:
+        raise UsageError("--operator 操作人姓名为空")
+    catalog.set_operator(name)
+
+
+def _year_arg(year: int | None, what: str = "--year 年度") -> int | None:
+    """A 年度 from the command line: 1949 to next year (a later one is a typing error, not a filter)."""
+    from archive.bounds import check_year
+
+    return None if year is None else check_year(year, what)
+
+
+def _int_arg(value: int | None, what: str, low: int, high: int) -> int | None:
+    from archive.bounds import check_int
+
+    return None if value is None else check_int(value, what, low, high)
+
+
+def _text_arg(value: str | None, what: str, limit: int | None = None) -> str | None:
+    """A text option: valid UTF-8, no control characters. A long free text (a reason) may span lines: its
+    line breaks and tabs become spaces."""
+    import re
+
+    from archive.bounds import MAX_REF, check_text_arg
+
+    if value is None:
+        return None
+    if limit and limit > MAX_REF:
+        value = re.sub(r"[\t\r\n]+", " ", value)
+    return check_text_arg(value, what, limit or MAX_REF)
 
 
 def _print_json(obj) -> None:
@@ -198,6 +241,8 @@ def list_(
     """列出目录中的文件。"""
     if status is not None and status not in STATUSES:
         raise UsageError(f"状态 “{status}” 无效：应为 {' / '.join(STATUSES)}")
+    year, org = _year_arg(year), _text_arg(org, "--org 机构代码")
+    limit, offset = _int_arg(limit, "--limit", 1, 10**9), _int_arg(offset, "--offset", 0, 10**12)
     arc = _archive()
     rows = catalog.list_documents(arc.conn, status=status, year=year, retention=_retention_option(retention),
                                   org=org, limit=limit, offset=offset)
@@ -293,11 +338,17 @@ def search(
 
     if status is not None and status not in STATUSES:
         raise UsageError(f"状态 “{status}” 无效：应为 {' / '.join(STATUSES)}")
+    from archive.bounds import MAX_QUERY
+
+    query = _text_arg(query, "检索词", MAX_QUERY)
+    year, limit, page = _year_arg(year), _int_arg(limit, "--limit", 1, 1000), _int_arg(page, "--page", 1, 10**6)
+    org, doc_type = _text_arg(org, "--org 机构代码"), _text_arg(doc_type, "--type 文种")
+    issuer = _text_arg(issuer, "--issuer 发文机关")
     filters = Filters(year=year, retention=_retention_option(retention), org=org, doc_type=doc_type,
                       issuer=issuer, date_from=_date_option(date_from, "--from"),
                       date_to=_date_option(date_to, "--to"), status=status)
     arc = _archive()
-    res = run_search(arc.conn, arc.index, query, filters, limit=limit, page=page)
+    res = _guarded_search(arc, lambda: run_search(arc.conn, arc.index, query, filters, limit=limit, page=page))
     if as_json:
         _print_json([{**h.record, "score": h.score,
                       "snippet": h.snippet.replace(MARK_START, "<em>").replace(MARK_END, "</em>")}
@@ -313,6 +364,31 @@ def search(
                   _snippet_markup(h.snippet) if h.snippet else ("（文号匹配）" if h.matched == "docno" else ""))
     out.print(t)
     err.print(f"共{'' if res.exact else '约'} {res.total} 条，第 {res.page}/{res.pages} 页" + ("（用 --page 翻页）" if res.pages > 1 else ""))
+
+
+def _guarded_search(arc: Archive, run):
+    """A missing or damaged full-text index is one clear line and the way out, whatever the backend."""
+    from archive.errors import StoreError
+
+    import sqlite3
+
+    _ = arc.conn  # a catalog that cannot be opened is the catalog's error, not the index's
+    try:
+        exists = getattr(arc.index, "exists", None)
+        if callable(exists) and not exists() and arc.conn.execute(
+                "SELECT 1 FROM documents WHERE indexed = 1 LIMIT 1").fetchone():
+            raise StoreError(f"全文索引缺失（{arc.cfg.store / 'index'}）：请运行 archive reindex 从目录重建（不重新读取文件）")
+        return run()
+    except ArchiveError:
+        raise
+    except sqlite3.OperationalError as e:
+        if "readonly" in str(e) or "locked" in str(e):
+            raise
+        raise StoreError(f"全文检索失败（{type(e).__name__}: {str(e)[:200]}）：索引可能已损坏，"
+                         "请运行 archive reindex 从目录重建（不重新读取文件）") from e
+    except Exception as e:  # noqa: BLE001 - the index library's own errors differ by backend
+        raise StoreError(f"全文索引无法读取（{type(e).__name__}: {str(e)[:200]}）：索引可能已损坏，"
+                         "请运行 archive reindex 从目录重建（不重新读取文件）") from e
 
 
 @app.command()
@@ -383,6 +459,7 @@ def export_catalog(
     from archive.export import catalogue
 
     kind = _output_format(output, fmt)
+    year = _year_arg(year)
     arc = _archive()
     _table_notice(arc)
     sheets = catalogue.catalogue_sheets(arc.conn, arc.cfg, year, _retention_option(retention), org)
@@ -415,6 +492,7 @@ def export_package(
     """移交包：BagIt 格式，文件以档号命名，每件一份 JSON 与 XML 元数据，附归档文件目录与校验值。"""
     from archive.export.package import export_package as run
 
+    year = _year_arg(year)
     arc = _archive()
     _table_notice(arc)
     s = run(arc, year, output)
@@ -434,6 +512,7 @@ def export_destruction(
     from archive.export import catalogue
 
     kind = _output_format(output, fmt)
+    batch = _int_arg(batch, "--batch 批次", 1, 2**63 - 1)
     arc = _archive()
     _table_notice(arc)
     sheets = destruction_sheets(arc.conn, arc.cfg, batch)
@@ -454,12 +533,15 @@ def import_package(
     if not path.is_dir():
         raise UsageError(f"找不到文件夹 {path}")
     arc = _archive(create=True)
-    recs = run(arc, path)
+    refused: list = []
+    recs = run(arc, path, refused=refused)
     if as_json:
         _print_json(recs)
     else:
         out.print(_record_table(recs, title="导入的记录"))
-    err.print(f"已导入 {len(recs)} 件")
+    for name, why in refused:
+        err.print(f"[拒收（涉密）] {name}：{why}", markup=False, highlight=False)
+    err.print(f"已导入 {len(recs)} 件" + (f"，拒收涉密记录 {len(refused)} 件（未存储、未索引）" if refused else ""))
 
 
 def _audit_table(items) -> Table:
@@ -519,6 +601,7 @@ def hold(
     """冻结一份档案：在解除之前不能销毁。"""
     from archive.audit import hold as run
 
+    reason = _text_arg(reason, "--reason 冻结原因", 2000)
     arc = _archive()
     row = arc.resolve(ref)
     run(arc, row, reason)
@@ -533,6 +616,7 @@ def release(
     """解除冻结。"""
     from archive.audit import release as run
 
+    reason = _text_arg(reason, "--reason 解除原因", 2000)
     arc = _archive()
     row = arc.resolve(ref)
     run(arc, row, reason)
@@ -551,6 +635,8 @@ def dispose(
     """延长保管期限（档号不变）。销毁不在这里做：须经鉴定、领导批准、两人以上监销（archive appraise / approve / destroy）。"""
     from archive import audit as audit_mod
 
+    approved_by, reason = _text_arg(approved_by, "--approved-by 批准人", 100), _text_arg(reason, "--reason", 2000)
+    supervisors = [_text_arg(x, "--supervisor 监销人", 100) for x in supervisors]
     arc = _archive()
     rows = [arc.resolve(r) for r in refs]
     res = audit_mod.dispose(arc, rows, decision, approved_by=approved_by, reason=reason,
@@ -583,6 +669,14 @@ def review(as_json: bool = typer.Option(False, "--json")) -> None:
     err.print(f"共 {len(items)} 件待定；用 archive confirm REF --retention … --org … 确认")
 
 
+def _warn_future(rec: dict) -> None:
+    from archive.bounds import future_warning
+
+    msg = future_warning(rec.get("year"))
+    if msg:
+        err.print(f"提示：{rec.get('archival_code') or '记录 ' + str(rec['id'])} 的{msg}", markup=False, highlight=False)
+
+
 def _changed(before: dict, rec: dict, as_json: bool) -> None:
     from archive.review import describe
 
@@ -605,10 +699,12 @@ def confirm(
     """确认待定文件：归档（给出档号）或不归档。"""
     from archive.review import confirm as run
 
+    year, reason = _year_arg(year), _text_arg(reason, "--reason", 2000)
     arc = _archive()
     row = arc.resolve(ref)
     before = catalog.record(row)
     rec = run(arc, row, retention=_retention_option(retention), org=org, year=year, exclude=exclude, reason=reason)
+    _warn_future(rec)
     _changed(before, rec, as_json)
 
 
@@ -625,10 +721,12 @@ def reclassify(
     """重新分类：改保管期限、机构、年度或归档范围；换组时给新档号，旧号留空并记录原因。"""
     from archive.review import reclassify as run
 
+    year, reason = _year_arg(year), _text_arg(reason, "--reason", 2000)
     arc = _archive()
     row = arc.resolve(ref)
     before = catalog.record(row)
     rec = run(arc, row, retention=_retention_option(retention), org=org, year=year, status=status, reason=reason)
+    _warn_future(rec)
     _changed(before, rec, as_json)
 
 
@@ -640,6 +738,7 @@ def explain_gap(
     """说明一个空号（如旧目录中本就缺号），四性检测不再把它列为问题。"""
     from archive.verify import explain_gap as run
 
+    code, reason = _text_arg(code, "档号"), _text_arg(reason, "--reason", 2000)
     err.print(f"已记录空号 {run(_archive(), code, reason)}：{reason}")
 
 
@@ -725,7 +824,8 @@ def import_catalog_cmd(
               "records_with_file": "有全文的记录", "extra_files": "其中附加文件（分件、附件）",
               "attached_to_existing": "挂接到库中已有记录", "records_without_file": "无文件的记录",
               "files_without_record": "无记录的文件", "files_of_rejected_rows": "属于被拒绝行的文件",
-              "ambiguous": "无法确定归属的文件", "duplicate_files": "重复文件（未挂接）"}
+              "ambiguous": "无法确定归属的文件", "duplicate_files": "重复文件（未挂接）",
+              "secret_files": "拒收的涉密文件（未存储、未索引）", "symlinks": "符号链接（未跟随）"}
     t = Table(title=f"导入报告：{file.name}" + ("（试运行，未改动档案库）" if dry_run else ""))
     t.add_column("项目")
     t.add_column("数量", justify="right")
@@ -1085,3 +1185,29 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("已中止")
         sys.exit(1)
+    except Exception as e:  # noqa: BLE001 - a clerk sees one line, never a traceback
+        if debug:
+            raise
+        err.print(f"错误：{_unexpected(e)}", markup=False, highlight=False)
+        sys.exit(1)
+
+
+def _unexpected(e: Exception) -> str:
+    """One Chinese line for a failure no command turned into an ArchiveError (read-only or full disk, a
+    damaged catalog or index, a value too large for the database)."""
+    import sqlite3
+
+    detail = f"{type(e).__name__}: {str(e)[:200]}"
+    if isinstance(e, sqlite3.OperationalError) and "readonly" in str(e):
+        return f"档案库是只读的，无法写入（{detail}）：请检查档案库文件夹和 catalog.sqlite 的权限"
+    if isinstance(e, sqlite3.DatabaseError):
+        return (f"目录数据库出错（{detail}）：请运行 archive verify 检查；如数据库已损坏，请用 archive restore 从备份恢复")
+    if isinstance(e, PermissionError):
+        return f"没有权限读写 {e.filename or ''}（{e.strerror}）：请检查档案库文件夹的权限"
+    if isinstance(e, OSError):
+        return f"读写文件失败：{e.filename or ''}（{e.strerror or detail}）：请检查磁盘空间、权限和路径"
+    if isinstance(e, OverflowError):
+        return f"数值过大（{detail}）：请检查命令中的数字"
+    if isinstance(e, UnicodeError):
+        return f"文字编码无法处理（{detail}）：请检查输入中的特殊字符"
+    return f"内部错误（{detail}）：请用 --debug 重新运行并把输出报告给维护人员"

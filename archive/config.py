@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jsonschema
+import regex
 
 from archive.errors import ConfigError
 from archive.extract.ocr import OcrSettings
@@ -180,8 +181,8 @@ def load_config(path: Path | str | None = None) -> Config:
         for i, pat in enumerate(rel.get(key, [])):
             if _is_regex(pat):
                 try:
-                    re.compile(pat)
-                except re.error as e:
+                    regex.compile(pat)
+                except regex.error as e:
                     raise ConfigError(f"配置文件 {path} 有误：relations.{key}[{i}] = {pat!r} 不是有效的正则表达式（{e}）")
 
     default_org = agency.get("default_org")
@@ -201,9 +202,9 @@ def load_config(path: Path | str | None = None) -> Config:
         when = r.get("when", {})
         rx = None
         if "title_regex" in when:
-            try:
-                rx = re.compile(when["title_regex"])
-            except re.error as e:
+            try:  # the ``regex`` engine: matching takes a time limit (classify.REGEX_TIMEOUT)
+                rx = regex.compile(when["title_regex"])
+            except regex.error as e:
                 raise ConfigError(f"配置文件 {path} 有误：rules[{i}].when.title_regex 不是有效的正则表达式（{e}）")
         rules.append(Rule(
             id=r["id"], basis=r["basis"], when=when, scope=then["scope"],
@@ -245,6 +246,7 @@ def load_config(path: Path | str | None = None) -> Config:
             cpu_seconds=int(lim.get("extract_cpu_seconds", Limits.cpu_seconds)),
             memory_mb=int(lim.get("extract_memory_mb", Limits.memory_mb)),
             max_file_mb=int(lim.get("max_file_mb", Limits.max_file_mb)),
+            max_text_chars=int(lim.get("max_text_chars", Limits.max_text_chars)),
         ),
         ocr=_ocr_settings(raw.get("ocr", {})),
         approval=approval,
@@ -277,10 +279,14 @@ def _is_regex(entry: str) -> bool:
     return any(c in _REGEX_CHARS for c in entry)
 
 
+RELATION_REGEX_TIMEOUT = 1.0  # seconds per [relations] pattern and name
+
+
 def name_matches(name: str, entries: list[str]) -> bool:
     for e in entries:
         if _is_regex(e):
-            if re.search(e, name):
+            # a time limit, like the rules' title_regex: TimeoutError reaches classify, which says which entry
+            if regex.search(e, name, timeout=RELATION_REGEX_TIMEOUT):
                 return True
         elif name.strip() == e:
             return True

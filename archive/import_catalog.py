@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import re
 import time
 import tomllib
@@ -23,10 +24,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive import archival_code, catalog
+from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
 from archive.errors import CatalogFileError
-from archive.importing import (ImportedFile, ImportRecordError, attach_file, check_meta, import_record,
-                              read_file)
+from archive.importing import (ImportedFile, ImportRecordError, SecretRecordError, attach_file, check_meta,
+                              import_record, read_file, refuse_secret, secret_mark)
 from archive.pipeline import Archive
 from archive.store import sha256_file
 
@@ -177,7 +179,7 @@ def _read_sheet(name: str, rows, mapping: Mapping) -> tuple[Sheet, list[Row]]:
 
     def take(n, cells):
         vals = {f: cells[i] for i, f in cols.items() if i < len(cells)}
-        vals = {k: (v.strip() if isinstance(v, str) else v) for k, v in vals.items()}
+        vals = {k: (unescape_spreadsheet_text(v.strip()) if isinstance(v, str) else v) for k, v in vals.items()}
         if any(v not in (None, "") for v in vals.values()):
             out.append(Row(name, n, vals))
 
@@ -217,7 +219,11 @@ def read_catalog(path: Path, mapping: Mapping | None = None) -> tuple[list[Sheet
                 text = data.decode("gb18030")  # what Chinese Excel writes for "CSV"
             except UnicodeDecodeError:
                 raise CatalogFileError(f"无法识别 {path} 的编码（应为 UTF-8 或 GB18030/GBK）") from None
-        s, rows = _read_sheet("", csv.reader(io.StringIO(text, newline="")), mapping)
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            s, rows = _read_sheet("", reader, mapping)
+        except csv.Error as e:  # a cell over the csv module's limit (128 K characters), a broken quote
+            raise CatalogFileError(f"无法读取 {path.name} 第 {reader.line_num} 行附近：{e}（请检查该行，或用 Excel 另存为 .xlsx）") from None
         sheets.append(s)
     else:
         raise CatalogFileError(f"不支持的目录文件 {path.name}：请提供 .xlsx 或 .csv（.xls 请先用 Excel 另存为 .xlsx）")
@@ -417,6 +423,8 @@ class Report:
     ambiguous: list[dict] = field(default_factory=list)  # file, candidates
     duplicate_files: list[dict] = field(default_factory=list)  # file, same_as
     extract_warnings: list[dict] = field(default_factory=list)  # archival_code, file, warning (not in dry runs)
+    secret_files: list[dict] = field(default_factory=list)  # file, reason: 涉密, refused (not in dry runs)
+    symlinks: list[dict] = field(default_factory=list)  # file, target: never followed
     seconds: float = 0.0
 
     @property
@@ -433,7 +441,8 @@ class Report:
                 "records_without_file": len(self.records_without_file),
                 "files_without_record": len(self.files_without_record),
                 "files_of_rejected_rows": len(self.files_of_rejected_rows),
-                "ambiguous": len(self.ambiguous), "duplicate_files": len(self.duplicate_files)}
+                "ambiguous": len(self.ambiguous), "duplicate_files": len(self.duplicate_files),
+                "secret_files": len(self.secret_files), "symlinks": len(self.symlinks)}
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -469,7 +478,8 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
                              "reason": reason, "message": message})
         parsed = archival_code.parse(_norm(code or given or ""))
         if parsed:  # its files are reported as belonging to a rejected row, not as without a record
-            rejected_keys.setdefault(_code_key(str(parsed)), row)
+            rejected_keys.setdefault((parsed.fonds, parsed.year, parsed.retention, parsed.org or "", parsed.item_no),
+                                     row)  # not via str(): year 0001 prints as 1 and would not parse back
 
     for row in rows:
         try:
@@ -500,8 +510,17 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
     if files_dir is not None:
         if not Path(files_dir).is_dir():
             raise CatalogFileError(f"文件夹 {files_dir} 不存在：请检查 --files")
-        found = sorted(p for p in Path(files_dir).rglob("*") if p.is_file())
-        rep.files_found = len(found)
+        found = []
+        for p in sorted(Path(files_dir).rglob("*")):  # rglob does not enter linked folders; files are checked
+            if p.is_symlink():  # never followed: it may point anywhere on the machine
+                try:
+                    target = os.readlink(p)
+                except OSError:
+                    target = "?"
+                rep.symlinks.append({"file": rel(p), "target": target})
+            elif p.is_file():
+                found.append(p)
+        rep.files_found = len(found) + len(rep.symlinks)
         for p in found:
             fn = parse_file_name(p)
             if fn.key is None:
@@ -584,16 +603,24 @@ def _write(arc, rep, path, files_dir, accepted, plan, existing, reject, progress
         src = {"catalog": str(path), "sheet": row.sheet, "row": row.row}
         paths = plan.get(_code_key(meta["archival_code"]), [])
         try:
+            extras = [(p, _read_checked(arc, p, {**src, "files": files_src})) for p in paths[1:]]  # 涉密 gate first
             rec = import_record(arc, meta, ImportedFile(paths[0]) if paths else None,
                                 source={**src, "files": files_src} if paths else src)
-        except ImportRecordError as e:  # a concurrent writer took the 档号 or the file since we checked
-            reject(row, "invalid", str(e), meta["archival_code"])
-            rep.rejected_by_reason["invalid"] = rep.rejected_by_reason.get("invalid", 0) + 1
+        except ImportRecordError as e:  # 涉密, or a concurrent writer took the 档号 or the file since we checked
+            reason = "secret" if isinstance(e, SecretRecordError) else "invalid"
+            reject(row, reason, str(e), meta["archival_code"])
+            rep.rejected_by_reason[reason] = rep.rejected_by_reason.get(reason, 0) + 1
+            if reason == "secret":
+                rep.secret_files += [{"file": rel_to(p, files_dir), "reason": str(e)} for p in paths]
+            if paths:
+                rep.files_attached -= len(paths)
+                rep.extra_files -= len(paths) - 1
+                rep.records_with_file -= 1
             continue
         rep.imported += 1
         _note_warnings(rep, conn, rec["id"], meta["archival_code"], paths[:1])
-        for seq, p in enumerate(paths[1:], start=2):
-            _attach_extra(arc, rec["id"], p, seq, {**src, "files": files_src})
+        for seq, (p, got) in enumerate(extras, start=2):
+            _attach_extra(arc, rec["id"], p, seq, {**src, "files": files_src}, got)
             _note_warnings(rep, conn, rec["id"], meta["archival_code"], [p], seq)
         done += 1
         if progress:
@@ -601,12 +628,34 @@ def _write(arc, rep, path, files_dir, accepted, plan, existing, reject, progress
     for key, (doc_id, first) in existing.items():
         for seq, p in enumerate(plan.get(key, []), start=first):
             src = {"catalog": str(path), "files": files_src}
-            if seq == 1:
-                attach_file(arc, doc_id, ImportedFile(p), source=src)
-            else:
-                _attach_extra(arc, doc_id, p, seq, src)
+            try:
+                if seq == 1:
+                    attach_file(arc, doc_id, ImportedFile(p), source=src)
+                else:
+                    _attach_extra(arc, doc_id, p, seq, src, _read_checked(arc, p, src))
+            except SecretRecordError as e:
+                rep.secret_files.append({"file": rel_to(p, files_dir), "reason": str(e)})
+                left = len(plan[key]) - (seq - first)
+                rep.files_attached -= left
+                rep.extra_files -= left - (1 if seq == 1 else 0)
+                break  # the record keeps what it had; its later parts wait for a clerk
             _note_warnings(rep, conn, doc_id, _fmt_key(key), [p], seq)
     arc.flush_index()
+
+
+def rel_to(p: Path, files_dir) -> str:
+    try:
+        return p.relative_to(files_dir).as_posix()
+    except ValueError:
+        return str(p)
+
+
+def _read_checked(arc: Archive, path: Path, source: dict):
+    """Read a further file of a record and pass it through the 涉密 gate (SecretRecordError)."""
+    got = read_file(arc, path)
+    if (level := secret_mark(None, got)) is not None:
+        refuse_secret(arc, path, level, source, sha256_file(path))
+    return got
 
 
 def _where(row: Row) -> str:
@@ -645,10 +694,10 @@ def _note_warnings(rep: Report, conn, doc_id: int, code: str, paths: list[Path],
         rep.extract_warnings.append({"archival_code": code, "file": paths[0].name, "warning": msg})
 
 
-def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: dict) -> None:
+def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: dict, got=None) -> None:
     """A record's second, third … file: stored, listed in document_files, its text appended to the record's."""
     sha, size = sha256_file(path), path.stat().st_size
-    got = read_file(arc, path)  # kept even when unreadable: it belongs to the record
+    got = got or read_file(arc, path)  # kept even when unreadable: it belongs to the record
     media_type, method, pages, text, warnings = got.media_type, got.method, got.pages, got.text, got.warnings
     conn = arc.conn
     with arc.write_lock():
@@ -682,11 +731,15 @@ def report_rows(rep: Report) -> list[tuple]:
     out += [("无法确定的文件", "", "", "", f["file"], f["reason"]) for f in rep.ambiguous]
     out += [("重复文件", "", "", "", f["file"], f"内容与 {f['same_as']} 相同") for f in rep.duplicate_files]
     out += [("提取警告", "", "", w["archival_code"], w["file"], w["warning"]) for w in rep.extract_warnings]
+    out += [("拒收（涉密）", "", "", "", f["file"], f["reason"]) for f in rep.secret_files]
+    out += [("符号链接（未跟随）", "", "", "", f["file"], f"指向 {f['target']}，不会被读取") for f in rep.symlinks]
     return out
 
 
 def write_report(rep: Report, path: Path) -> None:
     path = Path(path)
+    from archive.export.catalogue import csv_row, xlsx_append
+
     rows = report_rows(rep)
     if path.suffix.lower() == ".xlsx":
         import openpyxl
@@ -695,7 +748,7 @@ def write_report(rep: Report, path: Path) -> None:
         ws.title = "导入报告"
         ws.append(REPORT_COLUMNS)
         for r in rows:
-            ws.append(list(r))
+            xlsx_append(ws, r)
         s = wb.create_sheet("汇总")
         for k, v in rep.summary().items():
             s.append([k, v if isinstance(v, int) else str(v)])
@@ -704,6 +757,6 @@ def write_report(rep: Report, path: Path) -> None:
         with open(path, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(REPORT_COLUMNS)
-            w.writerows(rows)
+            w.writerows(csv_row(r) for r in rows)
     else:
         raise CatalogFileError(f"报告文件 {path.name} 应为 .xlsx 或 .csv")

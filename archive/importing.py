@@ -26,6 +26,10 @@ class ImportRecordError(ArchiveError):
     """One imported record is invalid or conflicts with the catalog (the message says which and why)."""
 
 
+class SecretRecordError(ImportRecordError):
+    """A record or file marked 秘密/机密/绝密: refused like ingest refuses it, never stored or indexed."""
+
+
 # catalog columns an import may set; everything else is the program's own bookkeeping
 META_COLUMNS = ("archival_code", "fonds", "year", "retention", "org", "item_no", "doc_number_raw", "title",
                 "issuer", "date", "doc_type", "secrecy", "urgency", "pages", "status", "recipients", "signer",
@@ -87,7 +91,30 @@ def _check(meta: dict) -> dict:
                 m[k] = dt.date.fromisoformat(str(m[k])).isoformat()
             except ValueError:
                 raise ImportRecordError(f"日期 {k}=“{m[k]}” 无效（应为 YYYY-MM-DD）") from None
+    _check_bounds(m)
     return m
+
+
+def _check_bounds(m: dict) -> None:
+    """年度 1949..next year, 页数 and 件号 small positive numbers, dates in range, text without control
+    characters: a malformed value is refused here, never committed."""
+    from archive import bounds
+
+    try:
+        if m.get("year") is not None:
+            m["year"] = bounds.check_year(m["year"])
+        for k, label in (("date", "日期"), ("print_date", "印发日期")):
+            if m.get(k):
+                bounds.check_year(m[k][:4], f"{label} {m[k]} 的年份")
+        if m.get("pages") is not None:
+            m["pages"] = bounds.check_pages(m["pages"])
+        if m.get("item_no") is not None:
+            m["item_no"] = bounds.check_int(m["item_no"], "件号", 1, bounds.MAX_ITEM)
+    except bounds.BoundsError as e:
+        raise ImportRecordError(str(e)) from None
+    for k, v in m.items():
+        if isinstance(v, str):
+            m[k] = bounds.clean_text(v).strip()
 
 
 def check_meta(meta: dict) -> dict:
@@ -104,6 +131,7 @@ class ReadFile:
     pages: int | None
     text: str
     warnings: list[str]
+    extracted: object = None  # the Extracted, for the 涉密 gate (secrecy.secret_level); None when unreadable
 
 
 def read_file(arc: Archive, path: Path) -> ReadFile:
@@ -111,7 +139,7 @@ def read_file(arc: Archive, path: Path) -> ReadFile:
     (from its content) and a warning instead of text."""
     try:
         ex = arc.worker.extract(path)
-        return ReadFile(ex.media_type, ex.method, ex.pages, ex.text, list(ex.warnings))
+        return ReadFile(ex.media_type, ex.method, ex.pages, ex.text, list(ex.warnings), ex)
     except ExtractionError as e:
         from archive.extract.detect import detect_type
         try:
@@ -119,6 +147,38 @@ def read_file(arc: Archive, path: Path) -> ReadFile:
         except ExtractionError:
             media_type = "unknown"
         return ReadFile(media_type, None, None, "", [f"无法提取文本：{e}"])
+
+
+def secret_mark(secrecy_value=None, got: ReadFile | None = None, given_text: str | None = None) -> str | None:
+    """The 密级 that bars a record from this system, from its metadata (密级 column or field), its file's own
+    text (the same extraction and ``secrecy.secret_level`` as ingest) or the text a package carries."""
+    from archive import gongwen, secrecy
+
+    if secrecy_value not in (None, ""):
+        hit = next((lvl for lvl in secrecy.SECRET_LEVELS if lvl in str(secrecy_value)), None)
+        if hit:
+            return hit
+    if got is not None:
+        level = secrecy.secret_level(gongwen.parse(got.text or ""), got.extracted)
+        if level:
+            return level
+    if given_text:
+        level = secrecy.secret_level(gongwen.parse(given_text), None)
+        if level:
+            return level
+    return None
+
+
+def refuse_secret(arc: Archive, path: Path | None, level: str, source: dict, sha: str | None = None) -> None:
+    """Log the refusal (like ingest's ``refused`` event, with no record) and raise SecretRecordError."""
+    where = f"文件 {path.name}" if path is not None else "该记录"
+    reason = f"{where}标有密级“{level}”：涉密文件不得导入非涉密系统，未存储、未索引"
+    with arc.write_lock():
+        with catalog.transaction(arc.conn):
+            catalog.append_event(arc.conn, "refused", None, {**source, "filename": path.name if path else None,
+                                                            "source": str(path) if path else None,
+                                                            "sha256": sha, "reason": reason})
+    raise SecretRecordError(reason)
 
 
 def _refuse_stored(arc: Archive, sha: str, path: Path) -> None:
@@ -155,15 +215,23 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
         raise ImportRecordError("自动编档号须给出全宗号、年度、保管期限，且不带档号")
     sha = size = rel = media_type = filename = None
     text, warnings, method = "", [], None
+    if (level := secret_mark(m.get("secrecy"))) is not None:
+        refuse_secret(arc, None, level, source)
     if file is not None:
         sha, size, filename = sha256_file(file.path), file.path.stat().st_size, file.name or file.path.name
         _refuse_stored(arc, sha, file.path)
         got = read_file(arc, file.path)
+        if (level := secret_mark(None, got, file.text)) is not None:
+            refuse_secret(arc, file.path, level, source, sha)
         media_type, method, warnings = got.media_type, got.method, got.warnings
         text = got.text if file.text is None else file.text
         if got.pages is not None:
             m.setdefault("pages", got.pages)
         warnings += file.warnings
+    from archive.bounds import future_warning
+
+    if m.get("date") and (fw := future_warning(date=dt.date.fromisoformat(m["date"]))):
+        warnings.append(fw)
     dn = docno.parse(str(m["doc_number_raw"])) if m.get("doc_number_raw") else None
     ts = catalog.now()
     conn = arc.conn
@@ -230,6 +298,8 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
     sha = sha256_file(file.path)
     _refuse_stored(arc, sha, file.path)
     got = read_file(arc, file.path)
+    if (level := secret_mark(None, got, file.text)) is not None:
+        refuse_secret(arc, file.path, level, source, sha)
     media_type, method, pages, warnings = got.media_type, got.method, got.pages, got.warnings
     text = got.text if file.text is None else file.text
     conn = arc.conn

@@ -22,6 +22,7 @@ from whoosh import fields, index
 from whoosh.analysis import Token, Tokenizer
 from whoosh.writing import NO_MERGE
 
+from archive.errors import StoreError
 from archive.faults import fault
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -90,9 +91,19 @@ def schema() -> fields.Schema:
     )
 
 
+def _int32(value) -> int | None:
+    """A value Whoosh's NUMERIC field can hold, else None: a malformed 年度 or date from an older catalog
+    (12345678901) made a writer process die while ``reindex`` reported success."""
+    try:
+        n = int(str(value).replace("-", ""))
+    except (TypeError, ValueError):
+        return None
+    return n if -2**31 <= n < 2**31 else None
+
+
 def to_document(row, text: str) -> dict:
     """One catalog row (sqlite3.Row or dict) and its text as a Whoosh document."""
-    date = int(row["date"].replace("-", "")) if row["date"] else None
+    date = _int32(row["date"]) if row["date"] else None
     doc = {
         "id": str(row["id"]),
         "archival_code": row["archival_code"] or "",
@@ -105,8 +116,8 @@ def to_document(row, text: str) -> dict:
         "doc_type": row["doc_type"] or "",
         "status": row["status"],
     }
-    if row["year"] is not None:
-        doc["year"] = int(row["year"])
+    if row["year"] is not None and _int32(row["year"]) is not None:
+        doc["year"] = _int32(row["year"])
     if date is not None:
         doc["date"] = date
     return doc
@@ -185,7 +196,12 @@ class Index:
             ix.close()
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        held = ix.refresh().doc_count() if hasattr(ix, "refresh") else ix.doc_count()
         ix.close()
+        if held != n:  # a writer process died (its error went to stderr only): never swap in half an index
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise StoreError(f"全文索引重建不完整（应为 {n} 份，实为 {held} 份）：原索引未改动。"
+                             "请用 archive verify 检查目录中的记录")
         old = path.with_name(path.name + ".old")
         if old.exists():
             shutil.rmtree(old)

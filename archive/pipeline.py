@@ -397,6 +397,8 @@ class Archive:
             return self._refused(path, sha, fields, from_inbox, level)
 
         cls = classify(fields, ex.text, ex.pages, self.cfg)
+        if fields.date is not None and (later := _future(fields.date)):
+            fields.warnings.append(later)  # issue 12: a date after today is kept, with a warning on the record
         header_conf = _ocr_gate(ex, fields, self.cfg)
         if header_conf[1]:
             cls = _pending_for_ocr(cls, header_conf[1])
@@ -599,10 +601,15 @@ class Archive:
     # ---- reading -----------------------------------------------------------------------------
     def resolve(self, ref: str) -> sqlite3.Row:
         """A REF is a record id, a 档号 (any separator) or a 发文字号 in any spelling."""
-        ref = ref.strip()
+        from archive.bounds import as_record_id, check_text_arg
+
+        ref = check_text_arg(ref.strip(), "REF（记录号、档号或发文字号）")
+        if not ref:
+            raise NotFoundError("REF 为空：请给出记录号、档号或发文字号（可用 archive list 查看）")
         conn = self.conn
-        if ref.isdigit():
-            row = conn.execute("SELECT * FROM documents WHERE id=?", (int(ref),)).fetchone()
+        record_id = as_record_id(ref)  # not ``isdigit``: ``²`` and ``①`` are digits to Python
+        if record_id is not None:
+            row = conn.execute("SELECT * FROM documents WHERE id=?", (record_id,)).fetchone()
             if row:
                 return row
         code = archival_code.parse(ref)
@@ -625,6 +632,12 @@ class Archive:
             listing = "；".join(f"{r['id']} {r['archival_code'] or ''} {r['doc_number']}" for r in rows[:5])
             raise NotFoundError(f"“{ref}” 对应多份文件（{listing}）：请用记录号或档号指定")
         raise NotFoundError(f"找不到 “{ref}”：请用记录号、档号或发文字号（可用 archive list 查看）")
+
+
+def _future(date) -> str | None:
+    from archive.bounds import future_warning
+
+    return future_warning(date=date)
 
 
 # ---- OCR: a 版头 or 成文日期 read with low confidence never gets a 档号 ----------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from archive import archival_code, catalog
+from archive import archival_code, bounds, catalog
 from archive.config import RETENTION_NAMES
 from archive.errors import ReviewError
 from archive.pipeline import Archive
@@ -77,9 +77,13 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
                 raise ReviewError(f"须指定机构（--org，可用：{'、'.join(cfg.orgs)}）")
         if not cfg.orgs:
             org = None
+    if year is not None:
+        year = bounds.check_year(year)
     year = year or row["year"]
     if status == "archived" and year is None:
         raise ReviewError(f"{_ref(row)} 没有年度（成文日期未识别）：请用 --year 指定")
+    if status == "archived":
+        bounds.check_year(year, f"{_ref(row)} 的年度")  # a year read from a damaged date must not become a 档号
     with arc.write_lock():
         with catalog.transaction(conn):
             cur = conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone()
@@ -92,6 +96,9 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
                 code = archival_code.allocate(conn, fonds, year, retention, org)
             else:
                 code = old if status == "archived" else None
+            if code is not None and archival_code.parse(str(code)) is None:  # rolled back with the transaction
+                raise ReviewError(f"组成的档号 {code} 不符合 DA/T 22（全宗号、机构代码须为字母或数字，机构代码三个字母）："
+                                  "请检查 config.toml 的 fonds 和 [orgs]")
             after = {"status": status, "archival_code": str(code) if code else None,
                      "fonds": code.fonds if code else cur["fonds"], "year": year, "retention": retention,
                      "org": org, "item_no": code.item_no if code else None}

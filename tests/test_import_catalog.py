@@ -53,7 +53,8 @@ def test_two_thousand_rows_and_fifteen_hundred_scans(arc, tmp_path):
         "retention_converted": {"原长期（保留原期限，到期须鉴定）": 217, "原短期（保留原期限，到期须鉴定）": 220},
         "files_found": 1500, "files_attached": 1460,
         "records_with_file": 1420, "extra_files": 40, "attached_to_existing": 0, "records_without_file": 555,
-        "files_without_record": 25, "files_of_rejected_rows": 8, "ambiguous": 3, "duplicate_files": 4}
+        "files_without_record": 25, "files_of_rejected_rows": 8, "ambiguous": 3, "duplicate_files": 4,
+        "secret_files": 0, "symlinks": 0}
     assert rep.summary() == summary
     assert dry.summary() == summary  # the dry run told the truth
     assert exp.retention_converted == summary["retention_converted"]

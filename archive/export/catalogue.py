@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import archival_code
+from archive.bounds import clean_text, spreadsheet_text
 from archive.config import RETENTION_NAMES, Config
 from archive.errors import ExportError
 from archive.export import atomic_output
@@ -109,13 +110,27 @@ def write(sheets: list[Sheet], path: Path, fmt: str | None = None) -> Path:
     return path
 
 
+def csv_row(row) -> list:
+    """A row for a CSV that a spreadsheet opens: no control characters, ``= + - @`` escaped."""
+    return [spreadsheet_text(v, csv=True) for v in row]
+
+
+def xlsx_append(ws, row) -> None:
+    """Append a row to an openpyxl sheet with every text as text: a cell starting with ``=`` would else be
+    stored as a formula (``=HYPERLINK(…)``, ``=cmd|…``); control characters, which openpyxl refuses, go."""
+    ws.append([spreadsheet_text(v, csv=False) for v in row])
+    for c in ws[ws.max_row]:
+        if c.data_type == "f":
+            c.data_type = "s"
+
+
 def write_csv(sheets: list[Sheet], path: Path) -> None:
     """One table (UTF-8 with BOM, so Excel opens it): the DA/T 22 header once, then every sheet's rows."""
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(sheets[0].columns)
         for s in sheets:
-            w.writerows(s.rows)
+            w.writerows(csv_row(r) for r in s.rows)
 
 
 def write_xlsx(sheets: list[Sheet], path: Path) -> None:
@@ -130,27 +145,27 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> None:
     for s in sheets:
         ws = wb.create_sheet(s.name)
         n = len(s.columns)
-        ws.append([f"{s.title}（{s.subtitle.replace('　　', '，')}）"])
+        xlsx_append(ws, [f"{s.title}（{s.subtitle.replace('　　', '，')}）"])
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n)
         ws["A1"].font = Font(size=14, bold=True)
         ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
         ws.row_dimensions[1].height = 28
         for para in s.intro:
-            ws.append([para])
+            xlsx_append(ws, [para])
         head_row = ws.max_row + 1
         ws.append(list(s.columns))
         for c in ws[head_row]:
             c.font, c.border = Font(bold=True), box
             c.alignment = Alignment(horizontal="center", vertical="center")
         for row in s.rows:
-            ws.append(row)
+            xlsx_append(ws, row)
             for c in ws[ws.max_row]:
                 c.border = box
                 c.alignment = Alignment(vertical="center", wrap_text=True)
         if s.footer:
             ws.append([])
             for line in s.footer.split("\n"):
-                ws.append([line])
+                xlsx_append(ws, [line])
         for i, w in enumerate(s.widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = round(w / 1.9, 1)  # mm -> character widths
         ws.print_title_rows = f"{head_row}:{head_row}"  # the header row on every printed page
@@ -217,7 +232,7 @@ def write_docx(sheets: list[Sheet], path: Path) -> None:
             tr._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
             cells = tr.cells
             for i, v in enumerate(row):
-                cells[i].paragraphs[0].add_run("" if v is None else str(v)).font.size = Pt(9)
+                cells[i].paragraphs[0].add_run("" if v is None else clean_text(str(v))).font.size = Pt(9)
         for i, w in enumerate(widths):  # the grid (LibreOffice) and each cell (Word)
             t.columns[i].width = w
         for row in t.rows:
@@ -299,7 +314,7 @@ def write_pdf(sheets: list[Sheet], path: Path) -> None:
             story.append(Spacer(1, 3 * mm))
         total = sum(s.widths)
         data = [[Paragraph(escape(c), head) for c in s.columns]]
-        data += [[Paragraph(escape("" if v is None else str(v)), cell) for v in row] for row in s.rows]
+        data += [[Paragraph(escape("" if v is None else clean_text(str(v))), cell) for v in row] for row in s.rows]
         t = Table(data, colWidths=[usable * w / total for w in s.widths], repeatRows=1)
         t.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),

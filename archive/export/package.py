@@ -24,10 +24,12 @@ import bagit
 import jsonschema
 
 from archive import archival_code, catalog
+from archive.bounds import clean_text
 from archive.config import SCHEMA_DIR
 from archive.errors import ExportError, PackageError
 from archive.export import catalogue
-from archive.importing import META_COLUMNS, ImportedFile, import_record
+from archive.importing import (META_COLUMNS, ImportedFile, ImportRecordError, SecretRecordError, check_meta,
+                               import_record)
 from archive.pipeline import Archive
 from archive.store import EXTENSIONS, sha256_file
 
@@ -60,7 +62,7 @@ def record_xml(rec: dict) -> bytes:
         if v is None:
             el.set("null", "true")
         else:
-            el.text = str(v)
+            el.text = clean_text(str(v), keep_breaks=True)  # XML 1.0 cannot hold control characters
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
@@ -152,6 +154,8 @@ def read_package(path: Path) -> list[tuple[str, dict]]:
             rel = rec.get(key) if isinstance(rec, dict) else None
             if rel and not (data / rel).resolve().is_relative_to(data.resolve()):
                 problems.append(f"{f.name}：{key} 指向移交包之外（{rel}）")
+            elif rel and (data / rel).is_symlink():  # never followed
+                problems.append(f"{f.name}：{rel} 是符号链接，不会被跟随读取")
             elif rel and not (data / rel).is_file():
                 problems.append(f"{f.name}：缺少 {rel}")
             elif rel and key == "file" and rec.get("sha256") and sha256_file(data / rel) != rec["sha256"]:
@@ -164,9 +168,11 @@ def read_package(path: Path) -> list[tuple[str, dict]]:
     return out
 
 
-def import_package(arc: Archive, path: Path, progress=None) -> list[dict]:
+def import_package(arc: Archive, path: Path, progress=None, refused: list | None = None) -> list[dict]:
     """Import every record of a package, all or nothing as far as conflicts go: every 档号 and file is
-    checked against the catalog first.
+    checked against the catalog first. A record marked 秘密/机密/绝密 (its 密级, its file's own text or the
+    text the package carries) is refused like ingest refuses it, never stored or indexed, and listed in
+    ``refused`` (record file name, reason).
 
     Restartable: the import is listed in ``import_journal`` before the first record is written, and each
     record is one transaction whose event names the package and the record. A run killed half-way is
@@ -191,8 +197,12 @@ def import_package(arc: Archive, path: Path, progress=None) -> list[dict]:
             conflicts.append(f"档号 {rec['archival_code']} 已在库中")
         if rec.get("sha256") and catalog.owner_of(conn, rec["sha256"]) is not None:
             conflicts.append(f"{name} 的文件已在库中")
+        try:  # values checked before anything is written: 年度, 页数, 件号, dates
+            check_meta({k: rec.get(k) for k in META_COLUMNS if rec.get(k) is not None})
+        except ImportRecordError as e:
+            conflicts.append(f"{name}：{e}")
     if conflicts:
-        raise PackageError(f"移交包与本库冲突，未导入任何记录：{'；'.join(conflicts[:10])}")
+        raise PackageError(f"移交包有问题或与本库冲突，未导入任何记录：{'；'.join(conflicts[:10])}")
     with arc.write_lock():
         with catalog.transaction(conn):
             if journal is None:
@@ -210,8 +220,12 @@ def import_package(arc: Archive, path: Path, progress=None) -> list[dict]:
             if rec.get("file"):
                 text = (data / rec["text"]).read_text(encoding="utf-8") if rec.get("text") else None
                 file = ImportedFile(data / rec["file"], text=text, name=rec.get("filename"))
-            done.append(import_record(arc, meta, file, source={"package": source, "record": name}))
-            conn.execute("UPDATE import_journal SET done = done + 1 WHERE id=?", (journal_id,))
+            try:
+                done.append(import_record(arc, meta, file, source={"package": source, "record": name}))
+                conn.execute("UPDATE import_journal SET done = done + 1 WHERE id=?", (journal_id,))
+            except SecretRecordError as e:
+                if refused is not None:
+                    refused.append((name, str(e)))
         if progress:
             progress(i + 1)
     arc.flush_index()

@@ -51,6 +51,7 @@ class Limits:
     cpu_seconds: int = 180  # the worker's own CPU time: stops a parser stuck in a loop
     memory_mb: int = 1024  # address space of the worker
     max_file_mb: int = 1024  # a bigger file is not read at all
+    max_text_chars: int = 500_000  # characters of extracted text kept, the rest dropped with a warning
 
 
 class ExtractWorker:
@@ -153,7 +154,7 @@ class ExtractWorker:
             self._discard()
             reply = reply[:-1]
         if kind == "ok":
-            return reply[1]
+            return cap_text(reply[1], self.limits.max_text_chars)
         if kind == "error":  # an ExtractionError (or subclass) raised in the child
             _, cls, message, state = reply
             exc = cls.__new__(cls)
@@ -220,6 +221,26 @@ def rearm_cpu() -> None:
     own wall-clock timeout). Outside the worker it does nothing."""
     if _CPU_LIMIT is not None:
         _arm_cpu(_CPU_LIMIT)
+def cap_text(ex, limit: int):
+    """Keep ``limit`` characters of the text: the beginning and the last part (a 公文's 署名, 成文日期 and 版记
+    stand at its end), with a warning on the record. One 20 MB text file must not cost the main process
+    gigabytes and minutes in parsing and indexing. Page texts keep their beginning."""
+    total = len(ex.text)
+    if limit <= 0 or total <= limit:
+        return ex
+    tail = min(limit // 10, 5000)
+    head = limit - tail - 1
+    ex.text = ex.text[:head] + "\n" + ex.text[total - tail:]
+    if ex.page_texts:
+        kept, room = [], head
+        for t in ex.page_texts:
+            kept.append(t[:room])
+            room = max(0, room - len(t))
+        ex.page_texts = kept
+    ex.warnings = list(ex.warnings) + [
+        f"提取的文字过长（{total} 个字符）：只保留开头和结尾共 {limit} 个字符用于识别和全文检索，原文件完整保存。"
+        "如需全部检索，请调大 config.toml [limits] max_text_chars"]
+    return ex
 
 
 def _arm_cpu(limit: int) -> None:
