@@ -398,7 +398,7 @@ class Archive:
 
         cls = classify(fields, ex.text, ex.pages, self.cfg)
         if fields.date is not None and (later := _future(fields.date)):
-            fields.warnings.append(later)  # issue 12: a date after today is kept, with a warning on the record
+            fields.warnings.append(later)  # a date after today is kept, with a warning on the record
         header_conf = _ocr_gate(ex, fields, self.cfg)
         if header_conf[1]:
             cls = _pending_for_ocr(cls, header_conf[1])
