@@ -239,9 +239,15 @@ def test_exports_write_formulas_as_text(tmp_path):
     _no_formula(tmp_path / "鉴定表.xlsx", clean[:1])
     r = _cli(cfg, "audit", "--as-of", "2026-01-01", "-o", str(tmp_path / "鉴定表.csv"))
     assert "'=HYPERLINK" in (tmp_path / "鉴定表.csv").read_text(encoding="utf-8-sig")
-    r = _cli(cfg, "dispose", "Z109-WS·2010-D10-0001", "Z109-WS·2010-D10-0006", "--decision", "destroy",
-             "--approved-by", "张局长", "--reason", "到期无保存价值", "--supervisor", "甲", "--supervisor", "乙",
-             "--as-of", "2026-01-01", "-o", str(tmp_path / "销毁清册.xlsx"))
+    r = _cli(cfg, "appraise", "--as-of", "2026-01-01", "--member", "档案员甲", "--member", "办公室乙",
+             "--destroy", "Z109-WS·2010-D10-0001", "--destroy", "Z109-WS·2010-D10-0006",
+             "--reason", "到期无保存价值", "--json")
+    assert r.returncode == 0, r.stderr
+    aid = str(json.loads(r.stdout)["appraisal"]["id"])
+    r = _cli(cfg, "approve", aid, "--leader", "张局长", "--on", "2026-01-05", "--document", "示档〔2026〕1号")
+    assert r.returncode == 0, r.stderr
+    r = _cli(cfg, "destroy", aid, "--supervisor", "甲", "--supervisor", "乙", "--method", "粉碎", "--place", "档案室",
+             "-o", str(tmp_path / "销毁清册.xlsx"))
     assert r.returncode == 0, r.stderr
     _no_formula(tmp_path / "销毁清册.xlsx", clean[:1])
     r = _cli(cfg, "export", "destruction", "-o", str(tmp_path / "销毁清册.csv"))
