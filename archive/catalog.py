@@ -17,6 +17,8 @@ from pathlib import Path
 
 from archive import docno
 from archive.errors import StoreError
+from archive.index import bigrams
+from archive.index.fts import MIGRATION as _FULLTEXT_MIGRATION
 
 
 _MIGRATIONS: dict[int, str] = {
@@ -219,6 +221,9 @@ _MIGRATIONS: dict[int, str] = {
     CREATE TRIGGER document_files_no_delete BEFORE DELETE ON document_files
         BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
     """,
+    # 9: full text inside the catalog: an FTS5 table over the bigram tokens of title, issuer and text, kept in
+    # step by triggers in the record's own transaction (archive/index/fts.py; SQL function bigrams, see connect)
+    9: _FULLTEXT_MIGRATION,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order
@@ -257,6 +262,8 @@ def connect(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as e:
         raise StoreError(f"无法打开目录数据库 {path}：{e}") from e
     conn.row_factory = sqlite3.Row
+    # the full-text triggers (migration 9) call it: every connection that writes records needs it
+    conn.create_function("bigrams", 1, bigrams, deterministic=True)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=FULL")

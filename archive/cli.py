@@ -324,7 +324,8 @@ def reindex() -> None:
         task = bar.add_task("reindex", total=total)
         with arc.write_lock():
             n = arc.reindex(progress=lambda k: bar.update(task, completed=k))
-    err.print(f"全文索引已重建：{n} 份文件")
+    engine = "SQLite（目录库内）" if arc.index.engine == "sqlite" else "Whoosh"
+    err.print(f"全文索引已重建：{n} 份文件（检索引擎：{engine}）")
 
 
 @app.command()

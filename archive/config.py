@@ -55,6 +55,7 @@ class Config:
     rules: list[Rule] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)  # [limits]: extraction time, CPU, memory, file size
     ocr: OcrSettings = field(default_factory=OcrSettings)  # [ocr]: scans and images
+    index_engine: str = "sqlite"  # [index] engine: "sqlite" (FTS5 inside the catalog) or "whoosh"
 
     # Folders made beside the inbox (SPEC section 3): never inside it, so they are not re-ingested.
     @property
@@ -204,6 +205,7 @@ def load_config(path: Path | str | None = None) -> Config:
             max_file_mb=int(lim.get("max_file_mb", Limits.max_file_mb)),
         ),
         ocr=_ocr_settings(raw.get("ocr", {})),
+        index_engine=str(raw.get("index", {}).get("engine", "sqlite")),
     )
 
 

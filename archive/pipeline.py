@@ -1,7 +1,7 @@
 """The one pipeline used by both ``ingest`` and ``watch``.
 
 detect type -> extract text -> normalise -> parse 公文 elements -> classify -> assign 档号 -> store ->
-catalog (-> index).  Every input file ends with exactly one IngestResult: archived, pending, excluded,
+catalog (with its full text).  Every input file ends with exactly one IngestResult: archived, pending, excluded,
 duplicate, refused or failed. Nothing is ever deleted: an inbox original is moved out of the inbox only
 after its record is committed, and a crash between the two is finished by ``reconcile`` on the next start.
 """
@@ -23,11 +23,11 @@ from archive.config import Config
 from archive.errors import ExtractionError, NotFoundError, StoreError
 from archive.extract.worker import ExtractWorker
 from archive.faults import fault
-from archive.index import Index, to_document
+from archive.index import open_index
 from archive.models import Classification, Extracted, GongwenFields, IngestResult
 from archive.store import FileStore, sha256_file
 
-INDEX_BATCH = 200  # records committed to the index together during a batch
+INDEX_BATCH = 200  # records committed to a Whoosh index together during a batch
 
 
 _fault = fault  # crash-test hook (archive/faults.py)
@@ -39,9 +39,10 @@ class Archive:
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.store = FileStore(cfg.store)
-        self.index = Index(cfg.store / "index")
         self._conn: sqlite3.Connection | None = None
-        self._unindexed: list[int] = []  # committed to the catalog, not yet to the index
+        # the full-text backend ([index] engine): the FTS5 table in the catalog, or a Whoosh folder
+        self.index = open_index(getattr(cfg, "index_engine", "sqlite"), cfg.store, lambda: self.conn)
+        self._unindexed: list[int] = []  # Whoosh only: committed to the catalog, not yet to the index
         self._lock_depth = 0
         self._worker: ExtractWorker | None = None  # isolated extraction, started on first use
         self._told_wait = False
@@ -139,10 +140,18 @@ class Archive:
             done += self._repair_index()
         return done
 
-    # ---- the derived full-text index ---------------------------------------------------------
+    # ---- the full-text index -----------------------------------------------------------------
+    @property
+    def whoosh(self) -> bool:
+        """The Whoosh backend: a derived folder with a queue and repair. The default (FTS5 in the catalog)
+        is written by triggers in each record's own transaction and needs none of the methods below."""
+        return self.index.engine == "whoosh"
+
     def _repair_index(self) -> list[str]:
-        """Bring the index in step with the catalog: rebuild it if it is missing or unreadable,
+        """Bring a Whoosh index in step with the catalog: rebuild it if it is missing or unreadable,
         else add what a crash left out (records with indexed = 0)."""
+        if not self.whoosh:
+            return []
         try:
             healthy = self.index.exists() and self.index.open() is not None
         except Exception:
@@ -159,6 +168,8 @@ class Archive:
         return []
 
     def _index_docs(self, ids: list[int]):
+        from archive.index.whoosh import to_document
+
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             q = ",".join("?" * len(chunk))
@@ -168,14 +179,18 @@ class Archive:
                 yield to_document(row, texts.get(row["id"], ""))
 
     def queue_index(self, document_id: int) -> None:
-        """A record committed to the catalog goes to the index with the next batch."""
+        """A record committed to the catalog goes to a Whoosh index with the next batch."""
+        if not self.whoosh:
+            return
         self._unindexed.append(document_id)
         if len(self._unindexed) >= INDEX_BATCH:
             self.flush_index()
 
     def flush_index(self) -> int:
-        """Commit the records ingested since the last flush to the index, then mark them indexed."""
+        """Commit the records ingested since the last flush to a Whoosh index, then mark them indexed."""
         ids, self._unindexed = self._unindexed, []
+        if not self.whoosh:
+            return 0
         if not ids:
             return 0
         with self.write_lock():
@@ -187,13 +202,32 @@ class Archive:
         return len(ids)
 
     def reindex(self, progress=None) -> int:
-        """Rebuild the index from the catalog alone (no file is read again)."""
+        """Rebuild the configured backend's index from the catalog alone (no file is read again).
+
+        This is also how the engine is switched: to Whoosh, a fresh folder is built and every record marked
+        indexed; to SQLite, the FTS5 table is rebuilt, a Whoosh folder left from before is removed and every
+        record marked as not in it (``indexed`` = 0 means "not in the Whoosh index")."""
         self.index.close()
+        if not self.whoosh:
+            with self.write_lock():
+                n = self.index.rebuild(self.conn, progress)
+                _fault("reindex-swap")
+                self._drop_whoosh_folder()
+            return n
+        from archive.index.whoosh import Index
+
         ids = [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
         n = Index.rebuild(self.index.path, self._index_docs(ids), progress)
         self.conn.execute("UPDATE documents SET indexed = 1 WHERE indexed = 0")
         self._unindexed = []
         return n
+
+    def _drop_whoosh_folder(self) -> None:
+        """After switching to the SQLite engine: the Whoosh folder (derived data only) is of no use."""
+        self.conn.execute("UPDATE documents SET indexed = 0 WHERE indexed = 1")
+        for p in (self.cfg.store / "index", self.cfg.store / "index.new", self.cfg.store / "index.old"):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
 
     # ---- the pipeline ------------------------------------------------------------------------
     def ingest_file(self, path: Path, *, from_inbox: bool = False) -> IngestResult:
