@@ -211,7 +211,6 @@ class Archive:
         if not self.whoosh:
             with self.write_lock():
                 n = self.index.rebuild(self.conn, progress)
-                _fault("reindex-swap")
                 self._drop_whoosh_folder()
             return n
         from archive.index.whoosh import Index

@@ -20,6 +20,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from archive.errors import UsageError
+from archive.faults import fault
 from archive.index import tokens
 
 TABLE = "fulltext"
@@ -95,6 +96,7 @@ class FtsIndex:
                 if progress:
                     progress(start + len(part))
             conn.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
+            fault("reindex-swap")  # the new index written, not committed: a crash keeps the old one
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
