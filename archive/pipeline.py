@@ -14,7 +14,8 @@ import json
 import os
 import shutil
 import sqlite3
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 from archive import archival_code, catalog, docno, gongwen, secrecy
@@ -28,6 +29,20 @@ from archive.models import Classification, Extracted, GongwenFields, IngestResul
 from archive.store import FileStore, sha256_file
 
 INDEX_BATCH = 200  # records committed to a Whoosh index together during a batch
+GROUP_COMMIT = 64  # new records stored and committed together by ingest_many
+
+
+@dataclass
+class _Prepared:
+    """A file read, parsed and classified, not yet stored (ingest_file / ingest_many)."""
+    path: Path
+    sha: str
+    size: int
+    ex: Extracted
+    fields: GongwenFields
+    cls: Classification
+    header_conf: float | None
+    from_inbox: bool
 
 
 _fault = fault  # crash-test hook (archive/faults.py)
@@ -231,7 +246,82 @@ class Archive:
     # ---- the pipeline ------------------------------------------------------------------------
     def ingest_file(self, path: Path, *, from_inbox: bool = False) -> IngestResult:
         """Run one file through every stage. ``from_inbox``: move the original when done."""
-        path = Path(path)
+        prep = self._prepare(Path(path), from_inbox)
+        if isinstance(prep, IngestResult):
+            return prep
+        return self._store_and_commit(prep)
+
+    def ingest_many(self, paths, *, from_inbox: bool = False, batch: int = GROUP_COMMIT,
+                    on_result=None) -> list[IngestResult]:
+        """``ingest_file`` for many files, with one round of flushes to disk and one catalog transaction per
+        ``batch`` of new records (group commit) instead of one per file: the flushes, not the work, bound a
+        batch on an ordinary disk (bench/ingest_bench.py). The guarantees are those of one file: every copy
+        is on disk before the transaction that records it commits, and an original leaves the inbox only
+        after; a crash anywhere leaves whole records or none, and reconcile finishes the rest.
+        ``on_result`` is called with each result as it is final, in the order of ``paths``."""
+        out: list[IngestResult] = []
+        group: list[_Prepared] = []
+
+        def emit(r: IngestResult) -> None:
+            out.append(r)
+            if on_result is not None:
+                on_result(r)
+
+        def flush() -> None:
+            for r in self._commit_group(group):
+                emit(r)
+            group.clear()
+
+        for path in paths:
+            prep = self._prepare(Path(path), from_inbox)
+            if isinstance(prep, IngestResult) or any(g.sha == prep.sha for g in group):
+                flush()  # results stay in input order; the same content twice in a batch: the second after
+                emit(prep if isinstance(prep, IngestResult) else self._store_and_commit(prep))
+                continue
+            group.append(prep)
+            if len(group) >= batch:
+                flush()
+        flush()
+        return out
+
+    def _commit_group(self, group: list[_Prepared]) -> list[IngestResult]:
+        if len(group) <= 1:
+            return [self._store_and_commit(p) for p in group]
+        try:
+            with self.write_lock():
+                stored = [(self.store.put(p.path, p.sha, p.ex.media_type, sync=False), self._put_searchable(p.sha, p.ex))
+                          for p in group]
+                self.store.sync([rel for rel, _ in stored])
+                _fault("stored")
+                with catalog.transaction(self.conn):
+                    recs = [self._commit(p.path, p.sha, p.size, rel, p.ex, p.fields, p.cls, p.from_inbox,
+                                         p.header_conf, searchable, tx=False)
+                            for p, (rel, searchable) in zip(group, stored)]
+                _fault("committed")
+        except (StoreError, sqlite3.Error, OSError):
+            # nothing of the batch is recorded: each file again on its own, for its own outcome and message
+            return [self._store_and_commit(p) for p in group]
+        return [self._moved(p, rec) for p, rec in zip(group, recs)]
+
+    def _moved(self, p: _Prepared, rec: dict) -> IngestResult:
+        """After the commit: the original leaves the inbox; the result."""
+        if p.from_inbox:
+            try:
+                with self.write_lock():
+                    self._finish_move(p.path)
+            except OSError as e:  # the record stands; inbox_moves finishes the move on a retry
+                self.queue_index(rec["id"])
+                return IngestResult(str(p.path), rec["status"], f"已登记，但原文件未能移出收件箱（{e.strerror}），"
+                                    "稍后自动重试", rec)
+            _fault("moved")
+        self.queue_index(rec["id"])
+        outcome = rec["status"]
+        reason = p.cls.reason if outcome == "pending" else (p.cls.basis if p.cls.rule_id else None)
+        return IngestResult(str(p.path), outcome, reason, rec)
+
+    def _prepare(self, path: Path, from_inbox: bool):
+        """Every stage before the store: an IngestResult when the file ends here (failed, duplicate,
+        refused), else what the store and the catalog need (_Prepared)."""
         name = str(path)
         if path.is_symlink():  # never followed: what it points to may be anywhere on the machine
             try:
@@ -270,34 +360,29 @@ class Archive:
         if header_conf[1]:
             cls = _pending_for_ocr(cls, header_conf[1])
         _fault("classified")
+        return _Prepared(path, sha, size, ex, fields, cls, header_conf[0], from_inbox)
+
+    def _store_and_commit(self, p: _Prepared) -> IngestResult:
+        """Store one prepared file and commit its record in its own transaction."""
+        path, sha, ex, name = p.path, p.sha, p.ex, str(p.path)
         try:
             with self.write_lock():
                 rel = self.store.put(path, sha, ex.media_type)
                 searchable = self._put_searchable(sha, ex)
                 _fault("stored")
-                rec = self._commit(path, sha, size, rel, ex, fields, cls, from_inbox, header_conf[0], searchable)
+                rec = self._commit(path, sha, p.size, rel, ex, p.fields, p.cls, p.from_inbox, p.header_conf,
+                                   searchable)
                 _fault("committed")
-                if from_inbox:
-                    try:
-                        self._finish_move(path)
-                    except OSError as e:  # the record stands; inbox_moves finishes the move on a retry
-                        self._unindexed.append(rec["id"])
-                        return IngestResult(name, rec["status"], f"已登记，但原文件未能移出收件箱（{e.strerror}），"
-                                            "稍后自动重试", rec)
-                    _fault("moved")
         except StoreError as e:
             return IngestResult(name, "failed", str(e))  # not the file's fault: left where it is, retried later
         except sqlite3.IntegrityError:
             # another process committed the same content between our check and our commit
             existing = self.conn.execute("SELECT * FROM documents WHERE sha256=?", (sha,)).fetchone()
-            return self._duplicate(path, sha, existing, from_inbox)
+            return self._duplicate(path, sha, existing, p.from_inbox)
         except (sqlite3.OperationalError, OSError) as e:  # disk full, I/O error: not the file's fault
             self._drop_unreferenced(sha, ex.media_type)
             return IngestResult(name, "failed", _write_failure(e))
-        self.queue_index(rec["id"])
-        outcome = rec["status"]
-        reason = cls.reason if outcome == "pending" else (cls.basis if cls.rule_id else None)
-        return IngestResult(name, outcome, reason, rec)
+        return self._moved(p, rec)
 
     def _put_searchable(self, sha: str, ex: Extracted) -> str | None:
         """Store the OCR'd scan with its added text layer (content-addressed, beside the original)."""
@@ -315,11 +400,13 @@ class Archive:
 
     def _commit(self, path: Path, sha: str, size: int, rel: str, ex: Extracted, fields: GongwenFields,
                 cls: Classification, from_inbox: bool, header_conf: float | None = None,
-                searchable: str | None = None) -> dict:
+                searchable: str | None = None, tx: bool = True) -> dict:
         conn = self.conn
         ts = catalog.now()
         dn = fields.doc_number
-        with catalog.transaction(conn):
+        # tx=False: inside a batch's transaction (ingest_many); the full text is indexed by the catalog's
+        # triggers in whichever transaction this runs
+        with (catalog.transaction(conn) if tx else nullcontext()):
             code = None
             if cls.status == "archived":
                 code = archival_code.allocate(conn, self.cfg.fonds, fields.date.year, cls.retention, cls.org)

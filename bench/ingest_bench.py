@@ -4,9 +4,10 @@ Run from the repository root:  python3 bench/ingest_bench.py [N]      (N files p
 
 1. PDF text: ``archive.extract.pdf.extract_pdf`` in-process on N generated multi-page PDFs (wqy-zenhei text
    layer, 1-6 pages each) and the real PDFs of ../shared/corpus when present; pages/s.
-2. ``Archive.ingest_file`` (the same loop as ``archive ingest``) of N files of one format at a time, each in
-   a fresh store, through the isolated extraction worker, catalog commits and the full-text index included
-   (``flush_index`` at the end is timed too): documents/s per format and for a mixed folder.
+2. ``Archive.ingest_file`` per file, then ``Archive.ingest_many`` (what ``archive ingest`` runs: group commit),
+   of N files of one format at a time, each in a fresh store, through the isolated extraction worker, catalog
+   commits and the full-text index included (``flush_index`` at the end is timed too): documents/s per format
+   and for a mixed folder.
 
 Figures are printed, never asserted. Run the same script on an older checkout for "before" figures.
 """
@@ -62,22 +63,30 @@ def pdf_pages_per_s(folder: Path, n: int) -> None:
               f"{pages / dt:.0f} pages/s, {len(group) / dt:.0f} PDFs/s")
 
 
-def ingest(tmp: Path, label: str, files: list[Path]) -> None:
-    home = tmp / f"arc-{label}"
+def ingest(tmp: Path, label: str, files: list[Path], many: bool) -> None:
+    """``many``: Archive.ingest_many (what ``archive ingest`` runs: group commit), else ingest_file per file."""
+    how = "ingest_many" if many else "ingest_file"
+    home = tmp / f"arc-{label}-{how}"
     home.mkdir()
     cfg = load_config(write_config(home))
     arc = open_archive(cfg, create=True)
     arc.ingest_file(files[0])  # start the worker (a one-off cost per process), not counted
     outcomes: dict[str, int] = {}
     t0 = time.perf_counter()
-    for f in files[1:]:
-        r = arc.ingest_file(f)
+    c0 = time.process_time()
+    if many and hasattr(arc, "ingest_many"):
+        results = arc.ingest_many(files[1:])
+    else:
+        results = [arc.ingest_file(f) for f in files[1:]]
+    for r in results:
         outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
     arc.flush_index()
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     arc.close()
     k = len(files) - 1
-    print(f"ingest {label:5}: {k} files in {elapsed:.2f} s: {k / elapsed:6.1f} docs/s  {outcomes}")
+    print(f"ingest {label:5} ({how:11}): {k} files in {elapsed:6.2f} s: {k / elapsed:6.1f} docs/s "
+          f"(this process's CPU {1000 * cpu / k:.1f} ms/doc)  {outcomes}", flush=True)
 
 
 def main(n: int = 200) -> None:
@@ -92,11 +101,12 @@ def main(n: int = 200) -> None:
             # distinct content per format (a same text in two formats would be a different file anyway)
             by_ext[ext] = [make(src / f"doc{i:04d}.{ext}", _lines(i + 100000 * len(by_ext), 1 + i % 2))
                            for i in range(n + 1)]
-        for ext, files in by_ext.items():
-            ingest(tmp, ext, files)
         mixed = [f for trio in zip(*by_ext.values()) for f in trio]
-        # the mixed run re-ingests the same files into a fresh store
-        ingest(tmp, "mixed", mixed)
+        for many in (False, True):
+            for ext, files in by_ext.items():
+                ingest(tmp, ext, files, many)
+            # the mixed run re-ingests the same files into a fresh store
+            ingest(tmp, "mixed", mixed, many)
 
 
 if __name__ == "__main__":
