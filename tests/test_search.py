@@ -268,4 +268,14 @@ def test_query_plan_splits_text_and_fields():
     assert p.where == "d.year >= ? AND d.year <= ?" and p.args == [2022, 2022]
     assert plan("2022年").match == '{title body} : "2022 年" *'
     assert plan("year:2022").match is None and plan("year:2022").args == [2022, 2022]
-    assert plan("foo:档案").match == '{title body} : "foo 档案"'  # not a field: plain text
+    assert plan("foo:档案").match == '({title body} : "foo" AND {title body} : "档案")'  # not a field: text
+    # an unquoted word: each run in sequence, the runs anywhere; full-width digits as ASCII
+    assert plan("府令２００７年").match == '({title body} : "府令" AND {title body} : "2007 年" *)'
+
+
+def test_a_word_with_a_number_inside_finds_the_number_in_any_brackets(arc, tmp_path):
+    make_text(tmp_path / "a.txt", "河北省人民政府令\n〔2007〕第5号\n关于档案工作的规定\n正文。")
+    a = arc.ingest_file(tmp_path / "a.txt").record["id"]
+    arc.flush_index()
+    for q in ("河北省人民政府令２００７年５号", "人民政府令 2007", "政府令2007"):
+        assert [h.record["id"] for h in search(arc.conn, arc.index, q).hits] == [a], q

@@ -32,20 +32,33 @@ def index_text(text: str) -> str:
     return _JOIN.sub("", text)
 
 
-def tokens(text: str) -> list[str]:
-    """The index tokens of ``text`` in order (bigrams of Chinese runs, lowercased ASCII words)."""
-    out: list[str] = []
-    for run in _RUN.findall(index_text(text)):
+# full-width letters and digits (２０１７, ＧＢ) are indexed and searched as their ASCII forms
+_FOLD = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
+
+
+def runs(text: str) -> list[list[str]]:
+    """The index tokens of ``text`` by run: each run of Chinese characters as its bigrams (a lone character as
+    itself), each ASCII word or number lowercased."""
+    out: list[list[str]] = []
+    for run in _RUN.findall(index_text(text).translate(_FOLD)):
         if run[0] > "\u2fff":  # a CJK run (ASCII runs start below U+0080)
-            out.extend(map(str.__add__, run, run[1:]) if len(run) > 1 else (run,))
+            out.append(list(map(str.__add__, run, run[1:])) if len(run) > 1 else [run])
         else:
-            out.append(run.lower())
+            out.append([run.lower()])
     return out
+
+
+def tokens(text: str) -> list[str]:
+    """The index tokens of ``text`` in order."""
+    return [t for run in runs(text) for t in run]
 
 
 def bigrams(text: str | None) -> str:
     """``tokens`` joined by spaces: what the FTS5 table stores (its ``ascii`` tokenizer splits on spaces).
-    Registered as the SQL function ``bigrams`` on every catalog connection (catalog.connect)."""
+    Registered as the SQL function ``bigrams`` on every catalog connection (catalog.connect).
+
+    The table is contentless: a row is removed by giving the same tokens again, so a change to this function
+    needs a catalog migration that rebuilds the table (``FtsIndex.rebuild``)."""
     return " ".join(tokens(text)) if text else ""
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from archive.errors import UsageError
 from archive.faults import fault
-from archive.index import tokens
+from archive.index import runs
 
 TABLE = "fulltext"
 TEXT_COLUMNS = {"title": "title", "issuer": "issuer", "body": "body"}
@@ -237,14 +237,30 @@ def _pure(node, text: bool) -> bool:
 
 
 def _fts_leaf(leaf: Leaf) -> str | None:
-    toks = tokens(leaf.text)
-    if not toks:
+    """A quoted phrase: all its tokens in sequence. An unquoted word: each of its runs (Chinese characters,
+    a number, an ASCII word) in sequence, the runs in any place (``河北省人民政府令2007年5号`` finds the text
+    ``河北省人民政府令〔2007〕5号``); a pure Chinese word is thus exactly the substring."""
+    parts = runs(leaf.text)
+    if not parts:
         return None
     cols = "{" + TEXT_COLUMNS[leaf.field] + "}" if leaf.field else DEFAULT_COLUMNS
-    phrase = '"' + " ".join(toks) + '"'
-    if len(toks) > 1 and len(toks[-1]) == 1 and toks[-1] > "\u2fff":
-        phrase += " *"  # a word ending in one Chinese character after a number (2022年) matches 2022年度 too
-    return f"{cols} : {phrase}"
+    if leaf.quoted:
+        groups = [[t for run in parts for t in run]]
+    else:  # a lone Chinese character stays with the run before it (2022年: "2022 年*")
+        groups = []
+        for run in parts:
+            if groups and len(run) == 1 and len(run[0]) == 1 and run[0] > "\u2fff":
+                groups[-1] = groups[-1] + run
+            else:
+                groups.append(run)
+    phrases = []
+    for k, toks in enumerate(groups):
+        phrase = '"' + " ".join(toks) + '"'
+        last = toks[-1]
+        if len(last) == 1 and last > "\u2fff" and len(toks) > 1:
+            phrase += " *"  # 2022年 also finds 2022年度: a lone character after a number starts a bigram
+        phrases.append(f"{cols} : {phrase}")
+    return phrases[0] if len(phrases) == 1 else "(" + " AND ".join(phrases) + ")"
 
 
 def _fts(node) -> str | None:
