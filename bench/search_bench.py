@@ -715,14 +715,17 @@ def run_compare(n: int, work: Path, seed: int, k: int, cli_runs: int, whoosh: bo
         for _, q, f in queries[:10]:
             search(conn, ix, q, Filters(**f))
     lat = {(kd, e): [] for kd in KINDS for e in engines}
+    cpu = {(kd, e): [] for kd in KINDS for e in engines}
     hits = {(kd, e): [] for kd in KINDS for e in engines}
     estimates = Counter()
     for i, (kind, q, f) in enumerate(queries):
         order = engines if i % 2 == 0 else engines[::-1]  # interleaved: each goes first half the time
         for e in order:
+            c0 = time.process_time()
             t0 = time.perf_counter()
             res = search(conn, backends[e], q, Filters(**f))
             lat[kind, e].append(1000 * (time.perf_counter() - t0))
+            cpu[kind, e].append(1000 * (time.process_time() - c0))
             hits[kind, e].append(res.total)
             estimates[e] += not res.exact
     search_rss = peak_rss_mb()
@@ -731,6 +734,7 @@ def run_compare(n: int, work: Path, seed: int, k: int, cli_runs: int, whoosh: bo
     exe = Path(sys.executable).parent / "archive"
     base = [str(exe)] if exe.exists() else [sys.executable, "-m", "archive"]
     cli = {(kd, e): [] for kd in KINDS for e in engines}
+    cli_cpu = {(kd, e): [] for kd in KINDS for e in engines}
     per_kind = defaultdict(list)
     for kind, q, f in queries:
         per_kind[kind].append((q, f))
@@ -742,9 +746,12 @@ def run_compare(n: int, work: Path, seed: int, k: int, cli_runs: int, whoosh: bo
                 cmd = [*base, "--config", str(cfg), "search", q, "--json"]
                 if "year" in f:
                     cmd += ["--year", str(f["year"]), "--retention", RET_CLI[f["retention"]]]
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.perf_counter()
                 p = subprocess.run(cmd, capture_output=True)
                 cli[kind, e].append(time.perf_counter() - t0)
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cli_cpu[kind, e].append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
                 if p.returncode != 0:
                     print(f"  archive search {q!r} ({e}) failed: {p.stderr.decode()[-300:]}", file=sys.stderr)
 
@@ -774,16 +781,18 @@ def run_compare(n: int, work: Path, seed: int, k: int, cli_runs: int, whoosh: bo
     rows = []
     for kind in KINDS:
         for e in engines:
-            L, C = lat[kind, e], cli[kind, e]
+            L, C, P, CC = lat[kind, e], cli[kind, e], cpu[kind, e], cli_cpu[kind, e]
             ch = checked[kind, e]
-            rows.append([kind, e, len(L), f"{pct(L, 50):.1f}", f"{pct(L, 95):.1f}", f"{max(L):.0f}",
-                         f"{statistics.mean(hits[kind, e]):,.0f}", len(C),
+            rows.append([kind, e, len(L), f"{pct(L, 50):.1f}", f"{pct(L, 95):.1f}", f"{pct(P, 50):.1f}",
+                         f"{pct(P, 95):.1f}", f"{statistics.mean(hits[kind, e]):,.0f}", len(C),
                          f"{pct(C, 50):.2f}" if C else "-", f"{pct(C, 95):.2f}" if C else "-",
+                         f"{pct(CC, 50):.2f}" if CC else "-", f"{pct(CC, 95):.2f}" if CC else "-",
                          f"{ch[1]}/{ch[0]}" if ch[0] else "-", f"{ch[2]}/{ch[0]}" if ch[0] else "-"])
-    print(table("Search latency: in-process archive.search.search() [ms]; whole `archive search --json` command [s]; "
-                "brute-force check (exact count and set / every shown hit true)",
-                ["kind", "engine", "queries", "p50 ms", "p95 ms", "max ms", "mean hits", "cmds", "cmd p50 s",
-                 "cmd p95 s", "count = scan", "hits true"], rows))
+    print(table("Search latency: in-process archive.search.search() wall and CPU [ms]; whole `archive search --json` "
+                "command wall and CPU [s]; brute-force check (exact count and set / every shown hit true). "
+                f"Load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+                ["kind", "engine", "queries", "p50 ms", "p95 ms", "CPU p50", "CPU p95", "mean hits", "cmds",
+                 "cmd p50 s", "cmd p95 s", "cmd CPU p50", "cmd CPU p95", "count = scan", "hits true"], rows))
     rows = []
     for e in engines:
         b = builds.get(e)
