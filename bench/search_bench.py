@@ -555,7 +555,6 @@ def build_catalog(n: int, work: Path, seed: int, deferred: bool = False) -> list
     """A catalog of N generated documents written straight into SQLite (no files: this measures search, and
     bench/ingest_bench.py measures ingest). The FTS5 triggers index every row as it is inserted."""
     from archive import catalog, docno
-    from archive.pipeline import Archive  # noqa: F401 - the package import registers nothing else
 
     if work.exists():
         shutil.rmtree(work)
