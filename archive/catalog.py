@@ -19,6 +19,8 @@ from pathlib import Path
 
 from archive import docno
 from archive.errors import StoreError
+from archive.index import bigrams
+from archive.index.fts import MIGRATION as _FULLTEXT_MIGRATION
 
 
 _MIGRATIONS: dict[int, str] = {
@@ -245,6 +247,9 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX documents_searchable ON documents(searchable_path) WHERE searchable_path IS NOT NULL;
     CREATE INDEX document_files_path ON document_files(stored_path);
     """,
+    # 9: full text inside the catalog: an FTS5 table over the bigram tokens of title, issuer and text, kept in
+    # step by triggers in the record's own transaction (archive/index/fts.py; SQL function bigrams, see connect)
+    9: _FULLTEXT_MIGRATION,
     # 10: appraisal and destruction in the steps of the procedure, and imported old periods.
     # ``retention_old``: 长期 / 短期 as an older catalogue wrote it (its ``retention`` stays NULL until an
     # appraisal gives it a period of today's table). ``appraisals``: one 鉴定 (its group, date, report), then
@@ -418,6 +423,8 @@ def connect(path: Path, create: bool = True) -> sqlite3.Connection:
 
 def _setup(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
+    # the full-text triggers (migration 9) call it: every connection that writes records needs it
+    conn.create_function("bigrams", 1, bigrams, deterministic=True)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=FULL")

@@ -169,12 +169,14 @@ def ingest(
     with Progress(TextColumn("入库"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, disable=not show_bar) as bar:
         task = bar.add_task("ingest", total=len(files))
-        for f in files:
-            r = arc.ingest_file(f)
+
+        def done(r) -> None:
             results.append(r)
             if not as_json:
                 bar.console.print(_result_line(r), markup=False, highlight=False)
             bar.advance(task)
+
+        arc.ingest_many(files, on_result=done)  # group commit: one round of disk flushes per batch
     arc.flush_index()
     if as_json:
         _print_json([_result_json(r) for r in results])
@@ -401,7 +403,8 @@ def reindex() -> None:
         task = bar.add_task("reindex", total=total)
         with arc.write_lock():
             n = arc.reindex(progress=lambda k: bar.update(task, completed=k))
-    err.print(f"全文索引已重建：{n} 份文件")
+    engine = "SQLite（目录库内）" if arc.index.engine == "sqlite" else "Whoosh"
+    err.print(f"全文索引已重建：{n} 份文件（检索引擎：{engine}）")
 
 
 @app.command()

@@ -86,6 +86,7 @@ class Config:
     def table_status(self) -> str:
         """One line for reports and exports: approved (by whom, when) or 保管期限表未经审核同意."""
         return self.approval.describe() if self.approval else TABLE_UNAPPROVED
+    index_engine: str = "sqlite"  # [index] engine: "sqlite" (FTS5 inside the catalog) or "whoosh"
 
     # Folders made beside the inbox (SPEC section 3): never inside it, so they are not re-ingested.
     @property
@@ -253,6 +254,7 @@ def load_config(path: Path | str | None = None) -> Config:
         supervisors_min=max(2, int(appr.get("supervisors_min", 2))),
         old_long_years=int(appr.get("old_long_years", 50)),
         old_short_years=int(appr.get("old_short_years", 15)),
+        index_engine=str(raw.get("index", {}).get("engine", "sqlite")),
     )
 
 

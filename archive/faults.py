@@ -3,11 +3,11 @@
 Lets the tests prove that a kill -9 at any point leaves nothing or a complete record. Stages:
 extracting (parent, worker busy), worker (the extraction child), copying (store copy half written),
 stored, in-transaction (catalog rows inserted, not committed), committed, moved, logged,
-index-writing (index writer filled, not committed), indexed, reindex-swap (old index moved aside,
-new one not yet in place), classified, recovering (archive recover, after each rebuilt record),
-import-record (an imported record committed, not yet indexed), restoring (archive restore: catalog and files
-in place, index not rebuilt), reindex-child (a Whoosh writer child of
-archive reindex kills its parent: the child must die with it)."""
+index-writing (Whoosh: index writer filled, not committed), indexed (Whoosh), reindex-swap (Whoosh: old index
+moved aside, new one not yet in place; SQLite: the FTS5 table rebuilt, not committed), classified, recovering
+(archive recover, after each rebuilt record), import-record (an imported record committed, not yet indexed),
+restoring (archive restore: catalog and files in place, index not rebuilt), reindex-child (a Whoosh writer child
+of archive reindex kills its parent: the child must die with it)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The one pipeline used by both ``ingest`` and ``watch``.
 
 detect type -> extract text -> normalise -> parse 公文 elements -> classify -> assign 档号 -> store ->
-catalog (-> index).  Every input file ends with exactly one IngestResult: archived, pending, excluded,
+catalog (with its full text).  Every input file ends with exactly one IngestResult: archived, pending, excluded,
 duplicate, refused or failed. Nothing is ever deleted: an inbox original is moved out of the inbox only
 after its record is committed, and a crash between the two is finished by ``reconcile`` on the next start.
 """
@@ -17,7 +17,8 @@ import secrets
 import shutil
 import sqlite3
 import stat
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 from archive import archival_code, catalog, docno, gongwen, secrecy
@@ -26,11 +27,25 @@ from archive.config import Config
 from archive.errors import CatalogLostError, ExtractionError, NotFoundError, StopRequested, StoreError
 from archive.extract.worker import ExtractWorker
 from archive.faults import fault
-from archive.index import Index, to_document
+from archive.index import open_index
 from archive.models import Classification, Extracted, GongwenFields, IngestResult
 from archive.store import FileStore, sha256_file
 
-INDEX_BATCH = 200  # records committed to the index together during a batch
+INDEX_BATCH = 200  # records committed to a Whoosh index together during a batch
+GROUP_COMMIT = 64  # new records stored and committed together by ingest_many
+
+
+@dataclass
+class _Prepared:
+    """A file read, parsed and classified, not yet stored (ingest_file / ingest_many)."""
+    path: Path
+    sha: str
+    size: int
+    ex: Extracted
+    fields: GongwenFields
+    cls: Classification
+    header_conf: float | None
+    from_inbox: bool
 
 
 _fault = fault  # crash-test hook (archive/faults.py)
@@ -42,9 +57,10 @@ class Archive:
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.store = FileStore(cfg.store)
-        self.index = Index(cfg.store / "index")
         self._conn: sqlite3.Connection | None = None
-        self._unindexed: list[int] = []  # committed to the catalog, not yet to the index
+        # the full-text backend ([index] engine): the FTS5 table in the catalog, or a Whoosh folder
+        self.index = open_index(getattr(cfg, "index_engine", "sqlite"), cfg.store, lambda: self.conn)
+        self._unindexed: list[int] = []  # Whoosh only: committed to the catalog, not yet to the index
         self._lock_depth = 0
         self._worker: ExtractWorker | None = None  # isolated extraction, started on first use
         self._told_wait = False
@@ -234,7 +250,7 @@ class Archive:
             self.conn.execute("DELETE FROM store_journal WHERE stored_path=?", (rel,))
         return done
 
-    def put_file(self, src: Path, sha: str, media_type: str, purpose: str = "ingest") -> str:
+    def put_file(self, src: Path, sha: str, media_type: str, purpose: str = "ingest", *, sync: bool = True) -> str:
         """Copy into the store, journalled: the copy is listed in store_journal (committed) before it
         starts, so a crash leaves a copy reconcile can prove is its own. Call under write_lock; the
         caller's record transaction calls ``journal_done``."""
@@ -250,7 +266,7 @@ class Archive:
                                       "purpose) VALUES (?,?,?,?,?)", (rel, sha, catalog.now(), os.getpid(), purpose))
             finally:
                 self.conn.execute("PRAGMA synchronous=FULL")
-        return self.store.put(src, sha, media_type)
+        return self.store.put(src, sha, media_type, sync=sync)
 
     def journal_done(self, *rels: str | None) -> None:
         """Inside the transaction that makes a record own these files: they are no longer in flight."""
@@ -258,10 +274,18 @@ class Archive:
             if rel:
                 self.conn.execute("DELETE FROM store_journal WHERE stored_path=?", (rel,))
 
-    # ---- the derived full-text index ---------------------------------------------------------
+    # ---- the full-text index -----------------------------------------------------------------
+    @property
+    def whoosh(self) -> bool:
+        """The Whoosh backend: a derived folder with a queue and repair. The default (FTS5 in the catalog)
+        is written by triggers in each record's own transaction and needs none of the methods below."""
+        return self.index.engine == "whoosh"
+
     def _repair_index(self) -> list[str]:
-        """Bring the index in step with the catalog: rebuild it if it is missing or unreadable,
+        """Bring a Whoosh index in step with the catalog: rebuild it if it is missing or unreadable,
         else add what a crash left out (records with indexed = 0)."""
+        if not self.whoosh:
+            return []
         try:
             healthy = self.index.exists() and self.index.open() is not None
         except Exception:
@@ -278,6 +302,8 @@ class Archive:
         return []
 
     def _index_docs(self, ids: list[int]):
+        from archive.index.whoosh import to_document
+
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             q = ",".join("?" * len(chunk))
@@ -287,14 +313,18 @@ class Archive:
                 yield to_document(row, texts.get(row["id"], ""))
 
     def queue_index(self, document_id: int) -> None:
-        """A record committed to the catalog goes to the index with the next batch."""
+        """A record committed to the catalog goes to a Whoosh index with the next batch."""
+        if not self.whoosh:
+            return
         self._unindexed.append(document_id)
         if len(self._unindexed) >= INDEX_BATCH:
             self.flush_index()
 
     def flush_index(self) -> int:
-        """Commit the records ingested since the last flush to the index, then mark them indexed."""
+        """Commit the records ingested since the last flush to a Whoosh index, then mark them indexed."""
         ids, self._unindexed = self._unindexed, []
+        if not self.whoosh:
+            return 0
         if not ids:
             return 0
         try:
@@ -335,18 +365,114 @@ class Archive:
             self.on_message(msg)
 
     def reindex(self, progress=None) -> int:
-        """Rebuild the index from the catalog alone (no file is read again)."""
+        """Rebuild the configured backend's index from the catalog alone (no file is read again).
+
+        This is also how the engine is switched: to Whoosh, a fresh folder is built and every record marked
+        indexed; to SQLite, the FTS5 table is rebuilt, a Whoosh folder left from before is removed and every
+        record marked as not in it (``indexed`` = 0 means "not in the Whoosh index")."""
         self.index.close()
+        if not self.whoosh:
+            with self.write_lock():
+                n = self.index.rebuild(self.conn, progress)
+                self._drop_whoosh_folder()
+            return n
+        from archive.index.whoosh import Index
+
         ids = [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
         n = Index.rebuild(self.index.path, self._index_docs(ids), progress)
         self.conn.execute("UPDATE documents SET indexed = 1 WHERE indexed = 0")
         self._unindexed = []
         return n
 
+    def _drop_whoosh_folder(self) -> None:
+        """After switching to the SQLite engine: the Whoosh folder (derived data only) is of no use."""
+        self.conn.execute("UPDATE documents SET indexed = 0 WHERE indexed = 1")
+        for p in (self.cfg.store / "index", self.cfg.store / "index.new", self.cfg.store / "index.old"):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+
     # ---- the pipeline ------------------------------------------------------------------------
     def ingest_file(self, path: Path, *, from_inbox: bool = False) -> IngestResult:
         """Run one file through every stage. ``from_inbox``: move the original when done."""
-        path = Path(path)
+        prep = self._prepare(Path(path), from_inbox)
+        if isinstance(prep, IngestResult):
+            return prep
+        return self._store_and_commit(prep)
+
+    def ingest_many(self, paths, *, from_inbox: bool = False, batch: int = GROUP_COMMIT,
+                    on_result=None) -> list[IngestResult]:
+        """``ingest_file`` for many files, with one round of flushes to disk and one catalog transaction per
+        ``batch`` of new records (group commit) instead of one per file: the flushes, not the work, bound a
+        batch on an ordinary disk (bench/ingest_bench.py). The guarantees are those of one file: every copy
+        is on disk before the transaction that records it commits, and an original leaves the inbox only
+        after; a crash anywhere leaves whole records or none, and reconcile finishes the rest.
+        ``on_result`` is called with each result as it is final, in the order of ``paths``."""
+        out: list[IngestResult] = []
+        group: list[_Prepared] = []
+
+        def emit(r: IngestResult) -> None:
+            out.append(r)
+            if on_result is not None:
+                on_result(r)
+
+        def flush() -> None:
+            for r in self._commit_group(group):
+                emit(r)
+            group.clear()
+
+        for path in paths:
+            prep = self._prepare(Path(path), from_inbox)
+            if isinstance(prep, IngestResult) or any(g.sha == prep.sha for g in group):
+                flush()  # results stay in input order; the same content twice in a batch: the second after
+                emit(prep if isinstance(prep, IngestResult) else self._store_and_commit(prep))
+                continue
+            group.append(prep)
+            if len(group) >= batch:
+                flush()
+        flush()
+        return out
+
+    def _commit_group(self, group: list[_Prepared]) -> list[IngestResult]:
+        if len(group) <= 1:
+            return [self._store_and_commit(p) for p in group]
+        try:
+            with self.write_lock():
+                self.check_catalog()
+                if any(catalog.owner_of(self.conn, p.sha) is not None for p in group):
+                    raise StoreError("stored by another process meanwhile")  # each file alone, as a duplicate
+                stored = [(self.put_file(p.path, p.sha, p.ex.media_type, sync=False), self._put_searchable(p.sha, p.ex))
+                          for p in group]
+                self.store.sync([rel for rel, _ in stored])
+                _fault("stored")
+                with catalog.transaction(self.conn):
+                    recs = [self._commit(p.path, p.sha, p.size, rel, p.ex, p.fields, p.cls, p.from_inbox,
+                                         p.header_conf, searchable, tx=False)
+                            for p, (rel, searchable) in zip(group, stored)]
+                _fault("committed")
+        except (StoreError, sqlite3.Error, OSError):
+            # nothing of the batch is recorded: each file again on its own, for its own outcome and message
+            return [self._store_and_commit(p) for p in group]
+        return [self._moved(p, rec) for p, rec in zip(group, recs)]
+
+    def _moved(self, p: _Prepared, rec: dict) -> IngestResult:
+        """After the commit: the original leaves the inbox; the result."""
+        if p.from_inbox:
+            try:
+                with self.write_lock():
+                    self._finish_move(p.path)
+            except OSError as e:  # the record stands; inbox_moves finishes the move on a retry
+                self.queue_index(rec["id"])
+                return IngestResult(str(p.path), rec["status"], f"已登记，但原文件未能移出收件箱（{e.strerror}），"
+                                    "稍后自动重试", rec)
+            _fault("moved")
+        self.queue_index(rec["id"])
+        outcome = rec["status"]
+        reason = p.cls.reason if outcome == "pending" else (p.cls.basis if p.cls.rule_id else None)
+        return IngestResult(str(p.path), outcome, reason, rec)
+
+    def _prepare(self, path: Path, from_inbox: bool):
+        """Every stage before the store: an IngestResult when the file ends here (failed, duplicate,
+        refused), else what the store and the catalog need (_Prepared)."""
         name = shown(path)
         if shown(path) != str(path):  # a name that is not valid UTF-8 (made on another system)
             return self._failed(path, "", f"文件名不是有效的 UTF-8 编码（显示为 {shown(path.name)}），无法登记。"
@@ -403,41 +529,36 @@ class Archive:
         if header_conf[1]:
             cls = _pending_for_ocr(cls, header_conf[1])
         _fault("classified")
+        return _Prepared(path, sha, size, ex, fields, cls, header_conf[0], from_inbox)
+
+    def _store_and_commit(self, p: _Prepared) -> IngestResult:
+        """Store one prepared file and commit its record in its own transaction."""
+        path, sha, ex, name = p.path, p.sha, p.ex, str(p.path)
         try:
             with self.write_lock():
                 self.check_catalog()
                 again = catalog.owner_of(self.conn, sha)  # another process stored it while we read
                 if again is not None:
-                    return self._duplicate(path, sha, again, from_inbox)
+                    return self._duplicate(path, sha, again, p.from_inbox)
                 rel = self.put_file(path, sha, ex.media_type)
                 searchable = self._put_searchable(sha, ex)
                 _fault("stored")
-                rec = self._commit(path, sha, size, rel, ex, fields, cls, from_inbox, header_conf[0], searchable)
+                rec = self._commit(path, sha, p.size, rel, ex, p.fields, p.cls, p.from_inbox, p.header_conf,
+                                   searchable)
                 _fault("committed")
-                if from_inbox:
-                    try:
-                        self._finish_move(path)
-                    except OSError as e:  # the record stands; inbox_moves finishes the move on a retry
-                        self._unindexed.append(rec["id"])
-                        return IngestResult(name, rec["status"], f"已登记，但原文件未能移出收件箱（{e.strerror}），"
-                                            "稍后自动重试", rec)
-                    _fault("moved")
         except StoreError as e:
             return IngestResult(name, "failed", str(e))  # not the file's fault: left where it is, retried later
         except sqlite3.IntegrityError:
             # another process committed the same content between our check and our commit
             existing = catalog.owner_of(self.conn, sha)
-            return self._duplicate(path, sha, existing, from_inbox)
+            return self._duplicate(path, sha, existing, p.from_inbox)
         except (sqlite3.OperationalError, OSError) as e:  # disk full, I/O error: not the file's fault
             self._drop_unreferenced(sha, ex.media_type)
             if ex.searchable_pdf:
                 import hashlib
                 self._drop_unreferenced(hashlib.sha256(ex.searchable_pdf).hexdigest(), "pdf")
             return IngestResult(name, "failed", _write_failure(e))
-        self.queue_index(rec["id"])
-        outcome = rec["status"]
-        reason = cls.reason if outcome == "pending" else (cls.basis if cls.rule_id else None)
-        return IngestResult(name, outcome, reason, rec)
+        return self._moved(p, rec)
 
     def _put_searchable(self, sha: str, ex: Extracted) -> str | None:
         """Store the OCR'd scan with its added text layer (content-addressed, beside the original)."""
@@ -455,14 +576,16 @@ class Archive:
 
     def _commit(self, path: Path, sha: str, size: int, rel: str, ex: Extracted, fields: GongwenFields,
                 cls: Classification, from_inbox: bool, header_conf: float | None = None,
-                searchable: str | None = None, *, filename: str | None = None, action: str = "ingest",
-                detail: dict | None = None) -> dict:
-        """Insert one record (and its text, keys, event) in one transaction. ``filename``/``action``/
-        ``detail``: for records rebuilt by ``archive recover`` from a stored file."""
+                searchable: str | None = None, tx: bool = True, *, filename: str | None = None,
+                action: str = "ingest", detail: dict | None = None) -> dict:
+        """Insert one record (and its text, keys, event); ``tx=False`` inside a batch's transaction
+        (ingest_many). ``filename``/``action``/``detail``: for records rebuilt by ``archive recover``."""
         conn = self.conn
         ts = catalog.now()
         dn = fields.doc_number
-        with catalog.transaction(conn):
+        # tx=False: inside a batch's transaction (ingest_many); the full text is indexed by the catalog's
+        # triggers in whichever transaction this runs
+        with (catalog.transaction(conn) if tx else nullcontext()):
             code = None
             if cls.status == "archived":
                 code = archival_code.allocate(conn, self.cfg.fonds, fields.date.year, cls.retention, cls.org)

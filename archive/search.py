@@ -1,9 +1,10 @@
-"""Search: by document number in any spelling (catalog lookup), and by words (the Whoosh index).
+"""Search: by document number in any spelling (catalog lookup), and by words (the full-text backend).
 
 A query that is a document number (``〔2017〕55号``, ``示档发2017年55号``, ``国发2018 43`` …) is looked up in
 the catalog's docno_keys table first — exact, fast, and needing no index — and those documents come first,
-most specific match first. Words go to Whoosh: title, issuer and body, with Whoosh's query syntax for
-fields (``title:档案 AND year:2022``). Filters apply to both.
+most specific match first. Words go to the configured backend (archive/index/): the FTS5 table inside the
+catalog (default; exact counts) or Whoosh, both with the same query syntax for fields
+(``title:档案 AND year:2022``). Filters apply to both.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
-from whoosh import highlight, query as wq
-from whoosh.qparser import MultifieldParser
-
 from archive import catalog, docno
 from archive.errors import UsageError
-from archive.index import Index, analyzer, index_text
+from archive.index import index_text
 
 # the default fields of a word query; the issuer's name is in the body (版头, 署名) anyway, and every field
 # searched adds a matcher per word (bench/search_bench.py); `issuer:` and --issuer still reach it
@@ -55,7 +53,9 @@ class Filters:
             args.append(self.date_to.isoformat())
         return (" AND ".join(where) or "1"), args
 
-    def whoosh(self) -> wq.Query | None:
+    def whoosh(self):
+        from whoosh import query as wq
+
         parts: list[wq.Query] = []
         for name, val in (("retention", self.retention), ("org", self.org), ("doc_type", self.doc_type),
                           ("status", self.status)):
@@ -89,7 +89,11 @@ class Results:
     exact: bool = True  # False: ``total`` is Whoosh's estimate (counting every match would double the time)
 
 
-def _phrase_query(fieldname: str, text: str) -> wq.Query:
+def _phrase_query(fieldname: str, text: str):
+    from whoosh import query as wq
+
+    from archive.index.whoosh import analyzer
+
     words = [t.text for t in analyzer()(text)]
     if not words:
         return wq.NullQuery
@@ -99,15 +103,21 @@ def _phrase_query(fieldname: str, text: str) -> wq.Query:
 MARK_START, MARK_END = "\x01", "\x02"  # around matched terms in a snippet; the CLI renders them
 
 
-class _Marker(highlight.Formatter):
-    between = "…"
+def _marker():
+    from whoosh import highlight
 
-    def format_token(self, text, token, replace=False):
-        return MARK_START + highlight.get_text(text, token, replace) + MARK_END
+    class _Marker(highlight.Formatter):
+        between = "…"
+
+        def format_token(self, text, token, replace=False):
+            return MARK_START + highlight.get_text(text, token, replace) + MARK_END
+
+    return _Marker()
 
 
-def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | None = None,
+def search(conn: sqlite3.Connection, ix, text: str, filters: Filters | None = None,
            limit: int = 20, page: int = 1) -> Results:
+    """``ix``: the archive's index backend (``Archive.index``: FtsIndex or the Whoosh Index)."""
     filters = filters or Filters()
     if limit < 1 or page < 1:
         raise UsageError("--limit 和 --page 必须是正整数")
@@ -123,7 +133,19 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
     if by_number and docno.parse(text) is not None:
         # the whole query is a document number and the catalog knows it: no text search needed
         chosen = ordered[start:start + limit]
+    elif getattr(ix, "engine", "whoosh") == "sqlite":
+        from archive.index import fts
+
+        where, args = filters.sql()
+        found, n, words = fts.search_ids(conn, text, where, args, number_ids, max(0, start + limit - total))
+        ordered += [(i, score, "text") for i, score in found]
+        total += n
+        chosen = ordered[start:start + limit]
+        snippets = _fts_snippets(conn, chosen, words)
     elif ix.exists():
+        from whoosh import highlight, query as wq
+        from whoosh.qparser import MultifieldParser
+
         with ix.open().searcher() as s:
             for name in ("title", "issuer", "body"):
                 # an unquoted word matches when all its bigrams are in the field; checking that they are
@@ -145,7 +167,7 @@ def search(conn: sqlite3.Connection, ix: Index, text: str, filters: Filters | No
                 q = wq.And([q, wq.ConstantScoreQuery(restrict, 0.0)])
             results = s.search(q, limit=start + limit + len(number_ids))
             results.fragmenter = highlight.ContextFragmenter(maxchars=90, surround=25)
-            results.formatter = _Marker()
+            results.formatter = _marker()
             by_id = {}
             for r in results:
                 doc_id = int(r["id"])
@@ -196,4 +218,37 @@ def _snippets(conn: sqlite3.Connection, chosen, results_by_id, words: set[str]) 
         if not snip:
             snip = hit.highlights("title", text=hit.get("title", ""))
         out[i] = re.sub(r"\s+", " ", snip).strip()
+    return out
+
+
+def _mark(text: str, words: list[str]) -> str:
+    """``text`` with every occurrence of the query's words between MARK_START and MARK_END."""
+    flat = sorted({index_text(w).lower() for w in words if w.strip()}, key=len, reverse=True)
+    if not flat:
+        return text
+    rx = re.compile("|".join(map(re.escape, flat)), re.I)
+    return rx.sub(lambda m: MARK_START + m.group() + MARK_END, text)
+
+
+def _fts_snippets(conn: sqlite3.Connection, chosen, words: list[str]) -> dict[int, str]:
+    """Highlighted context from the catalog's text around the first query word (title when the body has none)."""
+    ids = [i for i, _, how in chosen if how == "text"]
+    if not ids:
+        return {}
+    q = ",".join("?" * len(ids))
+    texts = dict(conn.execute(f"SELECT document_id, text FROM document_texts WHERE document_id IN ({q})", ids))
+    titles = dict(conn.execute(f"SELECT id, coalesce(title, filename, '') FROM documents WHERE id IN ({q})", ids))
+    keys = [index_text(w).lower() for w in words if w.strip()]
+    out = {}
+    for i in ids:
+        flat = re.sub(r"\s+", " ", index_text(texts.get(i) or ""))
+        low = flat.lower()
+        found = [k for k in (low.find(w) for w in keys) if k >= 0]
+        if found:
+            k = min(found)
+            cut = flat[max(0, k - 25):k + 65]
+            out[i] = _mark(cut, words).strip()
+        else:
+            title = titles.get(i, "")
+            out[i] = _mark(title, words) if any(w in title.lower() for w in keys) else ""
     return out

@@ -69,8 +69,11 @@ class FileStore:
     def abspath(self, rel: str) -> Path:
         return self.root / rel
 
-    def put(self, src: Path, sha256: str, media_type: str) -> str:
-        """Copy ``src`` into the store atomically; returns the relative path. Idempotent."""
+    def put(self, src: Path, sha256: str, media_type: str, sync: bool = True) -> str:
+        """Copy ``src`` into the store atomically; returns the relative path. Idempotent.
+
+        ``sync=False``: the caller calls ``sync`` on the copies before any record refers to them (a batch pays
+        for one round of flushes instead of one per file)."""
         rel = self.relpath(sha256, media_type)
         dest = self.root / rel
         if dest.exists() and sha256_file(dest) == sha256:
@@ -89,18 +92,34 @@ class FileStore:
                     fout.flush()
                     fault("copying")  # a half-written temporary copy
                 fout.flush()
-                os.fsync(fout.fileno())
+                if sync:
+                    os.fsync(fout.fileno())
             if h.hexdigest() != sha256:
                 raise StoreError(f"文件 {src} 在复制过程中发生变化（校验值不符），请稍后重试")
             os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
             os.replace(tmp, dest)
-            _fsync_dir(dest.parent)
+            if sync:
+                _fsync_dir(dest.parent)
         except OSError as e:
             raise StoreError(f"无法把 {src} 存入档案库 {self.root}：{e.strerror}（请检查磁盘空间和权限）") from e
         finally:
             if tmp.exists():
                 tmp.unlink()
         return rel
+
+    def sync(self, rels: list[str]) -> None:
+        """Make copies stored with ``put(sync=False)`` durable: each file, then each folder once."""
+        try:
+            for rel in rels:
+                fd = os.open(self.root / rel, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            for folder in sorted({(self.root / rel).parent for rel in rels}):
+                _fsync_dir(folder)
+        except OSError as e:
+            raise StoreError(f"无法写入档案库 {self.root}：{e.strerror}（请检查磁盘空间和权限）") from e
 
     def stored_files(self) -> set[str]:
         if not self.files.is_dir():

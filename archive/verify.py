@@ -392,15 +392,13 @@ def _check_index(arc: Archive, rows, rep: Report) -> None:
     catalog_ids = {str(r["id"]) for r in rows}
     rep.examined["全文索引"] += len(catalog_ids)
     try:
-        ix = arc.index.open() if arc.index.exists() else None
-        if ix is None:
+        if not arc.index.exists():
             indexed: set[str] = set()
             if catalog_ids:
                 rep.add("全文索引", "全文索引", "全文索引不存在（可运行 archive reindex 重建）")
                 return
         else:
-            with ix.searcher() as s:
-                indexed = {f["id"] for f in s.all_stored_fields()}
+            indexed = {str(i) for i in arc.index.indexed_ids()}  # either engine (archive/index/)
     except Exception as e:
         rep.add("全文索引", "全文索引", f"全文索引无法打开：{e}（可运行 archive reindex 重建）")
         return

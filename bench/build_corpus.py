@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
+# ../shared/corpus beside the repository, or two levels up (a git worktree under /work/wt/<branch>)
+CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus")
+               if p.exists()), ROOT.parent / "shared" / "corpus")
 sys.path.insert(0, str(ROOT / "tests"))
 
 DOCX_SHARE = 0.02

@@ -3,6 +3,8 @@
     python bench/search_bench.py --n 10000            # build, ingest, search latency, reindex
     python bench/search_bench.py --n 100000
     python bench/search_bench.py --quality            # real corpus: number lookup, phrases, analyzers
+    python bench/search_bench.py --n 10000 --compare  # both backends side by side (issue 17)
+    python bench/search_bench.py --n 100000 --compare --no-whoosh
 
 Everything is written under /tmp/archbench (``--work`` to change); the repository is not touched.
 Figures are printed, never asserted. ``--reuse`` skips building and ingesting when the store of a
@@ -14,6 +16,7 @@ Phases that need their own peak RSS (ingest, reindex) run in a child process of 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -200,16 +203,34 @@ def phase_ingest(work: Path, defer_index: bool = False) -> None:
     (work / "ingest.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def phase_reindex(work: Path) -> None:
-    arc = open_archive(work / "config.toml")
+def phase_reindex(work: Path, config: str = "config.toml") -> None:
+    arc = open_archive(work / config)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     with arc.write_lock():
         n = arc.reindex()
     sec = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    engine = arc.index.engine
     arc.close()
-    res = {"documents": n, "seconds": sec, "docs_per_s": n / sec, "index_bytes": du(arc.cfg.store / "index"),
-           "peak_rss_mb": peak_rss_mb()}
-    (work / "reindex.json").write_text(json.dumps(res, indent=1), encoding="utf-8")
+    res = {"documents": n, "seconds": sec, "cpu_seconds": cpu, "docs_per_s": n / sec,
+           "index_bytes": du(arc.cfg.store / "index") if engine == "whoosh" else fts_bytes(arc.cfg.store),
+           "peak_rss_mb": peak_rss_mb(), "engine": engine}
+    for name in ("reindex.json", f"reindex-{engine}.json"):
+        (work / name).write_text(json.dumps(res, indent=1), encoding="utf-8")
+
+
+def fts_bytes(store: Path) -> int:
+    """Bytes of the FTS5 table's pages inside catalog.sqlite (dbstat)."""
+    import sqlite3
+
+    conn = sqlite3.connect(store / "catalog.sqlite")
+    try:
+        return conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'fulltext%'").fetchone()[0] or 0
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
 
 
 def child(phase: str, work: Path, *extra: str) -> None:
@@ -296,8 +317,10 @@ def in_process(conn, ix, queries):
                     found_first[kind, "first"] += 1
                 if expect in ids[:5]:
                     found_first[kind, "top5"] += 1
-    with ix.open().searcher() as s:
-        segs = len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1
+    segs = 1
+    if getattr(ix, "engine", "whoosh") == "whoosh":
+        with ix.open().searcher() as s:
+            segs = len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1
     return lat, hits, found_first, segs
 
 
@@ -524,6 +547,266 @@ def run_quality(work: Path, seed: int) -> None:
     analyzers.compare(texts, phrases, bc.load_corpus(), work / "analyzers", seed)
 
 
+# ------------------------------------------------------------------------------------- both backends, side by side
+RETENTIONS = ("Y", "D30", "D10")
+
+
+def build_catalog(n: int, work: Path, seed: int, deferred: bool = False) -> list[dict]:
+    """A catalog of N generated documents written straight into SQLite (no files: this measures search, and
+    bench/ingest_bench.py measures ingest). The FTS5 triggers index every row as it is inserted."""
+    from archive import catalog, docno
+
+    if work.exists():
+        shutil.rmtree(work)
+    t0 = time.perf_counter()
+    docs = bc.generate(n, seed)
+    gen_s = time.perf_counter() - t0
+    cfg = bc.make_config(work)
+    text = cfg.read_text(encoding="utf-8")
+    assert 'engine = "sqlite"' in text
+    (work / "config-whoosh.toml").write_text(text.replace('engine = "sqlite"', 'engine = "whoosh"'), encoding="utf-8")
+    arc = open_archive(cfg)
+    arc.init()
+    conn = arc.conn
+    if deferred:  # the triggers index nothing now; archive reindex (measured) builds the full text after
+        conn.create_function("bigrams", 1, lambda s: "", deterministic=True)
+    rnd = random.Random(seed)
+    ts = catalog.now()
+    date_rx = re.compile(r"(20\d\d)年(\d{1,2})月(\d{1,2})日")
+    manifest = []
+    t0 = time.perf_counter()
+    item = Counter()
+    for start in range(0, len(docs), 1000):
+        with catalog.transaction(conn):
+            for d in docs[start:start + 1000]:
+                body = "\n".join(d.lines)
+                dn = docno.parse(d.lines[1])
+                m = next((date_rx.search(x) for x in reversed(d.lines[-3:]) if date_rx.search(x)), None)
+                date = f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}" if m else None
+                r = rnd.random()
+                status = "archived" if r < 0.85 else "excluded" if r < 0.95 else "pending"
+                ret = rnd.choice(RETENTIONS) if status == "archived" else None
+                code = None
+                if ret:
+                    item[(d.year, ret)] += 1
+                    code = f"Z109-WS·{d.year}-{ret}-BGS-{item[(d.year, ret)]:04d}"
+                row = {"sha256": hashlib.sha256(d.key.encode()).hexdigest(), "filename": f"{d.key}.{d.fmt}",
+                       "media_type": d.fmt, "size": len(body.encode()), "pages": 1 + len(body) // 900,
+                       "status": status, "archival_code": code, "fonds": "Z109", "year": d.year, "retention": ret,
+                       "org": "BGS" if ret else None, "item_no": item[(d.year, ret)] if ret else None,
+                       "doc_number": dn.canonical if dn else None, "doc_number_raw": dn.raw if dn else None,
+                       "docno_code": dn.code if dn else None, "docno_year": dn.year if dn else None,
+                       "docno_serial": dn.serial if dn else None, "docno_kind": dn.kind if dn else None,
+                       "title": d.title, "issuer": d.issuer, "date": date, "doc_type": d.title[-2:],
+                       "ingested_at": ts, "updated_at": ts}
+                cur = conn.execute(f"INSERT INTO documents({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                                   tuple(row.values()))
+                conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (cur.lastrowid, body))
+                if dn is not None:
+                    conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
+                                     [(k, cur.lastrowid) for k in docno.search_keys(dn)])
+                manifest.append({"key": d.key, "code": d.code, "year": d.year, "serial": d.serial})
+    ins_s = time.perf_counter() - t0
+    arc.close()
+    info = {"documents": n, "generate_seconds": gen_s, "insert_with_triggers_seconds": ins_s, "deferred": deferred}
+    (work / "catalog.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
+    bc.write_manifest(docs, work / "manifest.jsonl")
+    return manifest
+
+
+def word_pools(rows: list[dict], seed: int = 7) -> tuple[list[str], list[str]]:
+    """(common words: in 3-35% of corpus documents; rare words: in exactly one) from jieba over the corpus."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    df: Counter = Counter()
+    for r in rows:
+        text = re.sub(r"\s+", "", r.get("body_text") or "")
+        df.update({w for w in jieba.cut(text) if 2 <= len(w) <= 4 and re.fullmatch(f"[{_CJK}]+", w)})
+    n = len(rows)
+    common = sorted(w for w, c in df.items() if 0.03 * n <= c <= 0.35 * n)
+    rare = sorted(w for w, c in df.items() if c == 1 and len(w) >= 3)
+    random.Random(seed).shuffle(common)
+    random.Random(seed).shuffle(rare)
+    return common, rare
+
+
+def compare_queries(conn, manifest: list[dict], k: int, seed: int) -> list[tuple[str, str, dict]]:
+    """k queries per kind, shuffled together: (kind, query, filter kwargs)."""
+    rnd = random.Random(seed)
+    common, rare = word_pools(bc.load_corpus())
+    max_id = conn.execute("SELECT max(id) FROM documents").fetchone()[0]
+    out = []
+    for i in range(k):
+        out.append(("two-word", f"{rnd.choice(common)} {rnd.choice(common)}", {}))
+        out.append(("rare word", rare[i % len(rare)], {}))
+        while True:
+            did = rnd.randint(1, max_id)
+            t = conn.execute("SELECT text FROM document_texts WHERE document_id=?", (did,)).fetchone()
+            ph = cjk_phrase(t[0], rnd, rnd.randint(4, 8)) if t else None
+            if ph:
+                out.append(("phrase", f'"{ph}"', {}))
+                break
+        m = rnd.choice(manifest)
+        out.append(("number", rnd.choice(list(number_variants(m["code"], m["year"], m["serial"]).values())), {}))
+        year, ret = rnd.randint(2005, 2023), rnd.choice(RETENTIONS)
+        out.append(("filtered", f"{rnd.choice(common)} {rnd.choice(common)}", {"year": year, "retention": ret}))
+    rnd.shuffle(out)
+    return out
+
+
+KINDS = ("two-word", "phrase", "rare word", "number", "filtered")
+
+
+_FLAT = "coalesce(d.title, d.filename, '') || char(1) || t.text"
+for _ch in (10, 13, 9, 32, 12288):  # whitespace index_text joins between Chinese characters
+    _FLAT = f"replace({_FLAT}, char({_ch}), '')"
+
+
+def scan(conn, query: str, filt: dict) -> set[int]:
+    """Brute force: records containing every word of the query (a substring of title or text, whitespace
+    removed: the query words are Chinese only) and matching the filters. No index is used."""
+    from archive.search import Filters
+
+    words = [w for w in re.findall(r'"([^"]+)"|(\S+)', query) for w in w if w]
+    assert all(re.fullmatch(f"[{_CJK}]+", w) for w in words), words
+    where, args = Filters(**filt).sql()
+    sql = (f"SELECT d.id FROM documents d JOIN document_texts t ON t.document_id = d.id WHERE " +
+           " AND ".join([f"instr({_FLAT}, ?) > 0"] * len(words) + [where]))
+    return {r[0] for r in conn.execute(sql, [*words, *args])}
+
+
+def run_compare(n: int, work: Path, seed: int, k: int, cli_runs: int, whoosh: bool, check: int, reuse: bool,
+                deferred: bool = False) -> None:
+    from archive.index import open_index
+    from archive.index.fts import search_ids
+    from archive.search import Filters, search
+
+    if not (reuse and (work / "catalog.json").exists()):
+        print(f"building a catalog of {n:,} documents …", file=sys.stderr, flush=True)
+        build_catalog(n, work, seed, deferred)
+        for f in ("reindex-sqlite.json", "reindex-whoosh.json"):
+            (work / f).unlink(missing_ok=True)
+    info = json.loads((work / "catalog.json").read_text())
+    manifest = [json.loads(x) for x in (work / "manifest.jsonl").open(encoding="utf-8")]
+    # sqlite first: reindexing to sqlite removes a Whoosh folder (the engine switch), so Whoosh is built after
+    if not (work / "reindex-sqlite.json").exists() or (whoosh and not (work / "reindex-whoosh.json").exists()):
+        print("archive reindex, sqlite …", file=sys.stderr, flush=True)
+        child("reindex", work, "--config-name", "config.toml")
+        if whoosh:
+            print("archive reindex, whoosh …", file=sys.stderr, flush=True)
+            child("reindex", work, "--config-name", "config-whoosh.toml")
+    builds = {e: json.loads((work / f"reindex-{e}.json").read_text()) for e in ("sqlite", "whoosh")
+              if (work / f"reindex-{e}.json").exists()}
+    engines = ["sqlite"] + (["whoosh"] if whoosh else [])
+
+    arc = open_archive(work / "config.toml")
+    conn = arc.conn
+    texts_bytes = conn.execute("SELECT sum(length(CAST(text AS BLOB))) FROM document_texts").fetchone()[0]
+    backends = {e: open_index(e, arc.cfg.store, lambda: conn) for e in engines}
+    queries = compare_queries(conn, manifest, k, seed)
+    for e, ix in backends.items():  # warm: open the index, load pages
+        for _, q, f in queries[:10]:
+            search(conn, ix, q, Filters(**f))
+    lat = {(kd, e): [] for kd in KINDS for e in engines}
+    cpu = {(kd, e): [] for kd in KINDS for e in engines}
+    hits = {(kd, e): [] for kd in KINDS for e in engines}
+    estimates = Counter()
+    for i, (kind, q, f) in enumerate(queries):
+        order = engines if i % 2 == 0 else engines[::-1]  # interleaved: each goes first half the time
+        for e in order:
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            res = search(conn, backends[e], q, Filters(**f))
+            lat[kind, e].append(1000 * (time.perf_counter() - t0))
+            cpu[kind, e].append(1000 * (time.process_time() - c0))
+            hits[kind, e].append(res.total)
+            estimates[e] += not res.exact
+    search_rss = peak_rss_mb()
+
+    # whole `archive search` commands, interleaved
+    exe = Path(sys.executable).parent / "archive"
+    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "archive"]
+    cli = {(kd, e): [] for kd in KINDS for e in engines}
+    cli_cpu = {(kd, e): [] for kd in KINDS for e in engines}
+    per_kind = defaultdict(list)
+    for kind, q, f in queries:
+        per_kind[kind].append((q, f))
+    for kind in KINDS:
+        for j, (q, f) in enumerate(per_kind[kind][:cli_runs]):
+            order = engines if j % 2 == 0 else engines[::-1]
+            for e in order:
+                cfg = work / ("config.toml" if e == "sqlite" else "config-whoosh.toml")
+                cmd = [*base, "--config", str(cfg), "search", q, "--json"]
+                if "year" in f:
+                    cmd += ["--year", str(f["year"]), "--retention", RET_CLI[f["retention"]]]
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t0 = time.perf_counter()
+                p = subprocess.run(cmd, capture_output=True)
+                cli[kind, e].append(time.perf_counter() - t0)
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cli_cpu[kind, e].append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
+                if p.returncode != 0:
+                    print(f"  archive search {q!r} ({e}) failed: {p.stderr.decode()[-300:]}", file=sys.stderr)
+
+    # brute force on a sample
+    print("brute-force scan of a sample …", file=sys.stderr, flush=True)
+    checked = {(kd, e): [0, 0, 0] for kd in KINDS for e in engines}  # asked, count equal, top-20 all true
+    for kind in ("two-word", "phrase", "rare word", "filtered"):
+        for q, f in per_kind[kind][:check]:
+            truth = scan(conn, q, f)
+            for e in engines:
+                res = search(conn, backends[e], q, Filters(**f), limit=20)
+                c = checked[kind, e]
+                c[0] += 1
+                if e == "sqlite":
+                    where, args = Filters(**f).sql()
+                    ids, total, _ = search_ids(conn, q, where, args, set(), 10 ** 7)
+                    c[1] += total == len(truth) and set(i for i, _ in ids) == truth and res.total == len(truth)
+                else:
+                    c[1] += res.total == len(truth)
+                c[2] += all(h.record["id"] in truth for h in res.hits)
+    arc.close()
+
+    # ---- report
+    print(f"\n######## N = {n:,} documents: both backends side by side, {len(queries)} queries interleaved "
+          f"(store {work / 'store'}) ########")
+    rows = []
+    for kind in KINDS:
+        for e in engines:
+            L, C, P, CC = lat[kind, e], cli[kind, e], cpu[kind, e], cli_cpu[kind, e]
+            ch = checked[kind, e]
+            rows.append([kind, e, len(L), f"{pct(L, 50):.1f}", f"{pct(L, 95):.1f}", f"{pct(P, 50):.1f}",
+                         f"{pct(P, 95):.1f}", f"{statistics.mean(hits[kind, e]):,.0f}", len(C),
+                         f"{pct(C, 50):.2f}" if C else "-", f"{pct(C, 95):.2f}" if C else "-",
+                         f"{pct(CC, 50):.2f}" if CC else "-", f"{pct(CC, 95):.2f}" if CC else "-",
+                         f"{ch[1]}/{ch[0]}" if ch[0] else "-", f"{ch[2]}/{ch[0]}" if ch[0] else "-"])
+    print(table("Search latency: in-process archive.search.search() wall and CPU [ms]; whole `archive search --json` "
+                "command wall and CPU [s]; brute-force check (exact count and set / every shown hit true). "
+                f"Load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+                ["kind", "engine", "queries", "p50 ms", "p95 ms", "CPU p50", "CPU p95", "mean hits", "cmds",
+                 "cmd p50 s", "cmd p95 s", "cmd CPU p50", "cmd CPU p95", "count = scan", "hits true"], rows))
+    rows = []
+    for e in engines:
+        b = builds.get(e)
+        rows.append([e, f"{b['seconds']:.0f}" if b else "-", f"{b['cpu_seconds']:.0f}" if b else "-",
+                     f"{b['peak_rss_mb']:.0f} MB" if b else "-", mb(b["index_bytes"]) if b else "-",
+                     f"{b['index_bytes'] / texts_bytes:.2f}" if b else "-", estimates[e]])
+    print(table(f"Build (archive reindex from the catalog alone) and size; texts {mb(texts_bytes)} (UTF-8)",
+                ["engine", "reindex s", "CPU s", "peak RSS", "index size", "size / texts", "estimated counts"],
+                rows))
+    how = ("inserted with an empty bigrams() (full text built by archive reindex only)" if info.get("deferred")
+           else "inserted with the FTS5 triggers indexing each record")
+    print(f"catalog of {n:,} generated in {info['generate_seconds']:.0f} s, {how} in "
+          f"{info['insert_with_triggers_seconds']:.0f} s ({n / info['insert_with_triggers_seconds']:.0f} records/s, "
+          f"1,000 per transaction); peak RSS of this process {search_rss:.0f} MB")
+    print(table("Example queries", ["kind", "query", "filters"],
+                [[kd, q, json.dumps(f, ensure_ascii=False)] for kd in KINDS for q, f in per_kind[kd][:2]]))
+    sys.stdout.flush()
+
+
 # ------------------------------------------------------------------------------------- main
 def main() -> None:
     ap = argparse.ArgumentParser(description="Search benchmark (ingest, latency, quality, analyzers)")
@@ -536,17 +819,26 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="reuse the store of a previous run with the same N")
     ap.add_argument("--no-reindex", action="store_true")
     ap.add_argument("--defer-index", action="store_true",
-                    help="ingest into the catalog only, then build the index with Archive.reindex")
+                    help="ingest into the catalog only, then build the index with Archive.reindex "
+                         "(--compare: the triggers index nothing while the catalog is written)")
     ap.add_argument("--phase", choices=["ingest", "reindex"], help=argparse.SUPPRESS)
+    ap.add_argument("--config-name", default="config.toml", help=argparse.SUPPRESS)
+    ap.add_argument("--compare", action="store_true",
+                    help="with --n: both backends side by side on a catalog written straight into SQLite")
+    ap.add_argument("--no-whoosh", action="store_true", help="with --compare: the default backend only")
+    ap.add_argument("--check", type=int, default=25, help="with --compare: queries per kind checked by a scan")
     a = ap.parse_args()
     if a.phase == "ingest":
         return phase_ingest(a.work, a.defer_index)
     if a.phase == "reindex":
-        return phase_reindex(a.work)
+        return phase_reindex(a.work, a.config_name)
     if not a.n and not a.quality:
         ap.error("give --n N and/or --quality")
     if a.quality:
         run_quality(a.work or WORK, a.seed)
+    if a.n and a.compare:
+        return run_compare(a.n, a.work or WORK / f"cmp{a.n}", a.seed, a.queries, a.cli_runs, not a.no_whoosh,
+                           a.check, a.reuse, a.defer_index)
     if a.n:
         run_scale(a.n, a.work or WORK / f"n{a.n}", a.seed, a.reuse, a.queries, a.cli_runs, not a.no_reindex,
                   a.defer_index)

@@ -1,4 +1,5 @@
-"""Search over a real catalog and a real Whoosh index, built by the real pipeline from real files."""
+"""Search over a real catalog with each full-text backend (the FTS5 table inside the catalog, and a real Whoosh
+index), built by the real pipeline from real files."""
 
 from __future__ import annotations
 
@@ -11,12 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from archive.index import analyzer, index_text
+from archive.index import analyzer, bigrams, index_text
 from archive.search import MARK_START, Filters, search
+from tests.conftest import write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_docx, make_pdf, make_text
 
 ROOT = Path(__file__).resolve().parent.parent
+ENGINE_LINE = 'engine = "sqlite"'
+
+
+@pytest.fixture(params=["sqlite", "whoosh"])
+def engine(request):
+    return request.param
+
+
+@pytest.fixture
+def cfg_path(tmp_path, engine):
+    return write_config(tmp_path, **{ENGINE_LINE: f'engine = "{engine}"'})
 
 
 def test_bigram_analyzer():
@@ -24,6 +37,9 @@ def test_bigram_analyzer():
     assert toks[:4] == ["关于", "于加", "加强", "强档"]
     assert "gb" in toks and "9704" in toks and toks[-1] == "国"
     assert index_text("档案管\n理工作 2022 年") == "档案管理工作 2022 年"
+    # the FTS5 table stores the same tokens, space-separated
+    assert bigrams("关于加强档案管理的通知 GB/T 9704 国").split() == toks
+    assert bigrams(None) == bigrams("") == ""
 
 
 @pytest.fixture
@@ -72,12 +88,15 @@ def test_words_and_phrases_find_the_document_with_a_snippet(built):
     assert search(arc.conn, arc.index, "档案台风").hits == []
 
 
-def test_a_word_needs_all_its_bigrams_a_quoted_phrase_needs_them_in_sequence(arc, tmp_path):
+def test_a_word_needs_all_its_bigrams_a_quoted_phrase_needs_them_in_sequence(arc, tmp_path, engine):
     make_text(tmp_path / "a.txt", "示例县档案局\n关于加强档案管理的通知\n正文。")
     make_text(tmp_path / "b.txt", "示例县财政局\n关于库房的通知\n档案室与案管员分开，管理处另行安排。")
     a, b = (arc.ingest_file(tmp_path / n).record["id"] for n in ("a.txt", "b.txt"))
     arc.flush_index()
-    assert {h.record["id"] for h in search(arc.conn, arc.index, "档案管理").hits} == {a, b}
+    # Whoosh matches an unquoted word by its bigrams anywhere (over-matching b); FTS5 checks their sequence
+    # at no extra cost, so a word matches exactly where it stands as written
+    expected = {a, b} if engine == "whoosh" else {a}
+    assert {h.record["id"] for h in search(arc.conn, arc.index, "档案管理").hits} == expected
     assert [h.record["id"] for h in search(arc.conn, arc.index, '"档案管理"').hits] == [a]
     assert [h.record["id"] for h in search(arc.conn, arc.index, "档案管理").hits][0] == a  # title match first
 
@@ -120,10 +139,14 @@ def test_pagination(built):
     assert ids == [h.record["id"] for h in everything.hits][:12] and len(set(ids)) == len(ids)
 
 
-def test_reindex_uses_the_catalog_only(built):
+def test_reindex_uses_the_catalog_only(built, engine):
     arc, recs = built
     shutil.rmtree(arc.store.files)  # no stored file can be read again
-    shutil.rmtree(arc.index.path)
+    if engine == "whoosh":
+        shutil.rmtree(arc.index.path)
+    else:
+        arc.conn.execute("INSERT INTO fulltext(fulltext) VALUES ('delete-all')")
+        assert search(arc.conn, arc.index, "抢救性修复").hits == []
     arc.index.close()
     assert arc.reindex() == len(recs)
     assert [h.record["id"] for h in search(arc.conn, arc.index, "抢救性修复").hits] == [recs[9]["id"]]
@@ -136,8 +159,10 @@ def _cli(cfg_path, *args, env=None):
                           capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
 
 
-@pytest.mark.parametrize("stage", ["committed", "indexed"])
-def test_cli_search_json_and_crash_between_catalog_and_index(cfg_path, tmp_path, stage):
+@pytest.mark.parametrize("stage", ["in-transaction", "committed", "indexed"])
+def test_cli_search_json_and_crash_between_catalog_and_index(cfg_path, tmp_path, stage, engine):
+    if stage == "indexed" and engine == "sqlite":
+        pytest.skip("the FTS5 table is written in the record's own transaction: there is no later index commit")
     src = tmp_path / "docs"
     src.mkdir()
     make_docx(src / "a.docx", gongwen_lines(54, kind=0, year=2017))
@@ -149,7 +174,7 @@ def test_cli_search_json_and_crash_between_catalog_and_index(cfg_path, tmp_path,
     make_text(src / "c.txt", "\n".join(gongwen_lines(3, kind=7, year=2021)))
     again = _cli(cfg_path, "ingest", str(src))  # start-up repairs the index, then ingests c.txt
     assert again.returncode == 0, again.stderr
-    assert "索引" in again.stderr or stage == "committed"
+    assert "索引" in again.stderr or stage != "indexed" or engine == "sqlite"
     out = _cli(cfg_path, "search", "台风", "--json")
     data = json.loads(out.stdout)
     assert [d["doc_number"] for d in data] == ["示政发〔2022〕3号"]
@@ -160,3 +185,97 @@ def test_cli_search_json_and_crash_between_catalog_and_index(cfg_path, tmp_path,
     assert bad.returncode == 2 and "不是有效日期" in bad.stderr
     rebuilt = _cli(cfg_path, "reindex")
     assert rebuilt.returncode == 0 and "3 份" in rebuilt.stderr
+
+
+# ---- the FTS5 backend: exact results and counts, kept in step by the catalog's own triggers -------------------
+def _scan(arc, word: str) -> set[int]:
+    """Brute force: the records whose title or text contains ``word`` (as indexed: no line breaks inside)."""
+    return {r[0] for r in arc.conn.execute("SELECT d.id, coalesce(d.title, d.filename), t.text FROM documents d "
+                                           "JOIN document_texts t ON t.document_id = d.id")
+            if word in index_text(r[1] or "") or word in index_text(r[2] or "")}
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_fts_results_and_counts_equal_a_scan(built):
+    arc, recs = built
+    for word in ("档案", "通知", "抢救性修复", "管理", "工作", "2022", "示例县", "台风"):
+        res = search(arc.conn, arc.index, word, limit=100)
+        assert res.exact and res.total == len(res.hits) == len(_scan(arc, word)), word
+        assert {h.record["id"] for h in res.hits} == _scan(arc, word), word
+    both = search(arc.conn, arc.index, "档案 工作", limit=100)
+    assert {h.record["id"] for h in both.hits} == _scan(arc, "档案") & _scan(arc, "工作")
+    either = search(arc.conn, arc.index, "台风 OR 抢救性修复", limit=100)
+    assert {h.record["id"] for h in either.hits} == _scan(arc, "台风") | _scan(arc, "抢救性修复")
+    minus = search(arc.conn, arc.index, "档案 NOT 台风", limit=100)
+    assert {h.record["id"] for h in minus.hits} == _scan(arc, "档案") - _scan(arc, "台风")
+    ranged = search(arc.conn, arc.index, "档案 year:[2021 TO 2022]", limit=100)
+    assert {h.record["id"] for h in ranged.hits} == {i for i in _scan(arc, "档案") if
+                                                    arc.conn.execute("SELECT year FROM documents WHERE id=?",
+                                                                     (i,)).fetchone()[0] in (2021, 2022)}
+    mixed = search(arc.conn, arc.index, "台风 OR year:2017", limit=100)
+    assert {h.record["id"] for h in mixed.hits} == _scan(arc, "台风") | {
+        r[0] for r in arc.conn.execute("SELECT id FROM documents WHERE year=2017")}
+    assert search(arc.conn, arc.index, "，。").hits == []  # nothing searchable: no hits, no error
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_fts_follows_every_change_of_a_record_in_its_own_transaction(built):
+    """Title and text changes by any module (review, imports, destroy) are indexed by the triggers."""
+    arc, recs = built
+    conn, rid = arc.conn, recs[9]["id"]
+    conn.execute("UPDATE documents SET title='关于荸荠种植的通知' WHERE id=?", (rid,))
+    assert [h.record["id"] for h in search(arc.conn, arc.index, "title:荸荠").hits] == [rid]
+    conn.execute("UPDATE document_texts SET text = text || '\n附件：蓑衣鹤' WHERE document_id=?", (rid,))
+    assert [h.record["id"] for h in search(arc.conn, arc.index, "蓑衣鹤").hits] == [rid]
+    conn.execute("INSERT OR REPLACE INTO document_texts(document_id, text) VALUES (?, '全新的正文')", (rid,))
+    assert search(arc.conn, arc.index, "抢救性修复").hits == [] and search(arc.conn, arc.index, "蓑衣鹤").hits == []
+    assert [h.record["id"] for h in search(arc.conn, arc.index, "全新的正文").hits] == [rid]
+    conn.execute("UPDATE document_texts SET text='' WHERE document_id=?", (rid,))  # destroy empties the text
+    assert search(arc.conn, arc.index, "全新的正文").hits == []
+    # a change rolled back leaves the index as it was
+    conn.execute("BEGIN")
+    conn.execute("UPDATE document_texts SET text='回滚的正文' WHERE document_id=?", (rid,))
+    conn.execute("ROLLBACK")
+    assert search(arc.conn, arc.index, "回滚的正文").hits == []
+    assert arc.index.indexed_ids() == {r["id"] for r in recs.values()}  # FTS5's integrity check passes
+    with pytest.raises(Exception):
+        conn.execute("DELETE FROM document_texts WHERE document_id=?", (rid,))
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_switching_engines_with_reindex(built, cfg_path):
+    """sqlite -> whoosh -> sqlite by editing [index] engine and running archive reindex."""
+    arc, recs = built
+    arc.close()
+    for engine, files in (("whoosh", True), ("sqlite", False)):
+        text = cfg_path.read_text(encoding="utf-8")
+        cfg_path.write_text(text.replace('engine = "sqlite"', f'engine = "{engine}"')
+                            .replace('engine = "whoosh"', f'engine = "{engine}"'), encoding="utf-8")
+        done = _cli(cfg_path, "reindex")
+        assert done.returncode == 0 and f"{len(recs)} 份" in done.stderr, done.stderr
+        assert (arc.cfg.store / "index").exists() == files
+        out = json.loads(_cli(cfg_path, "search", "抢救性修复", "--json").stdout)
+        assert [d["id"] for d in out] == [recs[9]["id"]]
+        verify = _cli(cfg_path, "verify")
+        assert "全文索引" not in verify.stdout + verify.stderr, verify.stdout
+
+
+def test_query_plan_splits_text_and_fields():
+    from archive.index.fts import plan
+
+    p = plan('title:档案 AND year:2022 "管理 办法" NOT 草稿')
+    assert p.match == '(({title} : "档案" AND {title body} : "管理 理办 办法") NOT ({title body} : "草稿"))'
+    assert p.where == "d.year >= ? AND d.year <= ?" and p.args == [2022, 2022]
+    assert plan("2022年").match == '{title body} : "2022 年" *'
+    assert plan("year:2022").match is None and plan("year:2022").args == [2022, 2022]
+    assert plan("foo:档案").match == '({title body} : "foo" AND {title body} : "档案")'  # not a field: text
+    # an unquoted word: each run in sequence, the runs anywhere; full-width digits as ASCII
+    assert plan("府令２００７年").match == '({title body} : "府令" AND {title body} : "2007 年" *)'
+
+
+def test_a_word_with_a_number_inside_finds_the_number_in_any_brackets(arc, tmp_path):
+    make_text(tmp_path / "a.txt", "河北省人民政府令\n〔2007〕第5号\n关于档案工作的规定\n正文。")
+    a = arc.ingest_file(tmp_path / "a.txt").record["id"]
+    arc.flush_index()
+    for q in ("河北省人民政府令２００７年５号", "人民政府令 2007", "政府令2007"):
+        assert [h.record["id"] for h in search(arc.conn, arc.index, q).hits] == [a], q

@@ -1,4 +1,5 @@
-"""The full-text index (Whoosh): derived from the catalog, rebuilt from it alone by ``reindex``.
+"""The Whoosh backend (``[index] engine = "whoosh"``): a folder derived from the catalog, rebuilt from it
+alone by ``reindex``, brought up to date in batches (``documents.indexed`` = 0: not yet in this index).
 
 Chinese is indexed as overlapping character bigrams (档案管理 -> 档案 案管 管理) with positions, and a
 query's Chinese word matches a document holding all of its bigrams; a "quoted phrase" must have them in
@@ -13,7 +14,6 @@ Document numbers are not searched here: the catalog's docno_keys table answers t
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,10 +24,8 @@ from whoosh.writing import NO_MERGE
 
 from archive.errors import StoreError
 from archive.faults import fault
+from archive.index import _IS_CJK, _RUN, index_text
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUN = re.compile(rf"[{_CJK}]+|[A-Za-z0-9]+")
-_IS_CJK = re.compile(rf"[{_CJK}]")
 MAX_SEGMENTS = 12  # incremental commits leave small segments; merge when there are this many
 
 
@@ -57,15 +55,6 @@ class CJKBigramTokenizer(Tokenizer):
                     t.endchar = t.startchar + len(text)
                 pos += 1
                 yield t
-
-
-_JOIN = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-
-
-def index_text(text: str) -> str:
-    """The text as indexed: line breaks and spaces between Chinese characters removed, so a word
-    wrapped across a PDF line (档案管\n理) is still one phrase. Snippets are cut from the same text."""
-    return _JOIN.sub("", text)
 
 
 def analyzer():
@@ -126,6 +115,8 @@ def to_document(row, text: str) -> dict:
 class Index:
     """The Whoosh index directory under the store (store/index)."""
 
+    engine = "whoosh"
+
     def __init__(self, path: Path):
         self.path = path
         self._ix = None
@@ -146,6 +137,11 @@ class Index:
         if self._ix is not None:
             self._ix.close()
             self._ix = None
+
+    def indexed_ids(self) -> set[int]:
+        """The record ids this index holds (verify); raises when it cannot be read."""
+        with self.open().searcher() as s:
+            return {int(f["id"]) for f in s.all_stored_fields()}
 
     def update(self, docs: Iterable[dict], delete_ids: Iterable[str] = ()) -> int:
         """Add or replace documents (by id) in one commit."""
