@@ -639,7 +639,6 @@ def dispose(
     from archive import audit as audit_mod
 
     approved_by, reason = _text_arg(approved_by, "--approved-by 批准人", 100), _text_arg(reason, "--reason", 2000)
-    supervisors = [_text_arg(x, "--supervisor 监销人", 100) for x in supervisors]
     arc = _archive()
     rows = [arc.resolve(r) for r in refs]
     res = audit_mod.dispose(arc, rows, decision, approved_by=approved_by, reason=reason,
@@ -859,7 +858,9 @@ def import_catalog_cmd(
 
 # ---- the retention table, and appraisal and destruction as the procedure ---------------------------------
 def _table_notice(arc) -> None:
-    """8号令 第十二条: until the 同级档案主管部门 has agreed to the table, every report and export says so."""
+    """8号令 第十二条: until the 同级档案主管部门 has agreed to the table, every report and export says so.
+    The catalog is opened first: a lost catalog stops the command with its own one line, before any notice."""
+    arc.conn
     if arc.cfg.approval is None:
         err.print("注意：保管期限表未经审核同意（config.toml [agency] approved_by / approved_on / approval_doc）",
                   markup=False, highlight=False)

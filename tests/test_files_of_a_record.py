@@ -41,7 +41,7 @@ def _cli(cfg_path, *args):
 def test_further_files_survive_backup_restore_and_leave_with_destruction(arc, cfg_path, tmp_path):
     files = tmp_path / "扫描件"
     files.mkdir()
-    make_pdf(files / f"{CODE}-1.pdf", ["壬的正文第一页"])
+    make_pdf(files / f"{CODE}-1.pdf", ["壬的正文第一页，内容如下"])
     make_pdf(files / "Z109-WS-2012-D10-BGS-0001-2.pdf", ["壬的正文续页橄榄"])
     make_docx(files / f"{CODE}附件.docx", ["附件：壬的名单"])
     rep = import_catalog(arc, _catalogue(tmp_path / "目录.xlsx"), files_dir=files)

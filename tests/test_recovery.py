@@ -256,7 +256,7 @@ def test_a_copy_of_a_further_file_is_a_duplicate(arc, cfg_path, tmp_path):
     code = "Z109-WS·2012-D10-BGS-0001"
     files = tmp_path / "扫描件"
     files.mkdir()
-    make_pdf(files / f"{code}-1.pdf", ["壬的正文第一页"])
+    make_pdf(files / f"{code}-1.pdf", ["壬的正文第一页，内容如下"])
     make_docx(files / f"{code}附件.docx", ["附件：壬的名单"])
     wb = openpyxl.Workbook()
     wb.active.append(["档号", "题名", "责任者", "日期", "页数"])
@@ -552,7 +552,8 @@ def test_restore_killed_half_way_runs_again(tmp_path):
 # ---- the store's own folders vanishing --------------------------------------------------------------
 @pytest.mark.slow
 def test_a_watcher_rebuilds_an_index_deleted_under_it(tmp_path):
-    cfg_path = _config(tmp_path)
+    # the Whoosh engine keeps its index in a folder beside the catalog (the default engine keeps it inside)
+    cfg_path = _config(tmp_path, **{'engine = "sqlite"': 'engine = "whoosh"'})
     cfg = load_config(cfg_path)
     store, _ = _archived(cfg_path, 1)
     w = _popen(cfg_path, "watch", "--json")

@@ -154,6 +154,9 @@ def test_metadata_type_length_range_and_required_pages(arc, tmp_path):
     rec = _import(arc, f, "Z109-WS·2020-Y-BGS-0001")
     assert verify(arc).ok
     raw = sqlite3.connect(arc.catalog_path, isolation_level=None)
+    from archive.index import bigrams
+
+    raw.create_function("bigrams", 1, bigrams, deterministic=True)  # the full-text triggers call it
     for sql, item in (("UPDATE documents SET pages=NULL", "必备著录项"),
                       ("UPDATE documents SET pages='三'", "元数据类型与长度"),
                       ("UPDATE documents SET title=?", "元数据类型与长度"),
@@ -194,7 +197,7 @@ def test_cli_writes_the_report_with_counts_per_property_and_item(arc, cfg_path, 
     from reportlab.lib.pdfencrypt import StandardEncryption
 
     _import(arc, make_pdf(tmp_path / "a.pdf", ["示例县档案局", "正文"]), "Z109-WS·2020-Y-BGS-0001")
-    _import(arc, make_pdf(tmp_path / "e.pdf", ["加密"], encrypt=StandardEncryption("", ownerPassword="o")),
+    _import(arc, make_pdf(tmp_path / "e.pdf", ["示例县档案局", "加密的文件"], encrypt=StandardEncryption("", ownerPassword="o")),
             "Z109-WS·2020-Y-BGS-0002")
     arc.close()
     xlsx, pdf = tmp_path / "四性检测报告.xlsx", tmp_path / "四性检测报告.pdf"
