@@ -384,9 +384,27 @@ def event_hash(prev_hash: str, ts: str, who: str, action: str, document_id, deta
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+# Catalog files this process has connected to. SQLite's locks are POSIX record locks, which belong to the
+# process: closing *any* descriptor of the file drops all of them, so another connection may take the file for
+# unused, checkpoint it and delete the WAL under a live writer, whose later commits then vanish. Once a process
+# holds a connection, the file is never opened outside SQLite again (probe looks at its size only).
+_CONNECTED: set[tuple[int, int]] = set()
+
+
+def _file_id(path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
 def probe(path: Path) -> str:
     """What is at ``path`` without opening (so without creating) it: ``missing``, ``empty`` (0 bytes),
     ``garbage`` (not an SQLite header: truncated, overwritten, another file) or ``ok``."""
+    fid = _file_id(path)
+    if fid is not None and fid in _CONNECTED:  # read by SQLite alone from now on (see _CONNECTED)
+        return "ok" if os.stat(path).st_size else "empty"
     try:
         with open(path, "rb") as f:
             head = f.read(len(SQLITE_MAGIC))
@@ -413,6 +431,8 @@ def connect(path: Path, create: bool = True) -> sqlite3.Connection:
                                uri=not create)
     except sqlite3.Error as e:
         raise StoreError(f"无法打开目录数据库 {path}：{e}") from e
+    if (fid := _file_id(path)) is not None:
+        _CONNECTED.add(fid)
     try:
         return _setup(conn, path)
     except sqlite3.DatabaseError as e:  # "file is not a database", a damaged page
