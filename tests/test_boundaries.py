@@ -438,6 +438,9 @@ def test_extracted_text_is_capped_with_a_warning(tmp_path):
 # ---- a damaged index, a read-only store -----------------------------------------------------------
 def test_deleted_or_damaged_index_is_one_line(store):
     cfg, archived, _ = store
+    # the Whoosh engine keeps its index in a folder beside the catalog (the default engine keeps it inside)
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('engine = "sqlite"', 'engine = "whoosh"'), encoding="utf-8")
+    assert _cli(cfg, "reindex").returncode == 0
     index = cfg.parent / "store" / "index"
     shutil.rmtree(index)
     line = _one_line_error(_cli(cfg, "search", "档案"), 1)

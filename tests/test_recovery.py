@@ -494,7 +494,7 @@ def _processes_with(*needles: bytes) -> list[int]:
 
 
 def test_reindex_writers_die_with_a_killed_parent_and_free_the_lock(tmp_path):
-    cfg_path = _config(tmp_path)
+    cfg_path = _config(tmp_path, **{'engine = "sqlite"': 'engine = "whoosh"'})  # Whoosh's writer processes
     cfg = load_config(cfg_path)
     _archived(cfg_path, 3)
     r = _cli(cfg_path, "reindex", env={"ARCHIVE_FAULT_STAGE": "reindex-child"})
