@@ -559,3 +559,11 @@ def test_make_pdf_without_font_says_what_to_install(monkeypatch, tmp_path):
     assert "WQYMissingForTest" not in pdfmetrics.getRegisteredFontNames()
     with pytest.raises(RuntimeError, match="fonts-wqy-zenhei"):
         md.make_pdf(tmp_path / "x.pdf", ["测试"])
+
+
+def test_quotation_marks_drawn_as_a_run_of_their_own_are_read_in_place():
+    # LibreOffice draws full-width quotes in a fallback font, after the words; PDFium lists them there
+    # (DOCX made with python-docx, PDF by `soffice --convert-to pdf`: tests/fixtures/extract/PROVENANCE.md)
+    text = extract(Path(__file__).parent / "fixtures" / "extract" / "quotes-libreoffice.pdf").text
+    assert "示例县人民政府关于印发“十四五”档案事业发展规划的通知" in text
+    assert "现将《“十四五”档案事业发展规划》印发给你们" in text
