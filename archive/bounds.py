@@ -55,6 +55,19 @@ def future_warning(year: int | None = None, date: dt.date | None = None) -> str 
     return None
 
 
+def parse_date(value: str | None, what: str) -> dt.date | None:
+    """A date typed by a person (2022-08-28, 20220828, 2022/8/28, 2022.8.28), or None when left empty."""
+    if value is None or not value.strip():
+        return None
+    v = value.strip().replace("/", "-").replace(".", "-")
+    try:
+        if len(v) == 8 and v.isdigit():
+            return dt.date(int(v[:4]), int(v[4:6]), int(v[6:]))
+        return dt.date.fromisoformat(v)
+    except ValueError:
+        raise BoundsError(f"{what} “{value}” 不是有效日期：请写成 2022-08-28 或 20220828") from None
+
+
 def check_int(value, what: str, low: int, high: int) -> int:
     try:
         n = int(value)

@@ -298,17 +298,9 @@ def show(
 
 
 def _date_option(value: str | None, name: str):
-    if value is None:
-        return None
-    import datetime as dt
+    from archive.bounds import parse_date
 
-    v = value.strip().replace("/", "-").replace(".", "-")
-    try:
-        if len(v) == 8 and v.isdigit():
-            return dt.date(int(v[:4]), int(v[4:6]), int(v[6:]))
-        return dt.date.fromisoformat(v)
-    except ValueError:
-        raise UsageError(f"{name} “{value}” 不是有效日期：请写成 2022-08-28 或 20220828") from None
+    return parse_date(value, name)
 
 
 def _snippet_markup(snippet: str) -> str:

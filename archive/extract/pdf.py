@@ -114,59 +114,15 @@ def extract_pdf(path) -> Extracted:
         finally:
             doc.close()
 
-    page_texts: list[str] = []
-    warnings: list[str] = []
-    failed = 0
-    empty: list[int] = []
-    for i in range(n):
-        if time.monotonic() - started > PDF_TIME_LIMIT:
-            raise fail(path, f"读取 PDF 超时（{PDF_TIME_LIMIT:.0f} 秒内只读完 {i}/{n} 页）",
-                       "请拆分或重新导出该 PDF 后再试")
-        try:
-            page = reader.pages[i]
-            text, err = _page_text(page)
-        except MemoryError:  # past the worker's memory limit: the file fails as such
-            raise
-        except Exception as e:  # noqa: BLE001
-            text, err = "", f"{type(e).__name__}: {e}"
-        if err:
-            failed += 1
-            warnings.append(f"第{i + 1}页的文字无法读取（{err}）")
-        text = tidy_pdf_text(text)
-        if not text.strip():
-            empty.append(i + 1)
-        page_texts.append(text)
+    def pypdf_page(i: int) -> tuple[str, str | None]:
+        return _page_text(reader.pages[i])
 
-    if failed == n:
-        raise fail(path, "PDF 文件已损坏，没有一页能读出文字", "请重新获取或重新导出该文件后再试")
-    if len(empty) == n:
-        raise fail(path, "PDF 没有文字层（可能是扫描件），需要 OCR", "请提供带文字层的 PDF",
-                   NoTextLayerError, media_type="pdf", pages=n)
-    no_layer = [p for p in empty if not any(w.startswith(f"第{p}页") for w in warnings)]
-    if no_layer:
-        warnings.append(f"第{_ranges(no_layer)}页没有文字层（可能是扫描页或空白页），这些页的文字未读取")
-    return Extracted(
-        media_type="pdf",
-        text="\n".join(page_texts),
-        pages=n,
-        page_texts=page_texts,
-        warnings=warnings,
-    )
+    return _read_pages(path, n, started, PDF_TIME_LIMIT, pypdf_page)
 
 
-def _pdfium_open(path: Path):
-    """The PDFium document, or None when PDFium cannot open it (pypdf then reads it)."""
-    try:
-        import pypdfium2 as pdfium
-
-        return pdfium.PdfDocument(str(path), password="")
-    except MemoryError:
-        raise
-    except Exception:  # noqa: BLE001 - PDFium errors on damaged files: pypdf is more forgiving
-        return None
-
-
-def _pdfium_extract(path: Path, doc, n: int, started: float, limit: float) -> Extracted:
+def _read_pages(path: Path, n: int, started: float, limit: float, read_page) -> Extracted:
+    """Every page's text through ``read_page(i) -> (text, error)``, within the time limit; a page that cannot
+    be read is a warning, a file whose pages all fail or all lack a text layer an error (the latter for OCR)."""
     page_texts: list[str] = []
     warnings: list[str] = []
     failed = 0
@@ -176,8 +132,8 @@ def _pdfium_extract(path: Path, doc, n: int, started: float, limit: float) -> Ex
             raise fail(path, f"读取 PDF 超时（{limit:.0f} 秒内只读完 {i}/{n} 页）",
                        "请拆分或重新导出该 PDF 后再试")
         try:
-            text, err = _pdfium_page_text(doc, i), None
-        except MemoryError:
+            text, err = read_page(i)
+        except MemoryError:  # past the worker's memory limit: the file fails as such
             raise
         except Exception as e:  # noqa: BLE001
             text, err = "", f"{type(e).__name__}: {e}"
@@ -198,6 +154,22 @@ def _pdfium_extract(path: Path, doc, n: int, started: float, limit: float) -> Ex
         warnings.append(f"第{_ranges(no_layer)}页没有文字层（可能是扫描页或空白页），这些页的文字未读取")
     return Extracted(media_type="pdf", text="\n".join(page_texts), pages=n, page_texts=page_texts,
                      warnings=warnings, method="text-layer")
+
+
+def _pdfium_open(path: Path):
+    """The PDFium document, or None when PDFium cannot open it (pypdf then reads it)."""
+    try:
+        import pypdfium2 as pdfium
+
+        return pdfium.PdfDocument(str(path), password="")
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - PDFium errors on damaged files: pypdf is more forgiving
+        return None
+
+
+def _pdfium_extract(path: Path, doc, n: int, started: float, limit: float) -> Extracted:
+    return _read_pages(path, n, started, limit, lambda i: (_pdfium_page_text(doc, i), None))
 
 
 HEAD_LINES = 6  # lines of page 1 laid out from character boxes (the 版头: issuers, 文件, 发文字号)

@@ -110,15 +110,9 @@ def _int(value: str | None, what: str, lo: int = 1, hi: int = 10 ** 9) -> int | 
 
 
 def _date(value: str | None, what: str) -> dt.date | None:
-    if not value or not value.strip():
-        return None
-    v = value.strip().replace("/", "-").replace(".", "-")
-    try:
-        if len(v) == 8 and v.isdigit():
-            return dt.date(int(v[:4]), int(v[4:6]), int(v[6:]))
-        return dt.date.fromisoformat(v)
-    except ValueError:
-        raise UsageError(f"{what} “{value}” 不是有效日期：请写成 2022-08-28") from None
+    from archive.bounds import parse_date
+
+    return parse_date(value, what)
 
 
 def _retention(value: str | None) -> str | None:
