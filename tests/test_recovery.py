@@ -561,6 +561,14 @@ def test_a_watcher_rebuilds_an_index_deleted_under_it(tmp_path):
         line = w.stderr.readline()  # 正在监视 …
         _doc(cfg.inbox, 3)
         assert json.loads(w.stdout.readline())["outcome"] == "archived"  # running, past its start
+        # the watcher commits its batch to the Whoosh folder after it reports: delete the folder once that
+        # write is over (its listing unchanged for a second), not in the middle of it
+        seen, still = None, 0
+        while still < 10:
+            now = sorted((p.name, p.stat().st_size) for p in (store / "index").iterdir())
+            still = still + 1 if now == seen else 0
+            seen = now
+            time.sleep(0.1)
         shutil.rmtree(store / "index")
         _doc(cfg.inbox, 4)
         out = w.stdout.readline()
