@@ -609,6 +609,27 @@ def record(row: sqlite3.Row) -> dict:
     return {k: row[k] for k in RECORD_KEYS}
 
 
+EXTRACT_METHODS = {"text-layer": "文字层", "ocr": "OCR 识别", "text-layer+ocr": "文字层 + OCR 识别"}
+
+
+def text_source(row, pages: list[dict] | None = None, searchable: bool = False) -> str | None:
+    """Where a record's text came from and, for OCR, how sure it was: overall, of the 版头, and per page when
+    ``pages`` (ocr_pages) are given; ``searchable``: name the stored searchable PDF too."""
+    method = EXTRACT_METHODS.get(row["extract_method"] or "", row["extract_method"])
+    if row["ocr_confidence"] is None:
+        return method
+    parts = [f"平均置信度 {row['ocr_confidence']:.0f}%"]
+    if row["ocr_header_confidence"] is not None:
+        parts.append(f"版头 {row['ocr_header_confidence']:.0f}%")
+    if pages and len(pages) > 1:
+        parts.append("各页 " + " ".join(
+            f"{p['page']}:{p['confidence']:.0f}%" if p["confidence"] is not None else f"{p['page']}:文字层"
+            for p in pages))
+    if searchable and row["searchable_path"]:
+        parts.append(f"可检索 PDF {row['searchable_path']}")
+    return f"{method}（{'，'.join(parts)}）"
+
+
 def ocr_pages(conn: sqlite3.Connection, document_id: int) -> list[dict]:
     """Per page: how its text was obtained and, for OCR, the confidence (empty without OCR)."""
     return [dict(r) for r in conn.execute(

@@ -278,7 +278,7 @@ def show(
         ("责任者", row["issuer"]), ("成文日期", row["date"]), ("文种", row["doc_type"]),
         ("主送", row["recipients"]), ("签发人", row["signer"]), ("紧急程度", row["urgency"]),
         ("抄送", row["cc"]), ("印发", " ".join(x for x in (row["printer"], row["print_date"]) if x)),
-        ("页数", row["pages"]), ("文字来源", _text_source(arc.conn, row)), ("与本机关关系", row["relation"]),
+        ("页数", row["pages"]), ("文字来源", catalog.text_source(row, catalog.ocr_pages(arc.conn, row["id"]), searchable=True)), ("与本机关关系", row["relation"]),
         ("分类依据", f"{row['rule_id']}：{row['basis']}" if row["rule_id"] else None),
         ("待定原因", row["reason"]), ("原文件名", row["filename"]), ("SHA-256", row["sha256"]),
         ("存储位置", row["stored_path"]), ("入库时间", row["ingested_at"]),
@@ -1055,28 +1055,6 @@ def recover(as_json: bool = typer.Option(False, "--json")) -> None:
     if s.mismatched:
         err.print(f"注意：{len(s.mismatched)} 个存储文件的内容与其校验值不符（可能已损坏），如 {s.mismatched[0]}",
                   markup=False, highlight=False)
-
-
-# ---- OCR (issue 4) ---------------------------------------------------------------------------------
-_METHODS = {"text-layer": "文字层", "ocr": "OCR 识别", "text-layer+ocr": "文字层 + OCR 识别"}
-
-
-def _text_source(conn, row) -> str | None:
-    """For ``show``: where the text came from; for OCR, the confidence overall, of the 版头, per page."""
-    method = _METHODS.get(row["extract_method"] or "", row["extract_method"])
-    if row["ocr_confidence"] is None:
-        return method
-    parts = [f"平均置信度 {row['ocr_confidence']:.0f}%"]
-    if row["ocr_header_confidence"] is not None:
-        parts.append(f"版头 {row['ocr_header_confidence']:.0f}%")
-    pages = catalog.ocr_pages(conn, row["id"])
-    if len(pages) > 1:
-        parts.append("各页 " + " ".join(
-            f"{p['page']}:{p['confidence']:.0f}%" if p["confidence"] is not None else f"{p['page']}:文字层"
-            for p in pages))
-    if row["searchable_path"]:
-        parts.append(f"可检索 PDF {row['searchable_path']}")
-    return f"{method}（{'，'.join(parts)}）"
 
 
 # ---- the web page and its accounts ---------------------------------------------------------------

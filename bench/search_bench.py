@@ -114,8 +114,8 @@ def number_variants(code: str, year: int | None, serial: int, kind: str = "stand
 
 
 # ------------------------------------------------------------------------------------- query words
-def corpus_words(rows: list[dict], lo: float = 0.03, hi: float = 0.35, seed: int = 7) -> list[str]:
-    """Common-ish words of the real corpus (jieba words of 2-4 CJK characters found in lo..hi of documents)."""
+def _document_frequency(rows: list[dict]) -> Counter:
+    """In how many corpus documents each jieba word of 2-4 CJK characters occurs."""
     import logging
 
     import jieba
@@ -125,6 +125,12 @@ def corpus_words(rows: list[dict], lo: float = 0.03, hi: float = 0.35, seed: int
     for r in rows:
         text = re.sub(r"\s+", "", r.get("body_text") or "")
         df.update({w for w in jieba.cut(text) if 2 <= len(w) <= 4 and re.fullmatch(f"[{_CJK}]+", w)})
+    return df
+
+
+def corpus_words(rows: list[dict], lo: float = 0.03, hi: float = 0.35, seed: int = 7) -> list[str]:
+    """Common-ish words of the real corpus (jieba words of 2-4 CJK characters found in lo..hi of documents)."""
+    df = _document_frequency(rows)
     n = len(rows)
     words = sorted(w for w, c in df.items() if lo * n <= c <= hi * n)
     random.Random(seed).shuffle(words)
@@ -616,15 +622,7 @@ def build_catalog(n: int, work: Path, seed: int, deferred: bool = False) -> list
 
 def word_pools(rows: list[dict], seed: int = 7) -> tuple[list[str], list[str]]:
     """(common words: in 3-35% of corpus documents; rare words: in exactly one) from jieba over the corpus."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    df: Counter = Counter()
-    for r in rows:
-        text = re.sub(r"\s+", "", r.get("body_text") or "")
-        df.update({w for w in jieba.cut(text) if 2 <= len(w) <= 4 and re.fullmatch(f"[{_CJK}]+", w)})
+    df = _document_frequency(rows)
     n = len(rows)
     common = sorted(w for w, c in df.items() if 0.03 * n <= c <= 0.35 * n)
     rare = sorted(w for w, c in df.items() if c == 1 and len(w) >= 3)

@@ -46,6 +46,16 @@ def fail(path, what: str, todo: str, cls: type[ExtractionError] = ExtractionErro
     return cls(f"无法读取文件 {path}：{what}。{todo}。", **kw)
 
 
+def read_limited(path, limit: int, kind: str, todo: str) -> bytes:
+    """The whole file, refused above ``limit`` bytes (``kind``: 文本文件, 网页文件; ``todo`` when too large)."""
+    try:
+        if Path(path).stat().st_size > limit:
+            raise fail(path, f"{kind}过大（超过 {limit // (1024 * 1024)} MB）", todo)
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise fail(path, f"无法打开文件（{e.strerror or e}）", "请检查文件权限后重试") from e
+
+
 def open_zip(path, kind: str) -> zipfile.ZipFile:
     """Open a DOCX/OFD zip after checking it is sound and not a zip bomb (declared sizes)."""
     try:

@@ -15,7 +15,7 @@ import email.policy
 import re
 from pathlib import Path
 
-from archive.extract import fail
+from archive.extract import fail, read_limited
 from archive.extract.detect import decode_text
 from archive.models import Extracted
 
@@ -140,12 +140,7 @@ def extract_html(path) -> Extracted:
 
     path = Path(path)
     kind = detect_type(path)
-    try:
-        if path.stat().st_size > MAX_HTML_BYTES:
-            raise fail(path, f"网页文件过大（超过 {MAX_HTML_BYTES // (1024 * 1024)} MB）", "请另存为 PDF 后再试")
-        data = path.read_bytes()
-    except OSError as e:
-        raise fail(path, f"无法打开文件（{e.strerror or e}）", "请检查文件权限后重试") from e
+    data = read_limited(path, MAX_HTML_BYTES, "网页文件", "请另存为 PDF 后再试")
     declared = None
     if kind == "mht":
         found = _mht_html(data)

@@ -445,20 +445,6 @@ def _describe_event(e: dict) -> tuple[str, str]:
     return what, why
 
 
-METHOD_LABELS = {"text-layer": "文字层", "ocr": "OCR 识别", "text-layer+ocr": "文字层 + OCR 识别"}
-
-
-def _text_source(row) -> str | None:
-    """Where a record's text came from; for OCR, how sure it was."""
-    method = METHOD_LABELS.get(row["extract_method"] or "", row["extract_method"])
-    if row["ocr_confidence"] is None:
-        return method
-    parts = [f"平均置信度 {row['ocr_confidence']:.0f}%"]
-    if row["ocr_header_confidence"] is not None:
-        parts.append(f"版头 {row['ocr_header_confidence']:.0f}%")
-    return f"{method}（{'，'.join(parts)}）"
-
-
 def record_page(request: Request):
     user = require(request, "read")
     arc = _state(request).reader
@@ -482,7 +468,7 @@ def record_page(request: Request):
         ("文种", row["doc_type"]), ("密级", row["secrecy"]), ("紧急程度", row["urgency"]),
         ("主送", row["recipients"]), ("签发人", row["signer"]), ("抄送", row["cc"]),
         ("印发", " ".join(x for x in (row["printer"], row["print_date"]) if x)), ("附注", row["note"]),
-        ("页数", row["pages"]), ("文字来源", _text_source(row)), ("与本机关关系", row["relation"]),
+        ("页数", row["pages"]), ("文字来源", catalog.text_source(row)), ("与本机关关系", row["relation"]),
         ("原文件名", row["filename"]), ("SHA-256", row["sha256"]), ("入库时间", local_time(row["ingested_at"])),
         ("来源", "导入" if row["origin"] == "import" else "入库"),
     ]
