@@ -402,9 +402,12 @@ def _file_id(path) -> tuple[int, int] | None:
 def probe(path: Path) -> str:
     """What is at ``path`` without opening (so without creating) it: ``missing``, ``empty`` (0 bytes),
     ``garbage`` (not an SQLite header: truncated, overwritten, another file) or ``ok``."""
-    fid = _file_id(path)
-    if fid is not None and fid in _CONNECTED:  # read by SQLite alone from now on (see _CONNECTED)
-        return "ok" if os.stat(path).st_size else "empty"
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None and (st.st_dev, st.st_ino) in _CONNECTED:  # read by SQLite alone now (see _CONNECTED)
+        return "ok" if st.st_size else "empty"
     try:
         with open(path, "rb") as f:
             head = f.read(len(SQLITE_MAGIC))
