@@ -30,7 +30,7 @@ from archive.audit import (RANK, active_holds, appraised_ids, check_extension, e
 from archive.config import RETENTION_NAMES, Config
 from archive.errors import DispositionError
 from archive.export.catalogue import Sheet, date8, write
-from archive.pipeline import Archive
+from archive.session import Archive
 
 BASIS = "档案法实施条例 第二十四条：鉴定工作报告、销毁清册及批准文件永久保存"
 RULE_ID = "鉴定"  # rule_id of the records the procedure writes itself

@@ -20,7 +20,7 @@ from archive import catalog
 from archive.config import RETENTION_NAMES
 from archive.errors import DispositionError
 from archive.export.catalogue import Sheet, date8
-from archive.pipeline import Archive
+from archive.session import Archive
 
 RETENTION_YEARS = {"D10": 10, "D30": 30}  # 永久 (Y) is never due
 RANK = {"D10": 0, "D30": 1, "Y": 2}  # longer retention ranks higher (从长)

@@ -146,7 +146,7 @@ def _paths_section(config_text: str) -> str:
 
 def restore(file: Path, to: Path):
     """Restore the backup ``file`` into the empty (or new) folder ``to``; returns the opened Archive."""
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
 
     file, to = Path(file), Path(to).absolute()
     if to.is_dir() and (to / ".restoring").is_dir():

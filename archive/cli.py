@@ -17,7 +17,7 @@ from archive import catalog
 from archive.config import RETENTION_CODES, RETENTION_NAMES, load_config
 from archive.errors import ArchiveError, UsageError
 from archive.models import IngestResult
-from archive.pipeline import Archive, open_archive
+from archive.session import Archive, open_archive
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,

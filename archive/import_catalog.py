@@ -29,7 +29,7 @@ from archive.config import Config
 from archive.errors import CatalogFileError
 from archive.importing import (ImportedFile, ImportRecordError, SecretRecordError, attach_file, check_meta,
                               import_record, read_file, refuse_secret, secret_mark)
-from archive.pipeline import Archive
+from archive.session import Archive
 from archive.store import sha256_file
 
 # our field -> the header names (Chinese, DA/T 22) and pinyin codes (南大之星 and similar) that mean it

@@ -18,7 +18,7 @@ from pathlib import Path
 from archive import archival_code, catalog, docno
 from archive.errors import ArchiveError, ExtractionError
 from archive.faults import fault
-from archive.pipeline import Archive
+from archive.session import Archive
 from archive.store import sha256_file
 
 
@@ -244,7 +244,7 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
                              dn, ts, source, action, allocate)
         except BaseException:
             if rel:
-                arc._drop_unreferenced(sha, media_type)  # our journalled copy that no record came to own
+                arc.drop_unreferenced(sha, media_type)  # our journalled copy that no record came to own
             raise
     fault("import-record")  # crash test: committed, not yet indexed
     arc.queue_index(doc_id)

@@ -21,13 +21,13 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import catalog, gongwen
+from archive import catalog, gongwen, pipeline
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StoreError
 from archive.faults import fault
 from archive.models import Classification, Extracted
-from archive.pipeline import Archive
+from archive.session import Archive
 from archive.store import EXTENSIONS, sha256_file
 
 _MEDIA_OF_SUFFIX = {v: k for k, v in EXTENSIONS.items()}
@@ -209,9 +209,9 @@ def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary:
                              basis=cls.basis, relation=cls.relation, reason=reason)
     filename = (old or {}).get("filename") or p.name
     with arc.write_lock():
-        arc._commit(p, sha, size, rel, ex, fields, pending, False, searchable=searchable, filename=filename,
-                    action="recover",
-                    detail={"stored_path": rel, "old_id": old["id"] if old else None, "trusted": trusted})
+        pipeline.commit_record(arc, p, sha, size, rel, ex, fields, pending, False, searchable=searchable,
+                               filename=filename, action="recover",
+                               detail={"stored_path": rel, "old_id": old["id"] if old else None, "trusted": trusted})
     summary.records += 1
     if trusted:
         summary.from_old_catalog += 1

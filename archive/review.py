@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from archive import archival_code, bounds, catalog
 from archive.config import RETENTION_NAMES
 from archive.errors import ReviewError
-from archive.pipeline import Archive
+from archive.session import Archive
 
 CLASS_COLUMNS = ("status", "archival_code", "fonds", "year", "retention", "org", "item_no")
 

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 from archive import archival_code, catalog
-from archive.pipeline import Archive
+from archive.session import Archive
 from archive.store import sha256_file
 
 # DA/T 22 items an archived record must have: the 归档章's 全宗号, 年度, 保管期限, 件号 and 页数, and 档号,

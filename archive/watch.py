@@ -19,9 +19,10 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from archive import pipeline
 from archive.errors import StopRequested, StoreError
 from archive.models import IngestResult
-from archive.pipeline import Archive
+from archive.session import Archive
 from archive.walk import is_ignored, walk
 
 __all__ = ["InboxWatcher", "is_ignored", "scan"]
@@ -127,7 +128,7 @@ class InboxWatcher:
         return ready
 
     def _process(self, path: Path) -> None:
-        result = self.arc.ingest_file(path, from_inbox=True)
+        result = pipeline.ingest_file(self.arc, path, from_inbox=True)
         with self._lock:
             if os.path.lexists(path):
                 # left in place (e.g. disk full): try again later, never in a tight loop

@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive.config import load_config  # noqa: E402
-from archive.pipeline import open_archive  # noqa: E402
+from archive.session import open_archive  # noqa: E402
 
 
 def main() -> None:

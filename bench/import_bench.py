@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from archive.config import load_config  # noqa: E402
 from archive.import_catalog import import_catalog  # noqa: E402
-from archive.pipeline import open_archive  # noqa: E402
+from archive.session import open_archive  # noqa: E402
 from catalog_gen import build  # noqa: E402
 from conftest import write_config  # noqa: E402
 

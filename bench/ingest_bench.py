@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive.config import load_config  # noqa: E402
-from archive.pipeline import open_archive  # noqa: E402
+from archive.session import open_archive  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 from tests.gongwen_gen import gongwen_lines  # noqa: E402
 from tests.makedocs import make_docx, make_pdf, make_text  # noqa: E402

@@ -237,7 +237,7 @@ def eval_scans(args) -> int:
     import tempfile
 
     from archive.config import load_config
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
     from conftest import write_config
 
     src = Path(args.eval)
@@ -406,7 +406,7 @@ def main(argv=None) -> int:
 
     from archive.config import load_config
     from archive.extract import extract
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
     from archive.search import search
     from conftest import write_config
 

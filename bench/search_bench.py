@@ -84,7 +84,7 @@ def table(title: str, header: list[str], rows: list[list]) -> str:
 
 def open_archive(cfg_path: Path):
     from archive.config import load_config
-    from archive.pipeline import Archive
+    from archive.session import Archive
 
     return Archive(load_config(cfg_path))
 

@@ -185,7 +185,7 @@ def main() -> None:
     cfg_path = work / "config.toml"
 
     from archive.config import load_config
-    from archive.pipeline import Archive
+    from archive.session import Archive
     from archive.web import accounts
 
     arc = Archive(load_config(cfg_path))

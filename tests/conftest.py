@@ -45,7 +45,7 @@ def fast_cfg(tmp_path: Path):
 
 @pytest.fixture
 def arc(cfg):
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
 
     a = open_archive(cfg, create=True)
     yield a

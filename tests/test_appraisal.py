@@ -95,7 +95,7 @@ def test_whole_procedure_through_the_cli(arc, cfg_path, tmp_path):
     assert register["retention"] == "Y" and "销毁清册" in register["title"]
 
     from archive.config import load_config
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
 
     a2 = open_archive(load_config(cfg_path))
     try:
@@ -233,7 +233,7 @@ def test_appraise_from_the_filled_in_appraisal_sheet(arc, cfg_path, tmp_path):
 
 def test_old_periods_and_codes_travel_in_a_transfer_package(arc, tmp_path, cfg):
     from archive.export.package import import_package
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
     from conftest import write_config
     from archive.config import load_config
 

@@ -199,7 +199,7 @@ def test_config_may_ask_for_more_supervisors_never_fewer(tmp_path):
 
 def test_three_supervisors_when_configured(tmp_path):
     from archive.config import load_config
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
     from conftest import write_config
 
     arc = open_archive(load_config(write_config(tmp_path, **{"supervisors_min = 2": "supervisors_min = 3"})),

@@ -12,7 +12,7 @@ from archive import catalog
 from archive import appraisal
 from archive.config import load_config
 from archive.import_catalog import import_catalog
-from archive.pipeline import open_archive
+from archive.session import open_archive
 from archive.verify import verify
 from conftest import ROOT
 from makedocs import make_docx, make_pdf

@@ -169,7 +169,7 @@ def test_export_then_import_reproduces_the_records(arc, tmp_path, cfg):
     recs = [dict(r) for r in catalog.list_documents(arc.conn)]
     out = _dat22(tmp_path / "export.xlsx", recs)
 
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
     cfg2 = cfg.__class__(**{**cfg.__dict__, "store": tmp_path / "store2"})
     arc2 = open_archive(cfg2, create=True)
     try:
@@ -187,7 +187,7 @@ def test_real_catalogue_export_imports_back(arc, tmp_path, cfg, fmt):
     """import(export(archive)) with `archive export catalog` itself: every 年度 exported, then imported into
     an empty archive, gives the same records (文号 in its canonical form)."""
     from archive.export.catalogue import catalogue_sheets, write
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
 
     src = tmp_path / "old.csv"
     rows = [["档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"],

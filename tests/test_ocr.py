@@ -16,7 +16,7 @@ from archive.config import load_config
 from archive.errors import ConfigError
 from archive.extract import extract
 from archive.extract.ocr import OcrSettings, available
-from archive.pipeline import open_archive
+from archive.session import open_archive
 from tests.conftest import write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_pdf

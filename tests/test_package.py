@@ -15,7 +15,7 @@ from archive.config import load_config
 from archive.errors import ExportError, PackageError
 from archive.export.package import export_package, import_package, record_validator
 from archive.importing import import_record
-from archive.pipeline import open_archive
+from archive.session import open_archive
 from archive.search import Filters, search
 from archive.verify import verify
 from conftest import ROOT, write_config

@@ -105,7 +105,7 @@ def test_show_ref_by_id_code_or_any_spelling_of_the_number(arc, tmp_path):
 
 
 def test_archival_numbers_continue_across_runs_and_are_never_reused(cfg, tmp_path):
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
 
     arc = open_archive(cfg, create=True)
     first = arc.ingest_file(make_text(tmp_path / "1.txt", "\n".join(gongwen_lines(0, kind=0, year=2020))))
@@ -167,7 +167,7 @@ def test_kill_9_at_each_stage_leaves_nothing_or_a_complete_record(tmp_path, stag
     second = _cli(cfg_path, "watch", "--once")
     assert "Traceback" not in second.stderr
     assert not any(cfg.inbox.iterdir()), "every file has left the inbox"
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
 
     arc = open_archive(cfg)
     rows = arc.conn.execute("SELECT * FROM documents").fetchall()

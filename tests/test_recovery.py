@@ -21,7 +21,7 @@ import pytest
 from archive import catalog
 from archive.config import load_config
 from archive.import_catalog import import_catalog
-from archive.pipeline import open_archive
+from archive.session import open_archive
 from archive.store import sha256_file
 from tests.conftest import ROOT, write_config
 from tests.gongwen_gen import gongwen_lines

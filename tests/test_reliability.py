@@ -22,7 +22,7 @@ from archive.config import load_config
 from archive.search import search
 from archive.errors import ExtractionLimitError
 from archive.extract.worker import ExtractWorker, Limits
-from archive.pipeline import open_archive
+from archive.session import open_archive
 from archive.store import sha256_file
 from tests.conftest import write_config
 from tests.gongwen_gen import gongwen_lines

@@ -175,7 +175,7 @@ def test_metadata_type_length_range_and_required_pages(arc, tmp_path):
 
 def test_numeric_org_codes_are_accepted(tmp_path):
     from archive.config import load_config
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
     from conftest import write_config
 
     cfg_path = write_config(tmp_path, **{'BGS = "办公室"': '"001" = "办公室"', 'default_org = "BGS"': 'default_org = "001"',

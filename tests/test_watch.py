@@ -17,7 +17,7 @@ import pytest
 from archive import catalog
 from archive.config import load_config
 from archive.errors import StoreError
-from archive.pipeline import open_archive
+from archive.session import open_archive
 from archive.store import sha256_file
 from archive.watch import InboxWatcher, is_ignored
 from tests.conftest import write_config

@@ -62,7 +62,7 @@ def token(c: TestClient, url: str = "/search") -> str:
 def web(cfg, tmp_path):
     """An archive with four users (one per role), an archived DOCX, a stored PDF, a pending text and a
     document whose title holds a script tag; the app over it."""
-    from archive.pipeline import open_archive
+    from archive.session import open_archive
     from archive.web import accounts, create_app
 
     arc = open_archive(cfg, create=True)

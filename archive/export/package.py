@@ -30,7 +30,7 @@ from archive.errors import ExportError, PackageError
 from archive.export import catalogue
 from archive.importing import (META_COLUMNS, ImportedFile, ImportRecordError, SecretRecordError, check_meta,
                                import_record)
-from archive.pipeline import Archive
+from archive.session import Archive
 from archive.store import EXTENSIONS, sha256_file
 
 EXTRA_KEYS = ("recipients", "signer", "cc", "printer", "print_date", "note", "relation", "reason", "retention_old")

@@ -46,10 +46,10 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from archive import catalog
+from archive import catalog, pipeline
 from archive.config import RETENTION_CODES, RETENTION_NAMES, Config
 from archive.errors import ArchiveError, NotFoundError, UsageError
-from archive.pipeline import Archive
+from archive.session import Archive
 from archive.web import accounts
 from archive.web.accounts import User
 
@@ -595,7 +595,7 @@ def file_one(w: WebArchive, user: User, upload) -> dict:
                     "record": None}
         target = folder / name
         os.rename(part, target)
-        result = arc.ingest_file(target, from_inbox=True)
+        result = pipeline.ingest_file(arc, target, from_inbox=True)
         arc.flush_index()  # searchable at once
         try:
             folder.rmdir()  # empty once the pipeline moved the original to processed/ (or duplicates/ …)
