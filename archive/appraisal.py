@@ -161,7 +161,7 @@ def appraise(arc: Archive, as_of: dt.date, members: list[str], decisions: list[D
     ts, who = catalog.now(), catalog.actor()
     group_text = "鉴定小组：" + "、".join(group)
     with arc.write_lock():
-        with catalog.transaction(conn):
+        with arc.writing():
             (batch,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM dispositions").fetchone()
             (batch2,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM appraisals").fetchone()
             batch = max(batch, batch2)
@@ -208,13 +208,12 @@ def approve(arc: Archive, appraisal_id: int, *, leader: str, on: dt.date, docume
         raise DispositionError(f"第 {appraisal_id} 号鉴定没有拟销毁的档案，无需批准")
     if file is not None and not Path(file).is_file():
         raise DispositionError(f"找不到批准文件 {file}")
-    with arc.write_lock():
-        with catalog.transaction(conn):
-            conn.execute("UPDATE appraisals SET approved_by=?, approved_on=?, approval_doc=?, approved_at=? "
-                         "WHERE id=? AND approved_at IS NULL",
-                         (leader.strip(), on.isoformat(), document.strip(), catalog.now(), appraisal_id))
-            catalog.append_event(conn, "approve", None, {"appraisal": appraisal_id, "approved_by": leader.strip(),
-                                                         "approved_on": on.isoformat(), "approval_doc": document.strip()})
+    with arc.writing():
+        conn.execute("UPDATE appraisals SET approved_by=?, approved_on=?, approval_doc=?, approved_at=? "
+                     "WHERE id=? AND approved_at IS NULL",
+                     (leader.strip(), on.isoformat(), document.strip(), catalog.now(), appraisal_id))
+        catalog.append_event(conn, "approve", None, {"appraisal": appraisal_id, "approved_by": leader.strip(),
+                                                     "approved_on": on.isoformat(), "approval_doc": document.strip()})
     docs = ensure_documents(arc, appraisal_id, approval_file=file)
     return Step(as_dict(get(conn, appraisal_id)), [dict(r) for r in items(conn, appraisal_id)], docs)
 
@@ -265,7 +264,7 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
     removed: list[str] = []
     kept: list[str] = []
     with arc.write_lock():
-        with catalog.transaction(conn):
+        with arc.writing():
             candidates: list[str] = []
             for i in targets:
                 r = conn.execute("SELECT * FROM documents WHERE id=?", (i["document_id"],)).fetchone()
@@ -421,11 +420,10 @@ def ensure_documents(arc: Archive, appraisal_id: int, approval_file: Path | None
                 rec = import_record(arc, {k: v for k, v in meta.items() if v is not None}, ImportedFile(path),
                                     source={"appraisal": appraisal_id, "document": kind}, action="appraisal-document",
                                     allocate=True)
-            with arc.write_lock():
-                with catalog.transaction(conn):
-                    conn.execute(f"UPDATE appraisals SET {col}=? WHERE id=? AND {col} IS NULL", (rec["id"], appraisal_id))
-                    catalog.append_event(conn, "appraisal-document", rec["id"],
-                                         {"appraisal": appraisal_id, "document": kind})
+            with arc.writing():
+                conn.execute(f"UPDATE appraisals SET {col}=? WHERE id=? AND {col} IS NULL", (rec["id"], appraisal_id))
+                catalog.append_event(conn, "appraisal-document", rec["id"],
+                                     {"appraisal": appraisal_id, "document": kind})
             arc.flush_index()
             a = get(conn, appraisal_id)
         row = conn.execute("SELECT * FROM documents WHERE id=?", (a[col],)).fetchone()

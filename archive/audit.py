@@ -146,28 +146,26 @@ def hold(arc: Archive, row, reason: str) -> None:
     if not reason.strip():
         raise DispositionError("冻结必须说明原因（--reason）")
     conn = arc.conn
-    with arc.write_lock():
-        with catalog.transaction(conn):
-            if conn.execute("SELECT 1 FROM holds WHERE document_id=? AND released_at IS NULL",
-                            (row["id"],)).fetchone():
-                raise DispositionError(f"{_ref(row)} 已被冻结")
-            if row["status"] == "destroyed":
-                raise DispositionError(f"{_ref(row)} 已销毁，无需冻结")
-            conn.execute("INSERT INTO holds(document_id, reason, held_by, held_at) VALUES (?,?,?,?)",
-                         (row["id"], reason, catalog.actor(), catalog.now()))
-            catalog.append_event(conn, "hold", row["id"], {"reason": reason})
+    with arc.writing():
+        if conn.execute("SELECT 1 FROM holds WHERE document_id=? AND released_at IS NULL",
+                        (row["id"],)).fetchone():
+            raise DispositionError(f"{_ref(row)} 已被冻结")
+        if row["status"] == "destroyed":
+            raise DispositionError(f"{_ref(row)} 已销毁，无需冻结")
+        conn.execute("INSERT INTO holds(document_id, reason, held_by, held_at) VALUES (?,?,?,?)",
+                     (row["id"], reason, catalog.actor(), catalog.now()))
+        catalog.append_event(conn, "hold", row["id"], {"reason": reason})
 
 
 def release(arc: Archive, row, reason: str) -> None:
     conn = arc.conn
-    with arc.write_lock():
-        with catalog.transaction(conn):
-            cur = conn.execute("UPDATE holds SET released_by=?, released_at=?, release_reason=? "
-                               "WHERE document_id=? AND released_at IS NULL",
-                               (catalog.actor(), catalog.now(), reason, row["id"]))
-            if cur.rowcount == 0:
-                raise DispositionError(f"{_ref(row)} 没有被冻结")
-            catalog.append_event(conn, "release", row["id"], {"reason": reason})
+    with arc.writing():
+        cur = conn.execute("UPDATE holds SET released_by=?, released_at=?, release_reason=? "
+                           "WHERE document_id=? AND released_at IS NULL",
+                           (catalog.actor(), catalog.now(), reason, row["id"]))
+        if cur.rowcount == 0:
+            raise DispositionError(f"{_ref(row)} 没有被冻结")
+        catalog.append_event(conn, "release", row["id"], {"reason": reason})
 
 
 # ---- extension outside an appraisal ------------------------------------------------------------------
@@ -223,7 +221,7 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
     if problems:
         raise DispositionError("未做任何处置：" + "；".join(dict.fromkeys(problems)))
     with arc.write_lock():
-        with catalog.transaction(conn):
+        with arc.writing():
             (batch,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM dispositions").fetchone()
             ts, who = catalog.now(), catalog.actor()
             for r in rows:

@@ -702,7 +702,7 @@ def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: 
     conn = arc.conn
     with arc.write_lock():
         rel = arc.put_file(path, sha, media_type, "attach")  # journalled: a crash here is rolled back
-        with catalog.transaction(conn):
+        with arc.writing():
             arc.journal_done(rel)
             conn.execute(
                 "INSERT INTO document_files(document_id, seq, sha256, filename, source_path, stored_path, media_type, "

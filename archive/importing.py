@@ -173,11 +173,10 @@ def refuse_secret(arc: Archive, path: Path | None, level: str, source: dict, sha
     """Log the refusal (like ingest's ``refused`` event, with no record) and raise SecretRecordError."""
     where = f"文件 {path.name}" if path is not None else "该记录"
     reason = f"{where}标有密级“{level}”：涉密文件不得导入非涉密系统，未存储、未索引"
-    with arc.write_lock():
-        with catalog.transaction(arc.conn):
-            catalog.append_event(arc.conn, "refused", None, {**source, "filename": path.name if path else None,
-                                                            "source": str(path) if path else None,
-                                                            "sha256": sha, "reason": reason})
+    with arc.writing():
+        catalog.append_event(arc.conn, "refused", None, {**source, "filename": path.name if path else None,
+                                                        "source": str(path) if path else None,
+                                                        "sha256": sha, "reason": reason})
     raise SecretRecordError(reason)
 
 
@@ -254,7 +253,7 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
 def _insert(arc, conn, m, file, sha, size, rel, media_type, filename, text, warnings, method, dn, ts, source,
             action, allocate) -> int:
     """The record's rows and its event, in one transaction."""
-    with catalog.transaction(conn):
+    with arc.writing():
         arc.journal_done(rel)
         if allocate:
             code = archival_code.allocate(conn, m["fonds"], int(m["year"]), m["retention"], m.get("org"))
@@ -306,7 +305,7 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
     with arc.write_lock():
         _refuse_stored(arc, sha, file.path)
         rel = arc.put_file(file.path, sha, media_type, "attach")
-        with catalog.transaction(conn):
+        with arc.writing():
             arc.journal_done(rel)
             conn.execute(
                 "UPDATE documents SET sha256=?, filename=?, source_path=?, stored_path=?, media_type=?, size=?, "

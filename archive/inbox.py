@@ -144,7 +144,7 @@ def side_outcome(arc: Archive, path: Path, sha: str, outcome: str, reason: str, 
 def _side_outcome_unsafe(arc, path, sha, outcome, reason, folder, from_inbox, document_id, record,
                          advice) -> IngestResult:
     with arc.write_lock():
-        with catalog.transaction(arc.conn):
+        with arc.writing():
             catalog.append_event(arc.conn, outcome, document_id, {"filename": shown(path.name),
                                  "source": shown(path), "sha256": sha, "reason": reason})
         fault("logged")

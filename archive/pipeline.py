@@ -101,7 +101,7 @@ def _commit_group(arc: Archive, group: list[_Prepared]) -> list[IngestResult]:
                       for p in group]
             arc.store.sync([rel for rel, _ in stored])
             _fault("stored")
-            with catalog.transaction(arc.conn):
+            with arc.writing():
                 recs = [commit_record(arc, p.path, p.sha, p.size, rel, p.ex, p.fields, p.cls, p.from_inbox,
                                      p.header_conf, searchable, tx=False)
                         for p, (rel, searchable) in zip(group, stored)]
@@ -247,7 +247,7 @@ def commit_record(arc: Archive, path: Path, sha: str, size: int, rel: str, ex: E
     dn = fields.doc_number
     # tx=False: inside a batch's transaction (ingest_many); the full text is indexed by the catalog's
     # triggers in whichever transaction this runs
-    with (catalog.transaction(conn) if tx else nullcontext()):
+    with (arc.writing() if tx else nullcontext()):
         code = None
         if cls.status == "archived":
             code = archival_code.allocate(conn, arc.cfg.fonds, fields.date.year, cls.retention, cls.org)

@@ -144,7 +144,7 @@ def recover(cfg: Config, progress=None) -> RecoverSummary:
                 fault("recovering")
                 if progress:
                     progress(i + 1, len(files))
-            with catalog.transaction(arc.conn):
+            with arc.writing():
                 catalog.append_event(arc.conn, "recover", None, {
                     "records": summary.records, "from_old_catalog": summary.from_old_catalog,
                     "unreadable": summary.unreadable, "mismatched": summary.mismatched})

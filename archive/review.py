@@ -84,34 +84,33 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
         raise ReviewError(f"{_ref(row)} 没有年度（成文日期未识别）：请用 --year 指定")
     if status == "archived":
         bounds.check_year(year, f"{_ref(row)} 的年度")  # a year read from a damaged date must not become a 档号
-    with arc.write_lock():
-        with catalog.transaction(conn):
-            cur = conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone()
-            before = {k: cur[k] for k in CLASS_COLUMNS}
-            old = archival_code.parse(cur["archival_code"] or "")
-            fonds = cur["fonds"] or cfg.fonds
-            same_group = (old is not None and status == "archived"
-                          and (old.fonds, old.year, old.retention, old.org) == (fonds, year, retention, org or None))
-            if status == "archived" and not same_group:
-                code = archival_code.allocate(conn, fonds, year, retention, org)
-            else:
-                code = old if status == "archived" else None
-            if code is not None and archival_code.parse(str(code)) is None:  # rolled back with the transaction
-                raise ReviewError(f"组成的档号 {code} 不符合 DA/T 22（全宗号、机构代码须为字母或数字，机构代码三个字母）："
-                                  "请检查 config.toml 的 fonds 和 [orgs]")
-            after = {"status": status, "archival_code": str(code) if code else None,
-                     "fonds": code.fonds if code else cur["fonds"], "year": year, "retention": retention,
-                     "org": org, "item_no": code.item_no if code else None}
-            if after == before:
-                raise ReviewError(f"{_ref(cur)} 没有变化")
-            conn.execute("UPDATE documents SET status=?, archival_code=?, fonds=?, year=?, retention=?, org=?, "
-                         "item_no=?, reason=?, indexed=0, updated_at=? WHERE id=?",
-                         (*after.values(), None if status != "pending" else cur["reason"], catalog.now(),
-                          row["id"]))
-            detail = {"before": before, "after": after, "reason": reason}
-            if old is not None and str(old) != after["archival_code"]:
-                detail["vacated_code"] = str(old)  # explains the gap in the old group
-            catalog.append_event(conn, action, row["id"], detail)
+    with arc.writing():
+        cur = conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone()
+        before = {k: cur[k] for k in CLASS_COLUMNS}
+        old = archival_code.parse(cur["archival_code"] or "")
+        fonds = cur["fonds"] or cfg.fonds
+        same_group = (old is not None and status == "archived"
+                      and (old.fonds, old.year, old.retention, old.org) == (fonds, year, retention, org or None))
+        if status == "archived" and not same_group:
+            code = archival_code.allocate(conn, fonds, year, retention, org)
+        else:
+            code = old if status == "archived" else None
+        if code is not None and archival_code.parse(str(code)) is None:  # rolled back with the transaction
+            raise ReviewError(f"组成的档号 {code} 不符合 DA/T 22（全宗号、机构代码须为字母或数字，机构代码三个字母）："
+                              "请检查 config.toml 的 fonds 和 [orgs]")
+        after = {"status": status, "archival_code": str(code) if code else None,
+                 "fonds": code.fonds if code else cur["fonds"], "year": year, "retention": retention,
+                 "org": org, "item_no": code.item_no if code else None}
+        if after == before:
+            raise ReviewError(f"{_ref(cur)} 没有变化")
+        conn.execute("UPDATE documents SET status=?, archival_code=?, fonds=?, year=?, retention=?, org=?, "
+                     "item_no=?, reason=?, indexed=0, updated_at=? WHERE id=?",
+                     (*after.values(), None if status != "pending" else cur["reason"], catalog.now(),
+                      row["id"]))
+        detail = {"before": before, "after": after, "reason": reason}
+        if old is not None and str(old) != after["archival_code"]:
+            detail["vacated_code"] = str(old)  # explains the gap in the old group
+        catalog.append_event(conn, action, row["id"], detail)
     arc.queue_index(row["id"])
     arc.flush_index()
     return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone())

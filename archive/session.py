@@ -250,7 +250,7 @@ class Archive:
             # removed file; it spares an fsync per document
             self.conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                with catalog.transaction(self.conn):
+                with self.writing():
                     self.conn.execute("INSERT OR REPLACE INTO store_journal(stored_path, sha256, started_at, pid, "
                                       "purpose) VALUES (?,?,?,?,?)", (rel, sha, catalog.now(), os.getpid(), purpose))
             finally:

@@ -464,19 +464,18 @@ def explain_gap(arc: Archive, code_text: str, reason: str) -> str:
     if not reason.strip():
         raise UsageError("须说明空号原因（--reason）")
     conn = arc.conn
-    with arc.write_lock():
-        with catalog.transaction(conn):
-            from archive.importing import same_code
+    with arc.writing():
+        from archive.importing import same_code
 
-            if same_code(conn, str(code)) is not None:
-                raise UsageError(f"{code} 有记录，不是空号")
-            top = conn.execute("SELECT last_item FROM sequences WHERE fonds=? AND year=? AND retention=? AND org=?",
-                               (code.fonds, code.year, code.retention, code.org or "")).fetchone()
-            highest = max([top[0] if top else 0] + [  # an old group (长期/短期) has no sequence: its highest 件号
-                c.item_no for (t,) in conn.execute("SELECT archival_code FROM documents WHERE fonds=? AND year=?",
-                                                   (code.fonds, code.year))
-                if (c := archival_code.parse(t or "")) and (c.retention, c.org) == (code.retention, code.org)])
-            if code.item_no > highest:
-                raise UsageError(f"{code} 尚未分配（该组最大件号 {highest}），不是空号")
-            catalog.append_event(conn, "gap", None, {"vacated_code": str(code), "reason": reason})
+        if same_code(conn, str(code)) is not None:
+            raise UsageError(f"{code} 有记录，不是空号")
+        top = conn.execute("SELECT last_item FROM sequences WHERE fonds=? AND year=? AND retention=? AND org=?",
+                           (code.fonds, code.year, code.retention, code.org or "")).fetchone()
+        highest = max([top[0] if top else 0] + [  # an old group (长期/短期) has no sequence: its highest 件号
+            c.item_no for (t,) in conn.execute("SELECT archival_code FROM documents WHERE fonds=? AND year=?",
+                                               (code.fonds, code.year))
+            if (c := archival_code.parse(t or "")) and (c.retention, c.org) == (code.retention, code.org)])
+        if code.item_no > highest:
+            raise UsageError(f"{code} 尚未分配（该组最大件号 {highest}），不是空号")
+        catalog.append_event(conn, "gap", None, {"vacated_code": str(code), "reason": reason})
     return str(code)

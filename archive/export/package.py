@@ -203,14 +203,13 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
             conflicts.append(f"{name}：{e}")
     if conflicts:
         raise PackageError(f"移交包有问题或与本库冲突，未导入任何记录：{'；'.join(conflicts[:10])}")
-    with arc.write_lock():
-        with catalog.transaction(conn):
-            if journal is None:
-                conn.execute("INSERT INTO import_journal(kind, source, started_at, planned) VALUES ('package',?,?,?)",
-                             (source, catalog.now(), len(records)))
-                journal_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-            else:
-                journal_id = journal["id"]
+    with arc.writing():
+        if journal is None:
+            conn.execute("INSERT INTO import_journal(kind, source, started_at, planned) VALUES ('package',?,?,?)",
+                         (source, catalog.now(), len(records)))
+            journal_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        else:
+            journal_id = journal["id"]
     done = [catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
             for doc_id in done_names.values()]
     for i, (name, rec) in enumerate(records):
