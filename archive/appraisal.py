@@ -277,8 +277,8 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
                     "retention_after, approved_by, supervisors, reason, decided_at, actor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (a["batch"], r["id"], "destroy", r["archival_code"], i["retention_before"], None,
                      a["approved_by"], ",".join(people), i["reason"], stamp, who))
-                conn.execute("UPDATE documents SET status='destroyed', stored_path=NULL, searchable_path=NULL, "
-                             "indexed=0, updated_at=? WHERE id=?", (ts, r["id"]))
+                catalog.update_record(conn, r["id"], {"status": "destroyed", "stored_path": None,
+                                                      "searchable_path": None, "indexed": 0}, ts=ts)
                 conn.execute("UPDATE document_files SET stored_path=NULL WHERE document_id=?", (r["id"],))
                 conn.execute("UPDATE document_texts SET text='' WHERE document_id=?", (r["id"],))
                 catalog.append_event(conn, "destroy", r["id"], {

@@ -242,7 +242,7 @@ def extend_record(conn: sqlite3.Connection, r, retention: str, *, batch: int, ap
         "INSERT INTO dispositions(batch, document_id, decision, archival_code, retention_before, "
         "retention_after, approved_by, supervisors, reason, decided_at, actor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (batch, r["id"], "extend", r["archival_code"], before, retention, approved_by, None, reason, ts, who))
-    conn.execute("UPDATE documents SET retention=?, updated_at=? WHERE id=?", (retention, ts, r["id"]))
+    catalog.update_record(conn, r["id"], {"retention": retention}, ts=ts)
     catalog.append_event(conn, "extend", r["id"], {"batch": batch, "approved_by": approved_by, "reason": reason,
                                                    "archival_code": r["archival_code"], "retention_before": before,
                                                    "retention_after": retention, **(extra or {})})

@@ -20,321 +20,11 @@ from pathlib import Path
 from archive import docno
 from archive.errors import StoreError
 from archive.index import bigrams
-from archive.index.fts import MIGRATION as _FULLTEXT_MIGRATION
-
-
-_MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE documents (
-        id              INTEGER PRIMARY KEY,
-        sha256          TEXT NOT NULL UNIQUE,
-        filename        TEXT NOT NULL,          -- the name it arrived with
-        source_path     TEXT,                   -- where it was read from
-        stored_path     TEXT,                   -- relative to the store; NULL once destroyed
-        media_type      TEXT NOT NULL,
-        size            INTEGER NOT NULL,
-        pages           INTEGER,
-        status          TEXT NOT NULL CHECK (status IN ('archived','pending','excluded','destroyed')),
-        archival_code   TEXT UNIQUE,            -- 档号
-        fonds           TEXT,                   -- 全宗号
-        year            INTEGER,                -- 年度
-        retention       TEXT CHECK (retention IN ('Y','D30','D10')),
-        org             TEXT,                   -- 机构(问题)
-        item_no         INTEGER,                -- 件号
-        doc_number      TEXT,                   -- 发文字号, canonical
-        doc_number_raw  TEXT,                   -- as printed
-        docno_code      TEXT, docno_year INTEGER, docno_serial INTEGER, docno_kind TEXT,
-        title           TEXT, issuer TEXT, date TEXT, doc_type TEXT,
-        secrecy         TEXT, urgency TEXT, recipients TEXT, signer TEXT, cc TEXT,
-        printer         TEXT, print_date TEXT, attachments TEXT, note TEXT,
-        relation        TEXT, rule_id TEXT, basis TEXT, reason TEXT,
-        extract_method  TEXT, warnings TEXT,
-        ingested_at     TEXT NOT NULL,
-        updated_at      TEXT NOT NULL
-    );
-    CREATE INDEX documents_status ON documents(status);
-    CREATE INDEX documents_year ON documents(year, retention, org);
-    CREATE INDEX documents_doc_number ON documents(doc_number);
-
-    CREATE TABLE document_texts (
-        document_id INTEGER PRIMARY KEY REFERENCES documents(id),
-        text        TEXT NOT NULL
-    );
-
-    -- every spelling-independent key of a document's 发文字号 (docno.search_keys)
-    CREATE TABLE docno_keys (
-        key         TEXT NOT NULL,
-        document_id INTEGER NOT NULL REFERENCES documents(id),
-        PRIMARY KEY (key, document_id)
-    ) WITHOUT ROWID;
-
-    CREATE TABLE sequences (
-        fonds TEXT NOT NULL, year INTEGER NOT NULL, retention TEXT NOT NULL, org TEXT NOT NULL,
-        last_item INTEGER NOT NULL,
-        PRIMARY KEY (fonds, year, retention, org)
-    );
-
-    -- inbox originals whose record is committed but which are not yet moved out of the inbox;
-    -- a crash between commit and move is finished from here on the next start.
-    CREATE TABLE inbox_moves (
-        source      TEXT PRIMARY KEY,
-        destination TEXT NOT NULL,
-        sha256      TEXT NOT NULL,
-        reason      TEXT
-    );
-
-    CREATE TABLE events (
-        id          INTEGER PRIMARY KEY,
-        ts          TEXT NOT NULL,
-        actor       TEXT NOT NULL,
-        action      TEXT NOT NULL,
-        document_id INTEGER,
-        detail      TEXT NOT NULL,
-        prev_hash   TEXT NOT NULL,
-        hash        TEXT NOT NULL
-    );
-    CREATE INDEX events_document ON events(document_id);
-    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
-    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
-    CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
-        BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
-    """,
-    # 2: the full-text index is derived; this flag says which records it already holds, so a crash
-    # between the catalog commit and the index commit is repaired on the next start.
-    2: """
-    ALTER TABLE documents ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX documents_unindexed ON documents(id) WHERE indexed = 0;
-    """,
-    # 3: OCR (scans and images): how each page's text was obtained and how sure the OCR was of it.
-    3: """
-    ALTER TABLE documents ADD COLUMN ocr_confidence REAL;         -- mean word confidence of the OCR pages, 0-100
-    ALTER TABLE documents ADD COLUMN ocr_header_confidence REAL;  -- of the 版头 lines (发文字号, 题名)
-    ALTER TABLE documents ADD COLUMN searchable_path TEXT;        -- stored PDF with an added text layer
-    CREATE TABLE document_pages (
-        document_id INTEGER NOT NULL REFERENCES documents(id),
-        page        INTEGER NOT NULL,                             -- 1-based
-        method      TEXT NOT NULL CHECK (method IN ('text-layer','ocr')),
-        confidence  REAL,                                         -- OCR pages only
-        PRIMARY KEY (document_id, page)
-    ) WITHOUT ROWID;
-    """,
-    # 4: 到期鉴定 and 销毁 (SPEC section 2). ``holds``: records that must not be destroyed (under
-    # investigation, litigation, audit) until released. ``dispositions``: each appraisal decision on a
-    # record (destroy or extend), with who approved it and the 监销人; the 销毁清册 is read from here.
-    4: """
-    CREATE TABLE holds (
-        id              INTEGER PRIMARY KEY,
-        document_id     INTEGER NOT NULL REFERENCES documents(id),
-        reason          TEXT NOT NULL,
-        held_by         TEXT NOT NULL,
-        held_at         TEXT NOT NULL,
-        released_by     TEXT,
-        released_at     TEXT,
-        release_reason  TEXT
-    );
-    CREATE INDEX holds_active ON holds(document_id) WHERE released_at IS NULL;
-
-    CREATE TABLE dispositions (
-        id              INTEGER PRIMARY KEY,
-        batch           INTEGER NOT NULL,       -- one dispose command = one batch (one 销毁清册)
-        document_id     INTEGER NOT NULL REFERENCES documents(id),
-        decision        TEXT NOT NULL CHECK (decision IN ('destroy','extend')),
-        archival_code   TEXT,
-        retention_before TEXT NOT NULL,
-        retention_after TEXT,                   -- extend: the new 保管期限
-        approved_by     TEXT NOT NULL,          -- the leader who approved
-        supervisors     TEXT,                   -- 监销人 (destroy), comma separated
-        reason          TEXT NOT NULL,
-        decided_at      TEXT NOT NULL,
-        actor           TEXT NOT NULL
-    );
-    CREATE INDEX dispositions_batch ON dispositions(batch);
-    CREATE TRIGGER dispositions_no_update BEFORE UPDATE ON dispositions
-        BEGIN SELECT RAISE(ABORT, 'dispositions are append-only'); END;
-    CREATE TRIGGER dispositions_no_delete BEFORE DELETE ON dispositions
-        BEGIN SELECT RAISE(ABORT, 'dispositions are append-only'); END;
-    """,
-    # 5: records whose 档号 was assigned elsewhere (an older system's catalogue, a transfer package) are
-    # imported as they are, some without a file (catalogued on paper): sha256, filename, media_type and size
-    # may be NULL, and ``origin`` says where a record came from. SQLite cannot relax NOT NULL in place, so
-    # the table is rebuilt (foreign keys are off while migrating, see _migrate).
-    5: """
-    CREATE TABLE documents_v5 (
-        id              INTEGER PRIMARY KEY,
-        sha256          TEXT UNIQUE,            -- NULL: a catalogued record without a file (paper era)
-        filename        TEXT,                   -- the name it arrived with
-        source_path     TEXT,                   -- where it was read from
-        stored_path     TEXT,                   -- relative to the store; NULL once destroyed
-        media_type      TEXT,
-        size            INTEGER,
-        pages           INTEGER,
-        status          TEXT NOT NULL CHECK (status IN ('archived','pending','excluded','destroyed')),
-        archival_code   TEXT UNIQUE,            -- 档号
-        fonds           TEXT,                   -- 全宗号
-        year            INTEGER,                -- 年度
-        retention       TEXT CHECK (retention IN ('Y','D30','D10')),
-        org             TEXT,                   -- 机构(问题)
-        item_no         INTEGER,                -- 件号
-        doc_number      TEXT,                   -- 发文字号, canonical
-        doc_number_raw  TEXT,                   -- as printed
-        docno_code      TEXT, docno_year INTEGER, docno_serial INTEGER, docno_kind TEXT,
-        title           TEXT, issuer TEXT, date TEXT, doc_type TEXT,
-        secrecy         TEXT, urgency TEXT, recipients TEXT, signer TEXT, cc TEXT,
-        printer         TEXT, print_date TEXT, attachments TEXT, note TEXT,
-        relation        TEXT, rule_id TEXT, basis TEXT, reason TEXT,
-        extract_method  TEXT, warnings TEXT,
-        ingested_at     TEXT NOT NULL,
-        updated_at      TEXT NOT NULL,
-        indexed         INTEGER NOT NULL DEFAULT 0,
-        ocr_confidence REAL, ocr_header_confidence REAL, searchable_path TEXT,
-        origin          TEXT NOT NULL DEFAULT 'ingest'  -- ingest | import (a 档号 assigned elsewhere)
-    );
-    INSERT INTO documents_v5 SELECT *, 'ingest' FROM documents;
-    DROP TABLE documents;
-    ALTER TABLE documents_v5 RENAME TO documents;
-    CREATE INDEX documents_status ON documents(status);
-    CREATE INDEX documents_year ON documents(year, retention, org);
-    CREATE INDEX documents_doc_number ON documents(doc_number);
-    CREATE INDEX documents_unindexed ON documents(id) WHERE indexed = 0;
-    CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
-        BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
-    """,
-    # 7: a record may have more than one file (a scan split in parts, an 正文 and its 附件, found by 档号 when a
-    # catalogue is imported). The first stays the record's own file in ``documents``; the others are kept
-    # here, stored like any file, their text appended to the record's text so it is searchable.
-    7: """
-    CREATE TABLE document_files (
-        document_id     INTEGER NOT NULL REFERENCES documents(id),
-        seq             INTEGER NOT NULL,       -- 2, 3, ...: 1 is the record's own file (documents)
-        sha256          TEXT NOT NULL UNIQUE,
-        filename        TEXT NOT NULL,
-        source_path     TEXT,
-        stored_path     TEXT,                   -- relative to the store; NULL once destroyed
-        media_type      TEXT,
-        size            INTEGER NOT NULL,
-        pages           INTEGER,
-        extract_method  TEXT,
-        warnings        TEXT,
-        added_at        TEXT NOT NULL,
-        PRIMARY KEY (document_id, seq)
-    );
-    CREATE TRIGGER document_files_no_delete BEFORE DELETE ON document_files
-        BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
-    """,
-    # 8: recovery never guesses. ``store_journal``: a store copy about to be made, committed *before* the
-    # copy starts; reconcile removes a stored file only when it is listed here and no record owns it (its
-    # own unfinished work), never "whatever the catalog does not know". ``import_journal``: a long import
-    # (a transfer package) in flight, so a restart after kill -9 resumes it instead of leaving it half done.
-    8: """
-    CREATE TABLE store_journal (
-        stored_path TEXT PRIMARY KEY,           -- relative to the store
-        sha256      TEXT NOT NULL,
-        started_at  TEXT NOT NULL,
-        pid         INTEGER,
-        purpose     TEXT                        -- ingest / searchable / import / attach
-    );
-    CREATE TABLE import_journal (
-        id          INTEGER PRIMARY KEY,
-        kind        TEXT NOT NULL,              -- package
-        source      TEXT NOT NULL,              -- the package folder (absolute)
-        started_at  TEXT NOT NULL,
-        finished_at TEXT,                       -- NULL: interrupted or running
-        planned     INTEGER NOT NULL,           -- records to import
-        done        INTEGER NOT NULL DEFAULT 0  -- records imported so far (committed)
-    );
-    CREATE INDEX documents_searchable ON documents(searchable_path) WHERE searchable_path IS NOT NULL;
-    CREATE INDEX document_files_path ON document_files(stored_path);
-    """,
-    # 9: full text inside the catalog: an FTS5 table over the bigram tokens of title, issuer and text, kept in
-    # step by triggers in the record's own transaction (archive/index/fts.py; SQL function bigrams, see connect)
-    9: _FULLTEXT_MIGRATION,
-    # 10: appraisal and destruction in the steps of the procedure, and imported old periods.
-    # ``retention_old``: 长期 / 短期 as an older catalogue wrote it (its ``retention`` stays NULL until an
-    # appraisal gives it a period of today's table). ``appraisals``: one 鉴定 (its group, date, report), then
-    # its approval (leader, date, approval document) and its destruction (监销人, 方式, 地点, time), each
-    # step filled once; ``appraisal_items``: the decision on each record (销毁 / 延期 with the new period).
-    10: """
-    ALTER TABLE documents ADD COLUMN retention_old TEXT CHECK (retention_old IN ('长期','短期'));
-    CREATE TABLE appraisals (
-        id              INTEGER PRIMARY KEY,
-        batch           INTEGER NOT NULL UNIQUE, -- its decisions' batch in ``dispositions`` (销毁清册 number)
-        as_of           TEXT NOT NULL,          -- the day whose due records were appraised
-        members         TEXT NOT NULL,          -- 鉴定小组, JSON list of names
-        appraised_at    TEXT NOT NULL,
-        appraised_by    TEXT NOT NULL,          -- system user who recorded it
-        report_id       INTEGER REFERENCES documents(id),   -- 鉴定工作报告, archived 永久
-        approved_by     TEXT,                   -- the leader
-        approved_on     TEXT,
-        approval_doc    TEXT,                   -- number of the approval document
-        approved_at     TEXT,
-        approval_id     INTEGER REFERENCES documents(id),   -- 销毁审批, archived 永久
-        destroyed_at    TEXT,
-        supervisors     TEXT,                   -- 监销人, JSON list
-        method          TEXT,                   -- 销毁方式
-        place           TEXT,                   -- 销毁地点
-        destroyed_by    TEXT,
-        register_id     INTEGER REFERENCES documents(id)    -- the approved 销毁清册, archived 永久
-    );
-    CREATE TABLE appraisal_items (
-        appraisal_id    INTEGER NOT NULL REFERENCES appraisals(id),
-        document_id     INTEGER NOT NULL REFERENCES documents(id),
-        decision        TEXT NOT NULL CHECK (decision IN ('destroy','extend')),
-        retention_before TEXT NOT NULL,         -- Y/D30/D10, or 长期/短期
-        retention_after TEXT,                   -- extend: Y/D30/D10
-        reason          TEXT NOT NULL,
-        doubtful        INTEGER NOT NULL DEFAULT 0,  -- 存疑: the longer period was taken (从长)
-        PRIMARY KEY (appraisal_id, document_id)
-    ) WITHOUT ROWID;
-    CREATE TRIGGER appraisals_no_delete BEFORE DELETE ON appraisals
-        BEGIN SELECT RAISE(ABORT, 'appraisals are never deleted'); END;
-    CREATE TRIGGER appraisal_items_no_change BEFORE UPDATE ON appraisal_items
-        BEGIN SELECT RAISE(ABORT, 'appraisal decisions are append-only'); END;
-    CREATE TRIGGER appraisal_items_no_delete BEFORE DELETE ON appraisal_items
-        BEGIN SELECT RAISE(ABORT, 'appraisal decisions are append-only'); END;
-    CREATE TRIGGER appraisals_steps_once BEFORE UPDATE ON appraisals
-        WHEN (OLD.approved_at IS NOT NULL AND NEW.approved_at IS NOT OLD.approved_at)
-          OR (OLD.destroyed_at IS NOT NULL AND NEW.destroyed_at IS NOT OLD.destroyed_at)
-          OR NEW.members IS NOT OLD.members OR NEW.as_of IS NOT OLD.as_of
-        BEGIN SELECT RAISE(ABORT, 'an appraisal step is recorded once'); END;
-    """,
-    # 11: accounts of the web page (archive serve, archive user): a role each, an argon2 password hash;
-    # server-side sessions (the signed cookie carries only the session id) so logging out or disabling
-    # a user ends them; failed logins per name, to slow down guessing.
-    11: """
-    CREATE TABLE users (
-        id              INTEGER PRIMARY KEY,
-        name            TEXT NOT NULL UNIQUE,
-        role            TEXT NOT NULL CHECK (role IN ('查阅','文书','档案员','领导')),
-        password_hash   TEXT NOT NULL,           -- argon2id
-        disabled        INTEGER NOT NULL DEFAULT 0,
-        created_at      TEXT NOT NULL,
-        updated_at      TEXT NOT NULL
-    );
-    CREATE TABLE web_sessions (
-        id              TEXT PRIMARY KEY,        -- random, 256 bits
-        user_id         INTEGER NOT NULL REFERENCES users(id),
-        created_at      REAL NOT NULL,           -- unix time
-        expires_at      REAL NOT NULL
-    );
-    CREATE TABLE login_failures (
-        name            TEXT PRIMARY KEY,        -- the user name typed (known or not)
-        failures        INTEGER NOT NULL,
-        last_at         REAL NOT NULL
-    );
-    """,
-}
-
-# numbers may have gaps (a migration withdrawn before release); they are applied in order
-SCHEMA_VERSION = max(_MIGRATIONS)
+# the tables (migrations) and the declared columns of a record; RECORD_KEYS and SEALED_COLUMNS are read from here
+from archive.schema import (_MIGRATIONS, BY_NAME, CLASSIFICATION, RECORD_KEYS,  # noqa: F401
+                            SCHEMA_VERSION, SEALED_COLUMNS)
 
 GENESIS = "0" * 64
-
-# SPEC section 5: the keys every record prints with --json, in this order.
-RECORD_KEYS = ("id", "archival_code", "fonds", "year", "retention", "org", "item_no", "doc_number",
-               "doc_number_raw", "title", "issuer", "date", "doc_type", "secrecy", "urgency", "pages",
-               "status", "rule_id", "basis", "sha256", "filename")
 
 
 def now() -> str:
@@ -502,14 +192,6 @@ def _split_sql(script: str) -> list[str]:
     return out
 
 
-# Columns sealed by the event log: a change to any of them that no event records is tampering (verify).
-# Not sealed: program bookkeeping (indexed, updated_at) and derived text.
-SEALED_COLUMNS = ("archival_code", "fonds", "year", "retention", "org", "item_no", "doc_number",
-                  "doc_number_raw", "title", "issuer", "date", "doc_type", "secrecy", "urgency", "pages",
-                  "status", "sha256", "filename", "stored_path", "media_type", "size", "recipients", "signer",
-                  "cc", "printer", "print_date", "note", "rule_id", "basis")
-
-
 # events that mention a record without changing it: they must not re-seal (and so launder) its state
 UNSEALED_ACTIONS = ("duplicate",)
 
@@ -573,6 +255,71 @@ def transaction(conn: sqlite3.Connection):
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+# ---- the one write path of a record: call inside the caller's transaction (Archive.writing) ------------------
+def _columns(values: dict) -> str:
+    """The column names of ``values``, each checked against the declared table (never SQL from elsewhere)."""
+    unknown = [k for k in values if k not in BY_NAME]
+    if unknown:
+        raise ValueError(f"not a column of documents: {', '.join(unknown)}")
+    return ", ".join(values)
+
+
+def insert_record(conn: sqlite3.Connection, values: dict, text: str, doc_number=None) -> int:
+    """A new record: its row, its text (the full-text triggers index it in this transaction) and the
+    spelling-independent keys of its 发文字号 (``doc_number``: a docno.DocNumber). Returns its id."""
+    cur = conn.execute(f"INSERT INTO documents({_columns(values)}) VALUES ({', '.join('?' * len(values))})",
+                       tuple(values.values()))
+    document_id = cur.lastrowid
+    conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (document_id, text))
+    if doc_number is not None:
+        conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
+                         [(k, document_id) for k in docno.search_keys(doc_number)])
+    return document_id
+
+
+def add_pages(conn: sqlite3.Connection, document_id: int, confidences: list[float | None]) -> None:
+    """How each page's text was obtained (None: its text layer; else the OCR confidence), kept only when
+    some page was read by OCR."""
+    if any(c is not None for c in confidences):
+        conn.executemany(
+            "INSERT INTO document_pages(document_id, page, method, confidence) VALUES (?,?,?,?)",
+            [(document_id, i + 1, "text-layer" if c is None else "ocr", c) for i, c in enumerate(confidences)])
+
+
+def update_record(conn: sqlite3.Connection, document_id: int, values: dict, *, ts: str | None = None) -> None:
+    """Change columns of one record (its file, status, period), stamping ``updated_at`` (``ts`` or now)."""
+    values = {**values, "updated_at": ts or now()}
+    conn.execute(f"UPDATE documents SET {', '.join(f'{k}=?' for k in _columns(values).split(', '))} WHERE id=?",
+                 (*values.values(), document_id))
+
+
+def set_classification(conn: sqlite3.Connection, document_id: int, after: dict, *, reason: str | None,
+                       ts: str | None = None) -> None:
+    """A record's classification as a review decided it (``after``: the CLASSIFICATION columns), its pending
+    reason (None once decided), and a mark that its index entry is stale."""
+    bad = set(after) - set(CLASSIFICATION)
+    if bad:
+        raise ValueError(f"not a classification column: {', '.join(sorted(bad))}")
+    update_record(conn, document_id, {**after, "reason": reason, "indexed": 0}, ts=ts)
+
+
+def set_text(conn: sqlite3.Connection, document_id: int, text: str) -> None:
+    """A record's whole text (its file attached later: 全文挂接)."""
+    conn.execute("INSERT OR REPLACE INTO document_texts(document_id, text) VALUES (?,?)", (document_id, text))
+
+
+def append_text(conn: sqlite3.Connection, document_id: int, text: str) -> None:
+    """Text of a further file, after the record's own, so the record is found by it."""
+    conn.execute("UPDATE document_texts SET text = text || ? WHERE document_id=?", (text, document_id))
+
+
+def add_file(conn: sqlite3.Connection, document_id: int, seq: int, values: dict) -> None:
+    """A record's further file (seq 2, 3, …: document_files), stamped ``added_at``."""
+    values = {"document_id": document_id, "seq": seq, **values, "added_at": values.get("added_at") or now()}
+    conn.execute(f"INSERT INTO document_files({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                 tuple(values.values()))
 
 
 def append_event(conn: sqlite3.Connection, action: str, document_id: int | None, detail: dict,

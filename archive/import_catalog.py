@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive import archival_code, catalog
+from archive import archival_code, catalog, schema
 from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
 from archive.errors import CatalogFileError
@@ -49,7 +49,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "note": ("备注", "BZ"),
 }
 IGNORED_NAMES = ("序号", "XH")  # recognised (they help find the header row) but not imported
-FIELD_LABELS = {f: names[0] for f, names in COLUMN_NAMES.items()}
+FIELD_LABELS = {f: schema.LABELS[f] for f in COLUMN_NAMES}  # each column's own label (schema.COLUMNS)
 
 # 保管期限 as written -> code. 长期/短期 (and the old codes C/D) predate 国家档案局令第8号 (2006), which keeps
 # 永久 and 定期 (30年, 10年). No official conversion exists (长期 meant up to about 50 years), so an old period
@@ -704,15 +704,13 @@ def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: 
         rel = arc.put_file(path, sha, media_type, "attach")  # journalled: a crash here is rolled back
         with arc.writing():
             arc.journal_done(rel)
-            conn.execute(
-                "INSERT INTO document_files(document_id, seq, sha256, filename, source_path, stored_path, media_type, "
-                "size, pages, extract_method, warnings, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (document_id, seq, sha, path.name, str(path.resolve()), rel, media_type, size, pages, method,
-                 json.dumps(warnings, ensure_ascii=False) if warnings else None, catalog.now()))
+            catalog.add_file(conn, document_id, seq, {
+                "sha256": sha, "filename": path.name, "source_path": str(path.resolve()), "stored_path": rel,
+                "media_type": media_type, "size": size, "pages": pages, "extract_method": method,
+                "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None})
             if text:
-                conn.execute("UPDATE document_texts SET text = text || ? WHERE document_id=?",
-                             (f"\n\n【{path.name}】\n{text}", document_id))
-            conn.execute("UPDATE documents SET indexed=0, updated_at=? WHERE id=?", (catalog.now(), document_id))
+                catalog.append_text(conn, document_id, f"\n\n【{path.name}】\n{text}")
+            catalog.update_record(conn, document_id, {"indexed": 0})
             catalog.append_event(conn, "attach", document_id, {**source, "seq": seq, "sha256": sha,
                                                                "filename": path.name})
     arc.queue_index(document_id)

@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import archival_code, catalog, docno
+from archive import archival_code, catalog, docno, schema
 from archive.errors import ArchiveError, ExtractionError
 from archive.faults import fault
 from archive.session import Archive
@@ -30,10 +30,8 @@ class SecretRecordError(ImportRecordError):
     """A record or file marked 秘密/机密/绝密: refused like ingest refuses it, never stored or indexed."""
 
 
-# catalog columns an import may set; everything else is the program's own bookkeeping
-META_COLUMNS = ("archival_code", "fonds", "year", "retention", "org", "item_no", "doc_number_raw", "title",
-                "issuer", "date", "doc_type", "secrecy", "urgency", "pages", "status", "recipients", "signer",
-                "cc", "printer", "print_date", "note", "relation", "rule_id", "basis", "reason", "retention_old")
+# catalog columns an import may set (schema.COLUMNS); everything else is the program's own bookkeeping
+META_COLUMNS = schema.IMPORTABLE
 STATUSES = ("archived", "pending", "excluded", "destroyed")
 
 
@@ -270,16 +268,10 @@ def _insert(arc, conn, m, file, sha, size, rel, media_type, filename, text, warn
                "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None,
                "ingested_at": ts, "updated_at": ts, "origin": "import"}
         try:
-            cur = conn.execute(f"INSERT INTO documents({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                               tuple(row.values()))
+            doc_id = catalog.insert_record(conn, row, text, dn)
         except sqlite3.IntegrityError as e:
             raise ImportRecordError(f"档号 {m.get('archival_code')} 已存在" if "archival_code" in str(e)
                                     else f"无法写入目录：{e}") from None
-        doc_id = cur.lastrowid
-        conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (doc_id, text))
-        if dn is not None:
-            conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
-                             [(k, doc_id) for k in docno.search_keys(dn)])
         if m.get("item_no") is not None and m.get("retention") in ("Y", "D30", "D10") and not allocate:
             _raise_sequence(conn, m["fonds"], m["year"], m["retention"], m.get("org"), m["item_no"])
         catalog.append_event(conn, action, doc_id, {**source, "archival_code": m.get("archival_code"),
@@ -307,12 +299,13 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
         rel = arc.put_file(file.path, sha, media_type, "attach")
         with arc.writing():
             arc.journal_done(rel)
-            conn.execute(
-                "UPDATE documents SET sha256=?, filename=?, source_path=?, stored_path=?, media_type=?, size=?, "
-                "pages=COALESCE(pages, ?), extract_method=?, warnings=?, indexed=0, updated_at=? WHERE id=?",
-                (sha, file.path.name, str(file.path.resolve()), rel, media_type, file.path.stat().st_size, pages,
-                 method, json.dumps(warnings, ensure_ascii=False) if warnings else None, catalog.now(), document_id))
-            conn.execute("INSERT OR REPLACE INTO document_texts(document_id, text) VALUES (?,?)", (document_id, text))
+            (had_pages,) = conn.execute("SELECT pages FROM documents WHERE id=?", (document_id,)).fetchone()
+            catalog.update_record(conn, document_id, {
+                "sha256": sha, "filename": file.path.name, "source_path": str(file.path.resolve()), "stored_path": rel,
+                "media_type": media_type, "size": file.path.stat().st_size,
+                "pages": pages if had_pages is None else had_pages, "extract_method": method,
+                "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None, "indexed": 0})
+            catalog.set_text(conn, document_id, text)
             catalog.append_event(conn, "attach", document_id, {**source, "sha256": sha, "filename": file.path.name})
     arc.queue_index(document_id)
     return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone())

@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive import archival_code, catalog, docno, gongwen, inbox, secrecy
+from archive import archival_code, catalog, gongwen, inbox, secrecy
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StopRequested, StoreError
@@ -277,19 +277,8 @@ def commit_record(arc: Archive, path: Path, sha: str, size: int, rel: str, ex: E
             "ocr_confidence": _mean([c for c in ex.page_confidences if c is not None]),
             "ocr_header_confidence": header_conf, "searchable_path": searchable,
         }
-        cols = ", ".join(row)
-        cur = conn.execute(f"INSERT INTO documents({cols}) VALUES ({', '.join('?' * len(row))})",
-                           tuple(row.values()))
-        doc_id = cur.lastrowid
-        conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (doc_id, ex.text))
-        if any(c is not None for c in ex.page_confidences):
-            conn.executemany(
-                "INSERT INTO document_pages(document_id, page, method, confidence) VALUES (?,?,?,?)",
-                [(doc_id, i + 1, "text-layer" if c is None else "ocr", c)
-                 for i, c in enumerate(ex.page_confidences)])
-        if dn is not None:
-            conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
-                             [(k, doc_id) for k in docno.search_keys(dn)])
+        doc_id = catalog.insert_record(conn, row, ex.text, dn)
+        catalog.add_pages(conn, doc_id, ex.page_confidences)
         arc.journal_done(rel, searchable)
         catalog.append_event(conn, action, doc_id, {
             "filename": row["filename"], "source": str(path), "sha256": sha, "status": cls.status,

@@ -11,12 +11,12 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from archive import archival_code, bounds, catalog
+from archive import archival_code, bounds, catalog, schema
 from archive.config import RETENTION_NAMES
 from archive.errors import ReviewError
 from archive.session import Archive
 
-CLASS_COLUMNS = ("status", "archival_code", "fonds", "year", "retention", "org", "item_no")
+CLASS_COLUMNS = schema.CLASSIFICATION  # what a confirm or reclassify may change
 
 
 @dataclass
@@ -103,10 +103,7 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
                  "org": org, "item_no": code.item_no if code else None}
         if after == before:
             raise ReviewError(f"{_ref(cur)} 没有变化")
-        conn.execute("UPDATE documents SET status=?, archival_code=?, fonds=?, year=?, retention=?, org=?, "
-                     "item_no=?, reason=?, indexed=0, updated_at=? WHERE id=?",
-                     (*after.values(), None if status != "pending" else cur["reason"], catalog.now(),
-                      row["id"]))
+        catalog.set_classification(conn, row["id"], after, reason=None if status != "pending" else cur["reason"])
         detail = {"before": before, "after": after, "reason": reason}
         if old is not None and str(old) != after["archival_code"]:
             detail["vacated_code"] = str(old)  # explains the gap in the old group

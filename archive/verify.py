@@ -21,14 +21,15 @@ import zipfile
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
-from archive import archival_code, catalog
+from archive import archival_code, catalog, schema
 from archive.session import Archive
 from archive.store import sha256_file
 
 # DA/T 22 items an archived record must have: the 归档章's 全宗号, 年度, 保管期限, 件号 and 页数, and 档号,
 # 题名, 日期, 责任者 of the 归档文件目录
-REQUIRED = {"archival_code": "档号", "fonds": "全宗号", "year": "年度", "retention": "保管期限",
-            "item_no": "件号", "title": "题名", "date": "日期", "issuer": "责任者", "pages": "页数"}
+# 必备著录项, with their labels from the declared columns (schema.COLUMNS)
+REQUIRED = {k: schema.LABELS[k] for k in ("archival_code", "fonds", "year", "retention", "item_no", "title", "date",
+                                          "issuer", "pages")}
 
 CHECKS = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性", "security": "安全性"}
 

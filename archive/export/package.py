@@ -23,7 +23,7 @@ from pathlib import Path
 import bagit
 import jsonschema
 
-from archive import archival_code, catalog
+from archive import archival_code, catalog, schema
 from archive.bounds import clean_text
 from archive.config import SCHEMA_DIR
 from archive.errors import ExportError, PackageError
@@ -33,7 +33,8 @@ from archive.importing import (META_COLUMNS, ImportedFile, ImportRecordError, Se
 from archive.session import Archive
 from archive.store import EXTENSIONS, sha256_file
 
-EXTRA_KEYS = ("recipients", "signer", "cc", "printer", "print_date", "note", "relation", "reason", "retention_old")
+# a package record: the JSON record, then every other column an import may set again (schema.COLUMNS)
+EXTRA_KEYS = tuple(k for k in schema.IMPORTABLE if k not in schema.RECORD_KEYS)
 XML_NS = "urn:wenshu-archive:record:1"
 
 

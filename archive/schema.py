@@ -1,0 +1,403 @@
+"""The catalog's tables: the migrations that build them, and the declared columns of a record.
+
+``_MIGRATIONS`` is applied in order by ``catalog.connect`` (numbers may have gaps: a migration withdrawn before
+release); each one is the SQL exactly as it was released, since a catalog made by an older version is upgraded
+by running the ones it has not seen. ``COLUMNS`` says, once, what each column of ``documents`` is to the rest of
+the program: its Chinese label, whether the event log seals it, whether an import may set it, and where it stands
+in a record's JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archive.index.fts import MIGRATION as _FULLTEXT_MIGRATION
+
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE documents (
+        id              INTEGER PRIMARY KEY,
+        sha256          TEXT NOT NULL UNIQUE,
+        filename        TEXT NOT NULL,          -- the name it arrived with
+        source_path     TEXT,                   -- where it was read from
+        stored_path     TEXT,                   -- relative to the store; NULL once destroyed
+        media_type      TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        pages           INTEGER,
+        status          TEXT NOT NULL CHECK (status IN ('archived','pending','excluded','destroyed')),
+        archival_code   TEXT UNIQUE,            -- 档号
+        fonds           TEXT,                   -- 全宗号
+        year            INTEGER,                -- 年度
+        retention       TEXT CHECK (retention IN ('Y','D30','D10')),
+        org             TEXT,                   -- 机构(问题)
+        item_no         INTEGER,                -- 件号
+        doc_number      TEXT,                   -- 发文字号, canonical
+        doc_number_raw  TEXT,                   -- as printed
+        docno_code      TEXT, docno_year INTEGER, docno_serial INTEGER, docno_kind TEXT,
+        title           TEXT, issuer TEXT, date TEXT, doc_type TEXT,
+        secrecy         TEXT, urgency TEXT, recipients TEXT, signer TEXT, cc TEXT,
+        printer         TEXT, print_date TEXT, attachments TEXT, note TEXT,
+        relation        TEXT, rule_id TEXT, basis TEXT, reason TEXT,
+        extract_method  TEXT, warnings TEXT,
+        ingested_at     TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+    );
+    CREATE INDEX documents_status ON documents(status);
+    CREATE INDEX documents_year ON documents(year, retention, org);
+    CREATE INDEX documents_doc_number ON documents(doc_number);
+
+    CREATE TABLE document_texts (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        text        TEXT NOT NULL
+    );
+
+    -- every spelling-independent key of a document's 发文字号 (docno.search_keys)
+    CREATE TABLE docno_keys (
+        key         TEXT NOT NULL,
+        document_id INTEGER NOT NULL REFERENCES documents(id),
+        PRIMARY KEY (key, document_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE sequences (
+        fonds TEXT NOT NULL, year INTEGER NOT NULL, retention TEXT NOT NULL, org TEXT NOT NULL,
+        last_item INTEGER NOT NULL,
+        PRIMARY KEY (fonds, year, retention, org)
+    );
+
+    -- inbox originals whose record is committed but which are not yet moved out of the inbox;
+    -- a crash between commit and move is finished from here on the next start.
+    CREATE TABLE inbox_moves (
+        source      TEXT PRIMARY KEY,
+        destination TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        reason      TEXT
+    );
+
+    CREATE TABLE events (
+        id          INTEGER PRIMARY KEY,
+        ts          TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        document_id INTEGER,
+        detail      TEXT NOT NULL,
+        prev_hash   TEXT NOT NULL,
+        hash        TEXT NOT NULL
+    );
+    CREATE INDEX events_document ON events(document_id);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
+        BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
+    """,
+    # 2: the full-text index is derived; this flag says which records it already holds, so a crash
+    # between the catalog commit and the index commit is repaired on the next start.
+    2: """
+    ALTER TABLE documents ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX documents_unindexed ON documents(id) WHERE indexed = 0;
+    """,
+    # 3: OCR (scans and images): how each page's text was obtained and how sure the OCR was of it.
+    3: """
+    ALTER TABLE documents ADD COLUMN ocr_confidence REAL;         -- mean word confidence of the OCR pages, 0-100
+    ALTER TABLE documents ADD COLUMN ocr_header_confidence REAL;  -- of the 版头 lines (发文字号, 题名)
+    ALTER TABLE documents ADD COLUMN searchable_path TEXT;        -- stored PDF with an added text layer
+    CREATE TABLE document_pages (
+        document_id INTEGER NOT NULL REFERENCES documents(id),
+        page        INTEGER NOT NULL,                             -- 1-based
+        method      TEXT NOT NULL CHECK (method IN ('text-layer','ocr')),
+        confidence  REAL,                                         -- OCR pages only
+        PRIMARY KEY (document_id, page)
+    ) WITHOUT ROWID;
+    """,
+    # 4: 到期鉴定 and 销毁 (SPEC section 2). ``holds``: records that must not be destroyed (under
+    # investigation, litigation, audit) until released. ``dispositions``: each appraisal decision on a
+    # record (destroy or extend), with who approved it and the 监销人; the 销毁清册 is read from here.
+    4: """
+    CREATE TABLE holds (
+        id              INTEGER PRIMARY KEY,
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        reason          TEXT NOT NULL,
+        held_by         TEXT NOT NULL,
+        held_at         TEXT NOT NULL,
+        released_by     TEXT,
+        released_at     TEXT,
+        release_reason  TEXT
+    );
+    CREATE INDEX holds_active ON holds(document_id) WHERE released_at IS NULL;
+
+    CREATE TABLE dispositions (
+        id              INTEGER PRIMARY KEY,
+        batch           INTEGER NOT NULL,       -- one dispose command = one batch (one 销毁清册)
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        decision        TEXT NOT NULL CHECK (decision IN ('destroy','extend')),
+        archival_code   TEXT,
+        retention_before TEXT NOT NULL,
+        retention_after TEXT,                   -- extend: the new 保管期限
+        approved_by     TEXT NOT NULL,          -- the leader who approved
+        supervisors     TEXT,                   -- 监销人 (destroy), comma separated
+        reason          TEXT NOT NULL,
+        decided_at      TEXT NOT NULL,
+        actor           TEXT NOT NULL
+    );
+    CREATE INDEX dispositions_batch ON dispositions(batch);
+    CREATE TRIGGER dispositions_no_update BEFORE UPDATE ON dispositions
+        BEGIN SELECT RAISE(ABORT, 'dispositions are append-only'); END;
+    CREATE TRIGGER dispositions_no_delete BEFORE DELETE ON dispositions
+        BEGIN SELECT RAISE(ABORT, 'dispositions are append-only'); END;
+    """,
+    # 5: records whose 档号 was assigned elsewhere (an older system's catalogue, a transfer package) are
+    # imported as they are, some without a file (catalogued on paper): sha256, filename, media_type and size
+    # may be NULL, and ``origin`` says where a record came from. SQLite cannot relax NOT NULL in place, so
+    # the table is rebuilt (foreign keys are off while migrating, see _migrate).
+    5: """
+    CREATE TABLE documents_v5 (
+        id              INTEGER PRIMARY KEY,
+        sha256          TEXT UNIQUE,            -- NULL: a catalogued record without a file (paper era)
+        filename        TEXT,                   -- the name it arrived with
+        source_path     TEXT,                   -- where it was read from
+        stored_path     TEXT,                   -- relative to the store; NULL once destroyed
+        media_type      TEXT,
+        size            INTEGER,
+        pages           INTEGER,
+        status          TEXT NOT NULL CHECK (status IN ('archived','pending','excluded','destroyed')),
+        archival_code   TEXT UNIQUE,            -- 档号
+        fonds           TEXT,                   -- 全宗号
+        year            INTEGER,                -- 年度
+        retention       TEXT CHECK (retention IN ('Y','D30','D10')),
+        org             TEXT,                   -- 机构(问题)
+        item_no         INTEGER,                -- 件号
+        doc_number      TEXT,                   -- 发文字号, canonical
+        doc_number_raw  TEXT,                   -- as printed
+        docno_code      TEXT, docno_year INTEGER, docno_serial INTEGER, docno_kind TEXT,
+        title           TEXT, issuer TEXT, date TEXT, doc_type TEXT,
+        secrecy         TEXT, urgency TEXT, recipients TEXT, signer TEXT, cc TEXT,
+        printer         TEXT, print_date TEXT, attachments TEXT, note TEXT,
+        relation        TEXT, rule_id TEXT, basis TEXT, reason TEXT,
+        extract_method  TEXT, warnings TEXT,
+        ingested_at     TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        indexed         INTEGER NOT NULL DEFAULT 0,
+        ocr_confidence REAL, ocr_header_confidence REAL, searchable_path TEXT,
+        origin          TEXT NOT NULL DEFAULT 'ingest'  -- ingest | import (a 档号 assigned elsewhere)
+    );
+    INSERT INTO documents_v5 SELECT *, 'ingest' FROM documents;
+    DROP TABLE documents;
+    ALTER TABLE documents_v5 RENAME TO documents;
+    CREATE INDEX documents_status ON documents(status);
+    CREATE INDEX documents_year ON documents(year, retention, org);
+    CREATE INDEX documents_doc_number ON documents(doc_number);
+    CREATE INDEX documents_unindexed ON documents(id) WHERE indexed = 0;
+    CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
+        BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
+    """,
+    # 7: a record may have more than one file (a scan split in parts, an 正文 and its 附件, found by 档号 when a
+    # catalogue is imported). The first stays the record's own file in ``documents``; the others are kept
+    # here, stored like any file, their text appended to the record's text so it is searchable.
+    7: """
+    CREATE TABLE document_files (
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        seq             INTEGER NOT NULL,       -- 2, 3, ...: 1 is the record's own file (documents)
+        sha256          TEXT NOT NULL UNIQUE,
+        filename        TEXT NOT NULL,
+        source_path     TEXT,
+        stored_path     TEXT,                   -- relative to the store; NULL once destroyed
+        media_type      TEXT,
+        size            INTEGER NOT NULL,
+        pages           INTEGER,
+        extract_method  TEXT,
+        warnings        TEXT,
+        added_at        TEXT NOT NULL,
+        PRIMARY KEY (document_id, seq)
+    );
+    CREATE TRIGGER document_files_no_delete BEFORE DELETE ON document_files
+        BEGIN SELECT RAISE(ABORT, 'catalog records are never deleted'); END;
+    """,
+    # 8: recovery never guesses. ``store_journal``: a store copy about to be made, committed *before* the
+    # copy starts; reconcile removes a stored file only when it is listed here and no record owns it (its
+    # own unfinished work), never "whatever the catalog does not know". ``import_journal``: a long import
+    # (a transfer package) in flight, so a restart after kill -9 resumes it instead of leaving it half done.
+    8: """
+    CREATE TABLE store_journal (
+        stored_path TEXT PRIMARY KEY,           -- relative to the store
+        sha256      TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        pid         INTEGER,
+        purpose     TEXT                        -- ingest / searchable / import / attach
+    );
+    CREATE TABLE import_journal (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL,              -- package
+        source      TEXT NOT NULL,              -- the package folder (absolute)
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,                       -- NULL: interrupted or running
+        planned     INTEGER NOT NULL,           -- records to import
+        done        INTEGER NOT NULL DEFAULT 0  -- records imported so far (committed)
+    );
+    CREATE INDEX documents_searchable ON documents(searchable_path) WHERE searchable_path IS NOT NULL;
+    CREATE INDEX document_files_path ON document_files(stored_path);
+    """,
+    # 9: full text inside the catalog: an FTS5 table over the bigram tokens of title, issuer and text, kept in
+    # step by triggers in the record's own transaction (archive/index/fts.py; SQL function bigrams, see connect)
+    9: _FULLTEXT_MIGRATION,
+    # 10: appraisal and destruction in the steps of the procedure, and imported old periods.
+    # ``retention_old``: 长期 / 短期 as an older catalogue wrote it (its ``retention`` stays NULL until an
+    # appraisal gives it a period of today's table). ``appraisals``: one 鉴定 (its group, date, report), then
+    # its approval (leader, date, approval document) and its destruction (监销人, 方式, 地点, time), each
+    # step filled once; ``appraisal_items``: the decision on each record (销毁 / 延期 with the new period).
+    10: """
+    ALTER TABLE documents ADD COLUMN retention_old TEXT CHECK (retention_old IN ('长期','短期'));
+    CREATE TABLE appraisals (
+        id              INTEGER PRIMARY KEY,
+        batch           INTEGER NOT NULL UNIQUE, -- its decisions' batch in ``dispositions`` (销毁清册 number)
+        as_of           TEXT NOT NULL,          -- the day whose due records were appraised
+        members         TEXT NOT NULL,          -- 鉴定小组, JSON list of names
+        appraised_at    TEXT NOT NULL,
+        appraised_by    TEXT NOT NULL,          -- system user who recorded it
+        report_id       INTEGER REFERENCES documents(id),   -- 鉴定工作报告, archived 永久
+        approved_by     TEXT,                   -- the leader
+        approved_on     TEXT,
+        approval_doc    TEXT,                   -- number of the approval document
+        approved_at     TEXT,
+        approval_id     INTEGER REFERENCES documents(id),   -- 销毁审批, archived 永久
+        destroyed_at    TEXT,
+        supervisors     TEXT,                   -- 监销人, JSON list
+        method          TEXT,                   -- 销毁方式
+        place           TEXT,                   -- 销毁地点
+        destroyed_by    TEXT,
+        register_id     INTEGER REFERENCES documents(id)    -- the approved 销毁清册, archived 永久
+    );
+    CREATE TABLE appraisal_items (
+        appraisal_id    INTEGER NOT NULL REFERENCES appraisals(id),
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        decision        TEXT NOT NULL CHECK (decision IN ('destroy','extend')),
+        retention_before TEXT NOT NULL,         -- Y/D30/D10, or 长期/短期
+        retention_after TEXT,                   -- extend: Y/D30/D10
+        reason          TEXT NOT NULL,
+        doubtful        INTEGER NOT NULL DEFAULT 0,  -- 存疑: the longer period was taken (从长)
+        PRIMARY KEY (appraisal_id, document_id)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER appraisals_no_delete BEFORE DELETE ON appraisals
+        BEGIN SELECT RAISE(ABORT, 'appraisals are never deleted'); END;
+    CREATE TRIGGER appraisal_items_no_change BEFORE UPDATE ON appraisal_items
+        BEGIN SELECT RAISE(ABORT, 'appraisal decisions are append-only'); END;
+    CREATE TRIGGER appraisal_items_no_delete BEFORE DELETE ON appraisal_items
+        BEGIN SELECT RAISE(ABORT, 'appraisal decisions are append-only'); END;
+    CREATE TRIGGER appraisals_steps_once BEFORE UPDATE ON appraisals
+        WHEN (OLD.approved_at IS NOT NULL AND NEW.approved_at IS NOT OLD.approved_at)
+          OR (OLD.destroyed_at IS NOT NULL AND NEW.destroyed_at IS NOT OLD.destroyed_at)
+          OR NEW.members IS NOT OLD.members OR NEW.as_of IS NOT OLD.as_of
+        BEGIN SELECT RAISE(ABORT, 'an appraisal step is recorded once'); END;
+    """,
+    # 11: accounts of the web page (archive serve, archive user): a role each, an argon2 password hash;
+    # server-side sessions (the signed cookie carries only the session id) so logging out or disabling
+    # a user ends them; failed logins per name, to slow down guessing.
+    11: """
+    CREATE TABLE users (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        role            TEXT NOT NULL CHECK (role IN ('查阅','文书','档案员','领导')),
+        password_hash   TEXT NOT NULL,           -- argon2id
+        disabled        INTEGER NOT NULL DEFAULT 0,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+    );
+    CREATE TABLE web_sessions (
+        id              TEXT PRIMARY KEY,        -- random, 256 bits
+        user_id         INTEGER NOT NULL REFERENCES users(id),
+        created_at      REAL NOT NULL,           -- unix time
+        expires_at      REAL NOT NULL
+    );
+    CREATE TABLE login_failures (
+        name            TEXT PRIMARY KEY,        -- the user name typed (known or not)
+        failures        INTEGER NOT NULL,
+        last_at         REAL NOT NULL
+    );
+    """,
+}
+
+# numbers may have gaps (a migration withdrawn before release); they are applied in order
+SCHEMA_VERSION = max(_MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of ``documents``.
+
+    ``seal``: its place in a record's digest (catalog.record_digest), None when not sealed; the order is that of
+    the digests already in every event log, never to be changed. ``json``: printed with --json (``record``), in
+    table order. ``importable``: an import (catalogue or package) may set it. ``classification``: decided by the
+    retention table or a review (confirm, reclassify)."""
+
+    name: str
+    label: str  # Chinese, as a clerk reads it
+    seal: int | None = None
+    json: bool = False
+    importable: bool = False
+    classification: bool = False
+
+
+# the documents table as the program reads it; the first rows, in order, are a record's JSON keys
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "记录号", json=True),
+    Column("archival_code", "档号", seal=0, json=True, importable=True, classification=True),
+    Column("fonds", "全宗号", seal=1, json=True, importable=True, classification=True),
+    Column("year", "年度", seal=2, json=True, importable=True, classification=True),
+    Column("retention", "保管期限", seal=3, json=True, importable=True, classification=True),
+    Column("org", "机构(问题)", seal=4, json=True, importable=True, classification=True),
+    Column("item_no", "件号", seal=5, json=True, importable=True, classification=True),
+    Column("doc_number", "发文字号", seal=6, json=True),
+    Column("doc_number_raw", "文号", seal=7, json=True, importable=True),
+    Column("title", "题名", seal=8, json=True, importable=True),
+    Column("issuer", "责任者", seal=9, json=True, importable=True),
+    Column("date", "日期", seal=10, json=True, importable=True),
+    Column("doc_type", "文种", seal=11, json=True, importable=True),
+    Column("secrecy", "密级", seal=12, json=True, importable=True),
+    Column("urgency", "紧急程度", seal=13, json=True, importable=True),
+    Column("pages", "页数", seal=14, json=True, importable=True),
+    Column("status", "状态", seal=15, json=True, importable=True, classification=True),
+    Column("rule_id", "规则", seal=27, json=True, importable=True),
+    Column("basis", "分类依据", seal=28, json=True, importable=True),
+    Column("sha256", "SHA-256", seal=16, json=True),
+    Column("filename", "原文件名", seal=17, json=True),
+    Column("source_path", "来源"),
+    Column("stored_path", "存储位置", seal=18),
+    Column("media_type", "格式", seal=19),
+    Column("size", "大小", seal=20),
+    Column("docno_code", "机关代字"),
+    Column("docno_year", "文号年份"),
+    Column("docno_serial", "文号序号"),
+    Column("docno_kind", "文号类别"),
+    Column("recipients", "主送", seal=21, importable=True),
+    Column("signer", "签发人", seal=22, importable=True),
+    Column("cc", "抄送", seal=23, importable=True),
+    Column("printer", "印发机关", seal=24, importable=True),
+    Column("print_date", "印发日期", seal=25, importable=True),
+    Column("attachments", "附件"),
+    Column("note", "备注", seal=26, importable=True),
+    Column("relation", "与本机关关系", importable=True),
+    Column("reason", "待定原因", importable=True),
+    Column("extract_method", "文字来源"),
+    Column("warnings", "提示"),
+    Column("ingested_at", "入库时间"),
+    Column("updated_at", "修改时间"),
+    Column("indexed", "已建全文索引"),  # Whoosh only: the record is in the index folder
+    Column("ocr_confidence", "OCR 平均置信度"),
+    Column("ocr_header_confidence", "版头 OCR 置信度"),
+    Column("searchable_path", "可检索 PDF"),
+    Column("origin", "来源方式"),  # ingest | import
+    Column("retention_old", "原保管期限", importable=True),  # sealed only where set (catalog.record_digest)
+)
+
+BY_NAME = {c.name: c for c in COLUMNS}
+LABELS = {c.name: c.label for c in COLUMNS}
+# SPEC section 5: the keys every record prints with --json, in this order.
+RECORD_KEYS = tuple(c.name for c in COLUMNS if c.json)
+# Columns sealed by the event log: a change to any of them that no event records is tampering (verify).
+# Not sealed: program bookkeeping (indexed, updated_at) and derived text.
+SEALED_COLUMNS = tuple(c.name for c in sorted((c for c in COLUMNS if c.seal is not None), key=lambda c: c.seal))
+# what an import may set; everything else is the program's own bookkeeping
+IMPORTABLE = tuple(c.name for c in COLUMNS if c.importable)
+# the columns a classification decides (review: confirm, reclassify)
+CLASSIFICATION = tuple(c.name for c in COLUMNS if c.classification)
