@@ -605,12 +605,7 @@ def build_catalog(n: int, work: Path, seed: int, deferred: bool = False) -> list
                        "docno_serial": dn.serial if dn else None, "docno_kind": dn.kind if dn else None,
                        "title": d.title, "issuer": d.issuer, "date": date, "doc_type": d.title[-2:],
                        "ingested_at": ts, "updated_at": ts}
-                cur = conn.execute(f"INSERT INTO documents({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                                   tuple(row.values()))
-                conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (cur.lastrowid, body))
-                if dn is not None:
-                    conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
-                                     [(k, cur.lastrowid) for k in docno.search_keys(dn)])
+                catalog.insert_record(conn, row, body, dn)  # the program's own write path
                 manifest.append({"key": d.key, "code": d.code, "year": d.year, "serial": d.serial})
     ins_s = time.perf_counter() - t0
     arc.close()

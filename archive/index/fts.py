@@ -29,7 +29,7 @@ DEFAULT_COLUMNS = "{title body}"  # the issuer's name is in the body (版头, �
 META_FIELDS = {"year": "year", "date": "date", "retention": "retention", "org": "org", "doc_type": "doc_type",
                "status": "status", "archival_code": "archival_code", "doc_number": "doc_number", "id": "id"}
 
-# migration 9 of archive/catalog.py: the table, its ranking (Whoosh's field boosts), and the triggers
+# migration 9 of archive/schema.py: the table, its ranking (Whoosh's field boosts), and the triggers
 _ROW = ("SELECT d.id, bigrams(coalesce(d.title, d.filename)), bigrams(d.issuer), "
         "bigrams((SELECT t.text FROM document_texts t WHERE t.document_id = d.id)) FROM documents d")
 _DEL = f"INSERT INTO {TABLE}({TABLE}, rowid, title, issuer, body) SELECT 'delete', * FROM ({_ROW} WHERE d.id = {{id}})"
