@@ -21,6 +21,7 @@ from archive import docno
 from archive.errors import StoreError
 from archive.index import bigrams
 from archive.index.fts import MIGRATION as _FULLTEXT_MIGRATION
+from archive.retention import order_sql as retention_order_sql
 
 
 _MIGRATIONS: dict[int, str] = {
@@ -655,8 +656,7 @@ def list_documents(conn: sqlite3.Connection, *, status: str | None = None, year:
     sql = "SELECT * FROM documents"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += (" ORDER BY year IS NULL, year, CASE retention WHEN 'Y' THEN 0 WHEN 'D30' THEN 1 WHEN 'D10' THEN 2 "
-            "ELSE 3 END, org, item_no IS NULL, item_no, id")
+    sql += f" ORDER BY year IS NULL, year, {retention_order_sql()}, org, item_no IS NULL, item_no, id"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         args += [limit, offset]

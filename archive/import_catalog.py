@@ -30,6 +30,8 @@ from archive.errors import CatalogFileError
 from archive.importing import (ImportedFile, ImportRecordError, SecretRecordError, attach_file, check_meta,
                               import_record, read_file, refuse_secret, secret_mark)
 from archive.pipeline import Archive
+from archive.retention import WRITTEN as RETENTION_WRITTEN
+from archive.retention import parse as parse_period
 from archive.store import sha256_file
 
 # our field -> the header names (Chinese, DA/T 22) and pinyin codes (南大之星 and similar) that mean it
@@ -51,12 +53,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
 IGNORED_NAMES = ("序号", "XH")  # recognised (they help find the header row) but not imported
 FIELD_LABELS = {f: names[0] for f, names in COLUMN_NAMES.items()}
 
-# 保管期限 as written -> code. 长期/短期 (and the old codes C/D) predate 国家档案局令第8号 (2006), which keeps
-# 永久 and 定期 (30年, 10年). No official conversion exists (长期 meant up to about 50 years), so an old period
-# is kept as written (code C / D, the record's retention_old) and the record is appraised when it comes due.
-RETENTION_VALUES = {"永久": "Y", "Y": "Y", "30年": "D30", "定期30年": "D30", "D30": "D30", "30": "D30",
-                    "10年": "D10", "定期10年": "D10", "D10": "D10", "10": "D10"}
-OLD_RETENTION = {"长期": "C", "C": "C", "短期": "D", "D": "D"}
+# 保管期限 as written: archive.retention.parse (长期/短期 and C/D are kept as written, never converted)
 SECRET = ("秘密", "机密", "绝密")
 
 # why a row is not imported: code -> label (the report counts by code)
@@ -114,7 +111,7 @@ def load_mapping(path: Path) -> Mapping:
         m.columns[f] = str(header)
     m.ignore += [str(h) for h in raw.get("ignore", [])]
     for k, v in (raw.get("retention") or {}).items():
-        code = RETENTION_VALUES.get(_norm(v))
+        code = RETENTION_WRITTEN.get(_norm(v))
         if code is None:
             raise CatalogFileError(f"映射文件 {path} 有误：[retention] “{k}” = “{v}” 应为 永久、30年、10年 或 Y、D30、D10")
         m.retention[_norm(k)] = code
@@ -283,10 +280,9 @@ def parse_retention(value, extra: dict[str, str]) -> tuple[str | None, str | Non
     v = _norm(value)
     if v in extra:
         return extra[v], None
-    if v in RETENTION_VALUES:
-        return RETENTION_VALUES[v], None
-    if v in OLD_RETENTION:
-        return OLD_RETENTION[v], {"C": "长期", "D": "短期"}.get(v, v)
+    got = parse_period(v)
+    if got is not None:
+        return got
     raise RowError("bad_retention", f"保管期限 “{value}” 无法识别（应为 永久、30年、10年、长期、短期 或 Y、D30、D10）")
 
 
