@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive import archival_code, catalog
+from archive import archival_code, catalog, zhnum
 from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
 from archive.errors import CatalogFileError
@@ -237,38 +237,20 @@ class RowError(Exception):
         self.reason = reason
 
 
-_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0", "O": "0"}
-
-
-def _cn_number(s: str) -> str:
-    """一 / 十二 / 二十一 / 三十 -> digits (month and day); 二〇一五 -> 2015 (year, digit by digit)."""
-    if "十" not in s:
-        return "".join(_CN_DIGITS.get(c, c) for c in s)
-    tens, _, ones = s.partition("十")
-    return str(int(_CN_DIGITS.get(tens, "1") if tens else 1) * 10 + (int(_CN_DIGITS.get(ones, ones)) if ones else 0))
-
-
 def parse_date(value) -> str | None:
-    """20150302, 2015-03-02, 2015.3.2, 2015/3/2, 2015年3月2日, 二〇一五年三月二日, or an Excel date -> ISO."""
+    """20150302, 2015-03-02, 2015.3.2, 2015/3/2, 2015年3月2日, 二〇一五年三月二日, or an Excel date -> ISO
+    (archive.zhnum reads them)."""
     if value in (None, ""):
         return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    if isinstance(value, dt.date):  # a datetime too
+        return zhnum.parse_date(value).isoformat()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    s = unicodedata.normalize("NFKC", str(value)).strip()
-    s = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2})?$", "", s)
-    m = re.fullmatch(r"([〇零○O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日", s)
-    if m:
-        s = f"{_cn_number(m[1])}年{_cn_number(m[2])}月{_cn_number(m[3])}日"
-    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s) or re.fullmatch(
-        r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?", s)
-    if not m:
+    parts = zhnum.date_parts(value)
+    if parts is None or parts[2] is None:
         raise RowError("bad_date", f"日期 “{value}” 无法识别（应为 20150302、2015-03-02 或 2015年3月2日）")
     try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        return dt.date(*parts).isoformat()
     except ValueError:
         raise RowError("bad_date", f"日期 “{value}” 不存在") from None
 

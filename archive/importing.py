@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import archival_code, catalog, docno
+from archive import archival_code, catalog, docno, zhnum
 from archive.errors import ArchiveError, ExtractionError
 from archive.faults import fault
 from archive.pipeline import Archive
@@ -90,7 +90,7 @@ def _check(meta: dict) -> dict:
     for k in ("date", "print_date"):
         if m.get(k):
             try:
-                m[k] = dt.date.fromisoformat(str(m[k])).isoformat()
+                m[k] = zhnum.parse_date(str(m[k])).isoformat()
             except ValueError:
                 raise ImportRecordError(f"日期 {k}=“{m[k]}” 无效（应为 YYYY-MM-DD）") from None
     _check_bounds(m)
