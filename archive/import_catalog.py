@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive import archival_code, catalog, zhnum
+from archive.atomic import atomic_file
 from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
 from archive.errors import CatalogFileError
@@ -715,26 +716,31 @@ def report_rows(rep: Report) -> list[tuple]:
 
 
 def write_report(rep: Report, path: Path) -> None:
+    """The report as .xlsx or .csv, written whole or not at all (archive.atomic): a folder that does not
+    exist or cannot be written is one Chinese line, and the import it reports on stays as it is."""
     path = Path(path)
     from archive.export.catalogue import csv_row, xlsx_append
 
-    rows = report_rows(rep)
-    if path.suffix.lower() == ".xlsx":
-        import openpyxl
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = "导入报告"
-        ws.append(REPORT_COLUMNS)
-        for r in rows:
-            xlsx_append(ws, r)
-        s = wb.create_sheet("汇总")
-        for k, v in rep.summary().items():
-            s.append([k, v if isinstance(v, int) else str(v)])
-        wb.save(path)
-    elif path.suffix.lower() == ".csv":
-        with open(path, "w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(REPORT_COLUMNS)
-            w.writerows(csv_row(r) for r in rows)
-    else:
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
         raise CatalogFileError(f"报告文件 {path.name} 应为 .xlsx 或 .csv")
+    rows = report_rows(rep)
+    with atomic_file(path, error=CatalogFileError, make_parents=False,
+                     message="无法写入报告文件 {path}：{reason}（导入结果不受影响；请换一个位置，或用 --json 查看完整清单）") as tmp:
+        if suffix == ".xlsx":
+            import openpyxl
+            wb = openpyxl.Workbook()
+            ws = wb.active
+            ws.title = "导入报告"
+            ws.append(REPORT_COLUMNS)
+            for r in rows:
+                xlsx_append(ws, r)
+            s = wb.create_sheet("汇总")
+            for k, v in rep.summary().items():
+                s.append([k, v if isinstance(v, int) else str(v)])
+            wb.save(tmp)
+        else:
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(REPORT_COLUMNS)
+                w.writerows(csv_row(r) for r in rows)
