@@ -39,14 +39,33 @@ def fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _folder(path: Path, make_parents: bool, error: type[ArchiveError], message: str) -> None:
+@contextmanager
+def _staged(path: Path, make_parents: bool, make, place, discard, error: type[ArchiveError],
+            message: str) -> Iterator[Path]:
+    """The frame both writers share: the folder, ``make()`` a temporary, yield it, ``place(tmp)`` it; an
+    OSError anywhere becomes ``error``; whatever is left of the temporary is ``discard``ed."""
+    def fail(e: OSError) -> ArchiveError:
+        return error(_say(message, path, e.strerror or e))
+
     if make_parents:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise error(_say(message, path, e.strerror or e)) from e
+            raise fail(e) from e
     elif not path.parent.is_dir():
         raise error(_say(message, path, f"文件夹 {path.parent} 不存在"))
+    try:
+        tmp = make()
+    except OSError as e:
+        raise fail(e) from e
+    try:
+        yield tmp
+        place(tmp)
+    except OSError as e:
+        raise fail(e) from e
+    finally:
+        if tmp.exists():
+            discard(tmp)
 
 
 @contextmanager
@@ -60,15 +79,13 @@ def atomic_file(path: Path, *, error: type[ArchiveError] = ExportError, message:
     (the store's tmp/), else the target's folder. An OSError of the body or of the move raises ``error``
     with ``message``; any exception removes the temporary."""
     path = Path(path)
-    _folder(path, make_parents, error, message)
-    try:
+
+    def make() -> Path:
         fd, name = tempfile.mkstemp(dir=tmp_dir or path.parent, prefix=f".{path.name}.", suffix=".part")
         os.close(fd)
-    except OSError as e:
-        raise error(_say(message, path, e.strerror or e)) from e
-    tmp = Path(name)
-    try:
-        yield tmp
+        return Path(name)
+
+    def place(tmp: Path) -> None:
         if sync:
             fsync(tmp)
         if mode is not None:
@@ -76,11 +93,9 @@ def atomic_file(path: Path, *, error: type[ArchiveError] = ExportError, message:
         os.replace(tmp, path)
         if sync:
             fsync(path.parent)
-    except OSError as e:
-        raise error(_say(message, path, e.strerror or e)) from e
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+
+    with _staged(path, make_parents, make, place, Path.unlink, error, message) as tmp:
+        yield tmp
 
 
 @contextmanager
@@ -89,13 +104,11 @@ def atomic_dir(path: Path, *, error: type[ArchiveError] = ExportError, message: 
     """Yield a hidden temporary folder beside ``path`` (which must be missing or empty); on leaving, flush
     what was written in it and rename it to ``path``. On any failure the temporary folder goes."""
     path = Path(path)
-    _folder(path, True, error, message)
-    try:
-        stage = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
-    except OSError as e:
-        raise error(_say(message, path, e.strerror or e)) from e
-    try:
-        yield stage
+
+    def make() -> Path:
+        return Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+
+    def place(stage: Path) -> None:
         if sync:
             for root, _dirs, files in os.walk(stage):
                 for f in files:
@@ -106,8 +119,7 @@ def atomic_dir(path: Path, *, error: type[ArchiveError] = ExportError, message: 
         stage.rename(path)
         if sync:
             fsync(path.parent)
-    except OSError as e:
-        raise error(_say(message, path, e.strerror or e)) from e
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
+
+    with _staged(path, True, make, place, lambda stage: shutil.rmtree(stage, ignore_errors=True),
+                 error, message) as stage:
+        yield stage
