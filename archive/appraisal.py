@@ -24,13 +24,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import catalog
+from archive import catalog, retention
 from archive.audit import (RANK, active_holds, appraised_ids, check_extension, extend_record, not_future,
                            pending_destruction, record_due)
-from archive.config import RETENTION_NAMES, Config
+from archive.config import Config
 from archive.errors import DispositionError
 from archive.export.catalogue import Sheet, date8, write
 from archive.session import Archive
+from archive.retention import NAMES as RETENTION_NAMES
 
 BASIS = "档案法实施条例 第二十四条：鉴定工作报告、销毁清册及批准文件永久保存"
 RULE_ID = "鉴定"  # rule_id of the records the procedure writes itself
@@ -458,15 +459,17 @@ def parse_decision_arg(arc: Archive, text: str, kind: str, default_reason: str) 
     if kind == "extend":
         if not rest:
             raise DispositionError(f"--extend {text}：须写新的保管期限，如 {ref}:30年:仍有查考价值")
-        names = {"永久": "Y", "30年": "D30", "10年": "D10", "Y": "Y", "D30": "D30", "D10": "D10"}
-        if rest[0] not in names:
+        ret = retention.from_typed(rest[0])
+        if ret is None:
             raise DispositionError(f"--extend {text}：保管期限 “{rest[0]}” 无效（应为 永久、30年、10年）")
-        ret, rest = names[rest[0]], rest[1:]
+        rest = rest[1:]
     reason = ":".join(rest).strip() or default_reason
     return Decision(arc.resolve(ref), kind, reason, ret)
 
 
-_OPINION_PERIOD = re.compile(r"(永久|30年|10年|三十年|十年)")
+# a period inside a 鉴定意见 (延期30年, 延期三十年, 延期永久): the written names, longest first
+_OPINION_PERIOD = re.compile("(%s)" % "|".join(sorted((w for w in retention.WRITTEN if not w.isascii()),
+                                                      key=len, reverse=True)))
 
 
 def decisions_from_sheet(arc: Archive, path: Path, default_reason: str = "") -> list[Decision]:
@@ -478,7 +481,6 @@ def decisions_from_sheet(arc: Archive, path: Path, default_reason: str = "") -> 
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:
         raise DispositionError(f"无法读取鉴定表 {path}：{e}（应为 archive audit -o 写出的 .xlsx）") from None
-    names = {"永久": "Y", "30年": "D30", "三十年": "D30", "10年": "D10", "十年": "D10"}
     out, problems = [], []
     for ws in wb.worksheets:
         header = None
@@ -509,7 +511,7 @@ def decisions_from_sheet(arc: Archive, path: Path, default_reason: str = "") -> 
                 if not m:
                     problems.append(f"{where}：“{opinion}” 没有写新的保管期限（如 延期30年、延期永久）")
                     continue
-                out.append(Decision(row_, "extend", reason, names[m.group(1)]))
+                out.append(Decision(row_, "extend", reason, retention.WRITTEN[m.group(1)]))
             else:
                 problems.append(f"{where}：鉴定意见 “{opinion}” 无法识别（应为 销毁、延期30年、延期永久 或 存疑）")
     if problems:

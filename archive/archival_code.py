@@ -15,6 +15,8 @@ import unicodedata
 import sqlite3
 from dataclasses import dataclass
 
+from archive.retention import OLD_CODE_OF_NAME, OLD_NAMES
+
 CATEGORY = "WS"  # 门类代码: 文书
 
 
@@ -43,8 +45,8 @@ _CODE_RE = re.compile(
     r"(?:-(?P<org>[A-Za-z]{3}|\d{1,3}))?-(?P<item>\d{1,6})\s*$",
     re.IGNORECASE,
 )
-OLD_CODES = {"C": "长期", "D": "短期"}  # 保管期限代码 of the 1987 rule
-_WORDS = {"永久": "Y", "长期": "C", "短期": "D"}
+OLD_CODES = OLD_NAMES  # 保管期限代码 of the 1987 rule: C 长期, D 短期
+_WORDS = {"永久": "Y", **OLD_CODE_OF_NAME}
 
 
 def parse(text: str) -> ArchivalCode | None:

@@ -17,14 +17,13 @@ import sqlite3
 from dataclasses import dataclass
 
 from archive import catalog
-from archive.config import RETENTION_NAMES
 from archive.errors import DispositionError
 from archive.export.catalogue import Sheet, date8
 from archive.session import Archive
-
-RETENTION_YEARS = {"D10": 10, "D30": 30}  # 永久 (Y) is never due
-RANK = {"D10": 0, "D30": 1, "Y": 2}  # longer retention ranks higher (从长)
-OLD_YEARS = {"长期": 50, "短期": 15}  # defaults of [appraisal] old_long_years / old_short_years
+from archive.retention import NAMES as RETENTION_NAMES
+from archive.retention import OLD_CODE_OF_NAME, OLD_YEARS, RANK
+from archive.retention import YEARS as RETENTION_YEARS
+from archive.retention import label as retention_label  # cli imports it from here
 
 
 def not_future(day: dt.date, what: str = "鉴定基准日") -> dt.date:
@@ -63,15 +62,6 @@ def record_due(row, cfg=None, appraised: set[int] | None = None) -> dt.date | No
     return due_date(row["year"], row["retention"], old,
                     long_years=getattr(cfg, "old_long_years", OLD_YEARS["长期"]),
                     short_years=getattr(cfg, "old_short_years", OLD_YEARS["短期"]))
-
-
-def retention_label(row) -> str:
-    """保管期限 as shown: 永久 / 30年 / 10年, or 原长期 / 原短期 for an imported old period."""
-    old = row["retention_old"] if "retention_old" in row.keys() else None
-    new = RETENTION_NAMES.get(row["retention"] or "", "")
-    if old and new:
-        return f"{new}（原{old}）"
-    return f"原{old}" if old else new
 
 
 @dataclass
@@ -116,7 +106,7 @@ def due_list(conn: sqlite3.Connection, as_of: dt.date, cfg=None) -> list[DueItem
 def grouped(items: list[DueItem]) -> dict[tuple[int, str], list[DueItem]]:
     groups: dict[tuple[int, str], list[DueItem]] = {}
     for it in items:
-        key = it.record["retention"] or ("C" if it.record["retention_old"] == "长期" else "D")
+        key = it.record["retention"] or OLD_CODE_OF_NAME.get(it.record["retention_old"], "D")
         groups.setdefault((it.record["year"], key), []).append(it)
     return groups
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive import catalog
+from archive.atomic import atomic_file
 from archive.config import load_config
 from archive.errors import BackupError, StoreError
 from archive.faults import fault
@@ -54,13 +55,9 @@ def backup(arc, out: Path) -> BackupSummary:
         raise BackupError(f"{out} 已存在：请换一个备份文件名（备份不会覆盖已有文件）")
     if not out.parent.is_dir():
         raise BackupError(f"文件夹 {out.parent} 不存在：请先创建或换一个位置")
-    try:  # our own hidden temporary name: a user's "X.part" beside it is never touched
-        fd, part_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-        os.close(fd)
-    except OSError as e:
-        raise BackupError(f"无法写入备份文件 {out}（{e.strerror}）：请检查磁盘空间和权限") from e
-    part = Path(part_name)
-    try:
+    # written whole or not at all, and private (0600, as made): it holds the whole catalog
+    with atomic_file(out, error=BackupError, mode=None, make_parents=False,
+                     message="无法写入备份文件 {path}（{reason}）：请检查磁盘空间和权限") as part:
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=".archive-backup-") as tmp:
             snap = Path(tmp) / "catalog.sqlite"
             with arc.write_lock():  # a moment with no writer: every record in the copy has its file
@@ -102,14 +99,6 @@ def backup(arc, out: Path) -> BackupSummary:
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mtime, info.mode = len(data), int(dt.datetime.now().timestamp()), 0o644
                 tar.addfile(info, io.BytesIO(data))
-            with open(part, "rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(part, out)
-    except OSError as e:
-        raise BackupError(f"无法写入备份文件 {out}（{e.strerror}）：请检查磁盘空间和权限") from e
-    finally:
-        if part.exists():
-            part.unlink()
     with arc.write_lock():
         _log(arc.conn, "backup", {"file": str(out), "sha256": sha256_file(out), "documents": documents,
                                   "files": len(stored)})

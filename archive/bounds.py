@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from archive import zhnum
 from archive.errors import UsageError
 
 FIRST_YEAR = 1949  # the archives this program keeps start with the People's Republic
@@ -56,14 +57,10 @@ def future_warning(year: int | None = None, date: dt.date | None = None) -> str 
 
 
 def parse_date(value: str | None, what: str) -> dt.date | None:
-    """A date typed by a person (2022-08-28, 20220828, 2022/8/28, 2022.8.28), or None when left empty."""
-    if value is None or not value.strip():
-        return None
-    v = value.strip().replace("/", "-").replace(".", "-")
+    """A date typed by a person (2022-08-28, 20220828, 2022/8/28, 2022.8.28, 2022年8月28日, 二〇二二年八月二十八日:
+    archive.zhnum reads them), or None when left empty."""
     try:
-        if len(v) == 8 and v.isdigit():
-            return dt.date(int(v[:4]), int(v[4:6]), int(v[6:]))
-        return dt.date.fromisoformat(v)
+        return zhnum.parse_date(value)
     except ValueError:
         raise BoundsError(f"{what} “{value}” 不是有效日期：请写成 2022-08-28 或 20220828") from None
 

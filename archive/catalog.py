@@ -23,6 +23,7 @@ from archive.index import bigrams
 # the tables (migrations) and the declared columns of a record; RECORD_KEYS and SEALED_COLUMNS are read from here
 from archive.schema import (_MIGRATIONS, BY_NAME, CLASSIFICATION, RECORD_KEYS,  # noqa: F401
                             SCHEMA_VERSION, SEALED_COLUMNS)
+from archive.retention import order_sql as retention_order_sql
 
 GENESIS = "0" * 64
 
@@ -402,8 +403,7 @@ def list_documents(conn: sqlite3.Connection, *, status: str | None = None, year:
     sql = "SELECT * FROM documents"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += (" ORDER BY year IS NULL, year, CASE retention WHEN 'Y' THEN 0 WHEN 'D30' THEN 1 WHEN 'D10' THEN 2 "
-            "ELSE 3 END, org, item_no IS NULL, item_no, id")
+    sql += f" ORDER BY year IS NULL, year, {retention_order_sql()}, org, item_no IS NULL, item_no, id"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         args += [limit, offset]

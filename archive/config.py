@@ -16,17 +16,15 @@ from pathlib import Path
 import jsonschema
 import regex
 
+from archive import retention
 from archive.errors import ConfigError
 from archive.extract.ocr import OcrSettings
 from archive.extract.worker import Limits
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-RETENTION_CODES = {"永久": "Y", "30年": "D30", "10年": "D10"}  # 保管期限 -> 保管期限代码
-RETENTION_NAMES = {v: k for k, v in RETENTION_CODES.items()}
-# 保管期限 of the 1987 rule, abolished in 2006 (8号令 第六条 keeps 永久 and 定期): an imported record keeps
-# its old period as written (``documents.retention_old``), never converted. Old 档号 spell them C / D.
-OLD_RETENTIONS = ("长期", "短期")
-OLD_RETENTION_CODES = {"长期": "C", "短期": "D"}
+# 保管期限 lives in archive.retention; these names stay for the modules that print them
+RETENTION_CODES = retention.CODE_OF_NAME  # 永久 -> Y
+RETENTION_NAMES = retention.NAMES  # Y -> 永久
 
 # said by review, audit and every export while [agency] records no review of the table (8号令 第十二条)
 TABLE_UNAPPROVED = "保管期限表未经审核同意"
@@ -209,7 +207,7 @@ def load_config(path: Path | str | None = None) -> Config:
                 raise ConfigError(f"配置文件 {path} 有误：rules[{i}].when.title_regex 不是有效的正则表达式（{e}）")
         rules.append(Rule(
             id=r["id"], basis=r["basis"], when=when, scope=then["scope"],
-            retention=RETENTION_CODES.get(then.get("retention")), org=org, title_regex=rx,
+            retention=retention.CODE_OF_NAME.get(then.get("retention")), org=org, title_regex=rx,
             conditions=r.get("conditions"),
         ))
 

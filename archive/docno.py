@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from archive import zhnum
 from archive.models import DocNumber
 
 __all__ = ["parse", "find_all", "normalize", "search_keys", "query_keys"]
@@ -178,24 +179,9 @@ def _code_tail(prefix: str) -> str:
     return prefix[i:]
 
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
 def _num(s: str) -> int:
     """An ASCII or Chinese-numeral serial (二十三, 一〇五) as int; 0 when unreadable."""
-    if s.isascii():
-        return int(s)
-    if all(ch in _CN_DIGITS for ch in s):  # digit by digit: 一〇五
-        return int("".join(str(_CN_DIGITS[ch]) for ch in s))
-    total, cur = 0, 0
-    for ch in s:
-        if ch in _CN_DIGITS:
-            cur = _CN_DIGITS[ch]
-        else:
-            total += (cur or 1) * _CN_UNITS[ch]
-            cur = 0
-    return total + cur
+    return zhnum.number(s) or 0
 
 
 def _year_ok(y: int | None) -> bool:

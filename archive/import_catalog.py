@@ -23,13 +23,16 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive import archival_code, catalog, schema
+from archive import archival_code, catalog, schema, zhnum
+from archive.atomic import atomic_file
 from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
 from archive.errors import CatalogFileError
 from archive.importing import (ImportedFile, ImportRecordError, SecretRecordError, attach_file, check_meta,
                               import_record, read_file, refuse_secret, secret_mark)
 from archive.session import Archive
+from archive.retention import WRITTEN as RETENTION_WRITTEN
+from archive.retention import parse as parse_period
 from archive.store import sha256_file
 
 # our field -> the header names (Chinese, DA/T 22) and pinyin codes (南大之星 and similar) that mean it
@@ -51,12 +54,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
 IGNORED_NAMES = ("序号", "XH")  # recognised (they help find the header row) but not imported
 FIELD_LABELS = {f: schema.LABELS[f] for f in COLUMN_NAMES}  # each column's own label (schema.COLUMNS)
 
-# 保管期限 as written -> code. 长期/短期 (and the old codes C/D) predate 国家档案局令第8号 (2006), which keeps
-# 永久 and 定期 (30年, 10年). No official conversion exists (长期 meant up to about 50 years), so an old period
-# is kept as written (code C / D, the record's retention_old) and the record is appraised when it comes due.
-RETENTION_VALUES = {"永久": "Y", "Y": "Y", "30年": "D30", "定期30年": "D30", "D30": "D30", "30": "D30",
-                    "10年": "D10", "定期10年": "D10", "D10": "D10", "10": "D10"}
-OLD_RETENTION = {"长期": "C", "C": "C", "短期": "D", "D": "D"}
+# 保管期限 as written: archive.retention.parse (长期/短期 and C/D are kept as written, never converted)
 SECRET = ("秘密", "机密", "绝密")
 
 # why a row is not imported: code -> label (the report counts by code)
@@ -114,7 +112,7 @@ def load_mapping(path: Path) -> Mapping:
         m.columns[f] = str(header)
     m.ignore += [str(h) for h in raw.get("ignore", [])]
     for k, v in (raw.get("retention") or {}).items():
-        code = RETENTION_VALUES.get(_norm(v))
+        code = RETENTION_WRITTEN.get(_norm(v))
         if code is None:
             raise CatalogFileError(f"映射文件 {path} 有误：[retention] “{k}” = “{v}” 应为 永久、30年、10年 或 Y、D30、D10")
         m.retention[_norm(k)] = code
@@ -240,38 +238,20 @@ class RowError(Exception):
         self.reason = reason
 
 
-_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0", "O": "0"}
-
-
-def _cn_number(s: str) -> str:
-    """一 / 十二 / 二十一 / 三十 -> digits (month and day); 二〇一五 -> 2015 (year, digit by digit)."""
-    if "十" not in s:
-        return "".join(_CN_DIGITS.get(c, c) for c in s)
-    tens, _, ones = s.partition("十")
-    return str(int(_CN_DIGITS.get(tens, "1") if tens else 1) * 10 + (int(_CN_DIGITS.get(ones, ones)) if ones else 0))
-
-
 def parse_date(value) -> str | None:
-    """20150302, 2015-03-02, 2015.3.2, 2015/3/2, 2015年3月2日, 二〇一五年三月二日, or an Excel date -> ISO."""
+    """20150302, 2015-03-02, 2015.3.2, 2015/3/2, 2015年3月2日, 二〇一五年三月二日, or an Excel date -> ISO
+    (archive.zhnum reads them)."""
     if value in (None, ""):
         return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    if isinstance(value, dt.date):  # a datetime too
+        return zhnum.parse_date(value).isoformat()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    s = unicodedata.normalize("NFKC", str(value)).strip()
-    s = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2})?$", "", s)
-    m = re.fullmatch(r"([〇零○O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日", s)
-    if m:
-        s = f"{_cn_number(m[1])}年{_cn_number(m[2])}月{_cn_number(m[3])}日"
-    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s) or re.fullmatch(
-        r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?", s)
-    if not m:
+    parts = zhnum.date_parts(value)
+    if parts is None or parts[2] is None:
         raise RowError("bad_date", f"日期 “{value}” 无法识别（应为 20150302、2015-03-02 或 2015年3月2日）")
     try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        return dt.date(*parts).isoformat()
     except ValueError:
         raise RowError("bad_date", f"日期 “{value}” 不存在") from None
 
@@ -283,10 +263,9 @@ def parse_retention(value, extra: dict[str, str]) -> tuple[str | None, str | Non
     v = _norm(value)
     if v in extra:
         return extra[v], None
-    if v in RETENTION_VALUES:
-        return RETENTION_VALUES[v], None
-    if v in OLD_RETENTION:
-        return OLD_RETENTION[v], {"C": "长期", "D": "短期"}.get(v, v)
+    got = parse_period(v)
+    if got is not None:
+        return got
     raise RowError("bad_retention", f"保管期限 “{value}” 无法识别（应为 永久、30年、10年、长期、短期 或 Y、D30、D10）")
 
 
@@ -735,26 +714,31 @@ def report_rows(rep: Report) -> list[tuple]:
 
 
 def write_report(rep: Report, path: Path) -> None:
+    """The report as .xlsx or .csv, written whole or not at all (archive.atomic): a folder that does not
+    exist or cannot be written is one Chinese line, and the import it reports on stays as it is."""
     path = Path(path)
     from archive.export.catalogue import csv_row, xlsx_append
 
-    rows = report_rows(rep)
-    if path.suffix.lower() == ".xlsx":
-        import openpyxl
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = "导入报告"
-        ws.append(REPORT_COLUMNS)
-        for r in rows:
-            xlsx_append(ws, r)
-        s = wb.create_sheet("汇总")
-        for k, v in rep.summary().items():
-            s.append([k, v if isinstance(v, int) else str(v)])
-        wb.save(path)
-    elif path.suffix.lower() == ".csv":
-        with open(path, "w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(REPORT_COLUMNS)
-            w.writerows(csv_row(r) for r in rows)
-    else:
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
         raise CatalogFileError(f"报告文件 {path.name} 应为 .xlsx 或 .csv")
+    rows = report_rows(rep)
+    with atomic_file(path, error=CatalogFileError, make_parents=False,
+                     message="无法写入报告文件 {path}：{reason}（导入结果不受影响；请换一个位置，或用 --json 查看完整清单）") as tmp:
+        if suffix == ".xlsx":
+            import openpyxl
+            wb = openpyxl.Workbook()
+            ws = wb.active
+            ws.title = "导入报告"
+            ws.append(REPORT_COLUMNS)
+            for r in rows:
+                xlsx_append(ws, r)
+            s = wb.create_sheet("汇总")
+            for k, v in rep.summary().items():
+                s.append([k, v if isinstance(v, int) else str(v)])
+            wb.save(tmp)
+        else:
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(REPORT_COLUMNS)
+                w.writerows(csv_row(r) for r in rows)

@@ -15,10 +15,12 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import archival_code, catalog, docno, schema
+from archive import archival_code, catalog, docno, schema, zhnum
 from archive.errors import ArchiveError, ExtractionError
 from archive.faults import fault
 from archive.session import Archive
+from archive.retention import CODES as RETENTION_CODES
+from archive.retention import OLD_NAMES as OLD_RETENTION_NAMES
 from archive.store import sha256_file
 
 
@@ -79,14 +81,14 @@ def _check(meta: dict) -> dict:
         raise ImportRecordError(f"状态 “{m['status']}” 无效（应为 {'/'.join(STATUSES)}）")
     if m["status"] == "archived" and not code_text:
         raise ImportRecordError("已归档的记录必须有档号")
-    if m.get("retention") not in (None, "Y", "D30", "D10"):
+    if m.get("retention") not in (None, *RETENTION_CODES):
         raise ImportRecordError(f"保管期限代码 “{m['retention']}” 无效（应为 Y、D30 或 D10）")
-    if m.get("retention_old") not in (None, "长期", "短期"):
+    if m.get("retention_old") not in (None, *OLD_RETENTION_NAMES.values()):
         raise ImportRecordError(f"原保管期限 “{m['retention_old']}” 无效（应为 长期 或 短期）")
     for k in ("date", "print_date"):
         if m.get(k):
             try:
-                m[k] = dt.date.fromisoformat(str(m[k])).isoformat()
+                m[k] = zhnum.parse_date(str(m[k])).isoformat()
             except ValueError:
                 raise ImportRecordError(f"日期 {k}=“{m[k]}” 无效（应为 YYYY-MM-DD）") from None
     _check_bounds(m)
@@ -272,7 +274,7 @@ def _insert(arc, conn, m, file, sha, size, rel, media_type, filename, text, warn
         except sqlite3.IntegrityError as e:
             raise ImportRecordError(f"档号 {m.get('archival_code')} 已存在" if "archival_code" in str(e)
                                     else f"无法写入目录：{e}") from None
-        if m.get("item_no") is not None and m.get("retention") in ("Y", "D30", "D10") and not allocate:
+        if m.get("item_no") is not None and m.get("retention") in RETENTION_CODES and not allocate:
             _raise_sequence(conn, m["fonds"], m["year"], m["retention"], m.get("org"), m["item_no"])
         catalog.append_event(conn, action, doc_id, {**source, "archival_code": m.get("archival_code"),
                                                     "sha256": sha, "filename": filename})

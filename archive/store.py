@@ -10,10 +10,10 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import secrets
 import stat
 from pathlib import Path
 
+from archive.atomic import atomic_file, fsync
 from archive.errors import StoreError
 from archive.faults import fault
 
@@ -45,14 +45,6 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class FileStore:
     def __init__(self, root: Path):
         self.root = root
@@ -78,46 +70,29 @@ class FileStore:
         dest = self.root / rel
         if dest.exists() and sha256_file(dest) == sha256:
             return rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
-        # unique per attempt (two copies of one content by two processes never share a temporary name)
-        tmp = self.tmp / f".{sha256}.{os.getpid()}.{secrets.token_hex(4)}.part"
         h = hashlib.sha256()
-        try:
-            with os.fdopen(open_regular(src), "rb") as fin, \
-                    open(tmp, "xb") as fout:
+        # a temporary unique per attempt in store/tmp (two processes storing one content never share it),
+        # read-only once in place
+        with atomic_file(dest, error=StoreError, tmp_dir=self.tmp, mode=stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH,
+                         sync=sync, message=f"无法把 {src} 存入档案库 {self.root}：{{reason}}（请检查磁盘空间和权限）") as tmp:
+            with os.fdopen(open_regular(src), "rb") as fin, open(tmp, "wb") as fout:
                 for chunk in iter(lambda: fin.read(CHUNK), b""):
                     h.update(chunk)
                     fout.write(chunk)
                     fout.flush()
                     fault("copying")  # a half-written temporary copy
-                fout.flush()
-                if sync:
-                    os.fsync(fout.fileno())
             if h.hexdigest() != sha256:
                 raise StoreError(f"文件 {src} 在复制过程中发生变化（校验值不符），请稍后重试")
-            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-            os.replace(tmp, dest)
-            if sync:
-                _fsync_dir(dest.parent)
-        except OSError as e:
-            raise StoreError(f"无法把 {src} 存入档案库 {self.root}：{e.strerror}（请检查磁盘空间和权限）") from e
-        finally:
-            if tmp.exists():
-                tmp.unlink()
         return rel
 
     def sync(self, rels: list[str]) -> None:
         """Make copies stored with ``put(sync=False)`` durable: each file, then each folder once."""
         try:
             for rel in rels:
-                fd = os.open(self.root / rel, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+                fsync(self.root / rel)
             for folder in sorted({(self.root / rel).parent for rel in rels}):
-                _fsync_dir(folder)
+                fsync(folder)
         except OSError as e:
             raise StoreError(f"无法写入档案库 {self.root}：{e.strerror}（请检查磁盘空间和权限）") from e
 

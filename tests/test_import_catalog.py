@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -312,3 +313,33 @@ def test_cli_dry_run_json_and_report_file(tmp_path, cfg_path):
     r = subprocess.run([*env_run, "import", "catalog", str(tmp_path / "none.xlsx")], cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.startswith("错误：目录文件")
+
+
+def test_cli_report_to_a_missing_folder_is_one_chinese_line(tmp_path, cfg_path):
+    """``--report /nonexistent/r.xlsx`` used to end in a traceback after the import: now it is one line, the
+    import stands, and no temporary is left anywhere."""
+    env_run = [sys.executable, "-m", "archive", "--config", str(cfg_path)]
+    subprocess.run([*env_run, "init"], check=True, cwd=ROOT, capture_output=True)
+    p = tmp_path / "c.csv"
+    p.write_text("档号,题名,日期,保管期限\nZ109-WS·2015-Y-0001,甲,2015-01-01,永久\n", encoding="utf-8")
+    for report in (tmp_path / "nonexistent" / "r.xlsx", tmp_path / "nonexistent" / "r.csv"):
+        r = subprocess.run([*env_run, "import", "catalog", str(p), "--dry-run", "--report", str(report)],
+                           cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 1, r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("错误：无法写入报告文件") and "不存在" in lines[0], r.stderr
+        assert "Traceback" not in r.stderr and not report.parent.exists()
+    r = subprocess.run([*env_run, "import", "catalog", str(p), "--report", str(tmp_path / "nonexistent" / "r.xlsx")],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 1 and "导入结果不受影响" in r.stderr
+    from archive.config import load_config
+
+    conn = sqlite3.connect(load_config(cfg_path).store / "catalog.sqlite")
+    assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 1  # the import stands
+    conn.close()
+    # a folder that exists: the report is written whole, with no hidden temporary beside it
+    r = subprocess.run([*env_run, "import", "catalog", str(p), "--dry-run", "--report", str(tmp_path / "r.csv")],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8-sig").startswith("类别,工作表,行号")
+    assert not list(tmp_path.glob(".r.csv.*"))

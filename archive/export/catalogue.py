@@ -14,15 +14,16 @@ from pathlib import Path
 
 from archive import archival_code
 from archive.bounds import clean_text, spreadsheet_text
-from archive.config import RETENTION_NAMES, Config
+from archive.config import Config
 from archive.errors import ExportError
 from archive.export import atomic_output
+from archive.retention import ORDER as RETENTION_ORDER
+from archive.retention import name as retention_name
 
 COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
 # column widths in millimetres on A4 landscape (267 mm between 15 mm margins); a 档号 and an 8-digit
 # date fit on one line at 9 pt
 WIDTHS = (12, 54, 34, 28, 73, 20, 12, 12, 22)
-RETENTION_ORDER = {"Y": 0, "D30": 1, "D10": 2}
 FORMATS = ("xlsx", "docx", "pdf", "csv")
 
 
@@ -53,7 +54,7 @@ def remarks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
         for d in conn.execute(f"SELECT * FROM dispositions WHERE document_id IN ({','.join('?' * len(chunk))}) "
                               "ORDER BY id", chunk):
             day = d["decided_at"][:10]
-            text = (f"{day}经鉴定延长保管期限至{RETENTION_NAMES.get(d['retention_after'], d['retention_after'])}"
+            text = (f"{day}经鉴定延长保管期限至{retention_name(d['retention_after'], d['retention_after'])}"
                     if d["decision"] == "extend" else f"{day}已销毁（批准人：{d['approved_by']}）")
             out.setdefault(d["document_id"], []).append(text)
     return {k: "；".join(v) for k, v in out.items()}
@@ -89,7 +90,7 @@ def catalogue_sheets(conn: sqlite3.Connection, cfg: Config, year: int, retention
     sheets = []
     for (fonds, ret, org_code) in sorted(groups, key=lambda k: (k[0], RETENTION_ORDER.get(k[1], 9), k[2])):
         items = sorted(groups[(fonds, ret, org_code)], key=lambda t: t[0])
-        ret_name = RETENTION_NAMES.get(ret) or archival_code.OLD_CODES.get(ret, ret)  # 长期/短期 of old 档号
+        ret_name = retention_name(ret, ret)  # 长期/短期 of an old 档号 too
         org_name = cfg.orgs.get(org_code, org_code) if org_code else ""
         name = f"{year}-{ret_name}" + (f"-{org_name}" if org_name else "")
         sub = f"全宗号：{fonds}　　年度：{year}　　保管期限：{ret_name}" + (f"　　机构（问题）：{org_name}" if org_name else "")

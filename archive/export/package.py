@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +23,7 @@ import bagit
 import jsonschema
 
 from archive import archival_code, catalog, schema
+from archive.atomic import atomic_dir
 from archive.bounds import clean_text
 from archive.config import SCHEMA_DIR
 from archive.errors import ExportError, PackageError
@@ -80,10 +80,8 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
         raise ExportError(f"{year} 年度没有已归档的记录，无法生成移交包")
     texts = dict(conn.execute("SELECT document_id, text FROM document_texts WHERE document_id IN "
                               f"({','.join(str(r['id']) for r in rows)})"))
-    # a fresh hidden folder of our own beside the output: never a user's "X.part" file or folder
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part"))
-    try:
+    # built in a hidden folder of our own beside the output (never a user's "X.part"), renamed when whole
+    with atomic_dir(out, error=ExportError, message="无法写入移交包 {path}：{reason}（请检查磁盘空间和权限）") as stage:
         for sub in ("files", "records", "text"):
             (stage / sub).mkdir(parents=True)
         nfiles = 0
@@ -118,15 +116,6 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
             "Bag-Group-Identifier": arc.cfg.fonds,
             "Record-Count": str(len(rows)),
         }, processes=1, checksums=["sha256"])
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.exists():
-            out.rmdir()
-        stage.rename(out)
-    except OSError as e:
-        raise ExportError(f"无法写入移交包 {out}：{e.strerror}（请检查磁盘空间和权限）") from e
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return PackageSummary(out, len(rows), nfiles, size)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+
+from archive import zhnum
 
 
 # --------------------------------------------------------------------------------------------
@@ -40,12 +41,11 @@ LABEL_RE = re.compile("(?:%s)\\s*$" % "|".join(sorted(LABELS, key=len, reverse=T
 
 URGENCY_WORDS = ("特急", "加急", "特提", "平急")
 
-ZH_DIGIT = {"〇": 0, "○": 0, "Ｏ": 0, "O": 0, "o": 0, "零": 0, "0": 0, "０": 0, "◯": 0, "一": 1,
-             "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-ZH_YEAR = "〇○ＯOo零0０◯一二三四五六七八九"
-ZH_NUM = "一二三四五六七八九十"
-DATE_AR = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-DATE_ZH = re.compile("([%s]{4})\\s*年\\s*([%s]{1,3}|元)\\s*月\\s*([%s]{1,3})\\s*日" % (ZH_YEAR, ZH_NUM, ZH_NUM))
+# numerals and dates: archive.zhnum (the names here are the reader's)
+ZH_YEAR = zhnum.YEAR_CHARS
+ZH_NUM = zhnum.SMALL_CHARS
+DATE_AR = zhnum.DATE_AR
+DATE_ZH = zhnum.DATE_ZH
 
 CJK = "\u4e00-\u9fff"
 OPEN = "《〈"
@@ -56,50 +56,7 @@ CLOSE = "》〉"
 # small helpers
 
 
-def zh_number(s: str) -> int | None:
-    """一 .. 九十九 (月/日 only)."""
-    if not s:
-        return None
-    if s == "元":
-        return 1
-    if s == "十":
-        return 10
-    if "十" in s:
-        a, _, b = s.partition("十")
-        tens = ZH_DIGIT.get(a, None) if a else 1
-        ones = ZH_DIGIT.get(b, None) if b else 0
-        if tens is None or ones is None:
-            return None
-        return tens * 10 + ones
-    if len(s) == 1:
-        return ZH_DIGIT.get(s)
-    return None
-
-
-def mkdate(y: int | None, m: int | None, d: int | None) -> dt.date | None:
-    if y is None or m is None or d is None:
-        return None
-    if not 1900 <= y <= 2100:
-        return None
-    try:
-        return dt.date(y, m, d)
-    except ValueError:
-        return None
-
-
-def iter_dates(flat: str):
-    """Yield (date or None when invalid, start, end) for Arabic and Chinese-numeral dates."""
-    found = []
-    for m in DATE_AR.finditer(flat):
-        found.append((mkdate(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.start(), m.end()))
-    for m in DATE_ZH.finditer(flat):
-        y = m.group(1)
-        year = 0
-        for ch in y:
-            year = year * 10 + ZH_DIGIT.get(ch, 0)
-        found.append((mkdate(year, zh_number(m.group(2)), zh_number(m.group(3))), m.start(), m.end()))
-    found.sort(key=lambda t: t[1])
-    return found
+iter_dates = zhnum.iter_dates  # (date or None when invalid, start, end) for Arabic and Chinese-numeral dates
 
 
 def doc_type_of(title: str | None) -> str | None:

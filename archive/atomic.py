@@ -1,0 +1,125 @@
+"""Write a file (or a folder) whole or not at all: the one way every output of the program reaches the disk.
+
+The content goes to a hidden temporary beside the target (``.NAME.<random>.part``, created here, so never a
+user's own ``NAME.part``), is flushed to the disk, and is renamed onto the target; the folder is flushed
+after the rename. A reader never sees half a file, a crash leaves at most a hidden temporary (the store
+sweeps its own at start), and any other failure removes it. Failures of the disk become the caller's
+exception type (archive/errors.py) with one Chinese line.
+
+Used by the store (a document's stored copy), backups, every export (catalogue, 归档章, reports) and the
+import report; ``atomic_dir`` by the transfer package, which is a folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from archive.errors import ArchiveError, ExportError
+
+# {path}: the target; {reason}: what the system said (filled in by replacement, not str.format: a file
+# name may hold braces)
+DEFAULT_MESSAGE = "无法写入 {path}：{reason}（请检查文件夹和权限）"
+
+
+def _say(message: str, path: Path, reason) -> str:
+    return message.replace("{path}", str(path)).replace("{reason}", str(reason))
+
+
+def fsync(path: Path) -> None:
+    """Flush a file's content, or a folder's entries (a rename, a new file in it), to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _staged(path: Path, make_parents: bool, make, place, discard, error: type[ArchiveError],
+            message: str) -> Iterator[Path]:
+    """The frame both writers share: the folder, ``make()`` a temporary, yield it, ``place(tmp)`` it; an
+    OSError anywhere becomes ``error``; whatever is left of the temporary is ``discard``ed."""
+    def fail(e: OSError) -> ArchiveError:
+        return error(_say(message, path, e.strerror or e))
+
+    if make_parents:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise fail(e) from e
+    elif not path.parent.is_dir():
+        raise error(_say(message, path, f"文件夹 {path.parent} 不存在"))
+    try:
+        tmp = make()
+    except OSError as e:
+        raise fail(e) from e
+    try:
+        yield tmp
+        place(tmp)
+    except OSError as e:
+        raise fail(e) from e
+    finally:
+        if tmp.exists():
+            discard(tmp)
+
+
+@contextmanager
+def atomic_file(path: Path, *, error: type[ArchiveError] = ExportError, message: str = DEFAULT_MESSAGE,
+                mode: int | None = 0o644, sync: bool = True, make_parents: bool = True,
+                tmp_dir: Path | None = None) -> Iterator[Path]:
+    """Yield a temporary path to write ``path``'s content to; on leaving, move it into place.
+
+    ``mode``: the file's permissions (mkstemp makes it private; None keeps that). ``sync=False``: the caller
+    flushes later (the store's batches). ``tmp_dir``: a folder of the program's own on the same file system
+    (the store's tmp/), else the target's folder. An OSError of the body or of the move raises ``error``
+    with ``message``; any exception removes the temporary."""
+    path = Path(path)
+
+    def make() -> Path:
+        fd, name = tempfile.mkstemp(dir=tmp_dir or path.parent, prefix=f".{path.name}.", suffix=".part")
+        os.close(fd)
+        return Path(name)
+
+    def place(tmp: Path) -> None:
+        if sync:
+            fsync(tmp)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+        if sync:
+            fsync(path.parent)
+
+    with _staged(path, make_parents, make, place, Path.unlink, error, message) as tmp:
+        yield tmp
+
+
+@contextmanager
+def atomic_dir(path: Path, *, error: type[ArchiveError] = ExportError, message: str = DEFAULT_MESSAGE,
+               sync: bool = True) -> Iterator[Path]:
+    """Yield a hidden temporary folder beside ``path`` (which must be missing or empty); on leaving, flush
+    what was written in it and rename it to ``path``. On any failure the temporary folder goes."""
+    path = Path(path)
+
+    def make() -> Path:
+        return Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+
+    def place(stage: Path) -> None:
+        if sync:
+            for root, _dirs, files in os.walk(stage):
+                for f in files:
+                    fsync(Path(root) / f)
+                fsync(Path(root))
+        if path.exists():
+            path.rmdir()  # an empty folder the caller accepted; a full one raises here
+        stage.rename(path)
+        if sync:
+            fsync(path.parent)
+
+    with _staged(path, True, make, place, lambda stage: shutil.rmtree(stage, ignore_errors=True),
+                 error, message) as stage:
+        yield stage
