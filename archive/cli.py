@@ -768,6 +768,7 @@ def import_catalog_cmd(
     from archive import import_catalog as ic
 
     mapping = ic.load_mapping(map_file) if map_file else None
+    _writable_report(report_file)
     arc = _archive()
     with progress("导入", show=not as_json) as bar:
         rep = ic.import_catalog(arc, file, mapping=mapping, files_dir=files, dry_run=dry_run, progress=bar)
@@ -775,6 +776,17 @@ def import_catalog_cmd(
     if report_file:
         ic.write_report(rep, report_file)
     emit(as_json, rep.to_json, lambda: _print_import_report(rep, file, dry_run))
+
+
+def _writable_report(path: Path | None) -> None:
+    """--report is checked before the import runs: a report that cannot be written afterwards would fail a
+    command whose records are already in."""
+    if path is None:
+        return
+    if path.suffix.lower() not in (".xlsx", ".csv"):
+        raise UsageError(f"报告文件 {path.name} 应为 .xlsx 或 .csv")
+    if not path.parent.is_dir():
+        raise UsageError(f"无法写出报告 {path}：文件夹 {path.parent} 不存在，请先建立该文件夹或换一个位置")
 
 
 _IMPORT_COUNTS = {"rows_read": "读取行数", "imported": "导入记录",
