@@ -535,6 +535,14 @@ def _audit_table(items):
                  title="到期档案")
 
 
+def _on_record(ref: str, act):
+    """Resolve REF (id, 档号 or 发文字号) in the archive and apply ``act(arc, row)``; returns the row as it was."""
+    arc = _archive()
+    row = arc.resolve(ref)
+    act(arc, row)
+    return row
+
+
 def _audit_json(day, items, cfg) -> dict:
     from archive.audit import grouped
 
@@ -586,9 +594,7 @@ def hold(
     from archive.audit import hold as run
 
     reason = _text_arg(reason, "--reason 冻结原因", 2000)
-    arc = _archive()
-    row = arc.resolve(ref)
-    run(arc, row, reason)
+    row = _on_record(ref, lambda arc, row: run(arc, row, reason))
     err.print(f"已冻结 {row['archival_code'] or row['id']}：{reason}")
 
 
@@ -601,9 +607,7 @@ def release(
     from archive.audit import release as run
 
     reason = _text_arg(reason, "--reason 解除原因", 2000)
-    arc = _archive()
-    row = arc.resolve(ref)
-    run(arc, row, reason)
+    row = _on_record(ref, lambda arc, row: run(arc, row, reason))
     err.print(f"已解除冻结 {row['archival_code'] or row['id']}")
 
 
@@ -722,10 +726,9 @@ def verify(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性，逐项列出检测项、对象和问题。有问题时退出码为 1。"""
-    from archive.verify import verify as run
-    from archive.verify import report_sheets
-
     from archive import catalog
+    from archive.verify import report_sheets
+    from archive.verify import verify as run
 
     arc = _archive()
     with progress("四性检测", catalog.count_documents(arc.conn), show=not as_json) as bar:
