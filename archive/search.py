@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from archive import catalog, docno
-from archive.errors import UsageError
+from archive.errors import ArchiveError, StoreError, UsageError
 from archive.index import index_text
 
 # the default fields of a word query; the issuer's name is in the body (版头, 署名) anyway, and every field
@@ -261,8 +261,6 @@ _REBUILD_HINT = "请运行 archive reindex 从目录重建（不重新读取文�
 def search_archive(arc, text: str, filters: Filters | None = None, limit: int = 20, page: int = 1):
     """``search`` over an open archive, where a missing or damaged full-text index is one clear line (a
     StoreError) and the way out, whatever the backend."""
-    from archive.errors import ArchiveError, StoreError
-
     _ = arc.conn  # a catalog that cannot be opened is the catalog's error, not the index's
     try:
         exists = getattr(arc.index, "exists", None)
