@@ -312,3 +312,18 @@ def test_cli_dry_run_json_and_report_file(tmp_path, cfg_path):
     r = subprocess.run([*env_run, "import", "catalog", str(tmp_path / "none.xlsx")], cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.startswith("错误：目录文件")
+
+
+def test_cli_report_that_cannot_be_written_stops_before_importing(tmp_path, cfg_path):
+    """--report in a missing folder or with a wrong extension: one line, exit 2, and no record imported."""
+    env_run = [sys.executable, "-m", "archive", "--config", str(cfg_path)]
+    subprocess.run([*env_run, "init"], check=True, cwd=ROOT, capture_output=True)
+    p = tmp_path / "c.csv"
+    p.write_text("档号,题名,日期,保管期限\nZ109-WS·2015-Y-0001,甲,2015-01-01,永久\n", encoding="utf-8")
+    for report, words in ((tmp_path / "无此文件夹" / "r.xlsx", "不存在"), (tmp_path / "r.txt", "应为 .xlsx 或 .csv")):
+        r = subprocess.run([*env_run, "import", "catalog", str(p), "--report", str(report)], cwd=ROOT,
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and r.stderr.startswith("错误：") and words in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    r = subprocess.run([*env_run, "list", "--json"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0 and json.loads(r.stdout) == []
