@@ -1,4 +1,4 @@
-"""到期鉴定 and 销毁 as the procedure (SPEC section 2; docs/retention.md), one recorded step at a time:
+"""到期鉴定 and 销毁 as the procedure (docs/retention.md), one recorded step at a time:
 
     audit (what is due, on a day not later than today)
     → appraise  the 鉴定小组 decides each due record: 销毁, or 延期 with a longer period (存疑: the longer

@@ -1,4 +1,4 @@
-"""到期鉴定 and 销毁 (SPEC section 2; docs/retention.md): what is due, holds, and extensions.
+"""到期鉴定 and 销毁 (docs/retention.md): what is due, holds, and extensions.
 
 Retention is counted from 1 January of the year after the document's year: a 10年 document of 2015 is due
 from 2026-01-01; 永久 is never due. A record imported with a pre-2006 period keeps it (长期/短期) and is due

@@ -434,3 +434,15 @@ def docno_matches(conn: sqlite3.Connection, text: str, where: str = "1", args: l
            f"WHERE k.key IN ({','.join('?' * len(keys))}) AND {where} "
            f"GROUP BY k.document_id ORDER BY rank, d.year DESC, d.id")
     return [(r[0], r[1]) for r in conn.execute(sql, [*keys, *keys, *args])]
+
+
+# ---- small reads for the command line (so cli.py holds no SQL) --------------------------------------
+def count_documents(conn: sqlite3.Connection) -> int:
+    """How many records the catalog holds, whatever their status (the total of a progress bar)."""
+    return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+
+def any_indexed(conn: sqlite3.Connection) -> bool:
+    """Whether any record is marked as written to the Whoosh index (``indexed`` = 1): then a missing Whoosh
+    folder is a lost index, not a new archive."""
+    return conn.execute("SELECT 1 FROM documents WHERE indexed = 1 LIMIT 1").fetchone() is not None

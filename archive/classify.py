@@ -1,6 +1,6 @@
 """Classify a document by the agency's 归档范围和保管期限表 (the [[rules]] of config.toml).
 
-Rules are tried in order; the first whose conditions all hold decides (SPEC section 4). Nothing here is
+Rules are tried in order; the first whose conditions all hold decides (docs/domain.md, 归档范围 and 保管期限). Nothing here is
 hard-coded about what to keep: the table is the agency's. What this module adds is the facts the rules
 test — the issuer's relation to us, whether we are among the 主送 — and the 待定 verdict when no rule
 decides or a rule archives a document whose required elements could not be read.

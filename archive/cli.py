@@ -1,36 +1,31 @@
-"""The ``archive`` command: parses arguments, calls the pipeline, prints. Nothing else lives here."""
+"""The ``archive`` command: parses arguments, calls the services, prints. Nothing else lives here.
+
+How things are printed (tables or ``--json``, the progress bar, the two streams) is archive/console.py; what a
+command does is in its service module (docs/architecture.md has the map). Modules that take long to import
+(the pipeline, the catalog, the configuration's schema checker) are imported inside the commands that need
+them, so ``archive --help`` answers at once.
+"""
 
 from __future__ import annotations
 
-import json
-import signal
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from archive import catalog
-from archive.config import RETENTION_CODES, RETENTION_NAMES, load_config
-from archive.errors import ArchiveError, UsageError
+from archive.console import counts_table, emit, err, out, print_json_line, progress, say, table
+from archive.errors import ArchiveError, UsageError, describe_unexpected
 from archive.models import IngestResult
-from archive.session import Archive, open_archive
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
                   help="文书档案电子化：收文、识别、分类、编档号、存储、检索。")
-# stdout: tables, or the one JSON document under --json. Piped output is not cut to 80 columns.
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True)
 state = {"config": None, "debug": False}
 
 OUTCOME_LABELS = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
                   "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁"}
 STATUSES = ("archived", "pending", "excluded", "destroyed")
-RETENTIONS = {**RETENTION_CODES, **{code: code for code in RETENTION_CODES.values()}}  # 永久 or Y -> Y
 
 
 @app.callback()
@@ -44,15 +39,35 @@ def _global(
     _set_operator(operator)
 
 
-def _archive(create: bool = False) -> Archive:
-    arc = open_archive(load_config(state["config"]), create=create)
-    arc.on_lock_wait = lambda msg: err.print(msg, markup=False, highlight=False)
+# ---- the archive a command works on --------------------------------------------------------------
+def _config():
+    from archive.config import load_config
+
+    return load_config(state["config"])
+
+
+def _archive(create: bool = False):
+    """The open archive (the handle of docs/architecture.md); waiting for another writer's lock is said on
+    stderr."""
+    from archive.session import open_archive
+
+    arc = open_archive(_config(), create=create)
+    arc.on_lock_wait = say
     return arc
+
+
+def _table_notice(arc) -> None:
+    """8号令 第十二条: until the 同级档案主管部门 has agreed to the table, every report and export says so.
+    The catalog is opened first: a lost catalog stops the command with its own one line, before any notice."""
+    arc.conn
+    if arc.cfg.approval is None:
+        say("注意：保管期限表未经审核同意（config.toml [agency] approved_by / approved_on / approval_doc）")
 
 
 # ---- values checked at the boundary ---------------------------------------------------------------
 def _set_operator(name: str | None) -> None:
     """``--operator``: recorded as declared beside the OS account (catalog.actor), never instead of it."""
+    from archive import catalog
     from archive.bounds import check_text_arg, clean_text
 
     if name is None:
@@ -62,6 +77,7 @@ def _set_operator(name: str | None) -> None:
     if not name:
         raise UsageError("--operator 操作人姓名为空")
     catalog.set_operator(name)
+
 
 
 def _year_arg(year: int | None, what: str = "--year 年度") -> int | None:
@@ -91,24 +107,48 @@ def _text_arg(value: str | None, what: str, limit: int | None = None) -> str | N
     return check_text_arg(value, what, limit or MAX_REF)
 
 
-def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
-
-
 def _ret(code: str | None) -> str:
     """Y / D30 / D10 -> 永久 / 30年 / 10年 for display."""
-    return RETENTION_NAMES.get(code or "", "")
+    from archive import retention
+
+    return retention.name(code)
 
 
 def _retention_option(value: str | None) -> str | None:
+    """--retention: 永久 / 30年 / 10年, or the codes Y / D30 / D10 -> the code."""
+    from archive import retention
+
     if value is None:
         return None
-    if value not in RETENTIONS:
+    code = retention.from_typed(value)
+    if code is None:
         raise UsageError(f"保管期限 “{value}” 无效：应为 永久、30年、10年（或 Y、D30、D10）")
-    return RETENTIONS[value]
+    return code
 
 
-# ---- commands ------------------------------------------------------------------------------------
+def _status_option(status: str | None) -> str | None:
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"状态 “{status}” 无效：应为 {' / '.join(STATUSES)}")
+    return status
+
+
+def _date_option(value: str | None, name: str):
+    from archive.bounds import parse_date
+
+    return parse_date(value, name)
+
+
+def _output_format(out_file: Path, fmt: str | None) -> str:
+    """The format of a written table: --format, else the output file's extension."""
+    from archive.export.catalogue import FORMATS
+
+    fmt = (fmt or out_file.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise UsageError(f"格式 “{fmt}” 无效：应为 {'、'.join(FORMATS)}（--format 或输出文件的扩展名）")
+    return fmt
+
+
+# ---- setting up, and taking files in ------------------------------------------------------------
 @app.command()
 def init() -> None:
     """创建档案库、目录数据库和收件箱文件夹（已存在则不变）。"""
@@ -165,23 +205,17 @@ def ingest(
     for msg in arc.reconcile():
         err.print(msg)
     results = []
-    show_bar = not as_json and err.is_terminal and len(files) > 1
-    with Progress(TextColumn("入库"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, disable=not show_bar) as bar:
-        task = bar.add_task("ingest", total=len(files))
+    with progress("入库", len(files), show=not as_json and len(files) > 1) as bar:
 
         def done(r) -> None:
             results.append(r)
             if not as_json:
-                bar.console.print(_result_line(r), markup=False, highlight=False)
-            bar.advance(task)
+                bar.print(_result_line(r))
+            bar.advance()
 
         arc.ingest_many(files, on_result=done)  # group commit: one round of disk flushes per batch
     arc.flush_index()
-    if as_json:
-        _print_json([_result_json(r) for r in results])
-    else:
-        _summary(results)
+    emit(as_json, lambda: [_result_json(r) for r in results], lambda: _summary(results))
     if any(r.outcome == "failed" for r in results):
         raise typer.Exit(1)
 
@@ -199,12 +233,13 @@ def watch(
 
     def on_result(r: IngestResult) -> None:
         if as_json:
-            sys.stdout.write(json.dumps(_result_json(r), ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+            print_json_line(_result_json(r))
         else:
             out.print(_result_line(r), markup=False, highlight=False)
 
     w = InboxWatcher(arc, polling=polling, on_result=on_result, on_message=lambda m: err.print(m))
+    import signal
+
     signal.signal(signal.SIGTERM, lambda *_: w.stop_event.set())
     if not once:
         err.print(f"正在监视 {arc.cfg.inbox}（Ctrl+C 停止）")
@@ -219,15 +254,13 @@ def watch(
         raise typer.Exit(1)
 
 
-def _record_table(rows, title: str | None = None) -> Table:
-    t = Table(title=title, show_lines=False)
-    for h in ("记录号", "档号", "文号", "题名", "日期", "保管期限", "状态"):
-        t.add_column(h, overflow="fold")
-    for r in rows:
-        t.add_row(str(r["id"]), r["archival_code"] or "", r["doc_number"] or "", r["title"] or r["filename"],
-                  (r["date"] or "").replace("-", ""), _ret(r["retention"]),
-                  OUTCOME_LABELS.get(r["status"], r["status"]))
-    return t
+# ---- finding and reading records -----------------------------------------------------------------
+def _record_table(rows, title: str | None = None):
+    return table(("记录号", "档号", "文号", "题名", "日期", "保管期限", "状态"),
+                 ((r["id"], r["archival_code"] or "", r["doc_number"] or "", r["title"] or r["filename"],
+                   (r["date"] or "").replace("-", ""), _ret(r["retention"]),
+                   OUTCOME_LABELS.get(r["status"], r["status"])) for r in rows),
+                 title=title, show_lines=False)
 
 
 @app.command("list")
@@ -241,18 +274,20 @@ def list_(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """列出目录中的文件。"""
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"状态 “{status}” 无效：应为 {' / '.join(STATUSES)}")
+    from archive import catalog
+
+    status = _status_option(status)
     year, org = _year_arg(year), _text_arg(org, "--org 机构代码")
     limit, offset = _int_arg(limit, "--limit", 1, 10**9), _int_arg(offset, "--offset", 0, 10**12)
     arc = _archive()
     rows = catalog.list_documents(arc.conn, status=status, year=year, retention=_retention_option(retention),
                                   org=org, limit=limit, offset=offset)
-    if as_json:
-        _print_json([catalog.record(r) for r in rows])
-        return
-    out.print(_record_table(rows))
-    err.print(f"共 {len(rows)} 条")
+
+    def render() -> None:
+        out.print(_record_table(rows))
+        err.print(f"共 {len(rows)} 条")
+
+    emit(as_json, lambda: [catalog.record(r) for r in rows], render)
 
 
 @app.command()
@@ -261,11 +296,19 @@ def show(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """显示一份文件的全部著录项，以及它为何被如此分类。"""
+    from archive import catalog
+
     arc = _archive()
     row = arc.resolve(ref)
-    if as_json:
-        _print_json(catalog.record(row))
-        return
+    emit(as_json, lambda: catalog.record(row), lambda: _print_record(arc, row))
+
+
+def _print_record(arc, row) -> None:
+    """Every filled-in field of one record, then its event log."""
+    from rich.table import Table
+
+    from archive import catalog
+
     t = Table(show_header=False, box=None)
     t.add_column(style="bold")
     t.add_column(overflow="fold")
@@ -289,18 +332,8 @@ def show(
     out.print(t)
     events = catalog.events_for(arc.conn, row["id"])
     if events:
-        et = Table(title="处理记录")
-        for h in ("时间", "操作人", "操作"):
-            et.add_column(h)
-        for e in events:
-            et.add_row(e["ts"], e["actor"], e["action"])
-        out.print(et)
-
-
-def _date_option(value: str | None, name: str):
-    from archive.bounds import parse_date
-
-    return parse_date(value, name)
+        out.print(table(("时间", "操作人", "操作"), ((e["ts"], e["actor"], e["action"]) for e in events),
+                        title="处理记录", fold=False))
 
 
 def _snippet_markup(snippet: str) -> str:
@@ -327,13 +360,10 @@ def search(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """全文检索与文号检索。"""
-    from archive.search import MARK_END, MARK_START, Filters
-    from archive.search import search as run_search
-
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"状态 “{status}” 无效：应为 {' / '.join(STATUSES)}")
     from archive.bounds import MAX_QUERY
+    from archive.search import MARK_END, MARK_START, Filters, search_archive
 
+    status = _status_option(status)
     query = _text_arg(query, "检索词", MAX_QUERY)
     year, limit, page = _year_arg(year), _int_arg(limit, "--limit", 1, 1000), _int_arg(page, "--page", 1, 10**6)
     org, doc_type = _text_arg(org, "--org 机构代码"), _text_arg(doc_type, "--type 文种")
@@ -342,59 +372,33 @@ def search(
                       issuer=issuer, date_from=_date_option(date_from, "--from"),
                       date_to=_date_option(date_to, "--to"), status=status)
     arc = _archive()
-    res = _guarded_search(arc, lambda: run_search(arc.conn, arc.index, query, filters, limit=limit, page=page))
-    if as_json:
-        _print_json([{**h.record, "score": h.score,
-                      "snippet": h.snippet.replace(MARK_START, "<em>").replace(MARK_END, "</em>")}
-                     for h in res.hits])
-        return
-    t = Table(title=f"“{query}” 的检索结果")
-    for h in ("档号", "文号", "题名", "日期", "保管期限", "摘要"):
-        t.add_column(h, overflow="fold")
-    for h in res.hits:
-        r = h.record
-        t.add_row(r["archival_code"] or OUTCOME_LABELS.get(r["status"], ""), r["doc_number"] or "",
-                  r["title"] or r["filename"], (r["date"] or "").replace("-", ""), _ret(r["retention"]),
-                  _snippet_markup(h.snippet) if h.snippet else ("（文号匹配）" if h.matched == "docno" else ""))
-    out.print(t)
-    err.print(f"共{'' if res.exact else '约'} {res.total} 条，第 {res.page}/{res.pages} 页" + ("（用 --page 翻页）" if res.pages > 1 else ""))
+    res = search_archive(arc, query, filters, limit=limit, page=page)
 
+    def render() -> None:
+        out.print(table(("档号", "文号", "题名", "日期", "保管期限", "摘要"),
+                        ((h.record["archival_code"] or OUTCOME_LABELS.get(h.record["status"], ""),
+                          h.record["doc_number"] or "", h.record["title"] or h.record["filename"],
+                          (h.record["date"] or "").replace("-", ""), _ret(h.record["retention"]),
+                          _snippet_markup(h.snippet) if h.snippet else ("（文号匹配）" if h.matched == "docno" else ""))
+                         for h in res.hits),
+                        title=f"“{query}” 的检索结果"))
+        err.print(f"共{'' if res.exact else '约'} {res.total} 条，第 {res.page}/{res.pages} 页" +
+                  ("（用 --page 翻页）" if res.pages > 1 else ""))
 
-def _guarded_search(arc: Archive, run):
-    """A missing or damaged full-text index is one clear line and the way out, whatever the backend."""
-    from archive.errors import StoreError
-
-    import sqlite3
-
-    _ = arc.conn  # a catalog that cannot be opened is the catalog's error, not the index's
-    try:
-        exists = getattr(arc.index, "exists", None)
-        if callable(exists) and not exists() and arc.conn.execute(
-                "SELECT 1 FROM documents WHERE indexed = 1 LIMIT 1").fetchone():
-            raise StoreError(f"全文索引缺失（{arc.cfg.store / 'index'}）：请运行 archive reindex 从目录重建（不重新读取文件）")
-        return run()
-    except ArchiveError:
-        raise
-    except sqlite3.OperationalError as e:
-        if "readonly" in str(e) or "locked" in str(e):
-            raise
-        raise StoreError(f"全文检索失败（{type(e).__name__}: {str(e)[:200]}）：索引可能已损坏，"
-                         "请运行 archive reindex 从目录重建（不重新读取文件）") from e
-    except Exception as e:  # noqa: BLE001 - the index library's own errors differ by backend
-        raise StoreError(f"全文索引无法读取（{type(e).__name__}: {str(e)[:200]}）：索引可能已损坏，"
-                         "请运行 archive reindex 从目录重建（不重新读取文件）") from e
+    emit(as_json, lambda: [{**h.record, "score": h.score,
+                            "snippet": h.snippet.replace(MARK_START, "<em>").replace(MARK_END, "</em>")}
+                           for h in res.hits], render)
 
 
 @app.command()
 def reindex() -> None:
     """从目录数据库重建全文索引（不重新读取文件）。"""
+    from archive import catalog
+    from archive.search import rebuild_index
+
     arc = _archive()
-    total = arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-    with Progress(TextColumn("重建索引"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, disable=not err.is_terminal) as bar:
-        task = bar.add_task("reindex", total=total)
-        with arc.write_lock():
-            n = arc.reindex(progress=lambda k: bar.update(task, completed=k))
+    with progress("重建索引", catalog.count_documents(arc.conn)) as bar:
+        n = rebuild_index(arc, progress=bar)
     engine = "SQLite（目录库内）" if arc.index.engine == "sqlite" else "Whoosh"
     err.print(f"全文索引已重建：{n} 份文件（检索引擎：{engine}）")
 
@@ -402,43 +406,30 @@ def reindex() -> None:
 @app.command()
 def stats(as_json: bool = typer.Option(False, "--json")) -> None:
     """统计：各状态数量，按年度、保管期限、机构的归档件数和页数。"""
+    from archive import catalog
+
     arc = _archive()
     s = catalog.stats(arc.conn)
-    if as_json:
-        _print_json(s)
-        return
-    t = Table(title="档案库统计")
-    t.add_column("项目")
-    t.add_column("数量", justify="right")
-    t.add_row("记录总数", str(s["total"]))
-    for k in STATUSES:
-        t.add_row(OUTCOME_LABELS[k], str(s["by_status"].get(k, 0)))
-    for k in ("duplicate", "refused", "failed"):
-        t.add_row(f"{OUTCOME_LABELS[k]}（次）", str(s["other_outcomes"].get(k, 0)))
-    out.print(t)
+    emit(as_json, s, lambda: _print_stats(s))
+
+
+def _print_stats(s: dict) -> None:
+    out.print(counts_table("档案库统计", [
+        ("记录总数", s["total"]),
+        *((OUTCOME_LABELS[k], s["by_status"].get(k, 0)) for k in STATUSES),
+        *((f"{OUTCOME_LABELS[k]}（次）", s["other_outcomes"].get(k, 0)) for k in ("duplicate", "refused", "failed"))]))
     if s["archived_by_year"]:
-        y = Table(title="归档文件（按年度、保管期限、机构）")
-        for h in ("年度", "保管期限", "机构", "件数", "页数"):
-            y.add_column(h)
-        for r in s["archived_by_year"]:
-            y.add_row(str(r["year"]), _ret(r["retention"]), r["org"] or "", str(r["n"]), str(r["pages"] or 0))
-        out.print(y)
+        out.print(table(("年度", "保管期限", "机构", "件数", "页数"),
+                        ((str(r["year"]), _ret(r["retention"]), r["org"] or "", str(r["n"]), str(r["pages"] or 0))
+                         for r in s["archived_by_year"]),
+                        title="归档文件（按年度、保管期限、机构）", fold=False))
 
 
-# ---- issue 5: archivists' outputs (export, import package, audit, hold/release, dispose, review, verify) ----
+# ---- exports, and importing a transfer package ----------------------------------------------------
 export_app = typer.Typer(no_args_is_help=True, help="导出：归档文件目录、归档章、移交包、销毁清册。")
 app.add_typer(export_app, name="export")
 import_app = typer.Typer(no_args_is_help=True, help="导入：旧系统或 Excel 的目录及其全文，移交包。")
 app.add_typer(import_app, name="import")
-
-
-def _output_format(out_file: Path, fmt: str | None) -> str:
-    from archive.export.catalogue import FORMATS
-
-    fmt = (fmt or out_file.suffix.lstrip(".")).lower()
-    if fmt not in FORMATS:
-        raise UsageError(f"格式 “{fmt}” 无效：应为 {'、'.join(FORMATS)}（--format 或输出文件的扩展名）")
-    return fmt
 
 
 @export_app.command("catalog")
@@ -459,8 +450,7 @@ def export_catalog(
     _table_notice(arc)
     sheets = catalogue.catalogue_sheets(arc.conn, arc.cfg, year, _retention_option(retention), org)
     catalogue.write(sheets, output, kind)
-    if as_json:
-        _print_json(catalogue.to_json(sheets))
+    emit(as_json, lambda: catalogue.to_json(sheets))
     err.print(f"已导出 {year} 年度归档文件目录：{sum(len(s.rows) for s in sheets)} 件，{len(sheets)} 张表 → {output}")
 
 
@@ -491,8 +481,7 @@ def export_package(
     arc = _archive()
     _table_notice(arc)
     s = run(arc, year, output)
-    if as_json:
-        _print_json({"path": str(s.path), "records": s.records, "files": s.files, "bytes": s.bytes})
+    emit(as_json, lambda: {"path": str(s.path), "records": s.records, "files": s.files, "bytes": s.bytes})
     err.print(f"已生成 {year} 年度移交包：{s.records} 件（电子文件 {s.files} 个，共 {s.bytes / 1e6:.1f} MB）→ {output}")
 
 
@@ -530,26 +519,37 @@ def import_package(
     arc = _archive(create=True)
     refused: list = []
     recs = run(arc, path, refused=refused)
-    if as_json:
-        _print_json(recs)
-    else:
-        out.print(_record_table(recs, title="导入的记录"))
+    emit(as_json, recs, lambda: out.print(_record_table(recs, title="导入的记录")))
     for name, why in refused:
-        err.print(f"[拒收（涉密）] {name}：{why}", markup=False, highlight=False)
+        say(f"[拒收（涉密）] {name}：{why}")
     err.print(f"已导入 {len(recs)} 件" + (f"，拒收涉密记录 {len(refused)} 件（未存储、未索引）" if refused else ""))
 
 
-def _audit_table(items) -> Table:
-    from archive.audit import retention_label
+# ---- retention: what is due, holds, extensions ----------------------------------------------------
+def _audit_table(items):
+    from archive.retention import label as retention_label
 
-    t = Table(title="到期档案")
-    for h in ("年度", "保管期限", "档号", "题名", "到期日期", "冻结", "说明"):
-        t.add_column(h, overflow="fold")
-    for it in items:
-        r = it.record
-        t.add_row(str(r["year"]), retention_label(r), r["archival_code"], r["title"] or "",
-                  it.due.isoformat(), it.hold_reason or "", it.note)
-    return t
+    return table(("年度", "保管期限", "档号", "题名", "到期日期", "冻结", "说明"),
+                 ((str(it.record["year"]), retention_label(it.record), it.record["archival_code"],
+                   it.record["title"] or "", it.due.isoformat(), it.hold_reason or "", it.note) for it in items),
+                 title="到期档案")
+
+
+def _on_record(ref: str, act):
+    """Resolve REF (id, 档号 or 发文字号) in the archive and apply ``act(arc, row)``; returns the row as it was."""
+    arc = _archive()
+    row = arc.resolve(ref)
+    act(arc, row)
+    return row
+
+
+def _audit_json(day, items, cfg) -> dict:
+    from archive.audit import grouped
+
+    return {"as_of": day.isoformat(), "total": len(items), "table_approved": cfg.approval is not None,
+            "table_status": cfg.table_status,
+            "groups": [{"year": y, "retention": r, "count": len(g), "records": [i.to_json() for i in g]}
+                       for (y, r), g in grouped(items).items()]}
 
 
 @app.command()
@@ -574,18 +574,15 @@ def audit(
         if sheets:
             catalogue.write(sheets, output, kind)
             err.print(f"已写出到期档案鉴定表 → {output}")
-    if as_json:
-        groups = audit_mod.grouped(items)
-        _print_json({"as_of": day.isoformat(), "total": len(items), "table_approved": arc.cfg.approval is not None,
-                     "table_status": arc.cfg.table_status,
-                     "groups": [{"year": y, "retention": r, "count": len(g), "records": [i.to_json() for i in g]}
-                                for (y, r), g in groups.items()]})
-        return
-    if items:
-        out.print(_audit_table(items))
-    err.print(f"截至 {day.isoformat()}，到期 {len(items)} 件" +
-              (f"（其中冻结 {sum(1 for i in items if i.hold_reason)} 件）" if items else "") +
-              ("；下一步：archive appraise 记录鉴定小组的结论" if items else ""))
+
+    def render() -> None:
+        if items:
+            out.print(_audit_table(items))
+        err.print(f"截至 {day.isoformat()}，到期 {len(items)} 件" +
+                  (f"（其中冻结 {sum(1 for i in items if i.hold_reason)} 件）" if items else "") +
+                  ("；下一步：archive appraise 记录鉴定小组的结论" if items else ""))
+
+    emit(as_json, lambda: _audit_json(day, items, arc.cfg), render)
 
 
 @app.command()
@@ -597,9 +594,7 @@ def hold(
     from archive.audit import hold as run
 
     reason = _text_arg(reason, "--reason 冻结原因", 2000)
-    arc = _archive()
-    row = arc.resolve(ref)
-    run(arc, row, reason)
+    row = _on_record(ref, lambda arc, row: run(arc, row, reason))
     err.print(f"已冻结 {row['archival_code'] or row['id']}：{reason}")
 
 
@@ -612,9 +607,7 @@ def release(
     from archive.audit import release as run
 
     reason = _text_arg(reason, "--reason 解除原因", 2000)
-    arc = _archive()
-    row = arc.resolve(ref)
-    run(arc, row, reason)
+    row = _on_record(ref, lambda arc, row: run(arc, row, reason))
     err.print(f"已解除冻结 {row['archival_code'] or row['id']}")
 
 
@@ -635,12 +628,11 @@ def dispose(
     rows = [arc.resolve(r) for r in refs]
     res = audit_mod.dispose(arc, rows, decision, approved_by=approved_by, reason=reason,
                             retention=_retention_option(retention))
-    if as_json:
-        _print_json({"batch": res.batch, "decision": res.decision, "records": res.records})
-        return
-    err.print(f"批次 {res.batch}：已延长保管期限 {len(res.records)} 件")
+    emit(as_json, lambda: {"batch": res.batch, "decision": res.decision, "records": res.records},
+         lambda: err.print(f"批次 {res.batch}：已延长保管期限 {len(res.records)} 件"))
 
 
+# ---- review of pending records, and corrections ----------------------------------------------------
 @app.command()
 def review(as_json: bool = typer.Option(False, "--json")) -> None:
     """列出待定（待人工确认）的文件及原因。"""
@@ -649,35 +641,34 @@ def review(as_json: bool = typer.Option(False, "--json")) -> None:
     arc = _archive()
     _table_notice(arc)
     items = pending(arc.conn)
-    if as_json:
-        _print_json([p.to_json() for p in items])
-        return
-    t = Table(title="待定文件")
-    for h in ("记录号", "文号", "题名", "日期", "原因"):
-        t.add_column(h, overflow="fold")
-    for p in items:
-        r = p.record
-        t.add_row(str(r["id"]), r["doc_number"] or "", r["title"] or r["filename"] or "",
-                  (r["date"] or "").replace("-", ""), p.why)
-    out.print(t)
-    err.print(f"共 {len(items)} 件待定；用 archive confirm REF --retention … --org … 确认")
+
+    def render() -> None:
+        out.print(table(("记录号", "文号", "题名", "日期", "原因"),
+                        ((str(p.record["id"]), p.record["doc_number"] or "",
+                          p.record["title"] or p.record["filename"] or "",
+                          (p.record["date"] or "").replace("-", ""), p.why) for p in items),
+                        title="待定文件"))
+        err.print(f"共 {len(items)} 件待定；用 archive confirm REF --retention … --org … 确认")
+
+    emit(as_json, lambda: [p.to_json() for p in items], render)
 
 
-def _warn_future(rec: dict) -> None:
+def _review_change(ref: str, change, as_json: bool) -> None:
+    """confirm and reclassify: resolve the record, apply ``change(arc, row)``, warn of a 年度 in the future,
+    and print what changed (or the record under --json)."""
+    from archive import catalog
     from archive.bounds import future_warning
-
-    msg = future_warning(rec.get("year"))
-    if msg:
-        err.print(f"提示：{rec.get('archival_code') or '记录 ' + str(rec['id'])} 的{msg}", markup=False, highlight=False)
-
-
-def _changed(before: dict, rec: dict, as_json: bool) -> None:
     from archive.review import describe
 
-    if as_json:
-        _print_json(rec)
-    else:
-        err.print(f"{rec['archival_code'] or '记录 ' + str(rec['id'])}：{describe(before, rec)}")
+    arc = _archive()
+    row = arc.resolve(ref)
+    before = catalog.record(row)
+    rec = change(arc, row)
+    name = rec.get("archival_code") or "记录 " + str(rec["id"])
+    msg = future_warning(rec.get("year"))
+    if msg:
+        say(f"提示：{name} 的{msg}")
+    emit(as_json, rec, lambda: err.print(f"{name}：{describe(before, rec)}"))
 
 
 @app.command()
@@ -694,12 +685,8 @@ def confirm(
     from archive.review import confirm as run
 
     year, reason = _year_arg(year), _text_arg(reason, "--reason", 2000)
-    arc = _archive()
-    row = arc.resolve(ref)
-    before = catalog.record(row)
-    rec = run(arc, row, retention=_retention_option(retention), org=org, year=year, exclude=exclude, reason=reason)
-    _warn_future(rec)
-    _changed(before, rec, as_json)
+    _review_change(ref, lambda arc, row: run(arc, row, retention=_retention_option(retention), org=org, year=year,
+                                             exclude=exclude, reason=reason), as_json)
 
 
 @app.command()
@@ -716,12 +703,8 @@ def reclassify(
     from archive.review import reclassify as run
 
     year, reason = _year_arg(year), _text_arg(reason, "--reason", 2000)
-    arc = _archive()
-    row = arc.resolve(ref)
-    before = catalog.record(row)
-    rec = run(arc, row, retention=_retention_option(retention), org=org, year=year, status=status, reason=reason)
-    _warn_future(rec)
-    _changed(before, rec, as_json)
+    _review_change(ref, lambda arc, row: run(arc, row, retention=_retention_option(retention), org=org, year=year,
+                                             status=status, reason=reason), as_json)
 
 
 @app.command("explain-gap")
@@ -736,50 +719,45 @@ def explain_gap(
     err.print(f"已记录空号 {run(_archive(), code, reason)}：{reason}")
 
 
+# ---- the 四性 check --------------------------------------------------------------------------------
 @app.command()
 def verify(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出四性检测报告（.xlsx/.pdf/.docx/.csv）"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性，逐项列出检测项、对象和问题。有问题时退出码为 1。"""
-    from archive.verify import verify as run
+    from archive import catalog
     from archive.verify import report_sheets
+    from archive.verify import verify as run
 
     arc = _archive()
-    total = arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-    with Progress(TextColumn("四性检测"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, disable=as_json or not err.is_terminal) as bar:
-        task = bar.add_task("verify", total=total)
-        rep = run(arc, progress=lambda k: bar.update(task, completed=k))
+    with progress("四性检测", catalog.count_documents(arc.conn), show=not as_json) as bar:
+        rep = run(arc, progress=bar)
     if output is not None:
         from archive.export.catalogue import write
 
         write(report_sheets(rep, arc.cfg), output, _output_format(output, None))
         err.print(f"已写出四性检测报告 → {output}")
-    if as_json:
-        _print_json(rep.to_json())
-    else:
-        if rep.findings:
-            from archive.verify import CHECKS
-
-            t = Table(title="四性检测结果")
-            for h in ("性质", "检测项", "对象", "问题"):
-                t.add_column(h, overflow="fold")
-            for f in rep.findings:
-                t.add_row(CHECKS[f.check], f.item + ("（提示）" if f.severity == "notice" else ""), f.ref, f.message)
-            out.print(t)
-        c = rep.counts
-        err.print(f"检测了 {c['records']} 条记录、{c['files']} 个文件、{c['events']} 条事件：" +
-                  "；".join(f"{p['property']} {p['errors']} 个问题" for p in rep.by_property()) + "；" +
-                  ("全部通过" if rep.ok else f"共 {len(rep.errors)} 个问题") +
-                  (f"，{len(rep.notices)} 条提示" if rep.notices else ""))
+    emit(as_json, rep.to_json, lambda: _print_verify(rep))
     if not rep.ok:
         raise typer.Exit(1)
 
 
-# ---- import: records whose 档号 was assigned elsewhere -----------------------------------------------
+def _print_verify(rep) -> None:
+    from archive.verify import CHECKS
+
+    if rep.findings:
+        out.print(table(("性质", "检测项", "对象", "问题"),
+                        ((CHECKS[f.check], f.item + ("（提示）" if f.severity == "notice" else ""), f.ref, f.message)
+                         for f in rep.findings), title="四性检测结果"))
+    c = rep.counts
+    err.print(f"检测了 {c['records']} 条记录、{c['files']} 个文件、{c['events']} 条事件：" +
+              "；".join(f"{p['property']} {p['errors']} 个问题" for p in rep.by_property()) + "；" +
+              ("全部通过" if rep.ok else f"共 {len(rep.errors)} 个问题") +
+              (f"，{len(rep.notices)} 条提示" if rep.notices else ""))
 
 
+# ---- importing a catalogue whose 档号 were assigned elsewhere ---------------------------------------
 @import_app.command("catalog")
 def import_catalog_cmd(
     file: Path = typer.Argument(..., help="目录文件 .xlsx 或 .csv（中文列名或 DH、TM 等拼音代码）"),
@@ -793,71 +771,66 @@ def import_catalog_cmd(
     from archive import import_catalog as ic
 
     mapping = ic.load_mapping(map_file) if map_file else None
+    _writable_report(report_file)
     arc = _archive()
-    with Progress(TextColumn("导入"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, disable=not err.is_terminal or as_json) as bar:
-        task = bar.add_task("import", total=None)
-        rep = ic.import_catalog(arc, file, mapping=mapping, files_dir=files, dry_run=dry_run,
-                                progress=lambda k, n: bar.update(task, completed=k, total=n))
+    with progress("导入", show=not as_json) as bar:
+        rep = ic.import_catalog(arc, file, mapping=mapping, files_dir=files, dry_run=dry_run, progress=bar)
     arc.close()
     if report_file:
         ic.write_report(rep, report_file)
-    if as_json:
-        _print_json(rep.to_json())
+    emit(as_json, rep.to_json, lambda: _print_import_report(rep, file, dry_run))
+
+
+def _writable_report(path: Path | None) -> None:
+    """--report is checked before the import runs: a report that cannot be written afterwards would fail a
+    command whose records are already in."""
+    if path is None:
         return
-    m = Table(title="列名映射")
-    for h in ("工作表", "表头行", "行数", "字段←列名", "未使用的列"):
-        m.add_column(h, overflow="fold")
-    for s in rep.sheets:
-        cols = "、".join(f"{ic.FIELD_LABELS[f]}←{h}" for f, h in s["columns"].items())
-        m.add_row(s["name"] or file.name, str(s["header_row"] or "未找到（跳过）"), str(s["rows"]), cols,
-                  "、".join(s["unused"]))
-    out.print(m)
-    labels = {"rows_read": "读取行数", "imported": "导入记录" + ("（试运行：将导入）" if dry_run else ""),
-              "rejected": "拒绝的行", "files_found": "找到的文件", "files_attached": "挂接的文件",
-              "records_with_file": "有全文的记录", "extra_files": "其中附加文件（分件、附件）",
-              "attached_to_existing": "挂接到库中已有记录", "records_without_file": "无文件的记录",
-              "files_without_record": "无记录的文件", "files_of_rejected_rows": "属于被拒绝行的文件",
-              "ambiguous": "无法确定归属的文件", "duplicate_files": "重复文件（未挂接）",
-              "secret_files": "拒收的涉密文件（未存储、未索引）", "symlinks": "符号链接（未跟随）"}
-    t = Table(title=f"导入报告：{file.name}" + ("（试运行，未改动档案库）" if dry_run else ""))
-    t.add_column("项目")
-    t.add_column("数量", justify="right")
+    if path.suffix.lower() not in (".xlsx", ".csv"):
+        raise UsageError(f"报告文件 {path.name} 应为 .xlsx 或 .csv")
+    if not path.parent.is_dir():
+        raise UsageError(f"无法写出报告 {path}：文件夹 {path.parent} 不存在，请先建立该文件夹或换一个位置")
+
+
+_IMPORT_COUNTS = {"rows_read": "读取行数", "imported": "导入记录",
+                  "rejected": "拒绝的行", "files_found": "找到的文件", "files_attached": "挂接的文件",
+                  "records_with_file": "有全文的记录", "extra_files": "其中附加文件（分件、附件）",
+                  "attached_to_existing": "挂接到库中已有记录", "records_without_file": "无文件的记录",
+                  "files_without_record": "无记录的文件", "files_of_rejected_rows": "属于被拒绝行的文件",
+                  "ambiguous": "无法确定归属的文件", "duplicate_files": "重复文件（未挂接）",
+                  "secret_files": "拒收的涉密文件（未存储、未索引）", "symlinks": "符号链接（未跟随）"}
+
+
+def _print_import_report(rep, file: Path, dry_run: bool) -> None:
+    """The column mapping, the counts, and the problems (the terminal gets the first 50 of each kind;
+    --report and --json get all)."""
+    from archive import import_catalog as ic
+
+    out.print(table(("工作表", "表头行", "行数", "字段←列名", "未使用的列"),
+                    ((s["name"] or file.name, str(s["header_row"] or "未找到（跳过）"), str(s["rows"]),
+                      "、".join(f"{ic.FIELD_LABELS[f]}←{h}" for f, h in s["columns"].items()), "、".join(s["unused"]))
+                     for s in rep.sheets), title="列名映射"))
     summ = rep.summary()
-    for k, label in labels.items():
-        t.add_row(label, str(summ[k]))
-    for k, n in sorted(summ["rejected_by_reason"].items()):
-        t.add_row(f"  拒绝：{ic.REASONS[k]}", str(n))
-    for k, n in summ["retention_converted"].items():
-        t.add_row(f"原保管期限：{k}", str(n))
-    t.add_row("用时（秒）/ 每秒行数", f"{rep.seconds} / {rep.rows_per_second}")
-    out.print(t)
+    out.print(counts_table(f"导入报告：{file.name}" + ("（试运行，未改动档案库）" if dry_run else ""), [
+        *((label + ("（试运行：将导入）" if dry_run and k == "imported" else ""), summ[k])
+          for k, label in _IMPORT_COUNTS.items()),
+        *((f"  拒绝：{ic.REASONS[k]}", n) for k, n in sorted(summ["rejected_by_reason"].items())),
+        *((f"原保管期限：{k}", n) for k, n in summ["retention_converted"].items()),
+        ("用时（秒）/ 每秒行数", f"{rep.seconds} / {rep.rows_per_second}")]))
     rows = ic.report_rows(rep)
     if rows:
-        d = Table(title="问题清单")
-        for h in ic.REPORT_COLUMNS:
-            d.add_column(h, overflow="fold")
-        shown: dict[str, int] = {}
-        for r in rows:  # the terminal gets the first 50 of each kind; --report and --json get all
+        first, shown = [], {}
+        for r in rows:
             shown[r[0]] = shown.get(r[0], 0) + 1
             if shown[r[0]] <= 50:
-                d.add_row(*("" if x is None else str(x) for x in r))
-        out.print(d)
+                first.append(r)
+        out.print(table(ic.REPORT_COLUMNS, first, title="问题清单"))
         for kind, n in shown.items():
             if n > 50:
                 err.print(f"{kind}：另有 {n - 50} 条未显示（完整清单请用 --report 文件 或 --json）")
 
 
-# ---- the retention table, and appraisal and destruction as the procedure ---------------------------------
-def _table_notice(arc) -> None:
-    """8号令 第十二条: until the 同级档案主管部门 has agreed to the table, every report and export says so.
-    The catalog is opened first: a lost catalog stops the command with its own one line, before any notice."""
-    arc.conn
-    if arc.cfg.approval is None:
-        err.print("注意：保管期限表未经审核同意（config.toml [agency] approved_by / approved_on / approval_doc）",
-                  markup=False, highlight=False)
-
-
+# ---- the retention table, and appraisal and destruction as the procedure ---------------------------
 @app.command("rules")
 def rules_cmd(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出归档范围和保管期限表（.docx/.xlsx/.pdf/.csv），供报送审核"),
@@ -866,30 +839,28 @@ def rules_cmd(
     """打印本机关的文件材料归档范围和文书档案保管期限表（config.toml 中的规则），及其审核情况。"""
     from archive import rules_table
 
-    cfg = load_config(state["config"])
+    cfg = _config()
     if output is not None:
         rules_table.write_table(cfg, output, _output_format(output, None))
         err.print(f"已写出归档范围和保管期限表 → {output}")
-    if as_json:
-        _print_json({"table_status": cfg.table_status, "approved": cfg.approval is not None,
-                     "rules": rules_table.rows_json(cfg)})
-        return
-    if output is None:
-        t = Table(title=f"{cfg.agency_name}文件材料归档范围和文书档案保管期限表")
-        for h in rules_table.COLUMNS:
-            t.add_column(h, overflow="fold")
-        for r in rules_table.rows(cfg):
-            t.add_row(*(str(x) for x in r))
-        out.print(t)
-    err.print(cfg.table_status, markup=False, highlight=False)
+
+    def render() -> None:
+        if output is None:
+            out.print(table(rules_table.COLUMNS, ([str(x) for x in r] for r in rules_table.rows(cfg)),
+                            title=f"{cfg.agency_name}文件材料归档范围和文书档案保管期限表"))
+        say(cfg.table_status)
+
+    emit(as_json, lambda: {"table_status": cfg.table_status, "approved": cfg.approval is not None,
+                           "rules": rules_table.rows_json(cfg)}, render)
 
 
 def _step_summary(step, label: str) -> None:
+    """What an appraisal step did, and the documents it filed (永久)."""
     a = step.appraisal
-    err.print(f"第 {a['id']} 号鉴定（批次 {a['batch']}）：{label}", markup=False, highlight=False)
+    say(f"第 {a['id']} 号鉴定（批次 {a['batch']}）：{label}")
     for kind, rec in step.documents.items():
         name = {"report": "鉴定工作报告", "approval": "销毁审批表", "register": "销毁清册"}[kind]
-        err.print(f"  {name}已归档（永久）：{rec['archival_code']}  {rec['title']}", markup=False, highlight=False)
+        say(f"  {name}已归档（永久）：{rec['archival_code']}  {rec['title']}")
 
 
 @app.command()
@@ -908,7 +879,7 @@ def appraise(
     import datetime as dt
 
     from archive import appraisal
-    from archive.audit import not_future
+    from archive.audit import due_list, not_future
 
     day = not_future(_date_option(as_of, "--as-of") or dt.date.today())
     arc = _archive()
@@ -919,20 +890,16 @@ def appraise(
     if sheet is not None:
         decisions += appraisal.decisions_from_sheet(arc, sheet, reason)
     step = appraisal.appraise(arc, day, member, decisions)
-    from archive.audit import due_list
-
-    left = len(due_list(arc.conn, day, arc.cfg)) - sum(1 for r in step.records if r["decision"] == "destroy")
+    n = sum(1 for r in step.records if r["decision"] == "destroy")
+    left = len(due_list(arc.conn, day, arc.cfg)) - n
     if left > 0:
-        err.print(f"截至 {day.isoformat()} 尚有 {left} 件到期档案未作鉴定结论", markup=False, highlight=False)
+        say(f"截至 {day.isoformat()} 尚有 {left} 件到期档案未作鉴定结论")
     if output is not None:
         appraisal.draft_register(arc, step.appraisal["id"], output)
         err.print(f"销毁清册（草稿）→ {output}")
-    if as_json:
-        _print_json(step.to_json())
-        return
-    n = sum(1 for r in step.records if r["decision"] == "destroy")
-    _step_summary(step, f"拟销毁 {n} 件，延期 {len(step.records) - n} 件" +
-                  (f"；下一步：archive approve {step.appraisal['id']} --leader … --document …" if n else ""))
+    emit(as_json, step.to_json, lambda: _step_summary(
+        step, f"拟销毁 {n} 件，延期 {len(step.records) - n} 件" +
+        (f"；下一步：archive approve {step.appraisal['id']} --leader … --document …" if n else "")))
 
 
 @app.command()
@@ -952,10 +919,8 @@ def approve(
     arc = _archive()
     step = appraisal.approve(arc, appraisal_id, leader=leader, on=_date_option(on, "--on") or dt.date.today(),
                              document=document, file=file)
-    if as_json:
-        _print_json(step.to_json())
-        return
-    _step_summary(step, f"已由{leader}批准；下一步：archive destroy {appraisal_id} --supervisor … --supervisor … --method … --place …")
+    emit(as_json, step.to_json, lambda: _step_summary(
+        step, f"已由{leader}批准；下一步：archive destroy {appraisal_id} --supervisor … --supervisor … --method … --place …"))
 
 
 @app.command()
@@ -984,11 +949,9 @@ def destroy(
     if output is not None:
         appraisal.draft_register(arc, appraisal_id, output)
         err.print(f"销毁清册 → {output}")
-    if as_json:
-        _print_json(step.to_json())
-        return
-    _step_summary(step, f"已销毁 {len(step.records)} 件，删除文件 {len(step.removed_files)} 个" +
-                  (f"（{len(step.kept_files)} 个文件仍被其他记录引用，保留）" if step.kept_files else ""))
+    emit(as_json, step.to_json, lambda: _step_summary(
+        step, f"已销毁 {len(step.records)} 件，删除文件 {len(step.removed_files)} 个" +
+        (f"（{len(step.kept_files)} 个文件仍被其他记录引用，保留）" if step.kept_files else "")))
 
 
 @app.command()
@@ -998,20 +961,14 @@ def appraisals(as_json: bool = typer.Option(False, "--json")) -> None:
 
     arc = _archive()
     rows = appraisal.listing(arc.conn)
-    if as_json:
-        _print_json(rows)
-        return
-    t = Table(title="鉴定与销毁")
-    for h in ("编号", "批次", "基准日", "鉴定小组", "拟销毁", "延期", "进度", "批准", "销毁"):
-        t.add_column(h, overflow="fold")
-    for a in rows:
-        t.add_row(str(a["id"]), str(a["batch"]), a["as_of"], "、".join(a["members"]), str(a["destroy"]),
-                  str(a["extend"]), a["state"], " ".join(x for x in (a["approved_by"], a["approved_on"]) if x),
-                  (a["destroyed_at"] or "")[:16])
-    out.print(t)
+    emit(as_json, rows, lambda: out.print(table(
+        ("编号", "批次", "基准日", "鉴定小组", "拟销毁", "延期", "进度", "批准", "销毁"),
+        ((str(a["id"]), str(a["batch"]), a["as_of"], "、".join(a["members"]), str(a["destroy"]), str(a["extend"]),
+          a["state"], " ".join(x for x in (a["approved_by"], a["approved_on"]) if x), (a["destroyed_at"] or "")[:16])
+         for a in rows), title="鉴定与销毁")))
 
 
-# ---- backup and restore (issue 6) -----------------------------------------------------------------
+# ---- backup, restore, and rebuilding a lost catalog ------------------------------------------------
 @app.command()
 def backup(output: Path = typer.Option(..., "--output", "-o", help="备份文件（新文件，.tar）")) -> None:
     """备份目录数据库、存储文件和配置到一个 tar 文件（带 SHA-256 清单；其他进程可同时读取）。"""
@@ -1029,8 +986,10 @@ def restore(
     """从备份恢复到一个空文件夹：核对清单中每个成员的 SHA-256，重建全文索引。"""
     from archive.backup import restore as run_restore
 
+    from archive import catalog
+
     arc = run_restore(file, to)
-    n = arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    n = catalog.count_documents(arc.conn)
     arc.close()
     err.print(f"已恢复到 {to}：{n} 条记录，全文索引已重建。使用：archive --config {to / 'config.toml'} …")
 
@@ -1040,21 +999,18 @@ def recover(as_json: bool = typer.Option(False, "--json")) -> None:
     """目录数据库丢失或损坏时，从存储文件重建目录：每个文件重新识别，全部列为待定供核对；原目录文件保留。"""
     from archive.recover import recover as run_recover
 
-    cfg = load_config(state["config"])
-    with Progress(TextColumn("重建目录"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, disable=as_json or not err.is_terminal) as bar:
-        task = bar.add_task("recover", total=None)
-        s = run_recover(cfg, progress=lambda k, n: bar.update(task, completed=k, total=n))
-    if as_json:
-        _print_json(s.to_json())
-        return
+    cfg = _config()
+    with progress("重建目录", show=not as_json) as bar:
+        s = run_recover(cfg, progress=bar)
+    emit(as_json, s.to_json, lambda: _print_recovered(s))
+
+
+def _print_recovered(s) -> None:
     kept = "；原目录文件已保留为 " + "、".join(p.name for p in s.kept_aside) if s.kept_aside else ""
-    err.print(f"已从存储文件重建目录 {s.catalog}：{s.records} 条记录，全部为待定（其中 {s.from_old_catalog} 条与原目录的"
-              f"封存摘要一致，{s.unreadable} 个文件无法提取文本）{kept}。请用 archive review 逐条核对并确认",
-              markup=False, highlight=False)
+    say(f"已从存储文件重建目录 {s.catalog}：{s.records} 条记录，全部为待定（其中 {s.from_old_catalog} 条与原目录的"
+        f"封存摘要一致，{s.unreadable} 个文件无法提取文本）{kept}。请用 archive review 逐条核对并确认")
     if s.mismatched:
-        err.print(f"注意：{len(s.mismatched)} 个存储文件的内容与其校验值不符（可能已损坏），如 {s.mismatched[0]}",
-                  markup=False, highlight=False)
+        say(f"注意：{len(s.mismatched)} 个存储文件的内容与其校验值不符（可能已损坏），如 {s.mismatched[0]}")
 
 
 # ---- the web page and its accounts ---------------------------------------------------------------
@@ -1114,15 +1070,10 @@ def user_list(as_json: bool = typer.Option(False, "--json")) -> None:
     from archive.web.accounts import list_users
 
     users = list_users(_archive().conn)
-    if as_json:
-        _print_json(users)
-        return
-    t = Table(title="网页账号")
-    for h in ("用户名", "角色", "状态", "建立时间"):
-        t.add_column(h)
-    for u in users:
-        t.add_row(u["name"], u["role"], "停用" if u["disabled"] else "启用", u["created_at"])
-    out.print(t)
+    emit(as_json, users, lambda: out.print(table(
+        ("用户名", "角色", "状态", "建立时间"),
+        ((u["name"], u["role"], "停用" if u["disabled"] else "启用", u["created_at"]) for u in users),
+        title="网页账号", fold=False)))
 
 
 @app.command()
@@ -1137,10 +1088,9 @@ def serve(
 
     from archive.web import create_app
 
-    cfg = load_config(state["config"])
-    web = create_app(cfg, host, secure_cookies=secure_cookies)
+    web = create_app(_config(), host, secure_cookies=secure_cookies)
     shown = f"[{host}]" if ":" in host else host
-    err.print(f"网页已启动：http://{shown}:{port}/（Ctrl+C 停止）", markup=False, highlight=False)
+    say(f"网页已启动：http://{shown}:{port}/（Ctrl+C 停止）")
     uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
@@ -1154,7 +1104,7 @@ def main(argv: list[str] | None = None) -> None:
     except ArchiveError as e:
         if debug:
             raise
-        err.print(f"错误：{e}", markup=False, highlight=False)
+        say(f"错误：{e}")
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         err.print("已中止")
@@ -1162,26 +1112,6 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:  # noqa: BLE001 - a clerk sees one line, never a traceback
         if debug:
             raise
-        err.print(f"错误：{_unexpected(e)}", markup=False, highlight=False)
+        say(f"错误：{describe_unexpected(e)}")
         sys.exit(1)
 
-
-def _unexpected(e: Exception) -> str:
-    """One Chinese line for a failure no command turned into an ArchiveError (read-only or full disk, a
-    damaged catalog or index, a value too large for the database)."""
-    import sqlite3
-
-    detail = f"{type(e).__name__}: {str(e)[:200]}"
-    if isinstance(e, sqlite3.OperationalError) and "readonly" in str(e):
-        return f"档案库是只读的，无法写入（{detail}）：请检查档案库文件夹和 catalog.sqlite 的权限"
-    if isinstance(e, sqlite3.DatabaseError):
-        return (f"目录数据库出错（{detail}）：请运行 archive verify 检查；如数据库已损坏，请用 archive restore 从备份恢复")
-    if isinstance(e, PermissionError):
-        return f"没有权限读写 {e.filename or ''}（{e.strerror}）：请检查档案库文件夹的权限"
-    if isinstance(e, OSError):
-        return f"读写文件失败：{e.filename or ''}（{e.strerror or detail}）：请检查磁盘空间、权限和路径"
-    if isinstance(e, OverflowError):
-        return f"数值过大（{detail}）：请检查命令中的数字"
-    if isinstance(e, UnicodeError):
-        return f"文字编码无法处理（{detail}）：请检查输入中的特殊字符"
-    return f"内部错误（{detail}）：请用 --debug 重新运行并把输出报告给维护人员"

@@ -73,3 +73,25 @@ class CatalogLostError(StoreError):
 class StopRequested(ArchiveError):
     """A watcher was asked to stop (SIGTERM) while it waited for the lock or an extraction: the file it
     was on stays in the inbox, untouched, for the next start."""
+
+
+def describe_unexpected(e: Exception) -> str:
+    """One Chinese line for a failure no command turned into an ArchiveError (read-only or full disk, a
+    damaged catalog or index, a value too large for the database): the command line prints it instead of a
+    traceback."""
+    import sqlite3
+
+    detail = f"{type(e).__name__}: {str(e)[:200]}"
+    if isinstance(e, sqlite3.OperationalError) and "readonly" in str(e):
+        return f"档案库是只读的，无法写入（{detail}）：请检查档案库文件夹和 catalog.sqlite 的权限"
+    if isinstance(e, sqlite3.DatabaseError):
+        return (f"目录数据库出错（{detail}）：请运行 archive verify 检查；如数据库已损坏，请用 archive restore 从备份恢复")
+    if isinstance(e, PermissionError):
+        return f"没有权限读写 {e.filename or ''}（{e.strerror}）：请检查档案库文件夹的权限"
+    if isinstance(e, OSError):
+        return f"读写文件失败：{e.filename or ''}（{e.strerror or detail}）：请检查磁盘空间、权限和路径"
+    if isinstance(e, OverflowError):
+        return f"数值过大（{detail}）：请检查命令中的数字"
+    if isinstance(e, UnicodeError):
+        return f"文字编码无法处理（{detail}）：请检查输入中的特殊字符"
+    return f"内部错误（{detail}）：请用 --debug 重新运行并把输出报告给维护人员"

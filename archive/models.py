@@ -1,8 +1,8 @@
 """Plain data passed between the pipeline's stages.
 
 extract -> Extracted -> gongwen.parse -> GongwenFields -> classify -> Classification
--> archival_code -> store/catalog -> Record.  Each stage takes these in and gives these out,
-so each can be tested alone.
+-> archival_code -> store/catalog -> the catalog record (a dict, ``catalog.record``). Each stage takes
+these in and gives these out, so each can be tested alone.
 """
 
 from __future__ import annotations
@@ -103,4 +103,4 @@ class IngestResult:
     file: str
     outcome: str  # archived | pending | excluded | duplicate | refused | failed
     reason: str | None = None
-    record: dict | None = None  # the catalog record (SPEC section 5 keys) where there is one
+    record: dict | None = None  # the catalog record (keys: docs/domain.md, the record as printed) where there is one

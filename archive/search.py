@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from archive import catalog, docno
-from archive.errors import UsageError
+from archive.errors import ArchiveError, StoreError, UsageError
 from archive.index import index_text
 
 # the default fields of a word query; the issuer's name is in the body (版头, 署名) anyway, and every field
@@ -252,3 +252,34 @@ def _fts_snippets(conn: sqlite3.Connection, chosen, words: list[str]) -> dict[in
             title = titles.get(i, "")
             out[i] = _mark(title, words) if any(w in title.lower() for w in keys) else ""
     return out
+
+
+# ---- the archive's search, as the command line runs it ------------------------------------------------
+_REBUILD_HINT = "请运行 archive reindex 从目录重建（不重新读取文件）"
+
+
+def search_archive(arc, text: str, filters: Filters | None = None, limit: int = 20, page: int = 1):
+    """``search`` over an open archive, where a missing or damaged full-text index is one clear line (a
+    StoreError) and the way out, whatever the backend."""
+    _ = arc.conn  # a catalog that cannot be opened is the catalog's error, not the index's
+    try:
+        exists = getattr(arc.index, "exists", None)
+        if callable(exists) and not exists() and catalog.any_indexed(arc.conn):
+            raise StoreError(f"全文索引缺失（{arc.cfg.store / 'index'}）：{_REBUILD_HINT}")
+        return search(arc.conn, arc.index, text, filters, limit=limit, page=page)
+    except ArchiveError:
+        raise
+    except sqlite3.OperationalError as e:
+        if "readonly" in str(e) or "locked" in str(e):
+            raise
+        raise StoreError(f"全文检索失败（{type(e).__name__}: {str(e)[:200]}）：索引可能已损坏，{_REBUILD_HINT}") from e
+    except Exception as e:  # noqa: BLE001 - the index library's own errors differ by backend
+        raise StoreError(f"全文索引无法读取（{type(e).__name__}: {str(e)[:200]}）：索引可能已损坏，{_REBUILD_HINT}") from e
+
+
+def rebuild_index(arc, progress=None) -> int:
+    """Rebuild the full-text index from the catalog (``archive reindex``), holding the archive's write lock
+    throughout so no ingest, watcher or web upload writes between the catalog read and the index swap.
+    Returns the number of documents indexed."""
+    with arc.write_lock():
+        return arc.reindex(progress=progress)

@@ -1,4 +1,4 @@
-"""电子档案四性检测 (DA/T 70-2018) over the whole archive (SPEC section 2; docs/retention.md).
+"""电子档案四性检测 (DA/T 70-2018) over the whole archive (docs/retention.md).
 
 Every finding names its property (真实性, 完整性, 可用性, 安全性) and its item (检测项), and the report counts
 what each item examined. Authenticity: the file has the checksum its record says, the record matches the state

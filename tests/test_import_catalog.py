@@ -315,29 +315,27 @@ def test_cli_dry_run_json_and_report_file(tmp_path, cfg_path):
     assert r.returncode == 1 and r.stderr.startswith("错误：目录文件")
 
 
-def test_cli_report_to_a_missing_folder_is_one_chinese_line(tmp_path, cfg_path):
-    """``--report /nonexistent/r.xlsx`` used to end in a traceback after the import: now it is one line, the
-    import stands, and no temporary is left anywhere."""
+def test_cli_report_that_cannot_be_written_stops_before_importing(tmp_path, cfg_path):
+    """--report in a missing folder or with a wrong extension: one line, exit 2, and no record imported."""
     env_run = [sys.executable, "-m", "archive", "--config", str(cfg_path)]
     subprocess.run([*env_run, "init"], check=True, cwd=ROOT, capture_output=True)
     p = tmp_path / "c.csv"
     p.write_text("档号,题名,日期,保管期限\nZ109-WS·2015-Y-0001,甲,2015-01-01,永久\n", encoding="utf-8")
-    for report in (tmp_path / "nonexistent" / "r.xlsx", tmp_path / "nonexistent" / "r.csv"):
-        r = subprocess.run([*env_run, "import", "catalog", str(p), "--dry-run", "--report", str(report)],
-                           cwd=ROOT, capture_output=True, text=True)
-        assert r.returncode == 1, r.stderr
-        lines = r.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("错误：无法写入报告文件") and "不存在" in lines[0], r.stderr
-        assert "Traceback" not in r.stderr and not report.parent.exists()
-    r = subprocess.run([*env_run, "import", "catalog", str(p), "--report", str(tmp_path / "nonexistent" / "r.xlsx")],
-                       cwd=ROOT, capture_output=True, text=True)
-    assert r.returncode == 1 and "导入结果不受影响" in r.stderr
-    from archive.config import load_config
+    for report, words in ((tmp_path / "无此文件夹" / "r.xlsx", "不存在"), (tmp_path / "r.txt", "应为 .xlsx 或 .csv")):
+        r = subprocess.run([*env_run, "import", "catalog", str(p), "--report", str(report)], cwd=ROOT,
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and r.stderr.startswith("错误：") and words in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    r = subprocess.run([*env_run, "list", "--json"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0 and json.loads(r.stdout) == []
 
-    conn = sqlite3.connect(load_config(cfg_path).store / "catalog.sqlite")
-    assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 1  # the import stands
-    conn.close()
-    # a folder that exists: the report is written whole, with no hidden temporary beside it
+
+def test_cli_report_is_written_whole(tmp_path, cfg_path):
+    """The report goes through the atomic writer: written whole, no hidden temporary left beside it."""
+    env_run = [sys.executable, "-m", "archive", "--config", str(cfg_path)]
+    subprocess.run([*env_run, "init"], check=True, cwd=ROOT, capture_output=True)
+    p = tmp_path / "c.csv"
+    p.write_text("档号,题名,日期,保管期限\nZ109-WS·2015-Y-0001,甲,2015-01-01,永久\n", encoding="utf-8")
     r = subprocess.run([*env_run, "import", "catalog", str(p), "--dry-run", "--report", str(tmp_path / "r.csv")],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
