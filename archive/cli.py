@@ -18,6 +18,7 @@ from archive.config import RETENTION_CODES, RETENTION_NAMES, load_config
 from archive.errors import ArchiveError, UsageError
 from archive.models import IngestResult
 from archive.pipeline import Archive, open_archive
+from archive import clitext  # noqa: F401 - Click's and Typer's own texts in Chinese (installs on import)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
