@@ -11,7 +11,8 @@ module's ``_`` covers only part of it. What every version has in common is where
 * ``Aborted!``, ``Missing command.``, ``No such command`` and the help headings of Typer's own formatter pass
   through ``typer.core._`` (a gettext function), Typer's rich output takes its texts from ``typer.rich_utils``
   constants;
-* the ``--help`` option's own help text is set where the option is made (``Command.get_help_option``).
+* the ``--help`` option's own help text is set where the option is made (``Command.get_help_option``), and
+  Typer's rich panels take metavars and ranges from ``display_type_rich`` / ``_get_number_range_help_str``.
 
 :func:`install` wraps exactly those points, on whichever Click Typer uses, and sends the text through
 :func:`translate`, a table of English patterns (:data:`PATTERNS`) written against the final text, so it does not
@@ -231,7 +232,8 @@ def _wrap_returning_text(cls, name: str) -> None:
 
     def wrapper(self, *a, **kw):
         _patch_rich()  # Typer's rich error panel asks for the message after loading its module
-        return translate(orig(self, *a, **kw))
+        text = orig(self, *a, **kw)
+        return translate(text) if isinstance(text, str) else text
 
     wrapper.__wrapped__ = orig
     setattr(cls, name, wrapper)
@@ -315,6 +317,10 @@ def install() -> None:
     _patch_rich()
     for cls in (typer.core.TyperCommand, typer.core.TyperGroup):
         _wrap_format_help(cls)
+    for cls in (getattr(typer.core, n, None) for n in ("_TyperParameter", "TyperArgument", "TyperOption")):
+        for name in ("display_type_rich", "_get_number_range_help_str"):
+            if cls is not None and name in cls.__dict__:
+                _wrap_returning_text(cls, name)
 
 
 _RICH = {"ABORTED_TEXT": "已中止。", "ERRORS_PANEL_TITLE": "错误", "DEPRECATED_STRING": "（已停用）",

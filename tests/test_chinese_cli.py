@@ -287,7 +287,7 @@ def test_choice_and_range_help(capsys):
 def test_rich_path_is_chinese_too(capsys):
     """Should a command turn Typer's rich output on, its panels and messages are Chinese as well."""
     rich_app = typer.Typer(rich_markup_mode="rich")
-    rich_app.command("a")(pick.__wrapped__ if hasattr(pick, "__wrapped__") else pick)
+    rich_app.command("a")(pick)
     rich_app.command("b")(other)
     try:
         rich_app(["a", "--colour", "green"], prog_name="archive")
@@ -296,6 +296,14 @@ def test_rich_path_is_chinese_too(capsys):
     text = capsys.readouterr().err
     assert "错误" in text and "不是可选的值" in text, text
     assert not english(text, ("green", "red", "blue", "colour", "src", "a", "b"))[0], text
+    try:
+        rich_app(["a", "--help"], prog_name="archive")
+    except SystemExit:
+        pass
+    text = capsys.readouterr().out
+    for zh in ("用法：", "选项", "<整数>", "<路径>", "1 到 9", "[必填]", "显示本帮助并退出。"):
+        assert zh in text, text
+    assert not english(text, ("red", "blue", "colour", "src", "a", "b", "n"))[0], text
 
 
 # ---- our own English: help texts and option values, for the next engineer ------------------------------
