@@ -17,6 +17,7 @@ import typer
 from archive.console import counts_table, emit, err, out, print_json_line, progress, say, table
 from archive.errors import ArchiveError, UsageError, describe_unexpected
 from archive.models import IngestResult
+from archive import clitext  # noqa: F401 - Click's and Typer's own texts in Chinese (installs on import)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
