@@ -199,6 +199,17 @@ def test_real_ofd_files_get_the_annotation(arc, tmp_path, name):
     _check_ofd_stamp(once, twice, stamps=2)
 
 
+def test_an_ofd_that_leads_nowhere_is_refused_in_one_line(tmp_path):
+    src = tmp_path / "坏.ofd"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("OFD.xml", '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody>'
+                              "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+    with pytest.raises(ExportError, match="OFD 结构无法识别") as e:
+        stamp_ofd_file(src, [], tmp_path / "out.ofd", "Z109-WS·2019-Y-BGS-0001")
+    assert "\n" not in str(e.value) and not (tmp_path / "out.ofd").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["坏.ofd"]  # no temporary file left either
+
+
 def test_what_cannot_be_stamped_says_why(arc, tmp_path):
     row = _archived(arc, make_text(tmp_path / "通知.txt", "\n".join(gongwen_lines(3, 0, 2019))))
     with pytest.raises(ExportError, match="纯文本.*PDF、DOCX 或 OFD"):

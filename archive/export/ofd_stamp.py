@@ -109,127 +109,138 @@ def _xmlns(uri: str) -> tuple[str, str]:
     return ("ofd:", f' xmlns:ofd="{uri}"') if uri else ("", "")
 
 
+def _decode(data: bytes) -> tuple[str, str]:
+    """An XML file's text and the encoding it declares (UTF-8 unless it says otherwise, e.g. GB18030)."""
+    m = re.match(rb'<\?xml[^>]*encoding=["\']([A-Za-z0-9_.-]+)["\']', data.lstrip(b"\xef\xbb\xbf"))
+    enc = m.group(1).decode("ascii") if m else "utf-8"
+    return data.decode(enc), enc
+
+
+class _Unusual(Exception):
+    """The OFD is not built the way the standard says (a reference that leads nowhere)."""
+
+
 def stamp_ofd_file(src: Path, cells, out: Path, ref: str) -> bool:
     """Write ``out``: a copy of the OFD ``src`` with the 归档章 annotation on page 1.
     Returns whether the OFD carries signatures (which no longer verify in the copy)."""
-    from lxml import etree
-
     from archive.extract import open_zip
     from archive.extract.ofd import _Package
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
-    damaged = f"{ref} 的 OFD 结构无法识别，不能加盖归档章：请先运行 archive verify 检查"
     with open_zip(src, "OFD") as zf:
-        pkg = _Package(src, zf)
         try:
-            entry = pkg.resolve("OFD.xml", "")
-            root = etree.fromstring(zf.read(entry), parser)
-            body = _child(root, "DocBody")
-            signed = _child(body, "Signatures") is not None
-            doc_name = pkg.resolve(_child(body, "DocRoot").text or "", "")
-            doc_dir = posixpath.dirname(doc_name.replace("\\", "/").lstrip("/"))
-            doc_text = zf.read(doc_name).decode("utf-8")
-            doc = etree.fromstring(zf.read(doc_name), parser)
-            uri = doc.tag[1:].split("}")[0] if doc.tag.startswith("{") else ""
-            p = _prefix(doc_text, "Document")
-            common = _child(doc, "CommonData")
-            first = next(c for c in _child(doc, "Pages") if _local(c.tag) == "Page")
-            page_id = first.get("ID")
-            page_name = pkg.resolve(first.get("BaseLoc") or "", doc_dir)
-            box = None
-            if page_name:
-                page = etree.fromstring(zf.read(page_name), parser)
-                box = _child(_child(page, "Area"), "PhysicalBox")
-            if box is None:
-                box = _child(_child(common, "PageArea"), "PhysicalBox")
-            bx, by, bw, _bh = (float(v) for v in box.text.split())
+            changed, added, signed = _build(zf, _Package(src, zf), cells, ref)
         except Exception as e:  # noqa: BLE001 - a damaged or unusual OFD: one line, nothing written
-            if isinstance(e, ExportError):
-                raise
-            raise ExportError(damaged) from e
-        if not page_id:
-            raise ExportError(damaged)
-
-        # ids above every id in use (MaxUnitID is not always right)
-        used = [int(m) for n in zf.namelist() if n.lower().endswith(".xml")
-                for m in re.findall(rb'\bID="(\d+)"', zf.read(n))]
-        max_unit = _child(common, "MaxUnitID")
-        base = max(used + [int(max_unit.text)] if max_unit is not None and (max_unit.text or "").strip().isdigit()
-                   else used + [0])
-        font_id, ids = base + 1, list(range(base + 2, base + 2 + 2 + 12))
-        new_max = ids[-1]
-
-        left, top = bx + bw - MARGIN_RIGHT - 3 * CELL_W, by + MARGIN_TOP
-        np, decl = _xmlns(uri)
-        remark = f"归档章 {ref}"
-        annot = _annot(np, ids, font_id, left, top, cells, remark)
-        names = set(pkg.names)
-        added: dict[str, bytes] = {}
-        changed: dict[str, bytes] = {}
-
-        def fresh(name: str) -> str:
-            stem, ext = posixpath.splitext(name)
-            k, cand = 1, name
-            while cand in names or cand in added:
-                k += 1
-                cand = f"{stem}_{k}{ext}"
-            return cand
-
-        folder = posixpath.join(doc_dir, FOLDER)
-        res_name = fresh(posixpath.join(folder, "StampRes.xml"))
-        added[res_name] = (f'<?xml version="1.0" encoding="UTF-8"?>\n<{np}Res{decl} BaseLoc="Res"><{np}Fonts>'
-                           f'<{np}Font ID="{font_id}" FontName="宋体" FamilyName="宋体" Charset="unicode"/>'
-                           f"</{np}Fonts></{np}Res>").encode("utf-8")
-        # the page's annotation: in the document's existing list, or a new list
-        annots_el = _child(doc, "Annotations")
-        annots_name = pkg.resolve(annots_el.text or "", doc_dir) if annots_el is not None else None
-        page_annot = None
-        if annots_name:
-            list_text = zf.read(annots_name).decode("utf-8")
-            lst = etree.fromstring(zf.read(annots_name), parser)
-            lp = _prefix(list_text, "Annotations")
-            list_dir = posixpath.dirname(annots_name.replace("\\", "/").lstrip("/"))
-            for entry_el in lst:
-                if _local(entry_el.tag) == "Page" and entry_el.get("PageID") == page_id:
-                    page_annot = pkg.resolve(_child(entry_el, "FileLoc").text or "", list_dir)
-            if page_annot:
-                pa_text = zf.read(page_annot).decode("utf-8")
-                pp = _prefix(pa_text, "PageAnnot")
-                changed[page_annot] = _insert_before(pa_text, pp, (), "PageAnnot", _annot(
-                    pp, ids, font_id, left, top, cells, remark)).encode("utf-8")
-            else:
-                pa_name = fresh(posixpath.join(folder, "Annotation.xml"))
-                added[pa_name] = (f'<?xml version="1.0" encoding="UTF-8"?>\n<{np}PageAnnot{decl}>{annot}'
-                                  f"</{np}PageAnnot>").encode("utf-8")
-                rel = posixpath.relpath(pa_name, list_dir)
-                changed[annots_name] = _insert_before(
-                    list_text, lp, (), "Annotations",
-                    f'<{lp}Page PageID="{page_id}"><{lp}FileLoc>{rel}</{lp}FileLoc></{lp}Page>').encode("utf-8")
-        else:
-            pa_name = fresh(posixpath.join(folder, "Annotation.xml"))
-            list_name = fresh(posixpath.join(folder, "Annotations.xml"))
-            added[pa_name] = (f'<?xml version="1.0" encoding="UTF-8"?>\n<{np}PageAnnot{decl}>{annot}'
-                              f"</{np}PageAnnot>").encode("utf-8")
-            added[list_name] = (f'<?xml version="1.0" encoding="UTF-8"?>\n<{np}Annotations{decl}>'
-                                f'<{np}Page PageID="{page_id}"><{np}FileLoc>{posixpath.basename(pa_name)}'
-                                f"</{np}FileLoc></{np}Page></{np}Annotations>").encode("utf-8")
-            doc_text = _insert_before(doc_text, p, ("CustomTags", "Attachments", "Extensions"), "Document",
-                                      f"<{p}Annotations>{posixpath.relpath(list_name, doc_dir)}</{p}Annotations>")
-        doc_text = _insert_before(doc_text, p, ("PublicRes", "DocumentRes", "TemplatePage", "DefaultCS"),
-                                  "CommonData",
-                                  f"<{p}PublicRes>{posixpath.relpath(res_name, doc_dir)}</{p}PublicRes>")
-        if max_unit is not None:
-            doc_text = re.sub(rf"(<{re.escape(p)}MaxUnitID>)\s*\d+\s*(</{re.escape(p)}MaxUnitID>)",
-                              rf"\g<1>{new_max}\g<2>", doc_text, count=1)
-        changed[doc_name] = doc_text.encode("utf-8")
-        for data in (*changed.values(), *added.values()):  # every file we wrote parses
-            etree.fromstring(data, parser)
-
+            raise ExportError(f"{ref} 的 OFD 结构无法识别（缺少或损坏了必需的部件），不能加盖归档章："
+                              "请先运行 archive verify 检查该文件") from e
         with atomic_output(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
             for info in zf.infolist():
-                name = info.filename.replace("\\", "/").lstrip("/")
-                data = changed.get(info.filename, changed.get(name))
+                data = changed.get(info.filename)
                 z.writestr(info, data if data is not None else zf.read(info))
             for name, data in added.items():
                 z.writestr(name, data)
     return signed
+
+
+def _build(zf: zipfile.ZipFile, pkg, cells, ref: str) -> tuple[dict[str, bytes], dict[str, bytes], bool]:
+    """(changed entries by their name in the zip, added entries, signed?)"""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
+
+    def need(value):
+        if value is None:
+            raise _Unusual()
+        return value
+
+    root = etree.fromstring(zf.read(need(pkg.resolve("OFD.xml", ""))), parser)
+    body = need(_child(root, "DocBody"))
+    signed = _child(body, "Signatures") is not None
+    doc_name = need(pkg.resolve(need(_child(body, "DocRoot")).text or "", ""))
+    doc_dir = posixpath.dirname(doc_name.replace("\\", "/").lstrip("/"))
+    doc_text, doc_enc = _decode(zf.read(doc_name))
+    doc = etree.fromstring(zf.read(doc_name), parser)
+    uri = doc.tag[1:].split("}")[0] if doc.tag.startswith("{") else ""
+    p = _prefix(doc_text, "Document")
+    common = need(_child(doc, "CommonData"))
+    first = next(c for c in need(_child(doc, "Pages")) if _local(c.tag) == "Page")
+    page_id = need(first.get("ID"))
+    page_name = pkg.resolve(first.get("BaseLoc") or "", doc_dir)
+    box = None
+    if page_name:
+        box = _child(_child(etree.fromstring(zf.read(page_name), parser), "Area"), "PhysicalBox")
+    if box is None:
+        box = need(_child(_child(common, "PageArea"), "PhysicalBox"))
+    bx, by, bw, _bh = (float(v) for v in box.text.split())
+
+    # ids above every id in use (MaxUnitID is not always right)
+    used = [int(m) for n in zf.namelist() if n.lower().endswith(".xml")
+            for m in re.findall(rb'\bID="(\d+)"', zf.read(n))]
+    max_unit = _child(common, "MaxUnitID")
+    if max_unit is not None and (max_unit.text or "").strip().isdigit():
+        used.append(int(max_unit.text))
+    base = max(used, default=0)
+    font_id, ids = base + 1, list(range(base + 2, base + 2 + 2 + 12))  # annot, grid, up to 12 texts
+
+    left, top = bx + bw - MARGIN_RIGHT - 3 * CELL_W, by + MARGIN_TOP
+    np, decl = _xmlns(uri)
+    remark = f"归档章 {ref}"
+    names = set(pkg.names)
+    added: dict[str, bytes] = {}
+    changed: dict[str, bytes] = {}
+
+    def fresh(name: str) -> str:
+        stem, ext = posixpath.splitext(name)
+        k, cand = 1, name
+        while cand in names or cand in added:
+            k += 1
+            cand = f"{stem}_{k}{ext}"
+        return cand
+
+    def new_file(root_name: str, inner: str) -> bytes:
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<{np}{root_name}{decl}>{inner}'
+                f"</{np}{root_name}>").encode("utf-8")
+
+    folder = posixpath.join(doc_dir, FOLDER)
+    res_name = fresh(posixpath.join(folder, "StampRes.xml"))
+    added[res_name] = (f'<?xml version="1.0" encoding="UTF-8"?>\n<{np}Res{decl} BaseLoc="Res"><{np}Fonts>'
+                       f'<{np}Font ID="{font_id}" FontName="宋体" FamilyName="宋体" Charset="unicode"/>'
+                       f"</{np}Fonts></{np}Res>").encode("utf-8")
+    # the page's annotation: in the document's own list when it has one, else in a new list
+    annots_el = _child(doc, "Annotations")
+    if annots_el is not None:
+        annots_name = need(pkg.resolve(annots_el.text or "", doc_dir))
+        list_text, list_enc = _decode(zf.read(annots_name))
+        lst = etree.fromstring(zf.read(annots_name), parser)
+        lp = _prefix(list_text, "Annotations")
+        list_dir = posixpath.dirname(annots_name.replace("\\", "/").lstrip("/"))
+        entry = next((e for e in lst if _local(e.tag) == "Page" and e.get("PageID") == page_id), None)
+        if entry is not None:
+            page_annot = need(pkg.resolve(need(_child(entry, "FileLoc")).text or "", list_dir))
+            pa_text, pa_enc = _decode(zf.read(page_annot))
+            pp = _prefix(pa_text, "PageAnnot")
+            changed[page_annot] = _insert_before(pa_text, pp, (), "PageAnnot", _annot(
+                pp, ids, font_id, left, top, cells, remark)).encode(pa_enc)
+        else:
+            pa_name = fresh(posixpath.join(folder, "Annotation.xml"))
+            added[pa_name] = new_file("PageAnnot", _annot(np, ids, font_id, left, top, cells, remark))
+            rel = posixpath.relpath(pa_name, list_dir)
+            changed[annots_name] = _insert_before(
+                list_text, lp, (), "Annotations",
+                f'<{lp}Page PageID="{page_id}"><{lp}FileLoc>{rel}</{lp}FileLoc></{lp}Page>').encode(list_enc)
+    else:
+        pa_name = fresh(posixpath.join(folder, "Annotation.xml"))
+        list_name = fresh(posixpath.join(folder, "Annotations.xml"))
+        added[pa_name] = new_file("PageAnnot", _annot(np, ids, font_id, left, top, cells, remark))
+        added[list_name] = new_file("Annotations", f'<{np}Page PageID="{page_id}"><{np}FileLoc>'
+                                                   f"{posixpath.basename(pa_name)}</{np}FileLoc></{np}Page>")
+        doc_text = _insert_before(doc_text, p, ("CustomTags", "Attachments", "Extensions"), "Document",
+                                  f"<{p}Annotations>{posixpath.relpath(list_name, doc_dir)}</{p}Annotations>")
+    doc_text = _insert_before(doc_text, p, ("PublicRes", "DocumentRes", "TemplatePage", "DefaultCS"), "CommonData",
+                              f"<{p}PublicRes>{posixpath.relpath(res_name, doc_dir)}</{p}PublicRes>")
+    if max_unit is not None:
+        doc_text = re.sub(rf"(<{re.escape(p)}MaxUnitID>)\s*\d+\s*(</{re.escape(p)}MaxUnitID>)",
+                          rf"\g<1>{ids[-1]}\g<2>", doc_text, count=1)
+    changed[doc_name] = doc_text.encode(doc_enc)
+    for data in (*changed.values(), *added.values()):  # every file written parses
+        etree.fromstring(data, parser)
+    return changed, added, signed

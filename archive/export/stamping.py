@@ -55,7 +55,7 @@ def stamp_record(store: FileStore, row, cfg: Config, out: Path | None = None, fo
     src = check_stampable(store, row, out or Path.cwd() / "x")
     if kind not in OUTPUT_SUFFIX:
         why = _WHY_NOT.get(kind, f"{kind or '未知'}类型的文件不能加盖归档章")
-        raise ExportError(f"{ref}：{why}；归档章只能加在 PDF、DOCX 或 OFD 上（请将该件转为 PDF 后作为其他格式附加）")
+        raise ExportError(f"{ref}：{why}；归档章只能加在 PDF、DOCX 或 OFD 上（如需盖章，请将该件转为 PDF 后入库）")
     assert out is not None
     want = OUTPUT_SUFFIX[kind]
     if out.suffix.lower() != want:
