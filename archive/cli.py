@@ -473,9 +473,13 @@ def export_stamp(
 ) -> None:
     """给已归档的记录加盖归档章（首页右上角），写成新文件，库中原件不变。
 
-    PDF：直接加盖，输出 PDF。DOCX：先由 LibreOffice 转为 PDF 再加盖，输出 PDF。
-    OFD：输出 OFD 副本，归档章作为 OFD 注释（Stamp）加在首页，正文不变。
-    其他格式（文本、图像、DOC/WPS、网页）不能加盖。"""
+    PDF 记录：直接加盖，输出 PDF。
+
+    DOCX 记录：先由 LibreOffice 转为 PDF 再加盖，输出 PDF。
+
+    OFD 记录：输出 OFD 副本，归档章作为 OFD 注释（Stamp）加在首页，正文不变；原件带电子签章的，副本中签章校验不通过，以库中原件为准。
+
+    文本、图像、DOC/WPS、网页不能加盖。"""
     from archive.export.stamping import stamp_record
 
     arc = _archive()
@@ -1159,7 +1163,7 @@ def open_cmd(
     output: Optional[Path] = typer.Option(None, "-o", "--output",
                                           help="输出文件夹（默认当前文件夹）；记录只有一个文件时也可给出文件名"),
     force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="在标准输出打印取出的文件（JSON）"),
 ) -> None:
     """取出记录的电子文件（及其附加文件）的副本：以档号命名，扩展名正确；库中文件不变。"""
     from archive.export.retrieve import give_back
