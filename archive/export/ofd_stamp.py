@@ -2,13 +2,13 @@
 
 The stored OFD is copied entry by entry into a new package; the page content is not touched. Added:
 
-* ``ArchiveStamp/Annotations.xml`` (the document's 注释列表, referenced from ``Document.xml``'s
+* ``Annots/Annotations.xml`` (the document's 注释列表, referenced from ``Document.xml``'s
   ``Annotations``), or, when the document already has annotations, one more ``Page`` entry in its list
   (or one more ``Annot`` in the first page's own annotation file);
-* the page's annotation file: one ``Annot Type="Stamp"`` whose ``Appearance`` (placed at the top right
+* the page's annotation file (``Annots/Page_0/Annotation.xml``): one ``Annot Type="Stamp"`` whose ``Appearance`` (placed at the top right
   of page 1, 45 mm × 16 mm as the PDF stamp) holds the red 2 × 3 grid as a ``PathObject`` and the six
   labels and values as ``TextObject`` s;
-* ``ArchiveStamp/StampRes.xml``: one more ``PublicRes`` with the font (宋体) the text is drawn in.
+* ``Annots/ArchiveStampRes.xml``: one more ``PublicRes`` with the font (宋体) the text is drawn in.
 
 ``Document.xml`` is edited as text (its elements inserted at their schema position) so everything else
 in it stays byte for byte; ``MaxUnitID`` grows by the ids used. A signed OFD's signatures cover
@@ -32,7 +32,7 @@ from archive.export.stamp import CELL_H, CELL_W, MARGIN_RIGHT, MARGIN_TOP
 RED = "217 13 13"  # RGB, as the PDF stamp's (0.85, 0.05, 0.05)
 LABEL_SIZE = 1.5  # mm (4.2 pt)
 VALUE_SIZE = 3.0  # mm (8.5 pt), smaller when a value is long
-FOLDER = "ArchiveStamp"
+FOLDER = "Annots"  # as other producers name it; a few readers take the page from ``Page_<n>`` in the path
 
 
 def _local(tag) -> str:
@@ -201,7 +201,8 @@ def _build(zf: zipfile.ZipFile, pkg, cells, ref: str) -> tuple[dict[str, bytes],
                 f"</{np}{root_name}>").encode("utf-8")
 
     folder = posixpath.join(doc_dir, FOLDER)
-    res_name = fresh(posixpath.join(folder, "StampRes.xml"))
+    page_file = posixpath.join(folder, "Page_0", "Annotation.xml")  # the first page's (index 0)
+    res_name = fresh(posixpath.join(folder, "ArchiveStampRes.xml"))
     added[res_name] = (f'<?xml version="1.0" encoding="UTF-8"?>\n<{np}Res{decl} BaseLoc="Res"><{np}Fonts>'
                        f'<{np}Font ID="{font_id}" FontName="宋体" FamilyName="宋体" Charset="unicode"/>'
                        f"</{np}Fonts></{np}Res>").encode("utf-8")
@@ -221,18 +222,18 @@ def _build(zf: zipfile.ZipFile, pkg, cells, ref: str) -> tuple[dict[str, bytes],
             changed[page_annot] = _insert_before(pa_text, pp, (), "PageAnnot", _annot(
                 pp, ids, font_id, left, top, cells, remark)).encode(pa_enc)
         else:
-            pa_name = fresh(posixpath.join(folder, "Annotation.xml"))
+            pa_name = fresh(page_file)
             added[pa_name] = new_file("PageAnnot", _annot(np, ids, font_id, left, top, cells, remark))
             rel = posixpath.relpath(pa_name, list_dir)
             changed[annots_name] = _insert_before(
                 list_text, lp, (), "Annotations",
                 f'<{lp}Page PageID="{page_id}"><{lp}FileLoc>{rel}</{lp}FileLoc></{lp}Page>').encode(list_enc)
     else:
-        pa_name = fresh(posixpath.join(folder, "Annotation.xml"))
+        pa_name = fresh(page_file)
         list_name = fresh(posixpath.join(folder, "Annotations.xml"))
         added[pa_name] = new_file("PageAnnot", _annot(np, ids, font_id, left, top, cells, remark))
         added[list_name] = new_file("Annotations", f'<{np}Page PageID="{page_id}"><{np}FileLoc>'
-                                                   f"{posixpath.basename(pa_name)}</{np}FileLoc></{np}Page>")
+                                                   f"{posixpath.relpath(pa_name, folder)}</{np}FileLoc></{np}Page>")
         doc_text = _insert_before(doc_text, p, ("CustomTags", "Attachments", "Extensions"), "Document",
                                   f"<{p}Annotations>{posixpath.relpath(list_name, doc_dir)}</{p}Annotations>")
     doc_text = _insert_before(doc_text, p, ("PublicRes", "DocumentRes", "TemplatePage", "DefaultCS"), "CommonData",
