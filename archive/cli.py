@@ -458,15 +458,27 @@ def export_catalog(
 @export_app.command("stamp")
 def export_stamp(
     ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
-    output: Path = typer.Option(..., "-o", "--output", help="输出的 PDF（库中原件不变）"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="输出文件（默认：当前文件夹下的“档号-归档章.pdf/.ofd”；库中原件不变）"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
 ) -> None:
-    """给已归档的 PDF 加盖归档章（首页右上角），写成新文件。"""
-    from archive.export.stamp import stamp_pdf
+    """给已归档的记录加盖归档章（首页右上角），写成新文件，库中原件不变。
+
+    PDF 记录：直接加盖，输出 PDF。
+
+    DOCX 记录：先由 LibreOffice 转为 PDF 再加盖，输出 PDF。
+
+    OFD 记录：输出 OFD 副本，归档章作为 OFD 注释（Stamp）加在首页，正文不变；原件带电子签章的，副本中签章校验不通过，以库中原件为准。
+
+    文本、图像、DOC/WPS、网页不能加盖。"""
+    from archive.export.stamping import stamp_record
 
     arc = _archive()
     row = arc.resolve(ref)
-    stamp_pdf(arc.store, row, arc.cfg, output)
-    err.print(f"已加盖归档章：{row['archival_code']} → {output}")
+    done = stamp_record(arc.store, row, arc.cfg, output, force=force)
+    for note in done.notes:
+        err.print(f"注意：{note}", markup=False, highlight=False)
+    err.print(f"已加盖归档章：{row['archival_code']} → {done.path}", markup=False, highlight=False)
 
 
 @export_app.command("package")
@@ -1096,6 +1108,26 @@ def serve(
 
 
 # ---- entry point -----------------------------------------------------------------------------------
+@app.command("open")
+def open_cmd(
+    ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="输出文件夹（默认当前文件夹）；记录只有一个文件时也可给出文件名"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
+    as_json: bool = typer.Option(False, "--json", help="在标准输出打印取出的文件（JSON）"),
+) -> None:
+    """取出记录的电子文件（及其附加文件）的副本：以档号命名，扩展名正确；库中文件不变。"""
+    from archive.export.retrieve import give_back
+
+    arc = _archive()
+    row = arc.resolve(ref)
+    given = give_back(arc.store, arc.conn, row, output, force=force)
+    if as_json:
+        _print_json([{"seq": g.source.seq, "filename": g.source.filename, "path": str(g.path)} for g in given])
+    for g in given:
+        err.print(f"已取出：{g.path}（原文件名：{g.source.filename or '无'}）", markup=False, highlight=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Typer handles usage errors itself (exit 2); our own errors become one line on stderr."""
     argv = sys.argv[1:] if argv is None else argv

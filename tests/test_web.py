@@ -294,6 +294,12 @@ def test_stamp_copy_and_catalogue_export(web):
 
     text = PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
     assert "全宗号" in text and "Z109" in text
+    # a DOCX record: its LibreOffice PDF rendition with the stamp (issue 13)
+    docx = docs["docx"]
+    assert f'/doc/{docx["id"]}/stamp' in c.get(f"/doc/{docx['id']}").text
+    r = c.get(f"/doc/{docx['id']}/stamp")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text[:300]
+    assert "全宗号" in PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
     for fmt, magic in (("xlsx", b"PK"), ("docx", b"PK"), ("pdf", b"%PDF")):
         r = c.post("/admin/export", data={"csrf": token(c), "year": "2022", "format": fmt})
         assert r.status_code == 200 and r.content.startswith(magic), fmt

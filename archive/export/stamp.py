@@ -67,28 +67,44 @@ def _overlay(width: float, height: float, x0: float, y0: float, cells) -> bytes:
     return buf.getvalue()
 
 
-def stamp_pdf(store: FileStore, row, cfg: Config, out: Path) -> Path:
-    """Write ``out``: the record's stored PDF with the 归档章 on page 1."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.errors import PdfReadError
-
+def check_stampable(store: FileStore, row, out: Path) -> Path:
+    """The stored file of an archived record, refusing what cannot carry a 归档章 and an output inside
+    the store (the store is read-only and content-addressed)."""
     ref = row["archival_code"] or f"记录 {row['id']}"
     if row["status"] != "archived" or not row["archival_code"]:
         raise ExportError(f"{ref} 尚未归档（没有档号），不能加盖归档章")
     if not row["stored_path"]:
         raise ExportError(f"{ref} 没有电子文件，不能加盖归档章")
-    if row["media_type"] != "pdf":
-        raise ExportError(f"{ref} 的电子文件是 {row['media_type']}，归档章只能加在 PDF 上：请先转为 PDF 再入库")
     src = store.abspath(row["stored_path"])
     if out.resolve() == src.resolve() or store.root.resolve() in out.resolve().parents:
         raise ExportError(f"不能写入档案库内部（{out}）：请指定库外的输出文件")
+    return src
+
+
+def stamp_pdf(store: FileStore, row, cfg: Config, out: Path) -> Path:
+    """Write ``out``: the record's stored PDF with the 归档章 on page 1."""
+    ref = row["archival_code"] or f"记录 {row['id']}"
+    src = check_stampable(store, row, out)
+    if row["media_type"] != "pdf":
+        raise ExportError(f"{ref} 的电子文件是 {row['media_type']}，归档章只能加在 PDF 上：请先转为 PDF 再入库")
+    return stamp_pdf_file(src, row, cfg, out)
+
+
+def stamp_pdf_file(src: Path, row, cfg: Config, out: Path, what: str = "PDF") -> Path:
+    """Write ``out``: the PDF ``src`` (the stored file, or a rendition of it) with the record's 归档章 on page 1."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError
+
+    ref = row["archival_code"] or f"记录 {row['id']}"
     try:
         reader = PdfReader(str(src))
         if reader.is_encrypted:
-            raise ExportError(f"{ref} 的 PDF 已加密，不能加盖归档章")
+            raise ExportError(f"{ref} 的 {what} 已加密，不能加盖归档章")
         writer = PdfWriter(clone_from=reader)
     except (PdfReadError, OSError) as e:
-        raise ExportError(f"无法读取 {ref} 的 PDF（{e}）：请先运行 archive verify 检查") from e
+        raise ExportError(f"无法读取 {ref} 的 {what}（{e}）：请先运行 archive verify 检查") from e
+    if not writer.pages:
+        raise ExportError(f"{ref} 的 {what} 没有页面，不能加盖归档章")
     page = writer.pages[0]
     if page.rotation:
         page.transfer_rotation_to_content()  # the stamp goes to the top right as the page is seen

@@ -34,7 +34,7 @@ from archive.errors import ExtractionError
 from archive.extract import fail
 from archive.models import Extracted
 
-__all__ = ["extract_office", "soffice_program", "CONVERT_TIMEOUT"]
+__all__ = ["extract_office", "soffice_program", "convert", "CONVERT_TIMEOUT"]
 
 CONVERT_TIMEOUT = 120.0  # seconds of wall clock for one conversion
 CONVERT_CPU = 120  # seconds of CPU for one conversion
@@ -87,10 +87,10 @@ def _limits() -> None:  # runs in the LibreOffice child, before exec
                                              else min(CONVERT_CPU, hard), hard))
 
 
-def _run(binary: Path, src: Path, outdir: Path) -> tuple[int | None, str]:
+def _run(binary: Path, src: Path, outdir: Path, target: str = "docx:MS Word 2007 XML") -> tuple[int | None, str]:
     profile = _profile()
     cmd = [str(binary), "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
-           f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "docx:MS Word 2007 XML",
+           f"-env:UserInstallation={profile.as_uri()}", "--convert-to", target,
            "--outdir", str(outdir), str(src)]
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["HOME"] = str(profile)  # nothing of the clerk's own LibreOffice settings
@@ -106,6 +106,18 @@ def _run(binary: Path, src: Path, outdir: Path) -> tuple[int | None, str]:
         proc.communicate()
         return None, ""
     return proc.returncode, (out or b"").decode("utf-8", "replace")
+
+
+def convert(binary: Path, src: Path, outdir: Path, target: str) -> tuple[int | None, str]:
+    """One conversion of ``src`` into ``outdir`` (``target`` as for ``--convert-to``), in this process's own
+    profile, limits and timeout; returns (exit code or None on timeout, LibreOffice's output). Also used
+    for the PDF rendition of a DOCX record that gets the 归档章 (archive/export/rendition.py)."""
+    rc, log = None, ""
+    for _ in range(2):  # 81: LibreOffice made its new profile and asks to be started again
+        rc, log = _run(binary, src, outdir, target)
+        if rc != 81:
+            break
+    return rc, log
 
 
 def extract_office(path) -> Extracted:
@@ -127,11 +139,7 @@ def extract_office(path) -> Extracted:
         shutil.copyfile(path, src)
         out = tmp / "out"
         out.mkdir()
-        rc, log = None, ""
-        for _ in range(2):  # 81: LibreOffice made its new profile and asks to be started again
-            rc, log = _run(binary, src, out)
-            if rc != 81:
-                break
+        rc, log = convert(binary, src, out, "docx:MS Word 2007 XML")
         docx = out / "input.docx"
         if rc is None:
             raise fail(path, f"LibreOffice 转换{what}超时（超过 {CONVERT_TIMEOUT:g} 秒），已终止",

@@ -527,21 +527,25 @@ def view_page(request: Request):
 
 
 def stamp_download(request: Request):
-    """The 归档章 copy: a new PDF with the stamp on page 1; the stored original is not touched."""
-    from archive.export.stamp import stamp_pdf
+    """The 归档章 copy: a new file with the stamp on page 1 (a PDF for PDF and DOCX records, an OFD with the
+    stamp as an annotation for OFD records); the stored original is not touched."""
+    from archive.export.stamping import OUTPUT_SUFFIX, stamp_record
 
     require(request, "read")
     arc = _state(request).reader
     row = _row(arc.conn, request.path_params["doc_id"])
+    suffix = OUTPUT_SUFFIX.get(row["media_type"] or "", ".pdf")
     tmpdir = Path(tempfile.mkdtemp(prefix="archive-stamp-"))
-    out = tmpdir / "stamped.pdf"
+    out = tmpdir / f"stamped{suffix}"
     try:
-        stamp_pdf(arc.store, row, arc.cfg, out)
+        stamp_record(arc.store, row, arc.cfg, out)
     except BaseException:
         shutil.rmtree(tmpdir, ignore_errors=True)
         raise
-    return FileResponse(out, media_type="application/pdf", filename=f"{row['archival_code']}（归档章）.pdf",
-                        content_disposition_type="inline",
+    pdf = suffix == ".pdf"
+    return FileResponse(out, media_type="application/pdf" if pdf else "application/ofd",
+                        filename=f"{row['archival_code']}（归档章）{suffix}",
+                        content_disposition_type="inline" if pdf else "attachment",
                         background=BackgroundTask(shutil.rmtree, tmpdir, True))
 
 
