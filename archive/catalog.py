@@ -1,4 +1,4 @@
-"""The catalog: SQLite, the source of truth (SPEC section 3).
+"""The catalog: SQLite, the source of truth (docs/architecture.md).
 
 Holds every document's metadata, classification, extracted text and checksum, the 件号 sequences,
 and an append-only, hash-chained event log. WAL mode so searches read while ingest writes; foreign
@@ -356,7 +356,7 @@ def verify_chain(conn: sqlite3.Connection) -> list[str]:
 
 
 def record(row: sqlite3.Row) -> dict:
-    """A documents row as the SPEC section 5 record (JSON keys in order)."""
+    """A documents row as the record of docs/domain.md (JSON keys in order)."""
     return {k: row[k] for k in RECORD_KEYS}
 
 

@@ -477,8 +477,8 @@ def export_stamp(
     row = arc.resolve(ref)
     done = stamp_record(arc.store, row, arc.cfg, output, force=force)
     for note in done.notes:
-        err.print(f"注意：{note}", markup=False, highlight=False)
-    err.print(f"已加盖归档章：{row['archival_code']} → {done.path}", markup=False, highlight=False)
+        say(f"注意：{note}")
+    say(f"已加盖归档章：{row['archival_code']} → {done.path}")
 
 
 @export_app.command("package")
@@ -1107,7 +1107,6 @@ def serve(
     uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
-# ---- entry point -----------------------------------------------------------------------------------
 @app.command("open")
 def open_cmd(
     ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
@@ -1122,12 +1121,12 @@ def open_cmd(
     arc = _archive()
     row = arc.resolve(ref)
     given = give_back(arc.store, arc.conn, row, output, force=force)
-    if as_json:
-        _print_json([{"seq": g.source.seq, "filename": g.source.filename, "path": str(g.path)} for g in given])
+    emit(as_json, lambda: [{"seq": g.source.seq, "filename": g.source.filename, "path": str(g.path)} for g in given])
     for g in given:
-        err.print(f"已取出：{g.path}（原文件名：{g.source.filename or '无'}）", markup=False, highlight=False)
+        say(f"已取出：{g.path}（原文件名：{g.source.filename or '无'}）")
 
 
+# ---- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Typer handles usage errors itself (exit 2); our own errors become one line on stderr."""
     argv = sys.argv[1:] if argv is None else argv

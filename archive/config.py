@@ -86,7 +86,7 @@ class Config:
         return self.approval.describe() if self.approval else TABLE_UNAPPROVED
     index_engine: str = "sqlite"  # [index] engine: "sqlite" (FTS5 inside the catalog) or "whoosh"
 
-    # Folders made beside the inbox (SPEC section 3): never inside it, so they are not re-ingested.
+    # Folders made beside the inbox (docs/architecture.md): never inside it, so they are not re-ingested.
     @property
     def processed_dir(self) -> Path:
         return self.inbox.parent / "processed"

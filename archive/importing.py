@@ -67,7 +67,7 @@ def _check(meta: dict) -> dict:
                 raise ImportRecordError(f"档号 {code} 与字段 {k}={given} 不一致")
             m[k] = v
         if archival_code.is_old(code):
-            # a pre-2006 长期/短期 is kept as it was, never converted (SPEC section 2); no period of today's
+            # a pre-2006 长期/短期 is kept as it was, never converted (docs/retention.md); no period of today's
             # table until an appraisal gives one
             old = archival_code.OLD_CODES[code.retention]
             if m.get("retention_old") not in (None, old):

@@ -111,7 +111,7 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (document_id, page)
     ) WITHOUT ROWID;
     """,
-    # 4: 到期鉴定 and 销毁 (SPEC section 2). ``holds``: records that must not be destroyed (under
+    # 4: 到期鉴定 and 销毁 (docs/retention.md). ``holds``: records that must not be destroyed (under
     # investigation, litigation, audit) until released. ``dispositions``: each appraisal decision on a
     # record (destroy or extend), with who approved it and the 监销人; the 销毁清册 is read from here.
     4: """
@@ -392,7 +392,7 @@ COLUMNS: tuple[Column, ...] = (
 
 BY_NAME = {c.name: c for c in COLUMNS}
 LABELS = {c.name: c.label for c in COLUMNS}
-# SPEC section 5: the keys every record prints with --json, in this order.
+# docs/domain.md (the record as printed): the keys every record prints with --json, in this order.
 RECORD_KEYS = tuple(c.name for c in COLUMNS if c.json)
 # Columns sealed by the event log: a change to any of them that no event records is tampering (verify).
 # Not sealed: program bookkeeping (indexed, updated_at) and derived text.
