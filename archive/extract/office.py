@@ -28,6 +28,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import ExtractionError
@@ -120,6 +123,37 @@ def convert(binary: Path, src: Path, outdir: Path, target: str) -> tuple[int | N
     return rc, log
 
 
+@dataclass
+class Conversion:
+    """What one conversion left: LibreOffice's exit code (None on timeout), its output, the converted file
+    (absent or empty when it failed) and the last line of its output, for a message."""
+    rc: int | None
+    log: str
+    result: Path
+
+    @property
+    def made(self) -> bool:
+        return self.result.exists() and self.result.stat().st_size > 0
+
+    @property
+    def tail(self) -> str:
+        return " ".join(self.log.strip().splitlines()[-1:])[:200]
+
+
+@contextmanager
+def converted(binary: Path, path: Path, suffix: str, target: str, out_suffix: str) -> Iterator[Conversion]:
+    """Convert a copy of ``path`` (named ``input.<suffix>``: no shell or option surprises, the original never
+    touched) in a private temporary folder, removed when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="archive-office-") as tmp:
+        tmp = Path(tmp)
+        src = tmp / f"input.{suffix}"
+        shutil.copyfile(path, src)
+        out = tmp / "out"
+        out.mkdir()
+        rc, log = convert(binary, src, out, target)
+        yield Conversion(rc, log, out / f"input.{out_suffix}")
+
+
 def extract_office(path) -> Extracted:
     """Convert with LibreOffice, read the DOCX; the media type stays what the file is (``doc``/``rtf``)."""
     from archive.extract.detect import detect_type
@@ -133,20 +167,13 @@ def extract_office(path) -> Extracted:
         raise fail(path, f"{what}需要 LibreOffice 转换才能读取，但本机未安装 LibreOffice",
                    "请安装 LibreOffice（Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui）后重新放入，"
                    "或另存为 DOCX 或 PDF")
-    with tempfile.TemporaryDirectory(prefix="archive-office-") as tmp:
-        tmp = Path(tmp)
-        src = tmp / f"input.{'rtf' if kind == 'rtf' else 'doc'}"  # a plain name: no shell or option surprises
-        shutil.copyfile(path, src)
-        out = tmp / "out"
-        out.mkdir()
-        rc, log = convert(binary, src, out, "docx:MS Word 2007 XML")
-        docx = out / "input.docx"
-        if rc is None:
+    with converted(binary, path, "rtf" if kind == "rtf" else "doc", "docx:MS Word 2007 XML", "docx") as c:
+        docx = c.result
+        if c.rc is None:
             raise fail(path, f"LibreOffice 转换{what}超时（超过 {CONVERT_TIMEOUT:g} 秒），已终止",
                        "请检查文件是否损坏，或用 WPS/Word 另存为 DOCX 或 PDF 后再试")
-        if not docx.exists() or docx.stat().st_size == 0:
-            tail = " ".join(log.strip().splitlines()[-1:])[:200]
-            raise fail(path, f"LibreOffice 无法打开该{what}（退出码 {rc}{'：' + tail if tail else ''}）",
+        if not c.made:
+            raise fail(path, f"LibreOffice 无法打开该{what}（退出码 {c.rc}{'：' + c.tail if c.tail else ''}）",
                        "可能是损坏的文件或 LibreOffice 不支持的旧版 WPS 格式；请用 WPS/Word 另存为 DOCX 或 PDF 后再试")
         try:
             ex = extract_docx(docx)
