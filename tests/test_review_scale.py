@@ -305,3 +305,43 @@ def test_every_event_the_program_writes_has_a_chinese_name():
     assert display.event_name("ingest", {"status": "archived"}) == "收集归档"
     assert display.event_name("confirm", {"after": {"status": "excluded"}}) == "确认不归档"
     assert display.event_name("reclassify") == "改档" and display.event_name("destroy") == "销毁"
+
+
+def test_review_on_a_real_terminal(lib):
+    """On a terminal (a pseudo-terminal here) the keys are typed at the prompt."""
+    import os
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real command line on the terminal
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "archive", "--config", str(lib / "config.toml"),
+                                  "review", "-i"])
+    seen = b""
+
+    def until(text: str) -> None:
+        nonlocal seen
+        while text.encode() not in seen:
+            ready, _, _ = select.select([fd], [], [], 120)
+            assert ready, f"no {text!r} on the terminal: {seen.decode(errors='replace')[-500:]}"
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+
+    until("操作（")
+    os.write(fd, b"y\r")
+    until("已归档：记录 1")
+    until("待定 2/9")
+    os.write(fd, b"q\r")
+    until("本次审核")
+    until("用 archive review 查看")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    after = rows(lib)
+    assert after[1]["status"] == "archived" and after[2]["status"] == "pending"
