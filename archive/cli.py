@@ -778,7 +778,7 @@ def _confirm_or_exclude(refs: list[str], *, retention, org, year, exclude: bool,
     if chosen != 1:
         raise UsageError("请给出记录（记录号、档号、文号或范围 12-40）、--rule 规则编号 或 --all-suggested 三者之一"
                          if chosen == 0 else "记录、--rule 与 --all-suggested 只能用其中一种")
-    if len(refs) == 1 and not rv._RANGE.fullmatch(refs[0].strip()):
+    if len(refs) == 1 and not rv.is_range(refs[0]):
         _one_change(refs[0], lambda arc, row: run(arc, row, retention=retention, org=org, year=year,
                                                   exclude=exclude, reason=reason), as_json)
         return

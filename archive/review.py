@@ -164,6 +164,11 @@ class Outcome:
                 "record": self.record, "candidates": [catalog.record(r) for r in self.candidates]}
 
 
+def is_range(ref: str) -> bool:
+    """Whether a REF is a range of record ids (12-40, １２至４０)."""
+    return _RANGE.fullmatch(unicodedata.normalize("NFKC", ref).strip()) is not None
+
+
 def targets(arc: Archive, refs: list[str]) -> list[Target]:
     """The records that REFs name: record ids, ranges of ids (12-40), 档号, 发文字号 in any spelling. Each
     record once, in the order named. A REF that names nothing is a Target with its error, so the others
