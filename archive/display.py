@@ -113,7 +113,18 @@ def changes(before: dict, after: dict) -> str:
             elif key == "retention":
                 b, a = _retention(b), _retention(a)
             parts.append(f"{label} {b or '无'} → {a or '无'}")
+    # any other field a correction changed (题名, 文号 …), by its declared label
+    from archive.schema import LABELS
+
+    for key in after:
+        if key in _SHOWN or key in _QUIET or before.get(key) == after.get(key):
+            continue
+        parts.append(f"{LABELS.get(key, key)} {before.get(key) or '无'} → {after.get(key) or '无'}")
     return "；".join(parts)
+
+
+_SHOWN = ("status", "archival_code", "retention", "org", "year")
+_QUIET = ("fonds", "item_no", "updated_at", "digest")  # follow from the 档号, or bookkeeping
 
 
 def event_detail(action: str, detail: dict | None) -> str:

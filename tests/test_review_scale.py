@@ -305,6 +305,9 @@ def test_every_event_the_program_writes_has_a_chinese_name():
     assert display.event_name("ingest", {"status": "archived"}) == "收集归档"
     assert display.event_name("confirm", {"after": {"status": "excluded"}}) == "确认不归档"
     assert display.event_name("reclassify") == "改档" and display.event_name("destroy") == "销毁"
+    # a correction's before/after (any declared field) reads by its label; bookkeeping columns stay quiet
+    assert display.changes({"status": "pending", "item_no": None, "title": None},
+                           {"status": "archived", "item_no": 3, "title": "关于X的通知"}) == "状态 待定 → 归档；题名 无 → 关于X的通知"
 
 
 def test_review_on_a_real_terminal(lib):
