@@ -446,3 +446,19 @@ def any_indexed(conn: sqlite3.Connection) -> bool:
     """Whether any record is marked as written to the Whoosh index (``indexed`` = 1): then a missing Whoosh
     folder is a lost index, not a new archive."""
     return conn.execute("SELECT 1 FROM documents WHERE indexed = 1 LIMIT 1").fetchone() is not None
+
+
+# ---- a 档号 a record no longer carries (reclassify leaves it in the event log) -----------------------
+def former_code(conn: sqlite3.Connection, code: str) -> dict | None:
+    """The latest change that took ``code`` (canonical 档号) from a record: {document_id, ts, actor, new_code
+    (given by that change), current_code (the record's 档号 now), reason}, or None. The event log keeps it (``vacated_code`` of a reclassify); no column is needed."""
+    row = conn.execute(
+        "SELECT e.document_id, e.ts, e.actor, e.detail, d.archival_code AS current_code FROM events e "
+        "JOIN documents d ON d.id = e.document_id WHERE json_extract(e.detail, '$.vacated_code') = ? "
+        "ORDER BY e.id DESC LIMIT 1", (code,)).fetchone()
+    if row is None:
+        return None
+    detail = json.loads(row["detail"])
+    return {"document_id": row["document_id"], "ts": row["ts"], "actor": row["actor"],
+            "new_code": (detail.get("after") or {}).get("archival_code"), "current_code": row["current_code"],
+            "reason": detail.get("reason")}

@@ -300,8 +300,37 @@ def show(
     from archive import catalog
 
     arc = _archive()
-    row = arc.resolve(ref)
+    row, moved = _resolve_following(arc, ref)
+    if moved and not as_json:
+        say(_moved_line(arc, moved))
     emit(as_json, lambda: catalog.record(row), lambda: _print_record(arc, row))
+
+
+def _resolve_following(arc, ref: str):
+    """``show``: a 档号 changed by reclassify still finds its record; (row, the change or None)."""
+    from archive import archival_code, catalog
+    from archive.errors import AmbiguousRefError, NotFoundError
+
+    try:
+        return arc.resolve(ref), None
+    except AmbiguousRefError:
+        raise
+    except NotFoundError:
+        code = archival_code.parse(ref.strip())
+        moved = catalog.former_code(arc.conn, str(code)) if code else None
+        if moved is None:
+            raise
+        moved["old_code"] = str(code)
+        return arc.resolve(str(moved["document_id"])), moved
+
+
+def _moved_line(arc, moved: dict) -> str:
+    from archive.display import local_time
+
+    now = moved["current_code"] or "无档号（现为不归档或待定）"
+    why = f"，原因：{moved['reason']}" if moved.get("reason") else ""
+    return (f"档号 {moved['old_code']} 已于 {local_time(moved['ts'], arc.cfg.tz)} 改为 {now}"
+            f"（记录号 {moved['document_id']}{why}）；以下是该记录现在的著录")
 
 
 def _print_record(arc, row) -> None:
@@ -325,7 +354,7 @@ def _print_record(arc, row) -> None:
         ("页数", row["pages"]), ("文字来源", catalog.text_source(row, catalog.ocr_pages(arc.conn, row["id"]), searchable=True)), ("与本机关关系", row["relation"]),
         ("分类依据", f"{row['rule_id']}：{row['basis']}" if row["rule_id"] else None),
         ("待定原因", row["reason"]), ("原文件名", row["filename"]), ("SHA-256", row["sha256"]),
-        ("存储位置", row["stored_path"]), ("入库时间", row["ingested_at"]),
+        ("存储位置", row["stored_path"]), ("入库时间", _local(arc, row["ingested_at"])),
     ]
     for k, v in fields:
         if v not in (None, ""):
@@ -333,8 +362,17 @@ def _print_record(arc, row) -> None:
     out.print(t)
     events = catalog.events_for(arc.conn, row["id"])
     if events:
-        out.print(table(("时间", "操作人", "操作"), ((e["ts"], e["actor"], e["action"]) for e in events),
-                        title="处理记录", fold=False))
+        from archive.display import history_rows
+
+        out.print(table(("时间", "操作人", "操作", "说明"), history_rows(events, arc.cfg.tz), title="处理记录"))
+
+
+def _local(arc_or_cfg, ts) -> str:
+    """A catalog time in the agency's time zone, for a table (``--json`` keeps the ISO form)."""
+    from archive.display import local_time
+
+    cfg = getattr(arc_or_cfg, "cfg", arc_or_cfg)
+    return local_time(ts, cfg.tz)
 
 
 def _snippet_markup(snippet: str) -> str:
@@ -376,8 +414,8 @@ def search(
     res = search_archive(arc, query, filters, limit=limit, page=page)
 
     def render() -> None:
-        out.print(table(("档号", "文号", "题名", "日期", "保管期限", "摘要"),
-                        ((h.record["archival_code"] or OUTCOME_LABELS.get(h.record["status"], ""),
+        out.print(table(("记录号", "档号", "文号", "题名", "日期", "保管期限", "摘要"),
+                        ((h.record["id"], h.record["archival_code"] or OUTCOME_LABELS.get(h.record["status"], ""),
                           h.record["doc_number"] or "", h.record["title"] or h.record["filename"],
                           (h.record["date"] or "").replace("-", ""), _ret(h.record["retention"]),
                           _snippet_markup(h.snippet) if h.snippet else ("（文号匹配）" if h.matched == "docno" else ""))
@@ -542,8 +580,8 @@ def import_package(
 def _audit_table(items):
     from archive.retention import label as retention_label
 
-    return table(("年度", "保管期限", "档号", "题名", "到期日期", "冻结", "说明"),
-                 ((str(it.record["year"]), retention_label(it.record), it.record["archival_code"],
+    return table(("记录号", "年度", "保管期限", "档号", "题名", "到期日期", "冻结", "说明"),
+                 ((it.record["id"], str(it.record["year"]), retention_label(it.record), it.record["archival_code"],
                    it.record["title"] or "", it.due.isoformat(), it.hold_reason or "", it.note) for it in items),
                  title="到期档案")
 
@@ -647,12 +685,21 @@ def dispose(
 
 # ---- review of pending records, and corrections ----------------------------------------------------
 @app.command()
-def review(as_json: bool = typer.Option(False, "--json")) -> None:
-    """列出待定（待人工确认）的文件及原因。"""
+def review(
+    interactive: bool = typer.Option(False, "-i", "--interactive",
+                                     help="逐件审核：依次显示每份待定文件，按键归档、不归档或跳过（非终端时从标准输入逐行读取按键）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """列出待定（待人工确认）的文件及原因；加 -i 逐件审核。"""
     from archive.review import pending
 
     arc = _archive()
     _table_notice(arc)
+    if interactive:
+        if as_json:
+            raise UsageError("逐件审核（-i）不能与 --json 同用")
+        _review_walk(arc)
+        return
     items = pending(arc.conn)
 
     def render() -> None:
@@ -661,7 +708,8 @@ def review(as_json: bool = typer.Option(False, "--json")) -> None:
                           p.record["title"] or p.record["filename"] or "",
                           (p.record["date"] or "").replace("-", ""), p.why) for p in items),
                         title="待定文件"))
-        err.print(f"共 {len(items)} 件待定；用 archive confirm REF --retention … --org … 确认")
+        err.print(f"共 {len(items)} 件待定；用 archive confirm REF --retention … --org … 确认，"
+                  "或 archive review -i 逐件审核")
 
     emit(as_json, lambda: [p.to_json() for p in items], render)
 
@@ -686,20 +734,147 @@ def _review_change(ref: str, change, as_json: bool) -> None:
 
 @app.command()
 def confirm(
-    ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
+    refs: Optional[list[str]] = typer.Argument(None, help="记录号、档号或发文字号，可多个；记录号范围如 12-40"),
     retention: Optional[str] = typer.Option(None, "--retention", help="永久 / 30年 / 10年"),
     org: Optional[str] = typer.Option(None, "--org", help="机构(问题)代码"),
     year: Optional[int] = typer.Option(None, "--year", help="年度（成文日期未识别时）"),
     exclude: bool = typer.Option(False, "--exclude", help="确认不归档"),
+    rule: Optional[str] = typer.Option(None, "--rule", help="按该规则建议的保管期限和机构，确认它判定的全部待定文件，如 R03"),
+    all_suggested: bool = typer.Option(False, "--all-suggested", help="按建议确认所有带有建议保管期限（和机构）的待定文件"),
     reason: Optional[str] = typer.Option(None, "--reason", help="说明"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """确认待定文件：归档（给出档号）或不归档。"""
+    """确认待定文件：归档（给出档号）或不归档。可一次确认多份：逐件各自提交，某件失败不影响其余（有失败时退出码为 1）。"""
+    _confirm_or_exclude(refs or [], retention=retention, org=org, year=year, exclude=exclude, rule=rule,
+                        all_suggested=all_suggested, reason=reason, as_json=as_json)
+
+
+@app.command()
+def exclude(
+    refs: Optional[list[str]] = typer.Argument(None, help="记录号、档号或发文字号，可多个；记录号范围如 12-40"),
+    rule: Optional[str] = typer.Option(None, "--rule", help="该规则判定、仍待定的全部文件，如 R03"),
+    all_suggested: bool = typer.Option(False, "--all-suggested", help="所有带有建议保管期限的待定文件"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="不归档的理由（记入事件日志）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """确认待定文件不归档（可多个；逐件各自提交，某件失败不影响其余，有失败时退出码为 1）。"""
+    _confirm_or_exclude(refs or [], retention=None, org=None, year=None, exclude=True, rule=rule,
+                        all_suggested=all_suggested, reason=reason, as_json=as_json)
+
+
+def _confirm_or_exclude(refs: list[str], *, retention, org, year, exclude: bool, rule, all_suggested: bool,
+                        reason, as_json: bool) -> None:
+    """One REF: as before (the change on stderr, the record under --json). Several, a range, --rule or
+    --all-suggested: each record in its own transaction, then a summary table."""
+    from archive import review as rv
     from archive.review import confirm as run
 
     year, reason = _year_arg(year), _text_arg(reason, "--reason", 2000)
-    _review_change(ref, lambda arc, row: run(arc, row, retention=_retention_option(retention), org=org, year=year,
-                                             exclude=exclude, reason=reason), as_json)
+    org, rule = _text_arg(org, "--org 机构代码"), _text_arg(rule, "--rule 规则编号")
+    retention = _retention_option(retention)
+    if exclude and retention:
+        raise UsageError("不归档时不能同时指定 --retention")
+    chosen = sum((bool(refs), rule is not None, all_suggested))
+    if chosen != 1:
+        raise UsageError("请给出记录（记录号、档号、文号或范围 12-40）、--rule 规则编号 或 --all-suggested 三者之一"
+                         if chosen == 0 else "记录、--rule 与 --all-suggested 只能用其中一种")
+    if len(refs) == 1 and not rv.is_range(refs[0]):
+        _one_change(refs[0], lambda arc, row: run(arc, row, retention=retention, org=org, year=year,
+                                                  exclude=exclude, reason=reason), as_json)
+        return
+    arc = _archive()
+    if refs:
+        items = rv.targets(arc, refs)
+    else:
+        if rule is not None and rule not in {r.id for r in arc.cfg.rules}:
+            raise UsageError(f"config.toml 中没有规则 {rule}（可用 archive rules 查看）")
+        items = [rv.Target(str(r["id"]), r) for r in rv.suggested(arc.conn, arc.cfg, rule)]
+        if not items:
+            say("没有符合条件的待定文件" + (f"（规则 {rule}）" if rule else "（带建议保管期限）"))
+            emit(as_json, {"total": 0, "results": []})
+            return
+    results = rv.confirm_many(arc, items, retention=retention, org=org, year=year, exclude=exclude,
+                              reason=reason, use_suggestion=not refs)
+    emit(as_json, lambda: {"total": len(results), **{k: sum(1 for o in results if o.result == k)
+                                                      for k in ("archived", "excluded", "skipped", "failed")},
+                           "results": [o.to_json() for o in results]},
+         lambda: _print_outcomes(results, "确认结果"))
+    if any(o.result == "failed" for o in results):
+        raise typer.Exit(1)
+
+
+_RESULT_LABELS = {"archived": "已归档", "excluded": "不归档", "skipped": "跳过", "failed": "失败"}
+
+
+def _print_outcomes(results, title: str) -> None:
+    """The summary of a batch or of a review walk: one row a record, then the counts; the records a shared
+    发文字号 names are listed so the clerk can pick one by its number."""
+    def rec(o, key):
+        return ((o.record or {}).get(key) or "") if o.record else ""
+
+    out.print(table(("记录号", "结果", "档号", "文号", "题名", "说明"),
+                    ((o.id or o.ref, _RESULT_LABELS.get(o.result, o.result), rec(o, "archival_code"),
+                      rec(o, "doc_number"), rec(o, "title") or rec(o, "filename"), o.message) for o in results),
+                    title=title))
+    for o in results:
+        if o.candidates:
+            out.print(_record_table(o.candidates, title=f"“{o.ref}” 对应多份文件：请用记录号指定"))
+    counts = [(k, sum(1 for o in results if o.result == k)) for k in _RESULT_LABELS]
+    err.print(f"共 {len(results)} 件：" + "，".join(f"{_RESULT_LABELS[k]} {n}" for k, n in counts if n))
+
+
+def _one_change(ref: str, change, as_json: bool) -> None:
+    """A single REF: a 发文字号 that several records share lists them (with their record numbers)."""
+    from archive.errors import AmbiguousRefError
+
+    try:
+        _review_change(ref, change, as_json)
+    except AmbiguousRefError as e:
+        if e.rows and not as_json:
+            out.print(_record_table(e.rows, title=f"“{ref}” 对应多份文件"))
+            raise AmbiguousRefError(f"“{ref}” 对应 {len(e.rows)} 份文件（见上表）：请用记录号指定，"
+                                    f"如 archive confirm {e.rows[0]['id']} …", e.rows) from None
+        raise
+
+
+def _review_walk(arc) -> None:
+    """``archive review -i``: one card a pending record, a key a decision. On a terminal the keys are typed
+    at a prompt; otherwise each line of stdin is one answer (so a script or a test can drive it)."""
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from archive.review import walk
+
+    tty = sys.stdin.isatty()
+
+    def ask(prompt: str):
+        try:
+            if tty:
+                return err.input(prompt, markup=False)
+            err.print(prompt, end="", markup=False, highlight=False)
+            line = sys.stdin.readline()
+            if line == "":
+                err.print("")
+                return None  # end of input: stop, as q
+            err.print(line.rstrip("\n"), markup=False, highlight=False)
+            return line.rstrip("\r\n")
+        except (EOFError, KeyboardInterrupt):
+            err.print("")
+            return None
+
+    def show(c) -> None:
+        t = Table(show_header=False, box=None)
+        t.add_column(style="bold")
+        t.add_column(overflow="fold")
+        for k, v in (*c.reading, *c.reasons):
+            t.add_row(k, v)
+        err.print(Panel(t, title=f"待定 {c.position}/{c.total}  记录号 {c.record['id']}", title_align="left"))
+
+    s = walk(arc, ask, show, say)
+    if s.done:
+        _print_outcomes(s.done, "逐件审核结果")
+    say(f"本次审核：归档 {s.count('archived')}，不归档 {s.count('excluded')}，跳过 {s.count('skipped')}"
+        + (f"，未审 {s.left}" if s.left else "") + "；用 archive review 查看仍待定的文件")
 
 
 @app.command()
@@ -977,7 +1152,7 @@ def appraisals(as_json: bool = typer.Option(False, "--json")) -> None:
     emit(as_json, rows, lambda: out.print(table(
         ("编号", "批次", "基准日", "鉴定小组", "拟销毁", "延期", "进度", "批准", "销毁"),
         ((str(a["id"]), str(a["batch"]), a["as_of"], "、".join(a["members"]), str(a["destroy"]), str(a["extend"]),
-          a["state"], " ".join(x for x in (a["approved_by"], a["approved_on"]) if x), (a["destroyed_at"] or "")[:16])
+          a["state"], " ".join(x for x in (a["approved_by"], a["approved_on"]) if x), _local(arc, a["destroyed_at"]))
          for a in rows), title="鉴定与销毁")))
 
 
@@ -1082,10 +1257,11 @@ def user_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """列出网页账号。"""
     from archive.web.accounts import list_users
 
-    users = list_users(_archive().conn)
+    arc = _archive()
+    users = list_users(arc.conn)
     emit(as_json, users, lambda: out.print(table(
         ("用户名", "角色", "状态", "建立时间"),
-        ((u["name"], u["role"], "停用" if u["disabled"] else "启用", u["created_at"]) for u in users),
+        ((u["name"], u["role"], "停用" if u["disabled"] else "启用", _local(arc, u["created_at"])) for u in users),
         title="网页账号", fold=False)))
 
 

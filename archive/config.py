@@ -85,6 +85,14 @@ class Config:
         """One line for reports and exports: approved (by whom, when) or 保管期限表未经审核同意."""
         return self.approval.describe() if self.approval else TABLE_UNAPPROVED
     index_engine: str = "sqlite"  # [index] engine: "sqlite" (FTS5 inside the catalog) or "whoosh"
+    timezone: str = "Asia/Shanghai"  # [agency] timezone: times a person reads (archive.display)
+
+    @property
+    def tz(self):
+        """The agency's time zone for human output (checked when the config is loaded)."""
+        from archive.display import zone
+
+        return zone(self.timezone)
 
     # Folders made beside the inbox (docs/architecture.md): never inside it, so they are not re-ingested.
     @property
@@ -222,6 +230,7 @@ def load_config(path: Path | str | None = None) -> Config:
             raise ConfigError(f"配置文件 {path} 有误：agency.approved_on = {agency['approved_on']!r} 不是有效日期") from None
         approval = TableApproval(agency["approved_by"], agency["approved_on"], agency.get("approval_doc"))
     appr = raw.get("appraisal", {})
+    timezone = _timezone(path, agency)
 
     return Config(
         path=path.resolve(),
@@ -253,7 +262,21 @@ def load_config(path: Path | str | None = None) -> Config:
         old_long_years=int(appr.get("old_long_years", 50)),
         old_short_years=int(appr.get("old_short_years", 15)),
         index_engine=str(raw.get("index", {}).get("engine", "sqlite")),
+        timezone=timezone,
     )
+
+
+def _timezone(path: Path, agency: dict) -> str:
+    """[agency] timezone: a zone the machine's time-zone database knows (zoneinfo), default Asia/Shanghai."""
+    from archive.display import DEFAULT_TIMEZONE, zone
+
+    name = agency.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        zone(name)
+    except ValueError:
+        raise ConfigError(f"配置文件 {path} 有误：agency.timezone = {name!r} 不是已知的时区"
+                          "（应为 IANA 时区名，如 Asia/Shanghai、Asia/Urumqi）") from None
+    return name
 
 
 def _ocr_settings(o: dict) -> OcrSettings:

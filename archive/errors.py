@@ -40,6 +40,15 @@ class NotFoundError(ArchiveError):
     """A REF (id, 档号 or 文号) names no record."""
 
 
+class AmbiguousRefError(NotFoundError):
+    """A REF (a 发文字号 shared by several documents) names more than one record: ``rows`` lists them, so the
+    command line can show their record numbers and ask for one."""
+
+    def __init__(self, message: str, rows: list | None = None):
+        super().__init__(message)
+        self.rows = list(rows or [])
+
+
 class DispositionError(ArchiveError):
     """A hold, release or disposal that the rules forbid (held, not yet due, not archived, shorter retention)."""
 

@@ -8,12 +8,16 @@ it gets a new 档号 and the old one becomes a gap that the event explains (``va
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from archive import archival_code, bounds, catalog, schema
 from archive.config import RETENTION_NAMES
-from archive.errors import ReviewError
+from archive.display import changes
+from archive.errors import AmbiguousRefError, ArchiveError, NotFoundError, ReviewError
 from archive.session import Archive
 
 CLASS_COLUMNS = schema.CLASSIFICATION  # what a confirm or reclassify may change
@@ -127,3 +131,247 @@ def describe(before: dict, after: dict) -> str:
 
 def _ref(row) -> str:
     return row["archival_code"] or f"记录 {row['id']}"
+
+
+# ---- review at scale: many references, everything a rule suggested ----------------------------------
+_RANGE = re.compile(r"([0-9０-９]+)\s*[-–—~～至]\s*([0-9０-９]+)")
+MAX_RANGE = 100_000  # ids in one range: a typing slip (1-99999999) must not walk the whole id space
+
+
+@dataclass
+class Target:
+    """One record a batch will work on, or the REF that named none (``error``; ``candidates`` when a 发文字号
+    names several records)."""
+
+    ref: str
+    row: sqlite3.Row | None = None
+    error: str | None = None
+    candidates: list = field(default_factory=list)
+    in_range: bool = False  # named by a range: a record that is not pending is passed over, not a failure
+
+
+@dataclass
+class Outcome:
+    ref: str
+    id: int | None
+    result: str  # archived / excluded / skipped / failed
+    record: dict | None = None
+    message: str = ""
+    candidates: list = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"ref": self.ref, "id": self.id, "result": self.result, "message": self.message,
+                "record": self.record, "candidates": [catalog.record(r) for r in self.candidates]}
+
+
+def is_range(ref: str) -> bool:
+    """Whether a REF is a range of record ids (12-40, １２至４０)."""
+    return _RANGE.fullmatch(unicodedata.normalize("NFKC", ref).strip()) is not None
+
+
+def targets(arc: Archive, refs: list[str]) -> list[Target]:
+    """The records that REFs name: record ids, ranges of ids (12-40), 档号, 发文字号 in any spelling. Each
+    record once, in the order named. A REF that names nothing is a Target with its error, so the others
+    still go ahead."""
+    from archive.bounds import as_record_id
+
+    out: list[Target] = []
+    seen: set[int] = set()
+
+    def add(t: Target) -> None:
+        if t.row is not None:
+            if t.row["id"] in seen:
+                return
+            seen.add(t.row["id"])
+        out.append(t)
+
+    for ref in refs:
+        text = unicodedata.normalize("NFKC", ref).strip()
+        m = _RANGE.fullmatch(text)
+        if m and as_record_id(m.group(1)) and as_record_id(m.group(2)):
+            low, high = int(m.group(1)), int(m.group(2))
+            if low > high or high - low >= MAX_RANGE:
+                add(Target(ref, error=f"范围 {ref} 无效：应为 小记录号-大记录号，一次不超过 {MAX_RANGE} 个"))
+                continue
+            rows = arc.conn.execute("SELECT * FROM documents WHERE id BETWEEN ? AND ? ORDER BY id",
+                                    (low, high)).fetchall()
+            if not rows:
+                add(Target(ref, error=f"范围 {ref} 内没有记录"))
+            for r in rows:
+                add(Target(ref, r, in_range=True))
+            continue
+        try:
+            add(Target(ref, arc.resolve(ref)))
+        except AmbiguousRefError as e:
+            add(Target(ref, error=str(e), candidates=e.rows))
+        except NotFoundError as e:
+            add(Target(ref, error=str(e)))
+    return out
+
+
+def suggested(conn: sqlite3.Connection, cfg, rule_id: str | None = None) -> list[sqlite3.Row]:
+    """Pending records that carry a suggestion (a rule held, but something had to be checked by a person):
+    those of ``rule_id``, or every one with a suggested 保管期限 (and 机构, where the agency has 机构)."""
+    if rule_id is not None:
+        return conn.execute("SELECT * FROM documents WHERE status='pending' AND rule_id=? ORDER BY id",
+                            (rule_id,)).fetchall()
+    org = " AND org IS NOT NULL AND org != ''" if cfg.orgs else ""
+    return conn.execute("SELECT * FROM documents WHERE status='pending' AND retention IS NOT NULL"
+                        f"{org} ORDER BY id").fetchall()
+
+
+def confirm_many(arc: Archive, items: list[Target], *, retention: str | None = None, org: str | None = None,
+                 year: int | None = None, exclude: bool = False, reason: str | None = None,
+                 use_suggestion: bool = False) -> list[Outcome]:
+    """Confirm (or exclude) each record in its own transaction: one that fails is reported and the rest go
+    on. ``use_suggestion``: a record without ``retention``/``org`` given takes the one its rule suggested."""
+    results: list[Outcome] = []
+    for t in items:
+        if t.row is None:
+            results.append(Outcome(t.ref, None, "failed", message=t.error or "", candidates=t.candidates))
+            continue
+        row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (t.row["id"],)).fetchone()
+        if t.in_range and row["status"] != "pending":
+            results.append(Outcome(t.ref, row["id"], "skipped", catalog.record(row), "不是待定，未改动"))
+            continue
+        ret = retention or (row["retention"] if use_suggestion and row["status"] == "pending" else None)
+        where = org or (row["org"] if use_suggestion and row["status"] == "pending" else None)
+        try:
+            rec = confirm(arc, row, retention=ret, org=where, year=year, exclude=exclude, reason=reason)
+        except ArchiveError as e:
+            results.append(Outcome(t.ref, row["id"], "failed", catalog.record(row), str(e)))
+            continue
+        results.append(Outcome(t.ref, row["id"], rec["status"], rec, changes(catalog.record(row), rec)))
+    return results
+
+
+# ---- the interactive review: one pending record after another ---------------------------------------
+KEYS_PROMPT = "操作（回车或 y：归档；x：不归档；s：跳过；q：退出）："
+
+
+@dataclass
+class Card:
+    """What a clerk sees of one pending record: the reading, why it is pending, what is suggested."""
+
+    position: int
+    total: int
+    record: dict
+    reading: list[tuple[str, str]]
+    reasons: list[tuple[str, str]]
+    suggestion: tuple[str | None, str | None]  # (保管期限 code, 机构 code)
+
+
+def card(arc: Archive, row, position: int = 1, total: int = 1) -> Card:
+    from archive import retention as ret
+
+    pages = catalog.ocr_pages(arc.conn, row["id"])
+    reading = [("题名", row["title"] or "（未识别）"), ("文号", row["doc_number_raw"] or row["doc_number"] or "（无）"),
+               ("机关", row["issuer"] or "（未识别）"), ("日期", row["date"] or "（未识别）"),
+               ("页数", str(row["pages"]) if row["pages"] is not None else "（未知）"),
+               ("文件名", row["filename"] or "")]
+    reasons = [("待定原因", row["reason"] or "未说明原因")]
+    if row["rule_id"]:
+        reasons.append(("规则", f"{row['rule_id']}：{row['basis'] or ''}"))
+    if row["ocr_confidence"] is not None:
+        reasons.append(("识别", catalog.text_source(row, pages) or ""))
+    org_name = arc.cfg.orgs.get(row["org"] or "", "")
+    if row["retention"] or row["org"]:
+        reasons.append(("建议", "；".join(x for x in (
+            f"保管期限 {ret.name(row['retention'])}" if row["retention"] else "",
+            f"机构 {row['org']}{'（' + org_name + '）' if org_name else ''}" if row["org"] else "") if x)))
+    return Card(position, total, catalog.record(row), reading, reasons, (row["retention"], row["org"]))
+
+
+@dataclass
+class WalkSummary:
+    done: list[Outcome] = field(default_factory=list)  # archived, excluded, skipped, in the order met
+    left: int = 0  # pending records not reached (q, end of input)
+
+    def count(self, result: str) -> int:
+        return sum(1 for o in self.done if o.result == result)
+
+    def to_json(self) -> dict:
+        return {"archived": self.count("archived"), "excluded": self.count("excluded"),
+                "skipped": self.count("skipped"), "left": self.left, "results": [o.to_json() for o in self.done]}
+
+
+def walk(arc: Archive, ask: Callable[[str], str | None], show: Callable[[Card], None],
+         tell: Callable[[str], None]) -> WalkSummary:
+    """Walk the pending records one by one. ``ask(prompt)`` returns the line the person typed, or None when
+    they stopped (end of input, Ctrl+C); ``show`` draws a card; ``tell`` says one line. Each decision is
+    its own transaction, through ``confirm``."""
+    from archive import retention as ret
+    from archive.bounds import check_year
+
+    ids = [r["id"] for r in arc.conn.execute("SELECT id FROM documents WHERE status='pending' ORDER BY id")]
+    summary = WalkSummary()
+    for i, doc_id in enumerate(ids):
+        row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if row is None or row["status"] != "pending":
+            continue  # decided meanwhile (another clerk, the web page)
+        show(card(arc, row, i + 1, len(ids)))
+        while True:
+            key = ask(KEYS_PROMPT)
+            if key is None or key.strip().lower() in ("q", "退出"):
+                summary.left = sum(1 for j in ids[i:] if _still_pending(arc, j))
+                return summary
+            key = key.strip().lower()
+            if key == "s":
+                summary.done.append(Outcome(str(doc_id), doc_id, "skipped", catalog.record(row), "跳过"))
+                break
+            if key in ("", "y", "是"):
+                retention = row["retention"]
+                while retention is None:
+                    typed = ask("保管期限（永久 / 30年 / 10年）：")
+                    if typed is None:
+                        break
+                    retention = ret.from_typed(typed.strip())
+                    if retention is None:
+                        tell(f"保管期限 “{typed.strip()}” 无效：应为 永久、30年 或 10年")
+                org = row["org"]
+                if retention is not None and not org and arc.cfg.orgs:
+                    default = f"，回车用默认 {arc.cfg.default_org}" if arc.cfg.default_org else ""
+                    typed = ask(f"机构（{'、'.join(arc.cfg.orgs)}{default}）：")
+                    org = (typed or "").strip().upper() or None if typed is not None else None
+                    if typed is None:
+                        retention = None
+                year = row["year"]
+                if retention is not None and year is None:
+                    typed = ask("年度（成文日期未识别）：")
+                    try:
+                        year = check_year((typed or "").strip()) if typed is not None else None
+                    except ArchiveError as e:
+                        tell(str(e))
+                        continue
+                    if typed is None:
+                        retention = None
+                if retention is None:
+                    continue
+                try:
+                    rec = confirm(arc, row, retention=retention, org=org, year=year, reason="逐件审核：确认归档")
+                except ArchiveError as e:
+                    tell(f"未能归档：{e}")
+                    continue
+                summary.done.append(Outcome(str(doc_id), doc_id, "archived", rec, changes(catalog.record(row), rec)))
+                tell(f"已归档：记录 {doc_id} → {rec['archival_code']}")
+                break
+            if key == "x":
+                typed = ask("不归档的理由（可不填，回车跳过）：")
+                if typed is None:
+                    continue
+                try:
+                    rec = confirm(arc, row, retention=None, org=None, exclude=True,
+                                  reason=typed.strip() or "逐件审核：确认不归档")
+                except ArchiveError as e:
+                    tell(f"未能改为不归档：{e}")
+                    continue
+                summary.done.append(Outcome(str(doc_id), doc_id, "excluded", rec, "不归档"))
+                tell(f"已确认不归档：记录 {doc_id}")
+                break
+            tell(f"无效的操作 “{key}”：" + KEYS_PROMPT.removeprefix("操作"))
+    return summary
+
+
+def _still_pending(arc: Archive, doc_id: int) -> bool:
+    r = arc.conn.execute("SELECT status FROM documents WHERE id=?", (doc_id,)).fetchone()
+    return r is not None and r["status"] == "pending"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from archive import archival_code, catalog, inbox
 from archive.config import Config
-from archive.errors import CatalogLostError, NotFoundError, StopRequested, StoreError
+from archive.errors import AmbiguousRefError, CatalogLostError, NotFoundError, StopRequested, StoreError
 from archive.extract.worker import ExtractWorker
 from archive.faults import fault
 from archive.index import open_index
@@ -440,7 +440,11 @@ class Archive:
             rows = conn.execute(f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(best))}) ORDER BY id",
                                 best).fetchall()
             listing = "；".join(f"{r['id']} {r['archival_code'] or ''} {r['doc_number']}" for r in rows[:5])
-            raise NotFoundError(f"“{ref}” 对应多份文件（{listing}）：请用记录号或档号指定")
+            raise AmbiguousRefError(f"“{ref}” 对应多份文件（{listing}）：请用记录号或档号指定", rows)
+        if code and (moved := catalog.former_code(conn, str(code))):  # a 档号 changed by reclassify
+            now = moved["current_code"] or "无档号（现为不归档或待定）"
+            raise NotFoundError(f"档号 {code} 已改为 {now}（记录号 {moved['document_id']}）：请用新档号或记录号；"
+                                f"archive show {code} 可查看该记录")
         raise NotFoundError(f"找不到 “{ref}”：请用记录号、档号或发文字号（可用 archive list 查看）")
 
 

@@ -212,7 +212,7 @@ def test_a_clerks_day(server, browser, cfg, tmp_path):
     page = d.find_element(By.TAG_NAME, "main").text
     assert code in page and "为何如此分类" in page and cat[docx.name]["rule_id"] in page
     history = d.find_element(By.CSS_SELECTOR, "table.history").text
-    assert CLERK in history and "入库" in history
+    assert CLERK in history and "收集归档" in history
     shot("record")
     record_url = d.current_url
 

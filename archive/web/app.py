@@ -62,9 +62,6 @@ UPLOAD_DIR = ".web-upload"  # hidden inside the inbox: the watcher never picks u
 OUTCOME_LABELS = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
                   "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁"}
 STATUS_LABELS = {k: OUTCOME_LABELS[k] for k in ("archived", "pending", "excluded", "destroyed")}
-ACTION_LABELS = {"ingest": "入库", "confirm": "确认", "reclassify": "重新分类", "hold": "冻结",
-                 "release": "解除冻结", "dispose": "处置", "destroy": "销毁", "extend": "延长保管期限",
-                 "duplicate": "重复文件", "import": "导入", "attach": "挂接文件", "explain-gap": "说明空号"}
 MEDIA_LABELS = {"pdf": "PDF", "docx": "DOCX", "ofd": "OFD", "text": "文本", "image": "图像"}
 
 
@@ -418,31 +415,16 @@ def _files(conn, row) -> list[dict]:
 
 
 def _describe_event(e: dict) -> tuple[str, str]:
-    """(what, why) of one event, in Chinese."""
-    from archive.review import describe
+    """(what, why) of one event, in Chinese: the one table of event names (archive.display)."""
+    from archive.display import event_detail, event_name
 
     try:
         d = json.loads(e["detail"])
     except ValueError:
         d = {}
-    action = e["action"]
-    why = d.get("reason") or ""
-    if action == "ingest":
-        what = f"入库：{OUTCOME_LABELS.get(d.get('status'), d.get('status') or '')}"
-        if d.get("archival_code"):
-            what += f"，档号 {d['archival_code']}"
-        if d.get("filename"):
-            what += f"（{d['filename']}）"
-        if d.get("rule_id"):
-            why = why or f"规则 {d['rule_id']}"
-    elif action in ("confirm", "reclassify") and "before" in d:
-        what = f"{ACTION_LABELS[action]}：{describe(d['before'], d['after'])}"
-    else:
-        what = ACTION_LABELS.get(action, action)
-        extra = {k: v for k, v in d.items() if k not in ("reason", "digest", "source", "sha256")}
-        if extra:
-            what += "：" + "，".join(f"{k}={v}" for k, v in extra.items() if v not in (None, "", []))
-    return what, why
+    if not isinstance(d, dict):
+        d = {}
+    return event_name(e["action"], d), event_detail(e["action"], d)
 
 
 def record_page(request: Request):
@@ -907,6 +889,8 @@ def _lifespan(w: WebArchive):
 def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = False) -> Starlette:
     """The web application over the archive ``cfg`` names. Raises UsageError when bound beyond the local
     machine without accounts."""
+    global TIMEZONE
+    TIMEZONE = cfg.tz  # [agency] timezone: the history and times on the pages (one archive per process)
     w = WebArchive(cfg, host)
     routes = [
         Route("/", home),

@@ -1,0 +1,177 @@
+"""How times and the event log read to a person: local time, and events in Chinese.
+
+The catalog keeps every time as ISO 8601 with its offset (what ``--json`` prints and what the hash chain
+seals). A clerk reads the agency's own clock: ``[agency] timezone`` in config.toml (default Asia/Shanghai),
+shown as ``2026-11-30 16:42``. This module is the one table of event names and the one formatter of times
+for human output (the command line's tables, ``show`` and its history).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+_CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
+
+
+def zone(name: str | None = None) -> dt.tzinfo:
+    """The tzinfo of a configured zone name. Raises ValueError (with the name) for an unknown zone. Without a
+    time-zone database on the machine, the default zone is still known (a fixed +08:00)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = name or DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        if name == DEFAULT_TIMEZONE:
+            return _CHINA
+        raise ValueError(name) from None
+
+
+def local_time(value, tz: dt.tzinfo | str | None = None, *, seconds: bool = False) -> str:
+    """An ISO time (or datetime) from the catalog as the agency's wall clock: ``2026-11-30 16:42``. A value
+    that is not a time (or has no offset, so its zone is unknown) is shown as it is."""
+    if value in (None, ""):
+        return ""
+    if isinstance(tz, str) or tz is None:
+        tz = zone(tz)
+    if isinstance(value, dt.datetime):
+        when = value
+    else:
+        try:
+            when = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            return str(value)
+    if when.tzinfo is None:
+        return when.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+# One table of what each event in the log is called (catalog.append_event's ``action``).
+EVENT_NAMES = {
+    "ingest": "收集登记",
+    "import": "导入",
+    "recover": "重建目录",
+    "attach": "挂接文件",
+    "detach": "解除挂接",
+    "edit": "更正著录",
+    "confirm": "确认",
+    "exclude": "不归档",
+    "reclassify": "改档",
+    "hold": "冻结",
+    "release": "解除冻结",
+    "extend": "延期",
+    "appraise": "鉴定",
+    "approve": "批准销毁",
+    "destroy": "销毁",
+    "destroy-batch": "批次销毁",
+    "appraisal-document": "鉴定文件归档",
+    "gap": "说明空号",
+    "backup": "备份",
+    "restore": "恢复",
+    "duplicate": "重复文件",
+    "failed": "处理失败",
+    "refused": "拒收（涉密）",
+    "user-add": "建立账号",
+    "user-passwd": "修改密码",
+    "user-disable": "停用账号",
+    "user-enable": "启用账号",
+}
+
+_STATUS = {"archived": "归档", "pending": "待定", "excluded": "不归档", "destroyed": "已销毁"}
+
+
+def event_name(action: str, detail: dict | None = None) -> str:
+    """The event in Chinese; an ingest or a confirm says what it decided (收集归档, 确认不归档 …)."""
+    detail = detail or {}
+    if action == "ingest":
+        status = detail.get("status")
+        return {"archived": "收集归档", "pending": "收集登记（待定）", "excluded": "收集登记（不归档）"}.get(
+            status, EVENT_NAMES["ingest"])
+    if action == "confirm":
+        after = (detail.get("after") or {}).get("status")
+        return {"archived": "确认归档", "excluded": "确认不归档"}.get(after, EVENT_NAMES["confirm"])
+    return EVENT_NAMES.get(action, action)
+
+
+def _retention(code) -> str:
+    from archive import retention
+
+    return retention.name(code, code or "无") if code else "无"
+
+
+def changes(before: dict, after: dict) -> str:
+    """What a confirm, reclassify or correction changed, in Chinese: ``状态 待定 → 归档；档号 无 → …``."""
+    parts = []
+    for key, label in (("status", "状态"), ("archival_code", "档号"), ("retention", "保管期限"),
+                       ("org", "机构"), ("year", "年度")):
+        b, a = before.get(key), after.get(key)
+        if b != a and key in after:
+            if key == "status":
+                b, a = _STATUS.get(b, b), _STATUS.get(a, a)
+            elif key == "retention":
+                b, a = _retention(b), _retention(a)
+            parts.append(f"{label} {b or '无'} → {a or '无'}")
+    # any other field a correction changed (题名, 文号 …), by its declared label
+    from archive.schema import LABELS
+
+    for key in after:
+        if key in _SHOWN or key in _QUIET or before.get(key) == after.get(key):
+            continue
+        parts.append(f"{LABELS.get(key, key)} {before.get(key) or '无'} → {after.get(key) or '无'}")
+    return "；".join(parts)
+
+
+_SHOWN = ("status", "archival_code", "retention", "org", "year")
+_QUIET = ("fonds", "item_no", "updated_at", "digest")  # follow from the 档号, or bookkeeping
+
+
+def event_detail(action: str, detail: dict | None) -> str:
+    """What a person needs from an event's detail, in one line: the 档号 and 保管期限 it changed, the reason,
+    the approver, the hold reason, the appraisal."""
+    d = detail or {}
+    parts: list[str] = []
+    before, after = d.get("before") or {}, d.get("after") or {}
+    if before or after:
+        parts.append(changes(before, after))
+    elif action in ("ingest", "import", "recover", "appraisal-document") and d.get("archival_code"):
+        parts.append(f"档号 {d['archival_code']}")
+    if action == "extend":
+        parts.append(f"保管期限 {_retention(d.get('retention_before'))} → {_retention(d.get('retention_after'))}")
+    if action in ("ingest",) and d.get("rule_id"):
+        parts.append(f"规则 {d['rule_id']}")
+    if d.get("reason"):
+        label = {"hold": "冻结原因", "release": "解除原因"}.get(action, "原因" if action != "ingest" else "待定原因")
+        parts.append(f"{label}：{d['reason']}")
+    if d.get("approved_by"):
+        parts.append(f"批准人：{d['approved_by']}")
+    if d.get("approval_doc"):
+        parts.append(f"批准文件：{d['approval_doc']}")
+    if d.get("appraisal") and action in ("destroy", "extend", "appraisal-document"):
+        parts.append(f"第 {d['appraisal']} 号鉴定")
+    if action == "destroy":
+        if d.get("supervisors"):
+            parts.append("监销人：" + "、".join(d["supervisors"]))
+        if d.get("method"):
+            parts.append(f"方式：{d['method']}")
+    if action in ("attach", "detach", "duplicate", "failed") and d.get("filename"):
+        parts.append(f"文件：{d['filename']}")
+    if d.get("role"):
+        parts.append(f"角色：{d['role']}")
+    return "；".join(str(p) for p in parts if p)
+
+
+def history_rows(events: list[dict], tz) -> list[tuple[str, str, str, str]]:
+    """(时间, 操作人, 操作, 说明) for each event of a record (catalog.events_for), oldest first."""
+    rows = []
+    for e in events:
+        try:
+            detail = json.loads(e.get("detail") or "{}")
+        except ValueError:
+            detail = {}
+        if not isinstance(detail, dict):
+            detail = {}
+        rows.append((local_time(e["ts"], tz), e["actor"] or "", event_name(e["action"], detail),
+                     event_detail(e["action"], detail)))
+    return rows
