@@ -125,6 +125,8 @@ def _read(name: str, typed, cur, warnings: list[str]):
         if name in REQUIRED:
             raise EditError(f"{_ref(cur)} 的{FIELDS[name]}是必备著录项，不能清空：请给出更正后的{FIELDS[name]}")
         return None
+    if text == str(cur["doc_number_raw"] if name == "doc_number" else cur[name]):
+        return _SAME  # as the record has it (a form sends every field)
     if name in MAX_LENGTH and len(text) > MAX_LENGTH[name]:
         raise bounds.BoundsError(f"{label} 过长（{len(text)} 个字符，上限 {MAX_LENGTH[name]}）")
     if name == "pages":
