@@ -346,3 +346,53 @@ def test_attaching_a_file_keeps_corrected_pages(arc, tmp_path):
 
     rep = verify(arc)
     assert not [f for f in rep.errors if f.item == "著录项与事件日志一致"], [f.message for f in rep.errors]
+
+
+# ---- the web page's correction form ----------------------------------------------------------------------------
+def test_the_record_page_corrects_with_the_same_service_for_archivists_only(cfg, tmp_path):
+    pytest.importorskip("starlette")
+    from tests.test_web import PASSWORD, ROLES, client_for, csrf_of, login, token  # noqa: F401
+    from archive.session import open_archive
+    from archive.web import accounts, create_app
+
+    arc = open_archive(cfg, create=True)
+    for name, role in ROLES.items():
+        accounts.add_user(arc.conn, name, role, PASSWORD)
+    doc = arc.ingest_file(make_pdf(tmp_path / "a.pdf", gongwen_lines(0, 0, 2021))).record
+    arc.close()
+    app = create_app(cfg)
+    try:
+        did = doc["id"]
+        form = {"title": NEW_TITLE, "doc_number": doc["doc_number_raw"], "issuer": doc["issuer"], "date": doc["date"],
+                "pages": str(doc["pages"]), "doc_type": doc["doc_type"] or "", "reason": "核对原件"}
+        for user in ("wen", "cha", "ling"):
+            c = login(app, user)
+            assert 'action="/doc/%d/edit"' % did not in c.get(f"/doc/{did}").text
+            r = c.post(f"/doc/{did}/edit", data={"csrf": token(c), **form}, follow_redirects=False)
+            assert r.status_code == 403, (user, r.status_code)
+        d = login(app, "dang")
+        page = d.get(f"/doc/{did}").text
+        assert 'action="/doc/%d/edit"' % did in page and "更正著录项" in page
+        r = d.post(f"/doc/{did}/edit", data={**form}, follow_redirects=False)
+        assert r.status_code == 403 and "安全令牌" in r.text  # no CSRF token
+        r = d.post(f"/doc/{did}/edit", data={"csrf": token(d), **form, "reason": ""}, follow_redirects=False)
+        assert r.status_code == 409 and "必须说明原因" in r.text
+        r = d.post(f"/doc/{did}/edit", data={"csrf": token(d), **form}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        conn = sqlite3.connect(cfg.store / "catalog.sqlite")
+        conn.row_factory = sqlite3.Row
+        ev = conn.execute("SELECT * FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        row = conn.execute("SELECT * FROM documents WHERE id=?", (did,)).fetchone()
+        conn.close()
+        detail = json.loads(ev["detail"])
+        # only the field that differs is a change: the form sends every field as the record has it
+        assert (ev["action"], ev["actor"], detail["fields"]) == ("edit", "dang", ["title"])
+        assert row["title"] == NEW_TITLE and json.loads(row["corrected"]) == ["title"]
+        page = d.get(f"/doc/{did}").text
+        assert "更正著录项：题名" in page and NEW_TITLE in page and "人工更正" in page
+        r = d.get("/search?q=" + "数字化专项检查")
+        assert f"/doc/{did}" in r.text
+        r = d.post(f"/doc/{did}/edit", data={"csrf": token(d), **form, "date": "2020-01-01"}, follow_redirects=False)
+        assert r.status_code == 409 and "reclassify" in r.text
+    finally:
+        app.state.web.close()
