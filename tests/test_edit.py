@@ -396,3 +396,46 @@ def test_the_record_page_corrects_with_the_same_service_for_archivists_only(cfg,
         assert r.status_code == 409 and "reclassify" in r.text
     finally:
         app.state.web.close()
+
+
+def test_a_catalog_of_schema_11_takes_migration_12_and_its_seals_still_hold(cfg, tmp_path):
+    """Migration 12 adds the column in place: a record sealed before it keeps its digest (verify clean), and the
+    first correction after the upgrade works."""
+    from archive.edit import edit
+    from archive.index import bigrams
+    from archive.session import open_archive
+    from archive.verify import verify
+
+    cfg.store.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(cfg.store / "catalog.sqlite", isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.create_function("bigrams", 1, bigrams, deterministic=True)
+    for v in sorted(k for k in catalog._MIGRATIONS if k <= 11):  # the tables as schema 11 made them
+        for stmt in catalog._split_sql(catalog._MIGRATIONS[v]):
+            conn.execute(stmt)
+    conn.execute("PRAGMA user_version=11")
+    with catalog.transaction(conn):
+        doc = catalog.insert_record(conn, {"status": "pending", "origin": "import", "title": "关于档案工作的通知",
+                                           "issuer": "示例县档案局", "date": "2015-03-02", "year": 2015,
+                                           "ingested_at": "2015-03-02T08:00:00+08:00",
+                                           "updated_at": "2015-03-02T08:00:00+08:00"}, "正文")
+        catalog.append_event(conn, "import", doc, {"file": "目录.csv"})
+    conn.close()
+    arc = open_archive(cfg)
+    try:
+        assert arc.conn.execute("PRAGMA user_version").fetchone()[0] == catalog.SCHEMA_VERSION
+        assert arc.conn.execute("SELECT corrected FROM documents WHERE id=?", (doc,)).fetchone()[0] is None
+        rep = verify(arc)
+        assert rep.ok and not [f for f in rep.findings if f.item == "著录项与事件日志一致"], rep.findings
+        edit(arc, arc.conn.execute("SELECT * FROM documents WHERE id=?", (doc,)).fetchone(), {"title": NEW_TITLE},
+             reason="更正题名")
+        assert _hits(arc, "数字化专项检查") == [doc]
+        rep = verify(arc)
+        assert rep.ok and not [f for f in rep.findings if f.item == "著录项与事件日志一致"], rep.findings
+    finally:
+        arc.close()
+
+
+def _hits(arc, words):
+    return [r[0] for r in arc.conn.execute("SELECT rowid FROM fulltext WHERE fulltext MATCH ?",
+                                           ('title:"' + " ".join(catalog.bigrams(words).split()) + '"',))]
