@@ -439,3 +439,16 @@ def test_a_catalog_of_schema_11_takes_migration_12_and_its_seals_still_hold(cfg,
 def _hits(arc, words):
     return [r[0] for r in arc.conn.execute("SELECT rowid FROM fulltext WHERE fulltext MATCH ?",
                                            ('title:"' + " ".join(catalog.bigrams(words).split()) + '"',))]
+
+
+def test_a_date_after_today_is_taken_with_a_warning(arc, tmp_path):
+    import datetime as dt
+
+    from archive.edit import edit
+
+    arc.ingest_file(make_text(tmp_path / "c.txt", "会上讨论了档案室搬迁。\n"))
+    row = arc.conn.execute("SELECT * FROM documents").fetchone()
+    later = dt.date.today() + dt.timedelta(days=1)
+    res = edit(arc, row, {"date": later.isoformat()}, reason="按原件")
+    assert res.record["date"] == later.isoformat() and res.record["year"] == later.year
+    assert len(res.warnings) == 1 and "晚于今天" in res.warnings[0]
