@@ -199,11 +199,14 @@ UNSEALED_ACTIONS = ("duplicate",)
 
 def record_digest(row) -> str:
     """SHA-256 of a record's sealed columns; every event about a record carries it (``digest``).
-    An old period (``retention_old``, migration 10) is sealed only where a record has one, so the digests
-    of every other record stay as they were."""
+    An old period (``retention_old``, migration 10) and the list of fields a person corrected (``corrected``,
+    migration 12) are sealed only where a record has them, so the digests of every other record stay as
+    they were."""
     values = [row[k] for k in SEALED_COLUMNS]
     if "retention_old" in row.keys() and row["retention_old"] is not None:
         values.append(row["retention_old"])
+    if "corrected" in row.keys() and row["corrected"] is not None:  # migration 12: fields a person corrected
+        values.append(["corrected", row["corrected"]])
     payload = json.dumps(values, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -462,3 +465,31 @@ def former_code(conn: sqlite3.Connection, code: str) -> dict | None:
     return {"document_id": row["document_id"], "ts": row["ts"], "actor": row["actor"],
             "new_code": (detail.get("after") or {}).get("archival_code"), "current_code": row["current_code"],
             "reason": detail.get("reason")}
+
+
+# ---- fields a person corrected (archive edit, migration 12) -----------------------------------------
+def corrected_fields(conn: sqlite3.Connection, document_id: int) -> set[str]:
+    """The fields of a record a person corrected with ``archive edit`` (title, doc_number, issuer, date,
+    pages, doc_type). An automatic step that would rewrite a record's fields (recover, an import, attaching a
+    file) leaves these as they are."""
+    row = conn.execute("SELECT corrected FROM documents WHERE id=?", (document_id,)).fetchone()
+    return corrected_of(row)
+
+
+def corrected_of(row) -> set[str]:
+    """``corrected_fields`` of a row already read (a dict or sqlite3.Row; empty for a catalog before 12)."""
+    if row is None or "corrected" not in row.keys() or not row["corrected"]:
+        return set()
+    try:
+        names = json.loads(row["corrected"])
+    except ValueError:
+        return set()
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
+def set_doc_number_keys(conn: sqlite3.Connection, document_id: int, doc_number) -> None:
+    """Replace a record's spelling-independent 发文字号 keys (``doc_number``: a docno.DocNumber or None)."""
+    conn.execute("DELETE FROM docno_keys WHERE document_id=?", (document_id,))
+    if doc_number is not None:
+        conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
+                         [(k, document_id) for k in docno.search_keys(doc_number)])

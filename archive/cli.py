@@ -355,6 +355,7 @@ def _print_record(arc, row) -> None:
         ("分类依据", f"{row['rule_id']}：{row['basis']}" if row["rule_id"] else None),
         ("待定原因", row["reason"]), ("原文件名", row["filename"]), ("SHA-256", row["sha256"]),
         ("存储位置", row["stored_path"]), ("入库时间", _local(arc, row["ingested_at"])),
+        ("人工更正", "、".join(_corrected_labels(row))),
     ]
     for k, v in fields:
         if v not in (None, ""):
@@ -373,6 +374,14 @@ def _local(arc_or_cfg, ts) -> str:
 
     cfg = getattr(arc_or_cfg, "cfg", arc_or_cfg)
     return local_time(ts, cfg.tz)
+
+
+def _corrected_labels(row) -> list[str]:
+    """The fields a person corrected (archive edit), in Chinese: an automatic step leaves them alone."""
+    from archive import catalog
+    from archive.edit import FIELDS
+
+    return [label for k, label in FIELDS.items() if k in catalog.corrected_of(row)]
 
 
 def _snippet_markup(snippet: str) -> str:
@@ -893,6 +902,33 @@ def reclassify(
     year, reason = _year_arg(year), _text_arg(reason, "--reason", 2000)
     _review_change(ref, lambda arc, row: run(arc, row, retention=_retention_option(retention), org=org, year=year,
                                              status=status, reason=reason), as_json)
+
+
+@app.command()
+def edit(
+    ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
+    reason: str = typer.Option(..., "--reason", help="更正原因（必填，记入事件日志）"),
+    title: Optional[str] = typer.Option(None, "--title", help="题名"),
+    doc_number: Optional[str] = typer.Option(None, "--doc-number", help="发文字号，如 县政办发〔2019〕12号（\"\" 清除）"),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help="责任者（发文机关）"),
+    date: Optional[str] = typer.Option(None, "--date", help="成文日期，如 2019-03-05 或 20190305"),
+    pages: Optional[str] = typer.Option(None, "--pages", help="页数"),
+    doc_type: Optional[str] = typer.Option(None, "--doc-type", help="文种，如 通知、批复（\"\" 清除）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """更正著录项（题名、文号、责任者、日期、页数、文种）：改前改后、操作人和原因记入事件日志；人工更正的项不再被自动步骤覆盖。"""
+    from archive.edit import describe, edit as run
+
+    reason = _text_arg(reason, "--reason", 2000)
+    given = {k: _text_arg(v, f"--{k.replace('_', '-')}", 500) for k, v in (
+        ("title", title), ("doc_number", doc_number), ("issuer", issuer), ("date", date), ("pages", pages),
+        ("doc_type", doc_type)) if v is not None}
+    arc = _archive()
+    res = run(arc, arc.resolve(ref), given, reason=reason)
+    for w in res.warnings:
+        say(f"提示：{w}")
+    name = res.record.get("archival_code") or "记录 " + str(res.record["id"])
+    emit(as_json, res.to_json, lambda: err.print(f"{name} 已更正：{describe({'before': res.before, 'after': res.after})}"))
 
 
 @app.command("explain-gap")

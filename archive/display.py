@@ -55,7 +55,7 @@ EVENT_NAMES = {
     "recover": "重建目录",
     "attach": "挂接文件",
     "detach": "解除挂接",
-    "edit": "更正著录",
+    "edit": "更正著录项",
     "confirm": "确认",
     "exclude": "不归档",
     "reclassify": "改档",

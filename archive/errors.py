@@ -57,6 +57,11 @@ class ReviewError(ArchiveError):
     """A confirm or reclassify that cannot apply to the record (wrong status, unknown 机构, no 年度)."""
 
 
+class EditError(ArchiveError):
+    """A correction of a record's 著录项 that cannot apply (no reason, nothing changed, a destroyed record, a
+    corrected date that would move an archived record to another year)."""
+
+
 class ExportError(ArchiveError):
     """An export cannot be written (no CJK font, output exists, the record has no PDF)."""
 

@@ -239,9 +239,10 @@ def _put_searchable(arc: Archive, sha: str, ex: Extracted) -> str | None:
 def commit_record(arc: Archive, path: Path, sha: str, size: int, rel: str, ex: Extracted, fields: GongwenFields,
                   cls: Classification, from_inbox: bool, header_conf: float | None = None,
                   searchable: str | None = None, tx: bool = True, *, filename: str | None = None,
-                  action: str = "ingest", detail: dict | None = None) -> dict:
+                  action: str = "ingest", detail: dict | None = None, corrected: str | None = None) -> dict:
     """Insert one record (and its text, keys, event); ``tx=False`` inside a batch's transaction
-    (ingest_many). ``filename``/``action``/``detail``: for records rebuilt by ``archive recover``."""
+    (ingest_many). ``filename``/``action``/``detail``/``corrected``: for records rebuilt by ``archive recover``
+    (``corrected``: the fields a person had corrected, kept, see archive/edit.py)."""
     conn = arc.conn
     ts = catalog.now()
     dn = fields.doc_number
@@ -277,6 +278,8 @@ def commit_record(arc: Archive, path: Path, sha: str, size: int, rel: str, ex: E
             "ocr_confidence": _mean([c for c in ex.page_confidences if c is not None]),
             "ocr_header_confidence": header_conf, "searchable_path": searchable,
         }
+        if corrected:
+            row["corrected"] = corrected
         doc_id = catalog.insert_record(conn, row, ex.text, dn)
         catalog.add_pages(conn, doc_id, ex.page_confidences)
         arc.journal_done(rel, searchable)

@@ -187,12 +187,13 @@ def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary:
     ex.media_type = media_type  # the stored name decides: verify checks the path against it
     ex.warnings = list(ex.warnings) + warnings
     fields = gongwen.parse(ex.text)
-    cls = classify(fields, ex.text, ex.pages, arc.cfg)
     old = old_rows.get(sha)
     try:
         trusted = old is not None and digests.get(old["id"]) == catalog.record_digest(old)
     except KeyError:  # a catalog from an older schema
         trusted = False
+    kept = _keep_corrections(old, fields, ex) if trusted else []  # before classify: it reads them
+    cls = classify(fields, ex.text, ex.pages, arc.cfg)
     reason = REASON
     if actual != name_sha:
         reason += "；存储文件的内容与其文件名（校验值）不符，可能已损坏"
@@ -211,7 +212,32 @@ def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary:
     with arc.write_lock():
         pipeline.commit_record(arc, p, sha, size, rel, ex, fields, pending, False, searchable=searchable,
                                filename=filename, action="recover",
-                               detail={"stored_path": rel, "old_id": old["id"] if old else None, "trusted": trusted})
+                               detail={"stored_path": rel, "old_id": old["id"] if old else None, "trusted": trusted,
+                                       **({"corrected": kept} if kept else {})},
+                               corrected=json.dumps(kept, ensure_ascii=False) if kept else None)
     summary.records += 1
     if trusted:
         summary.from_old_catalog += 1
+
+
+def _keep_corrections(old: dict, fields, ex: Extracted) -> list[str]:
+    """The fields a person had corrected on the old record (``archive edit``), put back over what the file
+    reads as, so a rebuilt catalog does not undo a correction. Only from a row the event log vouches for."""
+    from archive import docno, zhnum
+    from archive.edit import FIELDS
+
+    kept = []
+    for name in [f for f in FIELDS if f in catalog.corrected_of(old)]:
+        if name == "doc_number":
+            fields.doc_number = docno.parse(old["doc_number_raw"]) if old.get("doc_number_raw") else None
+        elif name == "date":
+            try:
+                fields.date = zhnum.parse_date(old.get("date")) if old.get("date") else None
+            except ValueError:
+                continue
+        elif name == "pages":
+            ex.pages = old.get("pages")
+        else:  # title, issuer, doc_type
+            setattr(fields, name, old.get(name))
+        kept.append(name)
+    return kept

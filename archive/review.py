@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from archive import archival_code, bounds, catalog, schema
 from archive.config import RETENTION_NAMES
 from archive.display import changes
+from archive.edit import fill_in_hint, missing_required
 from archive.errors import AmbiguousRefError, ArchiveError, NotFoundError, ReviewError
 from archive.session import Archive
 
@@ -72,6 +73,8 @@ def reclassify(arc: Archive, row, *, retention: str | None = None, org: str | No
 def _apply(arc: Archive, row, status: str, retention: str | None, org: str | None, year: int | None,
            reason: str, action: str) -> dict:
     cfg, conn = arc.cfg, arc.conn
+    if status == "archived" and row["status"] != "archived":
+        _refuse_incomplete(row)
     if org is not None and org != "" and cfg.orgs and org not in cfg.orgs:
         raise ReviewError(f"机构代码 “{org}” 不在 config.toml 的 [orgs] 中（可用：{'、'.join(cfg.orgs)}）")
     if status == "archived":
@@ -127,6 +130,15 @@ def describe(before: dict, after: dict) -> str:
                 b, a = RETENTION_NAMES.get(b or "", b), RETENTION_NAMES.get(a or "", a)
             parts.append(f"{label} {b or '无'} → {a or '无'}")
     return "；".join(parts)
+
+
+def _refuse_incomplete(row) -> None:
+    """A record is archived only with the 必备著录项 a person can type (题名, 成文日期, 责任者, 页数): archived
+    without them, verify would report it for ever. ``archive edit`` fills them in first."""
+    missing = missing_required(row)
+    if missing:
+        raise ReviewError(f"{_ref(row)} 缺少必备著录项：{'、'.join(missing)}，不能归档：请先补录（{fill_in_hint(row)}），"
+                          "再确认归档")
 
 
 def _ref(row) -> str:

@@ -315,6 +315,12 @@ _MIGRATIONS: dict[int, str] = {
         last_at         REAL NOT NULL
     );
     """,
+    # 12: the fields a person corrected (archive edit): a JSON list of field names (title, doc_number, issuer,
+    # date, pages, doc_type), so no later automatic step (recover, an import, attaching a file) overwrites them.
+    # Sealed only where set (catalog.record_digest), so every other record keeps its digest.
+    12: """
+    ALTER TABLE documents ADD COLUMN corrected TEXT;
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order
@@ -388,6 +394,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("searchable_path", "可检索 PDF"),
     Column("origin", "来源方式"),  # ingest | import
     Column("retention_old", "原保管期限", importable=True),  # sealed only where set (catalog.record_digest)
+    Column("corrected", "人工更正的著录项"),  # migration 12, JSON list; sealed only where set (record_digest)
 )
 
 BY_NAME = {c.name: c for c in COLUMNS}

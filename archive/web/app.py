@@ -47,6 +47,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from archive import catalog, pipeline
+from archive.edit import FIELDS as EDIT_FIELDS, edit as edit_record
 from archive.config import RETENTION_CODES, RETENTION_NAMES, Config
 from archive.errors import ArchiveError, NotFoundError, UsageError
 from archive.session import Archive
@@ -453,6 +454,7 @@ def record_page(request: Request):
         ("页数", row["pages"]), ("文字来源", catalog.text_source(row)), ("与本机关关系", row["relation"]),
         ("原文件名", row["filename"]), ("SHA-256", row["sha256"]), ("入库时间", local_time(row["ingested_at"])),
         ("来源", "导入" if row["origin"] == "import" else "入库"),
+        ("人工更正", "、".join(label for k, label in EDIT_FIELDS.items() if k in catalog.corrected_of(row))),
     ]
     return render(request, "record.html", user=user, row=row, fields=[(k, v) for k, v in fields if v not in (None, "")],
                   events=events, files=_files(conn, row), hold=hold, warnings=warnings,
@@ -545,6 +547,17 @@ def reclassify_post(request: Request, form) -> Response:
         reclassify(w.writer, row, retention=_retention(form.get("retention")),
                    org=form.get("org") or None, year=_int(form.get("year"), "年度", 1900, 2999),
                    status=status, reason=str(form.get("reason") or "").strip())
+    return RedirectResponse(f"/doc/{doc_id}", 303)
+
+
+def edit_post(request: Request, form) -> Response:
+    """The correction form of the record page: the same service as ``archive edit`` (archivists only)."""
+    user = require(request, "archival")
+    w = _state(request)
+    doc_id = request.path_params["doc_id"]
+    changes = {k: form.get(k) for k in EDIT_FIELDS if isinstance(form.get(k), str)}
+    with w.write_mutex, catalog.acting_as(user.name):
+        edit_record(w.writer, _row(w.writer.conn, doc_id), changes, reason=str(form.get("reason") or ""))
     return RedirectResponse(f"/doc/{doc_id}", 303)
 
 
@@ -903,6 +916,7 @@ def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = F
         Route("/doc/{doc_id:int}/file/{seq:int}", _sync(file_download)),
         Route("/doc/{doc_id:int}/stamp", _sync(stamp_download)),
         Route("/doc/{doc_id:int}/reclassify", _post(reclassify_post), methods=["POST"]),
+        Route("/doc/{doc_id:int}/edit", _post(edit_post), methods=["POST"]),
         Route("/file", _sync(file_page), methods=["GET"]),
         Route("/file", file_post, methods=["POST"]),
         Route("/review", _sync(review_page), methods=["GET"]),
