@@ -258,7 +258,7 @@ def confirm_many(arc: Archive, items: list[Target], *, retention: str | None = N
 
 
 # ---- the interactive review: one pending record after another ---------------------------------------
-KEYS_PROMPT = "操作（回车或 y：归档；x：不归档；s：跳过；q：退出）："
+KEYS_PROMPT = "操作（回车或 y：归档；e：更正著录项；x：不归档；s：跳过；q：退出）："
 
 
 @dataclass
@@ -331,7 +331,17 @@ def walk(arc: Archive, ask: Callable[[str], str | None], show: Callable[[Card], 
             if key == "s":
                 summary.done.append(Outcome(str(doc_id), doc_id, "skipped", catalog.record(row), "跳过"))
                 break
+            if key == "e":
+                row = _correct(arc, row, ask, tell, _field_asked(ask, tell))
+                show(card(arc, row, i + 1, len(ids)))
+                continue
             if key in ("", "y", "是"):
+                for field in missing_required_fields(row):  # archived only with them: ask, then correct
+                    row = _correct(arc, row, ask, tell, field)
+                    if row[field] in (None, ""):
+                        break
+                if missing_required_fields(row):
+                    continue
                 retention = row["retention"]
                 while retention is None:
                     typed = ask("保管期限（永久 / 30年 / 10年）：")
@@ -382,6 +392,44 @@ def walk(arc: Archive, ask: Callable[[str], str | None], show: Callable[[Card], 
                 break
             tell(f"无效的操作 “{key}”：" + KEYS_PROMPT.removeprefix("操作"))
     return summary
+
+
+def _field_asked(ask, tell) -> str | None:
+    """Which field the person wants to correct (its Chinese name), or None."""
+    from archive.edit import FIELDS
+
+    names = {label: key for key, label in FIELDS.items()}
+    while True:
+        typed = ask(f"更正哪一项（{'、'.join(names)}）：")
+        if typed is None or not typed.strip():
+            return None
+        if typed.strip() in names:
+            return names[typed.strip()]
+        tell(f"没有 “{typed.strip()}” 这一项：应为 {'、'.join(names)}")
+
+
+def _correct(arc: Archive, row, ask, tell, field: str | None):
+    """Ask the new value of ``field`` and correct it through ``archive edit``'s service (event, seal, index);
+    returns the record as it now stands."""
+    from archive.edit import FIELDS, edit
+
+    if field is None:
+        return row
+    typed = ask(f"{FIELDS[field]}（当前：{row[field] or '未识别'}）：")
+    if typed is None or not typed.strip():
+        return row
+    try:
+        edit(arc, row, {field: typed.strip()}, reason="逐件审核：更正著录项")
+        tell(f"已更正{FIELDS[field]}：{typed.strip()}")
+    except ArchiveError as e:
+        tell(f"未能更正：{e}")
+    return arc.conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone()
+
+
+def missing_required_fields(row) -> list[str]:
+    from archive.edit import REQUIRED
+
+    return [k for k in ("title", "date", "issuer", "pages") if k in REQUIRED and row[k] in (None, "")]
 
 
 def _still_pending(arc: Archive, doc_id: int) -> bool:

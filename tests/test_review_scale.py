@@ -47,6 +47,12 @@ def template(tmp_path_factory) -> Path:
     for f in files:  # one by one, so the ids follow the list
         arc.ingest_file(f)
     arc.flush_index()
+    # a record is archived only with its 成文日期 (review._refuse_incomplete): a clerk's correction gives 1-8
+    # theirs; they stay pending (no rule decided them), and 9 stays without 年度
+    from archive.edit import edit
+
+    for doc_id in range(1, 9):
+        edit(arc, arc.resolve(str(doc_id)), {"date": "2021-03-01"}, reason="补录成文日期")
     rows = arc.conn.execute("SELECT id, status, rule_id, year FROM documents ORDER BY id").fetchall()
     arc.close()
     assert [r["status"] for r in rows] == ["pending"] * 9
@@ -92,12 +98,12 @@ def test_confirm_many_refs_one_transaction_each_and_a_failure_does_not_stop_the_
     assert after[9]["status"] == "pending"
     assert after[1]["archival_code"] == "Z109-WS·2021-D30-YWK-0001"
     # the summary table names each record by its number, and says why the one failed
-    assert re.search(r"│ 9 +│ 失败 ", p.stdout) and "没有年度" in p.stdout
+    assert re.search(r"│ 9 +│ 失败 ", p.stdout) and "缺少必备著录项" in p.stdout
     assert re.search(r"│ 4 +│ 已归档 │ Z109-WS·2021-D30-YWK-\d{4}", p.stdout)
     assert "共 5 件：已归档 4，失败 1" in p.stderr
     # one confirm event per record, each its own
     for i in (1, 3, 4, 5):
-        assert [e["action"] for e in events(lib, i)] == ["ingest", "confirm"]
+        assert [e["action"] for e in events(lib, i)] == ["ingest", "edit", "confirm"]  # edit: the fixture gave the 成文日期
 
 
 def test_a_range_passes_over_records_that_are_not_pending(lib):
@@ -194,15 +200,19 @@ def test_review_walks_the_pending_records_from_piped_keys(lib):
 
 
 def test_review_asks_what_a_record_lacks_and_end_of_input_stops(lib):
-    # record 8 has no suggestion: the walk asks for the 保管期限 and the 机构; 9 lacks the 年度 too
-    keys = ["s"] * 7 + ["y", "5年", "10年", "", "y", "30年", "YWK", "2020"]
+    # record 8 has no suggestion: the walk asks for the 保管期限 and the 机构; 9 lacks its 成文日期 too (asked
+    # and corrected through archive edit, which gives the 年度); "e" corrects a field on the way
+    keys = ["s"] * 7 + ["y", "5年", "10年", "", "e", "题目", "题名", "关于审核中更正题名的通知",
+                        "y", "2020-05-01", "30年", "YWK"]
     p = run(lib, "review", "-i", stdin="\n".join(keys) + "\n")
     assert p.returncode == 0, p.stderr
     after = rows(lib)
     assert (after[8]["retention"], after[8]["org"], after[8]["archival_code"]) == \
         ("D10", "BGS", "Z109-WS·2021-D10-BGS-0001")
     assert after[9]["archival_code"] == "Z109-WS·2020-D30-YWK-0001"
-    assert "保管期限 “5年” 无效" in p.stderr
+    assert "保管期限 “5年” 无效" in p.stderr and "没有 “题目” 这一项" in p.stderr
+    assert (after[9]["title"], after[9]["date"]) == ("关于审核中更正题名的通知", "2020-05-01")
+    assert [e["action"] for e in events(lib, 9)][-3:] == ["edit", "edit", "confirm"]
     # input ends before any key: nothing is decided, and nothing is taken for Enter
     p = run(lib, "review", "-i", stdin="")
     assert p.returncode == 0 and "未审 7" in p.stderr
