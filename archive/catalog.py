@@ -367,6 +367,15 @@ def detach_file(conn: sqlite3.Connection, document_id: int, seq: int, detached_t
                  (now(), detached_to, document_id, seq))
     pages = file_pages(conn, document_id, f["role"], f["pages"], -1)
     update_record(conn, document_id, {"indexed": 0, **({"pages": pages[1]} if pages[0] != pages[1] else {})})
+    # its text leaves the record's too: the part appended under its name (attach_file, or a catalogue import)
+    row = conn.execute("SELECT text FROM document_texts WHERE document_id=?", (document_id,)).fetchone()
+    text = row[0] if row else ""
+    for mark in (f"\n\n【{f['filename']}（{f['role']}）】\n", f"\n\n【{f['filename']}】\n"):
+        start = text.find(mark)
+        if start >= 0:
+            end = text.find("\n\n【", start + len(mark))
+            set_text(conn, document_id, text[:start] + (text[end:] if end >= 0 else ""))
+            break
 
 
 def file_pages(conn: sqlite3.Connection, document_id: int, role: str, pages: int | None,
