@@ -335,7 +335,8 @@ def further_files(conn: sqlite3.Connection, document_id: int, *, detached: bool 
                         f"{'' if detached else 'AND detached_at IS NULL '}ORDER BY seq", (document_id,)).fetchall()
 
 
-def attach_file(conn: sqlite3.Connection, document_id: int, role: str, values: dict, text: str | None) -> int:
+def attach_file(conn: sqlite3.Connection, document_id: int, role: str, values: dict, text: str | None, *,
+                count_pages: bool = True) -> int:
     """Join a stored file to a record as one of its files with ``role`` (the one write path of attach): its row
     in document_files, its text after the record's (so the record is found by it) and the record's 页数
     (``file_pages``). A file once taken off another record (its row kept, detached) is moved here. No other
@@ -353,7 +354,7 @@ def attach_file(conn: sqlite3.Connection, document_id: int, role: str, values: d
         add_file(conn, document_id, seq, {**values, "role": role})
     if text:
         append_text(conn, document_id, f"\n\n【{values['filename']}（{role}）】\n{text}")
-    pages = file_pages(conn, document_id, role, values.get("pages"), +1)
+    pages = file_pages(conn, document_id, role, values.get("pages") if count_pages else None, +1)
     update_record(conn, document_id, {"indexed": 0, **({"pages": pages[1]} if pages[0] != pages[1] else {})})
     return seq
 

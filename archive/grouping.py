@@ -79,13 +79,16 @@ def _rendering(conn, fields: GongwenFields) -> Match | None:
         rows = _live(conn, "doc_number = ?", (fields.doc_number.canonical,))
         if not rows:
             return None
+        number = fields.doc_number.canonical
         same = [r["id"] for r in rows if _same_issuer(r["issuer"], fields.issuer)]
-        if len(same) == 1:
-            return Match("其他格式", f"发文字号 {fields.doc_number.canonical} 与发文机关相同", same, sure=True)
+        alike = [r["id"] for r in rows if r["id"] in same and _alike_title(r["title"], fields.title)]
+        if len(alike) == 1 and len(same) == 1:
+            return Match("其他格式", f"发文字号 {number} 与发文机关相同", alike, sure=True)
+        if len(same) > 1:
+            return Match("其他格式", f"发文字号 {number} 与发文机关相同的记录不止一件", same)
         if same:
-            return Match("其他格式", f"发文字号 {fields.doc_number.canonical} 与发文机关相同的记录不止一件", same)
-        return Match("其他格式", f"发文字号 {fields.doc_number.canonical} 相同，但发文机关不同或未识别",
-                     [r["id"] for r in rows])
+            return Match("其他格式", f"发文字号 {number} 与发文机关相同，但题名不同", same)
+        return Match("其他格式", f"发文字号 {number} 相同，但发文机关不同或未识别", [r["id"] for r in rows])
     title = _norm(fields.title)
     if len(title) < _MIN_TITLE:
         return None
@@ -208,6 +211,12 @@ def _strip_marks(s: str | None) -> str:
     for mark, _ in _DRAFT_MARKS:
         s = s.replace(mark, "")
     return s.strip("()（）[]【】_-—－·.")
+
+
+def _alike_title(a: str | None, b: str | None) -> bool:
+    """Titles of one document: the same, one inside the other, or one not recognised at all."""
+    a, b = _norm(a), _norm(b)
+    return not a or not b or a in b or b in a
 
 
 def _same_issuer(a: str | None, b: str | None) -> bool:
