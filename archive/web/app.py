@@ -60,11 +60,12 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 UPLOAD_DIR = ".web-upload"  # hidden inside the inbox: the watcher never picks up a file the web page is filing
 
 OUTCOME_LABELS = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
-                  "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁"}
+                  "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁", "attached": "并入"}
 STATUS_LABELS = {k: OUTCOME_LABELS[k] for k in ("archived", "pending", "excluded", "destroyed")}
 ACTION_LABELS = {"ingest": "入库", "confirm": "确认", "reclassify": "重新分类", "hold": "冻结",
                  "release": "解除冻结", "dispose": "处置", "destroy": "销毁", "extend": "延长保管期限",
-                 "duplicate": "重复文件", "import": "导入", "attach": "挂接文件", "explain-gap": "说明空号"}
+                 "duplicate": "重复文件", "import": "导入", "attach": "挂接文件", "explain-gap": "说明空号",
+                 "detach": "拆出文件", "attached-to": "文件并入他件", "detached-from": "拆出为新记录"}
 MEDIA_LABELS = {"pdf": "PDF", "docx": "DOCX", "ofd": "OFD", "text": "文本", "image": "图像"}
 
 
