@@ -117,10 +117,11 @@ def _draft(conn, fields: GongwenFields, stem: str, text: str, role: str) -> Matc
         if len(t) >= _MIN_TITLE:
             for r in _by_title(conn, t):
                 ids.setdefault(r["id"], "题名相同")
-    if not ids:
-        for r in _titles_in(conn, text[:2000]):
-            ids.setdefault(r["id"], "稿中写有其题名")
-    return _decide(ids, role, f"{'文件名或题名'}标明为{role}")
+    what = f"文件名或题名标明为{role}"
+    if not ids:  # a title written somewhere in it: a suggestion only (a document may cite another's title)
+        found = {r["id"]: "稿中写有其题名" for r in _titles_in(conn, text[:2000])}
+        return Match(role, f"{what}，稿中写有其题名", list(found)) if found else None
+    return _decide(ids, role, what)
 
 
 def _annex(conn, stem: str, text: str, headed: bool) -> Match | None:

@@ -331,3 +331,19 @@ def test_migration_13_gives_existing_further_files_a_role(tmp_path):
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("UPDATE document_files SET role='封面' WHERE seq=2")
     conn.close()
+
+
+def test_annex_named_by_file_name_and_a_draft_that_only_cites_a_title(arc, tmp_path):
+    lines = gongwen_lines(21, kind=0, year=2022)
+    main = arc.ingest_file(make_pdf(tmp_path / "main.pdf", lines))
+    # "<题名>附件1.docx": its text need not begin with 附件
+    annex = arc.ingest_file(make_docx(tmp_path / f"{lines[2]}附件1.docx", ["有关单位名单", "一、县档案局"]))
+    assert annex.outcome == "attached" and annex.record["id"] == main.record["id"] and "作为附件" in annex.reason
+    # "<发文字号>附件2.txt" likewise
+    annex2 = arc.ingest_file(make_text(tmp_path / f"{lines[1]}附件2.txt", "经费预算表\n合计 3 万元"))
+    assert annex2.outcome == "attached" and annex2.record["id"] == main.record["id"]
+    # a 稿纸 whose only link is a title written in its body: a suggestion, not an attachment
+    form = arc.ingest_file(make_text(tmp_path / "稿纸.txt", "\n".join(
+        ["发文稿纸", "拟稿：李四", f"参照{lines[2]}执行", "核稿：王五"])))
+    assert form.outcome == "pending" and f"可能属于记录 {main.record['id']}" in form.reason and "稿纸" in form.reason
+    assert [f[1] for f in _files(arc, main.record["id"])] == ["附件", "附件"]
