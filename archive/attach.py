@@ -115,11 +115,16 @@ def _absorb(arc: Archive, row, other, role: str, reason: str | None) -> dict:
             "reason": reason, "from_record": other["id"], "pages": other["pages"]})
         # the closed record is no longer found by its 发文字号 (the 件 it joined is)
         conn.execute("DELETE FROM docno_keys WHERE document_id=?", (other["id"],))
+        # its file is the 件's now (destroyed with it); a scan's searchable PDF, derived, goes
         catalog.update_record(conn, other["id"], {
-            "status": "excluded", "indexed": 0,
+            "status": "excluded", "indexed": 0, "stored_path": None, "searchable_path": None,
             "reason": f"其文件已并入{_ref(row)}（作为{role}，第 {seq} 个文件）"})
         catalog.append_event(conn, "attached-to", other["id"], {
-            "to_record": row["id"], "seq": seq, "role": role, "reason": reason})
+            "to_record": row["id"], "seq": seq, "role": role, "reason": reason,
+            "stored_path": other["stored_path"], "searchable_path": other["searchable_path"]})
+    if other["searchable_path"] and other["searchable_path"] not in catalog.referenced_files(conn):
+        with arc.write_lock():
+            arc.store.remove(other["searchable_path"])
     arc.queue_index(row["id"])
     arc.queue_index(other["id"])
     return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone())
@@ -182,7 +187,7 @@ def _reopen(arc: Archive, row, f, shell, reason: str) -> dict:
     conn = arc.conn
     with arc.writing():
         catalog.update_record(conn, shell["id"], {
-            "status": "pending", "indexed": 0,
+            "status": "pending", "indexed": 0, "stored_path": f["stored_path"],
             "reason": f"从{_ref(row)}拆出（{reason}）：请确认归档或并入其他件"})
         dn = docno.parse(shell["doc_number_raw"] or "") if shell["doc_number_raw"] else None
         if dn is not None:

@@ -139,16 +139,25 @@ def test_unsure_matches_are_pending_with_the_suggestion_and_a_person_attaches(ar
     assert "可能属于" in _cli(cfg_path, "show", str(r.record["id"])).stdout
 
     # the clerk decides: the pending record's file joins the record; the pending record is closed, saying where
+    closed_path = arc.conn.execute("SELECT stored_path FROM documents WHERE id=?", (r.record["id"],)).fetchone()[0]
     a = _cli(cfg_path, "attach", str(main.record["id"]), str(r.record["id"]), "--role", "其他格式",
              "--reason", "同一文件，题名识别有误")
     assert a.returncode == 0, a.stderr
     assert _files(arc, main.record["id"]) == [(2, "其他格式", "retitled.txt")]
     closed = arc.conn.execute("SELECT * FROM documents WHERE id=?", (r.record["id"],)).fetchone()
-    assert closed["status"] == "excluded" and "已并入" in closed["reason"] and closed["stored_path"]
+    assert closed["status"] == "excluded" and "已并入" in closed["reason"] and closed["stored_path"] is None
+    assert closed["sha256"] in {f["sha256"] for f in catalog.further_files(arc.conn, main.record["id"])}
     # the number now finds one record again
     assert arc.resolve(base[1])["id"] == main.record["id"]
     ev = [json.loads(e["detail"]) for e in catalog.events_for(arc.conn, main.record["id"]) if e["action"] == "attach"]
     assert ev[-1]["reason"] == "同一文件，题名识别有误" and ev[-1]["by"] == "person" and ev[-1]["role"] == "其他格式"
+    assert _errors(arc) == []
+    # changed mind: detached again, the closed record opens again as 待定 with its file
+    d = _cli(cfg_path, "detach", str(main.record["id"]), "retitled.txt", "--reason", "确是另一件")
+    assert d.returncode == 0, d.stderr
+    again = arc.conn.execute("SELECT * FROM documents WHERE id=?", (r.record["id"],)).fetchone()
+    assert again["status"] == "pending" and again["stored_path"] == closed_path and "拆出" in again["reason"]
+    assert _files(arc, main.record["id"]) == []
     assert _errors(arc) == []
 
 
@@ -278,16 +287,25 @@ def test_open_package_verify_backup_and_destroy_follow_the_files(arc, cfg_path, 
     # one file goes to its own record first (detach): destruction removes the others, never that one
     arc3 = open_archive(load_config(cfg_path))
     try:
-        from archive.attach import detach
+        from archive.attach import attach, detach
         moved = detach(arc3, arc3.resolve(code), "4", "稿纸另行归档")["new"]
         kept_rel = arc3.conn.execute("SELECT stored_path FROM documents WHERE id=?", (moved["id"],)).fetchone()[0]
+        # and a pending record's file joins the 件 (archive attach): it goes with the 件
+        lines = gongwen_lines(19, kind=3, year=2012)
+        pending = arc3.ingest_file(make_text(tmp_path / "另题.txt", "\n".join([*lines[:2], "另一个题名的通知", *lines[3:]])))
+        assert pending.outcome == "pending"
+        absorbed_rel = arc3.conn.execute("SELECT stored_path FROM documents WHERE id=?",
+                                         (pending.record["id"],)).fetchone()[0]
+        attach(arc3, arc3.resolve(code), str(pending.record["id"]), "其他格式", "同一件")
+        owned = catalog.files_of(arc3.conn, arc3.resolve(code)["id"])
+        assert absorbed_rel in owned
         row = arc3.resolve(code)
         a = appraisal.appraise(arc3, dt.date(2026, 1, 1), ["档案员", "办公室主任"],
                                [appraisal.Decision(row, "destroy", "到期无保存价值")]).appraisal["id"]
         appraisal.approve(arc3, a, leader="王局长", on=dt.date(2026, 1, 1), document="批示1")
         appraisal.destroy(arc3, a, supervisors=["甲", "乙"], method="删除", place="机房")
         gone = [rel for rel in owned if rel != kept_rel]
-        assert len(gone) == 4 and not any(arc3.store.abspath(rel).exists() for rel in gone)
+        assert len(gone) == 5 and absorbed_rel in gone and not any(arc3.store.abspath(rel).exists() for rel in gone)
         assert arc3.store.abspath(kept_rel).is_file()
         assert kept_rel in catalog.referenced_files(arc3.conn)
         assert _errors(arc3) == []
