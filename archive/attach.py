@@ -161,8 +161,13 @@ def detach(arc: Archive, row, which: str, reason: str, keep: bool = False) -> di
         from archive import gongwen
         from archive.pipeline import commit_record
 
+        from archive.classify import classify
+
         fields = gongwen.parse(ex.text)
-        cls = Classification(status="pending", reason=f"从{_ref(row)}拆出（{reason.strip()}）：请确认归档或并入其他件")
+        rule = classify(fields, ex.text, ex.pages, arc.cfg)  # the table's verdict, kept as the suggestion
+        cls = Classification(status="pending", retention=rule.retention, org=rule.org, rule_id=rule.rule_id,
+                             basis=rule.basis, relation=rule.relation,
+                             reason=f"从{_ref(row)}拆出（{reason.strip()}）：请确认归档或并入其他件")
     with arc.writing():
         if not keep:
             new = commit_record(arc, arc.store.abspath(f["stored_path"]), f["sha256"], f["size"], f["stored_path"],
