@@ -153,6 +153,8 @@ def _import_further(arc: Archive, doc_id: int, rec: dict, data: Path, source: di
 
     conn = arc.conn
     for f in rec.get("files") or []:
+        if catalog.owner_of(conn, f["sha256"]) is not None:  # already attached (a resumed import)
+            continue
         path = data / f["file"]
         got = read_file(arc, path)
         try:
@@ -282,6 +284,8 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
             except SecretRecordError as e:
                 if refused is not None:
                     refused.append((name, str(e)))
+        elif rec.get("files"):  # imported by a run that was interrupted: its further files may be missing
+            _import_further(arc, done_names[name], rec, data, {"package": source, "record": name}, refused)
         if progress:
             progress(i + 1)
     arc.flush_index()
