@@ -384,8 +384,9 @@ def file_pages(conn: sqlite3.Connection, document_id: int, role: str, pages: int
     """(页数 before, after) when a file of ``pages`` pages joins (sign +1) or leaves (-1) a record. The 页数 of a 件
     is its 正本's pages plus those of its 定稿, 稿纸 and 附件; another rendering (其他格式, a further 正本) adds
     nothing, except that it gives the 页数 when the record had none (a text file, a catalogued record)."""
-    before = conn.execute("SELECT pages FROM documents WHERE id=?", (document_id,)).fetchone()[0]
-    if not pages:
+    row = conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
+    before = row["pages"]
+    if not pages or _corrected_pages(row):
         return before, before
     if role in COUNTED_ROLES:
         after = (before or 0) + sign * pages
@@ -393,6 +394,17 @@ def file_pages(conn: sqlite3.Connection, document_id: int, role: str, pages: int
     if sign > 0 and before is None:
         return before, pages
     return before, before
+
+
+def _corrected_pages(row) -> bool:
+    """Whether a person corrected this record's 页数 (``corrected``, a JSON list of field names, migration 12 of
+    archive edit): then no attach or detach changes it. False on a catalog without that column."""
+    if "corrected" not in row.keys() or not row["corrected"]:
+        return False
+    try:
+        return bool({"pages", "页数"} & set(json.loads(row["corrected"])))
+    except (ValueError, TypeError):
+        return False
 
 
 def append_event(conn: sqlite3.Connection, action: str, document_id: int | None, detail: dict,

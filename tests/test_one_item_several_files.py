@@ -365,3 +365,19 @@ def test_annex_named_by_file_name_and_a_draft_that_only_cites_a_title(arc, tmp_p
         ["发文稿纸", "拟稿：李四", f"参照{lines[2]}执行", "核稿：王五"])))
     assert form.outcome == "pending" and f"可能属于记录 {main.record['id']}" in form.reason and "稿纸" in form.reason
     assert [f[1] for f in _files(arc, main.record["id"])] == ["附件", "附件"]
+
+
+def test_a_page_count_a_person_corrected_is_not_changed_by_attach(arc, tmp_path):
+    """archive edit (migration 12) lists corrected fields in ``corrected``; attach and detach leave 页数 alone."""
+    main = arc.ingest_file(make_pdf(tmp_path / "main.pdf", gongwen_lines(23, kind=0, year=2022)))
+    doc_id = main.record["id"]
+    cols = {r[1] for r in arc.conn.execute("PRAGMA table_info(documents)")}
+    if "corrected" not in cols:  # this branch before archive edit's migration 12 is merged
+        arc.conn.execute("ALTER TABLE documents ADD COLUMN corrected TEXT")
+    arc.conn.execute("UPDATE documents SET pages=7, corrected=? WHERE id=?", (json.dumps(["pages"]), doc_id))
+    annex = arc.ingest_file(make_pdf(tmp_path / "附件.pdf", ["附件", gongwen_lines(23, kind=0, year=2022)[1], "名单"]))
+    assert annex.outcome == "attached"
+    assert arc.conn.execute("SELECT pages FROM documents WHERE id=?", (doc_id,)).fetchone()[0] == 7
+    from archive.attach import detach
+    detach(arc, arc.resolve(str(doc_id)), "2", "测试")
+    assert arc.conn.execute("SELECT pages FROM documents WHERE id=?", (doc_id,)).fetchone()[0] == 7
