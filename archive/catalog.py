@@ -326,6 +326,90 @@ def add_file(conn: sqlite3.Connection, document_id: int, seq: int, values: dict)
                  tuple(values.values()))
 
 
+# ---- one 件, several files (migration 13; docs/domain.md "一件多文件") ----------------------------------------
+# roles whose pages are pages of the 件 besides the 正本's (其他格式 and a further 正本 are the same pages again)
+COUNTED_ROLES = ("定稿", "稿纸", "附件")
+
+
+def further_files(conn: sqlite3.Connection, document_id: int, *, detached: bool = False) -> list[sqlite3.Row]:
+    """A record's further files (seq 2, 3, …) with their roles, in order; ``detached``: also those a person took
+    off it (archive detach), which are still listed here."""
+    return conn.execute("SELECT * FROM document_files WHERE document_id=? "
+                        f"{'' if detached else 'AND detached_at IS NULL '}ORDER BY seq", (document_id,)).fetchall()
+
+
+def attach_file(conn: sqlite3.Connection, document_id: int, role: str, values: dict, text: str | None, *,
+                count_pages: bool = True) -> int:
+    """Join a stored file to a record as one of its files with ``role`` (the one write path of attach): its row
+    in document_files, its text after the record's (so the record is found by it) and the record's 页数
+    (``file_pages``). A file once taken off another record (its row kept, detached) is moved here. No other
+    field of the record is touched. Returns the file's seq. Call inside the caller's transaction."""
+    seq = (conn.execute("SELECT max(seq) FROM document_files WHERE document_id=?", (document_id,)).fetchone()[0]
+           or 1) + 1
+    old = conn.execute("SELECT document_id, seq FROM document_files WHERE sha256=? AND detached_at IS NOT NULL",
+                       (values["sha256"],)).fetchone()
+    if old is not None:  # document_files is append-only: the detached row becomes this attachment
+        conn.execute("UPDATE document_files SET document_id=?, seq=?, role=?, detached_at=NULL, detached_to=NULL, "
+                     "filename=?, source_path=?, stored_path=?, added_at=? WHERE document_id=? AND seq=?",
+                     (document_id, seq, role, values["filename"], values.get("source_path"), values["stored_path"],
+                      now(), old["document_id"], old["seq"]))
+    else:
+        add_file(conn, document_id, seq, {**values, "role": role})
+    if text:
+        append_text(conn, document_id, f"\n\n【{values['filename']}（{role}）】\n{text}")
+    pages = file_pages(conn, document_id, role, values.get("pages") if count_pages else None, +1)
+    update_record(conn, document_id, {"indexed": 0, **({"pages": pages[1]} if pages[0] != pages[1] else {})})
+    return seq
+
+
+def detach_file(conn: sqlite3.Connection, document_id: int, seq: int, detached_to: int | None) -> None:
+    """Take a further file off its record (archive detach): the row stays, marked, naming the record that now
+    owns the file (``detached_to``), or none when the file stays stored and referenced here. The record's 页数
+    follows. Call inside the caller's transaction."""
+    f = conn.execute("SELECT * FROM document_files WHERE document_id=? AND seq=?", (document_id, seq)).fetchone()
+    conn.execute("UPDATE document_files SET detached_at=?, detached_to=? WHERE document_id=? AND seq=?",
+                 (now(), detached_to, document_id, seq))
+    pages = file_pages(conn, document_id, f["role"], f["pages"], -1)
+    update_record(conn, document_id, {"indexed": 0, **({"pages": pages[1]} if pages[0] != pages[1] else {})})
+    # its text leaves the record's too: the part appended under its name (attach_file, or a catalogue import)
+    row = conn.execute("SELECT text FROM document_texts WHERE document_id=?", (document_id,)).fetchone()
+    text = row[0] if row else ""
+    for mark in (f"\n\n【{f['filename']}（{f['role']}）】\n", f"\n\n【{f['filename']}】\n"):
+        start = text.find(mark)
+        if start >= 0:
+            end = text.find("\n\n【", start + len(mark))
+            set_text(conn, document_id, text[:start] + (text[end:] if end >= 0 else ""))
+            break
+
+
+def file_pages(conn: sqlite3.Connection, document_id: int, role: str, pages: int | None,
+               sign: int) -> tuple[int | None, int | None]:
+    """(页数 before, after) when a file of ``pages`` pages joins (sign +1) or leaves (-1) a record. The 页数 of a 件
+    is its 正本's pages plus those of its 定稿, 稿纸 and 附件; another rendering (其他格式, a further 正本) adds
+    nothing, except that it gives the 页数 when the record had none (a text file, a catalogued record)."""
+    row = conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
+    before = row["pages"]
+    if not pages or _corrected_pages(row):
+        return before, before
+    if role in COUNTED_ROLES:
+        after = (before or 0) + sign * pages
+        return before, (after if after > 0 else None) if sign < 0 else after
+    if sign > 0 and before is None:
+        return before, pages
+    return before, before
+
+
+def _corrected_pages(row) -> bool:
+    """Whether a person corrected this record's 页数 (``corrected``, a JSON list of field names, migration 12 of
+    archive edit): then no attach or detach changes it. False on a catalog without that column."""
+    if "corrected" not in row.keys() or not row["corrected"]:
+        return False
+    try:
+        return bool({"pages", "页数"} & set(json.loads(row["corrected"])))
+    except (ValueError, TypeError):
+        return False
+
+
 def append_event(conn: sqlite3.Connection, action: str, document_id: int | None, detail: dict,
                  who: str | None = None) -> None:
     """Append one event to the hash chain. Call inside the transaction that makes the change.

@@ -25,7 +25,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 state = {"config": None, "debug": False}
 
 OUTCOME_LABELS = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
-                  "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁"}
+                  "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁",
+                  "attached": "并入"}  # attached: the file joined a record already there (one 件, several files)
 STATUSES = ("archived", "pending", "excluded", "destroyed")
 
 
@@ -179,7 +180,7 @@ def _result_line(r: IngestResult) -> str:
     label = OUTCOME_LABELS.get(r.outcome, r.outcome)
     ref = rec.get("archival_code") or (f"记录 {rec['id']}" if rec.get("id") else "")
     title = rec.get("title") or ""
-    extra = f"  {r.reason}" if r.reason and r.outcome in ("pending", "duplicate", "refused", "failed") else ""
+    extra = f"  {r.reason}" if r.reason and r.outcome in ("pending", "duplicate", "refused", "failed", "attached") else ""
     return f"[{label}] {Path(r.file).name}  {ref}  {title}{extra}".replace("  ", " ").strip()
 
 
@@ -303,7 +304,31 @@ def show(
     row, moved = _resolve_following(arc, ref)
     if moved and not as_json:
         say(_moved_line(arc, moved))
-    emit(as_json, lambda: catalog.record(row), lambda: _print_record(arc, row))
+    emit(as_json, lambda: _record_with_files(arc, row), lambda: _print_record(arc, row))
+
+
+def _record_with_files(arc, row) -> dict:
+    """The record as printed (--json); a record of several files adds ``files`` (each with its role)."""
+    from archive import catalog
+    from archive.attach import files
+
+    listed = files(arc.conn, row)
+    return {**catalog.record(row), "files": listed} if len(listed) > 1 else catalog.record(row)
+
+
+def _print_files(arc, row) -> None:
+    """A record's files and their roles (one 件, several files), when it has more than its own."""
+    from archive.attach import files
+
+    listed = files(arc.conn, row)
+    if len(listed) < 2:
+        return
+    out.print(table(("序号", "角色", "原文件名", "格式", "页数", "说明"),
+                    ((f["seq"], f["role"], f["filename"] or "", f["media_type"] or "",
+                      "" if f["pages"] is None else f["pages"],
+                      (f"已拆出，现为记录 {f['detached_to']}" if f["detached_to"] else "已拆出，仍保存于库中")
+                      if f["detached"] else ("" if f["stored"] else "已销毁")) for f in listed),
+                    title="本件的文件", fold=False))
 
 
 def _resolve_following(arc, ref: str):
@@ -361,6 +386,7 @@ def _print_record(arc, row) -> None:
         if v not in (None, ""):
             t.add_row(k, str(v))
     out.print(t)
+    _print_files(arc, row)
     events = catalog.events_for(arc.conn, row["id"])
     if events:
         from archive.display import history_rows
@@ -1336,6 +1362,48 @@ def open_cmd(
     emit(as_json, lambda: [{"seq": g.source.seq, "filename": g.source.filename, "path": str(g.path)} for g in given])
     for g in given:
         say(f"已取出：{g.path}（原文件名：{g.source.filename or '无'}）")
+
+
+# ---- one 件, several files: a person's decision (archive/attach.py) --------------------------------
+@app.command()
+def attach(
+    ref: str = typer.Argument(..., help="记录号、档号或发文字号：文件要并入的那一件"),
+    source: str = typer.Argument(..., help="要附加的文件；或一条待定记录的记录号（其文件并入本件）"),
+    role: str = typer.Option(..., "--role", help="正本 / 定稿 / 稿纸 / 附件 / 其他格式"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="说明（记入事件日志）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """把一个文件作为本件的正本、定稿、稿纸、附件或其他格式附加到已有记录（一件多文件）。"""
+    from archive.attach import attach as run
+
+    reason = _text_arg(reason, "--reason", 2000)
+    arc = _archive()
+    row = arc.resolve(ref)
+    rec = run(arc, row, source, role, reason)
+    name = rec.get("archival_code") or f"记录 {rec['id']}"
+    emit(as_json, lambda: _record_with_files(arc, arc.resolve(str(rec["id"]))),
+         lambda: err.print(f"已附加到 {name}；页数 {rec['pages'] if rec['pages'] is not None else '未知'}"))
+
+
+@app.command()
+def detach(
+    ref: str = typer.Argument(..., help="记录号、档号或发文字号"),
+    which: str = typer.Argument(..., help="要拆出的文件：序号（archive show 所列）或原文件名"),
+    reason: str = typer.Option(..., "--reason", help="原因（记入事件日志）"),
+    keep: bool = typer.Option(False, "--keep", help="不另建记录：文件仍保存在库中，在本件下标为已拆出"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """把附加错的文件从本件拆出：默认成为一条待定记录；文件从不删除。"""
+    from archive.attach import detach as run
+
+    reason = _text_arg(reason, "--reason", 2000)
+    arc = _archive()
+    row = arc.resolve(ref)
+    res = run(arc, row, which, reason, keep=keep)
+    name = res["record"].get("archival_code") or f"记录 {res['record']['id']}"
+    new = res["new"]
+    emit(as_json, lambda: res, lambda: err.print(
+        f"已从 {name} 拆出；" + (f"该文件现为待定记录 {new['id']}" if new else "文件仍保存在库中，标为已拆出")))
 
 
 # ---- entry point -----------------------------------------------------------------------------------

@@ -78,6 +78,11 @@ class BackupError(ArchiveError):
     """A backup cannot be written, or a backup file is damaged, incomplete or not ours."""
 
 
+class AttachError(ArchiveError):
+    """A file that cannot be attached to or detached from a record (archive attach / detach): wrong role,
+    a record that cannot take it, a file another record owns."""
+
+
 class CatalogLostError(StoreError):
     """The catalog is missing, empty or unreadable while the store holds files, or vanished while running.
 

@@ -686,7 +686,8 @@ def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: 
             catalog.add_file(conn, document_id, seq, {
                 "sha256": sha, "filename": path.name, "source_path": str(path.resolve()), "stored_path": rel,
                 "media_type": media_type, "size": size, "pages": pages, "extract_method": method,
-                "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None})
+                "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None,
+                "role": "附件" if "附件" in path.name else "其他格式"})  # as migration 13 named older ones
             if text:
                 catalog.append_text(conn, document_id, f"\n\n【{path.name}】\n{text}")
             catalog.update_record(conn, document_id, {"indexed": 0})

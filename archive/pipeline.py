@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive import archival_code, catalog, gongwen, inbox, secrecy
+from archive import archival_code, catalog, gongwen, grouping, inbox, secrecy
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StopRequested, StoreError
@@ -102,18 +102,29 @@ def _commit_group(arc: Archive, group: list[_Prepared]) -> list[IngestResult]:
             arc.store.sync([rel for rel, _ in stored])
             _fault("stored")
             with arc.writing():
-                recs = [commit_record(arc, p.path, p.sha, p.size, rel, p.ex, p.fields, p.cls, p.from_inbox,
-                                     p.header_conf, searchable, tx=False)
-                        for p, (rel, searchable) in zip(group, stored)]
+                # one by one in the transaction: a file sees the records committed before it in this batch
+                # (two renderings of one document in one batch make one record with two files)
+                recs, matches = [], []
+                for p, (rel, searchable) in zip(group, stored):
+                    m = _group(arc, p)
+                    matches.append(m)
+                    if m is not None and m.sure:
+                        recs.append(attach_prepared(arc, p, rel, m))
+                    else:
+                        recs.append(commit_record(arc, p.path, p.sha, p.size, rel, p.ex, p.fields, p.cls,
+                                                  p.from_inbox, p.header_conf, searchable, tx=False))
             _fault("committed")
     except (StoreError, sqlite3.Error, OSError):
         # nothing of the batch is recorded: each file again on its own, for its own outcome and message
         return [_store_and_commit(arc, p) for p in group]
-    return [_moved(arc, p, rec) for p, rec in zip(group, recs)]
+    for p, m, (_, searchable) in zip(group, matches, stored):
+        if m is not None and m.sure and searchable:  # an attached scan keeps no searchable PDF of its own
+            arc.drop_unreferenced(Path(searchable).name.split(".")[0], "pdf")
+    return [_moved(arc, p, rec, m if m is not None and m.sure else None) for p, rec, m in zip(group, recs, matches)]
 
 
-def _moved(arc: Archive, p: _Prepared, rec: dict) -> IngestResult:
-    """After the commit: the original leaves the inbox; the result."""
+def _moved(arc: Archive, p: _Prepared, rec: dict, attached: grouping.Match | None = None) -> IngestResult:
+    """After the commit: the original leaves the inbox; the result (``attached``: the file joined ``rec``)."""
     if p.from_inbox:
         try:
             with arc.write_lock():
@@ -124,6 +135,9 @@ def _moved(arc: Archive, p: _Prepared, rec: dict) -> IngestResult:
                                 "稍后自动重试", rec)
         _fault("moved")
     arc.queue_index(rec["id"])
+    if attached is not None:
+        ref = rec["archival_code"] or f"记录 {rec['id']}"
+        return IngestResult(str(p.path), "attached", f"并入{ref}，作为{attached.role}（{attached.why}）", rec)
     outcome = rec["status"]
     reason = p.cls.reason if outcome == "pending" else (p.cls.basis if p.cls.rule_id else None)
     return IngestResult(str(p.path), outcome, reason, rec)
@@ -200,7 +214,14 @@ def _store_and_commit(arc: Archive, p: _Prepared) -> IngestResult:
             again = catalog.owner_of(arc.conn, sha)  # another process stored it while we read
             if again is not None:
                 return _duplicate(arc, path, sha, again, p.from_inbox)
+            m = _group(arc, p)  # under the write lock: no other process adds a record meanwhile
             rel = arc.put_file(path, sha, ex.media_type)
+            if m is not None and m.sure:
+                _fault("stored")
+                with arc.writing():
+                    rec = attach_prepared(arc, p, rel, m)
+                _fault("committed")
+                return _moved(arc, p, rec, m)
             searchable = _put_searchable(arc, sha, ex)
             _fault("stored")
             rec = commit_record(arc, path, sha, p.size, rel, ex, p.fields, p.cls, p.from_inbox, p.header_conf,
@@ -219,6 +240,53 @@ def _store_and_commit(arc: Archive, p: _Prepared) -> IngestResult:
             arc.drop_unreferenced(hashlib.sha256(ex.searchable_pdf).hexdigest(), "pdf")
         return IngestResult(name, "failed", inbox.write_failure(e))
     return _moved(arc, p, rec)
+
+
+# ---- one 件, several files: a new file that belongs to a record already there (archive/grouping.py) ---------
+def _group(arc: Archive, p: _Prepared) -> grouping.Match | None:
+    """Whether ``p`` joins a record (sure) or is pending with a suggestion (its ``cls`` is made 待定). Call under
+    the write lock; inside a batch's transaction, the batch's earlier records are seen."""
+    m = grouping.match(arc.conn, p.fields, p.path.name, p.ex.text)
+    if m is not None and not m.sure:
+        p.cls = _pending_for_suggestion(p.cls, m.suggestion(arc.conn))
+    return m
+
+
+def attach_prepared(arc: Archive, p: _Prepared, rel: str, m: grouping.Match, *, document_id: int | None = None,
+                    role: str | None = None, detail: dict | None = None) -> dict:
+    """Record a read, stored file as a further file of a record (``m``'s, or ``document_id`` with ``role`` when
+    a person decides: archive attach), with its ``attach`` event; inside the caller's transaction. The original
+    leaves the inbox like a record's. Returns the record."""
+    conn, ex = arc.conn, p.ex
+    document_id = document_id or m.document_id
+    role = role or m.role
+    warns = ex.warnings + p.fields.warnings
+    seq = catalog.attach_file(conn, document_id, role, {
+        "sha256": p.sha, "filename": p.path.name, "source_path": str(p.path.resolve()), "stored_path": rel,
+        "media_type": ex.media_type, "size": p.size, "pages": ex.pages, "extract_method": ex.method,
+        "warnings": json.dumps(warns, ensure_ascii=False) if warns else None}, ex.text)
+    arc.journal_done(rel)
+    catalog.append_event(conn, "attach", document_id, {
+        "filename": p.path.name, "source": str(p.path), "sha256": p.sha, "seq": seq, "role": role,
+        "pages": ex.pages, **({"why": m.why, "by": "ingest"} if m is not None else {}), **(detail or {})})
+    if p.from_inbox:
+        dest = inbox.dated(arc.cfg.processed_dir, inbox.inbox_relative(p.path, arc.cfg.inbox))
+        conn.execute("INSERT OR REPLACE INTO inbox_moves(source, destination, sha256, reason) VALUES (?,?,?,NULL)",
+                     (str(p.path), str(dest), p.sha))
+    _fault("in-transaction")
+    return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone())
+
+
+def _pending_for_suggestion(cls: Classification, suggestion: str) -> Classification:
+    """Pending (待定) with the suggestion of the record it may belong to; the rule's verdict stays as well."""
+    if cls.status == "pending":
+        reason = f"{suggestion}；{cls.reason}" if cls.reason else suggestion
+    elif cls.rule_id:
+        reason = f"{suggestion}（规则 {cls.rule_id} 建议{'归档' if cls.status == 'archived' else '不归档'}）"
+    else:
+        reason = suggestion
+    return Classification(status="pending", retention=cls.retention, org=cls.org, rule_id=cls.rule_id,
+                          basis=cls.basis, relation=cls.relation, reason=reason)
 
 
 def _put_searchable(arc: Archive, sha: str, ex: Extracted) -> str | None:

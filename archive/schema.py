@@ -321,6 +321,18 @@ _MIGRATIONS: dict[int, str] = {
     12: """
     ALTER TABLE documents ADD COLUMN corrected TEXT;
     """,
+    # 13: one 件 of several files (docs/domain.md, "一件多文件"). ``role``: what a further file is to its record:
+    # 正本, 定稿, 稿纸, 附件 or 其他格式 (another rendering of the same document). Files imported before get 附件
+    # when their name says so, else 其他格式. ``detached_at``/``detached_to``: a person took the file off the record
+    # (archive detach); the row stays (document_files is append-only), the file now belongs to record
+    # ``detached_to`` or, when NULL, stays stored and referenced by this row.
+    13: """
+    ALTER TABLE document_files ADD COLUMN role TEXT NOT NULL DEFAULT '其他格式'
+        CHECK (role IN ('正本','定稿','稿纸','附件','其他格式'));
+    ALTER TABLE document_files ADD COLUMN detached_at TEXT;
+    ALTER TABLE document_files ADD COLUMN detached_to INTEGER REFERENCES documents(id);
+    UPDATE document_files SET role = '附件' WHERE filename LIKE '%附件%';
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order

@@ -211,6 +211,9 @@ def _check_record(arc: Archive, row, digest: str | None, extend: dict | None, re
             rep.add("电子文件齐全", ref, "已销毁的记录仍有存储文件")
         return
     if not row["stored_path"]:
+        if row["sha256"] and arc.conn.execute("SELECT 1 FROM document_files WHERE sha256=? AND detached_at IS NULL",
+                                              (row["sha256"],)).fetchone():
+            return  # its file joined another 件 (archive attach): checked there, as that record's further file
         if row["origin"] == "import" and not row["sha256"]:
             rep.add("电子文件齐全", ref, "提示：无电子文件（按目录导入，尚未挂接）", "notice")
         else:

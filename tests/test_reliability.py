@@ -286,8 +286,9 @@ def test_hostile_names_and_symlinks_out_of_the_inbox(tmp_path):
 
 
 # ---- a full disk ---------------------------------------------------------------------------------------
-def _big_gongwen(path: Path, kib: int) -> Path:
-    lines = gongwen_lines(77, kind=0)
+def _big_gongwen(path: Path, kib: int, i: int = 77) -> Path:
+    # ``i``: another 公文 (number, title); two files with the same head are one 件 (archive/grouping.py)
+    lines = gongwen_lines(i, kind=0)
     filler = "本段为附件正文，用于检验存储空间不足时的处理。" * 20
     body = [filler] * (kib * 1024 // len(filler.encode()) + 1)
     return make_text(path, "\n".join(lines[:5] + body + lines[5:]))
@@ -346,7 +347,7 @@ def test_full_disk_on_a_small_tmpfs_fails_cleanly_and_resumes_when_space_returns
         big = _big_gongwen(cfg.inbox / "大文件.txt", 4096)  # 4 MB: its store copy does not fit on 3 MB
         sha = sha256_file(big)
         # 1.7 MB: its store copy fits, its text then does not fit in the catalog (SQLITE_FULL)
-        medium = _big_gongwen(cfg.inbox / "中文件.txt", 1700)
+        medium = _big_gongwen(cfg.inbox / "中文件.txt", 1700, i=78)
         p = _cli(cfg_path, "watch", "--once", "--json")
         assert p.returncode == 1, p.stderr
         got = _json_lines(p.stdout)

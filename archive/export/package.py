@@ -60,6 +60,12 @@ def record_xml(rec: dict) -> bytes:
     root = ET.Element("record", xmlns=XML_NS)
     for k, v in rec.items():
         el = ET.SubElement(root, k)
+        if isinstance(v, list):  # files: one <file> element each (one 件, several files)
+            for item in v:
+                sub = ET.SubElement(el, "file")
+                for kk, vv in item.items():
+                    ET.SubElement(sub, kk).text = None if vv is None else clean_text(str(vv))
+            continue
         if v is None:
             el.set("null", "true")
         else:
@@ -98,6 +104,10 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
             text_rel = f"text/{code}.txt"
             (stage / text_rel).write_text(texts.get(r["id"], ""), encoding="utf-8")
             rec = package_record(r, file_rel, text_rel)
+            further = _further_files(arc, r, code, stage)  # one 件, several files: each with its role
+            if further:
+                rec["files"] = further
+                nfiles += len(further)
             errors = sorted(record_validator().iter_errors(rec), key=lambda e: e.path)
             if errors:
                 raise ExportError(f"{code} 的记录不符合 record.schema.json：{errors[0].message}")
@@ -118,6 +128,54 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
         }, processes=1, checksums=["sha256"])
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return PackageSummary(out, len(rows), nfiles, size)
+
+
+def _further_files(arc: Archive, r, code: str, stage: Path) -> list[dict]:
+    """Copy a record's further files (not those taken off it) into the bag as files/<档号>-<seq>.<ext>."""
+    out = []
+    for f in catalog.further_files(arc.conn, r["id"]):
+        if not f["stored_path"]:
+            continue
+        src = arc.store.abspath(f["stored_path"])
+        if not src.is_file():
+            raise ExportError(f"{code} 的第 {f['seq']} 个文件 {f['stored_path']} 缺失：请先运行 archive verify 检查")
+        rel = f"files/{code}-{f['seq']}{EXTENSIONS.get(f['media_type'], '') or Path(f['filename'] or '').suffix}"
+        shutil.copyfile(src, stage / rel)
+        out.append({"seq": f["seq"], "role": f["role"], "filename": f["filename"], "sha256": f["sha256"],
+                    "media_type": f["media_type"], "pages": f["pages"], "file": rel})
+    return out
+
+
+def _import_further(arc: Archive, doc_id: int, rec: dict, data: Path, source: dict, refused: list | None) -> None:
+    """A package record's further files, attached again with their roles (the record's text and 页数 already
+    include them). Each passes the 涉密 gate like any imported file."""
+    from archive.importing import read_file, refuse_secret, secret_mark
+
+    conn = arc.conn
+    for f in rec.get("files") or []:
+        if catalog.owner_of(conn, f["sha256"]) is not None:  # already attached (a resumed import)
+            continue
+        path = data / f["file"]
+        got = read_file(arc, path)
+        try:
+            if (level := secret_mark(None, got)) is not None:
+                refuse_secret(arc, path, level, source, f["sha256"])
+        except SecretRecordError as e:
+            if refused is not None:
+                refused.append((f["file"], str(e)))
+            continue
+        with arc.write_lock():
+            rel = arc.put_file(path, f["sha256"], got.media_type, "attach")
+            with arc.writing():
+                arc.journal_done(rel)
+                seq = catalog.attach_file(conn, doc_id, f["role"], {
+                    "sha256": f["sha256"], "filename": f.get("filename") or path.name, "source_path": None,
+                    "stored_path": rel, "media_type": got.media_type, "size": path.stat().st_size,
+                    "pages": got.pages, "extract_method": got.method,
+                    "warnings": json.dumps(got.warnings, ensure_ascii=False) if got.warnings else None},
+                    None, count_pages=False)
+                catalog.append_event(conn, "attach", doc_id, {**source, "seq": seq, "role": f["role"],
+                                                              "sha256": f["sha256"], "filename": f.get("filename")})
 
 
 def read_package(path: Path) -> list[tuple[str, dict]]:
@@ -149,6 +207,13 @@ def read_package(path: Path) -> list[tuple[str, dict]]:
             elif rel and not (data / rel).is_file():
                 problems.append(f"{f.name}：缺少 {rel}")
             elif rel and key == "file" and rec.get("sha256") and sha256_file(data / rel) != rec["sha256"]:
+                problems.append(f"{f.name}：{rel} 的校验值与记录不符")
+        for extra in (rec.get("files") or []) if isinstance(rec, dict) else []:
+            rel = extra.get("file") if isinstance(extra, dict) else None
+            if not rel or not (data / rel).resolve().is_relative_to(data.resolve()) or (data / rel).is_symlink() \
+                    or not (data / rel).is_file():
+                problems.append(f"{f.name}：附加文件 {rel} 缺失或不在移交包内")
+            elif sha256_file(data / rel) != extra.get("sha256"):
                 problems.append(f"{f.name}：{rel} 的校验值与记录不符")
         out.append((f.name, rec))
     if not out and not problems:
@@ -187,6 +252,9 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
             conflicts.append(f"档号 {rec['archival_code']} 已在库中")
         if rec.get("sha256") and catalog.owner_of(conn, rec["sha256"]) is not None:
             conflicts.append(f"{name} 的文件已在库中")
+        for extra in rec.get("files") or []:
+            if catalog.owner_of(conn, extra["sha256"]) is not None:
+                conflicts.append(f"{name} 的附加文件 {extra.get('filename')} 已在库中")
         try:  # values checked before anything is written: 年度, 页数, 件号, dates
             check_meta({k: rec.get(k) for k in META_COLUMNS if rec.get(k) is not None})
         except ImportRecordError as e:
@@ -211,10 +279,13 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
                 file = ImportedFile(data / rec["file"], text=text, name=rec.get("filename"))
             try:
                 done.append(import_record(arc, meta, file, source={"package": source, "record": name}))
+                _import_further(arc, done[-1]["id"], rec, data, {"package": source, "record": name}, refused)
                 conn.execute("UPDATE import_journal SET done = done + 1 WHERE id=?", (journal_id,))
             except SecretRecordError as e:
                 if refused is not None:
                     refused.append((name, str(e)))
+        elif rec.get("files"):  # imported by a run that was interrupted: its further files may be missing
+            _import_further(arc, done_names[name], rec, data, {"package": source, "record": name}, refused)
         if progress:
             progress(i + 1)
     arc.flush_index()

@@ -61,7 +61,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 UPLOAD_DIR = ".web-upload"  # hidden inside the inbox: the watcher never picks up a file the web page is filing
 
 OUTCOME_LABELS = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
-                  "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁"}
+                  "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁", "attached": "并入"}
 STATUS_LABELS = {k: OUTCOME_LABELS[k] for k in ("archived", "pending", "excluded", "destroyed")}
 MEDIA_LABELS = {"pdf": "PDF", "docx": "DOCX", "ofd": "OFD", "text": "文本", "image": "图像"}
 
@@ -409,9 +409,9 @@ def _files(conn, row) -> list[dict]:
     if row["searchable_path"]:
         out.append({"seq": 0, "filename": Path(row["filename"] or "scan").stem + "（可检索）.pdf",
                     "media_type": "pdf", "size": None, "label": "可检索 PDF（OCR 文字层）"})
-    for f in conn.execute("SELECT seq, filename, media_type, size FROM document_files WHERE document_id=? "
-                          "AND stored_path IS NOT NULL ORDER BY seq", (row["id"],)):
-        out.append({**dict(f), "label": "附加文件"})
+    for f in conn.execute("SELECT seq, filename, media_type, size, role FROM document_files WHERE document_id=? "
+                          "AND stored_path IS NOT NULL AND detached_at IS NULL ORDER BY seq", (row["id"],)):
+        out.append({**dict(f), "label": f["role"]})  # 正本 / 定稿 / 稿纸 / 附件 / 其他格式 (migration 13)
     return out
 
 
@@ -469,7 +469,7 @@ def _stored(arc: Archive, row, seq: int) -> tuple[Path, str, str]:
         rel, name, media = row["searchable_path"], Path(row["filename"] or "scan").stem + "（可检索）.pdf", "pdf"
     else:
         f = arc.conn.execute("SELECT stored_path, filename, media_type FROM document_files WHERE document_id=? "
-                             "AND seq=?", (row["id"], seq)).fetchone()
+                             "AND seq=? AND detached_at IS NULL", (row["id"], seq)).fetchone()
         rel, name, media = (f["stored_path"], f["filename"], f["media_type"]) if f else (None, None, None)
     if not rel:
         raise NotFoundError(f"记录 {row['id']} 没有第 {seq} 个文件（或已销毁）")

@@ -1,0 +1,228 @@
+"""One 件 of several files: does a new file belong to a record already in the catalog?
+
+DA/T 22 makes one 件 of a 公文's 正本 and its 定稿 (with the 发文稿纸), of an 正文 and its 附件, and of the same
+document in several renderings (PDF, TXT, a scan). ``match`` reads the catalog (under the caller's write lock, in
+the transaction that will record the outcome, so a record committed earlier in the same batch is seen) and says
+whether the new file is attached to a record (sure), suggested for one (unsure: it becomes a 待定 record carrying
+the suggestion), or is a record of its own. The rules are in docs/domain.md ("一件多文件"); no field of the
+existing record is ever changed by a match.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive import docno
+from archive.models import GongwenFields
+
+# what a further file is to its record (document_files.role, migration 13)
+ROLES = ("正本", "定稿", "稿纸", "附件", "其他格式")
+# what a clerk may type for a role (--role), and what it means
+ROLE_WORDS = {**{r: r for r in ROLES}, "正文": "正本", "底稿": "定稿", "发文稿纸": "稿纸", "其它格式": "其他格式",
+              "其他": "其他格式", "其它": "其他格式"}
+
+# a draft's markers, longest first: which role each gives
+_DRAFT_MARKS = (("发文稿纸", "稿纸"), ("稿纸", "稿纸"), ("定稿", "定稿"), ("底稿", "定稿"))
+# the first line of an 附件: 附件 / 附件1 / 附件一： / 附件 2：
+_ANNEX_HEAD = re.compile(r"^\s*附\s*件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?\s*")
+_SPACE = re.compile(r"\s+")
+_MIN_TITLE = 6  # a title shorter than this is too common to name a document by
+
+
+@dataclass
+class Match:
+    """Where a new file goes. ``document_id`` set and ``sure``: attached with ``role``. Not sure: a 待定 record
+    whose reason names ``candidates`` (``why`` says what matched)."""
+
+    role: str
+    why: str
+    candidates: list[int] = field(default_factory=list)
+    sure: bool = False
+
+    @property
+    def document_id(self) -> int | None:
+        return self.candidates[0] if self.sure else None
+
+    def suggestion(self, conn: sqlite3.Connection) -> str:
+        """The pending reason: which record(s) it may belong to, and the command that attaches it."""
+        refs = "、".join(_ref(conn, i) for i in self.candidates[:5])
+        return (f"可能属于{refs}（作为{self.role}：{self.why}）；如是，请运行 archive attach <记录> <本记录号> "
+                f"--role {self.role}，否则按一般待定文件确认")
+
+
+def role_of(word: str) -> str | None:
+    """A role as a clerk typed it (--role), or None."""
+    return ROLE_WORDS.get(_SPACE.sub("", word or ""))
+
+
+def match(conn: sqlite3.Connection, fields: GongwenFields, filename: str, text: str) -> Match | None:
+    """The record a new file belongs to (see the module doc), or None: a record of its own."""
+    stem = Path(filename).stem
+    head = _first_line(text)
+    draft = _draft_role(fields.title, stem)
+    if draft:
+        return _draft(conn, fields, stem, text, draft)
+    if _ANNEX_HEAD.match(head) or "附件" in stem:
+        found = _annex(conn, stem, text, bool(_ANNEX_HEAD.match(head)))
+        if found is not None:
+            return found
+    return _rendering(conn, fields)
+
+
+# ---- the three kinds ------------------------------------------------------------------------------------------
+def _rendering(conn, fields: GongwenFields) -> Match | None:
+    """The same document again: the same 发文字号 and 发文机关, or (no number) the same 题名 and 成文日期."""
+    if fields.doc_number is not None:
+        rows = _live(conn, "doc_number = ?", (fields.doc_number.canonical,))
+        if not rows:
+            return None
+        number = fields.doc_number.canonical
+        same = [r["id"] for r in rows if _same_issuer(r["issuer"], fields.issuer)]
+        alike = [r["id"] for r in rows if r["id"] in same and _alike_title(r["title"], fields.title)]
+        if len(alike) == 1 and len(same) == 1:
+            return Match("其他格式", f"发文字号 {number} 与发文机关相同", alike, sure=True)
+        if len(same) > 1:
+            return Match("其他格式", f"发文字号 {number} 与发文机关相同的记录不止一件", same)
+        if same:
+            return Match("其他格式", f"发文字号 {number} 与发文机关相同，但题名不同", same)
+        return Match("其他格式", f"发文字号 {number} 相同，但发文机关不同或未识别", [r["id"] for r in rows])
+    title = _norm(fields.title)
+    if len(title) < _MIN_TITLE:
+        return None
+    rows = [r for r in _live(conn, f"doc_number IS NULL AND {_FLAT_TITLE} = ?", (title,))
+            if _norm(r["title"]) == title]
+    if not rows:
+        return None
+    date = fields.date.isoformat() if fields.date else None
+    same = [r["id"] for r in rows if date and r["date"] == date]
+    if len(same) == 1:
+        return Match("其他格式", f"题名与成文日期 {date} 相同", same, sure=True)
+    if same:
+        return Match("其他格式", f"题名与成文日期 {date} 相同的记录不止一件", same)
+    return Match("其他格式", "只有题名相同（成文日期不同或未识别）", [r["id"] for r in rows])
+
+
+def _draft(conn, fields: GongwenFields, stem: str, text: str, role: str) -> Match | None:
+    """A 定稿 or 发文稿纸 of a record: said so by its title or file name, and matching by number or title."""
+    ids: dict[int, str] = {}
+    numbers = [fields.doc_number] if fields.doc_number else []
+    numbers += [n for n, _, _ in docno.find_all(text[:2000])]
+    for n in numbers:
+        for r in _live(conn, "doc_number = ?", (n.canonical,)):
+            ids.setdefault(r["id"], f"发文字号 {n.canonical} 相同")
+    for t in (_strip_marks(fields.title), _strip_marks(stem)):
+        if len(t) >= _MIN_TITLE:
+            for r in _by_title(conn, t):
+                ids.setdefault(r["id"], "题名相同")
+    what = f"文件名或题名标明为{role}"
+    if not ids:  # a title written somewhere in it: a suggestion only (a document may cite another's title)
+        found = {r["id"]: "稿中写有其题名" for r in _titles_in(conn, text[:2000])}
+        return Match(role, f"{what}，稿中写有其题名", list(found)) if found else None
+    return _decide(ids, role, what)
+
+
+def _annex(conn, stem: str, text: str, headed: bool) -> Match | None:
+    """An 附件 that names its main document: its text begins with 附件 and the record's 发文字号 or 题名 is in it,
+    or its file name is ``<题名 or 发文字号>附件…``."""
+    ids: dict[int, str] = {}
+    prefix = stem.split("附件", 1)[0].strip(" _-—－·.")
+    if prefix:
+        n = docno.parse(prefix)
+        if n is not None:
+            for r in _live(conn, "doc_number = ?", (n.canonical,)):
+                ids.setdefault(r["id"], f"文件名写有发文字号 {n.canonical}")
+        if len(_norm(prefix)) >= _MIN_TITLE:
+            for r in _by_title(conn, prefix):
+                ids.setdefault(r["id"], "文件名以其题名开头")
+    if headed and not ids:
+        for n, _, _ in docno.find_all(text[:2000]):
+            for r in _live(conn, "doc_number = ?", (n.canonical,)):
+                ids.setdefault(r["id"], f"附件中写有发文字号 {n.canonical}")
+        if not ids:
+            for r in _titles_in(conn, text[:2000]):
+                ids.setdefault(r["id"], "附件中写有其题名")
+    if not ids:
+        return None
+    return _decide(ids, "附件", "以“附件”开头" if headed else "文件名标明为附件")
+
+
+def _decide(ids: dict[int, str], role: str, what: str) -> Match | None:
+    if not ids:
+        return None
+    why = f"{what}，{'；'.join(dict.fromkeys(ids.values()))}"
+    return Match(role, why, list(ids), sure=len(ids) == 1)
+
+
+# ---- reading the catalog ------------------------------------------------------------------------------------
+def _live(conn, where: str, args: tuple) -> list[sqlite3.Row]:
+    """Records a file may join: any but a destroyed one, oldest first."""
+    return conn.execute(f"SELECT id, issuer, title, date, doc_number, archival_code, status FROM documents "
+                        f"WHERE status != 'destroyed' AND {where} ORDER BY id", args).fetchall()
+
+
+# a record's title without spaces, in SQL (the scan runs in SQLite, not row by row in Python)
+_FLAT_TITLE = ("replace(replace(replace(replace(title, ' ', ''), char(12288), ''), char(10), ''), char(9), '')")
+
+
+def _by_title(conn, title: str) -> list[sqlite3.Row]:
+    t = _norm(title)
+    return [r for r in _live(conn, f"{_FLAT_TITLE} = ?", (t,)) if _norm(r["title"]) == t] if t else []
+
+
+def _titles_in(conn, text: str) -> list[sqlite3.Row]:
+    """Records whose 题名 (of at least _MIN_TITLE characters) is written in ``text`` (spaces and line breaks
+    ignored)."""
+    flat = _norm(text)
+    if not flat:
+        return []
+    return [r for r in _live(conn, f"length(title) >= ? AND instr(?, {_FLAT_TITLE}) > 0", (_MIN_TITLE, flat))
+            if _norm(r["title"]) in flat]
+
+
+def _ref(conn, document_id: int) -> str:
+    r = conn.execute("SELECT id, archival_code, doc_number, title FROM documents WHERE id=?",
+                     (document_id,)).fetchone()
+    if r is None:
+        return f"记录 {document_id}"
+    name = r["archival_code"] or r["doc_number"] or r["title"] or ""
+    return f"记录 {r['id']}（{name}）" if name else f"记录 {r['id']}"
+
+
+# ---- text ---------------------------------------------------------------------------------------------------
+def _norm(s: str | None) -> str:
+    return _SPACE.sub("", s or "")
+
+
+def _first_line(text: str) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _draft_role(title: str | None, stem: str) -> str | None:
+    for s in (stem, title or ""):
+        for mark, role in _DRAFT_MARKS:
+            if mark in s:
+                return role
+    return None
+
+
+def _strip_marks(s: str | None) -> str:
+    s = _norm(s)
+    for mark, _ in _DRAFT_MARKS:
+        s = s.replace(mark, "")
+    return s.strip("()（）[]【】_-—－·.")
+
+
+def _alike_title(a: str | None, b: str | None) -> bool:
+    """Titles of one document: the same, one inside the other, or one not recognised at all."""
+    a, b = _norm(a), _norm(b)
+    return not a or not b or a in b or b in a
+
+
+def _same_issuer(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and _norm(a) == _norm(b)
