@@ -298,7 +298,6 @@ def show(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """显示一份文件的全部著录项，以及它为何被如此分类。"""
-    from archive import catalog
 
     arc = _archive()
     row, moved = _resolve_following(arc, ref)

@@ -336,9 +336,9 @@ def walk(arc: Archive, ask: Callable[[str], str | None], show: Callable[[Card], 
                 show(card(arc, row, i + 1, len(ids)))
                 continue
             if key in ("", "y", "是"):
-                for field in missing_required_fields(row):  # archived only with them: ask, then correct
-                    row = _correct(arc, row, ask, tell, field)
-                    if row[field] in (None, ""):
+                for name in missing_required_fields(row):  # archived only with them: ask, then correct
+                    row = _correct(arc, row, ask, tell, name)
+                    if row[name] in (None, ""):
                         break
                 if missing_required_fields(row):
                     continue
