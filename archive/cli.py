@@ -187,12 +187,20 @@ def _result_json(r: IngestResult) -> dict:
     return {"file": r.file, "outcome": r.outcome, "reason": r.reason, **(r.record or {})}
 
 
-def _summary(results: list[IngestResult]) -> None:
+def _summary(results: list[IngestResult], interrupted: bool = False) -> None:
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
     parts = [f"{OUTCOME_LABELS[k]} {counts[k]}" for k in OUTCOME_LABELS if k in counts]
-    err.print(f"共 {len(results)} 个文件：" + "，".join(parts))
+    say(("【已中断】" if interrupted else "") + f"共 {len(results)} 个文件：" + ("，".join(parts) or "无") +
+        ("。已处理的文件均已登记并建立全文索引，其余文件未动，可再次运行同一命令继续" if interrupted else ""))
+
+
+def _interrupted_exit() -> None:
+    """Ctrl+C / SIGTERM ended a command between two files (archive.interrupt): exit 130."""
+    from archive.interrupt import EXIT_CODE
+
+    raise typer.Exit(EXIT_CODE)
 
 
 @app.command()
@@ -206,17 +214,30 @@ def ingest(
     for msg in arc.reconcile():
         err.print(msg)
     results = []
-    with progress("入库", len(files), show=not as_json and len(files) > 1) as bar:
+    from archive.errors import StopRequested
+    from archive.interrupt import stop_on_signal
 
-        def done(r) -> None:
-            results.append(r)
-            if not as_json:
-                bar.print(_result_line(r))
-            bar.advance()
+    with stop_on_signal() as stop:  # Ctrl+C / SIGTERM: finish between two files, index, say 已中断, exit 130
+        arc.cancel = stop
+        with progress("入库", len(files), show=not as_json and len(files) > 1) as bar:
 
-        arc.ingest_many(files, on_result=done)  # group commit: one round of disk flushes per batch
-    arc.flush_index()
-    emit(as_json, lambda: [_result_json(r) for r in results], lambda: _summary(results))
+            def done(r) -> None:
+                results.append(r)
+                if not as_json:
+                    bar.print(_result_line(r))
+                bar.advance()
+
+            try:
+                arc.ingest_many(files, on_result=done)  # group commit: one round of disk flushes per batch
+            except StopRequested:
+                pass  # stopped while waiting for the lock: the batch being read was not stored
+        arc.cancel = None  # the index of what was committed is written even after a stop
+        arc.flush_index()
+    emit(as_json, lambda: [_result_json(r) for r in results], lambda: _summary(results, stop.is_set()))
+    if stop.is_set():
+        if as_json:
+            say(f"【已中断】已处理 {len(results)}/{len(files)} 个文件")
+        _interrupted_exit()
     if any(r.outcome == "failed" for r in results):
         raise typer.Exit(1)
 
@@ -239,18 +260,17 @@ def watch(
             out.print(_result_line(r), markup=False, highlight=False)
 
     w = InboxWatcher(arc, polling=polling, on_result=on_result, on_message=lambda m: err.print(m))
-    import signal
+    from archive.interrupt import stop_on_signal
 
-    signal.signal(signal.SIGTERM, lambda *_: w.stop_event.set())
     if not once:
         err.print(f"正在监视 {arc.cfg.inbox}（Ctrl+C 停止）")
-    try:
+    # Ctrl+C / SIGTERM: the watcher's stop event; the file being read is left in the inbox, exit 130
+    with stop_on_signal(w.stop_event, notice="收到停止请求：正在停止监视…") as stop:
         results = w.run(once=once)
-    except KeyboardInterrupt:
-        w.stop_event.set()
-        results = w.results
-    if not as_json:
-        _summary(results)
+    if not as_json or stop.is_set():
+        _summary(results, stop.is_set())
+    if stop.is_set():
+        _interrupted_exit()
     if once and any(r.outcome == "failed" for r in results):
         raise typer.Exit(1)
 
@@ -529,13 +549,22 @@ def import_package(
 
     if not path.is_dir():
         raise UsageError(f"找不到文件夹 {path}")
+    from archive.interrupt import stop_on_signal
+
     arc = _archive(create=True)
     refused: list = []
-    recs = run(arc, path, refused=refused)
+    with stop_on_signal(notice="收到中断请求：导入完当前一件后停止…") as stop:  # exit 130, the rest on a rerun
+        arc.cancel = stop
+        with progress("导入移交包", show=not as_json) as bar:
+            recs = run(arc, path, refused=refused, progress=bar)
     emit(as_json, recs, lambda: out.print(_record_table(recs, title="导入的记录")))
     for name, why in refused:
         say(f"[拒收（涉密）] {name}：{why}")
-    err.print(f"已导入 {len(recs)} 件" + (f"，拒收涉密记录 {len(refused)} 件（未存储、未索引）" if refused else ""))
+    say(("【已中断】" if stop.is_set() else "") + f"已导入 {len(recs)} 件" +
+        (f"，拒收涉密记录 {len(refused)} 件（未存储、未索引）" if refused else "") +
+        (f"。已导入的记录均已建立全文索引；再次运行 archive import package {path} 导入其余记录" if stop.is_set() else ""))
+    if stop.is_set():
+        _interrupted_exit()
 
 
 # ---- retention: what is due, holds, extensions ----------------------------------------------------
@@ -785,13 +814,21 @@ def import_catalog_cmd(
 
     mapping = ic.load_mapping(map_file) if map_file else None
     _writable_report(report_file)
+    from archive.interrupt import stop_on_signal
+
     arc = _archive()
-    with progress("导入", show=not as_json) as bar:
-        rep = ic.import_catalog(arc, file, mapping=mapping, files_dir=files, dry_run=dry_run, progress=bar)
-    arc.close()
+    with stop_on_signal(notice="收到中断请求：导入完当前一行后停止…") as stop:  # exit 130 after the report
+        arc.cancel = stop
+        with progress("导入", show=not as_json) as bar:
+            rep = ic.import_catalog(arc, file, mapping=mapping, files_dir=files, dry_run=dry_run, progress=bar)
+        arc.close()
     if report_file:
         ic.write_report(rep, report_file)
     emit(as_json, rep.to_json, lambda: _print_import_report(rep, file, dry_run))
+    if rep.interrupted:
+        say(f"【已中断】已导入 {rep.imported} 条记录（均已建立全文索引），其余未导入；"
+            "再次运行同一命令时，已导入的档号会列为“已在档案库中”")
+        _interrupted_exit()
 
 
 def _writable_report(path: Path | None) -> None:
@@ -1138,9 +1175,9 @@ def main(argv: list[str] | None = None) -> None:
             raise
         say(f"错误：{e}")
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        err.print("已中止")
-        sys.exit(1)
+    except KeyboardInterrupt:  # Ctrl+C outside the commands that stop between files (archive.interrupt)
+        say("已中断")
+        sys.exit(130)
     except Exception as e:  # noqa: BLE001 - a clerk sees one line, never a traceback
         if debug:
             raise
