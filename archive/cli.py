@@ -405,10 +405,25 @@ def search(
                         title=f"“{query}” 的检索结果"))
         err.print(f"共{'' if res.exact else '约'} {res.total} 条，第 {res.page}/{res.pages} 页" +
                   ("（用 --page 翻页）" if res.pages > 1 else ""))
+        _say_ambiguous(query, res.ambiguous)
 
-    emit(as_json, lambda: [{**h.record, "score": h.score,
+    ambiguous = {r["id"] for r in res.ambiguous}
+    emit(as_json, lambda: [{**h.record, "score": h.score, "matched": h.matched,
+                            **({"ambiguous_number": True} if h.record["id"] in ambiguous else {}),
                             "snippet": h.snippet.replace(MARK_START, "<em>").replace(MARK_END, "</em>")}
                            for h in res.hits], render)
+
+
+def _say_ambiguous(query: str, records: list[dict]) -> None:
+    """A number without its 机关代字 that several documents carry: say so, and list them (stderr)."""
+    if not records:
+        return
+    say(f"注意：“{query}” 没有机关代字，有 {len(records)}{'+' if len(records) >= 50 else ''} 份文件的文号与之相符，"
+        "请写出完整文号（如 冀办字〔2019〕21号）以确定一份：")
+    for r in records[:20]:
+        say(f"  记录 {r['id']}  {r['doc_number'] or ''}  {r['issuer'] or ''}  {r['title'] or r['filename'] or ''}")
+    if len(records) > 20:
+        say(f"  …… 另有 {len(records) - 20} 份（用 --json 查看全部）")
 
 
 @app.command()
