@@ -18,6 +18,9 @@ from archive.console import counts_table, emit, err, out, print_json_line, progr
 from archive.errors import ArchiveError, UsageError, describe_unexpected
 from archive.models import IngestResult
 from archive import clitext  # noqa: F401 - Click's and Typer's own texts in Chinese (installs on import)
+from archive import clifast
+
+clifast.install()  # plain option values without pydantic: a quicker start (bench/startup_bench.py)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
