@@ -531,7 +531,8 @@ def export_package(
     year = _year_arg(year)
     arc = _archive()
     _table_notice(arc)
-    s = run(arc, year, output)
+    with progress("生成移交包", show=not as_json) as bar:
+        s = run(arc, year, output, progress=bar)
     emit(as_json, lambda: {"path": str(s.path), "records": s.records, "files": s.files, "bytes": s.bytes})
     err.print(f"已生成 {year} 年度移交包：{s.records} 件（电子文件 {s.files} 个，共 {s.bytes / 1e6:.1f} MB）→ {output}")
 
@@ -783,6 +784,7 @@ def explain_gap(
 @app.command()
 def verify(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出四性检测报告（.xlsx/.pdf/.docx/.csv）"),
+    show_all: bool = typer.Option(False, "--all", help="逐条列出全部提示（默认：先列问题，提示按类别汇总）"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性，逐项列出检测项、对象和问题。有问题时退出码为 1。"""
@@ -798,18 +800,25 @@ def verify(
 
         write(report_sheets(rep, arc.cfg), output, _output_format(output, None))
         err.print(f"已写出四性检测报告 → {output}")
-    emit(as_json, rep.to_json, lambda: _print_verify(rep))
+    emit(as_json, rep.to_json, lambda: _print_verify(rep, show_all))
     if not rep.ok:
         raise typer.Exit(1)
 
 
-def _print_verify(rep) -> None:
+def _print_verify(rep, show_all: bool = False) -> None:
+    """The problems first (every one); the notices summarised by kind with counts, or every one with --all."""
     from archive.verify import CHECKS
 
-    if rep.findings:
+    if rep.errors:
         out.print(table(("性质", "检测项", "对象", "问题"),
-                        ((CHECKS[f.check], f.item + ("（提示）" if f.severity == "notice" else ""), f.ref, f.message)
-                         for f in rep.findings), title="四性检测结果"))
+                        ((CHECKS[f.check], f.item, f.ref, f.message) for f in rep.errors), title="四性检测：问题"))
+    if rep.notices and show_all:
+        out.print(table(("性质", "检测项", "对象", "提示"),
+                        ((CHECKS[f.check], f.item, f.ref, f.message) for f in rep.notices), title="四性检测：提示"))
+    elif rep.notices:
+        out.print(table(("性质", "检测项", "条数", "例"),
+                        ((k["property"], k["item"], k["count"], k["example"]) for k in rep.notice_kinds()),
+                        title="四性检测：提示（按类别汇总；--all 逐条列出）"))
     c = rep.counts
     err.print(f"检测了 {c['records']} 条记录、{c['files']} 个文件、{c['events']} 条事件：" +
               "；".join(f"{p['property']} {p['errors']} 个问题" for p in rep.by_property()) + "；" +
@@ -1042,7 +1051,8 @@ def backup(output: Path = typer.Option(..., "--output", "-o", help="备份文件
     """备份目录数据库、存储文件和配置到一个 tar 文件（带 SHA-256 清单；其他进程可同时读取）。"""
     from archive.backup import backup as run_backup
 
-    s = run_backup(_archive(), output)
+    with progress("备份") as bar:
+        s = run_backup(_archive(), output, progress=bar)
     err.print(f"已备份到 {s.path}：{s.documents} 条记录，{s.files} 个存储文件，共 {s.bytes / 1048576:.1f} MB")
 
 
@@ -1056,7 +1066,8 @@ def restore(
 
     from archive import catalog
 
-    arc = run_restore(file, to)
+    with progress("恢复") as bar:
+        arc = run_restore(file, to, progress=bar)
     n = catalog.count_documents(arc.conn)
     arc.close()
     err.print(f"已恢复到 {to}：{n} 条记录，全文索引已重建。使用：archive --config {to / 'config.toml'} …")

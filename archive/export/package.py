@@ -106,7 +106,7 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
                                                            encoding="utf-8")
             (stage / "records" / f"{code}.xml").write_bytes(record_xml(rec))
             if progress:
-                progress(i + 1)
+                progress(i + 1, len(rows))
         sheets = catalogue.catalogue_sheets(conn, arc.cfg, year)
         catalogue.write(sheets, stage / "归档文件目录.xlsx")
         catalogue.write(sheets, stage / "归档文件目录.csv")
