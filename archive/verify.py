@@ -148,11 +148,13 @@ def verify(arc: Archive, *, progress=None) -> Report:
     for i, row in enumerate(rows):
         _check_record(arc, row, sealed.get(row["id"]), extended.get(row["id"]), rep)
         if progress:
-            progress(i + 1)
+            progress(i + 1, len(rows) + 1)  # the last step: the checks over the whole archive below
     _check_stray_files(arc, rows, rep)
     _check_numbering(conn, rows, details, rep)
     _check_index(arc, rows, rep)
     _check_carrier(arc, rep)
+    if progress:
+        progress(len(rows) + 1, len(rows) + 1)
     return rep
 
 

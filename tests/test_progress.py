@@ -66,7 +66,7 @@ def test_backup_restore_export_verify_and_reindex_report_each_step(filled, tmp_p
     _steady(s, N)
     s = Steps()
     verify(arc, progress=s)
-    _steady(s, N)
+    _steady(s, N + 1)  # each record, then the checks over the whole archive
     s = Steps()
     n = arc.index.rebuild(arc.conn, s, chunk=5)
     assert n == N and [d for d, _ in s] == [5, 10, 12]
