@@ -48,8 +48,9 @@ def _log(conn: sqlite3.Connection, action: str, detail: dict) -> None:
         catalog.append_event(conn, action, None, detail)
 
 
-def backup(arc, out: Path) -> BackupSummary:
-    """Write a backup of ``arc`` to ``out`` (a new file); log it in the event log."""
+def backup(arc, out: Path, progress=None) -> BackupSummary:
+    """Write a backup of ``arc`` to ``out`` (a new file); log it in the event log. ``progress(done, total)``:
+    after each file written into the backup."""
     out = Path(out).absolute()
     if out.exists():
         raise BackupError(f"{out} 已存在：请换一个备份文件名（备份不会覆盖已有文件）")
@@ -79,7 +80,7 @@ def backup(arc, out: Path) -> BackupSummary:
             expected = {rel: sha for rel, sha in stored}
             listing, total = {}, 0
             with tarfile.open(part, "w", format=tarfile.PAX_FORMAT) as tar:
-                for name, path in members:
+                for k, (name, path) in enumerate(members, 1):
                     try:
                         sha = sha256_file(path)
                     except OSError as e:
@@ -90,6 +91,8 @@ def backup(arc, out: Path) -> BackupSummary:
                     tar.add(path, arcname=name, recursive=False)
                     listing[name] = {"sha256": sha, "size": size}
                     total += size
+                    if progress:
+                        progress(k, len(members))
                 manifest = {
                     "format": FORMAT, "created": catalog.now(), "agency": arc.cfg.agency_name,
                     "fonds": arc.cfg.fonds, "schema_version": schema, "documents": documents,
@@ -133,8 +136,9 @@ def _paths_section(config_text: str) -> str:
     return "\n".join(out)
 
 
-def restore(file: Path, to: Path):
-    """Restore the backup ``file`` into the empty (or new) folder ``to``; returns the opened Archive."""
+def restore(file: Path, to: Path, progress=None):
+    """Restore the backup ``file`` into the empty (or new) folder ``to``; returns the opened Archive.
+    ``progress(done, total)``: each member checked and written, then each record indexed (total: both)."""
     from archive.session import open_archive
 
     file, to = Path(file), Path(to).absolute()
@@ -158,6 +162,7 @@ def restore(file: Path, to: Path):
         with tar:
             manifest = _read_manifest(tar, file)
             listing = manifest["members"]
+            steps = len(listing) + int(manifest.get("documents") or 0)
             seen = set()
             stage = to / ".restoring"
             stage.mkdir(parents=True)
@@ -176,6 +181,8 @@ def restore(file: Path, to: Path):
                 if h.hexdigest() != listing[m.name]["sha256"]:
                     raise BackupError(f"备份文件 {file} 中的 {m.name} 校验值与清单不符（已损坏）：已拒绝恢复")
                 seen.add(m.name)
+                if progress:
+                    progress(len(seen), steps)
             missing = sorted(set(listing) - seen)
             if missing:
                 raise BackupError(f"备份文件 {file} 不完整：缺少 {len(missing)} 个成员（如 {missing[0]}）")
@@ -197,7 +204,7 @@ def restore(file: Path, to: Path):
             arc.close()
             raise BackupError(f"备份中 {len(bad)} 个存储文件与目录记录不符（如 {bad[0]}）：已拒绝恢复")
         with arc.write_lock():
-            arc.reindex()
+            arc.reindex(progress=(lambda n: progress(len(seen) + n, steps)) if progress else None)
             _log(arc.conn, "restore", {"file": str(file.absolute()), "created": manifest.get("created"),
                                        "documents": manifest.get("documents")})
         shutil.rmtree(stage)  # last: while it exists, the folder holds an unfinished restore

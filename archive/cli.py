@@ -18,6 +18,9 @@ from archive.console import counts_table, emit, err, out, print_json_line, progr
 from archive.errors import ArchiveError, UsageError, describe_unexpected
 from archive.models import IngestResult
 from archive import clitext  # noqa: F401 - Click's and Typer's own texts in Chinese (installs on import)
+from archive import clifast
+
+clifast.install()  # plain option values without pydantic: a quicker start (bench/startup_bench.py)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
@@ -188,12 +191,20 @@ def _result_json(r: IngestResult) -> dict:
     return {"file": r.file, "outcome": r.outcome, "reason": r.reason, **(r.record or {})}
 
 
-def _summary(results: list[IngestResult]) -> None:
+def _summary(results: list[IngestResult], interrupted: bool = False) -> None:
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
     parts = [f"{OUTCOME_LABELS[k]} {counts[k]}" for k in OUTCOME_LABELS if k in counts]
-    err.print(f"共 {len(results)} 个文件：" + "，".join(parts))
+    say(("【已中断】" if interrupted else "") + f"共 {len(results)} 个文件：" + ("，".join(parts) or "无") +
+        ("。已处理的文件均已登记并建立全文索引，其余文件未动，可再次运行同一命令继续" if interrupted else ""))
+
+
+def _interrupted_exit() -> None:
+    """Ctrl+C / SIGTERM ended a command between two files (archive.interrupt): exit 130."""
+    from archive.interrupt import EXIT_CODE
+
+    raise typer.Exit(EXIT_CODE)
 
 
 @app.command()
@@ -207,17 +218,30 @@ def ingest(
     for msg in arc.reconcile():
         err.print(msg)
     results = []
-    with progress("入库", len(files), show=not as_json and len(files) > 1) as bar:
+    from archive.errors import StopRequested
+    from archive.interrupt import stop_on_signal
 
-        def done(r) -> None:
-            results.append(r)
-            if not as_json:
-                bar.print(_result_line(r))
-            bar.advance()
+    with stop_on_signal() as stop:  # Ctrl+C / SIGTERM: finish between two files, index, say 已中断, exit 130
+        arc.cancel = stop
+        with progress("入库", len(files), show=not as_json and len(files) > 1) as bar:
 
-        arc.ingest_many(files, on_result=done)  # group commit: one round of disk flushes per batch
-    arc.flush_index()
-    emit(as_json, lambda: [_result_json(r) for r in results], lambda: _summary(results))
+            def done(r) -> None:
+                results.append(r)
+                if not as_json:
+                    bar.print(_result_line(r))
+                bar.advance()
+
+            try:
+                arc.ingest_many(files, on_result=done)  # group commit: one round of disk flushes per batch
+            except StopRequested:
+                pass  # stopped while waiting for the lock: the batch being read was not stored
+        arc.cancel = None  # the index of what was committed is written even after a stop
+        arc.flush_index()
+    emit(as_json, lambda: [_result_json(r) for r in results], lambda: _summary(results, stop.is_set()))
+    if stop.is_set():
+        if as_json:
+            say(f"【已中断】已处理 {len(results)}/{len(files)} 个文件")
+        _interrupted_exit()
     if any(r.outcome == "failed" for r in results):
         raise typer.Exit(1)
 
@@ -240,18 +264,17 @@ def watch(
             out.print(_result_line(r), markup=False, highlight=False)
 
     w = InboxWatcher(arc, polling=polling, on_result=on_result, on_message=lambda m: err.print(m))
-    import signal
+    from archive.interrupt import stop_on_signal
 
-    signal.signal(signal.SIGTERM, lambda *_: w.stop_event.set())
     if not once:
         err.print(f"正在监视 {arc.cfg.inbox}（Ctrl+C 停止）")
-    try:
+    # Ctrl+C / SIGTERM: the watcher's stop event; the file being read is left in the inbox, exit 130
+    with stop_on_signal(w.stop_event, notice="收到停止请求：正在停止监视…") as stop:
         results = w.run(once=once)
-    except KeyboardInterrupt:
-        w.stop_event.set()
-        results = w.results
-    if not as_json:
-        _summary(results)
+    if not as_json or stop.is_set():
+        _summary(results, stop.is_set())
+    if stop.is_set():
+        _interrupted_exit()
     if once and any(r.outcome == "failed" for r in results):
         raise typer.Exit(1)
 
@@ -457,10 +480,25 @@ def search(
                         title=f"“{query}” 的检索结果"))
         err.print(f"共{'' if res.exact else '约'} {res.total} 条，第 {res.page}/{res.pages} 页" +
                   ("（用 --page 翻页）" if res.pages > 1 else ""))
+        _say_ambiguous(query, res.ambiguous)
 
-    emit(as_json, lambda: [{**h.record, "score": h.score,
+    ambiguous = {r["id"] for r in res.ambiguous}
+    emit(as_json, lambda: [{**h.record, "score": h.score, "matched": h.matched,
+                            **({"ambiguous_number": True} if h.record["id"] in ambiguous else {}),
                             "snippet": h.snippet.replace(MARK_START, "<em>").replace(MARK_END, "</em>")}
                            for h in res.hits], render)
+
+
+def _say_ambiguous(query: str, records: list[dict]) -> None:
+    """A number without its 机关代字 that several documents carry: say so, and list them (stderr)."""
+    if not records:
+        return
+    say(f"注意：“{query}” 没有机关代字，有 {len(records)}{'+' if len(records) >= 50 else ''} 份文件的文号与之相符，"
+        "请写出完整文号（如 冀办字〔2019〕21号）以确定一份：")
+    for r in records[:20]:
+        say(f"  记录 {r['id']}  {r['doc_number'] or ''}  {r['issuer'] or ''}  {r['title'] or r['filename'] or ''}")
+    if len(records) > 20:
+        say(f"  …… 另有 {len(records) - 20} 份（用 --json 查看全部）")
 
 
 @app.command()
@@ -565,7 +603,8 @@ def export_package(
     year = _year_arg(year)
     arc = _archive()
     _table_notice(arc)
-    s = run(arc, year, output)
+    with progress("生成移交包", show=not as_json) as bar:
+        s = run(arc, year, output, progress=bar)
     emit(as_json, lambda: {"path": str(s.path), "records": s.records, "files": s.files, "bytes": s.bytes})
     err.print(f"已生成 {year} 年度移交包：{s.records} 件（电子文件 {s.files} 个，共 {s.bytes / 1e6:.1f} MB）→ {output}")
 
@@ -601,13 +640,22 @@ def import_package(
 
     if not path.is_dir():
         raise UsageError(f"找不到文件夹 {path}")
+    from archive.interrupt import stop_on_signal
+
     arc = _archive(create=True)
     refused: list = []
-    recs = run(arc, path, refused=refused)
+    with stop_on_signal(notice="收到中断请求：导入完当前一件后停止…") as stop:  # exit 130, the rest on a rerun
+        arc.cancel = stop
+        with progress("导入移交包", show=not as_json) as bar:
+            recs = run(arc, path, refused=refused, progress=bar)
     emit(as_json, recs, lambda: out.print(_record_table(recs, title="导入的记录")))
     for name, why in refused:
         say(f"[拒收（涉密）] {name}：{why}")
-    err.print(f"已导入 {len(recs)} 件" + (f"，拒收涉密记录 {len(refused)} 件（未存储、未索引）" if refused else ""))
+    say(("【已中断】" if stop.is_set() else "") + f"已导入 {len(recs)} 件" +
+        (f"，拒收涉密记录 {len(refused)} 件（未存储、未索引）" if refused else "") +
+        (f"。已导入的记录均已建立全文索引；再次运行 archive import package {path} 导入其余记录" if stop.is_set() else ""))
+    if stop.is_set():
+        _interrupted_exit()
 
 
 # ---- retention: what is due, holds, extensions ----------------------------------------------------
@@ -972,6 +1020,7 @@ def explain_gap(
 @app.command()
 def verify(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出四性检测报告（.xlsx/.pdf/.docx/.csv）"),
+    show_all: bool = typer.Option(False, "--all", help="逐条列出全部提示（默认：先列问题，提示按类别汇总）"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性，逐项列出检测项、对象和问题。有问题时退出码为 1。"""
@@ -987,18 +1036,25 @@ def verify(
 
         write(report_sheets(rep, arc.cfg), output, _output_format(output, None))
         err.print(f"已写出四性检测报告 → {output}")
-    emit(as_json, rep.to_json, lambda: _print_verify(rep))
+    emit(as_json, rep.to_json, lambda: _print_verify(rep, show_all))
     if not rep.ok:
         raise typer.Exit(1)
 
 
-def _print_verify(rep) -> None:
+def _print_verify(rep, show_all: bool = False) -> None:
+    """The problems first (every one); the notices summarised by kind with counts, or every one with --all."""
     from archive.verify import CHECKS
 
-    if rep.findings:
+    if rep.errors:
         out.print(table(("性质", "检测项", "对象", "问题"),
-                        ((CHECKS[f.check], f.item + ("（提示）" if f.severity == "notice" else ""), f.ref, f.message)
-                         for f in rep.findings), title="四性检测结果"))
+                        ((CHECKS[f.check], f.item, f.ref, f.message) for f in rep.errors), title="四性检测：问题"))
+    if rep.notices and show_all:
+        out.print(table(("性质", "检测项", "对象", "提示"),
+                        ((CHECKS[f.check], f.item, f.ref, f.message) for f in rep.notices), title="四性检测：提示"))
+    elif rep.notices:
+        out.print(table(("性质", "检测项", "条数", "例"),
+                        ((k["property"], k["item"], k["count"], k["example"]) for k in rep.notice_kinds()),
+                        title="四性检测：提示（按类别汇总；--all 逐条列出）"))
     c = rep.counts
     err.print(f"检测了 {c['records']} 条记录、{c['files']} 个文件、{c['events']} 条事件：" +
               "；".join(f"{p['property']} {p['errors']} 个问题" for p in rep.by_property()) + "；" +
@@ -1021,13 +1077,21 @@ def import_catalog_cmd(
 
     mapping = ic.load_mapping(map_file) if map_file else None
     _writable_report(report_file)
+    from archive.interrupt import stop_on_signal
+
     arc = _archive()
-    with progress("导入", show=not as_json) as bar:
-        rep = ic.import_catalog(arc, file, mapping=mapping, files_dir=files, dry_run=dry_run, progress=bar)
-    arc.close()
+    with stop_on_signal(notice="收到中断请求：导入完当前一行后停止…") as stop:  # exit 130 after the report
+        arc.cancel = stop
+        with progress("导入", show=not as_json) as bar:
+            rep = ic.import_catalog(arc, file, mapping=mapping, files_dir=files, dry_run=dry_run, progress=bar)
+        arc.close()
     if report_file:
         ic.write_report(rep, report_file)
     emit(as_json, rep.to_json, lambda: _print_import_report(rep, file, dry_run))
+    if rep.interrupted:
+        say(f"【已中断】已导入 {rep.imported} 条记录（均已建立全文索引），其余未导入；"
+            "再次运行同一命令时，已导入的档号会列为“已在档案库中”")
+        _interrupted_exit()
 
 
 def _writable_report(path: Path | None) -> None:
@@ -1223,7 +1287,8 @@ def backup(output: Path = typer.Option(..., "--output", "-o", help="备份文件
     """备份目录数据库、存储文件和配置到一个 tar 文件（带 SHA-256 清单；其他进程可同时读取）。"""
     from archive.backup import backup as run_backup
 
-    s = run_backup(_archive(), output)
+    with progress("备份") as bar:
+        s = run_backup(_archive(), output, progress=bar)
     err.print(f"已备份到 {s.path}：{s.documents} 条记录，{s.files} 个存储文件，共 {s.bytes / 1048576:.1f} MB")
 
 
@@ -1237,7 +1302,8 @@ def restore(
 
     from archive import catalog
 
-    arc = run_restore(file, to)
+    with progress("恢复") as bar:
+        arc = run_restore(file, to, progress=bar)
     n = catalog.count_documents(arc.conn)
     arc.close()
     err.print(f"已恢复到 {to}：{n} 条记录，全文索引已重建。使用：archive --config {to / 'config.toml'} …")
@@ -1417,9 +1483,9 @@ def main(argv: list[str] | None = None) -> None:
             raise
         say(f"错误：{e}")
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        err.print("已中止")
-        sys.exit(1)
+    except KeyboardInterrupt:  # Ctrl+C outside the commands that stop between files (archive.interrupt)
+        say("已中断")
+        sys.exit(130)
     except Exception as e:  # noqa: BLE001 - a clerk sees one line, never a traceback
         if debug:
             raise

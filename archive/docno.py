@@ -422,13 +422,20 @@ def _parse_query(s: str) -> DocNumber | None:
     return DocNumber(raw=s.strip(), code=code, year=year, serial=serial, kind=kind)
 
 
+def query_number(s: str) -> DocNumber | None:
+    """A user's query read as a 发文字号 in any spelling, Chinese numerals included: 国防部发〔二〇一二〕21号,
+    冀办字〔2019〕一号 (zhnum.to_arabic turns only the numbers of a 文号 or a date into digits). None when the
+    query is not a number. ``.code`` is empty when the query gave no 机关代字 (〔2019〕21号)."""
+    return _parse_query(zhnum.to_arabic(s)) if s else None
+
+
 def query_keys(s: str) -> list[str]:
     """Keys to look up for a user's query in any spelling, most specific first.
 
     With a 代字 the full keys come first, then the code-less ones (the 代字 may be spelled
     differently in the document); with no year only the serial keys remain.
     """
-    d = _parse_query(s)
+    d = query_number(s)
     if d is None:
         return []
     keys: list[str] = []

@@ -27,9 +27,10 @@ from archive import archival_code, catalog, schema, zhnum
 from archive.atomic import atomic_file
 from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
-from archive.errors import CatalogFileError
+from archive.errors import CatalogFileError, StopRequested
 from archive.importing import (ImportedFile, ImportRecordError, SecretRecordError, attach_file, check_meta,
                               import_record, read_file, refuse_secret, secret_mark)
+from archive.interrupt import flush_after_stop, stopped
 from archive.session import Archive
 from archive.retention import WRITTEN as RETENTION_WRITTEN
 from archive.retention import parse as parse_period
@@ -405,6 +406,7 @@ class Report:
     secret_files: list[dict] = field(default_factory=list)  # file, reason: 涉密, refused (not in dry runs)
     symlinks: list[dict] = field(default_factory=list)  # file, target: never followed
     seconds: float = 0.0
+    interrupted: bool = False  # Ctrl+C / SIGTERM: stopped between two rows (archive.interrupt)
 
     @property
     def rows_per_second(self) -> float:
@@ -531,6 +533,8 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
                                              for f in names]
             continue
         keep = []
+        if stopped(arc):  # Ctrl+C while the files are read: nothing will be written
+            break
         for f in names:
             sha = sha256_file(f.path)
             if sha in known_sha or sha in sha_owner:
@@ -555,6 +559,7 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
     else:
         rep.imported = len(accepted)
     rep.rejected.sort(key=lambda r: ([s.name for s in sheets].index(r["sheet"]), r["row"]))
+    rep.interrupted = stopped(arc)
     rep.seconds = round(time.perf_counter() - t0, 3)
     return rep
 
@@ -579,12 +584,16 @@ def _write(arc, rep, path, files_dir, accepted, plan, existing, reject, progress
     files_src = str(files_dir) if files_dir else None
     done = 0
     for row, meta in accepted:
+        if stopped(arc):  # Ctrl+C / SIGTERM: every row before this one is in, with its files
+            break
         src = {"catalog": str(path), "sheet": row.sheet, "row": row.row}
         paths = plan.get(_code_key(meta["archival_code"]), [])
         try:
             extras = [(p, _read_checked(arc, p, {**src, "files": files_src})) for p in paths[1:]]  # 涉密 gate first
             rec = import_record(arc, meta, ImportedFile(paths[0]) if paths else None,
                                 source={**src, "files": files_src} if paths else src)
+        except StopRequested:  # stopped while waiting for another writer: this row is not in
+            break
         except ImportRecordError as e:  # 涉密, or a concurrent writer took the 档号 or the file since we checked
             reason = "secret" if isinstance(e, SecretRecordError) else "invalid"
             reject(row, reason, str(e), meta["archival_code"])
@@ -605,6 +614,8 @@ def _write(arc, rep, path, files_dir, accepted, plan, existing, reject, progress
         if progress:
             progress(done, len(accepted))
     for key, (doc_id, first) in existing.items():
+        if stopped(arc):
+            break
         for seq, p in enumerate(plan.get(key, []), start=first):
             src = {"catalog": str(path), "files": files_src}
             try:
@@ -619,7 +630,7 @@ def _write(arc, rep, path, files_dir, accepted, plan, existing, reject, progress
                 rep.extra_files -= left - (1 if seq == 1 else 0)
                 break  # the record keeps what it had; its later parts wait for a clerk
             _note_warnings(rep, conn, doc_id, _fmt_key(key), [p], seq)
-    arc.flush_index()
+    flush_after_stop(arc)
 
 
 def rel_to(p: Path, files_dir) -> str:

@@ -24,6 +24,7 @@ from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StopRequested, StoreError
 from archive.faults import fault
+from archive.interrupt import stopped
 from archive.models import Classification, Extracted, GongwenFields, IngestResult
 from archive.session import Archive
 from archive.store import sha256_file
@@ -62,7 +63,8 @@ def ingest_many(arc: Archive, paths, *, from_inbox: bool = False, batch: int = G
     batch on an ordinary disk (bench/ingest_bench.py). The guarantees are those of one file: every copy
     is on disk before the transaction that records it commits, and an original leaves the inbox only
     after; a crash anywhere leaves whole records or none, and reconcile finishes the rest.
-    ``on_result`` is called with each result as it is final, in the order of ``paths``."""
+    ``on_result`` is called with each result as it is final, in the order of ``paths``. When ``arc.cancel``
+    is set (Ctrl+C, SIGTERM: archive.interrupt), no further file is started; what was read is committed."""
     out: list[IngestResult] = []
     group: list[_Prepared] = []
 
@@ -77,7 +79,12 @@ def ingest_many(arc: Archive, paths, *, from_inbox: bool = False, batch: int = G
         group.clear()
 
     for path in paths:
-        prep = _prepare(arc, Path(path), from_inbox)
+        if stopped(arc):  # Ctrl+C / SIGTERM (archive.interrupt): the files read so far are committed below
+            break
+        try:
+            prep = _prepare(arc, Path(path), from_inbox)
+        except StopRequested:  # the extraction was stopped: this file is left as it was, nothing stored
+            break
         if isinstance(prep, IngestResult) or any(g.sha == prep.sha for g in group):
             flush()  # results stay in input order; the same content twice in a batch: the second after
             emit(prep if isinstance(prep, IngestResult) else _store_and_commit(arc, prep))

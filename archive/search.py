@@ -14,7 +14,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
-from archive import catalog, docno
+from archive import catalog, docno, zhnum
 from archive.errors import ArchiveError, StoreError, UsageError
 from archive.index import index_text
 
@@ -87,6 +87,9 @@ class Results:
     page: int = 1
     pages: int = 1
     exact: bool = True  # False: ``total`` is Whoosh's estimate (counting every match would double the time)
+    # a number given without its 机关代字 (〔2019〕21号) that several documents carry: those documents
+    # (record dicts, most specific first), so the caller can say the number alone is not enough
+    ambiguous: list[dict] = field(default_factory=list)
 
 
 def _phrase_query(fieldname: str, text: str):
@@ -121,7 +124,7 @@ def search(conn: sqlite3.Connection, ix, text: str, filters: Filters | None = No
     filters = filters or Filters()
     if limit < 1 or page < 1:
         raise UsageError("--limit 和 --page 必须是正整数")
-    text = text.strip()
+    text = _numerals_in_fields(text.strip())
     by_number = catalog.docno_matches(conn, text, *filters.sql())
     number_ids = {i for i, _ in by_number}
     ordered = [(i, 1000.0 - rank, "docno") for i, rank in by_number]
@@ -130,7 +133,9 @@ def search(conn: sqlite3.Connection, ix, text: str, filters: Filters | None = No
     snippets: dict[int, str] = {}
     exact = True
 
-    if by_number and docno.parse(text) is not None:
+    asked = docno.query_number(text) if by_number else None
+    ambiguous = [i for i, _ in by_number] if asked is not None and not asked.code and len(by_number) > 1 else []
+    if by_number and docno.parse(zhnum.to_arabic(text)) is not None:
         # the whole query is a document number and the catalog knows it: no text search needed
         chosen = ordered[start:start + limit]
     elif getattr(ix, "engine", "whoosh") == "sqlite":
@@ -189,7 +194,49 @@ def search(conn: sqlite3.Connection, ix, text: str, filters: Filters | None = No
         f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(chosen))})", [c[0] for c in chosen])}
     hits = [Hit(catalog.record(rows[i]), round(score, 3), snippets.get(i, ""), how)
             for i, score, how in chosen if i in rows]
-    return Results(hits, total, page, max(1, -(-total // limit)), exact)
+    return Results(hits, total, page, max(1, -(-total // limit)), exact, _records(conn, ambiguous[:AMBIGUOUS_SHOWN]))
+
+
+AMBIGUOUS_SHOWN = 50  # documents listed for a number without its 代字
+
+
+def _records(conn: sqlite3.Connection, ids: list[int]) -> list[dict]:
+    if not ids:
+        return []
+    rows = {r["id"]: r for r in conn.execute(
+        f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(ids))})", ids)}
+    return [catalog.record(rows[i]) for i in ids if i in rows]
+
+
+_FIELD_VALUE = re.compile(r"(?<![A-Za-z_])(year|date):(\[?)([^\s\]]+)(?:(\s+TO\s+)([^\s\]]+))?")
+
+
+def _numerals_in_fields(text: str) -> str:
+    """``year:二〇一九``, ``date:二〇一九年三月`` (and ranges) in digits, as both backends read them."""
+    if "year:" not in text and "date:" not in text:
+        return text
+
+    def value(name: str, v: str | None) -> str | None:
+        if v is None or v.isascii():
+            return v
+        if name == "year":
+            n = zhnum.number(v.removesuffix("年度").removesuffix("年"))
+            return str(n) if n is not None else v
+        parts = zhnum.date_parts(v)
+        if parts is None:
+            n = zhnum.number(v.removesuffix("年"))  # a whole year
+            return str(n) if n is not None else v
+        y, m, d = parts
+        return f"{y:04d}{m:02d}" + (f"{d:02d}" if d else "")
+
+    def sub(m: re.Match) -> str:
+        name = m[1]
+        out = f"{name}:{m[2]}{value(name, m[3])}"
+        if m[4]:
+            out += f"{m[4]}{value(name, m[5])}"
+        return out
+
+    return _FIELD_VALUE.sub(sub, text)
 
 
 def _window(text: str, words: set[str], size: int = 160) -> str:

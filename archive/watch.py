@@ -9,6 +9,7 @@ and ``--polling``), a crash half-way (reconcile at start), and a second watcher 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -26,6 +27,11 @@ from archive.session import Archive
 from archive.walk import is_ignored, walk
 
 __all__ = ["InboxWatcher", "is_ignored", "scan"]
+
+# watchdog logs in English to stderr when no logging is configured, e.g. "InotifyEmitter.queue_events() called
+# when the thread is inactive" as the observer stops on Ctrl+C: a clerk sees none of it (lost events are
+# caught by the periodic rescan anyway).
+logging.getLogger("watchdog").addHandler(logging.NullHandler())
 
 RETRY_SECONDS = 30.0  # a file that failed for a reason not its own (disk full) is tried again after this
 

@@ -26,10 +26,11 @@ from archive import archival_code, catalog, schema
 from archive.atomic import atomic_dir
 from archive.bounds import clean_text
 from archive.config import SCHEMA_DIR
-from archive.errors import ExportError, PackageError
+from archive.errors import ExportError, PackageError, StopRequested
 from archive.export import catalogue
 from archive.importing import (META_COLUMNS, ImportedFile, ImportRecordError, SecretRecordError, check_meta,
                                import_record)
+from archive.interrupt import flush_after_stop, stopped
 from archive.session import Archive
 from archive.store import EXTENSIONS, sha256_file
 
@@ -115,7 +116,7 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
                                                            encoding="utf-8")
             (stage / "records" / f"{code}.xml").write_bytes(record_xml(rec))
             if progress:
-                progress(i + 1)
+                progress(i + 1, len(rows))
         sheets = catalogue.catalogue_sheets(conn, arc.cfg, year)
         catalogue.write(sheets, stage / "归档文件目录.xlsx")
         catalogue.write(sheets, stage / "归档文件目录.csv")
@@ -271,6 +272,8 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
     done = [catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
             for doc_id in done_names.values()]
     for i, (name, rec) in enumerate(records):
+        if stopped(arc):  # Ctrl+C / SIGTERM: the journal stays open; the same command finishes the import
+            break
         if name not in done_names:
             meta = {k: rec.get(k) for k in META_COLUMNS if rec.get(k) is not None}
             file = None
@@ -284,11 +287,15 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
             except SecretRecordError as e:
                 if refused is not None:
                     refused.append((name, str(e)))
+            except StopRequested:  # stopped while waiting for another writer: this record is not in
+                break
         elif rec.get("files"):  # imported by a run that was interrupted: its further files may be missing
             _import_further(arc, done_names[name], rec, data, {"package": source, "record": name}, refused)
         if progress:
-            progress(i + 1)
-    arc.flush_index()
+            progress(i + 1, len(records))
+    flush_after_stop(arc)
+    if stopped(arc):
+        return done
     conn.execute("UPDATE import_journal SET finished_at=?, done=? WHERE id=?", (catalog.now(), len(done), journal_id))
     return done
 

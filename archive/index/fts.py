@@ -83,7 +83,7 @@ class FtsIndex:
         conn.execute(f"INSERT INTO {TABLE}({TABLE}, rank) VALUES ('integrity-check', 0)")
         return {r[0] for r in conn.execute(f"SELECT rowid FROM {TABLE}")}
 
-    def rebuild(self, conn: sqlite3.Connection, progress=None, chunk: int = 2000) -> int:
+    def rebuild(self, conn: sqlite3.Connection, progress=None, chunk: int = 200) -> int:
         """Re-create every row from the catalog in one transaction (a crash keeps the old index)."""
         ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
         conn.execute("BEGIN IMMEDIATE")
