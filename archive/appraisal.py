@@ -32,10 +32,11 @@ from archive.errors import DispositionError
 from archive.export.catalogue import Sheet, date8, write
 from archive.session import Archive
 from archive.retention import NAMES as RETENTION_NAMES
+from archive.words import DECISION_NAMES, status_name
 
 BASIS = "档案法实施条例 第二十四条：鉴定工作报告、销毁清册及批准文件永久保存"
 RULE_ID = "鉴定"  # rule_id of the records the procedure writes itself
-DECISIONS = {"destroy": "销毁", "extend": "延期", "doubtful": "存疑（从长）"}
+DECISIONS = DECISION_NAMES  # destroy 销毁, extend 延期, doubtful 存疑（从长）: archive/words.py
 
 
 @dataclass
@@ -130,7 +131,7 @@ def appraise(arc: Archive, as_of: dt.date, members: list[str], decisions: list[D
         if not d.reason.strip():
             problems.append(f"{_ref(r)} 没有写鉴定理由")
         if r["status"] != "archived":
-            problems.append(f"{_ref(r)} 状态为{r['status']}，只有已归档的记录可以鉴定")
+            problems.append(f"{_ref(r)} 状态为{status_name(r['status'])}，只有已归档的记录可以鉴定")
             continue
         if r["id"] in holds:
             problems.append(f"{_ref(r)} 已被冻结（{holds[r['id']]}），不能鉴定处置")
@@ -254,7 +255,7 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
         if r["id"] in holds:
             problems.append(f"{_ref(r)} 已被冻结（{holds[r['id']]}）：请解除冻结，或重新鉴定")
         if r["status"] != "archived":
-            problems.append(f"{_ref(r)} 状态为{r['status']}")
+            problems.append(f"{_ref(r)} 状态为{status_name(r['status'])}")
         due = record_due(r, cfg, appraised)
         if r["retention"] == "Y" or due is None or due > at.date():
             problems.append(f"{_ref(r)} 未到期（{due.isoformat() if due else '永久'}），不能销毁")

@@ -117,20 +117,23 @@ def _ret(code: str | None) -> str:
 
 def _retention_option(value: str | None) -> str | None:
     """--retention: 永久 / 30年 / 10年, or the codes Y / D30 / D10 -> the code."""
-    from archive import retention
+    from archive import words
 
-    if value is None:
-        return None
-    code = retention.from_typed(value)
-    if code is None:
-        raise UsageError(f"保管期限 “{value}” 无效：应为 永久、30年、10年（或 Y、D30、D10）")
-    return code
+    return words.retention(value)
 
 
-def _status_option(status: str | None) -> str | None:
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"状态 “{status}” 无效：应为 {' / '.join(STATUSES)}")
-    return status
+def _status_option(status: str | None, allowed: tuple[str, ...] = STATUSES) -> str | None:
+    """--status: 待定 / 已归档 / 不归档 / 已销毁 (or the English codes, for scripts) -> the code."""
+    from archive import words
+
+    return words.status(status, allowed)
+
+
+def _decision_option(value: str) -> str:
+    """--decision: 延期 / 续存 / 延长 (or extend) -> extend; 销毁 -> destroy, which dispose refuses with the procedure."""
+    from archive import words
+
+    return words.decision(value)
 
 
 def _date_option(value: str | None, name: str):
@@ -143,7 +146,9 @@ def _output_format(out_file: Path, fmt: str | None) -> str:
     """The format of a written table: --format, else the output file's extension."""
     from archive.export.catalogue import FORMATS
 
-    fmt = (fmt or out_file.suffix.lstrip(".")).lower()
+    from archive import words
+
+    fmt = words.table_format(fmt) if fmt else out_file.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise UsageError(f"格式 “{fmt}” 无效：应为 {'、'.join(FORMATS)}（--format 或输出文件的扩展名）")
     return fmt
@@ -266,7 +271,7 @@ def _record_table(rows, title: str | None = None):
 
 @app.command("list")
 def list_(
-    status: Optional[str] = typer.Option(None, "--status", help="archived / pending / excluded / destroyed"),
+    status: Optional[str] = typer.Option(None, "--status", help="待定 / 已归档 / 不归档 / 已销毁"),
     year: Optional[int] = typer.Option(None, "--year", help="年度"),
     retention: Optional[str] = typer.Option(None, "--retention", help="永久 / 30年 / 10年"),
     org: Optional[str] = typer.Option(None, "--org", help="机构(问题)代码"),
@@ -347,7 +352,7 @@ def _snippet_markup(snippet: str) -> str:
 
 @app.command()
 def search(
-    query: str = typer.Argument(..., help="关键词、短语（加引号）、发文字号（任意写法），或 Whoosh 查询语法 title:档案 AND year:2022"),
+    query: str = typer.Argument(..., help="关键词、短语（加引号）、发文字号（任意写法），或字段查询（字段名与写法见使用说明“全文检索”一节）"),
     year: Optional[int] = typer.Option(None, "--year", help="年度"),
     retention: Optional[str] = typer.Option(None, "--retention", help="永久 / 30年 / 10年"),
     org: Optional[str] = typer.Option(None, "--org", help="机构(问题)代码"),
@@ -355,7 +360,7 @@ def search(
     issuer: Optional[str] = typer.Option(None, "--issuer", help="发文机关（包含即可）"),
     date_from: Optional[str] = typer.Option(None, "--from", help="成文日期起，如 2022-01-01"),
     date_to: Optional[str] = typer.Option(None, "--to", help="成文日期止"),
-    status: Optional[str] = typer.Option(None, "--status", help="archived / pending / excluded / destroyed"),
+    status: Optional[str] = typer.Option(None, "--status", help="待定 / 已归档 / 不归档 / 已销毁"),
     limit: int = typer.Option(20, "--limit", min=1, help="每页条数"),
     page: int = typer.Option(1, "--page", min=1, help="第几页"),
     as_json: bool = typer.Option(False, "--json"),
@@ -627,7 +632,7 @@ def release(
 @app.command()
 def dispose(
     refs: list[str] = typer.Argument(..., help="记录号、档号或发文字号（可多个）"),
-    decision: str = typer.Option("extend", "--decision", help="只能为 extend（延长保管期限）；销毁须走 appraise → approve → destroy"),
+    decision: str = typer.Option("延期", "--decision", help="只能为 延期（续存，延长保管期限）；销毁须走 appraise → approve → destroy"),
     approved_by: str = typer.Option(..., "--approved-by", help="批准人"),
     reason: str = typer.Option(..., "--reason", help="理由"),
     retention: Optional[str] = typer.Option(None, "--retention", help="新的保管期限 30年 / 永久"),
@@ -639,7 +644,7 @@ def dispose(
     approved_by, reason = _text_arg(approved_by, "--approved-by 批准人", 100), _text_arg(reason, "--reason", 2000)
     arc = _archive()
     rows = [arc.resolve(r) for r in refs]
-    res = audit_mod.dispose(arc, rows, decision, approved_by=approved_by, reason=reason,
+    res = audit_mod.dispose(arc, rows, _decision_option(decision), approved_by=approved_by, reason=reason,
                             retention=_retention_option(retention))
     emit(as_json, lambda: {"batch": res.batch, "decision": res.decision, "records": res.records},
          lambda: err.print(f"批次 {res.batch}：已延长保管期限 {len(res.records)} 件"))
@@ -709,13 +714,14 @@ def reclassify(
     retention: Optional[str] = typer.Option(None, "--retention", help="新的保管期限"),
     org: Optional[str] = typer.Option(None, "--org", help="新的机构(问题)代码"),
     year: Optional[int] = typer.Option(None, "--year", help="新的年度"),
-    status: Optional[str] = typer.Option(None, "--status", help="archived / excluded / pending"),
+    status: Optional[str] = typer.Option(None, "--status", help="已归档 / 不归档 / 待定"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """重新分类：改保管期限、机构、年度或归档范围；换组时给新档号，旧号留空并记录原因。"""
     from archive.review import reclassify as run
 
     year, reason = _year_arg(year), _text_arg(reason, "--reason", 2000)
+    status = _status_option(status, ("archived", "excluded", "pending"))
     _review_change(ref, lambda arc, row: run(arc, row, retention=_retention_option(retention), org=org, year=year,
                                              status=status, reason=reason), as_json)
 
@@ -1094,7 +1100,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="绑定地址；绑定本机以外的地址须先建立账号"),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     secure_cookies: bool = typer.Option(False, "--secure-cookies",
-                                        help="会话 cookie 只经 HTTPS 发送（经 HTTPS 反向代理提供时使用）"),
+                                        help="登录会话的凭据只经 HTTPS 发送（经 HTTPS 反向代理提供时使用）"),
 ) -> None:
     """启动网页：检索、查看、上传归档、待定审核、统计与目录导出（可与 archive watch 同时运行）。"""
     import uvicorn
