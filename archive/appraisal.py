@@ -28,7 +28,7 @@ from archive import catalog, retention
 from archive.audit import (RANK, active_holds, appraised_ids, check_extension, extend_record, not_future,
                            pending_destruction, record_due)
 from archive.config import Config
-from archive.errors import DispositionError
+from archive.errors import DispositionError, library_reason
 from archive.export.catalogue import Sheet, date8, write
 from archive.session import Archive
 from archive.retention import NAMES as RETENTION_NAMES
@@ -481,7 +481,7 @@ def decisions_from_sheet(arc: Archive, path: Path, default_reason: str = "") -> 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:
-        raise DispositionError(f"无法读取鉴定表 {path}：{e}（应为 archive audit -o 写出的 .xlsx）") from None
+        raise DispositionError(f"无法读取鉴定表 {path}：{library_reason(e) or e}（应为 archive audit -o 写出的 .xlsx）") from None
     out, problems = [], []
     for ws in wb.worksheets:
         header = None

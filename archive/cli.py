@@ -142,6 +142,13 @@ def _date_option(value: str | None, name: str):
     return parse_date(value, name)
 
 
+def _new_output(path: Path | None, force: bool) -> None:
+    """-o / --report: an existing file is replaced only with --force (one line naming it, before any work)."""
+    from archive.atomic import refuse_existing
+
+    refuse_existing(path, force)
+
+
 def _output_format(out_file: Path, fmt: str | None) -> str:
     """The format of a written table: --format, else the output file's extension."""
     from archive.export.catalogue import FORMATS
@@ -156,8 +163,23 @@ def _output_format(out_file: Path, fmt: str | None) -> str:
 
 # ---- setting up, and taking files in ------------------------------------------------------------
 @app.command()
-def init() -> None:
-    """创建档案库、目录数据库和收件箱文件夹（已存在则不变）。"""
+def init(
+    agency: Optional[str] = typer.Option(None, "--agency", help="本机关全称（写入新生成的配置文件）"),
+    fonds: Optional[str] = typer.Option(None, "--fonds", help="全宗号，如 Z109（写入新生成的配置文件）"),
+    force: bool = typer.Option(False, "--force", help="配置文件已存在时重新生成（原文件另存为 .bak）"),
+) -> None:
+    """创建档案库、目录数据库和收件箱文件夹（已存在则不变）；没有配置文件时先生成一份带中文说明的起步配置。"""
+    from archive.config import default_config_path, write_starter_config
+
+    path = state["config"] or default_config_path()
+    if force or not (path.exists() or path.is_symlink()):
+        agency = _text_arg(agency, "--agency 本机关全称", 200)
+        kept = write_starter_config(path, agency=agency, fonds=fonds, force=force)
+        if kept is not None:
+            say(f"原配置文件已另存为 {kept}")
+        say(f"已生成配置文件 {path}：请按本机关实际修改机关名称、全宗号、机构和保管期限表（[[rules]]）")
+    elif agency is not None or fonds is not None:
+        say(f"配置文件 {path} 已存在，未改动（--agency、--fonds 只用于新生成的配置；如要重新生成，请加 --force）")
     arc = _archive(create=True)
     cfg = arc.cfg
     err.print(f"档案库已就绪：{cfg.store}")
@@ -445,12 +467,14 @@ def export_catalog(
     org: Optional[str] = typer.Option(None, "--org", help="只导出一个机构(问题)代码"),
     fmt: Optional[str] = typer.Option(None, "--format", help="xlsx / docx / pdf / csv（默认按输出文件扩展名）"),
     output: Path = typer.Option(..., "-o", "--output", help="输出文件"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json", help="同时在标准输出打印目录行"),
 ) -> None:
     """归档文件目录（DA/T 22）：每种保管期限（和机构）一张表，A4 横向，表头每页重复，带页码。"""
     from archive.export import catalogue
 
     kind = _output_format(output, fmt)
+    _new_output(output, force)
     year = _year_arg(year)
     arc = _archive()
     _table_notice(arc)
@@ -508,12 +532,14 @@ def export_destruction(
     output: Path = typer.Option(..., "-o", "--output", help="输出文件"),
     batch: Optional[int] = typer.Option(None, "--batch", help="只导出一个批次（archive appraisals 中的批次号）"),
     fmt: Optional[str] = typer.Option(None, "--format", help="xlsx / docx / pdf / csv"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
 ) -> None:
     """销毁清册（按批次一张表）。"""
     from archive.audit import destruction_sheets
     from archive.export import catalogue
 
     kind = _output_format(output, fmt)
+    _new_output(output, force)
     batch = _int_arg(batch, "--batch 批次", 1, 2**63 - 1)
     arc = _archive()
     _table_notice(arc)
@@ -574,6 +600,7 @@ def _audit_json(day, items, cfg) -> dict:
 def audit(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="鉴定基准日（默认今天；不能晚于今天），如 2026-01-01"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出到期档案鉴定表（.xlsx/.docx/.pdf/.csv）"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """鉴定第一步：列出保管期限已满、应当鉴定的档案（按年度和保管期限分组）。"""
@@ -583,6 +610,7 @@ def audit(
     from archive.export import catalogue
 
     day = audit_mod.not_future(_date_option(as_of, "--as-of") or dt.date.today())
+    _new_output(output, force)
     arc = _archive()
     _table_notice(arc)
     items = audit_mod.due_list(arc.conn, day, arc.cfg)
@@ -742,6 +770,7 @@ def explain_gap(
 @app.command()
 def verify(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出四性检测报告（.xlsx/.pdf/.docx/.csv）"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性，逐项列出检测项、对象和问题。有问题时退出码为 1。"""
@@ -749,6 +778,7 @@ def verify(
     from archive.verify import report_sheets
     from archive.verify import verify as run
 
+    _new_output(output, force)
     arc = _archive()
     with progress("四性检测", catalog.count_documents(arc.conn), show=not as_json) as bar:
         rep = run(arc, progress=bar)
@@ -784,6 +814,7 @@ def import_catalog_cmd(
     files: Optional[Path] = typer.Option(None, "--files", help="全文文件夹：按文件名中的档号挂接"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只检查并报告，不改动档案库"),
     report_file: Optional[Path] = typer.Option(None, "--report", help="把问题清单另存为 .xlsx 或 .csv"),
+    force: bool = typer.Option(False, "--force", help="报告文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """导入旧系统或 Excel 的归档文件目录，保留原档号和件号，并按档号挂接全文。"""
@@ -791,6 +822,7 @@ def import_catalog_cmd(
 
     mapping = ic.load_mapping(map_file) if map_file else None
     _writable_report(report_file)
+    _new_output(report_file, force)
     arc = _archive()
     with progress("导入", show=not as_json) as bar:
         rep = ic.import_catalog(arc, file, mapping=mapping, files_dir=files, dry_run=dry_run, progress=bar)
@@ -853,11 +885,13 @@ def _print_import_report(rep, file: Path, dry_run: bool) -> None:
 @app.command("rules")
 def rules_cmd(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出归档范围和保管期限表（.docx/.xlsx/.pdf/.csv），供报送审核"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """打印本机关的文件材料归档范围和文书档案保管期限表（config.toml 中的规则），及其审核情况。"""
     from archive import rules_table
 
+    _new_output(output, force)
     cfg = _config()
     if output is not None:
         rules_table.write_table(cfg, output, _output_format(output, None))
@@ -892,6 +926,7 @@ def appraise(
     reason: str = typer.Option("", "--reason", help="未逐件写理由时的鉴定理由"),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="鉴定基准日（默认今天；不能晚于今天）"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="另存销毁清册（草稿，.xlsx/.docx/.pdf）"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """鉴定第二步：记录鉴定小组对到期档案逐件的结论（销毁或延期），生成鉴定工作报告（永久归档）和销毁清册草稿。"""
@@ -901,6 +936,7 @@ def appraise(
     from archive.audit import due_list, not_future
 
     day = not_future(_date_option(as_of, "--as-of") or dt.date.today())
+    _new_output(output, force)
     arc = _archive()
     _table_notice(arc)
     decisions = ([appraisal.parse_decision_arg(arc, x, "destroy", reason) for x in destroy_refs]
@@ -950,6 +986,7 @@ def destroy(
     place: str = typer.Option(..., "--place", help="销毁地点"),
     at: Optional[str] = typer.Option(None, "--at", help="销毁时间（默认现在；不能晚于现在），如 2026-03-02T10:30"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="另存销毁清册（.xlsx/.docx/.pdf）"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """鉴定第四步：按已批准的销毁清册销毁（记录保留、文件删除，销毁清册永久归档）。"""
@@ -963,6 +1000,7 @@ def destroy(
             when = dt.datetime.fromisoformat(at.strip().replace(" ", "T"))
         except ValueError:
             raise UsageError(f"--at “{at}” 不是有效时间：请写成 2026-03-02T10:30") from None
+    _new_output(output, force)
     arc = _archive()
     step = appraisal.destroy(arc, appraisal_id, supervisors=supervisors, method=method, place=place, at=when)
     if output is not None:
@@ -989,11 +1027,12 @@ def appraisals(as_json: bool = typer.Option(False, "--json")) -> None:
 
 # ---- backup, restore, and rebuilding a lost catalog ------------------------------------------------
 @app.command()
-def backup(output: Path = typer.Option(..., "--output", "-o", help="备份文件（新文件，.tar）")) -> None:
+def backup(output: Path = typer.Option(..., "--output", "-o", help="备份文件（新文件，.tar）"),
+           force: bool = typer.Option(False, "--force", help="备份文件已存在时覆盖（新备份完整写好后才替换）")) -> None:
     """备份目录数据库、存储文件和配置到一个 tar 文件（带 SHA-256 清单；其他进程可同时读取）。"""
     from archive.backup import backup as run_backup
 
-    s = run_backup(_archive(), output)
+    s = run_backup(_archive(), output, force=force)
     err.print(f"已备份到 {s.path}：{s.documents} 条记录，{s.files} 个存储文件，共 {s.bytes / 1048576:.1f} MB")
 
 
