@@ -8,6 +8,7 @@ them, so ``archive --help`` answers at once.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -166,7 +167,7 @@ def _output_format(out_file: Path, fmt: str | None) -> str:
 def init(
     agency: Optional[str] = typer.Option(None, "--agency", help="本机关全称（写入新生成的配置文件）"),
     fonds: Optional[str] = typer.Option(None, "--fonds", help="全宗号，如 Z109（写入新生成的配置文件）"),
-    force: bool = typer.Option(False, "--force", help="配置文件已存在时重新生成（原文件另存为 .bak）"),
+    force: bool = typer.Option(False, "--force", help="配置文件已存在时重新生成（原文件另存一份备份）"),
 ) -> None:
     """创建档案库、目录数据库和收件箱文件夹（已存在则不变）；没有配置文件时先生成一份带中文说明的起步配置。"""
     from archive.config import default_config_path, write_starter_config
@@ -1171,10 +1172,25 @@ def open_cmd(
         say(f"已取出：{g.path}（原文件名：{g.source.filename or '无'}）")
 
 
+# ---- shell completion --------------------------------------------------------------------------------
+@app.command()
+def completion(shell: str = typer.Argument("bash", help="bash、zsh 或 fish")) -> None:
+    """打印命令补全脚本：载入后按制表键即可补全命令、选项和选项的取值（载入方法见使用说明）。"""
+    from archive.completion import how_to_load, script
+
+    sys.stdout.write(script(shell) + "\n")
+    if sys.stdout.isatty():
+        say(how_to_load(shell))
+
+
 # ---- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Typer handles usage errors itself (exit 2); our own errors become one line on stderr."""
     argv = sys.argv[1:] if argv is None else argv
+    if "_ARCHIVE_COMPLETE" in os.environ:  # a shell asking for completions (archive completion)
+        from archive.completion import asked
+
+        asked()
     debug = "--debug" in argv
     try:
         app(args=argv, prog_name="archive")

@@ -39,7 +39,7 @@ ENGINE_NAMES = {"sqlite": "SQLite（目录库内）", "whoosh": "Whoosh", "rapid
 # ---- the command line's arguments, by their Python name: shown in usage lines and error hints ----------
 ARGUMENT_NAMES = {
     "ref": "记录", "refs": "记录", "query": "检索词", "paths": "路径", "path": "路径", "file": "文件",
-    "files": "文件", "name": "用户名", "code": "档号", "appraisal_id": "鉴定编号", "shell": "外壳",
+    "files": "文件", "name": "用户名", "code": "档号", "appraisal_id": "鉴定编号",
     "output": "输出", "directory": "文件夹", "folder": "文件夹", "role": "角色",
 }
 

@@ -32,7 +32,7 @@ ALLOWED = {
     "bagit", "ofd", "pdf", "docx", "doc", "wps", "rtf", "json", "csv", "xlsx", "xls", "xml", "txt", "png", "jpg",
     "tiff", "sha", "da", "gb", "utf", "toml", "excel", "whoosh", "tar", "argon2", "uuid", "shell", "ocr", "html",
     "http", "https", "url", "id", "a4", "api", "fts5", "sqlite", "ip", "cpu", "os", "gbt", "dat", "bigram",
-    "libreoffice", "tesseract", "rapidocr", "pypdfium2", "chromium",
+    "libreoffice", "tesseract", "rapidocr", "pypdfium2", "chromium", "bash", "zsh", "fish",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?")
 # Pieces that are not words a clerk reads: option names, environment variables, file names, paths, codes.
