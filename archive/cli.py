@@ -123,11 +123,11 @@ def _retention_option(value: str | None) -> str | None:
     return words.retention(value)
 
 
-def _status_option(status: str | None, allowed: tuple[str, ...] = STATUSES) -> str | None:
+def _status_option(status: str | None, allowed: tuple[str, ...] | None = None) -> str | None:
     """--status: 待定 / 已归档 / 不归档 / 已销毁 (or the English codes, for scripts) -> the code."""
     from archive import words
 
-    return words.status(status, allowed)
+    return words.status(status, allowed or words.STATUSES)
 
 
 def _decision_option(value: str) -> str:

@@ -122,7 +122,7 @@ _TOML = [  # tomllib's messages (Python 3.11-3.13), without the "(at line …, c
     (r"Cannot overwrite a value|Cannot declare (.*) twice|Duplicate inline table key (.*)", "同一个键或表写了两次"),
     (r"Cannot (?:mutate immutable|redefine) namespace (.*)", "与前面的表 {0} 冲突"),
     (r"Invalid date or datetime", "日期或时间无效"),
-    (r"Unescaped '\\\\' in a string|Invalid hex value|Escaped character is not a Unicode scalar value",
+    (r"Unescaped '\\' in a string|Invalid hex value|Escaped character is not a Unicode scalar value",
      "字符串中的反斜杠 \\ 用法不对（路径请用 / 或单引号）"),
     (r"Illegal character (.*)|Found invalid character (.*)", "有不允许的字符 {0}"),
     (r"Expected (.*)", "此处应为 {0}"),
@@ -138,7 +138,7 @@ _BAGIT = [  # bagit's messages (gettext templates, filled)
      "Payload-Oxum 不符：应有 {0} 个文件、{1} 字节，实有 {2} 个文件、{3} 字节"),
     (r"Malformed Payload-Oxum value.*", "Payload-Oxum 格式错误"),
     (r"Bag is incomplete", "移交包不完整"),
-    (r"Bag validation failed", "校验值不符"),
+    (r"Bag validation failed", "有文件与清单不符"),
     (r"bagit\.txt must not contain a byte-order mark", "bagit.txt 不应带字节顺序标记（BOM）"),
     (r"Could not read (.*?): .*", "无法读取 {0}"),
     (r"(.*) contains invalid tag: (.*)", "{0} 中有无效的标签行 “{1}”"),
@@ -152,8 +152,10 @@ _BAGIT = [  # bagit's messages (gettext templates, filled)
 def _match(table, text: str, default: str) -> str:
     for pattern, zh in table:
         m = _re.fullmatch(pattern, text.strip(), _re.S)
-        if m:
-            return zh.format(*[g for g in m.groups() if g is not None])
+        if m:  # {0}, {1} … filled by replacement: the Chinese texts hold braces of their own
+            for i, g in enumerate(g for g in m.groups() if g is not None):
+                zh = zh.replace("{%d}" % i, g)
+            return zh
     return default
 
 
@@ -189,7 +191,7 @@ def bagit_reason(e: BaseException) -> str:
     for d in list(getattr(e, "details", None) or [])[:5]:
         kind, path = type(d).__name__, getattr(d, "path", "")
         if kind == "ChecksumMismatch":
-            details.append(f"{path} 的校验值不符（{getattr(d, 'algorithm', '')}，文件已被改动或损坏）")
+            details.append(f"{path} 的 {getattr(d, 'algorithm', '')} 校验值不符，文件已被改动或损坏")
         elif kind == "FileMissing":
             details.append(f"{path} 列在清单中，但文件不存在")
         elif kind == "UnexpectedFile":

@@ -13,6 +13,7 @@ Re-importing a package into an empty archive reproduces the same records (archiv
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ from archive.importing import (META_COLUMNS, ImportedFile, ImportRecordError, Se
                                import_record)
 from archive.session import Archive
 from archive.store import EXTENSIONS, sha256_file
+
+# bagit logs each bad file in English on stderr (Python's last-resort handler); read_package says it in Chinese
+logging.getLogger("bagit").addHandler(logging.NullHandler())
+
 
 # a package record: the JSON record, then every other column an import may set again (schema.COLUMNS)
 EXTRA_KEYS = tuple(k for k in schema.IMPORTABLE if k not in schema.RECORD_KEYS)
