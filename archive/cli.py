@@ -424,11 +424,12 @@ def reindex() -> None:
     """从目录数据库重建全文索引（不重新读取文件）。"""
     from archive import catalog
     from archive.search import rebuild_index
+    from archive.words import ENGINE_NAMES
 
     arc = _archive()
     with progress("重建索引", catalog.count_documents(arc.conn)) as bar:
         n = rebuild_index(arc, progress=bar)
-    engine = "SQLite（目录库内）" if arc.index.engine == "sqlite" else "Whoosh"
+    engine = ENGINE_NAMES.get(arc.index.engine, arc.index.engine)
     err.print(f"全文索引已重建：{n} 份文件（检索引擎：{engine}）")
 
 
