@@ -28,14 +28,15 @@ from archive import catalog, retention
 from archive.audit import (RANK, active_holds, appraised_ids, check_extension, extend_record, not_future,
                            pending_destruction, record_due)
 from archive.config import Config
-from archive.errors import DispositionError
+from archive.errors import DispositionError, library_reason
 from archive.export.catalogue import Sheet, date8, write
 from archive.session import Archive
 from archive.retention import NAMES as RETENTION_NAMES
+from archive.words import DECISION_NAMES, status_name
 
 BASIS = "档案法实施条例 第二十四条：鉴定工作报告、销毁清册及批准文件永久保存"
 RULE_ID = "鉴定"  # rule_id of the records the procedure writes itself
-DECISIONS = {"destroy": "销毁", "extend": "延期", "doubtful": "存疑（从长）"}
+DECISIONS = DECISION_NAMES  # destroy 销毁, extend 延期, doubtful 存疑（从长）: archive/words.py
 
 
 @dataclass
@@ -130,7 +131,7 @@ def appraise(arc: Archive, as_of: dt.date, members: list[str], decisions: list[D
         if not d.reason.strip():
             problems.append(f"{_ref(r)} 没有写鉴定理由")
         if r["status"] != "archived":
-            problems.append(f"{_ref(r)} 状态为{r['status']}，只有已归档的记录可以鉴定")
+            problems.append(f"{_ref(r)} 状态为{status_name(r['status'])}，只有已归档的记录可以鉴定")
             continue
         if r["id"] in holds:
             problems.append(f"{_ref(r)} 已被冻结（{holds[r['id']]}），不能鉴定处置")
@@ -254,7 +255,7 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
         if r["id"] in holds:
             problems.append(f"{_ref(r)} 已被冻结（{holds[r['id']]}）：请解除冻结，或重新鉴定")
         if r["status"] != "archived":
-            problems.append(f"{_ref(r)} 状态为{r['status']}")
+            problems.append(f"{_ref(r)} 状态为{status_name(r['status'])}")
         due = record_due(r, cfg, appraised)
         if r["retention"] == "Y" or due is None or due > at.date():
             problems.append(f"{_ref(r)} 未到期（{due.isoformat() if due else '永久'}），不能销毁")
@@ -480,7 +481,7 @@ def decisions_from_sheet(arc: Archive, path: Path, default_reason: str = "") -> 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:
-        raise DispositionError(f"无法读取鉴定表 {path}：{e}（应为 archive audit -o 写出的 .xlsx）") from None
+        raise DispositionError(f"无法读取鉴定表 {path}：{library_reason(e) or e}（应为 archive audit -o 写出的 .xlsx）") from None
     out, problems = [], []
     for ws in wb.worksheets:
         header = None

@@ -123,3 +123,13 @@ def atomic_dir(path: Path, *, error: type[ArchiveError] = ExportError, message: 
     with _staged(path, True, make, place, lambda stage: shutil.rmtree(stage, ignore_errors=True),
                  error, message) as stage:
         yield stage
+
+
+def refuse_existing(path: Path | None, force: bool, error: type[ArchiveError] = ExportError) -> None:
+    """An output never replaces a file that is already there unless asked (``--force``): one Chinese line
+    naming the file. Called before the work, so nothing is done that could not be written."""
+    if path is None or force:
+        return
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        raise error(f"输出文件已存在：{path}（如要覆盖，请加 --force）")

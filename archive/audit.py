@@ -24,6 +24,7 @@ from archive.retention import NAMES as RETENTION_NAMES
 from archive.retention import OLD_CODE_OF_NAME, OLD_YEARS, RANK
 from archive.retention import YEARS as RETENTION_YEARS
 from archive.retention import label as retention_label  # cli imports it from here
+from archive.words import status_name
 
 
 def not_future(day: dt.date, what: str = "鉴定基准日") -> dt.date:
@@ -186,7 +187,7 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
     if decision == "destroy":
         raise DispositionError("销毁须按鉴定程序进行：archive audit → archive appraise → archive approve → archive destroy")
     if decision != "extend":
-        raise DispositionError(f"处置方式 “{decision}” 无效：只能为 extend（延长保管期限）；销毁请用 archive appraise")
+        raise DispositionError(f"处置方式 “{decision}” 无效：只能为 延期（延长保管期限）；销毁请用 archive appraise")
     if not approved_by.strip() or not reason.strip():
         raise DispositionError("延长保管期限必须写明批准人（--approved-by）和理由（--reason）")
     if retention is None:
@@ -200,7 +201,7 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
             problems.append(f"{_ref(r)} 重复列出")
         seen.add(r["id"])
         if r["status"] != "archived":
-            problems.append(f"{_ref(r)} 状态为{r['status']}，只有已归档的记录可以处置")
+            problems.append(f"{_ref(r)} 状态为{status_name(r['status'])}，只有已归档的记录可以处置")
             continue
         if r["year"] is None or (r["retention"] not in RANK and not r["retention_old"]):
             problems.append(f"{_ref(r)} 没有年度或保管期限，请先用 archive reclassify 补正")

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import lzma
 import os
 import re
 import shutil
@@ -20,13 +21,14 @@ import sqlite3
 import stat
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive import catalog
 from archive.atomic import atomic_file
 from archive.config import load_config
-from archive.errors import BackupError, StoreError
+from archive.errors import BackupError, StoreError, library_reason
 from archive.faults import fault
 from archive.store import CHUNK, sha256_file
 
@@ -48,12 +50,14 @@ def _log(conn: sqlite3.Connection, action: str, detail: dict) -> None:
         catalog.append_event(conn, action, None, detail)
 
 
-def backup(arc, out: Path, progress=None) -> BackupSummary:
-    """Write a backup of ``arc`` to ``out`` (a new file); log it in the event log. ``progress(done, total)``:
-    after each file written into the backup."""
+def backup(arc, out: Path, progress=None, force: bool = False) -> BackupSummary:
+    """Write a backup of ``arc`` to ``out`` (a new file, or with ``force`` one replaced once the new one is
+    whole); log it in the event log. ``progress(done, total)``: after each file written into the backup."""
     out = Path(out).absolute()
-    if out.exists():
-        raise BackupError(f"{out} 已存在：请换一个备份文件名（备份不会覆盖已有文件）")
+    if out.is_dir():
+        raise BackupError(f"{out} 是文件夹：请给出备份文件名，如 {out / '档案备份.tar'}")
+    if out.exists() and not force:
+        raise BackupError(f"{out} 已存在：请换一个备份文件名（如要覆盖，请加 --force）")
     if not out.parent.is_dir():
         raise BackupError(f"文件夹 {out.parent} 不存在：请先创建或换一个位置")
     # written whole or not at all, and private (0600, as made): it holds the whole catalog
@@ -155,7 +159,7 @@ def restore(file: Path, to: Path, progress=None):
     try:
         tar = tarfile.open(file, "r:*")
     except (OSError, tarfile.TarError) as e:
-        raise BackupError(f"无法打开备份文件 {file}（{e}）：请确认文件完整") from e
+        raise BackupError(f"无法打开备份文件 {file}（{library_reason(e) or e}）：请确认文件完整") from e
     created = not to.exists()
     ok = False
     try:
@@ -210,6 +214,8 @@ def restore(file: Path, to: Path, progress=None):
         shutil.rmtree(stage)  # last: while it exists, the folder holds an unfinished restore
         ok = True
         return arc
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as e:  # damaged or cut short past its opening
+        raise BackupError(f"备份文件 {file} 已损坏（{library_reason(e) or e}）：已拒绝恢复，请换一份备份") from e
     except (OSError, StoreError) as e:
         raise BackupError(f"恢复到 {to} 失败（{e}）：请检查磁盘空间和权限") from e
     finally:

@@ -8,6 +8,7 @@ them, so ``archive --help`` answers at once.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -121,20 +122,23 @@ def _ret(code: str | None) -> str:
 
 def _retention_option(value: str | None) -> str | None:
     """--retention: 永久 / 30年 / 10年, or the codes Y / D30 / D10 -> the code."""
-    from archive import retention
+    from archive import words
 
-    if value is None:
-        return None
-    code = retention.from_typed(value)
-    if code is None:
-        raise UsageError(f"保管期限 “{value}” 无效：应为 永久、30年、10年（或 Y、D30、D10）")
-    return code
+    return words.retention(value)
 
 
-def _status_option(status: str | None) -> str | None:
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"状态 “{status}” 无效：应为 {' / '.join(STATUSES)}")
-    return status
+def _status_option(status: str | None, allowed: tuple[str, ...] | None = None) -> str | None:
+    """--status: 待定 / 已归档 / 不归档 / 已销毁 (or the English codes, for scripts) -> the code."""
+    from archive import words
+
+    return words.status(status, allowed or words.STATUSES)
+
+
+def _decision_option(value: str) -> str:
+    """--decision: 延期 / 续存 / 延长 (or extend) -> extend; 销毁 -> destroy, which dispose refuses with the procedure."""
+    from archive import words
+
+    return words.decision(value)
 
 
 def _date_option(value: str | None, name: str):
@@ -143,11 +147,20 @@ def _date_option(value: str | None, name: str):
     return parse_date(value, name)
 
 
+def _new_output(path: Path | None, force: bool) -> None:
+    """-o / --report: an existing file is replaced only with --force (one line naming it, before any work)."""
+    from archive.atomic import refuse_existing
+
+    refuse_existing(path, force)
+
+
 def _output_format(out_file: Path, fmt: str | None) -> str:
     """The format of a written table: --format, else the output file's extension."""
     from archive.export.catalogue import FORMATS
 
-    fmt = (fmt or out_file.suffix.lstrip(".")).lower()
+    from archive import words
+
+    fmt = words.table_format(fmt) if fmt else out_file.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise UsageError(f"格式 “{fmt}” 无效：应为 {'、'.join(FORMATS)}（--format 或输出文件的扩展名）")
     return fmt
@@ -155,8 +168,23 @@ def _output_format(out_file: Path, fmt: str | None) -> str:
 
 # ---- setting up, and taking files in ------------------------------------------------------------
 @app.command()
-def init() -> None:
-    """创建档案库、目录数据库和收件箱文件夹（已存在则不变）。"""
+def init(
+    agency: Optional[str] = typer.Option(None, "--agency", help="本机关全称（写入新生成的配置文件）"),
+    fonds: Optional[str] = typer.Option(None, "--fonds", help="全宗号，如 Z109（写入新生成的配置文件）"),
+    force: bool = typer.Option(False, "--force", help="配置文件已存在时重新生成（原文件另存一份备份）"),
+) -> None:
+    """创建档案库、目录数据库和收件箱文件夹（已存在则不变）；没有配置文件时先生成一份带中文说明的起步配置。"""
+    from archive.config import default_config_path, write_starter_config
+
+    path = state["config"] or default_config_path()
+    if force or not (path.exists() or path.is_symlink()):
+        agency = _text_arg(agency, "--agency 本机关全称", 200)
+        kept = write_starter_config(path, agency=agency, fonds=fonds, force=force)
+        if kept is not None:
+            say(f"原配置文件已另存为 {kept}")
+        say(f"已生成配置文件 {path}：请按本机关实际修改机关名称、全宗号、机构和保管期限表（[[rules]]）")
+    elif agency is not None or fonds is not None:
+        say(f"配置文件 {path} 已存在，未改动（--agency、--fonds 只用于新生成的配置；如要重新生成，请加 --force）")
     arc = _archive(create=True)
     cfg = arc.cfg
     err.print(f"档案库已就绪：{cfg.store}")
@@ -290,7 +318,7 @@ def _record_table(rows, title: str | None = None):
 
 @app.command("list")
 def list_(
-    status: Optional[str] = typer.Option(None, "--status", help="archived / pending / excluded / destroyed"),
+    status: Optional[str] = typer.Option(None, "--status", help="待定 / 已归档 / 不归档 / 已销毁"),
     year: Optional[int] = typer.Option(None, "--year", help="年度"),
     retention: Optional[str] = typer.Option(None, "--retention", help="永久 / 30年 / 10年"),
     org: Optional[str] = typer.Option(None, "--org", help="机构(问题)代码"),
@@ -442,7 +470,7 @@ def _snippet_markup(snippet: str) -> str:
 
 @app.command()
 def search(
-    query: str = typer.Argument(..., help="关键词、短语（加引号）、发文字号（任意写法），或 Whoosh 查询语法 title:档案 AND year:2022"),
+    query: str = typer.Argument(..., help="关键词、短语（加引号）、发文字号（任意写法），或字段查询（字段名与写法见使用说明“全文检索”一节）"),
     year: Optional[int] = typer.Option(None, "--year", help="年度"),
     retention: Optional[str] = typer.Option(None, "--retention", help="永久 / 30年 / 10年"),
     org: Optional[str] = typer.Option(None, "--org", help="机构(问题)代码"),
@@ -450,7 +478,7 @@ def search(
     issuer: Optional[str] = typer.Option(None, "--issuer", help="发文机关（包含即可）"),
     date_from: Optional[str] = typer.Option(None, "--from", help="成文日期起，如 2022-01-01"),
     date_to: Optional[str] = typer.Option(None, "--to", help="成文日期止"),
-    status: Optional[str] = typer.Option(None, "--status", help="archived / pending / excluded / destroyed"),
+    status: Optional[str] = typer.Option(None, "--status", help="待定 / 已归档 / 不归档 / 已销毁"),
     limit: int = typer.Option(20, "--limit", min=1, help="每页条数"),
     page: int = typer.Option(1, "--page", min=1, help="第几页"),
     as_json: bool = typer.Option(False, "--json"),
@@ -506,11 +534,12 @@ def reindex() -> None:
     """从目录数据库重建全文索引（不重新读取文件）。"""
     from archive import catalog
     from archive.search import rebuild_index
+    from archive.words import ENGINE_NAMES
 
     arc = _archive()
     with progress("重建索引", catalog.count_documents(arc.conn)) as bar:
         n = rebuild_index(arc, progress=bar)
-    engine = "SQLite（目录库内）" if arc.index.engine == "sqlite" else "Whoosh"
+    engine = ENGINE_NAMES.get(arc.index.engine, arc.index.engine)
     err.print(f"全文索引已重建：{n} 份文件（检索引擎：{engine}）")
 
 
@@ -550,12 +579,14 @@ def export_catalog(
     org: Optional[str] = typer.Option(None, "--org", help="只导出一个机构(问题)代码"),
     fmt: Optional[str] = typer.Option(None, "--format", help="xlsx / docx / pdf / csv（默认按输出文件扩展名）"),
     output: Path = typer.Option(..., "-o", "--output", help="输出文件"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json", help="同时在标准输出打印目录行"),
 ) -> None:
     """归档文件目录（DA/T 22）：每种保管期限（和机构）一张表，A4 横向，表头每页重复，带页码。"""
     from archive.export import catalogue
 
     kind = _output_format(output, fmt)
+    _new_output(output, force)
     year = _year_arg(year)
     arc = _archive()
     _table_notice(arc)
@@ -614,12 +645,14 @@ def export_destruction(
     output: Path = typer.Option(..., "-o", "--output", help="输出文件"),
     batch: Optional[int] = typer.Option(None, "--batch", help="只导出一个批次（archive appraisals 中的批次号）"),
     fmt: Optional[str] = typer.Option(None, "--format", help="xlsx / docx / pdf / csv"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
 ) -> None:
     """销毁清册（按批次一张表）。"""
     from archive.audit import destruction_sheets
     from archive.export import catalogue
 
     kind = _output_format(output, fmt)
+    _new_output(output, force)
     batch = _int_arg(batch, "--batch 批次", 1, 2**63 - 1)
     arc = _archive()
     _table_notice(arc)
@@ -689,6 +722,7 @@ def _audit_json(day, items, cfg) -> dict:
 def audit(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="鉴定基准日（默认今天；不能晚于今天），如 2026-01-01"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出到期档案鉴定表（.xlsx/.docx/.pdf/.csv）"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """鉴定第一步：列出保管期限已满、应当鉴定的档案（按年度和保管期限分组）。"""
@@ -698,6 +732,7 @@ def audit(
     from archive.export import catalogue
 
     day = audit_mod.not_future(_date_option(as_of, "--as-of") or dt.date.today())
+    _new_output(output, force)
     arc = _archive()
     _table_notice(arc)
     items = audit_mod.due_list(arc.conn, day, arc.cfg)
@@ -747,7 +782,7 @@ def release(
 @app.command()
 def dispose(
     refs: list[str] = typer.Argument(..., help="记录号、档号或发文字号（可多个）"),
-    decision: str = typer.Option("extend", "--decision", help="只能为 extend（延长保管期限）；销毁须走 appraise → approve → destroy"),
+    decision: str = typer.Option("延期", "--decision", help="只能为 延期（续存，延长保管期限）；销毁须走 appraise → approve → destroy"),
     approved_by: str = typer.Option(..., "--approved-by", help="批准人"),
     reason: str = typer.Option(..., "--reason", help="理由"),
     retention: Optional[str] = typer.Option(None, "--retention", help="新的保管期限 30年 / 永久"),
@@ -759,7 +794,7 @@ def dispose(
     approved_by, reason = _text_arg(approved_by, "--approved-by 批准人", 100), _text_arg(reason, "--reason", 2000)
     arc = _archive()
     rows = [arc.resolve(r) for r in refs]
-    res = audit_mod.dispose(arc, rows, decision, approved_by=approved_by, reason=reason,
+    res = audit_mod.dispose(arc, rows, _decision_option(decision), approved_by=approved_by, reason=reason,
                             retention=_retention_option(retention))
     emit(as_json, lambda: {"batch": res.batch, "decision": res.decision, "records": res.records},
          lambda: err.print(f"批次 {res.batch}：已延长保管期限 {len(res.records)} 件"))
@@ -966,13 +1001,14 @@ def reclassify(
     retention: Optional[str] = typer.Option(None, "--retention", help="新的保管期限"),
     org: Optional[str] = typer.Option(None, "--org", help="新的机构(问题)代码"),
     year: Optional[int] = typer.Option(None, "--year", help="新的年度"),
-    status: Optional[str] = typer.Option(None, "--status", help="archived / excluded / pending"),
+    status: Optional[str] = typer.Option(None, "--status", help="已归档 / 不归档 / 待定"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """重新分类：改保管期限、机构、年度或归档范围；换组时给新档号，旧号留空并记录原因。"""
     from archive.review import reclassify as run
 
     year, reason = _year_arg(year), _text_arg(reason, "--reason", 2000)
+    status = _status_option(status, ("archived", "excluded", "pending"))
     _review_change(ref, lambda arc, row: run(arc, row, retention=_retention_option(retention), org=org, year=year,
                                              status=status, reason=reason), as_json)
 
@@ -1021,6 +1057,7 @@ def explain_gap(
 def verify(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出四性检测报告（.xlsx/.pdf/.docx/.csv）"),
     show_all: bool = typer.Option(False, "--all", help="逐条列出全部提示（默认：先列问题，提示按类别汇总）"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性，逐项列出检测项、对象和问题。有问题时退出码为 1。"""
@@ -1028,6 +1065,7 @@ def verify(
     from archive.verify import report_sheets
     from archive.verify import verify as run
 
+    _new_output(output, force)
     arc = _archive()
     with progress("四性检测", catalog.count_documents(arc.conn), show=not as_json) as bar:
         rep = run(arc, progress=bar)
@@ -1070,6 +1108,7 @@ def import_catalog_cmd(
     files: Optional[Path] = typer.Option(None, "--files", help="全文文件夹：按文件名中的档号挂接"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只检查并报告，不改动档案库"),
     report_file: Optional[Path] = typer.Option(None, "--report", help="把问题清单另存为 .xlsx 或 .csv"),
+    force: bool = typer.Option(False, "--force", help="报告文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """导入旧系统或 Excel 的归档文件目录，保留原档号和件号，并按档号挂接全文。"""
@@ -1077,6 +1116,7 @@ def import_catalog_cmd(
 
     mapping = ic.load_mapping(map_file) if map_file else None
     _writable_report(report_file)
+    _new_output(report_file, force)
     from archive.interrupt import stop_on_signal
 
     arc = _archive()
@@ -1147,11 +1187,13 @@ def _print_import_report(rep, file: Path, dry_run: bool) -> None:
 @app.command("rules")
 def rules_cmd(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出归档范围和保管期限表（.docx/.xlsx/.pdf/.csv），供报送审核"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """打印本机关的文件材料归档范围和文书档案保管期限表（config.toml 中的规则），及其审核情况。"""
     from archive import rules_table
 
+    _new_output(output, force)
     cfg = _config()
     if output is not None:
         rules_table.write_table(cfg, output, _output_format(output, None))
@@ -1186,6 +1228,7 @@ def appraise(
     reason: str = typer.Option("", "--reason", help="未逐件写理由时的鉴定理由"),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="鉴定基准日（默认今天；不能晚于今天）"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="另存销毁清册（草稿，.xlsx/.docx/.pdf）"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """鉴定第二步：记录鉴定小组对到期档案逐件的结论（销毁或延期），生成鉴定工作报告（永久归档）和销毁清册草稿。"""
@@ -1195,6 +1238,7 @@ def appraise(
     from archive.audit import due_list, not_future
 
     day = not_future(_date_option(as_of, "--as-of") or dt.date.today())
+    _new_output(output, force)
     arc = _archive()
     _table_notice(arc)
     decisions = ([appraisal.parse_decision_arg(arc, x, "destroy", reason) for x in destroy_refs]
@@ -1244,6 +1288,7 @@ def destroy(
     place: str = typer.Option(..., "--place", help="销毁地点"),
     at: Optional[str] = typer.Option(None, "--at", help="销毁时间（默认现在；不能晚于现在），如 2026-03-02T10:30"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="另存销毁清册（.xlsx/.docx/.pdf）"),
+    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """鉴定第四步：按已批准的销毁清册销毁（记录保留、文件删除，销毁清册永久归档）。"""
@@ -1257,6 +1302,7 @@ def destroy(
             when = dt.datetime.fromisoformat(at.strip().replace(" ", "T"))
         except ValueError:
             raise UsageError(f"--at “{at}” 不是有效时间：请写成 2026-03-02T10:30") from None
+    _new_output(output, force)
     arc = _archive()
     step = appraisal.destroy(arc, appraisal_id, supervisors=supervisors, method=method, place=place, at=when)
     if output is not None:
@@ -1283,12 +1329,13 @@ def appraisals(as_json: bool = typer.Option(False, "--json")) -> None:
 
 # ---- backup, restore, and rebuilding a lost catalog ------------------------------------------------
 @app.command()
-def backup(output: Path = typer.Option(..., "--output", "-o", help="备份文件（新文件，.tar）")) -> None:
+def backup(output: Path = typer.Option(..., "--output", "-o", help="备份文件（新文件，.tar）"),
+           force: bool = typer.Option(False, "--force", help="备份文件已存在时覆盖（新备份完整写好后才替换）")) -> None:
     """备份目录数据库、存储文件和配置到一个 tar 文件（带 SHA-256 清单；其他进程可同时读取）。"""
     from archive.backup import backup as run_backup
 
     with progress("备份") as bar:
-        s = run_backup(_archive(), output, progress=bar)
+        s = run_backup(_archive(), output, progress=bar, force=force)
     err.print(f"已备份到 {s.path}：{s.documents} 条记录，{s.files} 个存储文件，共 {s.bytes / 1048576:.1f} MB")
 
 
@@ -1397,7 +1444,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="绑定地址；绑定本机以外的地址须先建立账号"),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     secure_cookies: bool = typer.Option(False, "--secure-cookies",
-                                        help="会话 cookie 只经 HTTPS 发送（经 HTTPS 反向代理提供时使用）"),
+                                        help="登录会话的凭据只经 HTTPS 发送（经 HTTPS 反向代理提供时使用）"),
 ) -> None:
     """启动网页：检索、查看、上传归档、待定审核、统计与目录导出（可与 archive watch 同时运行）。"""
     import uvicorn
@@ -1471,10 +1518,25 @@ def detach(
         f"已从 {name} 拆出；" + (f"该文件现为待定记录 {new['id']}" if new else "文件仍保存在库中，标为已拆出")))
 
 
+# ---- shell completion --------------------------------------------------------------------------------
+@app.command()
+def completion(shell: str = typer.Argument("bash", help="bash、zsh 或 fish")) -> None:
+    """打印命令补全脚本：载入后按制表键即可补全命令、选项和选项的取值（载入方法见使用说明）。"""
+    from archive.completion import how_to_load, script
+
+    sys.stdout.write(script(shell) + "\n")
+    if sys.stdout.isatty():
+        say(how_to_load(shell))
+
+
 # ---- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Typer handles usage errors itself (exit 2); our own errors become one line on stderr."""
     argv = sys.argv[1:] if argv is None else argv
+    if "_ARCHIVE_COMPLETE" in os.environ:  # a shell asking for completions (archive completion)
+        from archive.completion import asked
+
+        asked()
     debug = "--debug" in argv
     try:
         app(args=argv, prog_name="archive")

@@ -321,6 +321,10 @@ def install() -> None:
         for name in ("display_type_rich", "_get_number_range_help_str"):
             if cls is not None and name in cls.__dict__:
                 _wrap_returning_text(cls, name)
+    # our arguments by their Chinese names in usage lines and error hints ({记录}, not {ref})
+    from archive.words import install_argument_names
+
+    install_argument_names(typer.core)
 
 
 _RICH = {"ABORTED_TEXT": "已中止。", "ERRORS_PANEL_TITLE": "错误", "DEPRECATED_STRING": "（已停用）",

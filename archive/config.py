@@ -17,7 +17,7 @@ import jsonschema
 import regex
 
 from archive import retention
-from archive.errors import ConfigError
+from archive.errors import ConfigError, schema_problem, toml_position, toml_reason
 from archive.extract.ocr import OcrSettings
 from archive.extract.worker import Limits
 
@@ -129,45 +129,35 @@ def _where(path) -> str:
     return out or "（顶层）"
 
 
+def read_toml(path: Path, error=ConfigError, what: str = "配置文件") -> dict:
+    """A TOML file read as UTF-8; a syntax error is one Chinese line with its line, column and the line itself
+    (``配置文件 config.toml 第 3 行第 8 列：值无效（…）：name = 示例县``)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{what} {path} 不是 UTF-8 编码：请用记事本等编辑器另存为 UTF-8") from None
+    except OSError as e:
+        raise error(f"无法读取{what} {path}（{e.strerror or e}）") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        line, _ = toml_position(e)
+        lines = text.splitlines()
+        shown = lines[line - 1].strip() if line and 0 < line <= len(lines) else ""
+        shown = f"：{shown[:60]}" if shown else ""
+        raise error(f"{what} {path} 不是有效的 TOML，{toml_reason(e)}{shown}") from None
+
+
 def _explain(err: jsonschema.ValidationError) -> str:
-    """One Chinese sentence for a schema violation: key, value found, what was expected."""
-    where = _where(err.absolute_path)
-    v = err.validator
-    if v == "required":
-        missing = err.message.split("'")[1] if "'" in err.message else err.message
-        return f"{where} 缺少必填项 {missing}"
-    if v == "additionalProperties":
-        extra = re.findall(r"'([^']+)'", err.message)
-        return f"{where} 有未知的键 {', '.join(extra)}（请检查拼写）"
-    found = json.dumps(err.instance, ensure_ascii=False)
-    if v == "enum":
-        allowed = "、".join(str(x) for x in err.validator_value)
-        return f"{where} = {found}：应为 {allowed} 之一"
-    if v == "const":
-        return f"{where} = {found}：应为 {err.validator_value}"
-    if v == "type":
-        names = {"string": "文字", "array": "列表", "object": "表", "boolean": "true/false",
-                 "integer": "整数", "number": "数字"}
-        want = err.validator_value
-        want = "、".join(names.get(w, w) for w in want) if isinstance(want, list) else names.get(want, want)
-        return f"{where} = {found}：应为{want}"
-    if v == "pattern":
-        return f"{where} = {found}：格式不符（应匹配 {err.validator_value}）"
-    if v in ("minLength", "minItems"):
-        return f"{where} 不能为空"
-    if v in ("minimum", "maximum"):
-        return f"{where} = {found}：超出允许范围（{v} {err.validator_value}）"
-    return f"{where} = {found}：{err.message}"
+    """One Chinese sentence for a schema violation: key, value found, what was expected (errors.schema_problem)."""
+    return schema_problem(err)
 
 
 def load_config(path: Path | str | None = None) -> Config:
     path = Path(path) if path else default_config_path()
     if not path.exists():
         raise ConfigError(f"找不到配置文件 {path}：请用 --config 指定，或设置 ARCHIVE_CONFIG")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"配置文件 {path} 不是有效的 TOML：{e}") from e
+    raw = read_toml(path, ConfigError, "配置文件")
 
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
@@ -314,3 +304,55 @@ def name_matches(name: str, entries: list[str]) -> bool:
         elif name.strip() == e:
             return True
     return False
+
+
+# ---- the starter config that ``archive init`` writes --------------------------------------------------
+STARTER = Path(__file__).resolve().parent / "starter_config.toml"
+STARTER_AGENCY = "请填写本机关全称"  # placeholders a clerk replaces; the file is valid as it is
+STARTER_FONDS = "X000"
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string (JSON's escaping is valid TOML for every character we let through)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def starter_config(agency: str | None = None, fonds: str | None = None, inbox: str = "inbox",
+                   store: str = "store") -> str:
+    """The text of a starter config.toml: Chinese comments, the agency's name and 全宗号, the inbox and store,
+    timezone Asia/Shanghai and a few rules of a 归档范围和保管期限表 taken from the bundled example."""
+    text = STARTER.read_text(encoding="utf-8")
+    for key, value in (("@AGENCY@", agency or STARTER_AGENCY), ("@FONDS@", fonds or STARTER_FONDS),
+                       ("@INBOX@", inbox), ("@STORE@", store)):
+        text = text.replace(key, _toml_string(value))
+    return text
+
+
+def write_starter_config(path: Path, agency: str | None = None, fonds: str | None = None,
+                         force: bool = False) -> Path | None:
+    """Write the starter config to ``path`` when there is none; an existing one is never touched unless
+    ``force``, and then it is first kept beside as ``NAME.YYYYmmdd-HHMMSS.bak``. Returns that copy, if any.
+    The text is checked against the schema before it is written, so a bad --agency/--fonds writes nothing."""
+    import datetime as dt
+    import shutil
+
+    from archive.atomic import atomic_file
+
+    if fonds is not None and not re.fullmatch(r"[A-Za-z0-9]{1,12}", fonds):
+        raise ConfigError(f"全宗号 “{fonds}” 无效：只能是 1 到 12 个字母或数字，如 Z109")
+    if agency is not None and not agency.strip():
+        raise ConfigError("本机关全称不能为空")
+    text = starter_config(agency.strip() if agency else None, fonds)
+    problems = list(jsonschema.Draft202012Validator(_schema()).iter_errors(tomllib.loads(text)))
+    if problems:  # a starter we ship must load; say so rather than write a broken file
+        raise ConfigError(f"起步配置有误：{schema_problem(problems[0])}")
+    path = Path(path)
+    kept = None
+    if path.exists() or path.is_symlink():
+        if not force:
+            raise ConfigError(f"配置文件已存在：{path}（不会覆盖；如要重新生成，请加 --force，原文件会另存一份）")
+        kept = path.with_name(f"{path.name}.{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.bak")
+        shutil.copy2(path, kept)
+    with atomic_file(path, error=ConfigError, message="无法写入配置文件 {path}：{reason}（请检查文件夹和权限）") as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return kept

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import time
-import tomllib
 import unicodedata
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -27,7 +26,7 @@ from archive import archival_code, catalog, schema, zhnum
 from archive.atomic import atomic_file
 from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
-from archive.errors import CatalogFileError, StopRequested
+from archive.errors import CatalogFileError, StopRequested, library_reason
 from archive.importing import (ImportedFile, ImportRecordError, SecretRecordError, attach_file, check_meta,
                               import_record, read_file, refuse_secret, secret_mark)
 from archive.interrupt import flush_after_stop, stopped
@@ -96,10 +95,9 @@ class Mapping:
 
 def load_mapping(path: Path) -> Mapping:
     """mapping.toml: ``[columns]`` field (or its Chinese name) = header; ``ignore``; ``[retention]``."""
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise CatalogFileError(f"无法读取映射文件 {path}：{e}（应为 UTF-8 的 TOML）") from None
+    from archive.config import read_toml
+
+    raw = read_toml(Path(path), CatalogFileError, "映射文件")
     by_name = {_norm(n): f for f, names in COLUMN_NAMES.items() for n in names} | {f.upper(): f for f in COLUMN_NAMES}
     m = Mapping()
     for key, header in (raw.get("columns") or {}).items():
@@ -201,7 +199,7 @@ def read_catalog(path: Path, mapping: Mapping | None = None) -> tuple[list[Sheet
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as e:  # openpyxl raises many kinds on a damaged or non-xlsx file
-            raise CatalogFileError(f"无法读取 Excel 文件 {path}：{e}（请用 Excel 另存为 .xlsx 后重试）") from None
+            raise CatalogFileError(f"无法读取 Excel 文件 {path}：{library_reason(e) or e}（请用 Excel 另存为 .xlsx 后重试）") from None
         try:
             for ws in wb.worksheets:
                 s, r = _read_sheet(ws.title, (list(c) for c in ws.iter_rows(values_only=True)), mapping)

@@ -19,6 +19,7 @@ from archive.config import RETENTION_NAMES
 from archive.display import changes
 from archive.edit import fill_in_hint, missing_required
 from archive.errors import AmbiguousRefError, ArchiveError, NotFoundError, ReviewError
+from archive.words import status_name
 from archive.session import Archive
 
 CLASS_COLUMNS = schema.CLASSIFICATION  # what a confirm or reclassify may change
@@ -42,7 +43,7 @@ def confirm(arc: Archive, row, *, retention: str | None, org: str | None, year: 
             exclude: bool = False, reason: str | None = None) -> dict:
     """Decide a pending record: archive it with a 保管期限 (and 机构), or exclude it (不归档)."""
     if row["status"] != "pending":
-        raise ReviewError(f"{_ref(row)} 不是待定状态（现为 {row['status']}）：改变已定的分类请用 archive reclassify")
+        raise ReviewError(f"{_ref(row)} 不是待定状态（现为{status_name(row['status'])}）：改变已定的分类请用 archive reclassify")
     if exclude:
         return _apply(arc, row, "excluded", None, None, year, reason or "人工确认不归档", "confirm")
     if retention is None:
@@ -66,7 +67,7 @@ def reclassify(arc: Archive, row, *, retention: str | None = None, org: str | No
     elif target in ("excluded", "pending"):
         retention = org = None
     else:
-        raise ReviewError(f"状态 “{target}” 无效：应为 archived、excluded 或 pending")
+        raise ReviewError(f"状态 “{status_name(target)}” 无效：应为 已归档、不归档 或 待定")
     return _apply(arc, row, target, retention, org, year, reason, "reclassify")
 
 
@@ -128,6 +129,8 @@ def describe(before: dict, after: dict) -> str:
             b, a = before.get(k), after.get(k)
             if k == "retention":
                 b, a = RETENTION_NAMES.get(b or "", b), RETENTION_NAMES.get(a or "", a)
+            elif k == "status":
+                b, a = status_name(b), status_name(a)
             parts.append(f"{label} {b or '无'} → {a or '无'}")
     return "；".join(parts)
 

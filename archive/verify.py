@@ -367,7 +367,9 @@ def _unreadable(path, media_type: str | None) -> str | None:
                 if bad:
                     return f"压缩包成员 {bad} 损坏"
     except Exception as e:  # any parser error means the file does not open
-        return f"{type(e).__name__}: {e}"
+        from archive.errors import library_reason
+
+        return library_reason(e) or f"{type(e).__name__}: {e}"
     return None
 
 

@@ -13,6 +13,7 @@ Re-importing a package into an empty archive reproduces the same records (archiv
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -26,13 +27,17 @@ from archive import archival_code, catalog, schema
 from archive.atomic import atomic_dir
 from archive.bounds import clean_text
 from archive.config import SCHEMA_DIR
-from archive.errors import ExportError, PackageError, StopRequested
+from archive.errors import ExportError, PackageError, StopRequested, bagit_reason, schema_problem
 from archive.export import catalogue
 from archive.importing import (META_COLUMNS, ImportedFile, ImportRecordError, SecretRecordError, check_meta,
                                import_record)
 from archive.interrupt import flush_after_stop, stopped
 from archive.session import Archive
 from archive.store import EXTENSIONS, sha256_file
+
+# bagit logs each bad file in English on stderr (Python's last-resort handler); read_package says it in Chinese
+logging.getLogger("bagit").addHandler(logging.NullHandler())
+
 
 # a package record: the JSON record, then every other column an import may set again (schema.COLUMNS)
 EXTRA_KEYS = tuple(k for k in schema.IMPORTABLE if k not in schema.RECORD_KEYS)
@@ -111,7 +116,7 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
                 nfiles += len(further)
             errors = sorted(record_validator().iter_errors(rec), key=lambda e: e.path)
             if errors:
-                raise ExportError(f"{code} 的记录不符合 record.schema.json：{errors[0].message}")
+                raise ExportError(f"{code} 的记录不符合 record.schema.json：{schema_problem(errors[0])}")
             (stage / "records" / f"{code}.json").write_text(json.dumps(rec, ensure_ascii=False, indent=2) + "\n",
                                                            encoding="utf-8")
             (stage / "records" / f"{code}.xml").write_bytes(record_xml(rec))
@@ -185,10 +190,9 @@ def read_package(path: Path) -> list[tuple[str, dict]]:
         bag = bagit.Bag(str(path))
         bag.validate(processes=1)
     except bagit.BagValidationError as e:
-        details = "；".join(str(d) for d in (e.details or [])[:5])
-        raise PackageError(f"移交包 {path} 校验失败：{e.message}{('（' + details + '）') if details else ''}") from None
+        raise PackageError(f"移交包 {path} 校验失败：{bagit_reason(e)}") from None
     except bagit.BagError as e:
-        raise PackageError(f"{path} 不是有效的 BagIt 移交包：{e}") from None
+        raise PackageError(f"{path} 不是有效的 BagIt 移交包：{bagit_reason(e)}") from None
     data = Path(path) / "data"
     out, problems = [], []
     for f in sorted((data / "records").glob("*.json")):
@@ -198,7 +202,7 @@ def read_package(path: Path) -> list[tuple[str, dict]]:
             problems.append(f"{f.name}：不是有效的 JSON（{e}）")
             continue
         for err in record_validator().iter_errors(rec):
-            problems.append(f"{f.name}：{'/'.join(map(str, err.path)) or '记录'} {err.message}")
+            problems.append(f"{f.name}：{schema_problem(err)}")
         for key in ("file", "text"):
             rel = rec.get(key) if isinstance(rec, dict) else None
             if rel and not (data / rel).resolve().is_relative_to(data.resolve()):

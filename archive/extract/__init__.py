@@ -16,7 +16,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from archive.errors import ExtractionError
+from archive.errors import ExtractionError, library_reason
 from archive.models import Extracted
 from archive.textnorm import normalize
 
@@ -61,7 +61,7 @@ def open_zip(path, kind: str) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise fail(path, f"{kind} 文件已损坏，无法解压（{e}）", "请重新获取或另存该文件后再试") from e
+        raise fail(path, f"{kind} 文件已损坏，无法解压（{library_reason(e) or e}）", "请重新获取或另存该文件后再试") from e
     infos = zf.infolist()
     total = sum(i.file_size for i in infos)
     if len(infos) > MAX_ZIP_ENTRIES or total > MAX_ZIP_UNCOMPRESSED:

@@ -13,6 +13,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from archive.errors import library_reason
 from archive.extract import fail
 
 __all__ = ["detect_type", "decode_text"]
@@ -79,7 +80,7 @@ def _zip_kind(path: Path) -> str:
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise fail(path, f"压缩文件已损坏（{e}）", "请重新获取或另存该文件后再试") from e
+        raise fail(path, f"压缩文件已损坏（{library_reason(e) or e}）", "请重新获取或另存该文件后再试") from e
     lower = {n.replace("\\", "/").lstrip("/").lower() for n in names}
     if "word/document.xml" in lower:
         return "docx"

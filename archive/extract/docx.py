@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.errors import ExtractionError
+from archive.errors import ExtractionError, library_reason
 from archive.extract import fail, open_zip
 from archive.models import Extracted
 
@@ -193,7 +193,7 @@ def extract_docx(path) -> Extracted:
         except MemoryError:  # past the worker's memory limit: the file fails as such
             raise
         except Exception as e:  # noqa: BLE001
-            raise fail(path, f"DOCX 文件已损坏（{e}）", "请用 Word/WPS 打开后另存为 DOCX 或 PDF 再试") from e
+            raise fail(path, f"DOCX 文件已损坏（{library_reason(e) or e}）", "请用 Word/WPS 打开后另存为 DOCX 或 PDF 再试") from e
         if bad is not None:
             raise fail(path, f"DOCX 文件已损坏（部件 {bad} 校验失败）", "请用 Word/WPS 打开后另存为 DOCX 或 PDF 再试")
         pages = _pages(zf)
