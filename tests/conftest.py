@@ -60,3 +60,37 @@ def samples_dir() -> Path:
 def copy_tree(src: Path, dest: Path) -> Path:
     shutil.copytree(src, dest)
     return dest
+
+
+def run_cli(cfg_path: Path, *args: str):
+    """``archive --config CFG ARGS`` in a process of its own (the clerk's command line)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def problems(arc) -> list:
+    """verify's findings other than notices."""
+    from archive.verify import verify
+
+    return [f for f in verify(arc).findings if f.severity != "notice"]
+
+
+def assert_backup_restores(cfg_path: Path, tmp_path: Path, owned: list[str]) -> None:
+    """A backup of the archive restored elsewhere holds every file in ``owned`` (store paths) and verifies."""
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    tar = tmp_path / "备份.tar"
+    assert run_cli(cfg_path, "backup", "-o", str(tar)).returncode == 0
+    target = tmp_path / "恢复"
+    r = run_cli(cfg_path, "restore", str(tar), "--to", str(target))
+    assert r.returncode == 0, r.stderr
+    restored = open_archive(load_config(target / "config.toml"))
+    try:
+        assert all(restored.store.abspath(rel).is_file() for rel in owned)
+        assert problems(restored) == []
+    finally:
+        restored.close()

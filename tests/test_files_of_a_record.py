@@ -14,7 +14,7 @@ from archive.config import load_config
 from archive.import_catalog import import_catalog
 from archive.session import open_archive
 from archive.verify import verify
-from conftest import ROOT
+from conftest import ROOT, assert_backup_restores
 from makedocs import make_docx, make_pdf
 
 CODE = "Z109-WS·2012-D10-BGS-0001"
@@ -62,17 +62,7 @@ def test_further_files_survive_backup_restore_and_leave_with_destruction(arc, cf
     arc.close()
 
     # backup and restore carry all three files; the restored archive verifies
-    out = tmp_path / "备份.tar"
-    assert _cli(cfg_path, "backup", "-o", str(out)).returncode == 0
-    target = tmp_path / "恢复"
-    r = _cli(cfg_path, "restore", str(out), "--to", str(target))
-    assert r.returncode == 0, r.stderr
-    restored = open_archive(load_config(target / "config.toml"))
-    try:
-        assert all(restored.store.abspath(rel).is_file() for rel in owned)
-        assert _errors(restored) == []
-    finally:
-        restored.close()
+    assert_backup_restores(cfg_path, tmp_path, owned)
 
     # destroying the record removes every file it owns, and the archive still verifies
     arc2 = open_archive(load_config(cfg_path))

@@ -19,6 +19,7 @@ from archive.session import open_archive
 from archive.verify import verify
 from tests.gongwen_gen import SECRET, gongwen_lines
 from tests.makedocs import make_docx, make_pdf, make_text
+from conftest import assert_backup_restores
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -272,17 +273,7 @@ def test_open_package_verify_backup_and_destroy_follow_the_files(arc, cfg_path, 
 
     # backup carries every file; the restored archive verifies
     arc.close()
-    tar = tmp_path / "备份.tar"
-    assert _cli(cfg_path, "backup", "-o", str(tar)).returncode == 0
-    target = tmp_path / "恢复"
-    r = _cli(cfg_path, "restore", str(tar), "--to", str(target))
-    assert r.returncode == 0, r.stderr
-    restored = open_archive(load_config(target / "config.toml"))
-    try:
-        assert all(restored.store.abspath(rel).is_file() for rel in owned)
-        assert _errors(restored) == []
-    finally:
-        restored.close()
+    assert_backup_restores(cfg_path, tmp_path, owned)
 
     # one file goes to its own record first (detach): destruction removes the others, never that one
     arc3 = open_archive(load_config(cfg_path))

@@ -40,7 +40,10 @@ def template(tmp_path_factory) -> Path:
     src.mkdir()
     files = [make_text(src / f"a{i}.txt", _undated(i, 0)) for i in range(3)]
     files += [make_text(src / f"b{i}.txt", _undated(i + 10, 1)) for i in range(2)]
-    files += [make_text(src / f"c{k}.txt", _undated(20, 3, random.Random(100 + k))) for k in range(2)]
+    # two documents of one agency that carry the same 发文字号 (a numbering slip), titled differently: two records
+    # (one 件 would be another rendering of the same document: the same title too)
+    files += [make_text(src / f"c{k}.txt", _undated(20, 3, random.Random(100 + k)).replace("关于", "关于进一步" if k else "关于", 1))
+              for k in range(2)]
     files.append(make_text(src / "d.txt", "\n".join(gongwen_lines(5, 9, 2021))))
     files.append(make_text(src / "e.txt", _undated(6, 9)))
     arc = open_archive(load_config(folder / "config.toml"), create=True)
