@@ -108,6 +108,25 @@ def test_a_different_document_with_the_same_number_pattern_is_not_attached(arc, 
     assert not arc.conn.execute("SELECT count(*) FROM document_files").fetchone()[0]
 
 
+def test_one_number_in_two_years_or_one_title_with_another_text_is_not_attached(arc, tmp_path):
+    """What the evaluation set's tune split showed: a 令号 runs on across years (the same 令第89号 of one 厅 in
+    2017 and 2022, same title), and two 纪要 share one title and date with another text. Neither is joined."""
+    order = ["河北省科学技术厅令", "第89号", "《河北省科学技术奖励办法实施细则》已经厅务会议审议通过，现予公布，自公布之日起施行。",
+             "厅长 张三"]
+    first = arc.ingest_file(make_text(tmp_path / "令2017.txt", "\n".join([*order, "2017年11月29日"])))
+    second = arc.ingest_file(make_text(tmp_path / "令2022.txt", "\n".join([*order, "2022年6月7日"])))
+    assert first.record["id"] != second.record["id"] and second.outcome != "attached"
+    minutes = ["示例县人民政府常务会议纪要", "2022年3月14日，县长主持召开县政府常务会议。"]
+    a = arc.ingest_file(make_text(tmp_path / "纪要一.txt", "\n".join(
+        [*minutes, "会议研究了全县春季森林防火工作，要求各乡镇落实巡山护林责任，严格管控野外用火。",
+         "会议听取了县应急管理局关于防汛准备工作的汇报，同意调整防汛物资储备点的布局。", "2022年3月14日"])))
+    b = arc.ingest_file(make_text(tmp_path / "纪要二.txt", "\n".join(
+        [*minutes, "会议审议通过了县城老旧小区改造实施方案，明确由住建局牵头，财政局保障资金。",
+         "会议决定成立县营商环境优化工作专班，每月通报一次企业诉求办理情况。", "2022年3月14日"])))
+    assert a.record["id"] != b.record["id"] and b.outcome != "attached"
+    assert not arc.conn.execute("SELECT count(*) FROM document_files").fetchone()[0]
+
+
 # ---- unsure: a 待定 record carrying the suggestion ----------------------------------------------------------
 def test_unsure_matches_are_pending_with_the_suggestion_and_a_person_attaches(arc, cfg_path, tmp_path):
     base = gongwen_lines(9, kind=0, year=2022)

@@ -40,10 +40,16 @@ def template(tmp_path_factory) -> Path:
     src.mkdir()
     files = [make_text(src / f"a{i}.txt", _undated(i, 0)) for i in range(3)]
     files += [make_text(src / f"b{i}.txt", _undated(i + 10, 1)) for i in range(2)]
-    # two documents of one agency that carry the same 发文字号 (a numbering slip), titled differently: two records
-    # (one 件 would be another rendering of the same document: the same title too)
-    files += [make_text(src / f"c{k}.txt", _undated(20, 3, random.Random(100 + k)).replace("关于", "关于进一步" if k else "关于", 1))
-              for k in range(2)]
+    # two documents of one agency that carry the same 发文字号 (a numbering slip): another title, another text,
+    # so two records (one 件 would be the same document again)
+    first = _undated(20, 3, random.Random(100))
+    head = first.splitlines()[:2]  # 版头 and the 发文字号
+    other = head + ["示例县档案局关于第21周值班室卫生安排的通知", "局机关各科室：",
+                    "会议室实行统一登记、统一调度，使用前一日向办公室预约，临时会议随到随排。",
+                    "使用结束后关闭空调、灯光和投影设备，保持桌椅整洁，损坏设施及时报修并照价赔偿。",
+                    "涉及外单位来访的会议，由承办科室负责引导和接待，不得占用档案库房走廊堆放物品。",
+                    "本通知自印发之日起执行，原有规定与本通知不一致的，以本通知为准。", "示例县档案局"]
+    files += [make_text(src / "c0.txt", first), make_text(src / "c1.txt", "\n".join(other))]
     files.append(make_text(src / "d.txt", "\n".join(gongwen_lines(5, 9, 2021))))
     files.append(make_text(src / "e.txt", _undated(6, 9)))
     arc = open_archive(load_config(folder / "config.toml"), create=True)
