@@ -222,6 +222,13 @@ def bagit_reason(e: BaseException) -> str:
     return f"{own}（{tail}）" if tail else own
 
 
+def damage_detail(e: BaseException) -> str:
+    """What a reader library said about a damaged file, for a clerk: its reason in Chinese when we know it, else
+    nothing (its English words stay out of the message; ``--debug`` shows the traceback)."""
+    reason = library_reason(e)
+    return f"：{reason}" if reason else ""
+
+
 def library_reason(e: BaseException) -> str | None:
     """One Chinese reason for an error raised by a library we read files with, or None for any other."""
     names = _names(e)

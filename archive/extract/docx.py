@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.errors import ExtractionError, library_reason
+from archive.errors import ExtractionError, damage_detail, library_reason
 from archive.extract import fail, open_zip
 from archive.models import Extracted
 
@@ -205,7 +205,7 @@ def extract_docx(path) -> Extracted:
     except MemoryError:  # past the worker's memory limit: the file fails as such
         raise
     except Exception as e:  # noqa: BLE001 - python-docx/lxml raise many kinds on damaged files
-        raise fail(path, f"DOCX 文件已损坏或不是有效的 Word 文档（{type(e).__name__}: {e}）",
+        raise fail(path, f"DOCX 文件已损坏或不是有效的 Word 文档{damage_detail(e)}",
                    "请用 Word/WPS 打开后另存为 DOCX 或 PDF 再试") from e
     text = "\n".join(headers + body + footers)
     return Extracted(media_type="docx", text=text, pages=pages, page_texts=[text])

@@ -15,6 +15,7 @@ import email.policy
 import re
 from pathlib import Path
 
+from archive.errors import damage_detail
 from archive.extract import fail, read_limited
 from archive.extract.detect import decode_text
 from archive.models import Extracted
@@ -155,7 +156,7 @@ def extract_html(path) -> Extracted:
     except MemoryError:
         raise
     except Exception as e:  # noqa: BLE001 - lxml raises several kinds on broken markup
-        raise fail(path, f"网页无法解析（{type(e).__name__}: {e}）", "请在浏览器中打开后另存为 PDF 再试") from e
+        raise fail(path, f"网页无法解析{damage_detail(e)}", "请在浏览器中打开后另存为 PDF 再试") from e
     if not text.strip():
         raise fail(path, "网页中没有可读文字", "请在浏览器中打开后另存为 PDF 再试")
     return Extracted(media_type=kind, text=text, pages=1, page_texts=[text])

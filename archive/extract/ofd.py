@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.errors import ExtractionError
+from archive.errors import ExtractionError, damage_detail
 from archive.extract import NoTextLayerError, fail, open_zip
 from archive.models import Extracted
 
@@ -188,7 +188,7 @@ def extract_ofd(path) -> Extracted:
         except MemoryError:  # past the worker's memory limit: the file fails as such
             raise
         except Exception as e:  # noqa: BLE001 - lxml/zipfile raise many kinds on damaged files
-            raise fail(path, f"OFD 文件已损坏（{type(e).__name__}: {e}）", _TODO) from e
+            raise fail(path, f"OFD 文件已损坏{damage_detail(e)}", _TODO) from e
 
 
 def _read(path: Path, pkg: _Package) -> Extracted:
@@ -284,7 +284,7 @@ def page_images(path) -> list[tuple[int, bytes | None]]:
         except MemoryError:
             raise
         except Exception as e:  # noqa: BLE001
-            raise fail(path, f"OFD 文件已损坏（{type(e).__name__}: {e}）", _TODO) from e
+            raise fail(path, f"OFD 文件已损坏{damage_detail(e)}", _TODO) from e
     return out
 
 

@@ -25,7 +25,7 @@ import re
 import time
 from pathlib import Path
 
-from archive.errors import ExtractionError
+from archive.errors import ExtractionError, damage_detail
 from archive.extract import NoTextLayerError, fail
 from archive.models import Extracted
 
@@ -98,7 +98,7 @@ def extract_pdf(path) -> Extracted:
     except MemoryError:  # past the worker's memory limit: the file fails as such
         raise
     except Exception as e:  # noqa: BLE001 - pypdf raises many kinds on damaged files
-        raise fail(path, f"PDF 文件已损坏或不完整（{type(e).__name__}: {e}）",
+        raise fail(path, f"PDF 文件已损坏或不完整{damage_detail(e)}",
                    "请重新获取或重新导出该文件后再试") from e
     if n == 0:
         raise fail(path, "PDF 没有页面", "请重新获取或重新导出该文件后再试")
