@@ -18,6 +18,7 @@ import typer
 from archive.console import counts_table, emit, err, out, print_json_line, progress, say, table
 from archive.errors import ArchiveError, UsageError, describe_unexpected
 from archive.models import IngestResult
+from archive.words import OUTCOME_NAMES
 from archive import clitext  # noqa: F401 - Click's and Typer's own texts in Chinese (installs on import)
 from archive import clifast
 
@@ -28,9 +29,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="文书档案电子化：收文、识别、分类、编档号、存储、检索。")
 state = {"config": None, "debug": False}
 
-OUTCOME_LABELS = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
-                  "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁",
-                  "attached": "并入"}  # attached: the file joined a record already there (one 件, several files)
+OUTCOME_LABELS = OUTCOME_NAMES
 STATUSES = ("archived", "pending", "excluded", "destroyed")
 
 

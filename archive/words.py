@@ -23,6 +23,11 @@ STATUSES = tuple(STATUS_NAMES)  # the codes the catalog stores
 STATUS_WORDS = {**{name: code for code, name in STATUS_NAMES.items()},
                 "归档": "archived", "不予归档": "excluded", "销毁": "destroyed", "待确认": "pending"}
 
+# what became of one input file (ingest, watch, the web upload): the outcome words a clerk reads
+OUTCOME_NAMES = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
+                 "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁",
+                 "attached": "并入"}  # attached: the file joined a record already there (one 件, several files)
+
 # ---- 处置方式 (dispose --decision) and the decisions of an appraisal ----------------------------------
 DECISION_NAMES = {"destroy": "销毁", "extend": "延期", "doubtful": "存疑（从长）"}
 DECISION_WORDS = {"延期": "extend", "延长": "extend", "续存": "extend", "延长保管期限": "extend", "延期保管": "extend",

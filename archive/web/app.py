@@ -53,6 +53,7 @@ from archive.errors import ArchiveError, NotFoundError, UsageError
 from archive.session import Archive
 from archive.web import accounts
 from archive.web.accounts import User
+from archive.words import OUTCOME_NAMES
 
 HERE = Path(__file__).resolve().parent
 TIMEZONE = ZoneInfo("Asia/Shanghai")  # history is shown in the office's local time
@@ -60,8 +61,7 @@ PAGE_SIZE = 20
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 UPLOAD_DIR = ".web-upload"  # hidden inside the inbox: the watcher never picks up a file the web page is filing
 
-OUTCOME_LABELS = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
-                  "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁", "attached": "并入"}
+OUTCOME_LABELS = OUTCOME_NAMES
 STATUS_LABELS = {k: OUTCOME_LABELS[k] for k in ("archived", "pending", "excluded", "destroyed")}
 MEDIA_LABELS = {"pdf": "PDF", "docx": "DOCX", "ofd": "OFD", "text": "文本", "image": "图像"}
 
