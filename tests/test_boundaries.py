@@ -262,7 +262,7 @@ def test_exports_write_formulas_as_text(tmp_path):
     assert "'=1+1" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
 
     # the escaped CSV catalogue reads back to the same titles in a new archive
-    cfg2 = write_config(tmp_path / "b") if (tmp_path / "b").mkdir() is None else None
+    cfg2 = _new_config(tmp_path / "b")
     assert _cli(cfg2, "init").returncode == 0
     r = _cli(cfg2, "import", "catalog", str(out["csv"]))
     assert r.returncode == 0, r.stderr
@@ -335,17 +335,30 @@ def test_import_catalog_files_refuses_secrets_and_symlinks(tmp_path):
     _consistent(cfg)
 
 
-def test_import_package_refuses_secret_records(tmp_path):
-    a = write_config(tmp_path / "a") if (tmp_path / "a").mkdir() is None else None
+def _new_config(folder: Path) -> Path:
+    """A new folder with the example config.toml in it (an archive not yet created)."""
+    folder.mkdir()
+    return write_config(folder)
+
+
+def _exported_package(tmp_path: Path, n: int, body=None) -> tuple[Path, Path]:
+    """Archive ``a`` with ``n`` 2019 decisions (numbered 1..n, ``body(i)`` their text), and its 2019 transfer
+    package: (a's config, the package folder)."""
+    a = _new_config(tmp_path / "a")
     src = tmp_path / "src"
     src.mkdir()
-    for i in range(1, 4):
+    for i in range(1, n + 1):
         (src / f"{i}.txt").write_text(_gongwen(f"示例县档案局关于第{i}项工作的决定", year=2019, no=i,
-                                              body=f"正文内容第{i}件 WORD{i}Q"), encoding="utf-8")
+                                              **({"body": body(i)} if body else {})), encoding="utf-8")
     r = _cli(a, "ingest", str(src), "--json")
-    assert [x["outcome"] for x in json.loads(r.stdout)] == ["archived"] * 3, r.stdout
+    assert [x["outcome"] for x in json.loads(r.stdout)] == ["archived"] * n, r.stdout
     pkg = tmp_path / "移交包"
     assert _cli(a, "export", "package", "--year", "2019", "-o", str(pkg)).returncode == 0
+    return a, pkg
+
+
+def test_import_package_refuses_secret_records(tmp_path):
+    a, pkg = _exported_package(tmp_path, 3, body=lambda i: f"正文内容第{i}件 WORD{i}Q")
     recs = sorted((pkg / "data" / "records").glob("*.json"))
     # record 1: its 密级 says 机密; record 2: its file's own text is 绝密 while the package's text is harmless
     r1 = json.loads(recs[0].read_text(encoding="utf-8"))
@@ -361,7 +374,7 @@ def test_import_package_refuses_secret_records(tmp_path):
     bag = bagit.Bag(str(pkg))
     bag.save(manifests=True)
 
-    b = write_config(tmp_path / "b") if (tmp_path / "b").mkdir() is None else None
+    b = _new_config(tmp_path / "b")
     r = _cli(b, "import", "package", str(pkg))
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert "拒收" in r.stderr and "已导入 1 件" in r.stderr
@@ -377,13 +390,7 @@ def test_import_package_refuses_secret_records(tmp_path):
 
 
 def test_package_with_a_symlinked_file_is_refused(tmp_path):
-    a = write_config(tmp_path / "a") if (tmp_path / "a").mkdir() is None else None
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "1.txt").write_text(_gongwen("示例县档案局关于第1项工作的决定", year=2019), encoding="utf-8")
-    assert _cli(a, "ingest", str(src)).returncode == 0
-    pkg = tmp_path / "移交包"
-    assert _cli(a, "export", "package", "--year", "2019", "-o", str(pkg)).returncode == 0
+    a, pkg = _exported_package(tmp_path, 1)
     rec = json.loads(next((pkg / "data" / "records").glob("*.json")).read_text(encoding="utf-8"))
     target = pkg / "data" / rec["file"]
     inside = pkg / "data" / "text" / "copy.bin"
@@ -391,7 +398,7 @@ def test_package_with_a_symlinked_file_is_refused(tmp_path):
     target.unlink()
     target.symlink_to(inside)  # checksums still match: only the link gives it away
     bagit.Bag(str(pkg)).save(manifests=True)
-    b = write_config(tmp_path / "b") if (tmp_path / "b").mkdir() is None else None
+    b = _new_config(tmp_path / "b")
     assert "符号链接" in _one_line_error(_cli(b, "import", "package", str(pkg)), 1)
 
 
@@ -536,20 +543,13 @@ def test_a_date_after_today_is_kept_with_a_warning(tmp_path):
 
 
 def test_package_with_a_value_out_of_range_imports_nothing(tmp_path):
-    a = write_config(tmp_path / "a") if (tmp_path / "a").mkdir() is None else None
-    src = tmp_path / "src"
-    src.mkdir()
-    for i in range(1, 3):
-        (src / f"{i}.txt").write_text(_gongwen(f"示例县档案局关于第{i}项工作的决定", year=2019, no=i), encoding="utf-8")
-    assert _cli(a, "ingest", str(src)).returncode == 0
-    pkg = tmp_path / "移交包"
-    assert _cli(a, "export", "package", "--year", "2019", "-o", str(pkg)).returncode == 0
+    a, pkg = _exported_package(tmp_path, 2)
     last = sorted((pkg / "data" / "records").glob("*.json"))[-1]
     rec = json.loads(last.read_text(encoding="utf-8"))
     rec["pages"] = 99999999999
     last.write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
     bagit.Bag(str(pkg)).save(manifests=True)
-    b = write_config(tmp_path / "b") if (tmp_path / "b").mkdir() is None else None
+    b = _new_config(tmp_path / "b")
     line = _one_line_error(_cli(b, "import", "package", str(pkg)), 1)
     assert "页数" in line or "pages" in line
     assert _rows(b, "SELECT count(*) FROM documents")[0][0] == 0
