@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from archive.words import OUTCOME_NAMES
+
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 _CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 
@@ -81,7 +83,6 @@ EVENT_NAMES = {
     "user-enable": "启用账号",
 }
 
-_STATUS = {"archived": "归档", "pending": "待定", "excluded": "不归档", "destroyed": "已销毁"}
 
 
 def event_name(action: str, detail: dict | None = None) -> str:
@@ -111,7 +112,7 @@ def changes(before: dict, after: dict) -> str:
         b, a = before.get(key), after.get(key)
         if b != a and key in after:
             if key == "status":
-                b, a = _STATUS.get(b, b), _STATUS.get(a, a)
+                b, a = OUTCOME_NAMES.get(b, b), OUTCOME_NAMES.get(a, a)
             elif key == "retention":
                 b, a = _retention(b), _retention(a)
             parts.append(f"{label} {b or '无'} → {a or '无'}")

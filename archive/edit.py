@@ -195,15 +195,20 @@ def _shown(v) -> str:
     return "（空）" if v in (None, "") else (f"“{v}”" if isinstance(v, str) else str(v))
 
 
+def missing_fields(row) -> list[str]:
+    """The 必备著录项 a person types that a record lacks (title, date, issuer, pages, in that order): what
+    ``confirm`` refuses to archive without, and what verify would report as 缺少必备著录项 for ever after."""
+    return [k for k in ("title", "date", "issuer", "pages") if row[k] in (None, "")]
+
+
 def missing_required(row) -> list[str]:
-    """Labels of the 必备著录项 a person types that a record lacks (题名, 责任者, 成文日期, 页数): what ``confirm``
-    refuses to archive without, and what verify would report as 缺少必备著录项 for ever after."""
-    return [FIELDS[k] for k in ("title", "date", "issuer", "pages") if row[k] in (None, "")]
+    """``missing_fields`` by their Chinese labels (题名, 成文日期, 责任者, 页数)."""
+    return [FIELDS[k] for k in missing_fields(row)]
 
 
 def fill_in_hint(row) -> str:
     """The ``archive edit`` line that fills in what ``missing_required`` names."""
-    opts = " ".join(f"{OPTIONS[k]} …" for k in ("title", "date", "issuer", "pages") if row[k] in (None, ""))
+    opts = " ".join(f"{OPTIONS[k]} …" for k in missing_fields(row))
     return f"archive edit {row['id']} {opts} --reason …"
 
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from archive import archival_code, bounds, catalog, schema
 from archive.config import RETENTION_NAMES
 from archive.display import changes
-from archive.edit import fill_in_hint, missing_required
+from archive.edit import FIELDS as EDIT_FIELDS
+from archive.edit import edit as edit_record
+from archive.edit import fill_in_hint, missing_fields, missing_required
 from archive.errors import AmbiguousRefError, ArchiveError, NotFoundError, ReviewError
 from archive.words import status_name
 from archive.session import Archive
@@ -339,11 +341,11 @@ def walk(arc: Archive, ask: Callable[[str], str | None], show: Callable[[Card], 
                 show(card(arc, row, i + 1, len(ids)))
                 continue
             if key in ("", "y", "是"):
-                for name in missing_required_fields(row):  # archived only with them: ask, then correct
+                for name in missing_fields(row):  # archived only with them: ask, then correct
                     row = _correct(arc, row, ask, tell, name)
                     if row[name] in (None, ""):
                         break
-                if missing_required_fields(row):
+                if missing_fields(row):
                     continue
                 retention = row["retention"]
                 while retention is None:
@@ -399,9 +401,7 @@ def walk(arc: Archive, ask: Callable[[str], str | None], show: Callable[[Card], 
 
 def _field_asked(ask, tell) -> str | None:
     """Which field the person wants to correct (its Chinese name), or None."""
-    from archive.edit import FIELDS
-
-    names = {label: key for key, label in FIELDS.items()}
+    names = {label: key for key, label in EDIT_FIELDS.items()}
     while True:
         typed = ask(f"更正哪一项（{'、'.join(names)}）：")
         if typed is None or not typed.strip():
@@ -414,25 +414,17 @@ def _field_asked(ask, tell) -> str | None:
 def _correct(arc: Archive, row, ask, tell, field: str | None):
     """Ask the new value of ``field`` and correct it through ``archive edit``'s service (event, seal, index);
     returns the record as it now stands."""
-    from archive.edit import FIELDS, edit
-
     if field is None:
         return row
-    typed = ask(f"{FIELDS[field]}（当前：{row[field] or '未识别'}）：")
+    typed = ask(f"{EDIT_FIELDS[field]}（当前：{row[field] or '未识别'}）：")
     if typed is None or not typed.strip():
         return row
     try:
-        edit(arc, row, {field: typed.strip()}, reason="逐件审核：更正著录项")
-        tell(f"已更正{FIELDS[field]}：{typed.strip()}")
+        edit_record(arc, row, {field: typed.strip()}, reason="逐件审核：更正著录项")
+        tell(f"已更正{EDIT_FIELDS[field]}：{typed.strip()}")
     except ArchiveError as e:
         tell(f"未能更正：{e}")
     return arc.conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone()
-
-
-def missing_required_fields(row) -> list[str]:
-    from archive.edit import REQUIRED
-
-    return [k for k in ("title", "date", "issuer", "pages") if k in REQUIRED and row[k] in (None, "")]
 
 
 def _still_pending(arc: Archive, doc_id: int) -> bool:

@@ -31,7 +31,6 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -46,9 +45,9 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from archive import catalog, pipeline
+from archive import catalog, display, pipeline, retention
 from archive.edit import FIELDS as EDIT_FIELDS, edit as edit_record
-from archive.config import RETENTION_CODES, RETENTION_NAMES, Config
+from archive.config import RETENTION_NAMES, Config
 from archive.errors import ArchiveError, NotFoundError, UsageError
 from archive.session import Archive
 from archive.web import accounts
@@ -56,7 +55,6 @@ from archive.web.accounts import User
 from archive.words import OUTCOME_NAMES
 
 HERE = Path(__file__).resolve().parent
-TIMEZONE = ZoneInfo("Asia/Shanghai")  # history is shown in the office's local time
 PAGE_SIZE = 20
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 UPLOAD_DIR = ".web-upload"  # hidden inside the inbox: the watcher never picks up a file the web page is filing
@@ -116,10 +114,9 @@ def _date(value: str | None, what: str) -> dt.date | None:
 def _retention(value: str | None) -> str | None:
     if not value:
         return None
-    if value in RETENTION_NAMES:
-        return value
-    if value in RETENTION_CODES:
-        return RETENTION_CODES[value]
+    code = retention.from_typed(value)
+    if code is not None:
+        return code
     raise UsageError(f"保管期限 “{value}” 无效：应为 永久、30年、10年")
 
 
@@ -134,15 +131,6 @@ def upload_name(raw: str | None) -> str:
         stem, dot, ext = name.rpartition(".")
         name = (stem[:-1] + dot + ext) if dot and len(ext) <= 8 and stem else name[:-1]
     return name
-
-
-def local_time(ts: str | None) -> str:
-    if not ts:
-        return ""
-    try:
-        return dt.datetime.fromisoformat(ts).astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return ts
 
 
 def snippet_html(snippet: str) -> Markup:
@@ -173,7 +161,11 @@ class WebArchive:
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.globals.update(RETENTION_NAMES=RETENTION_NAMES, STATUS_LABELS=STATUS_LABELS,
                                 OUTCOME_LABELS=OUTCOME_LABELS, orgs=cfg.orgs, agency=cfg.agency_name,
-                                local_time=local_time, MEDIA_LABELS=MEDIA_LABELS)
+                                local_time=self.local_time, MEDIA_LABELS=MEDIA_LABELS)
+
+    def local_time(self, ts: str | None) -> str:
+        """A catalog time on a page: the agency's wall clock ([agency] timezone), to the second."""
+        return display.local_time(ts, self.cfg.tz, seconds=True)
 
     @property
     def reader(self) -> Archive:
@@ -436,7 +428,7 @@ def record_page(request: Request):
     events = []
     for e in catalog.events_for(conn, row["id"]):
         what, why = _describe_event(e)
-        events.append({"ts": local_time(e["ts"]), "actor": e["actor"], "what": what, "why": why})
+        events.append({"ts": _state(request).local_time(e["ts"]), "actor": e["actor"], "what": what, "why": why})
     hold = conn.execute("SELECT reason, held_by, held_at FROM holds WHERE document_id=? AND released_at IS NULL",
                         (row["id"],)).fetchone()
     warnings = json.loads(row["warnings"]) if row["warnings"] else []
@@ -452,7 +444,8 @@ def record_page(request: Request):
         ("主送", row["recipients"]), ("签发人", row["signer"]), ("抄送", row["cc"]),
         ("印发", " ".join(x for x in (row["printer"], row["print_date"]) if x)), ("附注", row["note"]),
         ("页数", row["pages"]), ("文字来源", catalog.text_source(row)), ("与本机关关系", row["relation"]),
-        ("原文件名", row["filename"]), ("SHA-256", row["sha256"]), ("入库时间", local_time(row["ingested_at"])),
+        ("原文件名", row["filename"]), ("SHA-256", row["sha256"]),
+        ("入库时间", _state(request).local_time(row["ingested_at"])),
         ("来源", "导入" if row["origin"] == "import" else "入库"),
         ("人工更正", "、".join(label for k, label in EDIT_FIELDS.items() if k in catalog.corrected_of(row))),
     ]
@@ -902,8 +895,6 @@ def _lifespan(w: WebArchive):
 def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = False) -> Starlette:
     """The web application over the archive ``cfg`` names. Raises UsageError when bound beyond the local
     machine without accounts."""
-    global TIMEZONE
-    TIMEZONE = cfg.tz  # [agency] timezone: the history and times on the pages (one archive per process)
     w = WebArchive(cfg, host)
     routes = [
         Route("/", home),
