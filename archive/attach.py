@@ -114,7 +114,7 @@ def _absorb(arc: Archive, row, other, role: str, reason: str | None) -> dict:
             "filename": other["filename"], "sha256": other["sha256"], "seq": seq, "role": role, "by": "person",
             "reason": reason, "from_record": other["id"], "pages": other["pages"]})
         # the closed record is no longer found by its 发文字号 (the 件 it joined is)
-        conn.execute("DELETE FROM docno_keys WHERE document_id=?", (other["id"],))
+        catalog.set_doc_number_keys(conn, other["id"], None)
         # its file is the 件's now (destroyed with it); a scan's searchable PDF, derived, goes
         catalog.update_record(conn, other["id"], {
             "status": "excluded", "indexed": 0, "stored_path": None, "searchable_path": None,
@@ -195,9 +195,7 @@ def _reopen(arc: Archive, row, f, shell, reason: str) -> dict:
             "status": "pending", "indexed": 0, "stored_path": f["stored_path"],
             "reason": f"从{_ref(row)}拆出（{reason}）：请确认归档或并入其他件"})
         dn = docno.parse(shell["doc_number_raw"] or "") if shell["doc_number_raw"] else None
-        if dn is not None:
-            conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
-                             [(k, shell["id"]) for k in docno.search_keys(dn)])
+        catalog.set_doc_number_keys(conn, shell["id"], dn)
         catalog.append_event(conn, "detached-from", shell["id"], {
             "from_record": row["id"], "seq": f["seq"], "role": f["role"], "reason": reason})
         catalog.detach_file(conn, row["id"], f["seq"], shell["id"])

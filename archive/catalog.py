@@ -277,9 +277,7 @@ def insert_record(conn: sqlite3.Connection, values: dict, text: str, doc_number=
                        tuple(values.values()))
     document_id = cur.lastrowid
     conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (document_id, text))
-    if doc_number is not None:
-        conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
-                         [(k, document_id) for k in docno.search_keys(doc_number)])
+    _add_doc_number_keys(conn, document_id, doc_number)
     return document_id
 
 
@@ -574,6 +572,10 @@ def corrected_of(row) -> set[str]:
 def set_doc_number_keys(conn: sqlite3.Connection, document_id: int, doc_number) -> None:
     """Replace a record's spelling-independent 发文字号 keys (``doc_number``: a docno.DocNumber or None)."""
     conn.execute("DELETE FROM docno_keys WHERE document_id=?", (document_id,))
+    _add_doc_number_keys(conn, document_id, doc_number)
+
+
+def _add_doc_number_keys(conn: sqlite3.Connection, document_id: int, doc_number) -> None:
     if doc_number is not None:
         conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
                          [(k, document_id) for k in docno.search_keys(doc_number)])
