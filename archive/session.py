@@ -14,6 +14,7 @@ import os
 import shutil
 import sqlite3
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from archive import archival_code, catalog, inbox
@@ -28,6 +29,15 @@ from archive.store import FileStore, sha256_file
 INDEX_BATCH = 200  # records committed to a Whoosh index together during a batch
 
 _fault = fault  # crash-test hook (archive/faults.py)
+
+
+@dataclass
+class Change:
+    """One unit of work under the write lock (see :meth:`Archive.change`)."""
+    arc: "Archive"
+    conn: sqlite3.Connection
+    actor: str | None = None
+    reason: str | None = None
 
 
 class Archive:
@@ -195,6 +205,15 @@ class Archive:
             with catalog.transaction(self.conn) as conn:
                 yield conn
 
+
+    @contextmanager
+    def change(self, actor: str | None = None, reason: str | None = None):
+        """The one way to change the archive (a unit of work): the write lock, one catalog transaction,
+        and the full-text index queue flushed after the commit. Yields a :class:`Change`; a service
+        re-reads the rows it changes through it, under the lock, before deciding anything."""
+        with self.writing() as conn:
+            yield Change(self, conn, actor, reason)
+        self.flush_index()
 
     # ---- crash recovery ----------------------------------------------------------------------
     def reconcile(self) -> list[str]:
