@@ -477,6 +477,12 @@ def events_for(conn: sqlite3.Connection, document_id: int) -> list[dict]:
         "SELECT id, ts, actor, action, detail FROM events WHERE document_id=? ORDER BY id", (document_id,))]
 
 
+def get_record(conn: sqlite3.Connection, document_id: int):
+    """One record by its id (None when there is none): the one place ``SELECT * FROM documents WHERE id=?``
+    is written. Callers read it by column name (``rec["title"]``)."""
+    return conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
+
+
 def list_documents(conn: sqlite3.Connection, *, status: str | None = None, year: int | None = None,
                    retention: str | None = None, org: str | None = None, limit: int | None = None,
                    offset: int = 0) -> list[sqlite3.Row]:
