@@ -67,13 +67,21 @@ def is_old(code: ArchivalCode) -> bool:
 def allocate(conn: sqlite3.Connection, fonds: str, year: int, retention: str,
              org: str | None) -> ArchivalCode:
     """Take the next 件号 for (全宗, 年度, 保管期限, 机构). Call inside the inserting transaction."""
-    key = (fonds, year, retention, org or "")
-    conn.execute(
-        "INSERT INTO sequences(fonds, year, retention, org, last_item) VALUES (?,?,?,?,0) "
-        "ON CONFLICT(fonds, year, retention, org) DO NOTHING", key)
-    conn.execute(
-        "UPDATE sequences SET last_item = last_item + 1 "
-        "WHERE fonds=? AND year=? AND retention=? AND org=?", key)
-    (item,) = conn.execute(
-        "SELECT last_item FROM sequences WHERE fonds=? AND year=? AND retention=? AND org=?", key).fetchone()
+    from archive.catalog.sequences import next_item  # the catalog package reads this module's neighbours
+
+    item = next_item(conn, fonds, year, retention, org)
     return ArchivalCode(fonds, year, retention, org, item)
+
+
+def same_code(conn: sqlite3.Connection, code_text: str):
+    """The record whose 档号 names the same 件 as ``code_text`` however either is spelled
+    (`Z109-WS-2015-Y-1` and `Z109-WS·2015-Y-0001` are one 档号)."""
+    from archive.catalog.records import in_item
+
+    code = parse(code_text)
+    if code is None:
+        return None
+    for r in in_item(conn, code.fonds, code.year, code.item_no, code.org):
+        if parse(r["archival_code"] or "") == code:
+            return r
+    return None

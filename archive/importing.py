@@ -23,6 +23,8 @@ from archive.retention import CODES as RETENTION_CODES
 from archive.retention import OLD_NAMES as OLD_RETENTION_NAMES
 from archive.store import sha256_file
 
+same_code = archival_code.same_code  # TODO(merge): remove; verify.py and import_catalog.py import it from here
+
 
 class ImportRecordError(ArchiveError):
     """One imported record is invalid or conflicts with the catalog (the message says which and why)."""
@@ -173,8 +175,8 @@ def refuse_secret(arc: Archive, path: Path | None, level: str, source: dict, sha
     """Log the refusal (like ingest's ``refused`` event, with no record) and raise SecretRecordError."""
     where = f"文件 {path.name}" if path is not None else "该记录"
     reason = f"{where}标有密级“{level}”：涉密文件不得导入非涉密系统，未存储、未索引"
-    with arc.writing():
-        catalog.append_event(arc.conn, "refused", None, {**source, "filename": path.name if path else None,
+    with arc.change() as tx:
+        catalog.append_event(tx.conn, "refused", None, {**source, "filename": path.name if path else None,
                                                         "source": str(path) if path else None,
                                                         "sha256": sha, "reason": reason})
     raise SecretRecordError(reason)
@@ -186,19 +188,6 @@ def _refuse_stored(arc: Archive, sha: str, path: Path) -> None:
     hit = catalog.owner_of(arc.conn, sha)
     if hit:
         raise ImportRecordError(f"文件 {path.name} 已在库中（记录 {hit['id']} {hit['archival_code'] or ''}）")
-
-
-def same_code(conn: sqlite3.Connection, code_text: str) -> sqlite3.Row | None:
-    """The record whose 档号 names the same 件 as ``code_text`` however either is spelled
-    (`Z109-WS-2015-Y-1` and `Z109-WS·2015-Y-0001` are one 档号)."""
-    code = archival_code.parse(code_text)
-    if code is None:
-        return None
-    for r in conn.execute("SELECT * FROM documents WHERE fonds=? AND year=? AND item_no=? AND coalesce(org,'')=?",
-                          (code.fonds, code.year, code.item_no, code.org or "")):
-        if archival_code.parse(r["archival_code"] or "") == code:
-            return r
-    return None
 
 
 def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source: dict,
@@ -233,27 +222,27 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
         warnings.append(fw)
     dn = docno.parse(str(m["doc_number_raw"])) if m.get("doc_number_raw") else None
     ts = catalog.now()
-    conn = arc.conn
-    with arc.write_lock():
+    with arc.change(transaction=False):
         if file is not None:
             _refuse_stored(arc, sha, file.path)  # again under the lock: another process may have stored it
             rel = arc.put_file(file.path, sha, media_type, "import")
         try:
-            doc_id = _insert(arc, conn, m, file, sha, size, rel, media_type, filename, text, warnings, method,
+            doc_id = _insert(arc, m, file, sha, size, rel, media_type, filename, text, warnings, method,
                              dn, ts, source, action, allocate)
         except BaseException:
             if rel:
                 arc.drop_unreferenced(sha, media_type)  # our journalled copy that no record came to own
             raise
-    fault("import-record")  # crash test: committed, not yet indexed
-    arc.queue_index(doc_id)
-    return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
+        fault("import-record")  # crash test: committed, not yet indexed
+        arc.queue_index(doc_id)
+    return catalog.record(catalog.get_record(arc.conn, doc_id))
 
 
-def _insert(arc, conn, m, file, sha, size, rel, media_type, filename, text, warnings, method, dn, ts, source,
+def _insert(arc, m, file, sha, size, rel, media_type, filename, text, warnings, method, dn, ts, source,
             action, allocate) -> int:
     """The record's rows and its event, in one transaction."""
-    with arc.writing():
+    with arc.change() as tx:
+        conn = tx.conn
         arc.journal_done(rel)
         if allocate:
             code = archival_code.allocate(conn, m["fonds"], int(m["year"]), m["retention"], m.get("org"))
@@ -275,7 +264,7 @@ def _insert(arc, conn, m, file, sha, size, rel, media_type, filename, text, warn
             raise ImportRecordError(f"档号 {m.get('archival_code')} 已存在" if "archival_code" in str(e)
                                     else f"无法写入目录：{e}") from None
         if m.get("item_no") is not None and m.get("retention") in RETENTION_CODES and not allocate:
-            _raise_sequence(conn, m["fonds"], m["year"], m["retention"], m.get("org"), m["item_no"])
+            catalog.raise_sequence(conn, m["fonds"], m["year"], m["retention"], m.get("org"), m["item_no"])
         catalog.append_event(conn, action, doc_id, {**source, "archival_code": m.get("archival_code"),
                                                     "sha256": sha, "filename": filename})
     return doc_id
@@ -283,11 +272,7 @@ def _insert(arc, conn, m, file, sha, size, rel, media_type, filename, text, warn
 
 def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: dict) -> dict:
     """全文挂接: give a record that has no file yet its file, extract and index its text."""
-    row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
-    if row is None:
-        raise ImportRecordError(f"记录 {document_id} 不存在")
-    if row["sha256"]:
-        raise ImportRecordError(f"记录 {row['archival_code'] or document_id} 已有文件 {row['filename']}")
+    _refuse_filed(catalog.get_record(arc.conn, document_id), document_id)
     sha = sha256_file(file.path)
     _refuse_stored(arc, sha, file.path)
     got = read_file(arc, file.path)
@@ -295,13 +280,14 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
         refuse_secret(arc, file.path, level, source, sha)
     media_type, method, pages, warnings = got.media_type, got.method, got.pages, got.warnings
     text = got.text if file.text is None else file.text
-    conn = arc.conn
-    with arc.write_lock():
+    with arc.change(transaction=False):
         _refuse_stored(arc, sha, file.path)
+        _refuse_filed(catalog.get_record(arc.conn, document_id), document_id)  # again, under the lock
         rel = arc.put_file(file.path, sha, media_type, "attach")
-        with arc.writing():
+        with arc.change() as tx:
+            conn = tx.conn
             arc.journal_done(rel)
-            (had_pages,) = conn.execute("SELECT pages FROM documents WHERE id=?", (document_id,)).fetchone()
+            had_pages = tx.record(document_id)["pages"]
             catalog.update_record(conn, document_id, {
                 "sha256": sha, "filename": file.path.name, "source_path": str(file.path.resolve()), "stored_path": rel,
                 "media_type": media_type, "size": file.path.stat().st_size,
@@ -309,14 +295,13 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
                 "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None, "indexed": 0})
             catalog.set_text(conn, document_id, text)
             catalog.append_event(conn, "attach", document_id, {**source, "sha256": sha, "filename": file.path.name})
-    arc.queue_index(document_id)
-    return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone())
+            tx.queue_index(document_id)
+    return catalog.record(catalog.get_record(arc.conn, document_id))
 
 
-def _raise_sequence(conn: sqlite3.Connection, fonds: str, year: int, retention: str, org: str | None,
-                    item_no: int) -> None:
-    """New 件号 in this group start after the highest imported one."""
-    conn.execute(
-        "INSERT INTO sequences(fonds, year, retention, org, last_item) VALUES (?,?,?,?,?) "
-        "ON CONFLICT(fonds, year, retention, org) DO UPDATE SET last_item = max(last_item, excluded.last_item)",
-        (fonds, year, retention, org or "", item_no))
+def _refuse_filed(row, document_id: int) -> None:
+    """全文挂接 gives a file only to a record that exists and has none (checked again under the lock)."""
+    if row is None:
+        raise ImportRecordError(f"记录 {document_id} 不存在")
+    if row["sha256"]:
+        raise ImportRecordError(f"记录 {row['archival_code'] or document_id} 已有文件 {row['filename']}")

@@ -114,7 +114,7 @@ def reason_text(path: Path, outcome: str, reason: str, advice: str) -> str:
 def finish_move(arc: Archive, path: Path) -> None:
     """Move a committed record's original out of the inbox, if it is still the file that was
     archived: a file replaced in the inbox since (same name, other content) is a new input and stays."""
-    row = arc.conn.execute("SELECT * FROM inbox_moves WHERE source=?", (str(path),)).fetchone()
+    row = catalog.inbox_move(arc.conn, str(path))
     if row is None:
         return
     try:
@@ -128,7 +128,13 @@ def finish_move(arc: Archive, path: Path) -> None:
                 os.rename(dest, path)
         except OSError:
             pass
-    arc.conn.execute("DELETE FROM inbox_moves WHERE source=?", (str(path),))
+    catalog.inbox_move_done(arc.conn, str(path))
+
+
+def plan_move(conn, path: Path, sha: str, cfg) -> None:
+    """In a record's transaction: its original moves to the dated ``processed`` folder once it commits
+    (``finish_move``, or reconcile after a crash)."""
+    catalog.add_inbox_move(conn, str(path), str(dated(cfg.processed_dir, inbox_relative(path, cfg.inbox))), sha)
 
 
 def side_outcome(arc: Archive, path: Path, sha: str, outcome: str, reason: str, folder: Path,
@@ -143,9 +149,9 @@ def side_outcome(arc: Archive, path: Path, sha: str, outcome: str, reason: str, 
 
 def _side_outcome_unsafe(arc, path, sha, outcome, reason, folder, from_inbox, document_id, record,
                          advice) -> IngestResult:
-    with arc.write_lock():
-        with arc.writing():
-            catalog.append_event(arc.conn, outcome, document_id, {"filename": shown(path.name),
+    with arc.change(transaction=False):
+        with arc.change() as tx:
+            catalog.append_event(tx.conn, outcome, document_id, {"filename": shown(path.name),
                                  "source": shown(path), "sha256": sha, "reason": reason})
         fault("logged")
         if from_inbox:

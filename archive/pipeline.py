@@ -56,7 +56,7 @@ def ingest_file(arc: Archive, path: Path, *, from_inbox: bool = False) -> Ingest
     return _store_and_commit(arc, prep)
 
 
-def ingest_many(arc: Archive, paths, *, from_inbox: bool = False, batch: int = GROUP_COMMIT,
+def ingest_many(arc: Archive, paths, *, from_inbox: bool = False, batch: int | None = None,
                 on_result=None) -> list[IngestResult]:
     """``ingest_file`` for many files, with one round of flushes to disk and one catalog transaction per
     ``batch`` of new records (group commit) instead of one per file: the flushes, not the work, bound a
@@ -65,6 +65,7 @@ def ingest_many(arc: Archive, paths, *, from_inbox: bool = False, batch: int = G
     after; a crash anywhere leaves whole records or none, and reconcile finishes the rest.
     ``on_result`` is called with each result as it is final, in the order of ``paths``. When ``arc.cancel``
     is set (Ctrl+C, SIGTERM: archive.interrupt), no further file is started; what was read is committed."""
+    batch = GROUP_COMMIT if batch is None else batch
     out: list[IngestResult] = []
     group: list[_Prepared] = []
 
@@ -100,7 +101,7 @@ def _commit_group(arc: Archive, group: list[_Prepared]) -> list[IngestResult]:
     if len(group) <= 1:
         return [_store_and_commit(arc, p) for p in group]
     try:
-        with arc.write_lock():
+        with arc.change(transaction=False):
             arc.check_catalog()
             if any(catalog.owner_of(arc.conn, p.sha) is not None for p in group):
                 raise StoreError("stored by another process meanwhile")  # each file alone, as a duplicate
@@ -108,7 +109,7 @@ def _commit_group(arc: Archive, group: list[_Prepared]) -> list[IngestResult]:
                       for p in group]
             arc.store.sync([rel for rel, _ in stored])
             _fault("stored")
-            with arc.writing():
+            with arc.change():
                 # one by one in the transaction: a file sees the records committed before it in this batch
                 # (two renderings of one document in one batch make one record with two files)
                 recs, matches = [], []
@@ -134,14 +135,16 @@ def _moved(arc: Archive, p: _Prepared, rec: dict, attached: grouping.Match | Non
     """After the commit: the original leaves the inbox; the result (``attached``: the file joined ``rec``)."""
     if p.from_inbox:
         try:
-            with arc.write_lock():
+            with arc.change(transaction=False) as tx:
+                tx.queue_index(rec["id"])  # written to a Whoosh index when the move is done
                 inbox.finish_move(arc, p.path)
         except OSError as e:  # the record stands; inbox_moves finishes the move on a retry
-            arc.queue_index(rec["id"])
             return IngestResult(str(p.path), rec["status"], f"已登记，但原文件未能移出收件箱（{e.strerror}），"
                                 "稍后自动重试", rec)
         _fault("moved")
-    arc.queue_index(rec["id"])
+    else:
+        with arc.change(transaction=False) as tx:
+            tx.queue_index(rec["id"])
     if attached is not None:
         ref = rec["archival_code"] or f"记录 {rec['id']}"
         return IngestResult(str(p.path), "attached", f"并入{ref}，作为{attached.role}（{attached.why}）", rec)
@@ -216,7 +219,7 @@ def _store_and_commit(arc: Archive, p: _Prepared) -> IngestResult:
     """Store one prepared file and commit its record in its own transaction."""
     path, sha, ex, name = p.path, p.sha, p.ex, str(p.path)
     try:
-        with arc.write_lock():
+        with arc.change(transaction=False):
             arc.check_catalog()
             again = catalog.owner_of(arc.conn, sha)  # another process stored it while we read
             if again is not None:
@@ -225,7 +228,7 @@ def _store_and_commit(arc: Archive, p: _Prepared) -> IngestResult:
             rel = arc.put_file(path, sha, ex.media_type)
             if m is not None and m.sure:
                 _fault("stored")
-                with arc.writing():
+                with arc.change():
                     rec = attach_prepared(arc, p, rel, m)
                 _fault("committed")
                 return _moved(arc, p, rec, m)
@@ -277,11 +280,9 @@ def attach_prepared(arc: Archive, p: _Prepared, rel: str, m: grouping.Match, *, 
         "filename": p.path.name, "source": str(p.path), "sha256": p.sha, "seq": seq, "role": role,
         "pages": ex.pages, **({"why": m.why, "by": "ingest"} if m is not None else {}), **(detail or {})})
     if p.from_inbox:
-        dest = inbox.dated(arc.cfg.processed_dir, inbox.inbox_relative(p.path, arc.cfg.inbox))
-        conn.execute("INSERT OR REPLACE INTO inbox_moves(source, destination, sha256, reason) VALUES (?,?,?,NULL)",
-                     (str(p.path), str(dest), p.sha))
+        inbox.plan_move(conn, p.path, p.sha, arc.cfg)
     _fault("in-transaction")
-    return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone())
+    return catalog.record(catalog.get_record(conn, document_id))
 
 
 def _pending_for_suggestion(cls: Classification, suggestion: str) -> Classification:
@@ -323,7 +324,7 @@ def commit_record(arc: Archive, path: Path, sha: str, size: int, rel: str, ex: E
     dn = fields.doc_number
     # tx=False: inside a batch's transaction (ingest_many); the full text is indexed by the catalog's
     # triggers in whichever transaction this runs
-    with (arc.writing() if tx else nullcontext()):
+    with (arc.change() if tx else nullcontext()):
         code = None
         if cls.status == "archived":
             code = archival_code.allocate(conn, arc.cfg.fonds, fields.date.year, cls.retention, cls.org)
@@ -364,20 +365,17 @@ def commit_record(arc: Archive, path: Path, sha: str, size: int, rel: str, ex: E
             **(detail or {}),
         })
         if from_inbox:
-            dest = inbox.dated(arc.cfg.processed_dir, inbox.inbox_relative(path, arc.cfg.inbox))
-            conn.execute("INSERT OR REPLACE INTO inbox_moves(source, destination, sha256, reason) "
-                         "VALUES (?,?,?,NULL)", (str(path), str(dest), sha))
+            inbox.plan_move(conn, path, sha, arc.cfg)
         _fault("in-transaction")
-    return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
+    return catalog.record(catalog.get_record(conn, doc_id))
 
 
 def _duplicate(arc: Archive, path, sha, existing, from_inbox) -> IngestResult:
     # A record committed just before a crash, whose original is still in the inbox: finish the move.
-    pending = arc.conn.execute("SELECT 1 FROM inbox_moves WHERE source=? AND sha256=?",
-                                (str(path), sha)).fetchone()
+    pending = catalog.inbox_move(arc.conn, str(path), sha)
     rec = catalog.record(existing)
     if from_inbox and pending:
-        with arc.write_lock():
+        with arc.change(transaction=False):
             inbox.finish_move(arc, path)
         return IngestResult(inbox.shown(path), existing["status"], "上次中断后已完成归档", rec)
     ref = existing["archival_code"] or f"记录 {existing['id']}"

@@ -33,20 +33,33 @@ _fault = fault  # crash-test hook (archive/faults.py)
 
 @dataclass
 class Change:
-    """One unit of work under the write lock (see :meth:`Archive.change`)."""
+    """One unit of work under the write lock (see :meth:`Archive.change`): ``conn`` is the catalog connection
+    in the unit's transaction; ``record`` re-reads a record under the lock, where nobody else can change it."""
     arc: "Archive"
     conn: sqlite3.Connection
     actor: str | None = None
     reason: str | None = None
 
+    def record(self, document_id: int):
+        """The record as it stands now, under the lock (None when there is none)."""
+        return catalog.get_record(self.conn, document_id)
+
+    def queue_index(self, document_id: int) -> None:
+        """The record goes to a Whoosh index when the unit of work ends (after its commit)."""
+        self.arc.queue_index(document_id)
+
 
 class Archive:
     """An opened archive: the config, the file store and the catalog connection."""
 
-    def __init__(self, cfg: Config):
+    def __init__(self, cfg: Config, *, rebuild: Path | None = None):
+        """``rebuild``: this handle writes a new catalog at that path, beside the store (archive recover),
+        instead of opening ``catalog.sqlite`` with its checks against a lost catalog."""
         self.cfg = cfg
         self.store = FileStore(cfg.store)
+        self._rebuild = rebuild
         self._conn: sqlite3.Connection | None = None
+        self._in_tx: Change | None = None  # the unit of work whose transaction is open
         # the full-text backend ([index] engine): the FTS5 table in the catalog, or a Whoosh folder
         self.index = open_index(getattr(cfg, "index_engine", "sqlite"), cfg.store, lambda: self.conn)
         self._unindexed: list[int] = []  # Whoosh only: committed to the catalog, not yet to the index
@@ -80,7 +93,7 @@ class Archive:
 
     @property
     def catalog_path(self) -> Path:
-        return self.cfg.store / "catalog.sqlite"
+        return self._rebuild or self.cfg.store / "catalog.sqlite"
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -106,6 +119,8 @@ class Archive:
         at all) beside a store that holds files: a new empty catalog there would make every stored file
         look like nobody's. Looked at read-only first, so a refusal changes nothing on disk."""
         path = self.catalog_path
+        if self._rebuild is not None:
+            return catalog.connect(path, create=True)
         state = catalog.probe(path)
         if state != "ok":
             if self.store_contents() or state == "garbage":
@@ -146,19 +161,22 @@ class Archive:
             self._worker.cancel = self.cancel  # a watcher's SIGTERM ends an extraction within a second
         return self._worker
 
-    def close(self) -> None:
+    def close(self, *, index: bool = True) -> None:
+        """``index=False``: drop the Whoosh queue instead of writing it (a catalog being rebuilt)."""
         if self._worker is not None:
             self._worker.close()
             self._worker = None
+        if not index:
+            self._unindexed = []
         if self._conn is not None and self._unindexed:
-            self.flush_index()
+            self._flush_index()
         self.index.close()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
     @contextmanager
-    def write_lock(self):
+    def _lock(self):
         """Serialises store, catalog and index writes between processes (ingest, watch, reconcile).
 
         Re-entrant within this process: flock on a second descriptor of the same file would wait
@@ -197,35 +215,53 @@ class Archive:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
     @contextmanager
+    def change(self, actor: str | None = None, reason: str | None = None, *, transaction: bool = True):
+        """The one way to change the archive (a unit of work): the write lock, one catalog transaction
+        (BEGIN IMMEDIATE … COMMIT, rolled back on any error), and the full-text index queue flushed when the
+        outermost unit ends, after its commit. Yields a :class:`Change`; a service re-reads the rows it changes
+        through it (``tx.record(id)``), under the lock, before deciding anything.
+
+        Nested in an open unit, a ``change()`` joins its transaction. ``transaction=False`` holds the lock only,
+        across several transactions of its own (a file copied into the store between a journal entry
+        committed first and the record committed after); the ``change()`` units inside it each commit."""
+        outermost = not self._lock_depth
+        with self._lock():
+            if not transaction or self._in_tx is not None:
+                yield self._in_tx or Change(self, self.conn, actor, reason)
+            else:
+                with catalog.transaction(self.conn) as conn:
+                    self._in_tx = Change(self, conn, actor, reason)
+                    try:
+                        yield self._in_tx
+                    finally:
+                        self._in_tx = None
+        if outermost:
+            self._flush_index()
+
+    # TODO(merge): remove; cli.py, web/, appraisal.py, export/, import_catalog.py and search.py use them today
+    def write_lock(self):
+        return self._lock()
+
+    @contextmanager
     def writing(self):
-        """The write lock and one catalog transaction (BEGIN IMMEDIATE … COMMIT, rolled back on any error):
-        how every change to the catalog is made. Yields the connection. Re-entrant in the lock only: a
-        ``writing()`` inside another is an error (SQLite has no nested transaction)."""
-        with self.write_lock():
+        with self._lock():
             with catalog.transaction(self.conn) as conn:
                 yield conn
 
-
-    @contextmanager
-    def change(self, actor: str | None = None, reason: str | None = None):
-        """The one way to change the archive (a unit of work): the write lock, one catalog transaction,
-        and the full-text index queue flushed after the commit. Yields a :class:`Change`; a service
-        re-reads the rows it changes through it, under the lock, before deciding anything."""
-        with self.writing() as conn:
-            yield Change(self, conn, actor, reason)
-        self.flush_index()
+    def flush_index(self) -> int:
+        return self._flush_index()
 
     # ---- crash recovery ----------------------------------------------------------------------
     def reconcile(self) -> list[str]:
         """Finish or roll back what a crash interrupted. Returns what was done (Chinese)."""
         done = []
-        with self.write_lock():
+        with self.change(transaction=False):
             conn = self.conn  # raises, touching nothing, when the catalog is gone (CatalogLostError)
             n = self.store.clean_tmp()
             if n:
                 done.append(f"删除了 {n} 个未完成的临时副本")
             done += self._roll_back_journal()
-            for row in conn.execute("SELECT * FROM inbox_moves").fetchall():
+            for row in catalog.inbox_moves(conn):
                 src = Path(row["source"])
                 try:
                     same = src.exists() and sha256_file(src) == row["sha256"]
@@ -238,10 +274,10 @@ class Archive:
                         done.append(f"无法把 {inbox.shown(src.name)} 移出收件箱（{e.strerror}），下次启动时再试")
                         continue
                     done.append(f"完成了中断的移动 {inbox.shown(src.name)} → {inbox.shown(dest)}")
-                conn.execute("DELETE FROM inbox_moves WHERE source=?", (row["source"],))
+                catalog.inbox_move_done(conn, row["source"])
             done += self._repair_index()
-        from archive.export.package import unfinished_imports
-        done += unfinished_imports(self.conn)
+        done += [f"移交包 {r['source']} 的导入曾中断（已导入 {r['done']}/{r['planned']} 件）：请再次运行 "
+                 f"archive import package {r['source']} 完成导入" for r in catalog.unfinished_imports(self.conn)]
         return done
 
     def _roll_back_journal(self) -> list[str]:
@@ -249,38 +285,32 @@ class Archive:
         A stored file not in the journal is never removed here, whatever the catalog says of it."""
         done = []
         referenced = set(catalog.referenced_files(self.conn))
-        for row in self.conn.execute("SELECT stored_path FROM store_journal").fetchall():
-            rel = row["stored_path"]
+        for rel in catalog.journalled_copies(self.conn):
             if rel not in referenced and os.path.lexists(self.store.abspath(rel)):
                 # copied but never committed: its original is still where it was and will be read again
                 self.store.remove(rel)
                 done.append(f"回滚了未登记的存储文件 {rel}")
-            self.conn.execute("DELETE FROM store_journal WHERE stored_path=?", (rel,))
+            catalog.copy_done(self.conn, rel)
         return done
 
     def put_file(self, src: Path, sha: str, media_type: str, purpose: str = "ingest", *, sync: bool = True) -> str:
         """Copy into the store, journalled: the copy is listed in store_journal (committed) before it
-        starts, so a crash leaves a copy reconcile can prove is its own. Call under write_lock; the
+        starts, so a crash leaves a copy reconcile can prove is its own. Call under ``change(transaction=False)``; the
         caller's record transaction calls ``journal_done``."""
         rel = self.store.relpath(sha, media_type)
         if not os.path.lexists(self.store.abspath(rel)):  # an existing file is never ours to roll back
             # synchronous=NORMAL for this one commit: it survives a kill -9 (the WAL is in the OS cache),
             # and after a power cut the worst case is a copy left unremoved (verify reports it), never a
             # removed file; it spares an fsync per document
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            try:
-                with self.writing():
-                    self.conn.execute("INSERT OR REPLACE INTO store_journal(stored_path, sha256, started_at, pid, "
-                                      "purpose) VALUES (?,?,?,?,?)", (rel, sha, catalog.now(), os.getpid(), purpose))
-            finally:
-                self.conn.execute("PRAGMA synchronous=FULL")
+            with catalog.synchronous(self.conn, "NORMAL"), self.change() as tx:
+                catalog.journal_copy(tx.conn, rel, sha, catalog.now(), purpose)
         return self.store.put(src, sha, media_type, sync=sync)
 
     def journal_done(self, *rels: str | None) -> None:
         """Inside the transaction that makes a record own these files: they are no longer in flight."""
         for rel in rels:
             if rel:
-                self.conn.execute("DELETE FROM store_journal WHERE stored_path=?", (rel,))
+                catalog.copy_done(self.conn, rel)
 
     # ---- the full-text index -----------------------------------------------------------------
     @property
@@ -302,10 +332,10 @@ class Archive:
             self.index.close()
             n = self.reindex()
             return [f"全文索引缺失或损坏，已从目录重建（{n} 份）"] if n else []
-        missing = [r[0] for r in self.conn.execute("SELECT id FROM documents WHERE indexed = 0")]
+        missing = catalog.unindexed_ids(self.conn)
         if missing:
             self._unindexed = sorted(set(self._unindexed) | set(missing))
-            self.flush_index()
+            self._flush_index()
             return [f"补建了 {len(missing)} 份文件的全文索引"]
         return []
 
@@ -314,10 +344,8 @@ class Archive:
 
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            q = ",".join("?" * len(chunk))
-            texts = dict(self.conn.execute(
-                f"SELECT document_id, text FROM document_texts WHERE document_id IN ({q})", chunk))
-            for row in self.conn.execute(f"SELECT * FROM documents WHERE id IN ({q})", chunk):
+            texts = catalog.texts_of(self.conn, chunk)
+            for row in catalog.records(self.conn, chunk):
                 yield to_document(row, texts.get(row["id"], ""))
 
     def queue_index(self, document_id: int) -> None:
@@ -326,9 +354,9 @@ class Archive:
             return
         self._unindexed.append(document_id)
         if len(self._unindexed) >= INDEX_BATCH:
-            self.flush_index()
+            self._flush_index()
 
-    def flush_index(self) -> int:
+    def _flush_index(self) -> int:
         """Commit the records ingested since the last flush to a Whoosh index, then mark them indexed."""
         ids, self._unindexed = self._unindexed, []
         if not self.whoosh:
@@ -336,7 +364,7 @@ class Archive:
         if not ids:
             return 0
         try:
-            with self.write_lock():
+            with self._lock():
                 self.index.update(self._index_docs(ids))
         except StopRequested:
             self._unindexed = ids + self._unindexed
@@ -344,9 +372,7 @@ class Archive:
         except Exception as e:  # index deleted or damaged under us, disk full: the records are safe
             return self._index_failed(ids, e)
         _fault("indexed")
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            self.conn.execute(f"UPDATE documents SET indexed = 1 WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        catalog.mark_indexed(self.conn, ids)
         return len(ids)
 
     def _index_failed(self, ids: list[int], e: Exception) -> int:
@@ -359,7 +385,7 @@ class Archive:
             healthy = False
         self.index.close()
         if not healthy:
-            with self.write_lock():
+            with self._lock():
                 n = self.reindex()
             self._tell(f"全文索引在运行中缺失或损坏，已从目录重建（{n} 份）")
             return len(ids)
@@ -380,21 +406,21 @@ class Archive:
         record marked as not in it (``indexed`` = 0 means "not in the Whoosh index")."""
         self.index.close()
         if not self.whoosh:
-            with self.write_lock():
+            with self._lock():
                 n = self.index.rebuild(self.conn, progress)
                 self._drop_whoosh_folder()
             return n
         from archive.index.whoosh import Index
 
-        ids = [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+        ids = catalog.record_ids(self.conn)
         n = Index.rebuild(self.index.path, self._index_docs(ids), progress)
-        self.conn.execute("UPDATE documents SET indexed = 1 WHERE indexed = 0")
+        catalog.mark_indexed(self.conn)
         self._unindexed = []
         return n
 
     def _drop_whoosh_folder(self) -> None:
         """After switching to the SQLite engine: the Whoosh folder (derived data only) is of no use."""
-        self.conn.execute("UPDATE documents SET indexed = 0 WHERE indexed = 1")
+        catalog.mark_unindexed(self.conn)
         for p in (self.cfg.store / "index", self.cfg.store / "index.new", self.cfg.store / "index.old"):
             if p.is_dir():
                 shutil.rmtree(p, ignore_errors=True)
@@ -404,28 +430,24 @@ class Archive:
         reconcile would)."""
         rel = self.store.relpath(sha, media_type)
         try:
-            with self.write_lock():
-                ours = self.conn.execute("SELECT 1 FROM store_journal WHERE stored_path=?", (rel,)).fetchone()
-                if ours and rel not in catalog.referenced_files(self.conn):
+            with self._lock():
+                if catalog.is_journalled(self.conn, rel) and rel not in catalog.referenced_files(self.conn):
                     self.store.remove(rel)
-                    self.conn.execute("DELETE FROM store_journal WHERE stored_path=?", (rel,))
+                    catalog.copy_done(self.conn, rel)
         except (sqlite3.Error, OSError):
             pass  # reconcile removes it on the next start
 
-    # ---- ingest (archive.pipeline) ----------------------------------------------------------
-    def ingest_file(self, path: Path, *, from_inbox: bool = False) -> IngestResult:
-        """``archive.pipeline.ingest_file`` on this archive."""
-        from archive import pipeline  # the pipeline stands on this module, not the other way round
+    # ---- ingest: archive.pipeline.ingest_file / ingest_many, called by their callers ----------------------
+    def ingest_file(self, path: Path, *, from_inbox: bool = False) -> IngestResult:  # TODO(merge): remove
+        from archive import pipeline  # cli.py still calls it; no import of a service is left once it does not
 
         return pipeline.ingest_file(self, path, from_inbox=from_inbox)
 
     def ingest_many(self, paths, *, from_inbox: bool = False, batch: int | None = None,
-                    on_result=None) -> list[IngestResult]:
-        """``archive.pipeline.ingest_many`` on this archive."""
+                    on_result=None) -> list[IngestResult]:  # TODO(merge): remove
         from archive import pipeline
 
-        return pipeline.ingest_many(self, paths, from_inbox=from_inbox,
-                                    batch=pipeline.GROUP_COMMIT if batch is None else batch, on_result=on_result)
+        return pipeline.ingest_many(self, paths, from_inbox=from_inbox, batch=batch, on_result=on_result)
 
     # ---- reading -----------------------------------------------------------------------------
     def resolve(self, ref: str) -> sqlite3.Row:
@@ -438,26 +460,20 @@ class Archive:
         conn = self.conn
         record_id = as_record_id(ref)  # not ``isdigit``: ``²`` and ``①`` are digits to Python
         if record_id is not None:
-            row = conn.execute("SELECT * FROM documents WHERE id=?", (record_id,)).fetchone()
+            row = catalog.get_record(conn, record_id)
             if row:
                 return row
         code = archival_code.parse(ref)
         if code:
-            row = conn.execute("SELECT * FROM documents WHERE archival_code=?", (str(code),)).fetchone()
-            if row:
-                return row
-            from archive.importing import same_code  # an imported 档号 kept in its old spelling
-
-            row = same_code(conn, ref)
+            row = catalog.by_archival_code(conn, str(code)) or archival_code.same_code(conn, ref)  # any spelling, an imported 档号 kept in its old one
             if row:
                 return row
         matches = catalog.docno_matches(conn, ref)
         best = [doc_id for doc_id, rank in matches if rank == matches[0][1]] if matches else []
         if len(best) == 1:
-            return conn.execute("SELECT * FROM documents WHERE id=?", (best[0],)).fetchone()
+            return catalog.get_record(conn, best[0])
         if best:
-            rows = conn.execute(f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(best))}) ORDER BY id",
-                                best).fetchall()
+            rows = catalog.records(conn, best)
             listing = "；".join(f"{r['id']} {r['archival_code'] or ''} {r['doc_number']}" for r in rows[:5])
             raise AmbiguousRefError(f"“{ref}” 对应多份文件（{listing}）：请用记录号或档号指定", rows)
         if code and (moved := catalog.former_code(conn, str(code))):  # a 档号 changed by reclassify
@@ -472,25 +488,9 @@ def _peek(path: Path) -> tuple[int, set[str]]:
     """(number of records, journalled in-flight copies) of a catalog, read-only; raises
     CatalogLostError when it does not open as a database."""
     try:
-        conn = sqlite3.connect(f"file:{path.absolute().as_posix()}?mode=ro", uri=True, timeout=30)
+        return catalog.peek(path)
     except sqlite3.Error as e:
         raise CatalogLostError(_lost_message(path, "garbage", 0) + f"（{e}）") from e
-    try:
-        try:
-            documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-        except sqlite3.OperationalError as e:
-            if "no such table" not in str(e):
-                raise
-            documents = 0
-        try:
-            journalled = {r[0] for r in conn.execute("SELECT stored_path FROM store_journal")}
-        except sqlite3.OperationalError:
-            journalled = set()
-        return documents, journalled
-    except sqlite3.DatabaseError as e:
-        raise CatalogLostError(_lost_message(path, "garbage", 0) + f"（{e}）") from e
-    finally:
-        conn.close()
 
 
 def _lost_message(path: Path, state: str, n_files: int) -> str:

@@ -25,6 +25,17 @@ from archive.schema import (_MIGRATIONS, BY_NAME, CLASSIFICATION, RECORD_KEYS,  
                             SCHEMA_VERSION, SEALED_COLUMNS)
 from archive.retention import order_sql as retention_order_sql
 
+# the table gateways (one module per table or journal); every name stays importable as ``catalog.<name>``
+from archive.catalog.journals import (add_inbox_move, copy_done, inbox_move, inbox_move_done,  # noqa: F401
+                                      inbox_moves, is_journalled, journal_copy, journalled_copies,
+                                      unfinished_imports)
+from archive.catalog.records import (all_records, by_archival_code, by_sha256, codes_of_year,  # noqa: F401
+                                     count_documents, count_events, get_record, in_item, mark_indexed,
+                                     mark_unindexed, pages_of, pending_records, record_ids, records,
+                                     records_between, status_of, suggested_records, summaries, unindexed_ids)
+from archive.catalog.sequences import all_sequences, last_item, next_item, raise_sequence  # noqa: F401
+from archive.catalog.texts import text_of, texts_of  # noqa: F401
+
 GENESIS = "0" * 64
 
 
@@ -245,6 +256,38 @@ def files_of(conn: sqlite3.Connection, document_id: int) -> list[str]:
     rels += [r[0] for r in conn.execute("SELECT stored_path FROM document_files WHERE document_id=? AND "
                                         "stored_path IS NOT NULL ORDER BY seq", (document_id,))]
     return rels
+
+
+@contextmanager
+def synchronous(conn: sqlite3.Connection, level: str):
+    """``PRAGMA synchronous`` set to ``level`` (NORMAL, FULL) for the block, FULL again after it."""
+    if level not in ("OFF", "NORMAL", "FULL"):
+        raise ValueError(level)
+    conn.execute(f"PRAGMA synchronous={level}")
+    try:
+        yield conn
+    finally:
+        conn.execute("PRAGMA synchronous=FULL")
+
+
+def peek(path: Path) -> tuple[int, set[str]]:
+    """(number of records, journalled in-flight copies) of the catalog at ``path``, opened read-only and
+    closed again (a table not there yet counts as empty). Raises sqlite3.Error when it is no database."""
+    conn = sqlite3.connect(f"file:{path.absolute().as_posix()}?mode=ro", uri=True, timeout=30)
+    try:
+        try:
+            documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        except sqlite3.OperationalError as e:
+            if "no such table" not in str(e):
+                raise
+            documents = 0
+        try:
+            journalled = {r[0] for r in conn.execute("SELECT stored_path FROM store_journal")}
+        except sqlite3.OperationalError:
+            journalled = set()
+        return documents, journalled
+    finally:
+        conn.close()
 
 
 @contextmanager
@@ -477,12 +520,6 @@ def events_for(conn: sqlite3.Connection, document_id: int) -> list[dict]:
         "SELECT id, ts, actor, action, detail FROM events WHERE document_id=? ORDER BY id", (document_id,))]
 
 
-def get_record(conn: sqlite3.Connection, document_id: int):
-    """One record by its id (None when there is none): the one place ``SELECT * FROM documents WHERE id=?``
-    is written. Callers read it by column name (``rec["title"]``)."""
-    return conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
-
-
 def list_documents(conn: sqlite3.Connection, *, status: str | None = None, year: int | None = None,
                    retention: str | None = None, org: str | None = None, limit: int | None = None,
                    offset: int = 0) -> list[sqlite3.Row]:
@@ -528,11 +565,6 @@ def docno_matches(conn: sqlite3.Connection, text: str, where: str = "1", args: l
 
 
 # ---- small reads for the command line (so cli.py holds no SQL) --------------------------------------
-def count_documents(conn: sqlite3.Connection) -> int:
-    """How many records the catalog holds, whatever their status (the total of a progress bar)."""
-    return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-
-
 def any_indexed(conn: sqlite3.Connection) -> bool:
     """Whether any record is marked as written to the Whoosh index (``indexed`` = 1): then a missing Whoosh
     folder is a lost index, not a new archive."""
