@@ -72,10 +72,12 @@ def edit(arc: Archive, row, changes: dict, *, reason: str | None) -> EditResult:
         raise EditError("没有给出要更正的著录项：请用 " + "、".join(f"{OPTIONS[k]}（{v}）" for k, v in FIELDS.items()))
     conn = arc.conn
     warnings: list[str] = []
-    with arc.writing():
-        cur = conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone()
+    with arc.change(reason=reason) as tx:
+        cur = tx.record(row["id"])
         if cur is None:
             raise EditError(f"记录 {row['id']} 不存在")
+        if (why := tx.changed_since(row)) is not None:  # corrected on what the person saw, or not at all
+            raise EditError(why)
         ref = _ref(cur)
         if cur["status"] == "destroyed":
             raise EditError(f"{ref} 已销毁，其目录著录不再更正（销毁清册中的著录保持原样）")
@@ -104,9 +106,8 @@ def edit(arc: Archive, row, changes: dict, *, reason: str | None) -> EditResult:
             catalog.set_doc_number_keys(conn, cur["id"], dn)
         catalog.append_event(conn, "edit", cur["id"], {"before": before, "after": after, "fields": fields,
                                                         "reason": reason})
-    arc.queue_index(row["id"])
-    arc.flush_index()
-    rec = catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone())
+        tx.queue_index(row["id"])
+    rec = catalog.record(catalog.get_record(conn, row["id"]))
     return EditResult(rec, before, after, fields, warnings)
 
 

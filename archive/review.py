@@ -37,8 +37,7 @@ class Pending:
 
 
 def pending(conn: sqlite3.Connection) -> list[Pending]:
-    return [Pending(r, r["reason"] or "未说明原因")
-            for r in conn.execute("SELECT * FROM documents WHERE status='pending' ORDER BY id")]
+    return [Pending(r, r["reason"] or "未说明原因") for r in catalog.pending_records(conn)]
 
 
 def confirm(arc: Archive, row, *, retention: str | None, org: str | None, year: int | None = None,
@@ -94,8 +93,12 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
         raise ReviewError(f"{_ref(row)} 没有年度（成文日期未识别）：请用 --year 指定")
     if status == "archived":
         bounds.check_year(year, f"{_ref(row)} 的年度")  # a year read from a damaged date must not become a 档号
-    with arc.writing():
-        cur = conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone()
+    with arc.change(reason=reason) as tx:
+        # under the lock: a record decided or changed since ``row`` was read (another clerk, the web page, a
+        # second confirm of the same 待定 record) is not decided again on the old reading
+        if (why := tx.changed_since(row)) is not None:
+            raise ReviewError(why)
+        cur = tx.record(row["id"])
         before = {k: cur[k] for k in CLASS_COLUMNS}
         old = archival_code.parse(cur["archival_code"] or "")
         fonds = cur["fonds"] or cfg.fonds
@@ -118,9 +121,8 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
         if old is not None and str(old) != after["archival_code"]:
             detail["vacated_code"] = str(old)  # explains the gap in the old group
         catalog.append_event(conn, action, row["id"], detail)
-    arc.queue_index(row["id"])
-    arc.flush_index()
-    return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone())
+        tx.queue_index(row["id"])
+    return catalog.record(catalog.get_record(conn, row["id"]))
 
 
 def describe(before: dict, after: dict) -> str:
@@ -210,8 +212,7 @@ def targets(arc: Archive, refs: list[str]) -> list[Target]:
             if low > high or high - low >= MAX_RANGE:
                 add(Target(ref, error=f"范围 {ref} 无效：应为 小记录号-大记录号，一次不超过 {MAX_RANGE} 个"))
                 continue
-            rows = arc.conn.execute("SELECT * FROM documents WHERE id BETWEEN ? AND ? ORDER BY id",
-                                    (low, high)).fetchall()
+            rows = catalog.records_between(arc.conn, low, high)
             if not rows:
                 add(Target(ref, error=f"范围 {ref} 内没有记录"))
             for r in rows:
@@ -229,12 +230,7 @@ def targets(arc: Archive, refs: list[str]) -> list[Target]:
 def suggested(conn: sqlite3.Connection, cfg, rule_id: str | None = None) -> list[sqlite3.Row]:
     """Pending records that carry a suggestion (a rule held, but something had to be checked by a person):
     those of ``rule_id``, or every one with a suggested 保管期限 (and 机构, where the agency has 机构)."""
-    if rule_id is not None:
-        return conn.execute("SELECT * FROM documents WHERE status='pending' AND rule_id=? ORDER BY id",
-                            (rule_id,)).fetchall()
-    org = " AND org IS NOT NULL AND org != ''" if cfg.orgs else ""
-    return conn.execute("SELECT * FROM documents WHERE status='pending' AND retention IS NOT NULL"
-                        f"{org} ORDER BY id").fetchall()
+    return catalog.suggested_records(conn, rule_id, with_org=bool(cfg.orgs))
 
 
 def confirm_many(arc: Archive, items: list[Target], *, retention: str | None = None, org: str | None = None,
@@ -247,7 +243,7 @@ def confirm_many(arc: Archive, items: list[Target], *, retention: str | None = N
         if t.row is None:
             results.append(Outcome(t.ref, None, "failed", message=t.error or "", candidates=t.candidates))
             continue
-        row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (t.row["id"],)).fetchone()
+        row = catalog.get_record(arc.conn, t.row["id"])
         if t.in_range and row["status"] != "pending":
             results.append(Outcome(t.ref, row["id"], "skipped", catalog.record(row), "不是待定，未改动"))
             continue
@@ -320,10 +316,10 @@ def walk(arc: Archive, ask: Callable[[str], str | None], show: Callable[[Card], 
     from archive import retention as ret
     from archive.bounds import check_year
 
-    ids = [r["id"] for r in arc.conn.execute("SELECT id FROM documents WHERE status='pending' ORDER BY id")]
+    ids = catalog.record_ids(arc.conn, status="pending")
     summary = WalkSummary()
     for i, doc_id in enumerate(ids):
-        row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()
+        row = catalog.get_record(arc.conn, doc_id)
         if row is None or row["status"] != "pending":
             continue  # decided meanwhile (another clerk, the web page)
         show(card(arc, row, i + 1, len(ids)))
@@ -424,9 +420,8 @@ def _correct(arc: Archive, row, ask, tell, field: str | None):
         tell(f"已更正{EDIT_FIELDS[field]}：{typed.strip()}")
     except ArchiveError as e:
         tell(f"未能更正：{e}")
-    return arc.conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone()
+    return catalog.get_record(arc.conn, row["id"])
 
 
 def _still_pending(arc: Archive, doc_id: int) -> bool:
-    r = arc.conn.execute("SELECT status FROM documents WHERE id=?", (doc_id,)).fetchone()
-    return r is not None and r["status"] == "pending"
+    return catalog.status_of(arc.conn, doc_id) == "pending"

@@ -25,6 +25,10 @@ from archive.faults import fault
 from archive.index import open_index
 from archive.models import IngestResult
 from archive.store import FileStore, sha256_file
+from archive.words import status_name
+
+# columns that change without a person's decision (the Whoosh mark): not compared by Change.changed_since
+_UNCOMPARED = ("indexed",)
 
 INDEX_BATCH = 200  # records committed to a Whoosh index together during a batch
 
@@ -47,6 +51,24 @@ class Change:
     def queue_index(self, document_id: int) -> None:
         """The record goes to a Whoosh index when the unit of work ends (after its commit)."""
         self.arc.queue_index(document_id)
+
+    def changed_since(self, seen) -> str | None:
+        """Why a record read before the lock (``seen``) must not be changed on that reading: it is gone, or
+        another person or process changed it meanwhile (then: when, by whom, to what). None when it stands as
+        it was read. The caller refuses with this reason, in its own error type, and changes nothing."""
+        now = self.record(seen["id"])
+        ref = seen["archival_code"] or f"记录 {seen['id']}"
+        if now is None:
+            return f"{ref} 已不存在，未作更改"
+        same = [k for k in seen.keys() if k not in _UNCOMPARED and k in now.keys()]
+        if all(seen[k] == now[k] for k in same):
+            return None
+        last = catalog.last_change(self.conn, seen["id"])
+        when = f"已于 {last['ts']} 由 {last['actor']} " if last else "已被另一操作"
+        if now["status"] != seen["status"]:
+            code = f"（档号 {now['archival_code']}）" if now["archival_code"] else ""
+            return f"{ref} {when}处理为{status_name(now['status'])}{code}，未作更改：请重新查看后再操作"
+        return f"{ref} {when}修改，未作更改：请重新查看后再操作"
 
 
 class Archive:

@@ -26,6 +26,7 @@ from archive.schema import (_MIGRATIONS, BY_NAME, CLASSIFICATION, RECORD_KEYS,  
 from archive.retention import order_sql as retention_order_sql
 
 # the table gateways (one module per table or journal); every name stays importable as ``catalog.<name>``
+from archive.catalog.events import event_rows, last_change, record_digests  # noqa: F401
 from archive.catalog.journals import (add_inbox_move, copy_done, inbox_move, inbox_move_done,  # noqa: F401
                                       inbox_moves, is_journalled, journal_copy, journalled_copies,
                                       unfinished_imports)
