@@ -58,6 +58,62 @@ def test_confirm_exclude_and_bad_org(mixed):
     assert rec["status"] == "excluded" and rec["archival_code"] is None
 
 
+def test_two_confirms_of_one_pending_record_the_second_is_refused_under_the_lock(mixed):
+    """Two clerks (two handles, two threads) confirm the same 待定 record at once, one to archive it, one to
+    exclude it, each on the record as they read it: the one that gets the lock second re-reads the record under
+    the lock, finds it decided and is refused with the reason; exactly one decision stands."""
+    import threading
+
+    from archive.session import open_archive
+    from archive.words import status_name
+
+    row_id = _by(mixed, status="pending")["id"]
+    handles = [open_archive(mixed.cfg) for _ in range(2)]
+    both_read = threading.Barrier(2)
+    results: list = [None, None]
+
+    def clerk(i: int) -> None:
+        arc = handles[i]
+        row = catalog.get_record(arc.conn, row_id)  # both read it while it is still 待定
+        both_read.wait()
+        try:
+            if i == 0:
+                results[i] = confirm(arc, row, retention="D30", org="YWK", reason="业务来函，30年")
+            else:
+                results[i] = confirm(arc, row, retention=None, org=None, exclude=True, reason="重份")
+        except ReviewError as e:
+            results[i] = e
+
+    threads = [threading.Thread(target=clerk, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done = [r for r in results if isinstance(r, dict)]
+    refused = [r for r in results if isinstance(r, ReviewError)]
+    assert len(done) == 1 and len(refused) == 1, results
+    why = str(refused[0])
+    assert f"记录 {row_id} 已于 " in why and f"由 {catalog.actor()} 处理为{status_name(done[0]['status'])}" in why
+    assert why.endswith("未作更改：请重新查看后再操作")
+    for arc in handles:
+        arc.close()
+    now = _by(mixed, id=row_id)
+    assert now["status"] == done[0]["status"] and now["archival_code"] == done[0]["archival_code"]
+    assert [e["action"] for e in catalog.events_for(mixed.conn, row_id)].count("confirm") == 1
+    assert verify(mixed).ok
+
+
+def test_a_reclassify_on_a_stale_reading_is_refused(mixed):
+    """A record changed after it was read (here: reclassified by someone else) is not changed again on the
+    old reading; read afresh, the change goes ahead."""
+    stale = _by(mixed, archival_code="Z109-WS·2021-Y-BGS-0001")
+    reclassify(mixed, stale, retention="D30", reason="经复核属一般性业务文件")
+    with pytest.raises(ReviewError, match=r"已于 .* 修改，未作更改"):
+        reclassify(mixed, stale, org="YWK", reason="改机构")
+    assert _by(mixed, id=stale["id"])["org"] == "BGS"
+    assert reclassify(mixed, _by(mixed, id=stale["id"]), org="YWK", reason="改机构")["org"] == "YWK"
+
+
 def test_reclassify_moves_to_a_new_number_and_the_gap_is_explained(mixed):
     row = _by(mixed, archival_code="Z109-WS·2021-Y-BGS-0001")
     rec = reclassify(mixed, row, retention="D30", reason="经复核属一般性业务文件")
