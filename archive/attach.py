@@ -48,25 +48,34 @@ def attach(arc: Archive, row, source: str, role: str, reason: str | None = None)
     prep = pipeline._prepare(arc, path, False)  # the stages of ingest: type, limits, text, the 涉密 gate
     if isinstance(prep, IngestResult):
         if prep.outcome == "duplicate" and prep.record:
-            owner = arc.conn.execute("SELECT * FROM documents WHERE id=?", (prep.record["id"],)).fetchone()
+            owner = catalog.get_record(arc.conn, prep.record["id"])
             if owner["id"] == row["id"]:
-                kept = arc.conn.execute("SELECT * FROM document_files WHERE document_id=? AND sha256=? AND "
-                                        "detached_at IS NOT NULL", (row["id"], _sha(path))).fetchone()
+                kept = catalog.kept_file(arc.conn, row["id"], _sha(path))
                 if kept is None:
                     raise AttachError(f"{path.name} 已是 {_ref(row)} 的文件，无需再附加")
                 return _reattach(arc, row, kept, role, reason)
             return _absorb(arc, row, owner, role, reason)
         raise AttachError(f"{path.name} 未附加：{prep.reason}")
-    with arc.write_lock():
+    with arc.change(transaction=False):
         arc.check_catalog()
         if catalog.owner_of(arc.conn, prep.sha) is not None:  # stored by another process meanwhile
             raise AttachError(f"{path.name} 刚被另一进程入库：请用 archive show 查看后重试")
+        _still_open(arc, row)
         rel = arc.put_file(path, prep.sha, prep.ex.media_type, "attach")
-        with arc.writing():
+        with arc.change(reason=reason) as tx:
             rec = pipeline.attach_prepared(arc, prep, rel, None, document_id=row["id"], role=role,
                                            detail={"by": "person", "reason": reason})
-    arc.queue_index(row["id"])
+            tx.queue_index(row["id"])
     return rec
+
+
+def _still_open(arc: Archive, row) -> None:
+    """Under the lock: the record a file joins or leaves is still there and not destroyed meanwhile."""
+    cur = catalog.get_record(arc.conn, row["id"])
+    if cur is None:
+        raise AttachError(f"{_ref(row)} 已不存在，未作更改")
+    if cur["status"] == "destroyed":
+        raise AttachError(f"{_ref(row)} 已销毁，不能再附加或拆出文件，未作更改")
 
 
 def _sha(path: Path) -> str:
@@ -79,15 +88,18 @@ def _reattach(arc: Archive, row, f, role: str, reason: str | None) -> dict:
     """A file once taken off this record and kept here (detach --keep) joins it again."""
     conn = arc.conn
     text = _read_stored(arc, f).text if f["stored_path"] else ""
-    with arc.writing():
+    with arc.change(reason=reason) as tx:
+        _still_open(arc, row)
+        if catalog.kept_file(conn, row["id"], f["sha256"]) is None:
+            raise AttachError(f"{f['filename']} 已被另一操作重新附加，未作更改")
         seq = catalog.attach_file(conn, row["id"], role, {
             k: f[k] for k in ("sha256", "filename", "source_path", "stored_path", "media_type", "size", "pages",
                               "extract_method", "warnings")}, text)
         catalog.append_event(conn, "attach", row["id"], {
             "filename": f["filename"], "sha256": f["sha256"], "seq": seq, "role": role, "by": "person",
             "reason": reason, "pages": f["pages"], "again": True})
-    arc.queue_index(row["id"])
-    return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone())
+        tx.queue_index(row["id"])
+    return catalog.record(catalog.get_record(conn, row["id"]))
 
 
 def _absorb(arc: Archive, row, other, role: str, reason: str | None) -> dict:
@@ -103,9 +115,11 @@ def _absorb(arc: Archive, row, other, role: str, reason: str | None) -> dict:
     if catalog.further_files(arc.conn, other["id"]):
         raise AttachError(f"{_ref(other)} 自己已有多个文件：请先用 archive detach 拆开，再逐个附加")
     conn = arc.conn
-    text = (conn.execute("SELECT text FROM document_texts WHERE document_id=?", (other["id"],)).fetchone()
-            or [""])[0]
-    with arc.writing():
+    text = catalog.text_of(conn, other["id"])
+    with arc.change(reason=reason) as tx:
+        _still_open(arc, row)
+        if (why := tx.changed_since(other)) is not None:  # decided or absorbed meanwhile: its file is not ours
+            raise AttachError(why)
         seq = catalog.attach_file(conn, row["id"], role, {
             "sha256": other["sha256"], "filename": other["filename"], "source_path": other["source_path"],
             "stored_path": other["stored_path"], "media_type": other["media_type"], "size": other["size"],
@@ -122,12 +136,13 @@ def _absorb(arc: Archive, row, other, role: str, reason: str | None) -> dict:
         catalog.append_event(conn, "attached-to", other["id"], {
             "to_record": row["id"], "seq": seq, "role": role, "reason": reason,
             "stored_path": other["stored_path"], "searchable_path": other["searchable_path"]})
-    if other["searchable_path"] and other["searchable_path"] not in catalog.referenced_files(conn):
-        with arc.write_lock():
-            arc.store.remove(other["searchable_path"])
-    arc.queue_index(row["id"])
-    arc.queue_index(other["id"])
-    return catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone())
+        tx.queue_index(row["id"])
+        tx.queue_index(other["id"])
+    if other["searchable_path"]:
+        with arc.change(transaction=False):
+            if other["searchable_path"] not in catalog.referenced_files(conn):
+                arc.store.remove(other["searchable_path"])
+    return catalog.record(catalog.get_record(conn, row["id"]))
 
 
 def _which(arc: Archive, row, which: str):
@@ -153,7 +168,7 @@ def detach(arc: Archive, row, which: str, reason: str, keep: bool = False) -> di
         raise AttachError(f"{_ref(row)} 的文件 {f['filename']} 已随销毁删除，无可拆出")
     conn = arc.conn
     new = None
-    shell = conn.execute("SELECT * FROM documents WHERE sha256=?", (f["sha256"],)).fetchone()
+    shell = catalog.by_sha256(conn, f["sha256"])
     if not keep and shell is not None:  # a 待定 record once closed into this one (_absorb): opened again
         return _reopen(arc, row, f, shell, reason.strip())
     if not keep:
@@ -168,7 +183,8 @@ def detach(arc: Archive, row, which: str, reason: str, keep: bool = False) -> di
         cls = Classification(status="pending", retention=rule.retention, org=rule.org, rule_id=rule.rule_id,
                              basis=rule.basis, relation=rule.relation,
                              reason=f"从{_ref(row)}拆出（{reason.strip()}）：请确认归档或并入其他件")
-    with arc.writing():
+    with arc.change(reason=reason) as tx:
+        _still_attached(arc, row, f)
         if not keep:
             new = commit_record(arc, arc.store.abspath(f["stored_path"]), f["sha256"], f["size"], f["stored_path"],
                                 ex, fields, cls, False, tx=False, filename=f["filename"], action="detached-from",
@@ -179,18 +195,26 @@ def detach(arc: Archive, row, which: str, reason: str, keep: bool = False) -> di
         catalog.append_event(conn, "detach", row["id"], {
             "filename": f["filename"], "sha256": f["sha256"], "seq": f["seq"], "role": f["role"],
             "reason": reason.strip(), "to_record": new["id"] if new else None, "kept": keep})
-    arc.queue_index(row["id"])
-    if new:
-        arc.queue_index(new["id"])
-    rec = catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone())
+        tx.queue_index(row["id"])
+        if new:
+            tx.queue_index(new["id"])
+    rec = catalog.record(catalog.get_record(conn, row["id"]))
     return {"record": rec, "new": new}
+
+
+def _still_attached(arc: Archive, row, f) -> None:
+    """Under the lock: the file is still one of the record's (not taken off by another clerk meanwhile)."""
+    _still_open(arc, row)
+    if not any(g["seq"] == f["seq"] and g["sha256"] == f["sha256"] for g in catalog.further_files(arc.conn, row["id"])):
+        raise AttachError(f"{_ref(row)} 的文件 {f['filename']} 已被另一操作拆出，未作更改")
 
 
 def _reopen(arc: Archive, row, f, shell, reason: str) -> dict:
     from archive import docno
 
     conn = arc.conn
-    with arc.writing():
+    with arc.change(reason=reason) as tx:
+        _still_attached(arc, row, f)
         catalog.update_record(conn, shell["id"], {
             "status": "pending", "indexed": 0, "stored_path": f["stored_path"],
             "reason": f"从{_ref(row)}拆出（{reason}）：请确认归档或并入其他件"})
@@ -202,11 +226,10 @@ def _reopen(arc: Archive, row, f, shell, reason: str) -> dict:
         catalog.append_event(conn, "detach", row["id"], {
             "filename": f["filename"], "sha256": f["sha256"], "seq": f["seq"], "role": f["role"],
             "reason": reason, "to_record": shell["id"], "kept": False})
-    arc.queue_index(row["id"])
-    arc.queue_index(shell["id"])
-    new = catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (shell["id"],)).fetchone())
-    return {"record": catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (row["id"],)).fetchone()),
-            "new": new}
+        tx.queue_index(row["id"])
+        tx.queue_index(shell["id"])
+    return {"record": catalog.record(catalog.get_record(conn, row["id"])),
+            "new": catalog.record(catalog.get_record(conn, shell["id"]))}
 
 
 def _read_stored(arc: Archive, f) -> Extracted:

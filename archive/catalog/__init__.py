@@ -27,6 +27,7 @@ from archive.retention import order_sql as retention_order_sql
 
 # the table gateways (one module per table or journal); every name stays importable as ``catalog.<name>``
 from archive.catalog.events import event_rows, last_change, record_digests  # noqa: F401
+from archive.catalog.files import is_further_file, kept_file  # noqa: F401
 from archive.catalog.journals import (add_inbox_move, copy_done, inbox_move, inbox_move_done,  # noqa: F401
                                       inbox_moves, is_journalled, journal_copy, journalled_copies,
                                       unfinished_imports)
