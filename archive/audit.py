@@ -50,7 +50,7 @@ def due_date(year: int, retention: str | None, retention_old: str | None = None,
 
 def appraised_ids(conn: sqlite3.Connection) -> set[int]:
     """Records an appraisal (or an extension) has already decided on: their old period no longer counts."""
-    return {r[0] for r in conn.execute("SELECT document_id FROM dispositions WHERE decision='extend'")}
+    return catalog.extended_ids(conn)
 
 
 def record_due(row, cfg=None, appraised: set[int] | None = None) -> dt.date | None:
@@ -77,15 +77,8 @@ class DueItem:
                 "hold_reason": self.hold_reason, "retention_old": self.record["retention_old"], "note": self.note}
 
 
-def active_holds(conn: sqlite3.Connection) -> dict[int, str]:
-    return {r[0]: r[1] for r in conn.execute("SELECT document_id, reason FROM holds WHERE released_at IS NULL")}
-
-
-def pending_destruction(conn: sqlite3.Connection) -> dict[int, int]:
-    """Records an appraisal decided to destroy whose destruction has not happened: record -> appraisal."""
-    return {r[0]: r[1] for r in conn.execute(
-        "SELECT i.document_id, a.id FROM appraisal_items i JOIN appraisals a ON a.id = i.appraisal_id "
-        "WHERE i.decision='destroy' AND a.destroyed_at IS NULL")}
+active_holds = catalog.active_holds  # record -> the reason it is frozen
+pending_destruction = catalog.destruction_pending  # record -> the appraisal that decided to destroy it
 
 
 def due_list(conn: sqlite3.Connection, as_of: dt.date, cfg=None) -> list[DueItem]:
@@ -136,25 +129,20 @@ def hold(arc: Archive, row, reason: str) -> None:
     """Block disposition of a record (under investigation, litigation, audit)."""
     if not reason.strip():
         raise DispositionError("冻结必须说明原因（--reason）")
-    conn = arc.conn
-    with arc.writing():
-        if conn.execute("SELECT 1 FROM holds WHERE document_id=? AND released_at IS NULL",
-                        (row["id"],)).fetchone():
+    with arc.change(reason=reason) as tx:
+        conn = tx.conn
+        if catalog.is_held(conn, row["id"]):
             raise DispositionError(f"{_ref(row)} 已被冻结")
-        if row["status"] == "destroyed":
+        if (tx.record(row["id"]) or row)["status"] == "destroyed":  # under the lock: destroyed meanwhile too
             raise DispositionError(f"{_ref(row)} 已销毁，无需冻结")
-        conn.execute("INSERT INTO holds(document_id, reason, held_by, held_at) VALUES (?,?,?,?)",
-                     (row["id"], reason, catalog.actor(), catalog.now()))
+        catalog.add_hold(conn, row["id"], reason, catalog.actor(), catalog.now())
         catalog.append_event(conn, "hold", row["id"], {"reason": reason})
 
 
 def release(arc: Archive, row, reason: str) -> None:
-    conn = arc.conn
-    with arc.writing():
-        cur = conn.execute("UPDATE holds SET released_by=?, released_at=?, release_reason=? "
-                           "WHERE document_id=? AND released_at IS NULL",
-                           (catalog.actor(), catalog.now(), reason, row["id"]))
-        if cur.rowcount == 0:
+    with arc.change(reason=reason) as tx:
+        conn = tx.conn
+        if not catalog.release_hold(conn, row["id"], catalog.actor(), catalog.now(), reason):
             raise DispositionError(f"{_ref(row)} 没有被冻结")
         catalog.append_event(conn, "release", row["id"], {"reason": reason})
 
@@ -211,17 +199,16 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
             problems.append(why)
     if problems:
         raise DispositionError("未做任何处置：" + "；".join(dict.fromkeys(problems)))
-    with arc.write_lock():
-        with arc.writing():
-            (batch,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM dispositions").fetchone()
-            ts, who = catalog.now(), catalog.actor()
-            for r in rows:
-                extend_record(conn, r, retention, batch=batch, approved_by=approved_by, reason=reason, ts=ts, who=who)
+    with arc.change(reason=reason) as tx:
+        for r in rows:  # under the lock: the records as they are now, checked again
+            if (why := tx.changed_since(r)) is not None:
+                raise DispositionError("未做任何处置：" + why)
+        batch = catalog.next_batch(conn)
+        ts, who = catalog.now(), catalog.actor()
         for r in rows:
-            arc.queue_index(r["id"])
-        arc.flush_index()
-    recs = [catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (r["id"],)).fetchone())
-            for r in rows]
+            extend_record(conn, r, retention, batch=batch, approved_by=approved_by, reason=reason, ts=ts, who=who)
+            tx.queue_index(r["id"])
+    recs = [catalog.record(catalog.get_record(conn, r["id"])) for r in rows]
     return Disposition(batch, decision, recs)
 
 
@@ -229,10 +216,9 @@ def extend_record(conn: sqlite3.Connection, r, retention: str, *, batch: int, ap
                   ts: str, who: str, extra: dict | None = None) -> None:
     """One extension, inside the caller's transaction: the decision row, the new period, the event."""
     before = r["retention"] or r["retention_old"]
-    conn.execute(
-        "INSERT INTO dispositions(batch, document_id, decision, archival_code, retention_before, "
-        "retention_after, approved_by, supervisors, reason, decided_at, actor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (batch, r["id"], "extend", r["archival_code"], before, retention, approved_by, None, reason, ts, who))
+    catalog.add_disposition(conn, batch=batch, document_id=r["id"], decision="extend", archival_code=r["archival_code"],
+                            retention_before=before, retention_after=retention, approved_by=approved_by,
+                            supervisors=None, reason=reason, decided_at=ts, actor=who)
     catalog.update_record(conn, r["id"], {"retention": retention}, ts=ts)
     catalog.append_event(conn, "extend", r["id"], {"batch": batch, "approved_by": approved_by, "reason": reason,
                                                    "archival_code": r["archival_code"], "retention_before": before,
@@ -246,9 +232,7 @@ def destruction_sheets(conn: sqlite3.Connection, cfg, batch: int | None = None) 
     from archive.appraisal import register_sheets
 
     sheets = []
-    sql = "SELECT * FROM appraisals WHERE EXISTS (SELECT 1 FROM appraisal_items i WHERE i.appraisal_id = appraisals.id AND i.decision='destroy')"
-    for a in conn.execute(sql + (" AND batch=?" if batch is not None else "") + " ORDER BY batch",
-                          (batch,) if batch is not None else ()).fetchall():
+    for a in catalog.appraisals_destroying(conn, batch):
         sheets += register_sheets(conn, cfg, a)
     legacy = _legacy_destruction_sheets(conn, cfg, batch)
     done = {s.name for s in sheets}
@@ -257,14 +241,7 @@ def destruction_sheets(conn: sqlite3.Connection, cfg, batch: int | None = None) 
 
 def _legacy_destruction_sheets(conn: sqlite3.Connection, cfg, batch: int | None = None) -> list[Sheet]:
     cols = ("序号", "档号", "文号", "责任者", "题名", "日期", "保管期限", "页数", "备注")
-    sql = ("SELECT p.*, d.doc_number, d.doc_number_raw, d.issuer, d.title, d.date, d.pages, d.fonds "
-           "FROM dispositions p JOIN documents d ON d.id = p.document_id WHERE p.decision='destroy'")
-    args: list = []
-    if batch is not None:
-        sql += " AND p.batch=?"
-        args.append(batch)
-    rows = conn.execute(sql + " AND p.batch NOT IN (SELECT batch FROM appraisals) ORDER BY p.batch, p.archival_code",
-                        args).fetchall()
+    rows = catalog.destroyed_without_appraisal(conn, batch)
     batches: dict[int, list] = {}
     for r in rows:
         batches.setdefault(r["batch"], []).append(r)

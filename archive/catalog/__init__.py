@@ -26,6 +26,9 @@ from archive.schema import (_MIGRATIONS, BY_NAME, CLASSIFICATION, RECORD_KEYS,  
 from archive.retention import order_sql as retention_order_sql
 
 # the table gateways (one module per table or journal); every name stays importable as ``catalog.<name>``
+from archive.catalog.dispositions import (active_holds, add_disposition, add_hold,  # noqa: F401
+                                          appraisals_destroying, destroyed_without_appraisal,
+                                          destruction_pending, extended_ids, is_held, next_batch, release_hold)
 from archive.catalog.events import event_rows, last_change, record_digests  # noqa: F401
 from archive.catalog.files import is_further_file, kept_file  # noqa: F401
 from archive.catalog.journals import (add_inbox_move, copy_done, inbox_move, inbox_move_done,  # noqa: F401
