@@ -17,7 +17,6 @@ import lzma
 import os
 import re
 import shutil
-import sqlite3
 import stat
 import tarfile
 import tempfile
@@ -45,9 +44,9 @@ class BackupSummary:
     bytes: int
 
 
-def _log(conn: sqlite3.Connection, action: str, detail: dict) -> None:
-    with catalog.transaction(conn):
-        catalog.append_event(conn, action, None, detail)
+def _log(arc, action: str, detail: dict) -> None:
+    with arc.change() as tx:
+        catalog.append_event(tx.conn, action, None, detail)
 
 
 def backup(arc, out: Path, progress=None, force: bool = False) -> BackupSummary:
@@ -65,20 +64,10 @@ def backup(arc, out: Path, progress=None, force: bool = False) -> BackupSummary:
                      message="无法写入备份文件 {path}（{reason}）：请检查磁盘空间和权限") as part:
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=".archive-backup-") as tmp:
             snap = Path(tmp) / "catalog.sqlite"
-            with arc.write_lock():  # a moment with no writer: every record in the copy has its file
-                dst = sqlite3.connect(snap)
-                try:
-                    arc.conn.backup(dst)
-                finally:
-                    dst.close()
-            snap_conn = sqlite3.connect(snap)
-            try:
-                stored = sorted(catalog.referenced_files(snap_conn).items())
-                documents = snap_conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-                events = snap_conn.execute("SELECT count(*) FROM events").fetchone()[0]
-                schema = snap_conn.execute("PRAGMA user_version").fetchone()[0]
-            finally:
-                snap_conn.close()
+            with arc.change(transaction=False):  # a moment with no writer: every record in the copy has its file
+                catalog.snapshot(arc.conn, snap)
+            referenced, documents, events, schema = catalog.snapshot_contents(snap)
+            stored = sorted(referenced.items())
             members = [("catalog.sqlite", snap), ("config.toml", arc.cfg.path)]
             members += [(rel, arc.store.abspath(rel)) for rel, _ in stored]
             expected = {rel: sha for rel, sha in stored}
@@ -106,9 +95,8 @@ def backup(arc, out: Path, progress=None, force: bool = False) -> BackupSummary:
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mtime, info.mode = len(data), int(dt.datetime.now().timestamp()), 0o644
                 tar.addfile(info, io.BytesIO(data))
-    with arc.write_lock():
-        _log(arc.conn, "backup", {"file": str(out), "sha256": sha256_file(out), "documents": documents,
-                                  "files": len(stored)})
+    _log(arc, "backup", {"file": str(out), "sha256": sha256_file(out), "documents": documents,
+                              "files": len(stored)})
     return BackupSummary(out, documents, len(stored), total)
 
 
@@ -207,10 +195,10 @@ def restore(file: Path, to: Path, progress=None):
         if bad:
             arc.close()
             raise BackupError(f"备份中 {len(bad)} 个存储文件与目录记录不符（如 {bad[0]}）：已拒绝恢复")
-        with arc.write_lock():
+        with arc.change(transaction=False):
             arc.reindex(progress=(lambda n: progress(len(seen) + n, steps)) if progress else None)
-            _log(arc.conn, "restore", {"file": str(file.absolute()), "created": manifest.get("created"),
-                                       "documents": manifest.get("documents")})
+            _log(arc, "restore", {"file": str(file.absolute()), "created": manifest.get("created"),
+                                  "documents": manifest.get("documents")})
         shutil.rmtree(stage)  # last: while it exists, the folder holds an unfinished restore
         ok = True
         return arc

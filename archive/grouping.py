@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import docno
+from archive import catalog, docno
 from archive.models import GongwenFields
 
 # what a further file is to its record (document_files.role, migration 13)
@@ -83,7 +83,7 @@ def _rendering(conn, fields: GongwenFields, text: str = "") -> Match | None:
         return not date or not r["date"] or r["date"] == date
 
     if fields.doc_number is not None:
-        rows = _live(conn, "doc_number = ?", (fields.doc_number.canonical,))
+        rows = catalog.live_by_doc_number(conn, fields.doc_number.canonical)
         if not rows:
             return None
         number = fields.doc_number.canonical
@@ -104,7 +104,7 @@ def _rendering(conn, fields: GongwenFields, text: str = "") -> Match | None:
     title = _norm(fields.title)
     if len(title) < _MIN_TITLE:
         return None
-    rows = [r for r in _live(conn, f"doc_number IS NULL AND {_FLAT_TITLE} = ?", (title,))
+    rows = [r for r in catalog.live_by_flat_title(conn, title, unnumbered=True)
             if _norm(r["title"]) == title]
     if not rows:
         return None
@@ -123,9 +123,7 @@ def _same_text(conn, document_id: int, text: str) -> bool | None:
     share of the smaller set found in the other. On the evaluation set's tune split, renderings of one document
     shared 0.76 and more of their pairs (a short saved web page with its metadata table 0.6), different
     documents 0.59 and less (two short 令 of one template 0.69, two 纪要 of one title 0.35)."""
-    row = conn.execute("SELECT substr(text, 1, ?) FROM document_texts WHERE document_id=?",
-                       (_TEXT_SPAN * 2, document_id)).fetchone()
-    a, b = _pairs(row[0] if row else ""), _pairs(text)
+    a, b = _pairs(catalog.text_of(conn, document_id, _TEXT_SPAN * 2)), _pairs(text)
     if len(a) < _MIN_PAIRS or len(b) < _MIN_PAIRS:
         return None
     share = len(a & b) / min(len(a), len(b))
@@ -150,7 +148,7 @@ def _draft(conn, fields: GongwenFields, stem: str, text: str, role: str) -> Matc
     numbers = [fields.doc_number] if fields.doc_number else []
     numbers += [n for n, _, _ in docno.find_all(text[:2000])]
     for n in numbers:
-        for r in _live(conn, "doc_number = ?", (n.canonical,)):
+        for r in catalog.live_by_doc_number(conn, n.canonical):
             ids.setdefault(r["id"], f"发文字号 {n.canonical} 相同")
     for t in (_strip_marks(fields.title), _strip_marks(stem)):
         if len(t) >= _MIN_TITLE:
@@ -171,14 +169,14 @@ def _annex(conn, stem: str, text: str, headed: bool) -> Match | None:
     if prefix:
         n = docno.parse(prefix)
         if n is not None:
-            for r in _live(conn, "doc_number = ?", (n.canonical,)):
+            for r in catalog.live_by_doc_number(conn, n.canonical):
                 ids.setdefault(r["id"], f"文件名写有发文字号 {n.canonical}")
         if len(_norm(prefix)) >= _MIN_TITLE:
             for r in _by_title(conn, prefix):
                 ids.setdefault(r["id"], "文件名以其题名开头")
     if headed and not ids:
         for n, _, _ in docno.find_all(text[:2000]):
-            for r in _live(conn, "doc_number = ?", (n.canonical,)):
+            for r in catalog.live_by_doc_number(conn, n.canonical):
                 ids.setdefault(r["id"], f"附件中写有发文字号 {n.canonical}")
         if not ids:
             for r in _titles_in(conn, text[:2000]):
@@ -196,19 +194,9 @@ def _decide(ids: dict[int, str], role: str, what: str) -> Match | None:
 
 
 # ---- reading the catalog ------------------------------------------------------------------------------------
-def _live(conn, where: str, args: tuple) -> list[sqlite3.Row]:
-    """Records a file may join: any but a destroyed one, oldest first."""
-    return conn.execute(f"SELECT id, issuer, title, date, doc_number, archival_code, status FROM documents "
-                        f"WHERE status != 'destroyed' AND {where} ORDER BY id", args).fetchall()
-
-
-# a record's title without spaces, in SQL (the scan runs in SQLite, not row by row in Python)
-_FLAT_TITLE = ("replace(replace(replace(replace(title, ' ', ''), char(12288), ''), char(10), ''), char(9), '')")
-
-
 def _by_title(conn, title: str) -> list[sqlite3.Row]:
     t = _norm(title)
-    return [r for r in _live(conn, f"{_FLAT_TITLE} = ?", (t,)) if _norm(r["title"]) == t] if t else []
+    return [r for r in catalog.live_by_flat_title(conn, t) if _norm(r["title"]) == t] if t else []
 
 
 def _titles_in(conn, text: str) -> list[sqlite3.Row]:
@@ -217,8 +205,7 @@ def _titles_in(conn, text: str) -> list[sqlite3.Row]:
     flat = _norm(text)
     if not flat:
         return []
-    return [r for r in _live(conn, f"length(title) >= ? AND instr(?, {_FLAT_TITLE}) > 0", (_MIN_TITLE, flat))
-            if _norm(r["title"]) in flat]
+    return [r for r in catalog.live_titles_in(conn, flat, _MIN_TITLE) if _norm(r["title"]) in flat]
 
 
 def _row(rows, document_id: int):
@@ -226,8 +213,7 @@ def _row(rows, document_id: int):
 
 
 def _ref(conn, document_id: int) -> str:
-    r = conn.execute("SELECT id, archival_code, doc_number, title FROM documents WHERE id=?",
-                     (document_id,)).fetchone()
+    r = catalog.get_record(conn, document_id)
     if r is None:
         return f"记录 {document_id}"
     name = r["archival_code"] or r["doc_number"] or r["title"] or ""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,52 +50,15 @@ class RecoverSummary:
 
 def _readable(path: Path) -> bool:
     """True when ``path`` is a catalog that opens and holds records (recover must not replace it)."""
-    if catalog.probe(path) != "ok":
-        return False
-    try:
-        conn = sqlite3.connect(f"file:{path.absolute().as_posix()}?mode=ro", uri=True)
-        try:
-            if conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0:
-                return False
-            return conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
+    return catalog.probe(path) == "ok" and catalog.holds_records(path)
 
 
 def _salvage(path: Path) -> tuple[dict[str, dict], dict[int, str]]:
     """Rows (by sha256) and last sealed digests (by document id) that can still be read from a damaged
     catalog; empty when nothing can. Opened read-only: the kept file is never changed."""
-    rows: dict[str, dict] = {}
-    digests: dict[int, str] = {}
     if catalog.probe(path) != "ok":
-        return rows, digests
-    try:
-        conn = sqlite3.connect(f"file:{path.absolute().as_posix()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return rows, digests
-    conn.row_factory = sqlite3.Row
-    try:
-        try:
-            for r in conn.execute("SELECT document_id, detail FROM events WHERE document_id IS NOT NULL ORDER BY id"):
-                try:
-                    d = json.loads(r["detail"]).get("digest")
-                except (ValueError, AttributeError):
-                    continue
-                if d:
-                    digests[r["document_id"]] = d
-        except sqlite3.Error:
-            pass
-        try:
-            for r in conn.execute("SELECT * FROM documents"):
-                if r["sha256"]:
-                    rows[r["sha256"]] = dict(r)
-        except sqlite3.Error:
-            pass
-    finally:
-        conn.close()
-    return rows, digests
+        return {}, {}
+    return catalog.salvage(path)
 
 
 def _aside(path: Path) -> list[Path]:
@@ -118,21 +80,20 @@ def _aside(path: Path) -> list[Path]:
 
 def recover(cfg: Config, progress=None) -> RecoverSummary:
     """Rebuild ``cfg``'s catalog from its store (see module docstring)."""
-    arc = Archive(cfg)
-    path = arc.catalog_path
+    path = cfg.store / "catalog.sqlite"
+    # one fixed name, under the write lock: a recover killed half-way leaves it, the next one starts over
+    tmp = path.with_name(".catalog.recovering.sqlite")
+    arc = Archive(cfg, rebuild=tmp)  # a handle on the new catalog, never on the damaged one
     if not arc.store.files.is_dir():
         raise StoreError(f"档案库 {cfg.store} 没有存储文件夹 files/：没有可以重建的内容")
-    with arc.write_lock():
+    with arc.change(transaction=False):
         if _readable(path):
             raise StoreError(f"目录数据库 {path} 可以正常读取，不需要重建（recover 不会覆盖可读的目录）。"
                              "如怀疑有问题，请运行 archive verify")
         old_rows, digests = _salvage(path)  # read before the file is moved aside
         summary = RecoverSummary(catalog=path)
-        # one fixed name, under the write lock: a recover killed half-way leaves it, the next one starts over
-        tmp = path.with_name(".catalog.recovering.sqlite")
         for p in path.parent.glob(".catalog.recovering*"):
             p.unlink()
-        arc._conn = catalog.connect(tmp, create=True)
         try:
             files = sorted(arc.store.stored_files())
             # a scan's searchable PDF goes back to its scan when the old catalog still says whose it is
@@ -144,22 +105,20 @@ def recover(cfg: Config, progress=None) -> RecoverSummary:
                 fault("recovering")
                 if progress:
                     progress(i + 1, len(files))
-            with arc.writing():
-                catalog.append_event(arc.conn, "recover", None, {
+            with arc.change() as tx:
+                catalog.append_event(tx.conn, "recover", None, {
                     "records": summary.records, "from_old_catalog": summary.from_old_catalog,
                     "unreadable": summary.unreadable, "mismatched": summary.mismatched})
-            arc.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            catalog.checkpoint(arc.conn)
         finally:
-            arc._conn.close()
-            arc._conn = None
-            arc._unindexed = []
-            arc.close()
+            arc.close(index=False)  # the index is rebuilt from the new catalog once it is in place
         summary.kept_aside = _aside(path)  # only now: the new catalog is complete
         os.rename(tmp, path)
         for suffix in ("-wal", "-shm"):
             Path(str(tmp) + suffix).unlink(missing_ok=True)
         # the index belongs to the old catalog's record ids: rebuild it from the new one (still under
         # our write lock: a second flock on the same file from this process would wait for itself)
+        arc.rebuilt()
         try:
             arc.reindex()
         finally:
@@ -209,7 +168,7 @@ def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary:
     pending = Classification(status="pending", retention=cls.retention, org=cls.org, rule_id=cls.rule_id,
                              basis=cls.basis, relation=cls.relation, reason=reason)
     filename = (old or {}).get("filename") or p.name
-    with arc.write_lock():
+    with arc.change(transaction=False):
         pipeline.commit_record(arc, p, sha, size, rel, ex, fields, pending, False, searchable=searchable,
                                filename=filename, action="recover",
                                detail={"stored_path": rel, "old_id": old["id"] if old else None, "trusted": trusted,

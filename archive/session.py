@@ -40,9 +40,13 @@ class Change:
     """One unit of work under the write lock (see :meth:`Archive.change`): ``conn`` is the catalog connection
     in the unit's transaction; ``record`` re-reads a record under the lock, where nobody else can change it."""
     arc: "Archive"
-    conn: sqlite3.Connection
+    _conn: sqlite3.Connection | None = None  # None: the handle's connection, opened when first used
     actor: str | None = None
     reason: str | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self._conn if self._conn is not None else self.arc.conn
 
     def record(self, document_id: int):
         """The record as it stands now, under the lock (None when there is none)."""
@@ -176,6 +180,12 @@ class Archive:
             raise CatalogLostError(f"档案库的存储文件夹 {self.store.files} 在运行中消失：已停止，未再处理任何文件。"
                                    "请检查磁盘或网络共享，必要时用 archive restore 从备份恢复")
 
+    def rebuilt(self) -> None:
+        """The catalog this handle was rebuilding is in place as ``catalog.sqlite`` (archive recover renamed
+        it): from now on the handle opens that, with the usual checks."""
+        self.close(index=False)
+        self._rebuild = None
+
     @property
     def worker(self) -> ExtractWorker:
         if self._worker is None:
@@ -249,7 +259,7 @@ class Archive:
         outermost = not self._lock_depth
         with self._lock():
             if not transaction or self._in_tx is not None:
-                yield self._in_tx or Change(self, self.conn, actor, reason)
+                yield self._in_tx or Change(self, None, actor, reason)
             else:
                 with catalog.transaction(self.conn) as conn:
                     self._in_tx = Change(self, conn, actor, reason)

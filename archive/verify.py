@@ -137,8 +137,8 @@ def verify(arc: Archive, *, progress=None) -> Report:
     """Run every check; read-only (nothing in the archive is changed)."""
     rep = Report()
     conn = arc.conn
-    rows = conn.execute("SELECT * FROM documents ORDER BY id").fetchall()
-    events = conn.execute("SELECT id, action, document_id, detail FROM events ORDER BY id").fetchall()
+    rows = catalog.all_records(conn)
+    events = catalog.event_rows(conn)
     details = [(e["id"], e["action"], e["document_id"], _load(e["detail"])) for e in events]
     rep.counts = {"records": len(rows), "events": len(events), "files": 0, "signed": 0}
 
@@ -167,7 +167,7 @@ def _load(detail: str) -> dict:
 
 
 def _check_chain(conn, rep: Report) -> None:
-    rep.examined["过程安全（事件日志）"] += conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    rep.examined["过程安全（事件日志）"] += catalog.count_events(conn)
     for msg in catalog.verify_chain(conn):
         rep.add("过程安全（事件日志）", "事件日志", msg)
 
@@ -227,8 +227,7 @@ def _check_record(arc: Archive, row, digest: str | None, extend: dict | None, re
             rep.add("电子文件齐全", ref, "已销毁的记录仍有存储文件")
         return
     if not row["stored_path"]:
-        if row["sha256"] and arc.conn.execute("SELECT 1 FROM document_files WHERE sha256=? AND detached_at IS NULL",
-                                              (row["sha256"],)).fetchone():
+        if row["sha256"] and catalog.is_further_file(arc.conn, row["sha256"]):
             return  # its file joined another 件 (archive attach): checked there, as that record's further file
         if row["origin"] == "import" and not row["sha256"]:
             rep.add("电子文件齐全", ref, "提示：无电子文件（按目录导入，尚未挂接）", "notice")
@@ -402,7 +401,7 @@ def _check_numbering(conn, rows, details, rep: Report) -> None:
             taken[(code.fonds, code.year, code.retention, code.org or "")].add(code.item_no)
     explained = {str(det["vacated_code"]) for _, _, _, det in details if det.get("vacated_code")}
     tops = {(r["fonds"], r["year"], r["retention"], r["org"]): r["last_item"]
-            for r in conn.execute("SELECT * FROM sequences")}
+            for r in catalog.all_sequences(conn)}
     for key in set(taken) | set(tops):
         rep.examined["件号连续"] += 1
         nums = taken.get(key, set())
@@ -485,17 +484,13 @@ def explain_gap(arc: Archive, code_text: str, reason: str) -> str:
         raise UsageError(f"档号 “{code_text}” 不符合 DA/T 22")
     if not reason.strip():
         raise UsageError("须说明空号原因（--reason）")
-    conn = arc.conn
-    with arc.writing():
-        from archive.importing import same_code
-
-        if same_code(conn, str(code)) is not None:
+    with arc.change(reason=reason) as tx:
+        conn = tx.conn
+        if archival_code.same_code(conn, str(code)) is not None:
             raise UsageError(f"{code} 有记录，不是空号")
-        top = conn.execute("SELECT last_item FROM sequences WHERE fonds=? AND year=? AND retention=? AND org=?",
-                           (code.fonds, code.year, code.retention, code.org or "")).fetchone()
-        highest = max([top[0] if top else 0] + [  # an old group (长期/短期) has no sequence: its highest 件号
-            c.item_no for (t,) in conn.execute("SELECT archival_code FROM documents WHERE fonds=? AND year=?",
-                                               (code.fonds, code.year))
+        top = catalog.last_item(conn, code.fonds, code.year, code.retention, code.org)
+        highest = max([top or 0] + [  # an old group (长期/短期) has no sequence: its highest 件号
+            c.item_no for t in catalog.codes_of_year(conn, code.fonds, code.year)
             if (c := archival_code.parse(t or "")) and (c.retention, c.org) == (code.retention, code.org)])
         if code.item_no > highest:
             raise UsageError(f"{code} 尚未分配（该组最大件号 {highest}），不是空号")

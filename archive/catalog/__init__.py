@@ -26,6 +26,8 @@ from archive.schema import (_MIGRATIONS, BY_NAME, CLASSIFICATION, RECORD_KEYS,  
 from archive.retention import order_sql as retention_order_sql
 
 # the table gateways (one module per table or journal); every name stays importable as ``catalog.<name>``
+from archive.catalog.copies import checkpoint, holds_records, peek, salvage, snapshot  # noqa: F401
+from archive.catalog.copies import snapshot_contents as _snapshot_contents
 from archive.catalog.dispositions import (active_holds, add_disposition, add_hold,  # noqa: F401
                                           appraisals_destroying, destroyed_without_appraisal,
                                           destruction_pending, extended_ids, is_held, next_batch, release_hold)
@@ -35,9 +37,11 @@ from archive.catalog.journals import (add_inbox_move, copy_done, inbox_move, inb
                                       inbox_moves, is_journalled, journal_copy, journalled_copies,
                                       unfinished_imports)
 from archive.catalog.records import (all_records, by_archival_code, by_sha256, codes_of_year,  # noqa: F401
-                                     count_documents, count_events, get_record, in_item, mark_indexed,
+                                     count_documents, count_events, get_record, in_item, live_by_doc_number,
+                                     live_by_flat_title,
+                                     live_titles_in, mark_indexed,
                                      mark_unindexed, pages_of, pending_records, record_ids, records,
-                                     records_between, status_of, suggested_records, summaries, unindexed_ids)
+                                     records_between, status_of, suggested_records, unindexed_ids)
 from archive.catalog.sequences import all_sequences, last_item, next_item, raise_sequence  # noqa: F401
 from archive.catalog.texts import text_of, texts_of  # noqa: F401
 
@@ -273,26 +277,6 @@ def synchronous(conn: sqlite3.Connection, level: str):
         yield conn
     finally:
         conn.execute("PRAGMA synchronous=FULL")
-
-
-def peek(path: Path) -> tuple[int, set[str]]:
-    """(number of records, journalled in-flight copies) of the catalog at ``path``, opened read-only and
-    closed again (a table not there yet counts as empty). Raises sqlite3.Error when it is no database."""
-    conn = sqlite3.connect(f"file:{path.absolute().as_posix()}?mode=ro", uri=True, timeout=30)
-    try:
-        try:
-            documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-        except sqlite3.OperationalError as e:
-            if "no such table" not in str(e):
-                raise
-            documents = 0
-        try:
-            journalled = {r[0] for r in conn.execute("SELECT stored_path FROM store_journal")}
-        except sqlite3.OperationalError:
-            journalled = set()
-        return documents, journalled
-    finally:
-        conn.close()
 
 
 @contextmanager
@@ -622,3 +606,8 @@ def _add_doc_number_keys(conn: sqlite3.Connection, document_id: int, doc_number)
     if doc_number is not None:
         conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
                          [(k, document_id) for k in docno.search_keys(doc_number)])
+
+
+def snapshot_contents(path: Path) -> tuple[dict[str, str], int, int, int]:
+    """(stored files it refers to, records, events, schema version) of a snapshot written by ``snapshot``."""
+    return _snapshot_contents(path, referenced_files)

@@ -97,11 +97,32 @@ def codes_of_year(conn: sqlite3.Connection, fonds: str, year: int) -> list[str |
                                        (fonds, year))]
 
 
-def summaries(conn: sqlite3.Connection, where: str, args: Iterable = ()) -> list[sqlite3.Row]:
-    """Short rows (id, issuer, title, date, doc_number, archival_code, status) of the records not destroyed
-    that match ``where`` (SQL built by the caller from column names and ``?`` only)."""
+def _live(conn: sqlite3.Connection, where: str, args: tuple) -> list[sqlite3.Row]:
+    """Short rows (id, issuer, title, date, doc_number, archival_code, status) of the records a file may join
+    (any but a destroyed one) that match ``where``, oldest first."""
     return conn.execute("SELECT id, issuer, title, date, doc_number, archival_code, status FROM documents "
-                        f"WHERE status != 'destroyed' AND {where} ORDER BY id", tuple(args)).fetchall()
+                        f"WHERE status != 'destroyed' AND {where} ORDER BY id", args).fetchall()
+
+
+# a record's title without spaces, in SQL (the scan runs in SQLite, not row by row in Python)
+_FLAT_TITLE = "replace(replace(replace(replace(title, ' ', ''), char(12288), ''), char(10), ''), char(9), '')"
+
+
+def live_by_doc_number(conn: sqlite3.Connection, canonical: str) -> list[sqlite3.Row]:
+    """Records not destroyed with this 发文字号 (canonical spelling)."""
+    return _live(conn, "doc_number = ?", (canonical,))
+
+
+def live_by_flat_title(conn: sqlite3.Connection, flat: str, *, unnumbered: bool = False) -> list[sqlite3.Row]:
+    """Records not destroyed whose 题名, spaces and line breaks taken out, is ``flat`` (``unnumbered``: only
+    those without a 发文字号)."""
+    return _live(conn, f"{'doc_number IS NULL AND ' if unnumbered else ''}{_FLAT_TITLE} = ?", (flat,))
+
+
+def live_titles_in(conn: sqlite3.Connection, flat: str, min_length: int) -> list[sqlite3.Row]:
+    """Records not destroyed whose 题名 (of at least ``min_length`` characters), spaces taken out, is written
+    in ``flat``."""
+    return _live(conn, f"length(title) >= ? AND instr(?, {_FLAT_TITLE}) > 0", (min_length, flat))
 
 
 def pages_of(conn: sqlite3.Connection, document_id: int) -> int | None:
