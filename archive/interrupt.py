@@ -3,7 +3,7 @@ in the middle of one.
 
 Inside ``stop_on_signal()`` a SIGINT or SIGTERM only sets an event; the loops of the services look at it
 (``arc.cancel``) before each file or record and end there. What was committed stays, its full text is
-written (``arc.flush_index``), the command prints its summary marked 已中断 and exits with ``EXIT_CODE`` (130,
+written (the end of ``arc.change``), the command prints its summary marked 已中断 and exits with ``EXIT_CODE`` (130,
 as a shell reports Ctrl+C). A wait for the write lock or for the extraction worker ends at once too (the
 file is rolled back: nothing stored, the original where it was). A third signal gives up waiting and stops
 the process the ordinary way.
@@ -74,6 +74,7 @@ def flush_after_stop(arc) -> None:
     ends a wait for the write lock here, so nothing is left with ``indexed`` = 0."""
     cancel, arc.cancel = getattr(arc, "cancel", None), None
     try:
-        arc.flush_index()
+        with arc.change(transaction=False):
+            pass  # the end of a unit of work writes what is queued for the index
     finally:
         arc.cancel = cancel

@@ -2,9 +2,11 @@
 
 Everything that reads or changes an archive starts from ``open_archive``: the handle checks the catalog is the
 one the store belongs to before anything is written, finishes what a crash interrupted (``reconcile``), copies
-files into the store under a journal (``put_file``), keeps a Whoosh index in step (``queue_index``/``flush_index``/
-``reindex``) and resolves a REF to a record. ``writing()`` is the one way a change to the catalog is made: the
-write lock (between processes) and one catalog transaction. Ingest itself lives in ``archive.pipeline``.
+files into the store under a journal (``put_file``), keeps a Whoosh index in step (``queue_index``, written when
+a unit of work ends, and ``reindex``) and resolves a REF to a record. ``change()`` is the one way the archive is
+changed: the write lock (between processes), one catalog transaction, the rows re-read under the lock
+(``Change.record``, ``Change.changed_since``) and the index queue written after the commit. The services
+(ingest in ``archive.pipeline``, review, edit, attach, …) stand on this module; it imports none of them.
 """
 
 from __future__ import annotations

@@ -177,7 +177,8 @@ class InboxWatcher:
                     self._loop(once, tick)
                 except StopRequested as e:  # SIGTERM while waiting for the lock or an extraction
                     self.on_message(str(e))
-                self.arc.flush_index()
+                with self.arc.change(transaction=False):
+                    pass  # the end of a unit of work writes what is still queued for a Whoosh index
             finally:
                 if observer is not None:
                     observer.stop()
@@ -200,8 +201,9 @@ class InboxWatcher:
                     break
                 self.arc.check_catalog()
                 self._process(path)
-            if ready:
-                self.arc.flush_index()  # searchable as soon as the burst is done
+            if ready:  # searchable as soon as the burst is done (each file's unit of work wrote its own)
+                with self.arc.change(transaction=False):
+                    pass
             if self.stop_event.is_set():
                 return
             if once:
