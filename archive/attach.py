@@ -174,7 +174,7 @@ def detach(arc: Archive, row, which: str, reason: str, keep: bool = False) -> di
     if not keep:
         ex = _read_stored(arc, f)
         from archive import gongwen
-        from archive.pipeline import commit_record
+        from archive.pipeline import Prepared, commit_record
 
         from archive.classify import classify
 
@@ -186,10 +186,10 @@ def detach(arc: Archive, row, which: str, reason: str, keep: bool = False) -> di
     with arc.change(reason=reason) as tx:
         _still_attached(arc, row, f)
         if not keep:
-            new = commit_record(arc, arc.store.abspath(f["stored_path"]), f["sha256"], f["size"], f["stored_path"],
-                                ex, fields, cls, False, tx=False, filename=f["filename"], action="detached-from",
-                                detail={"from_record": row["id"], "seq": f["seq"], "role": f["role"],
-                                        "reason": reason.strip()})
+            split = Prepared(arc.store.abspath(f["stored_path"]), f["sha256"], f["size"], ex, fields, cls, None, False)
+            new = commit_record(arc, split, f["stored_path"], tx=False, filename=f["filename"],
+                                action="detached-from", detail={"from_record": row["id"], "seq": f["seq"],
+                                                                "role": f["role"], "reason": reason.strip()})
             catalog.update_record(conn, new["id"], {"source_path": f["source_path"]})
         catalog.detach_file(conn, row["id"], f["seq"], new["id"] if new else None)
         catalog.append_event(conn, "detach", row["id"], {

@@ -23,7 +23,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from archive import bounds, catalog, docno
+from archive import bounds, catalog, docno, schema
 from archive.errors import EditError
 from archive.session import Archive
 
@@ -149,10 +149,7 @@ def _read(name: str, typed, cur, warnings: list[str]):
 
 def _columns(name: str, new) -> dict:
     if name == "doc_number":
-        dn = new
-        return {"doc_number": dn.canonical if dn else None, "doc_number_raw": dn.raw if dn else None,
-                "docno_code": dn.code if dn else None, "docno_year": dn.year if dn else None,
-                "docno_serial": dn.serial if dn else None, "docno_kind": dn.kind if dn else None}
+        return schema.doc_number_columns(new)
     if name == "date":
         return {"date": new.isoformat() if new else None}
     return {name: new}

@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive import archival_code, catalog, gongwen, grouping, inbox, secrecy
+from archive import archival_code, catalog, gongwen, grouping, inbox, schema, secrecy
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StopRequested, StoreError
@@ -33,8 +33,9 @@ GROUP_COMMIT = 64  # new records stored and committed together by ingest_many
 
 
 @dataclass
-class _Prepared:
-    """A file read, parsed and classified, not yet stored (ingest_file / ingest_many)."""
+class Prepared:
+    """A file read, parsed and classified, not yet stored (ingest_file / ingest_many; recover and detach make
+    one of a file already stored)."""
     path: Path
     sha: str
     size: int
@@ -67,7 +68,7 @@ def ingest_many(arc: Archive, paths, *, from_inbox: bool = False, batch: int | N
     is set (Ctrl+C, SIGTERM: archive.interrupt), no further file is started; what was read is committed."""
     batch = GROUP_COMMIT if batch is None else batch
     out: list[IngestResult] = []
-    group: list[_Prepared] = []
+    group: list[Prepared] = []
 
     def emit(r: IngestResult) -> None:
         out.append(r)
@@ -97,7 +98,7 @@ def ingest_many(arc: Archive, paths, *, from_inbox: bool = False, batch: int | N
     return out
 
 
-def _commit_group(arc: Archive, group: list[_Prepared]) -> list[IngestResult]:
+def _commit_group(arc: Archive, group: list[Prepared]) -> list[IngestResult]:
     if len(group) <= 1:
         return [_store_and_commit(arc, p) for p in group]
     try:
@@ -119,8 +120,7 @@ def _commit_group(arc: Archive, group: list[_Prepared]) -> list[IngestResult]:
                     if m is not None and m.sure:
                         recs.append(attach_prepared(arc, p, rel, m))
                     else:
-                        recs.append(commit_record(arc, p.path, p.sha, p.size, rel, p.ex, p.fields, p.cls,
-                                                  p.from_inbox, p.header_conf, searchable, tx=False))
+                        recs.append(commit_record(arc, p, rel, searchable, tx=False))
             _fault("committed")
     except (StoreError, sqlite3.Error, OSError):
         # nothing of the batch is recorded: each file again on its own, for its own outcome and message
@@ -131,7 +131,7 @@ def _commit_group(arc: Archive, group: list[_Prepared]) -> list[IngestResult]:
     return [_moved(arc, p, rec, m if m is not None and m.sure else None) for p, rec, m in zip(group, recs, matches)]
 
 
-def _moved(arc: Archive, p: _Prepared, rec: dict, attached: grouping.Match | None = None) -> IngestResult:
+def _moved(arc: Archive, p: Prepared, rec: dict, attached: grouping.Match | None = None) -> IngestResult:
     """After the commit: the original leaves the inbox; the result (``attached``: the file joined ``rec``)."""
     if p.from_inbox:
         try:
@@ -155,7 +155,7 @@ def _moved(arc: Archive, p: _Prepared, rec: dict, attached: grouping.Match | Non
 
 def _prepare(arc: Archive, path: Path, from_inbox: bool):
     """Every stage before the store: an IngestResult when the file ends here (failed, duplicate,
-    refused), else what the store and the catalog need (_Prepared)."""
+    refused), else what the store and the catalog need (Prepared)."""
     name = inbox.shown(path)
     if inbox.shown(path) != str(path):  # a name that is not valid UTF-8 (made on another system)
         return _failed(arc, path, "", f"文件名不是有效的 UTF-8 编码（显示为 {inbox.shown(path.name)}），无法登记。"
@@ -212,10 +212,10 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool):
     if header_conf[1]:
         cls = _pending_for_ocr(cls, header_conf[1])
     _fault("classified")
-    return _Prepared(path, sha, size, ex, fields, cls, header_conf[0], from_inbox)
+    return Prepared(path, sha, size, ex, fields, cls, header_conf[0], from_inbox)
 
 
-def _store_and_commit(arc: Archive, p: _Prepared) -> IngestResult:
+def _store_and_commit(arc: Archive, p: Prepared) -> IngestResult:
     """Store one prepared file and commit its record in its own transaction."""
     path, sha, ex, name = p.path, p.sha, p.ex, str(p.path)
     try:
@@ -234,8 +234,7 @@ def _store_and_commit(arc: Archive, p: _Prepared) -> IngestResult:
                 return _moved(arc, p, rec, m)
             searchable = _put_searchable(arc, sha, ex)
             _fault("stored")
-            rec = commit_record(arc, path, sha, p.size, rel, ex, p.fields, p.cls, p.from_inbox, p.header_conf,
-                               searchable)
+            rec = commit_record(arc, p, rel, searchable)
             _fault("committed")
     except StoreError as e:
         return IngestResult(name, "failed", str(e))  # not the file's fault: left where it is, retried later
@@ -253,7 +252,7 @@ def _store_and_commit(arc: Archive, p: _Prepared) -> IngestResult:
 
 
 # ---- one 件, several files: a new file that belongs to a record already there (archive/grouping.py) ---------
-def _group(arc: Archive, p: _Prepared) -> grouping.Match | None:
+def _group(arc: Archive, p: Prepared) -> grouping.Match | None:
     """Whether ``p`` joins a record (sure) or is pending with a suggestion (its ``cls`` is made 待定). Call under
     the write lock; inside a batch's transaction, the batch's earlier records are seen."""
     m = grouping.match(arc.conn, p.fields, p.path.name, p.ex.text)
@@ -262,7 +261,7 @@ def _group(arc: Archive, p: _Prepared) -> grouping.Match | None:
     return m
 
 
-def attach_prepared(arc: Archive, p: _Prepared, rel: str, m: grouping.Match, *, document_id: int | None = None,
+def attach_prepared(arc: Archive, p: Prepared, rel: str, m: grouping.Match, *, document_id: int | None = None,
                     role: str | None = None, detail: dict | None = None) -> dict:
     """Record a read, stored file as a further file of a record (``m``'s, or ``document_id`` with ``role`` when
     a person decides: archive attach), with its ``attach`` event; inside the caller's transaction. The original
@@ -312,60 +311,65 @@ def _put_searchable(arc: Archive, sha: str, ex: Extracted) -> str | None:
         tmp.unlink(missing_ok=True)
 
 
-def commit_record(arc: Archive, path: Path, sha: str, size: int, rel: str, ex: Extracted, fields: GongwenFields,
-                  cls: Classification, from_inbox: bool, header_conf: float | None = None,
-                  searchable: str | None = None, tx: bool = True, *, filename: str | None = None,
-                  action: str = "ingest", detail: dict | None = None, corrected: str | None = None) -> dict:
-    """Insert one record (and its text, keys, event); ``tx=False`` inside a batch's transaction
-    (ingest_many). ``filename``/``action``/``detail``/``corrected``: for records rebuilt by ``archive recover``
-    (``corrected``: the fields a person had corrected, kept, see archive/edit.py)."""
+# columns of a new record taken as they are from the 公文 reading and from the classification (schema.COLUMNS)
+_FROM_FIELDS = ("title", "issuer", "doc_type", "secrecy", "urgency", "recipients", "signer", "cc", "printer", "note")
+_FROM_CLASS = ("status", "retention", "org", "rule_id", "basis", "relation", "reason")
+
+
+def new_record_row(arc: Archive, p: Prepared, rel: str, searchable: str | None, code, ts: str, *,
+                   filename: str | None = None, corrected: str | None = None) -> dict:
+    """The documents row of a new record read from ``p``, stored at ``rel``, numbered ``code`` (or None), in the
+    order of schema.COLUMNS (every key one of its columns)."""
+    fields, cls, ex, dn = p.fields, p.cls, p.ex, p.fields.doc_number
+    warns = ex.warnings + fields.warnings
+    values = {
+        **{k: getattr(fields, k) for k in _FROM_FIELDS}, **{k: getattr(cls, k) for k in _FROM_CLASS},
+        **schema.doc_number_columns(dn),
+        "sha256": p.sha, "filename": filename or p.path.name, "source_path": str(p.path.resolve()),
+        "stored_path": rel, "media_type": ex.media_type, "size": p.size, "pages": ex.pages,
+        "archival_code": str(code) if code else None, "fonds": arc.cfg.fonds,
+        "year": fields.date.year if fields.date else (dn.year if dn else None),
+        "item_no": code.item_no if code else None,
+        "date": fields.date.isoformat() if fields.date else None,
+        "print_date": fields.print_date.isoformat() if fields.print_date else None,
+        "attachments": json.dumps(fields.attachments, ensure_ascii=False) if fields.attachments else None,
+        "extract_method": ex.method, "warnings": json.dumps(warns, ensure_ascii=False) if warns else None,
+        "ingested_at": ts, "updated_at": ts,
+        "ocr_confidence": _mean([c for c in ex.page_confidences if c is not None]),
+        "ocr_header_confidence": p.header_conf, "searchable_path": searchable,
+        **({"corrected": corrected} if corrected else {}),
+    }
+    unknown = set(values) - set(schema.BY_NAME)
+    if unknown:
+        raise ValueError(f"not a column of documents: {', '.join(sorted(unknown))}")
+    return {c.name: values[c.name] for c in schema.COLUMNS if c.name in values}
+
+
+def commit_record(arc: Archive, p: Prepared, rel: str, searchable: str | None = None, *, tx: bool = True,
+                  filename: str | None = None, action: str = "ingest", detail: dict | None = None,
+                  corrected: str | None = None) -> dict:
+    """Insert one record read from ``p`` (and its text, keys, event); ``tx=False`` inside the caller's
+    transaction (a batch of ingest_many, detach). ``filename``/``action``/``detail``/``corrected``: for records
+    rebuilt by ``archive recover`` or split off by ``archive detach`` (``corrected``: the fields a person had
+    corrected, kept, see archive/edit.py)."""
     conn = arc.conn
     ts = catalog.now()
-    dn = fields.doc_number
-    # tx=False: inside a batch's transaction (ingest_many); the full text is indexed by the catalog's
-    # triggers in whichever transaction this runs
+    # the full text is indexed by the catalog's triggers in whichever transaction this runs
     with (arc.change() if tx else nullcontext()):
         code = None
-        if cls.status == "archived":
-            code = archival_code.allocate(conn, arc.cfg.fonds, fields.date.year, cls.retention, cls.org)
-        row = {
-            "sha256": sha, "filename": filename or path.name, "source_path": str(path.resolve()),
-            "stored_path": rel,
-            "media_type": ex.media_type, "size": size, "pages": ex.pages, "status": cls.status,
-            "archival_code": str(code) if code else None,
-            "fonds": arc.cfg.fonds,
-            "year": fields.date.year if fields.date else (dn.year if dn else None),
-            "retention": cls.retention, "org": cls.org,
-            "item_no": code.item_no if code else None,
-            "doc_number": dn.canonical if dn else None, "doc_number_raw": dn.raw if dn else None,
-            "docno_code": dn.code if dn else None, "docno_year": dn.year if dn else None,
-            "docno_serial": dn.serial if dn else None, "docno_kind": dn.kind if dn else None,
-            "title": fields.title, "issuer": fields.issuer,
-            "date": fields.date.isoformat() if fields.date else None,
-            "doc_type": fields.doc_type, "secrecy": fields.secrecy, "urgency": fields.urgency,
-            "recipients": fields.recipients, "signer": fields.signer, "cc": fields.cc,
-            "printer": fields.printer,
-            "print_date": fields.print_date.isoformat() if fields.print_date else None,
-            "attachments": json.dumps(fields.attachments, ensure_ascii=False) if fields.attachments else None,
-            "note": fields.note, "relation": cls.relation, "rule_id": cls.rule_id, "basis": cls.basis,
-            "reason": cls.reason, "extract_method": ex.method,
-            "warnings": json.dumps(warns, ensure_ascii=False) if (warns := ex.warnings + fields.warnings) else None,
-            "ingested_at": ts, "updated_at": ts,
-            "ocr_confidence": _mean([c for c in ex.page_confidences if c is not None]),
-            "ocr_header_confidence": header_conf, "searchable_path": searchable,
-        }
-        if corrected:
-            row["corrected"] = corrected
-        doc_id = catalog.insert_record(conn, row, ex.text, dn)
-        catalog.add_pages(conn, doc_id, ex.page_confidences)
+        if p.cls.status == "archived":
+            code = archival_code.allocate(conn, arc.cfg.fonds, p.fields.date.year, p.cls.retention, p.cls.org)
+        row = new_record_row(arc, p, rel, searchable, code, ts, filename=filename, corrected=corrected)
+        doc_id = catalog.insert_record(conn, row, p.ex.text, p.fields.doc_number)
+        catalog.add_pages(conn, doc_id, p.ex.page_confidences)
         arc.journal_done(rel, searchable)
         catalog.append_event(conn, action, doc_id, {
-            "filename": row["filename"], "source": str(path), "sha256": sha, "status": cls.status,
-            "archival_code": row["archival_code"], "rule_id": cls.rule_id, "reason": cls.reason,
+            "filename": row["filename"], "source": str(p.path), "sha256": p.sha, "status": p.cls.status,
+            "archival_code": row["archival_code"], "rule_id": p.cls.rule_id, "reason": p.cls.reason,
             **(detail or {}),
         })
-        if from_inbox:
-            inbox.plan_move(conn, path, sha, arc.cfg)
+        if p.from_inbox:
+            inbox.plan_move(conn, p.path, p.sha, arc.cfg)
         _fault("in-transaction")
     return catalog.record(catalog.get_record(conn, doc_id))
 

@@ -169,8 +169,8 @@ def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary:
                              basis=cls.basis, relation=cls.relation, reason=reason)
     filename = (old or {}).get("filename") or p.name
     with arc.change(transaction=False):
-        pipeline.commit_record(arc, p, sha, size, rel, ex, fields, pending, False, searchable=searchable,
-                               filename=filename, action="recover",
+        read = pipeline.Prepared(p, sha, size, ex, fields, pending, None, False)
+        pipeline.commit_record(arc, read, rel, searchable, filename=filename, action="recover",
                                detail={"stored_path": rel, "old_id": old["id"] if old else None, "trusted": trusted,
                                        **({"corrected": kept} if kept else {})},
                                corrected=json.dumps(kept, ensure_ascii=False) if kept else None)

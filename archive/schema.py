@@ -420,3 +420,14 @@ SEALED_COLUMNS = tuple(c.name for c in sorted((c for c in COLUMNS if c.seal is n
 IMPORTABLE = tuple(c.name for c in COLUMNS if c.importable)
 # the columns a classification decides (review: confirm, reclassify)
 CLASSIFICATION = tuple(c.name for c in COLUMNS if c.classification)
+
+
+# ---- a 发文字号 as the columns that hold it -------------------------------------------------------------------
+DOC_NUMBER_COLUMNS = ("doc_number", "doc_number_raw", "docno_code", "docno_year", "docno_serial", "docno_kind")
+
+
+def doc_number_columns(dn) -> dict:
+    """A 发文字号 (docno.DocNumber, or None) as the record's columns: its canonical spelling, as written, and its
+    parts (ingest, import and edit all write it this way)."""
+    return dict(zip(DOC_NUMBER_COLUMNS, (dn.canonical, dn.raw, dn.code, dn.year, dn.serial, dn.kind) if dn
+                    else (None,) * len(DOC_NUMBER_COLUMNS)))
