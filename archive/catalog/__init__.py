@@ -417,7 +417,7 @@ def file_pages(conn: sqlite3.Connection, document_id: int, role: str, pages: int
     """(页数 before, after) when a file of ``pages`` pages joins (sign +1) or leaves (-1) a record. The 页数 of a 件
     is its 正本's pages plus those of its 定稿, 稿纸 and 附件; another rendering (其他格式, a further 正本) adds
     nothing, except that it gives the 页数 when the record had none (a text file, a catalogued record)."""
-    row = conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
+    row = get_record(conn, document_id)
     before = row["pages"]
     if not pages or _corrected_pages(row):
         return before, before
@@ -450,7 +450,7 @@ def append_event(conn: sqlite3.Connection, action: str, document_id: int | None,
     prev = row[0] if row else GENESIS
     ts, who = now(), who or actor()
     if document_id is not None and action not in UNSEALED_ACTIONS:
-        doc = conn.execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
+        doc = get_record(conn, document_id)
         if doc is not None:
             detail = {**detail, "digest": record_digest(doc)}
     body = json.dumps(detail, ensure_ascii=False, sort_keys=True)
