@@ -3,6 +3,12 @@
 Holds every document's metadata, classification, extracted text and checksum, the 件号 sequences,
 and an append-only, hash-chained event log. WAL mode so searches read while ingest writes; foreign
 keys on; a schema version with forward migrations.
+
+This module opens the catalog (``connect``, ``probe``, migrations, ``transaction``), writes a record (the one
+write path: ``insert_record``, ``update_record``, ``attach_file`` …) and appends to the event log. The table
+gateways beside it (``records``, ``texts``, ``files``, ``events``, ``journals``, ``sequences``, ``dispositions``,
+``copies``) hold every other query; their functions are re-exported here, so a caller writes ``catalog.<name>``.
+SQL is written only in this package, ``schema.py`` and ``index/``.
 """
 
 from __future__ import annotations
@@ -17,13 +23,11 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
-from archive import docno
 from archive.errors import StoreError
 from archive.index import bigrams
 # the tables (migrations) and the declared columns of a record; RECORD_KEYS and SEALED_COLUMNS are read from here
 from archive.schema import (_MIGRATIONS, BY_NAME, CLASSIFICATION, RECORD_KEYS,  # noqa: F401
                             SCHEMA_VERSION, SEALED_COLUMNS)
-from archive.retention import order_sql as retention_order_sql
 
 # the table gateways (one module per table or journal); every name stays importable as ``catalog.<name>``
 from archive.catalog.copies import checkpoint, holds_records, peek, salvage, snapshot  # noqa: F401
@@ -31,19 +35,23 @@ from archive.catalog.copies import snapshot_contents as _snapshot_contents
 from archive.catalog.dispositions import (active_holds, add_disposition, add_hold,  # noqa: F401
                                           appraisals_destroying, destroyed_without_appraisal,
                                           destruction_pending, extended_ids, is_held, next_batch, release_hold)
-from archive.catalog.events import event_rows, last_change, record_digests  # noqa: F401
-from archive.catalog.files import is_further_file, kept_file  # noqa: F401
+from archive.catalog.events import (event_rows, events_for, former_code, last_change,  # noqa: F401
+                                    record_digests)
+from archive.catalog.files import (files_of, further_files, is_further_file, kept_file, owner_of,  # noqa: F401
+                                   referenced_files)
 from archive.catalog.journals import (add_inbox_move, copy_done, inbox_move, inbox_move_done,  # noqa: F401
                                       inbox_moves, is_journalled, journal_copy, journalled_copies,
                                       unfinished_imports)
-from archive.catalog.records import (all_records, by_archival_code, by_sha256, codes_of_year,  # noqa: F401
-                                     count_documents, count_events, get_record, in_item, live_by_doc_number,
-                                     live_by_flat_title,
-                                     live_titles_in, mark_indexed,
-                                     mark_unindexed, pages_of, pending_records, record_ids, records,
-                                     records_between, status_of, suggested_records, unindexed_ids)
+from archive.catalog.records import _add_doc_number_keys  # noqa: F401
+from archive.catalog.records import (all_records, any_indexed, by_archival_code, by_sha256,  # noqa: F401
+                                     codes_of_year, corrected_fields, corrected_of, count_documents, count_events,
+                                     docno_matches, get_record, in_item, list_documents, live_by_doc_number,
+                                     live_by_flat_title, live_titles_in, mark_indexed, mark_unindexed, pages_of,
+                                     pending_records, record_ids, records, records_between, set_doc_number_keys,
+                                     stats, status_of, suggested_records, unindexed_ids)
 from archive.catalog.sequences import all_sequences, last_item, next_item, raise_sequence  # noqa: F401
-from archive.catalog.texts import text_of, texts_of  # noqa: F401
+from archive.catalog.texts import (add_pages, append_text, ocr_pages, set_text, text_of,  # noqa: F401
+                                   texts_of)
 
 GENESIS = "0" * 64
 
@@ -231,42 +239,6 @@ def record_digest(row) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def referenced_files(conn: sqlite3.Connection) -> dict[str, str]:
-    """Every store file the catalog refers to, with its SHA-256: a record's file, its further files
-    (document_files) and a scan's searchable PDF (named by its own checksum). Reconcile, verify, backup
-    and destroy all work from this one list."""
-    out = {r[0]: r[1] for r in conn.execute(
-        "SELECT stored_path, sha256 FROM documents WHERE stored_path IS NOT NULL "
-        "UNION ALL SELECT stored_path, sha256 FROM document_files WHERE stored_path IS NOT NULL")}
-    for (rel,) in conn.execute("SELECT searchable_path FROM documents WHERE searchable_path IS NOT NULL"):
-        out[rel] = Path(rel).name.split(".")[0]
-    return out
-
-
-def owner_of(conn: sqlite3.Connection, sha256: str) -> sqlite3.Row | None:
-    """The record that owns a stored file with this content, whichever way: its own file, one of its
-    further files (document_files) or its scan's searchable PDF. A stored file has exactly one owner,
-    so a new file identical to any of them is a duplicate."""
-    row = conn.execute("SELECT * FROM documents WHERE sha256=?", (sha256,)).fetchone()
-    if row is None:
-        row = conn.execute("SELECT d.* FROM document_files f JOIN documents d ON d.id = f.document_id "
-                           "WHERE f.sha256=?", (sha256,)).fetchone()
-    if row is None:
-        # a searchable PDF is stored as a pdf under its own checksum (pipeline._put_searchable)
-        row = conn.execute("SELECT * FROM documents WHERE searchable_path=?",
-                           (f"files/{sha256[:2]}/{sha256}.pdf",)).fetchone()
-    return row
-
-
-def files_of(conn: sqlite3.Connection, document_id: int) -> list[str]:
-    """The store files of one record (its file, further files, searchable PDF)."""
-    row = conn.execute("SELECT stored_path, searchable_path FROM documents WHERE id=?", (document_id,)).fetchone()
-    rels = [r for r in (row["stored_path"], row["searchable_path"]) if r] if row else []
-    rels += [r[0] for r in conn.execute("SELECT stored_path FROM document_files WHERE document_id=? AND "
-                                        "stored_path IS NOT NULL ORDER BY seq", (document_id,))]
-    return rels
-
-
 @contextmanager
 def synchronous(conn: sqlite3.Connection, level: str):
     """``PRAGMA synchronous`` set to ``level`` (NORMAL, FULL) for the block, FULL again after it."""
@@ -313,15 +285,6 @@ def insert_record(conn: sqlite3.Connection, values: dict, text: str, doc_number=
     return document_id
 
 
-def add_pages(conn: sqlite3.Connection, document_id: int, confidences: list[float | None]) -> None:
-    """How each page's text was obtained (None: its text layer; else the OCR confidence), kept only when
-    some page was read by OCR."""
-    if any(c is not None for c in confidences):
-        conn.executemany(
-            "INSERT INTO document_pages(document_id, page, method, confidence) VALUES (?,?,?,?)",
-            [(document_id, i + 1, "text-layer" if c is None else "ocr", c) for i, c in enumerate(confidences)])
-
-
 def update_record(conn: sqlite3.Connection, document_id: int, values: dict, *, ts: str | None = None) -> None:
     """Change columns of one record (its file, status, period), stamping ``updated_at`` (``ts`` or now)."""
     values = {**values, "updated_at": ts or now()}
@@ -339,16 +302,6 @@ def set_classification(conn: sqlite3.Connection, document_id: int, after: dict, 
     update_record(conn, document_id, {**after, "reason": reason, "indexed": 0}, ts=ts)
 
 
-def set_text(conn: sqlite3.Connection, document_id: int, text: str) -> None:
-    """A record's whole text (its file attached later: 全文挂接)."""
-    conn.execute("INSERT OR REPLACE INTO document_texts(document_id, text) VALUES (?,?)", (document_id, text))
-
-
-def append_text(conn: sqlite3.Connection, document_id: int, text: str) -> None:
-    """Text of a further file, after the record's own, so the record is found by it."""
-    conn.execute("UPDATE document_texts SET text = text || ? WHERE document_id=?", (text, document_id))
-
-
 def add_file(conn: sqlite3.Connection, document_id: int, seq: int, values: dict) -> None:
     """A record's further file (seq 2, 3, …: document_files), stamped ``added_at``."""
     values = {"document_id": document_id, "seq": seq, **values, "added_at": values.get("added_at") or now()}
@@ -359,13 +312,6 @@ def add_file(conn: sqlite3.Connection, document_id: int, seq: int, values: dict)
 # ---- one 件, several files (migration 13; docs/domain.md "一件多文件") ----------------------------------------
 # roles whose pages are pages of the 件 besides the 正本's (其他格式 and a further 正本 are the same pages again)
 COUNTED_ROLES = ("定稿", "稿纸", "附件")
-
-
-def further_files(conn: sqlite3.Connection, document_id: int, *, detached: bool = False) -> list[sqlite3.Row]:
-    """A record's further files (seq 2, 3, …) with their roles, in order; ``detached``: also those a person took
-    off it (archive detach), which are still listed here."""
-    return conn.execute("SELECT * FROM document_files WHERE document_id=? "
-                        f"{'' if detached else 'AND detached_at IS NULL '}ORDER BY seq", (document_id,)).fetchall()
 
 
 def attach_file(conn: sqlite3.Connection, document_id: int, role: str, values: dict, text: str | None, *,
@@ -498,116 +444,9 @@ def text_source(row, pages: list[dict] | None = None, searchable: bool = False) 
     return f"{method}（{'，'.join(parts)}）"
 
 
-def ocr_pages(conn: sqlite3.Connection, document_id: int) -> list[dict]:
-    """Per page: how its text was obtained and, for OCR, the confidence (empty without OCR)."""
-    return [dict(r) for r in conn.execute(
-        "SELECT page, method, confidence FROM document_pages WHERE document_id=? ORDER BY page", (document_id,))]
-
-
-def events_for(conn: sqlite3.Connection, document_id: int) -> list[dict]:
-    return [dict(r) for r in conn.execute(
-        "SELECT id, ts, actor, action, detail FROM events WHERE document_id=? ORDER BY id", (document_id,))]
-
-
-def list_documents(conn: sqlite3.Connection, *, status: str | None = None, year: int | None = None,
-                   retention: str | None = None, org: str | None = None, limit: int | None = None,
-                   offset: int = 0) -> list[sqlite3.Row]:
-    where, args = [], []
-    for col, val in (("status", status), ("year", year), ("retention", retention), ("org", org)):
-        if val is not None:
-            where.append(f"{col}=?")
-            args.append(val)
-    sql = "SELECT * FROM documents"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY year IS NULL, year, {retention_order_sql()}, org, item_no IS NULL, item_no, id"
-    if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        args += [limit, offset]
-    return conn.execute(sql, args).fetchall()
-
-
-def stats(conn: sqlite3.Connection) -> dict:
-    """Counts by status, by 年度 and 保管期限 (archived), and of side outcomes from the event log."""
-    by_status = {r[0]: r[1] for r in conn.execute("SELECT status, count(*) FROM documents GROUP BY status")}
-    by_year = [dict(r) for r in conn.execute(
-        "SELECT year, retention, org, count(*) AS n, sum(pages) AS pages FROM documents "
-        "WHERE status='archived' GROUP BY year, retention, org ORDER BY year, retention, org")]
-    side = {r[0]: r[1] for r in conn.execute(
-        "SELECT action, count(*) FROM events WHERE action IN ('duplicate','refused','failed') GROUP BY action")}
-    total = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-    return {"total": total, "by_status": by_status, "archived_by_year": by_year, "other_outcomes": side}
-
-
-def docno_matches(conn: sqlite3.Connection, text: str, where: str = "1", args: list | tuple = ()) -> list[tuple[int, int]]:
-    """(document id, rank) for documents whose 发文字号 matches ``text`` in any spelling; lower rank =
-    more specific key (docno.query_keys order). ``where``/``args``: an extra SQL filter on ``d``."""
-    keys = docno.query_keys(text)
-    if not keys:
-        return []
-    rank_case = " ".join(f"WHEN ? THEN {i}" for i in range(len(keys)))
-    sql = (f"SELECT k.document_id AS id, MIN(CASE k.key {rank_case} END) AS rank "
-           f"FROM docno_keys k JOIN documents d ON d.id = k.document_id "
-           f"WHERE k.key IN ({','.join('?' * len(keys))}) AND {where} "
-           f"GROUP BY k.document_id ORDER BY rank, d.year DESC, d.id")
-    return [(r[0], r[1]) for r in conn.execute(sql, [*keys, *keys, *args])]
-
-
 # ---- small reads for the command line (so cli.py holds no SQL) --------------------------------------
-def any_indexed(conn: sqlite3.Connection) -> bool:
-    """Whether any record is marked as written to the Whoosh index (``indexed`` = 1): then a missing Whoosh
-    folder is a lost index, not a new archive."""
-    return conn.execute("SELECT 1 FROM documents WHERE indexed = 1 LIMIT 1").fetchone() is not None
-
-
 # ---- a 档号 a record no longer carries (reclassify leaves it in the event log) -----------------------
-def former_code(conn: sqlite3.Connection, code: str) -> dict | None:
-    """The latest change that took ``code`` (canonical 档号) from a record: {document_id, ts, actor, new_code
-    (given by that change), current_code (the record's 档号 now), reason}, or None. The event log keeps it (``vacated_code`` of a reclassify); no column is needed."""
-    row = conn.execute(
-        "SELECT e.document_id, e.ts, e.actor, e.detail, d.archival_code AS current_code FROM events e "
-        "JOIN documents d ON d.id = e.document_id WHERE json_extract(e.detail, '$.vacated_code') = ? "
-        "ORDER BY e.id DESC LIMIT 1", (code,)).fetchone()
-    if row is None:
-        return None
-    detail = json.loads(row["detail"])
-    return {"document_id": row["document_id"], "ts": row["ts"], "actor": row["actor"],
-            "new_code": (detail.get("after") or {}).get("archival_code"), "current_code": row["current_code"],
-            "reason": detail.get("reason")}
-
-
 # ---- fields a person corrected (archive edit, migration 12) -----------------------------------------
-def corrected_fields(conn: sqlite3.Connection, document_id: int) -> set[str]:
-    """The fields of a record a person corrected with ``archive edit`` (title, doc_number, issuer, date,
-    pages, doc_type). An automatic step that would rewrite a record's fields (recover, an import, attaching a
-    file) leaves these as they are."""
-    row = conn.execute("SELECT corrected FROM documents WHERE id=?", (document_id,)).fetchone()
-    return corrected_of(row)
-
-
-def corrected_of(row) -> set[str]:
-    """``corrected_fields`` of a row already read (a dict or sqlite3.Row; empty for a catalog before 12)."""
-    if row is None or "corrected" not in row.keys() or not row["corrected"]:
-        return set()
-    try:
-        names = json.loads(row["corrected"])
-    except ValueError:
-        return set()
-    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
-
-
-def set_doc_number_keys(conn: sqlite3.Connection, document_id: int, doc_number) -> None:
-    """Replace a record's spelling-independent 发文字号 keys (``doc_number``: a docno.DocNumber or None)."""
-    conn.execute("DELETE FROM docno_keys WHERE document_id=?", (document_id,))
-    _add_doc_number_keys(conn, document_id, doc_number)
-
-
-def _add_doc_number_keys(conn: sqlite3.Connection, document_id: int, doc_number) -> None:
-    if doc_number is not None:
-        conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
-                         [(k, document_id) for k in docno.search_keys(doc_number)])
-
-
 def snapshot_contents(path: Path) -> tuple[dict[str, str], int, int, int]:
     """(stored files it refers to, records, events, schema version) of a snapshot written by ``snapshot``."""
     return _snapshot_contents(path, referenced_files)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 
@@ -20,3 +21,23 @@ def event_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 def record_digests(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     """(document_id, detail) of every event about a record, in order (their ``digest`` seals its state)."""
     return conn.execute("SELECT document_id, detail FROM events WHERE document_id IS NOT NULL ORDER BY id").fetchall()
+
+
+def events_for(conn: sqlite3.Connection, document_id: int) -> list[dict]:
+    return [dict(r) for r in conn.execute(
+        "SELECT id, ts, actor, action, detail FROM events WHERE document_id=? ORDER BY id", (document_id,))]
+
+
+def former_code(conn: sqlite3.Connection, code: str) -> dict | None:
+    """The latest change that took ``code`` (canonical 档号) from a record: {document_id, ts, actor, new_code
+    (given by that change), current_code (the record's 档号 now), reason}, or None. The event log keeps it (``vacated_code`` of a reclassify); no column is needed."""
+    row = conn.execute(
+        "SELECT e.document_id, e.ts, e.actor, e.detail, d.archival_code AS current_code FROM events e "
+        "JOIN documents d ON d.id = e.document_id WHERE json_extract(e.detail, '$.vacated_code') = ? "
+        "ORDER BY e.id DESC LIMIT 1", (code,)).fetchone()
+    if row is None:
+        return None
+    detail = json.loads(row["detail"])
+    return {"document_id": row["document_id"], "ts": row["ts"], "actor": row["actor"],
+            "new_code": (detail.get("after") or {}).get("archival_code"), "current_code": row["current_code"],
+            "reason": detail.get("reason")}

@@ -6,8 +6,12 @@ Every query serves one 全宗 (fonds) where a caller names one; ``fonds=None`` r
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
+
+from archive import docno
+from archive.retention import order_sql as retention_order_sql
 
 
 def get_record(conn: sqlite3.Connection, document_id: int):
@@ -158,3 +162,84 @@ def count_documents(conn: sqlite3.Connection) -> int:
 
 def count_events(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def list_documents(conn: sqlite3.Connection, *, status: str | None = None, year: int | None = None,
+                   retention: str | None = None, org: str | None = None, limit: int | None = None,
+                   offset: int = 0) -> list[sqlite3.Row]:
+    where, args = [], []
+    for col, val in (("status", status), ("year", year), ("retention", retention), ("org", org)):
+        if val is not None:
+            where.append(f"{col}=?")
+            args.append(val)
+    sql = "SELECT * FROM documents"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY year IS NULL, year, {retention_order_sql()}, org, item_no IS NULL, item_no, id"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        args += [limit, offset]
+    return conn.execute(sql, args).fetchall()
+
+
+def stats(conn: sqlite3.Connection) -> dict:
+    """Counts by status, by 年度 and 保管期限 (archived), and of side outcomes from the event log."""
+    by_status = {r[0]: r[1] for r in conn.execute("SELECT status, count(*) FROM documents GROUP BY status")}
+    by_year = [dict(r) for r in conn.execute(
+        "SELECT year, retention, org, count(*) AS n, sum(pages) AS pages FROM documents "
+        "WHERE status='archived' GROUP BY year, retention, org ORDER BY year, retention, org")]
+    side = {r[0]: r[1] for r in conn.execute(
+        "SELECT action, count(*) FROM events WHERE action IN ('duplicate','refused','failed') GROUP BY action")}
+    total = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    return {"total": total, "by_status": by_status, "archived_by_year": by_year, "other_outcomes": side}
+
+
+def docno_matches(conn: sqlite3.Connection, text: str, where: str = "1", args: list | tuple = ()) -> list[tuple[int, int]]:
+    """(document id, rank) for documents whose 发文字号 matches ``text`` in any spelling; lower rank =
+    more specific key (docno.query_keys order). ``where``/``args``: an extra SQL filter on ``d``."""
+    keys = docno.query_keys(text)
+    if not keys:
+        return []
+    rank_case = " ".join(f"WHEN ? THEN {i}" for i in range(len(keys)))
+    sql = (f"SELECT k.document_id AS id, MIN(CASE k.key {rank_case} END) AS rank "
+           f"FROM docno_keys k JOIN documents d ON d.id = k.document_id "
+           f"WHERE k.key IN ({','.join('?' * len(keys))}) AND {where} "
+           f"GROUP BY k.document_id ORDER BY rank, d.year DESC, d.id")
+    return [(r[0], r[1]) for r in conn.execute(sql, [*keys, *keys, *args])]
+
+
+def any_indexed(conn: sqlite3.Connection) -> bool:
+    """Whether any record is marked as written to the Whoosh index (``indexed`` = 1): then a missing Whoosh
+    folder is a lost index, not a new archive."""
+    return conn.execute("SELECT 1 FROM documents WHERE indexed = 1 LIMIT 1").fetchone() is not None
+
+
+def corrected_fields(conn: sqlite3.Connection, document_id: int) -> set[str]:
+    """The fields of a record a person corrected with ``archive edit`` (title, doc_number, issuer, date,
+    pages, doc_type). An automatic step that would rewrite a record's fields (recover, an import, attaching a
+    file) leaves these as they are."""
+    row = conn.execute("SELECT corrected FROM documents WHERE id=?", (document_id,)).fetchone()
+    return corrected_of(row)
+
+
+def corrected_of(row) -> set[str]:
+    """``corrected_fields`` of a row already read (a dict or sqlite3.Row; empty for a catalog before 12)."""
+    if row is None or "corrected" not in row.keys() or not row["corrected"]:
+        return set()
+    try:
+        names = json.loads(row["corrected"])
+    except ValueError:
+        return set()
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
+def set_doc_number_keys(conn: sqlite3.Connection, document_id: int, doc_number) -> None:
+    """Replace a record's spelling-independent 发文字号 keys (``doc_number``: a docno.DocNumber or None)."""
+    conn.execute("DELETE FROM docno_keys WHERE document_id=?", (document_id,))
+    _add_doc_number_keys(conn, document_id, doc_number)
+
+
+def _add_doc_number_keys(conn: sqlite3.Connection, document_id: int, doc_number) -> None:
+    if doc_number is not None:
+        conn.executemany("INSERT OR IGNORE INTO docno_keys(key, document_id) VALUES (?,?)",
+                         [(k, document_id) for k in docno.search_keys(doc_number)])

@@ -24,3 +24,28 @@ def texts_of(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
         out.update(conn.execute(f"SELECT document_id, text FROM document_texts WHERE document_id IN "
                                 f"({','.join('?' * len(chunk))})", chunk))
     return out
+
+
+def set_text(conn: sqlite3.Connection, document_id: int, text: str) -> None:
+    """A record's whole text (its file attached later: 全文挂接)."""
+    conn.execute("INSERT OR REPLACE INTO document_texts(document_id, text) VALUES (?,?)", (document_id, text))
+
+
+def append_text(conn: sqlite3.Connection, document_id: int, text: str) -> None:
+    """Text of a further file, after the record's own, so the record is found by it."""
+    conn.execute("UPDATE document_texts SET text = text || ? WHERE document_id=?", (text, document_id))
+
+
+def add_pages(conn: sqlite3.Connection, document_id: int, confidences: list[float | None]) -> None:
+    """How each page's text was obtained (None: its text layer; else the OCR confidence), kept only when
+    some page was read by OCR."""
+    if any(c is not None for c in confidences):
+        conn.executemany(
+            "INSERT INTO document_pages(document_id, page, method, confidence) VALUES (?,?,?,?)",
+            [(document_id, i + 1, "text-layer" if c is None else "ocr", c) for i, c in enumerate(confidences)])
+
+
+def ocr_pages(conn: sqlite3.Connection, document_id: int) -> list[dict]:
+    """Per page: how its text was obtained and, for OCR, the confidence (empty without OCR)."""
+    return [dict(r) for r in conn.execute(
+        "SELECT page, method, confidence FROM document_pages WHERE document_id=? ORDER BY page", (document_id,))]
