@@ -63,12 +63,10 @@ def copy_tree(src: Path, dest: Path) -> Path:
 
 
 def run_cli(cfg_path: Path, *args: str):
-    """``archive --config CFG ARGS`` in a process of its own (the clerk's command line)."""
-    import subprocess
-    import sys
+    """``archive --config CFG ARGS`` as the clerk's command line runs it (in this process: tests/clirun.py)."""
+    from tests.clirun import run_config
 
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return run_config(cfg_path, *args)
 
 
 def problems(arc) -> list:

@@ -7,23 +7,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from archive import catalog
 from archive.errors import EditError, ReviewError, UsageError
-from conftest import ROOT, write_config
+from conftest import write_config
 from gongwen_gen import gongwen_lines
 from makedocs import make_pdf, make_text
+from tests.clirun import run_config
 
 NEW_TITLE = "示例县档案局关于开展档案数字化专项检查的通知"
 
 
 def _cli(cfg_path, *args, env=None):
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    return run_config(cfg_path, *args, env=env)
 
 
 def _db(cfg_path):

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from tests.conftest import write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_pdf
 from tests.makescans import make_scan, scan_pages
+from tests.clirun import run_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,8 +34,7 @@ PAGE2 = ["附件", "档案管理办法", "第一条为规范本局档案管理�
 
 
 def _cli(cfg_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300, env=dict(os.environ))
+    return run_config(cfg_path, *args)
 
 
 def test_png_scan_is_archived_and_show_says_ocr(cfg_path, tmp_path):
