@@ -62,6 +62,18 @@ def copy_tree(src: Path, dest: Path) -> Path:
     return dest
 
 
+def copy_prepared(template: Path, dest: Path) -> Path:
+    """Copy an archive a session fixture prepared once (config.toml, store/, inbox/ …) into ``dest``, so that a
+    test which writes changes its own copy: much cheaper than filing the documents again."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in template.iterdir():
+        if entry.is_dir():
+            shutil.copytree(entry, dest / entry.name, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(entry, dest / entry.name)
+    return dest
+
+
 def run_cli(cfg_path: Path, *args: str):
     """``archive --config CFG ARGS`` as the clerk's command line runs it (in this process: tests/clirun.py)."""
     from tests.clirun import run_config

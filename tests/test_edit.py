@@ -12,7 +12,7 @@ import pytest
 
 from archive import catalog
 from archive.errors import EditError, ReviewError, UsageError
-from conftest import write_config
+from conftest import copy_prepared, write_config
 from gongwen_gen import gongwen_lines
 from makedocs import make_pdf, make_text
 from tests.clirun import run_config
@@ -62,12 +62,12 @@ def _search_ids(cfg_path, query):
     return {h["id"] for h in hits}
 
 
-@pytest.fixture
-def filed(tmp_path):
-    """An archive (config in tmp_path) with two archived 2021 PDFs (永久 BGS) and one pending text without a
-    title, a date or an issuer; filed through the command line."""
-    cfg_path = write_config(tmp_path)
-    src = tmp_path / "src"
+@pytest.fixture(scope="session")
+def _filed_template(tmp_path_factory):
+    """Built once per test process: the archive of ``filed`` and the ids of its records."""
+    folder = tmp_path_factory.mktemp("edit-template")
+    cfg_path = write_config(folder)
+    src = folder / "src"
     src.mkdir()
     make_pdf(src / "a.pdf", gongwen_lines(0, 0, 2021))
     make_pdf(src / "b.pdf", gongwen_lines(1, 0, 2021))
@@ -78,7 +78,16 @@ def filed(tmp_path):
     recs = {i["file"].rsplit("/", 1)[-1]: i for i in json.loads(r.stdout)}
     assert recs["a.pdf"]["outcome"] == recs["b.pdf"]["outcome"] == "archived"
     assert recs["c.txt"]["outcome"] == "pending"
-    return cfg_path, {k: v["id"] for k, v in recs.items()}
+    return folder, {k: v["id"] for k, v in recs.items()}
+
+
+@pytest.fixture
+def filed(tmp_path, _filed_template):
+    """An archive (config in tmp_path) with two archived 2021 PDFs (永久 BGS) and one pending text without a
+    title, a date or an issuer; filed through the command line once, copied for each test."""
+    template, ids = _filed_template
+    copy_prepared(template, tmp_path)
+    return tmp_path / "config.toml", dict(ids)
 
 
 # ---- point 1: the change, the event, the seal, the index, verify ---------------------------------------------
