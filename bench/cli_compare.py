@@ -146,7 +146,9 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"), "<TIME>"),
     (re.compile(r"\b\d{8}T\d{6}\b"), "<TIME>"),
     (re.compile(r"(?<![\d:])\d{2}:\d{2}:\d{2}(?![\d:])"), "<TIME>"),
-    # durations and rates
+    # durations, rates, and the size of a transfer package (its metadata holds times written to the microsecond)
+    (re.compile(r'"(seconds|elapsed|[a-z_]*per_second)": [0-9.]+'), r'"\1": <N>'),
+    (re.compile(r'"bytes": [0-9]+'), '"bytes": <N>'),
     (re.compile(r"\d+(\.\d+)?\s*(秒|毫秒|分钟|s\b|ms\b)"), "<DURATION>"),
     (re.compile(r"\d+(\.\d+)?\s*(件|个文件)/(秒|分钟)"), "<RATE>"),
 ]
