@@ -6,7 +6,8 @@ calls; here the modules are imported once. The answer looks like ``subprocess.Co
 stdout, stderr), so the tests' assertions read the same. What a real process would have given each run afresh
 is put back after every call: ``os.environ``, the working folder, ``sys.stdin/stdout/stderr``, the signal
 handlers, the command's module state (``cli.state``, the declared operator), the logging handlers, and the
-two rich consoles' width and colours as a pipe would have them.
+two rich consoles' width and colours as a pipe would have them; what the command left open (an archive
+handle, its SQLite connections, its extraction worker) is collected as a process's end would close it.
 
 A real process is still used where the process is the point: a crash hook (``ARCHIVE_FAULT_STAGE`` SIGKILLs
 the process), resource limits set before exec (``preexec``). Signal, start-up and watcher tests start their
@@ -15,6 +16,7 @@ own processes.
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import os
@@ -137,6 +139,10 @@ def run(argv, *, env: dict | None = None, input: str | None = None, cwd=None, ti
         root_logger.setLevel(saved_level)
         cli.state.update(config=None, debug=False)
         catalog.set_operator(None)
+        # What the end of a real process does to what the command left open: the archive handles a command
+        # drops without close() are collected now, so their SQLite connections close (uncommitted work rolls
+        # back) and their extraction workers are killed (ExtractWorker.__del__), as PR_SET_PDEATHSIG would.
+        gc.collect()
     return subprocess.CompletedProcess(["archive", *argv], code, _text(out, universal), _text(err, universal))
 
 
