@@ -110,6 +110,7 @@ def _consistent(cfg, n_records: int) -> list:
 
 
 # ---- isolated extraction -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_hostile_files_fail_with_a_reason_and_the_watcher_goes_on(tmp_path):
     cfg_path = _config(tmp_path, extract_cpu_seconds=3, extract_memory_mb=160, max_file_mb=100)
     cfg = load_config(cfg_path)
