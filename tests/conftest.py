@@ -62,13 +62,23 @@ def copy_tree(src: Path, dest: Path) -> Path:
     return dest
 
 
-def run_cli(cfg_path: Path, *args: str):
-    """``archive --config CFG ARGS`` in a process of its own (the clerk's command line)."""
-    import subprocess
-    import sys
+def copy_prepared(template: Path, dest: Path) -> Path:
+    """Copy an archive a session fixture prepared once (config.toml, store/, inbox/ …) into ``dest``, so that a
+    test which writes changes its own copy: much cheaper than filing the documents again."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in template.iterdir():
+        if entry.is_dir():
+            shutil.copytree(entry, dest / entry.name, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(entry, dest / entry.name)
+    return dest
 
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+
+def run_cli(cfg_path: Path, *args: str):
+    """``archive --config CFG ARGS`` as the clerk's command line runs it (in this process: tests/clirun.py)."""
+    from tests.clirun import run_config
+
+    return run_config(cfg_path, *args)
 
 
 def problems(arc) -> list:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 import tarfile
 
 import pytest
@@ -18,15 +16,14 @@ from archive.export.package import export_package
 from archive.importing import ImportedFile, import_record
 from archive.search import Filters, search
 from archive.verify import verify
-from conftest import ROOT
 from makedocs import make_text
+from tests.clirun import run_config
 
 DAY = dt.date(2026, 1, 1)
 
 
 def _cli(cfg_path, *args):
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
-                          capture_output=True, text=True, cwd=ROOT)
+    return run_config(cfg_path, *args)
 
 
 def _row(arc, code):

@@ -17,6 +17,7 @@ from archive.search import Filters, search
 from archive.verify import verify
 from conftest import ROOT
 from makedocs import make_text
+from tests.clirun import run_config
 
 # (year, retention code, 件号): a spread around the boundaries of the as-of dates tested below
 LAYOUT = [(2009, "D10", 1), (2014, "D10", 1), (2015, "D10", 1), (2015, "D10", 2), (2016, "D10", 1),
@@ -259,8 +260,7 @@ def test_cli_audit_json_and_appraisal_sheet(aged, cfg_path, tmp_path):
     assert wb.sheetnames == ["1994-30年", "1995-30年", "2009-10年", "2014-10年", "2015-10年"]
     assert wb["2015-10年"].cell(3, 2).value == "Z109-WS·2015-D10-BGS-0001"
     # dispose through the CLI: held record refused with exit 1 and a message
-    run = lambda *a: subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *a],  # noqa: E731
-                                    capture_output=True, text=True, cwd=ROOT)
+    run = lambda *a: run_config(cfg_path, *a)  # noqa: E731
     assert run("hold", "Z109-WS·2009-D10-BGS-0001", "--reason", "诉讼").returncode == 0
     p = run("appraise", "--member", "甲", "--member", "乙", "--destroy", "Z109-WS·2009-D10-BGS-0001:无价值",
             "--as-of", "2026-01-01")

@@ -12,7 +12,6 @@ import pwd
 import shutil
 import sqlite3
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -21,15 +20,13 @@ import openpyxl
 import pytest
 
 from conftest import ROOT, write_config
+from tests.clirun import run_config
 
 NEXT_YEAR = dt.date.today().year + 1
 
 
 def _cli(cfg: Path, *args, env: dict | None = None, timeout: float = 600):
-    r = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg), *args], capture_output=True,
-                       cwd=ROOT, env={**os.environ, **(env or {})}, timeout=timeout)
-    r.stdout, r.stderr = r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
-    return r
+    return run_config(cfg, *args, env=env, timeout=timeout, universal=False)
 
 
 def _one_line_error(r, code: int | None = None) -> str:

@@ -7,23 +7,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from archive import catalog
 from archive.errors import EditError, ReviewError, UsageError
-from conftest import ROOT, write_config
+from conftest import copy_prepared, write_config
 from gongwen_gen import gongwen_lines
 from makedocs import make_pdf, make_text
+from tests.clirun import run_config
 
 NEW_TITLE = "示例县档案局关于开展档案数字化专项检查的通知"
 
 
 def _cli(cfg_path, *args, env=None):
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    return run_config(cfg_path, *args, env=env)
 
 
 def _db(cfg_path):
@@ -64,12 +62,12 @@ def _search_ids(cfg_path, query):
     return {h["id"] for h in hits}
 
 
-@pytest.fixture
-def filed(tmp_path):
-    """An archive (config in tmp_path) with two archived 2021 PDFs (永久 BGS) and one pending text without a
-    title, a date or an issuer; filed through the command line."""
-    cfg_path = write_config(tmp_path)
-    src = tmp_path / "src"
+@pytest.fixture(scope="session")
+def _filed_template(tmp_path_factory):
+    """Built once per test process: the archive of ``filed`` and the ids of its records."""
+    folder = tmp_path_factory.mktemp("edit-template")
+    cfg_path = write_config(folder)
+    src = folder / "src"
     src.mkdir()
     make_pdf(src / "a.pdf", gongwen_lines(0, 0, 2021))
     make_pdf(src / "b.pdf", gongwen_lines(1, 0, 2021))
@@ -80,7 +78,16 @@ def filed(tmp_path):
     recs = {i["file"].rsplit("/", 1)[-1]: i for i in json.loads(r.stdout)}
     assert recs["a.pdf"]["outcome"] == recs["b.pdf"]["outcome"] == "archived"
     assert recs["c.txt"]["outcome"] == "pending"
-    return cfg_path, {k: v["id"] for k, v in recs.items()}
+    return folder, {k: v["id"] for k, v in recs.items()}
+
+
+@pytest.fixture
+def filed(tmp_path, _filed_template):
+    """An archive (config in tmp_path) with two archived 2021 PDFs (永久 BGS) and one pending text without a
+    title, a date or an issuer; filed through the command line once, copied for each test."""
+    template, ids = _filed_template
+    copy_prepared(template, tmp_path)
+    return tmp_path / "config.toml", dict(ids)
 
 
 # ---- point 1: the change, the event, the seal, the index, verify ---------------------------------------------

@@ -3,8 +3,6 @@ destruction: every stage works from the same list of the files a record owns (ca
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import openpyxl
 
@@ -14,8 +12,9 @@ from archive.config import load_config
 from archive.import_catalog import import_catalog
 from archive.session import open_archive
 from archive.verify import verify
-from conftest import ROOT, assert_backup_restores
+from conftest import assert_backup_restores
 from makedocs import make_docx, make_pdf
+from tests.clirun import run_config
 
 CODE = "Z109-WS·2012-D10-BGS-0001"
 
@@ -34,8 +33,7 @@ def _errors(arc) -> list:
 
 
 def _cli(cfg_path, *args):
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return run_config(cfg_path, *args)
 
 
 def test_further_files_survive_backup_restore_and_leave_with_destruction(arc, cfg_path, tmp_path):

@@ -37,6 +37,7 @@ def _state(arc) -> tuple:
 
 
 # ---- the 2,000-row migration -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_two_thousand_rows_and_fifteen_hundred_scans(arc, tmp_path):
     xlsx, scans, exp = build(tmp_path / "old")
     assert (exp.rows, exp.files) == (2000, 1500)

@@ -23,6 +23,7 @@ from archive.session import open_archive
 from tests.conftest import ROOT, write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_text
+from tests.clirun import run_config
 
 ENGINES = ["sqlite", "whoosh"]
 
@@ -39,7 +40,7 @@ def _cmd(cfg_path: Path, *args: str) -> list[str]:
 
 
 def _cli(cfg_path: Path, *args: str):
-    return subprocess.run(_cmd(cfg_path, *args), capture_output=True, text=True, cwd=ROOT, timeout=600)
+    return run_config(cfg_path, *args)
 
 
 def _docs(folder: Path, n: int, start: int = 0) -> list[Path]:

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from tests.conftest import write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_pdf
 from tests.makescans import make_scan, scan_pages
+from tests.clirun import run_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,10 +34,10 @@ PAGE2 = ["附件", "档案管理办法", "第一条为规范本局档案管理�
 
 
 def _cli(cfg_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300, env=dict(os.environ))
+    return run_config(cfg_path, *args)
 
 
+@pytest.mark.slow
 def test_png_scan_is_archived_and_show_says_ocr(cfg_path, tmp_path):
     png = make_scan(tmp_path / "scan.png", DOC, rotate=0.8)
     p = _cli(cfg_path, "ingest", str(png), "--json")
@@ -55,6 +55,7 @@ def test_png_scan_is_archived_and_show_says_ocr(cfg_path, tmp_path):
     assert [h["doc_number"] for h in json.loads(p.stdout)] == ["示档发〔2022〕1号"]
 
 
+@pytest.mark.slow
 def test_multipage_tiff_reads_every_page_with_its_confidence(arc, tmp_path):
     tif = make_scan(tmp_path / "scan.tif", DOC + PAGE2, lines_per_page=len(DOC))
     r = arc.ingest_file(tif)
@@ -71,6 +72,7 @@ def test_multipage_tiff_reads_every_page_with_its_confidence(arc, tmp_path):
     assert "档案管理办法" in text.split("\n", 12)[-1] or "本办法自印发之日起施行" in text.replace(" ", "")
 
 
+@pytest.mark.slow
 def test_image_only_pdf_and_mixed_pdf(tmp_path):
     scan = make_scan(tmp_path / "scan.pdf", DOC)
     ex = extract(scan)
@@ -312,6 +314,7 @@ def _pdf_over_image(path: Path, image, layer: list[str], *, invisible: bool = Tr
 HARMLESS = gongwen_lines(3, kind=0, year=2022)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("invisible, under", [(True, False), (False, True)])
 def test_text_layer_over_a_secret_scan_is_judged_on_the_image(arc, tmp_path, invisible, under):
     pdf = _pdf_over_image(tmp_path / "layered.pdf", scan_pages(SECRET_DOC)[0], HARMLESS,
@@ -340,6 +343,7 @@ def test_ocrd_scan_with_its_own_text_layer_is_archived_and_born_digital_is_not_p
     assert extract(make_pdf(tmp_path / "born.pdf", SECRET_DOC[1:])).image_probe is None
 
 
+@pytest.mark.slow
 def test_image_only_ofd_is_read_by_ocr_and_a_secret_one_refused(arc, tmp_path):
     ofd = _image_ofd(tmp_path / "scan.ofd", scan_pages(DOC)[0])
     ex = extract(ofd)
@@ -388,6 +392,7 @@ def test_header_gate_reads_the_characters_of_number_and_title_not_a_line_average
     assert header_confidence(two, "示档发〔2022〕1号", "示例县档案局关于印发档案管理办法的决定") == 50.0
 
 
+@pytest.mark.slow
 def test_rapidocr_page_over_its_timeout_is_skipped_and_the_worker_replaced(tmp_path):
     # An ONNX call cannot be interrupted: the page is given up, the worker answers, exits, and the next
     # file is read by a fresh worker (a timeout nobody can meet stands in for a pathological page).

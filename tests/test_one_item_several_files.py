@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,13 +18,13 @@ from archive.verify import verify
 from tests.gongwen_gen import SECRET, gongwen_lines
 from tests.makedocs import make_docx, make_pdf, make_text
 from conftest import assert_backup_restores
+from tests.clirun import run_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cli(cfg_path, *args):
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return run_config(cfg_path, *args)
 
 
 def _files(arc, doc_id, detached=False):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from archive.errors import NotFoundError
 from archive.store import sha256_file
 from tests.gongwen_gen import SECRET, gongwen_lines
 from tests.makedocs import make_damaged_pdf, make_docx, make_ofd, make_pdf, make_text
+from tests.clirun import run_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,8 +116,7 @@ def test_archival_numbers_continue_across_runs_and_are_never_reused(cfg, tmp_pat
 
 
 def _cli(cfg_path: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}, timeout=300)
+    return run_config(cfg_path, *args, env=env)
 
 
 def test_cli_ingest_json_list_show_and_errors(cfg_path, tmp_path):

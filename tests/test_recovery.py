@@ -26,14 +26,13 @@ from archive.store import sha256_file
 from tests.conftest import ROOT, write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_docx, make_pdf, make_text
+from tests.clirun import run_config
 
 LOST = "archive recover"
 
 
 def _cli(cfg_path: Path, *args: str, env: dict | None = None, timeout: float = 300):
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})},
-                          timeout=timeout)
+    return run_config(cfg_path, *args, env=env, timeout=timeout)
 
 
 def _popen(cfg_path: Path, *args: str, env: dict | None = None):

@@ -28,14 +28,13 @@ from tests.conftest import write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.hostile import make_memory_bomb_pdf, make_slow_pdf, make_sparse
 from tests.makedocs import make_docx, make_pdf, make_text, make_zip_bomb_docx
+from tests.clirun import run_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cli(cfg_path: Path, *args: str, env: dict | None = None, preexec=None, timeout: float = 300):
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})},
-                          timeout=timeout, preexec_fn=preexec)
+    return run_config(cfg_path, *args, env=env, preexec=preexec, timeout=timeout)
 
 
 def _config(tmp_path: Path, engine: str = "sqlite", **limits) -> Path:
@@ -111,6 +110,7 @@ def _consistent(cfg, n_records: int) -> list:
 
 
 # ---- isolated extraction -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_hostile_files_fail_with_a_reason_and_the_watcher_goes_on(tmp_path):
     cfg_path = _config(tmp_path, extract_cpu_seconds=3, extract_memory_mb=160, max_file_mb=100)
     cfg = load_config(cfg_path)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -12,9 +10,9 @@ from archive import catalog
 from archive.errors import ReviewError
 from archive.review import confirm, pending, reclassify
 from archive.verify import verify
-from conftest import ROOT
 from gongwen_gen import gongwen_lines
 from makedocs import make_pdf
+from tests.clirun import run_config
 
 
 @pytest.fixture
@@ -134,8 +132,7 @@ def test_reclassify_moves_to_a_new_number_and_the_gap_is_explained(mixed):
 
 def test_cli_review_and_confirm(mixed, cfg_path):
     mixed.close()
-    run = lambda *a: subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *a],  # noqa: E731
-                                    capture_output=True, text=True, cwd=ROOT)
+    run = lambda *a: run_config(cfg_path, *a)  # noqa: E731
     p = run("review", "--json")
     assert p.returncode == 0, p.stderr
     items = json.loads(p.stdout)

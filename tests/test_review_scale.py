@@ -22,6 +22,7 @@ from archive.session import open_archive
 from conftest import ROOT, write_config
 from gongwen_gen import gongwen_lines
 from makedocs import make_text
+from tests.clirun import run_config
 
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?!:)")
 
@@ -78,8 +79,7 @@ def lib(template, tmp_path) -> Path:
 
 
 def run(folder: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(folder / "config.toml"), *args],
-                          capture_output=True, text=True, cwd=ROOT, input=stdin, timeout=120)
+    return run_config(folder / "config.toml", *args, input=stdin)
 
 
 def rows(folder: Path) -> dict[int, dict]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 
 import pytest
 from docx import Document
@@ -13,7 +12,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from archive.config import load_config
-from conftest import ROOT, write_config
+from conftest import write_config
+from tests.clirun import run_config
 
 APPROVED = {'# approved_by = "示例县档案局（县档案主管部门）"   # who reviewed and agreed':
             'approved_by = "示例县档案局"',
@@ -24,8 +24,7 @@ APPROVED = {'# approved_by = "示例县档案局（县档案主管部门）"   #
 
 
 def _cli(cfg_path, *args):
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args],
-                          capture_output=True, text=True, cwd=ROOT)
+    return run_config(cfg_path, *args)
 
 
 def test_unapproved_table_says_so(cfg_path, tmp_path):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from archive.search import MARK_START, Filters, search
 from tests.conftest import write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_docx, make_pdf, make_text
+from tests.clirun import run_config
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_LINE = 'engine = "sqlite"'
@@ -153,10 +152,7 @@ def test_reindex_uses_the_catalog_only(built, engine):
 
 
 def _cli(cfg_path, *args, env=None):
-    import os
-
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
+    return run_config(cfg_path, *args, env=env)
 
 
 @pytest.mark.parametrize("stage", ["in-transaction", "committed", "indexed"])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import posixpath
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from conftest import FIXTURES, ROOT
 from gongwen_gen import gongwen_lines
 from makedocs import make_ofd, make_pdf, make_text
 from makescans import make_scan
+from tests.clirun import run_config
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 STAMP_VALUES = ("全宗号", "Z109", "2019", "保管期限", "页数")
@@ -40,9 +39,7 @@ def _python_docx(path: Path, lines: list[str]) -> Path:
 
 
 def _cli(cfg_path, *args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600, env={**__import__("os").environ,
-                                                                           "PYTHONPATH": str(ROOT)})
+    return run_config(cfg_path, *args, cwd=cwd)
 
 
 def _archived(arc, path):

@@ -91,6 +91,7 @@ def _make_batch(inbox: Path, stage: Path) -> tuple[dict[str, str], list[tuple[st
     return expected, pairs
 
 
+@pytest.mark.slow
 def test_200_files_dropped_at_once_are_all_accounted_for(tmp_path):
     cfg = load_config(write_config(tmp_path, **{"settle_seconds = 2.0": "settle_seconds = 1.5"}))
     stage = tmp_path / "stage"
@@ -203,6 +204,7 @@ def test_polling_observer_for_network_shares(fast_cfg):
         t.join(30)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_batch_then_restart_accounts_for_every_file(tmp_path):
     cfg_path = write_config(tmp_path, **{"settle_seconds = 2.0": "settle_seconds = 0.3"})
     cfg = load_config(cfg_path)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import copy_prepared, write_config
 from tests.makedocs import SAMPLE_GONGWEN, make_docx, make_pdf, make_text
 
 pytest.importorskip("starlette")
@@ -58,17 +59,18 @@ def token(c: TestClient, url: str = "/search") -> str:
     return csrf_of(c.get(url).text.replace('name="csrf"', 'name="csrf"'))
 
 
-@pytest.fixture
-def web(cfg, tmp_path):
-    """An archive with four users (one per role), an archived DOCX, a stored PDF, a pending text and a
-    document whose title holds a script tag; the app over it."""
+@pytest.fixture(scope="session")
+def _web_template(tmp_path_factory):
+    """Built once per test process: the archive of ``web`` in a folder of its own, and the records filed."""
+    from archive.config import load_config
     from archive.session import open_archive
-    from archive.web import accounts, create_app
+    from archive.web import accounts
 
-    arc = open_archive(cfg, create=True)
+    folder = tmp_path_factory.mktemp("web-template")
+    arc = open_archive(load_config(write_config(folder)), create=True)
     for name, role in ROLES.items():
         accounts.add_user(arc.conn, name, role, PASSWORD)
-    src = tmp_path / "src"
+    src = folder / "src"
     src.mkdir()
     docs = {
         "docx": arc.ingest_file(make_docx(src / "决定.docx", SAMPLE_GONGWEN)),
@@ -79,8 +81,20 @@ def web(cfg, tmp_path):
     }
     arc.flush_index()
     arc.close()
+    return folder, {k: r.record for k, r in docs.items()}
+
+
+@pytest.fixture
+def web(cfg, _web_template):
+    """An archive with four users (one per role), an archived DOCX, a stored PDF, a pending text and a
+    document whose title holds a script tag; the app over it. A copy of the session's prepared archive:
+    each test may change its own."""
+    from archive.web import create_app
+
+    template, docs = _web_template
+    copy_prepared(template, cfg.store.parent)
     app = create_app(cfg)
-    yield app, {k: r.record for k, r in docs.items()}, cfg
+    yield app, {k: dict(r) for k, r in docs.items()}, cfg
     app.state.web.close()
 
 

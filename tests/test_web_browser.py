@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.makedocs import SAMPLE_GONGWEN, make_docx, make_text
+from tests.clirun import run_config, check
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -48,9 +49,7 @@ def _free_port() -> int:
 
 
 def _cli(cfg_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *args], input=stdin,
-                          capture_output=True, text=True, timeout=300, env=env, check=True)
+    return check(run_config(cfg_path, *args, input=stdin))
 
 
 @pytest.fixture

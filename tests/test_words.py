@@ -27,15 +27,13 @@ import pytest
 from archive import words
 from archive.errors import ArchiveError, UsageError, library_reason, toml_reason
 from tests.conftest import ROOT, write_config
+from tests.clirun import run_config
 
 VENV_BIN = Path(sys.executable).parent
 
 
 def _cli(cfg: Path | None, *args, cwd: Path | None = None, env: dict | None = None):
-    cmd = [sys.executable, "-m", "archive", *(["--config", str(cfg)] if cfg else []), *map(str, args)]
-    r = subprocess.run(cmd, capture_output=True, cwd=cwd or ROOT, env={**os.environ, **(env or {})}, timeout=600)
-    r.stdout, r.stderr = r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
-    return r
+    return run_config(cfg or None, *args, cwd=cwd, env=env, universal=False)
 
 
 # English a library would print; none may reach the clerk
