@@ -2,8 +2,7 @@
 (the group's decision on each record), ``dispositions`` (what was done to a record) and the destruction of a
 record's stored text and further files. The only place their SQL is written (docs/architecture.md).
 
-``fonds``: the 全宗 a query serves. One catalog holds one 全宗 today, so it narrows nothing yet; it is
-where a catalog holding several 全宗 will filter.
+Every query is by an appraisal's or a record's id, which names its 全宗 already.
 """
 
 from __future__ import annotations
@@ -84,12 +83,12 @@ def hold_of(conn: sqlite3.Connection, document_id: int) -> sqlite3.Row | None:
                         (document_id,)).fetchone()
 
 
-def count_holds(conn: sqlite3.Connection, fonds: str | None = None) -> int:
+def count_holds(conn: sqlite3.Connection) -> int:
     """How many holds stand now."""
     return conn.execute("SELECT count(*) FROM holds WHERE released_at IS NULL").fetchone()[0]
 
 
-def list_holds(conn: sqlite3.Connection, limit: int = 500, fonds: str | None = None) -> list[sqlite3.Row]:
+def list_holds(conn: sqlite3.Connection, limit: int = 500) -> list[sqlite3.Row]:
     """Holds with their records' 档号, 题名 and 文号: standing ones first, newest first."""
     return conn.execute("SELECT h.*, d.archival_code, d.title, d.doc_number FROM holds h JOIN documents d "
                         "ON d.id = h.document_id ORDER BY h.released_at IS NOT NULL, h.id DESC LIMIT ?",
