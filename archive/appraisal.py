@@ -51,6 +51,17 @@ class Decision:
 
 
 @dataclass
+class Planned:
+    """A decision checked against the record as it stands: what ``appraise`` will write for it."""
+
+    row: sqlite3.Row
+    kind: str  # destroy / extend (a doubtful record is extended, 从长)
+    retention: str | None
+    reason: str
+    doubtful: bool
+
+
+@dataclass
 class Step:
     appraisal: dict
     records: list[dict] = field(default_factory=list)
@@ -154,32 +165,50 @@ def appraise(arc: Archive, as_of: dt.date, members: list[str], decisions: list[D
                 problems.append(why)
         elif kind != "destroy":
             problems.append(f"{_ref(r)} 鉴定结论 “{kind}” 无效")
-        plan.append((r, kind, ret, d.reason.strip(), d.decision == "doubtful"))
+        plan.append(Planned(r, kind, ret, d.reason.strip(), d.decision == "doubtful"))
     if problems:
         raise DispositionError("未做鉴定：" + "；".join(dict.fromkeys(problems)))
 
     ts, who = catalog.now(), catalog.actor()
     group_text = "鉴定小组：" + "、".join(group)
     with arc.change(who, "鉴定") as tx:
+        if changed := _changed_since(tx.conn, plan):  # another writer came first: nothing is written
+            raise DispositionError("未做鉴定：" + "；".join(changed) + "。请重新查看后再鉴定")
         batch = gateway.next_batch(tx.conn)
         aid = gateway.add(tx.conn, batch=batch, as_of=as_of.isoformat(), members=group, at=ts, by=who)
-        for r, kind, ret, reason, doubtful in plan:
-            gateway.add_item(tx.conn, aid, r["id"], decision=kind, retention_before=r["retention"] or r["retention_old"],
-                             retention_after=ret, reason=reason, doubtful=doubtful)
-            if kind == "extend":
-                extend_record(tx.conn, r, ret, batch=batch, approved_by=group_text, reason=reason, ts=ts, who=who,
-                              extra={"appraisal": aid, "doubtful": doubtful})
+        for p in plan:
+            r = p.row
+            gateway.add_item(tx.conn, aid, r["id"], decision=p.kind, retention_before=r["retention"] or r["retention_old"],
+                             retention_after=p.retention, reason=p.reason, doubtful=p.doubtful)
+            if p.kind == "extend":
+                extend_record(tx.conn, r, p.retention, batch=batch, approved_by=group_text, reason=p.reason, ts=ts,
+                              who=who, extra={"appraisal": aid, "doubtful": p.doubtful})
+                arc.queue_index(r["id"])
         catalog.append_event(tx.conn, "appraise", None, {
             "appraisal": aid, "batch": batch, "as_of": as_of.isoformat(), "members": group,
-            "destroy": [r["archival_code"] for r, k, *_ in plan if k == "destroy"],
-            "extend": [r["archival_code"] for r, k, *_ in plan if k == "extend"]})
-        for r, kind, *_ in plan:
-            if kind == "extend":
-                arc.queue_index(r["id"])
+            "destroy": [p.row["archival_code"] for p in plan if p.kind == "destroy"],
+            "extend": [p.row["archival_code"] for p in plan if p.kind == "extend"]})
     step = Step(as_dict(get(conn, aid)), [dict(r) for r in items(conn, aid)])
     step.documents = ensure_documents(arc, aid)
     step.appraisal = as_dict(get(conn, aid))
     return step
+
+
+def _changed_since(conn: sqlite3.Connection, plan: list[Planned]) -> list[str]:
+    """Under the write lock: the planned records another writer changed, held or put on another
+    appraisal's destruction list since they were checked."""
+    holds, pending = active_holds(conn), pending_destruction(conn)
+    out = []
+    for p in plan:
+        now = catalog.get_record(conn, p.row["id"])
+        if now is None or now["status"] != p.row["status"] or now["retention"] != p.row["retention"] \
+                or catalog.record_digest(now) != catalog.record_digest(p.row):
+            out.append(f"{_ref(p.row)} 刚被修改")
+        elif now["id"] in holds:
+            out.append(f"{_ref(now)} 刚被冻结（{holds[now['id']]}）")
+        elif now["id"] in pending:
+            out.append(f"{_ref(now)} 已在第 {pending[now['id']]} 号鉴定中拟销毁")
+    return out
 
 
 # ---- 2. approve --------------------------------------------------------------------------------------
@@ -201,6 +230,8 @@ def approve(arc: Archive, appraisal_id: int, *, leader: str, on: dt.date, docume
     if file is not None and not Path(file).is_file():
         raise DispositionError(f"找不到批准文件 {file}")
     with arc.change(catalog.actor(), "批准销毁") as tx:
+        if (now := get(tx.conn, appraisal_id))["approved_at"]:  # another approval came first, under the lock
+            raise DispositionError(f"第 {appraisal_id} 号鉴定已于 {now['approved_on']} 由{now['approved_by']}批准")
         gateway.set_approved(tx.conn, appraisal_id, by=leader.strip(), on=on.isoformat(), document=document.strip(),
                              at=catalog.now())
         catalog.append_event(tx.conn, "approve", None, {"appraisal": appraisal_id, "approved_by": leader.strip(),
@@ -255,11 +286,15 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
     removed: list[str] = []
     kept: list[str] = []
     with arc.change(who, "销毁") as tx:
+        if (now := get(tx.conn, appraisal_id))["destroyed_at"]:  # another destruction came first, under the lock
+            raise DispositionError(f"第 {appraisal_id} 号鉴定的档案已于 {now['destroyed_at'][:16]} 销毁")
         candidates: list[str] = []
         for i in targets:
             r = catalog.get_record(tx.conn, i["document_id"])
             if gateway.is_held(tx.conn, r["id"]):  # held by another process since the check
                 raise DispositionError(f"未销毁任何档案：{_ref(r)} 刚被冻结")
+            if r["status"] != "archived":  # changed by another process since the check
+                raise DispositionError(f"未销毁任何档案：{_ref(r)} 状态刚变为{status_name(r['status'])}")
             candidates += catalog.files_of(tx.conn, r["id"])
             gateway.add_disposition(tx.conn, batch=a["batch"], document_id=r["id"], decision="destroy",
                                     archival_code=r["archival_code"], retention_before=i["retention_before"],

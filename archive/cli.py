@@ -240,30 +240,20 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """把文件或文件夹中的文件入库（原文件保留不动）。"""
-    arc = _archive(create=True)
-    files = _expand(paths)
-    for msg in arc.reconcile():
-        err.print(msg)
-    results = []
-    from archive.errors import StopRequested
+    from archive.intake import take_in
     from archive.interrupt import stop_on_signal
 
+    arc = _archive(create=True)
+    files = _expand(paths)
     with stop_on_signal() as stop:  # Ctrl+C / SIGTERM: finish between two files, index, say 已中断, exit 130
-        arc.cancel = stop
         with progress("入库", len(files), show=not as_json and len(files) > 1) as bar:
 
             def done(r) -> None:
-                results.append(r)
                 if not as_json:
                     bar.print(_result_line(r))
                 bar.advance()
 
-            try:
-                arc.ingest_many(files, on_result=done)  # group commit: one round of disk flushes per batch
-            except StopRequested:
-                pass  # stopped while waiting for the lock: the batch being read was not stored
-        arc.cancel = None  # the index of what was committed is written even after a stop
-        arc.flush_index()
+            results = take_in(arc, files, stop=stop, on_message=err.print, on_result=done).results
     emit(as_json, lambda: [_result_json(r) for r in results], lambda: _summary(results, stop.is_set()))
     if stop.is_set():
         if as_json:

@@ -55,14 +55,15 @@ def take_in(arc: Archive, paths: list[Path], *, from_inbox: bool = False, reconc
         if on_result is not None:
             on_result(r)
 
-    arc.cancel = stop
+    before = arc.cancel
+    arc.cancel = stop if stop is not None else before
     try:
         arc.ingest_many(paths, from_inbox=from_inbox, on_result=done)  # one round of disk flushes per batch
     except StopRequested:
         pass  # stopped while waiting for the lock: the batch being read was not stored
     finally:
+        arc.cancel = before
         flush_after_stop(arc)  # the index of what was committed is written even after a stop
-        arc.cancel = None
     out.interrupted = stop is not None and stop.is_set()
     return out
 
