@@ -3,7 +3,8 @@
 ``take_in`` finishes what a crash left (reconcile, when asked), runs the files through the pipeline (group
 commit: ``Archive.ingest_many``), stops between two files when the caller's stop event is set (Ctrl+C,
 SIGTERM: archive.interrupt), writes the full-text index of what was committed (also after a stop) and
-returns the results with their counts. ``stored`` is the unit of work that copies a further file into the
+returns the results with their counts (``take_in_placed``: one upload the web page writes into the inbox).
+``stored`` is the unit of work that copies a further file into the
 store and commits the record that owns it, for the importers.
 """
 
@@ -68,12 +69,13 @@ def take_in(arc: Archive, paths: list[Path], *, from_inbox: bool = False, reconc
     return out
 
 
-@contextmanager
-def write_lock_held(arc: Archive):
-    """The archive's write lock held over several steps of one caller (re-entrant: the units of work inside
-    take it again). Used where a file must not be seen half-way by another writer."""
+def take_in_placed(arc: Archive, place: Callable[[], Path | None]) -> Intake | None:
+    """Take in the one file ``place`` puts into the inbox (it returns the file's path, or None when it
+    refused the file: nothing is taken in). Placing and taking in are done under one hold of the write lock,
+    so a watcher never takes the file too; the file is searchable when this returns."""
     with arc.write_lock():
-        yield
+        path = place()
+        return None if path is None else take_in(arc, [path], from_inbox=True, reconcile=False)
 
 
 @contextmanager
@@ -84,7 +86,7 @@ def stored(arc: Archive, path: Path, sha: str, media_type: str, purpose: str, re
     an orphan."""
     from archive import catalog
 
-    with write_lock_held(arc):
+    with arc.write_lock():
         rel = arc.put_file(path, sha, media_type, purpose)
         with arc.change(catalog.actor(), reason) as tx:
             arc.journal_done(rel)

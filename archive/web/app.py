@@ -569,9 +569,10 @@ def file_one(w: WebArchive, user: User, upload) -> dict:
     name = upload_name(upload.filename)
     arc = w.writer
     limit = w.cfg.limits.max_file_mb * 1024 * 1024
-    with w.write_mutex, intake.write_lock_held(arc), catalog.acting_as(user.name):
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = w.cfg.inbox / UPLOAD_DIR / f"{stamp}-{secrets.token_hex(4)}"
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = w.cfg.inbox / UPLOAD_DIR / f"{stamp}-{secrets.token_hex(4)}"
+
+    def place() -> Path | None:  # the upload into the inbox, whole, or nothing when it is too large
         folder.mkdir(parents=True)
         part = folder / (name + ".part")
         size = 0
@@ -586,19 +587,23 @@ def file_one(w: WebArchive, user: User, upload) -> dict:
         if size > limit:
             part.unlink()
             folder.rmdir()
-            return {"file": name, "outcome": "failed", "reason": f"文件超过 {w.cfg.limits.max_file_mb} MB，未接收",
-                    "record": None}
-        target = folder / name
-        os.rename(part, target)
-        taken = intake.take_in(arc, [target], from_inbox=True, reconcile=False).results  # searchable at once
-        if not taken:  # the extraction was stopped (the server is shutting down): the upload stays in the inbox
-            raise StopRequested("收到停止请求：文件留在收件箱中")
-        result = taken[0]
-        try:
-            folder.rmdir()  # empty once the pipeline moved the original to processed/ (or duplicates/ …)
-            folder.parent.rmdir()
-        except OSError:
-            pass
+            return None
+        os.rename(part, folder / name)
+        return folder / name
+
+    with w.write_mutex, catalog.acting_as(user.name):
+        taken = intake.take_in_placed(arc, place)  # searchable at once
+    if taken is None:
+        return {"file": name, "outcome": "failed", "reason": f"文件超过 {w.cfg.limits.max_file_mb} MB，未接收",
+                "record": None}
+    if not taken.results:  # the extraction was stopped (the server is shutting down): the upload stays in the inbox
+        raise StopRequested("收到停止请求：文件留在收件箱中")
+    result = taken.results[0]
+    try:
+        folder.rmdir()  # empty once the pipeline moved the original to processed/ (or duplicates/ …)
+        folder.parent.rmdir()
+    except OSError:
+        pass
     return {"file": name, "outcome": result.outcome, "reason": result.reason, "record": result.record}
 
 
