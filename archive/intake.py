@@ -3,15 +3,13 @@
 ``take_in`` finishes what a crash left (reconcile, when asked), runs the files through the pipeline (group
 commit: ``Archive.ingest_many``), stops between two files when the caller's stop event is set (Ctrl+C,
 SIGTERM: archive.interrupt), writes the full-text index of what was committed (also after a stop) and
-returns the results with their counts (``take_in_placed``: one upload the web page writes into the inbox).
-``stored`` is the unit of work that copies a further file into the
-store and commits the record that owns it, for the importers.
+returns the results (``take_in_placed``: one upload the web page writes into the inbox). ``stored`` is the
+unit of work that copies a further file into the store and commits the record that owns it (the importers).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,9 +28,6 @@ class Intake:
     results: list[IngestResult] = field(default_factory=list)
     interrupted: bool = False
     reconciled: list[str] = field(default_factory=list)  # what reconcile finished first (Chinese)
-
-    def counts(self) -> Counter:
-        return Counter(r.outcome for r in self.results)
 
     @property
     def failed(self) -> bool:
