@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import catalog, retention
+from archive.catalog import appraisals as gateway
 from archive.audit import (RANK, active_holds, appraised_ids, check_extension, extend_record, not_future,
                            pending_destruction, record_due)
 from archive.config import Config
@@ -47,6 +48,17 @@ class Decision:
     decision: str  # destroy / extend / doubtful
     reason: str
     retention: str | None = None  # extend: Y / D30 / D10
+
+
+@dataclass
+class Planned:
+    """A decision checked against the record as it stands: what ``appraise`` will write for it."""
+
+    row: sqlite3.Row
+    kind: str  # destroy / extend (a doubtful record is extended, 从长)
+    retention: str | None
+    reason: str
+    doubtful: bool
 
 
 @dataclass
@@ -79,17 +91,14 @@ def _ref(row) -> str:
 
 
 def get(conn: sqlite3.Connection, appraisal_id: int) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM appraisals WHERE id=?", (appraisal_id,)).fetchone()
+    row = gateway.get(conn, appraisal_id)
     if row is None:
         raise DispositionError(f"没有第 {appraisal_id} 号鉴定：请用 archive appraisals 查看")
     return row
 
 
 def items(conn: sqlite3.Connection, appraisal_id: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT i.*, d.archival_code, d.doc_number, d.doc_number_raw, d.issuer, d.title, d.date, d.pages, d.fonds, "
-        "d.year, d.status, d.retention_old FROM appraisal_items i JOIN documents d ON d.id = i.document_id "
-        "WHERE i.appraisal_id=? ORDER BY d.year, d.archival_code", (appraisal_id,)).fetchall()
+    return gateway.items(conn, appraisal_id)
 
 
 def as_dict(row: sqlite3.Row) -> dict:
@@ -123,7 +132,7 @@ def appraise(arc: Archive, as_of: dt.date, members: list[str], decisions: list[D
     holds, pending, appraised = active_holds(conn), pending_destruction(conn), appraised_ids(conn)
     problems, seen, plan = [], set(), []
     for d in decisions:
-        r = conn.execute("SELECT * FROM documents WHERE id=?", (d.row["id"],)).fetchone()
+        r = catalog.get_record(conn, d.row["id"])
         if r["id"] in seen:
             problems.append(f"{_ref(r)} 重复列出")
             continue
@@ -156,40 +165,50 @@ def appraise(arc: Archive, as_of: dt.date, members: list[str], decisions: list[D
                 problems.append(why)
         elif kind != "destroy":
             problems.append(f"{_ref(r)} 鉴定结论 “{kind}” 无效")
-        plan.append((r, kind, ret, d.reason.strip(), d.decision == "doubtful"))
+        plan.append(Planned(r, kind, ret, d.reason.strip(), d.decision == "doubtful"))
     if problems:
         raise DispositionError("未做鉴定：" + "；".join(dict.fromkeys(problems)))
 
     ts, who = catalog.now(), catalog.actor()
     group_text = "鉴定小组：" + "、".join(group)
-    with arc.write_lock():
-        with arc.writing():
-            (batch,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM dispositions").fetchone()
-            (batch2,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM appraisals").fetchone()
-            batch = max(batch, batch2)
-            cur = conn.execute("INSERT INTO appraisals(batch, as_of, members, appraised_at, appraised_by) "
-                               "VALUES (?,?,?,?,?)",
-                               (batch, as_of.isoformat(), json.dumps(group, ensure_ascii=False), ts, who))
-            aid = cur.lastrowid
-            for r, kind, ret, reason, doubtful in plan:
-                conn.execute("INSERT INTO appraisal_items(appraisal_id, document_id, decision, retention_before, "
-                             "retention_after, reason, doubtful) VALUES (?,?,?,?,?,?,?)",
-                             (aid, r["id"], kind, r["retention"] or r["retention_old"], ret, reason, int(doubtful)))
-                if kind == "extend":
-                    extend_record(conn, r, ret, batch=batch, approved_by=group_text, reason=reason, ts=ts, who=who,
-                                  extra={"appraisal": aid, "doubtful": doubtful})
-            catalog.append_event(conn, "appraise", None, {
-                "appraisal": aid, "batch": batch, "as_of": as_of.isoformat(), "members": group,
-                "destroy": [r["archival_code"] for r, k, *_ in plan if k == "destroy"],
-                "extend": [r["archival_code"] for r, k, *_ in plan if k == "extend"]})
-        for r, kind, *_ in plan:
-            if kind == "extend":
+    with arc.change(who, "鉴定") as tx:
+        if changed := _changed_since(tx.conn, plan):  # another writer came first: nothing is written
+            raise DispositionError("未做鉴定：" + "；".join(changed) + "。请重新查看后再鉴定")
+        batch = gateway.next_batch(tx.conn)
+        aid = gateway.add(tx.conn, batch=batch, as_of=as_of.isoformat(), members=group, at=ts, by=who)
+        for p in plan:
+            r = p.row
+            gateway.add_item(tx.conn, aid, r["id"], decision=p.kind, retention_before=r["retention"] or r["retention_old"],
+                             retention_after=p.retention, reason=p.reason, doubtful=p.doubtful)
+            if p.kind == "extend":
+                extend_record(tx.conn, r, p.retention, batch=batch, approved_by=group_text, reason=p.reason, ts=ts,
+                              who=who, extra={"appraisal": aid, "doubtful": p.doubtful})
                 arc.queue_index(r["id"])
-        arc.flush_index()
+        catalog.append_event(tx.conn, "appraise", None, {
+            "appraisal": aid, "batch": batch, "as_of": as_of.isoformat(), "members": group,
+            "destroy": [p.row["archival_code"] for p in plan if p.kind == "destroy"],
+            "extend": [p.row["archival_code"] for p in plan if p.kind == "extend"]})
     step = Step(as_dict(get(conn, aid)), [dict(r) for r in items(conn, aid)])
     step.documents = ensure_documents(arc, aid)
     step.appraisal = as_dict(get(conn, aid))
     return step
+
+
+def _changed_since(conn: sqlite3.Connection, plan: list[Planned]) -> list[str]:
+    """Under the write lock: the planned records another writer changed, held or put on another
+    appraisal's destruction list since they were checked."""
+    holds, pending = active_holds(conn), pending_destruction(conn)
+    out = []
+    for p in plan:
+        now = catalog.get_record(conn, p.row["id"])
+        if now is None or now["status"] != p.row["status"] or now["retention"] != p.row["retention"] \
+                or catalog.record_digest(now) != catalog.record_digest(p.row):
+            out.append(f"{_ref(p.row)} 刚被修改")
+        elif now["id"] in holds:
+            out.append(f"{_ref(now)} 刚被冻结（{holds[now['id']]}）")
+        elif now["id"] in pending:
+            out.append(f"{_ref(now)} 已在第 {pending[now['id']]} 号鉴定中拟销毁")
+    return out
 
 
 # ---- 2. approve --------------------------------------------------------------------------------------
@@ -210,11 +229,12 @@ def approve(arc: Archive, appraisal_id: int, *, leader: str, on: dt.date, docume
         raise DispositionError(f"第 {appraisal_id} 号鉴定没有拟销毁的档案，无需批准")
     if file is not None and not Path(file).is_file():
         raise DispositionError(f"找不到批准文件 {file}")
-    with arc.writing():
-        conn.execute("UPDATE appraisals SET approved_by=?, approved_on=?, approval_doc=?, approved_at=? "
-                     "WHERE id=? AND approved_at IS NULL",
-                     (leader.strip(), on.isoformat(), document.strip(), catalog.now(), appraisal_id))
-        catalog.append_event(conn, "approve", None, {"appraisal": appraisal_id, "approved_by": leader.strip(),
+    with arc.change(catalog.actor(), "批准销毁") as tx:
+        if (now := get(tx.conn, appraisal_id))["approved_at"]:  # another approval came first, under the lock
+            raise DispositionError(f"第 {appraisal_id} 号鉴定已于 {now['approved_on']} 由{now['approved_by']}批准")
+        gateway.set_approved(tx.conn, appraisal_id, by=leader.strip(), on=on.isoformat(), document=document.strip(),
+                             at=catalog.now())
+        catalog.append_event(tx.conn, "approve", None, {"appraisal": appraisal_id, "approved_by": leader.strip(),
                                                      "approved_on": on.isoformat(), "approval_doc": document.strip()})
     docs = ensure_documents(arc, appraisal_id, approval_file=file)
     return Step(as_dict(get(conn, appraisal_id)), [dict(r) for r in items(conn, appraisal_id)], docs)
@@ -251,7 +271,7 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
     holds, appraised = active_holds(conn), appraised_ids(conn)
     problems = []
     for i in targets:
-        r = conn.execute("SELECT * FROM documents WHERE id=?", (i["document_id"],)).fetchone()
+        r = catalog.get_record(conn, i["document_id"])
         if r["id"] in holds:
             problems.append(f"{_ref(r)} 已被冻结（{holds[r['id']]}）：请解除冻结，或重新鉴定")
         if r["status"] != "archived":
@@ -265,51 +285,50 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
     ts, who, stamp = catalog.now(), catalog.actor(), at.isoformat(timespec="seconds")
     removed: list[str] = []
     kept: list[str] = []
-    with arc.write_lock():
-        with arc.writing():
-            candidates: list[str] = []
-            for i in targets:
-                r = conn.execute("SELECT * FROM documents WHERE id=?", (i["document_id"],)).fetchone()
-                if conn.execute("SELECT 1 FROM holds WHERE document_id=? AND released_at IS NULL",
-                                (r["id"],)).fetchone():  # held by another process since the check
-                    raise DispositionError(f"未销毁任何档案：{_ref(r)} 刚被冻结")
-                candidates += catalog.files_of(conn, r["id"])
-                conn.execute(
-                    "INSERT INTO dispositions(batch, document_id, decision, archival_code, retention_before, "
-                    "retention_after, approved_by, supervisors, reason, decided_at, actor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (a["batch"], r["id"], "destroy", r["archival_code"], i["retention_before"], None,
-                     a["approved_by"], ",".join(people), i["reason"], stamp, who))
-                catalog.update_record(conn, r["id"], {"status": "destroyed", "stored_path": None,
-                                                      "searchable_path": None, "indexed": 0}, ts=ts)
-                conn.execute("UPDATE document_files SET stored_path=NULL WHERE document_id=?", (r["id"],))
-                conn.execute("UPDATE document_texts SET text='' WHERE document_id=?", (r["id"],))
-                catalog.append_event(conn, "destroy", r["id"], {
-                    "appraisal": appraisal_id, "batch": a["batch"], "approved_by": a["approved_by"],
-                    "approval_doc": a["approval_doc"], "supervisors": people, "method": method.strip(),
-                    "place": place.strip(), "at": stamp, "archival_code": r["archival_code"],
-                    "stored_path": r["stored_path"]})
-            # a file goes only when no record that stays refers to it (a record's file, its further files,
-            # a searchable PDF): two records may share one stored file
-            still = catalog.referenced_files(conn)
-            for rel in dict.fromkeys(candidates):
-                (kept if rel in still else removed).append(rel)
-            conn.execute("UPDATE appraisals SET destroyed_at=?, supervisors=?, method=?, place=?, destroyed_by=? "
-                         "WHERE id=? AND destroyed_at IS NULL",
-                         (stamp, json.dumps(people, ensure_ascii=False), method.strip(), place.strip(), who,
-                          appraisal_id))
-            catalog.append_event(conn, "destroy-batch", None, {
-                "appraisal": appraisal_id, "batch": a["batch"], "records": len(targets), "files_removed": removed,
-                "files_kept_shared": kept, "supervisors": people, "method": method.strip(), "place": place.strip(),
-                "at": stamp})
-        # after the commit: a crash here leaves unreferenced files, which reconcile() removes on next start
-        for rel in removed:
-            arc.store.remove(rel)
+    with arc.change(who, "销毁") as tx:
+        if (now := get(tx.conn, appraisal_id))["destroyed_at"]:  # another destruction came first, under the lock
+            raise DispositionError(f"第 {appraisal_id} 号鉴定的档案已于 {now['destroyed_at'][:16]} 销毁")
+        candidates: list[str] = []
         for i in targets:
-            arc.queue_index(i["document_id"])
-        arc.flush_index()
+            r = catalog.get_record(tx.conn, i["document_id"])
+            if gateway.is_held(tx.conn, r["id"]):  # held by another process since the check
+                raise DispositionError(f"未销毁任何档案：{_ref(r)} 刚被冻结")
+            if r["status"] != "archived":  # changed by another process since the check
+                raise DispositionError(f"未销毁任何档案：{_ref(r)} 状态刚变为{status_name(r['status'])}")
+            candidates += catalog.files_of(tx.conn, r["id"])
+            gateway.add_disposition(tx.conn, batch=a["batch"], document_id=r["id"], decision="destroy",
+                                    archival_code=r["archival_code"], retention_before=i["retention_before"],
+                                    retention_after=None, approved_by=a["approved_by"], supervisors=",".join(people),
+                                    reason=i["reason"], decided_at=stamp, actor=who)
+            catalog.update_record(tx.conn, r["id"], {"status": "destroyed", "stored_path": None,
+                                                     "searchable_path": None, "indexed": 0}, ts=ts)
+            gateway.clear_stored(tx.conn, r["id"])
+            catalog.append_event(tx.conn, "destroy", r["id"], {
+                "appraisal": appraisal_id, "batch": a["batch"], "approved_by": a["approved_by"],
+                "approval_doc": a["approval_doc"], "supervisors": people, "method": method.strip(),
+                "place": place.strip(), "at": stamp, "archival_code": r["archival_code"],
+                "stored_path": r["stored_path"]})
+            arc.queue_index(r["id"])
+        # a file goes only when no record that stays refers to it (a record's file, its further files,
+        # a searchable PDF): two records may share one stored file
+        still = catalog.referenced_files(tx.conn)
+        for rel in dict.fromkeys(candidates):
+            (kept if rel in still else removed).append(rel)
+        gateway.set_destroyed(tx.conn, appraisal_id, at=stamp, supervisors=people, method=method.strip(),
+                              place=place.strip(), by=who)
+        catalog.append_event(tx.conn, "destroy-batch", None, {
+            "appraisal": appraisal_id, "batch": a["batch"], "records": len(targets), "files_removed": removed,
+            "files_kept_shared": kept, "supervisors": people, "method": method.strip(), "place": place.strip(),
+            "at": stamp})
+    # after the commit, under the lock again: a file still unreferenced leaves the store (one a record came to
+    # own since, by an ingest between the two, stays). A crash between leaves unreferenced files only.
+    with arc.change(who, "销毁：移除文件") as tx:
+        still = catalog.referenced_files(tx.conn)
+        for rel in removed:
+            if rel not in still:
+                arc.store.remove(rel)
     docs = ensure_documents(arc, appraisal_id)
-    recs = [catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (i["document_id"],)).fetchone())
-            for i in targets]
+    recs = [catalog.record(catalog.get_record(conn, i["document_id"])) for i in targets]
     return Step(as_dict(get(conn, appraisal_id)), recs, docs, removed, kept)
 
 
@@ -422,14 +441,12 @@ def ensure_documents(arc: Archive, appraisal_id: int, approval_file: Path | None
                 rec = import_record(arc, {k: v for k, v in meta.items() if v is not None}, ImportedFile(path),
                                     source={"appraisal": appraisal_id, "document": kind}, action="appraisal-document",
                                     allocate=True)
-            with arc.writing():
-                conn.execute(f"UPDATE appraisals SET {col}=? WHERE id=? AND {col} IS NULL", (rec["id"], appraisal_id))
-                catalog.append_event(conn, "appraisal-document", rec["id"],
+            with arc.change(catalog.actor(), "鉴定文件归档") as tx:
+                gateway.set_document(tx.conn, appraisal_id, col, rec["id"])
+                catalog.append_event(tx.conn, "appraisal-document", rec["id"],
                                      {"appraisal": appraisal_id, "document": kind})
-            arc.flush_index()
             a = get(conn, appraisal_id)
-        row = conn.execute("SELECT * FROM documents WHERE id=?", (a[col],)).fetchone()
-        out[kind] = catalog.record(row)
+        out[kind] = catalog.record(catalog.get_record(conn, a[col]))
     return out
 
 
@@ -441,7 +458,7 @@ def draft_register(arc: Archive, appraisal_id: int, path: Path) -> Path:
 def listing(conn: sqlite3.Connection) -> list[dict]:
     """Every appraisal with its counts and the step it has reached."""
     out = []
-    for a in conn.execute("SELECT * FROM appraisals ORDER BY id"):
+    for a in gateway.all_appraisals(conn):
         its = items(conn, a["id"])
         d = as_dict(a)
         d["destroy"] = sum(1 for i in its if i["decision"] == "destroy")

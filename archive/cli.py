@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Optional
 
@@ -219,9 +220,7 @@ def _result_json(r: IngestResult) -> dict:
 
 
 def _summary(results: list[IngestResult], interrupted: bool = False) -> None:
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.outcome] = counts.get(r.outcome, 0) + 1
+    counts = Counter(r.outcome for r in results)
     parts = [f"{OUTCOME_LABELS[k]} {counts[k]}" for k in OUTCOME_LABELS if k in counts]
     say(("【已中断】" if interrupted else "") + f"共 {len(results)} 个文件：" + ("，".join(parts) or "无") +
         ("。已处理的文件均已登记并建立全文索引，其余文件未动，可再次运行同一命令继续" if interrupted else ""))
@@ -240,36 +239,27 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """把文件或文件夹中的文件入库（原文件保留不动）。"""
-    arc = _archive(create=True)
-    files = _expand(paths)
-    for msg in arc.reconcile():
-        err.print(msg)
-    results = []
-    from archive.errors import StopRequested
+    from archive.intake import take_in
     from archive.interrupt import stop_on_signal
 
+    arc = _archive(create=True)
+    files = _expand(paths)
     with stop_on_signal() as stop:  # Ctrl+C / SIGTERM: finish between two files, index, say 已中断, exit 130
-        arc.cancel = stop
         with progress("入库", len(files), show=not as_json and len(files) > 1) as bar:
 
             def done(r) -> None:
-                results.append(r)
                 if not as_json:
                     bar.print(_result_line(r))
                 bar.advance()
 
-            try:
-                arc.ingest_many(files, on_result=done)  # group commit: one round of disk flushes per batch
-            except StopRequested:
-                pass  # stopped while waiting for the lock: the batch being read was not stored
-        arc.cancel = None  # the index of what was committed is written even after a stop
-        arc.flush_index()
-    emit(as_json, lambda: [_result_json(r) for r in results], lambda: _summary(results, stop.is_set()))
-    if stop.is_set():
+            taken = take_in(arc, files, stop=stop, on_message=err.print, on_result=done)
+    results = taken.results
+    emit(as_json, lambda: [_result_json(r) for r in results], lambda: _summary(results, taken.interrupted))
+    if taken.interrupted:
         if as_json:
             say(f"【已中断】已处理 {len(results)}/{len(files)} 个文件")
         _interrupted_exit()
-    if any(r.outcome == "failed" for r in results):
+    if taken.failed:
         raise typer.Exit(1)
 
 

@@ -18,11 +18,11 @@ import re
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive import archival_code, catalog, schema, zhnum
+from archive import archival_code, catalog, intake, schema, zhnum
+from archive.catalog import imports
 from archive.atomic import atomic_file
 from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
@@ -430,7 +430,55 @@ class Report:
         return d
 
 
-# ---- the import ------------------------------------------------------------------------------------
+# ---- the import: plan → check → apply → report -------------------------------------------------------
+@dataclass
+class Accepted:
+    """A row that passed every check, with the values it imports."""
+
+    row: Row
+    meta: dict
+
+    @property
+    def key(self) -> tuple:
+        return _code_key(self.meta["archival_code"])
+
+
+@dataclass
+class Existing:
+    """A record already in the catalog that files in --files name (全文挂接 after an earlier import)."""
+
+    document_id: int
+    first_seq: int  # the seq its next file takes: 1 when it has none yet
+
+
+@dataclass
+class Rejections:
+    """Rows refused, into the report; the 档号 they name, so their files are reported as belonging to a
+    rejected row, not as without a record."""
+
+    rep: Report
+    keys: dict[tuple, Row] = field(default_factory=dict)
+
+    def add(self, row: Row, reason: str, message: str, code: str | None = None) -> None:
+        given = _text(row.values.get("archival_code"))
+        self.rep.rejected.append({"sheet": row.sheet, "row": row.row, "archival_code": code or given,
+                                  "reason": reason, "message": message})
+        parsed = archival_code.parse(_norm(code or given or ""))
+        if parsed:  # not via str(): year 0001 prints as 1 and would not parse back
+            self.keys.setdefault((parsed.fonds, parsed.year, parsed.retention, parsed.org or "", parsed.item_no), row)
+
+
+@dataclass
+class Plan:
+    """What the import will do: the rows it takes, the files each record gets (the main one first), and
+    the records already in the catalog that files are attached to."""
+
+    sheets: list[Sheet]
+    accepted: list[Accepted] = field(default_factory=list)
+    files: dict[tuple, list[Path]] = field(default_factory=dict)
+    existing: dict[tuple, Existing] = field(default_factory=dict)
+
+
 def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, files_dir: Path | None = None,
                    dry_run: bool = False, progress=None) -> Report:
     """Read, validate, match files, and (unless ``dry_run``) import. Returns the full report."""
@@ -441,86 +489,96 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
     rep = Report(str(path), str(files_dir) if files_dir else None, dry_run)
     rep.sheets = [asdict(s) for s in sheets]
     rep.rows_read = len(rows)
-    conn = arc.conn
+    rejections = Rejections(rep)
+    plan = Plan(sheets, _check_rows(arc, rows, mapping, rejections))
+    _plan_files(arc, plan, files_dir, rejections)
+    if not dry_run:
+        with imports.bulk(arc.conn):
+            _apply(arc, rep, plan, path, files_dir, rejections, progress)
+    else:
+        rep.imported = len(plan.accepted)
+    _finish_report(arc, rep, plan, t0)
+    return rep
 
-    # 1. rows: valid, or rejected with a reason
-    taken = {_code_key(r[0]) for r in conn.execute("SELECT archival_code FROM documents WHERE archival_code IS NOT NULL")
-             if archival_code.parse(r[0])}  # by the 档号's parts: an old spelling names the same 件
-    seen: dict[str, Row] = {}
-    accepted: list[tuple[Row, dict]] = []
-    rejected_keys: dict[tuple, Row] = {}
+
+def _check_rows(arc: Archive, rows: list[Row], mapping: Mapping, rejections: Rejections) -> list[Accepted]:
+    """Each row valid, or rejected with a reason: its values, and a 档号 neither repeated in the catalogue
+    nor in the archive already (compared by the 档号's parts: an old spelling names the same 件)."""
+    rep = rejections.rep
+    taken = {_code_key(c) for c in imports.archival_codes(arc.conn) if archival_code.parse(c)}
+    seen: dict[tuple, Row] = {}
+    accepted: list[Accepted] = []
     converted: Counter = Counter()
-
-    def reject(row: Row, reason: str, message: str, code: str | None = None):
-        given = _text(row.values.get("archival_code"))
-        rep.rejected.append({"sheet": row.sheet, "row": row.row, "archival_code": code or given,
-                             "reason": reason, "message": message})
-        parsed = archival_code.parse(_norm(code or given or ""))
-        if parsed:  # its files are reported as belonging to a rejected row, not as without a record
-            rejected_keys.setdefault((parsed.fonds, parsed.year, parsed.retention, parsed.org or "", parsed.item_no),
-                                     row)  # not via str(): year 0001 prints as 1 and would not parse back
-
     for row in rows:
         try:
             meta, old = row_meta(row, arc.cfg, mapping)
         except RowError as e:
-            reject(row, e.reason, str(e))
+            rejections.add(row, e.reason, str(e))
             continue
         code = meta["archival_code"]
         if _code_key(code) in seen:
-            first = seen[_code_key(code)]
-            reject(row, "duplicate_code", f"档号 {code} 与{_where(first)}重复", code)
+            rejections.add(row, "duplicate_code", f"档号 {code} 与{_where(seen[_code_key(code)])}重复", code)
         elif _code_key(code) in taken:
-            reject(row, "code_taken", f"档号 {code} 已在档案库中", code)
+            rejections.add(row, "code_taken", f"档号 {code} 已在档案库中", code)
         else:
             seen[_code_key(code)] = row
-            accepted.append((row, meta))
+            accepted.append(Accepted(row, meta))
             if old or archival_code.is_old(archival_code.parse(code)):
                 converted[f"原{old or archival_code.OLD_CODES[archival_code.parse(code).retention]}（保留原期限，到期须鉴定）"] += 1
     rep.retention_converted = dict(converted)
     rep.rejected_by_reason = dict(Counter(r["reason"] for r in rep.rejected))
+    return accepted
 
-    # 2. files: by the 档号 in their names
+
+def _found_files(rep: Report, files_dir: Path | None) -> dict[tuple, list[FileName]]:
+    """The files under --files by the 档号 in their names; symbolic links are listed, never followed."""
     by_key: dict[tuple, list[FileName]] = defaultdict(list)
+    if files_dir is None:
+        return by_key
+    if not Path(files_dir).is_dir():
+        raise CatalogFileError(f"文件夹 {files_dir} 不存在：请检查 --files")
+    found = []
+    for p in sorted(Path(files_dir).rglob("*")):  # rglob does not enter linked folders; files are checked
+        if p.is_symlink():  # never followed: it may point anywhere on the machine
+            try:
+                target = os.readlink(p)
+            except OSError:
+                target = "?"
+            rep.symlinks.append({"file": rel_to(p, files_dir), "target": target})
+        elif p.is_file():
+            found.append(p)
+    rep.files_found = len(found) + len(rep.symlinks)
+    for p in found:
+        fn = parse_file_name(p)
+        if fn.key is None:
+            rep.files_without_record.append({"file": rel_to(p, files_dir), "reason": "文件名中没有可识别的档号"})
+        else:
+            by_key[fn.key].append(fn)
+    return by_key
+
+
+def _plan_files(arc: Archive, plan: Plan, files_dir: Path | None, rejections: Rejections) -> None:
+    """Match the files to the accepted rows and to records already in the catalog; a file whose content
+    the archive (or an earlier file of this run) has is reported as a duplicate, not attached."""
+    rep = rejections.rep
+    by_key = _found_files(rep, files_dir)
 
     def rel(p: Path) -> str:  # files are reported relative to --files (the report names that folder)
         return p.relative_to(files_dir).as_posix()
 
-    if files_dir is not None:
-        if not Path(files_dir).is_dir():
-            raise CatalogFileError(f"文件夹 {files_dir} 不存在：请检查 --files")
-        found = []
-        for p in sorted(Path(files_dir).rglob("*")):  # rglob does not enter linked folders; files are checked
-            if p.is_symlink():  # never followed: it may point anywhere on the machine
-                try:
-                    target = os.readlink(p)
-                except OSError:
-                    target = "?"
-                rep.symlinks.append({"file": rel(p), "target": target})
-            elif p.is_file():
-                found.append(p)
-        rep.files_found = len(found) + len(rep.symlinks)
-        for p in found:
-            fn = parse_file_name(p)
-            if fn.key is None:
-                rep.files_without_record.append({"file": rel(p), "reason": "文件名中没有可识别的档号"})
-            else:
-                by_key[fn.key].append(fn)
-    row_keys = {_code_key(m["archival_code"]): (row, m) for row, m in accepted}
+    row_keys = {a.key: a for a in plan.accepted}
     no_org = defaultdict(list)  # (全宗号, 年度, 保管期限, 件号) -> keys with a 机构
     for k in row_keys:
         if k[3]:
             no_org[(k[0], k[1], k[2], k[4])].append(k)
-    existing = _existing(conn, by_key, row_keys)
-    known_sha = {r[0] for r in conn.execute(
-        "SELECT sha256 FROM documents WHERE sha256 IS NOT NULL UNION SELECT sha256 FROM document_files")}
+    plan.existing = _existing(arc.conn, by_key, row_keys)
+    known_sha = imports.known_sha256(arc.conn)
     sha_owner: dict[str, str] = {}
-    plan: dict[tuple, list[Path]] = {}  # key -> files to attach, the main one first
     for key, names in sorted(by_key.items()):
         names.sort(key=lambda f: f.order)
-        if key not in row_keys and key not in existing:
-            if key in rejected_keys:
-                r = rejected_keys[key]
+        if key not in row_keys and key not in plan.existing:
+            if key in rejections.keys:
+                r = rejections.keys[key]
                 rep.files_of_rejected_rows += [{"file": rel(f.path), "sheet": r.sheet, "row": r.row} for f in names]
             elif not key[3] and no_org.get((key[0], key[1], key[2], key[4])):
                 cands = [_fmt_key(k) for k in no_org[(key[0], key[1], key[2], key[4])]]
@@ -541,51 +599,34 @@ def import_catalog(arc: Archive, path: Path, *, mapping: Mapping | None = None, 
             sha_owner[sha] = rel(f.path)
             keep.append(f.path)
         if keep:
-            plan[key] = keep
-    for key, paths in plan.items():
+            plan.files[key] = keep
+    for key, paths in plan.files.items():
         rep.files_attached += len(paths)
-        rep.extra_files += len(paths) - (1 if existing.get(key, (0, 1))[1] == 1 else 0)
-        if key in existing:
+        ex = plan.existing.get(key)
+        rep.extra_files += len(paths) - (1 if ex is None or ex.first_seq == 1 else 0)
+        if ex is not None:
             rep.attached_to_existing.append({"archival_code": _fmt_key(key), "files": [rel(p) for p in paths]})
-    rep.records_with_file = sum(1 for k in row_keys if k in plan)
-    rep.records_without_file = [m["archival_code"] for k, (_, m) in row_keys.items() if k not in plan]
+    rep.records_with_file = sum(1 for k in row_keys if k in plan.files)
+    rep.records_without_file = [a.meta["archival_code"] for k, a in row_keys.items() if k not in plan.files]
 
-    # 3. write
-    if not dry_run:
-        with _bulk(conn):
-            _write(arc, rep, path, files_dir, accepted, plan, existing, reject, progress)
-    else:
-        rep.imported = len(accepted)
-    rep.rejected.sort(key=lambda r: ([s.name for s in sheets].index(r["sheet"]), r["row"]))
+
+def _finish_report(arc: Archive, rep: Report, plan: Plan, t0: float) -> None:
+    rep.rejected.sort(key=lambda r: ([s.name for s in plan.sheets].index(r["sheet"]), r["row"]))
     rep.interrupted = stopped(arc)
     rep.seconds = round(time.perf_counter() - t0, 3)
-    return rep
 
 
-@contextmanager
-def _bulk(conn):
-    """One fsync per record commit made a 2,000-row import wait on the disk 2,000 times. During the import,
-    commits are synced at checkpoints only (WAL stays consistent; a power cut loses at most the last
-    records, which a second run imports: what went in is reported as already in the catalog); the
-    import ends with a full checkpoint, and the catalog is back to synchronous=FULL."""
-    conn.execute("PRAGMA synchronous=NORMAL")
-    try:
-        yield
-    finally:
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA wal_checkpoint(FULL)")
-
-
-def _write(arc, rep, path, files_dir, accepted, plan, existing, reject, progress) -> None:
+def _apply(arc: Archive, rep: Report, plan: Plan, path: Path, files_dir, rejections: Rejections, progress) -> None:
     """Import the accepted rows with their files, then attach files to records already in the catalog."""
     conn = arc.conn
     files_src = str(files_dir) if files_dir else None
     done = 0
-    for row, meta in accepted:
+    for a in plan.accepted:
         if stopped(arc):  # Ctrl+C / SIGTERM: every row before this one is in, with its files
             break
+        row, meta = a.row, a.meta
         src = {"catalog": str(path), "sheet": row.sheet, "row": row.row}
-        paths = plan.get(_code_key(meta["archival_code"]), [])
+        paths = plan.files.get(a.key, [])
         try:
             extras = [(p, _read_checked(arc, p, {**src, "files": files_src})) for p in paths[1:]]  # 涉密 gate first
             rec = import_record(arc, meta, ImportedFile(paths[0]) if paths else None,
@@ -594,7 +635,7 @@ def _write(arc, rep, path, files_dir, accepted, plan, existing, reject, progress
             break
         except ImportRecordError as e:  # 涉密, or a concurrent writer took the 档号 or the file since we checked
             reason = "secret" if isinstance(e, SecretRecordError) else "invalid"
-            reject(row, reason, str(e), meta["archival_code"])
+            rejections.add(row, reason, str(e), meta["archival_code"])
             rep.rejected_by_reason[reason] = rep.rejected_by_reason.get(reason, 0) + 1
             if reason == "secret":
                 rep.secret_files += [{"file": rel_to(p, files_dir), "reason": str(e)} for p in paths]
@@ -610,24 +651,25 @@ def _write(arc, rep, path, files_dir, accepted, plan, existing, reject, progress
             _note_warnings(rep, conn, rec["id"], meta["archival_code"], [p], seq)
         done += 1
         if progress:
-            progress(done, len(accepted))
-    for key, (doc_id, first) in existing.items():
+            progress(done, len(plan.accepted))
+    for key, ex in plan.existing.items():
         if stopped(arc):
             break
-        for seq, p in enumerate(plan.get(key, []), start=first):
+        first = ex.first_seq
+        for seq, p in enumerate(plan.files.get(key, []), start=first):
             src = {"catalog": str(path), "files": files_src}
             try:
                 if seq == 1:
-                    attach_file(arc, doc_id, ImportedFile(p), source=src)
+                    attach_file(arc, ex.document_id, ImportedFile(p), source=src)
                 else:
-                    _attach_extra(arc, doc_id, p, seq, src, _read_checked(arc, p, src))
+                    _attach_extra(arc, ex.document_id, p, seq, src, _read_checked(arc, p, src))
             except SecretRecordError as e:
                 rep.secret_files.append({"file": rel_to(p, files_dir), "reason": str(e)})
-                left = len(plan[key]) - (seq - first)
+                left = len(plan.files[key]) - (seq - first)
                 rep.files_attached -= left
                 rep.extra_files -= left - (1 if seq == 1 else 0)
                 break  # the record keeps what it had; its later parts wait for a clerk
-            _note_warnings(rep, conn, doc_id, _fmt_key(key), [p], seq)
+            _note_warnings(rep, conn, ex.document_id, _fmt_key(key), [p], seq)
     flush_after_stop(arc)
 
 
@@ -654,30 +696,25 @@ def _fmt_key(key: tuple) -> str:
     return str(archival_code.ArchivalCode(key[0], key[1], key[2], key[3] or None, key[4]))
 
 
-def _existing(conn, by_key: dict, row_keys: dict) -> dict[tuple, tuple[int, int]]:
-    """Records already in the catalog that files in --files name (全文挂接 after an earlier import):
-    key -> (id, the seq its next file takes: 1 when it has none yet)."""
+def _existing(conn, by_key: dict, row_keys: dict) -> dict[tuple, Existing]:
+    """Records already in the catalog that files in --files name (全文挂接 after an earlier import)."""
+    from archive.importing import same_code
+
     out = {}
     for key in by_key:
         if key in row_keys:
             continue
-        from archive.importing import same_code
         hit = same_code(conn, _fmt_key(key))  # the 档号 as stored may be an older spelling of the same 件
-        r = hit and conn.execute("SELECT id, sha256 IS NOT NULL AS has, (SELECT max(seq) FROM document_files f "
-                                 "WHERE f.document_id = d.id) AS seq FROM documents d WHERE id=?",
-                                 (hit["id"],)).fetchone()
-        if r:
-            out[key] = (r["id"], (r["seq"] or 1) + 1 if r["has"] else 1)
+        seq = hit and imports.next_file_seq(conn, hit["id"])
+        if seq:
+            out[key] = Existing(hit["id"], seq)
     return out
 
 
 def _note_warnings(rep: Report, conn, doc_id: int, code: str, paths: list[Path], seq: int = 1) -> None:
     if not paths:
         return
-    if seq == 1:
-        w = conn.execute("SELECT warnings FROM documents WHERE id=?", (doc_id,)).fetchone()[0]
-    else:
-        w = conn.execute("SELECT warnings FROM document_files WHERE document_id=? AND seq=?", (doc_id, seq)).fetchone()[0]
+    w = imports.warnings_of(conn, doc_id, seq)
     for msg in json.loads(w) if w else []:
         rep.extract_warnings.append({"archival_code": code, "file": paths[0].name, "warning": msg})
 
@@ -687,22 +724,18 @@ def _attach_extra(arc: Archive, document_id: int, path: Path, seq: int, source: 
     sha, size = sha256_file(path), path.stat().st_size
     got = got or read_file(arc, path)  # kept even when unreadable: it belongs to the record
     media_type, method, pages, text, warnings = got.media_type, got.method, got.pages, got.text, got.warnings
-    conn = arc.conn
-    with arc.write_lock():
-        rel = arc.put_file(path, sha, media_type, "attach")  # journalled: a crash here is rolled back
-        with arc.writing():
-            arc.journal_done(rel)
-            catalog.add_file(conn, document_id, seq, {
-                "sha256": sha, "filename": path.name, "source_path": str(path.resolve()), "stored_path": rel,
-                "media_type": media_type, "size": size, "pages": pages, "extract_method": method,
-                "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None,
-                "role": "附件" if "附件" in path.name else "其他格式"})  # as migration 13 named older ones
-            if text:
-                catalog.append_text(conn, document_id, f"\n\n【{path.name}】\n{text}")
-            catalog.update_record(conn, document_id, {"indexed": 0})
-            catalog.append_event(conn, "attach", document_id, {**source, "seq": seq, "sha256": sha,
-                                                               "filename": path.name})
-    arc.queue_index(document_id)
+    with intake.stored(arc, path, sha, media_type, "attach", "导入目录：附加文件") as (tx, rel):
+        catalog.add_file(tx.conn, document_id, seq, {
+            "sha256": sha, "filename": path.name, "source_path": str(path.resolve()), "stored_path": rel,
+            "media_type": media_type, "size": size, "pages": pages, "extract_method": method,
+            "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None,
+            "role": "附件" if "附件" in path.name else "其他格式"})  # as migration 13 named older ones
+        if text:
+            catalog.append_text(tx.conn, document_id, f"\n\n【{path.name}】\n{text}")
+        catalog.update_record(tx.conn, document_id, {"indexed": 0})
+        catalog.append_event(tx.conn, "attach", document_id, {**source, "seq": seq, "sha256": sha,
+                                                              "filename": path.name})
+        arc.queue_index(document_id)
 
 
 # ---- the report as a file ----------------------------------------------------------------------------

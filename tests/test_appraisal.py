@@ -245,3 +245,37 @@ def test_old_periods_and_codes_travel_in_a_transfer_package(arc, tmp_path, cfg):
         assert got == {("Z109-WS-1995-C-1", None, "长期"), ("Z109-WS·1995-D30-0001", "D30", "长期")}
     finally:
         other.close()
+
+
+def test_an_appraisal_that_waited_for_the_lock_rereads_and_refuses_a_record_held_meanwhile(arc, cfg, tmp_path):
+    """Two concurrent changes of one record: the appraisal checked the record, then waited for the write lock
+    while another writer put a hold on it; under the lock it reads the record again and refuses, with the
+    reason, writing nothing."""
+    import threading
+
+    from archive.errors import DispositionError
+    from archive.session import open_archive
+
+    rec = _add(arc, tmp_path, "Z109-WS·2009-D10-BGS-0001", 2009)
+    row = _row(arc, rec["archival_code"])
+    other = open_archive(cfg)
+    waiting, outcome = threading.Event(), {}
+    arc.on_lock_wait = lambda msg: waiting.set()
+
+    def appraise():
+        try:
+            appraisal.appraise(arc, DAY, ["甲", "乙"], [appraisal.Decision(row, "destroy", "无价值")])
+        except DispositionError as e:
+            outcome["error"] = str(e)
+
+    try:
+        with other.write_lock():
+            t = threading.Thread(target=appraise)
+            t.start()
+            assert waiting.wait(120), outcome  # the appraisal checked the record and now waits for the lock we hold
+            audit.hold(other, _row(other, rec["archival_code"]), "审计调阅")
+        t.join()
+    finally:
+        other.close()
+    assert "刚被冻结" in outcome["error"] and "审计调阅" in outcome["error"]
+    assert appraisal.listing(arc.conn) == []

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import archival_code
+from archive.catalog import appraisals, exports
 from archive.bounds import clean_text, spreadsheet_text
 from archive.config import Config
 from archive.errors import ExportError
@@ -51,8 +52,7 @@ def remarks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
         return {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for d in conn.execute(f"SELECT * FROM dispositions WHERE document_id IN ({','.join('?' * len(chunk))}) "
-                              "ORDER BY id", chunk):
+        for d in appraisals.dispositions_of(conn, chunk):
             day = d["decided_at"][:10]
             text = (f"{day}经鉴定延长保管期限至{retention_name(d['retention_after'], d['retention_after'])}"
                     if d["decision"] == "extend" else f"{day}已销毁（批准人：{d['approved_by']}）")
@@ -70,8 +70,7 @@ def catalogue_sheets(conn: sqlite3.Connection, cfg: Config, year: int, retention
                      org: str | None = None) -> list[Sheet]:
     """The 归档文件目录 of one 年度: one sheet per 保管期限 (and 机构), grouped by the 档号's own parts (a
     record whose retention was extended keeps its 档号 and its place, with a 备注)."""
-    rows = conn.execute("SELECT * FROM documents WHERE archival_code IS NOT NULL AND status IN "
-                        "('archived','destroyed')").fetchall()
+    rows = exports.catalogued_records(conn)
     groups: dict[tuple, list] = {}
     for r in rows:
         code = archival_code.parse(r["archival_code"])

@@ -23,7 +23,8 @@ from pathlib import Path
 import bagit
 import jsonschema
 
-from archive import archival_code, catalog, schema
+from archive import archival_code, catalog, intake, schema
+from archive.catalog import exports, imports
 from archive.atomic import atomic_dir
 from archive.bounds import clean_text
 from archive.config import SCHEMA_DIR
@@ -85,13 +86,11 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ExportError(f"输出文件夹 {out} 已存在且不为空：请指定一个新的文件夹")
     conn = arc.conn
-    rows = [r for r in conn.execute("SELECT * FROM documents WHERE status='archived' AND archival_code IS NOT NULL "
-                                    "ORDER BY archival_code")
+    rows = [r for r in exports.archived_records(conn)
             if (c := archival_code.parse(r["archival_code"])) and c.year == year]
     if not rows:
         raise ExportError(f"{year} 年度没有已归档的记录，无法生成移交包")
-    texts = dict(conn.execute("SELECT document_id, text FROM document_texts WHERE document_id IN "
-                              f"({','.join(str(r['id']) for r in rows)})"))
+    texts = exports.texts(conn, [r["id"] for r in rows])
     # built in a hidden folder of our own beside the output (never a user's "X.part"), renamed when whole
     with atomic_dir(out, error=ExportError, message="无法写入移交包 {path}：{reason}（请检查磁盘空间和权限）") as stage:
         for sub in ("files", "records", "text"):
@@ -170,18 +169,15 @@ def _import_further(arc: Archive, doc_id: int, rec: dict, data: Path, source: di
             if refused is not None:
                 refused.append((f["file"], str(e)))
             continue
-        with arc.write_lock():
-            rel = arc.put_file(path, f["sha256"], got.media_type, "attach")
-            with arc.writing():
-                arc.journal_done(rel)
-                seq = catalog.attach_file(conn, doc_id, f["role"], {
-                    "sha256": f["sha256"], "filename": f.get("filename") or path.name, "source_path": None,
-                    "stored_path": rel, "media_type": got.media_type, "size": path.stat().st_size,
-                    "pages": got.pages, "extract_method": got.method,
-                    "warnings": json.dumps(got.warnings, ensure_ascii=False) if got.warnings else None},
-                    None, count_pages=False)
-                catalog.append_event(conn, "attach", doc_id, {**source, "seq": seq, "role": f["role"],
-                                                              "sha256": f["sha256"], "filename": f.get("filename")})
+        with intake.stored(arc, path, f["sha256"], got.media_type, "attach", "导入移交包：附加文件") as (tx, rel):
+            seq = catalog.attach_file(tx.conn, doc_id, f["role"], {
+                "sha256": f["sha256"], "filename": f.get("filename") or path.name, "source_path": None,
+                "stored_path": rel, "media_type": got.media_type, "size": path.stat().st_size,
+                "pages": got.pages, "extract_method": got.method,
+                "warnings": json.dumps(got.warnings, ensure_ascii=False) if got.warnings else None},
+                None, count_pages=False)
+            catalog.append_event(tx.conn, "attach", doc_id, {**source, "seq": seq, "role": f["role"],
+                                                             "sha256": f["sha256"], "filename": f.get("filename")})
 
 
 def read_package(path: Path) -> list[tuple[str, dict]]:
@@ -245,15 +241,13 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
     for _ in arc.reconcile():  # finish what a crash left (index of records committed but not indexed)
         pass
     conn = arc.conn
-    journal = conn.execute("SELECT * FROM import_journal WHERE kind='package' AND source=? AND finished_at IS NULL "
-                           "ORDER BY id DESC", (source,)).fetchone()
+    journal = imports.open_journal(conn, "package", source)
     done_names = _imported_from(conn, source) if journal else {}
     conflicts = []
     for name, rec in records:
         if name in done_names:
             continue
-        if rec.get("archival_code") and conn.execute("SELECT 1 FROM documents WHERE archival_code=?",
-                                                     (rec["archival_code"],)).fetchone():
+        if rec.get("archival_code") and imports.code_in_use(conn, rec["archival_code"]):
             conflicts.append(f"档号 {rec['archival_code']} 已在库中")
         if rec.get("sha256") and catalog.owner_of(conn, rec["sha256"]) is not None:
             conflicts.append(f"{name} 的文件已在库中")
@@ -266,15 +260,12 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
             conflicts.append(f"{name}：{e}")
     if conflicts:
         raise PackageError(f"移交包有问题或与本库冲突，未导入任何记录：{'；'.join(conflicts[:10])}")
-    with arc.writing():
-        if journal is None:
-            conn.execute("INSERT INTO import_journal(kind, source, started_at, planned) VALUES ('package',?,?,?)",
-                         (source, catalog.now(), len(records)))
-            journal_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-        else:
-            journal_id = journal["id"]
-    done = [catalog.record(conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone())
-            for doc_id in done_names.values()]
+    if journal is None:
+        with arc.change(catalog.actor(), "导入移交包") as tx:
+            journal_id = imports.start_journal(tx.conn, "package", source, catalog.now(), len(records))
+    else:
+        journal_id = journal["id"]
+    done = [catalog.record(catalog.get_record(conn, doc_id)) for doc_id in done_names.values()]
     for i, (name, rec) in enumerate(records):
         if stopped(arc):  # Ctrl+C / SIGTERM: the journal stays open; the same command finishes the import
             break
@@ -287,7 +278,8 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
             try:
                 done.append(import_record(arc, meta, file, source={"package": source, "record": name}))
                 _import_further(arc, done[-1]["id"], rec, data, {"package": source, "record": name}, refused)
-                conn.execute("UPDATE import_journal SET done = done + 1 WHERE id=?", (journal_id,))
+                with arc.change(catalog.actor(), "导入移交包") as tx:
+                    imports.journal_step(tx.conn, journal_id)
             except SecretRecordError as e:
                 if refused is not None:
                     refused.append((name, str(e)))
@@ -300,15 +292,15 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
     flush_after_stop(arc)
     if stopped(arc):
         return done
-    conn.execute("UPDATE import_journal SET finished_at=?, done=? WHERE id=?", (catalog.now(), len(done), journal_id))
+    with arc.change(catalog.actor(), "导入移交包") as tx:
+        imports.finish_journal(tx.conn, journal_id, catalog.now(), len(done))
     return done
 
 
 def _imported_from(conn, source: str) -> dict[str, int]:
     """Record name -> document id of the records an earlier (interrupted) run imported from this package."""
     out = {}
-    for doc_id, detail in conn.execute("SELECT document_id, detail FROM events WHERE action='import' "
-                                       "AND detail LIKE ?", (f"%{source}%",)):
+    for doc_id, detail in imports.import_events_naming(conn, source):
         try:
             d = json.loads(detail)
         except ValueError:
@@ -321,7 +313,7 @@ def _imported_from(conn, source: str) -> dict[str, int]:
 def unfinished_imports(conn) -> list[str]:
     """Messages (Chinese) for package imports a crash interrupted: run the same command again to finish."""
     try:
-        rows = conn.execute("SELECT * FROM import_journal WHERE finished_at IS NULL").fetchall()
+        rows = imports.unfinished_journals(conn)
     except Exception:
         return []
     return [f"移交包 {r['source']} 的导入曾中断（已导入 {r['done']}/{r['planned']} 件）：请再次运行 "

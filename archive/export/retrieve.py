@@ -16,6 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.catalog import exports
 from archive.errors import ExportError, StoreError
 from archive.export import atomic_output
 from archive.store import CHUNK, FileStore, open_regular
@@ -68,8 +69,7 @@ def files_of_record(conn: sqlite3.Connection, row) -> list[StoredFile]:
     files = []
     if row["stored_path"]:
         files.append(StoredFile(1, row["stored_path"], row["sha256"], row["filename"], row["media_type"]))
-    for r in conn.execute("SELECT seq, stored_path, sha256, filename, media_type FROM document_files "
-                          "WHERE document_id=? AND stored_path IS NOT NULL AND detached_at IS NULL ORDER BY seq", (row["id"],)):
+    for r in exports.stored_further_files(conn, row["id"]):
         files.append(StoredFile(r["seq"], r["stored_path"], r["sha256"], r["filename"], r["media_type"]))
     return files
 

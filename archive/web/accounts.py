@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from archive import catalog
+from archive.catalog import users
 from archive.errors import UsageError
 
 ROLES = ("查阅", "文书", "档案员", "领导")
@@ -61,7 +62,7 @@ def _check_password(password: str) -> None:
 
 
 def has_users(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM users WHERE disabled = 0 LIMIT 1").fetchone() is not None
+    return users.any_active(conn)
 
 
 def add_user(conn: sqlite3.Connection, name: str, role: str, password: str) -> None:
@@ -69,46 +70,46 @@ def add_user(conn: sqlite3.Connection, name: str, role: str, password: str) -> N
     if role not in ROLES:
         raise UsageError(f"角色 “{role}” 无效：应为 {'、'.join(ROLES)}")
     _check_password(password)
-    ts = catalog.now()
     with catalog.transaction(conn):
-        if conn.execute("SELECT 1 FROM users WHERE name=?", (name,)).fetchone():
+        if users.id_of(conn, name) is not None:
             raise UsageError(f"用户 “{name}” 已存在：改密码用 archive user passwd {name}")
-        conn.execute("INSERT INTO users(name, role, password_hash, created_at, updated_at) VALUES (?,?,?,?,?)",
-                     (name, role, _hasher.hash(password), ts, ts))
+        users.add(conn, name, role, _hasher.hash(password), catalog.now())
         catalog.append_event(conn, "user-add", None, {"name": name, "role": role})
+
+
+def _user_id(conn: sqlite3.Connection, name: str) -> int:
+    user_id = users.id_of(conn, name)
+    if user_id is None:
+        raise UsageError(f"没有用户 “{name}”（archive user list 查看）")
+    return user_id
 
 
 def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
     _check_password(password)
     with catalog.transaction(conn):
-        row = conn.execute("SELECT id FROM users WHERE name=?", (name,)).fetchone()
-        if row is None:
-            raise UsageError(f"没有用户 “{name}”（archive user list 查看）")
-        conn.execute("UPDATE users SET password_hash=?, updated_at=? WHERE id=?",
-                     (_hasher.hash(password), catalog.now(), row["id"]))
-        conn.execute("DELETE FROM web_sessions WHERE user_id=?", (row["id"],))  # log out everywhere
+        user_id = _user_id(conn, name)
+        users.set_password_hash(conn, user_id, _hasher.hash(password), catalog.now())
+        users.end_sessions_of(conn, user_id)  # log out everywhere
         catalog.append_event(conn, "user-passwd", None, {"name": name})
 
 
 def set_disabled(conn: sqlite3.Connection, name: str, disabled: bool) -> None:
     with catalog.transaction(conn):
-        row = conn.execute("SELECT id FROM users WHERE name=?", (name,)).fetchone()
-        if row is None:
-            raise UsageError(f"没有用户 “{name}”（archive user list 查看）")
-        conn.execute("UPDATE users SET disabled=?, updated_at=? WHERE id=?", (int(disabled), catalog.now(), row["id"]))
+        user_id = _user_id(conn, name)
+        users.set_disabled(conn, user_id, disabled, catalog.now())
         if disabled:
-            conn.execute("DELETE FROM web_sessions WHERE user_id=?", (row["id"],))
+            users.end_sessions_of(conn, user_id)
         catalog.append_event(conn, "user-disable" if disabled else "user-enable", None, {"name": name})
 
 
 def list_users(conn: sqlite3.Connection) -> list[dict]:
-    return [dict(r) for r in conn.execute("SELECT name, role, disabled, created_at FROM users ORDER BY id")]
+    return users.all_users(conn)
 
 
 # ---- logging in ------------------------------------------------------------------------------------
 def wait_seconds(conn: sqlite3.Connection, name: str, now: float | None = None) -> int:
     """How long the next login attempt for ``name`` must wait (0: may try now)."""
-    row = conn.execute("SELECT failures, last_at FROM login_failures WHERE name=?", (name,)).fetchone()
+    row = users.failures(conn, name)
     if row is None or row["failures"] < FREE_FAILURES:
         return 0
     wait = min(MAX_WAIT, 5 * 2 ** (row["failures"] - FREE_FAILURES))
@@ -118,7 +119,7 @@ def wait_seconds(conn: sqlite3.Connection, name: str, now: float | None = None) 
 
 def authenticate(conn: sqlite3.Connection, name: str, password: str) -> User | None:
     """The user when name and password match; records a failure otherwise. Call wait_seconds first."""
-    row = conn.execute("SELECT * FROM users WHERE name=? AND disabled=0", (name,)).fetchone()
+    row = users.active_user(conn, name)
     ok = False
     try:
         if row is not None:
@@ -127,34 +128,24 @@ def authenticate(conn: sqlite3.Connection, name: str, password: str) -> User | N
             _hasher.hash(password)  # the same work for an unknown name: no hint that it does not exist
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
-    with catalog.transaction(conn):
-        if ok:
-            conn.execute("DELETE FROM login_failures WHERE name=?", (name,))
-        else:
-            conn.execute("INSERT INTO login_failures(name, failures, last_at) VALUES (?,1,?) "
-                         "ON CONFLICT(name) DO UPDATE SET failures=failures+1, last_at=excluded.last_at",
-                         (name[:64], time.time()))
+    users.note_login(conn, name, ok, time.time())
     return User(row["id"], row["name"], row["role"]) if ok else None
 
 
 def new_session(conn: sqlite3.Connection, user: User) -> str:
     sid = secrets.token_urlsafe(32)
     t = time.time()
-    with catalog.transaction(conn):
-        conn.execute("DELETE FROM web_sessions WHERE expires_at < ?", (t,))
-        conn.execute("INSERT INTO web_sessions(id, user_id, created_at, expires_at) VALUES (?,?,?,?)",
-                     (sid, user.id, t, t + SESSION_SECONDS))
+    users.add_session(conn, sid, user.id, t, t + SESSION_SECONDS)
     return sid
 
 
 def session_user(conn: sqlite3.Connection, sid: str | None) -> User | None:
     if not sid:
         return None
-    row = conn.execute("SELECT u.id, u.name, u.role FROM web_sessions s JOIN users u ON u.id = s.user_id "
-                       "WHERE s.id=? AND s.expires_at > ? AND u.disabled = 0", (sid, time.time())).fetchone()
+    row = users.session_user(conn, sid, time.time())
     return User(row["id"], row["name"], row["role"]) if row else None
 
 
 def end_session(conn: sqlite3.Connection, sid: str | None) -> None:
     if sid:
-        conn.execute("DELETE FROM web_sessions WHERE id=?", (sid,))
+        users.end_session(conn, sid)

@@ -3,7 +3,7 @@
 The same archive as the command line: the same catalog, store, index and pipeline. Reads go through one
 ``Archive`` per server thread (its own SQLite connection, WAL lets them read while another process writes);
 every change goes through the one writer ``Archive`` under a thread lock and the archive's shared write lock
-(``Archive.write_lock``), so ``archive watch`` and the web page may run at once.
+(``Archive.change``), so ``archive watch`` and the web page may run at once.
 
 Safety rules kept here:
 - no path from a request reaches the file system: files are found by record id in the catalog only, and a
@@ -45,10 +45,11 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from archive import catalog, display, pipeline, retention
+from archive import catalog, display, intake, retention
+from archive.catalog import appraisals, exports
 from archive.edit import FIELDS as EDIT_FIELDS, edit as edit_record
 from archive.config import RETENTION_NAMES, Config
-from archive.errors import ArchiveError, NotFoundError, UsageError
+from archive.errors import ArchiveError, NotFoundError, StopRequested, UsageError
 from archive.session import Archive
 from archive.web import accounts
 from archive.web.accounts import User
@@ -103,6 +104,14 @@ def _int(value: str | None, what: str, lo: int = 1, hi: int = 10 ** 9) -> int | 
     if not lo <= n <= hi:
         raise UsageError(f"{what} “{value}” 超出范围")
     return n
+
+
+def _year(value: str | None, what: str = "年度") -> int | None:
+    """A 年度 typed into a form: an integer within archive.bounds (1949 to next year), or None when empty."""
+    from archive.bounds import check_year
+
+    n = _int(value, what, -10 ** 9)
+    return None if n is None else check_year(n, what)
 
 
 def _date(value: str | None, what: str) -> dt.date | None:
@@ -261,7 +270,7 @@ def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLRes
 
 
 def _row(conn, doc_id: int):
-    row = conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()
+    row = catalog.get_record(conn, doc_id)
     if row is None:
         raise NotFoundError(f"没有记录号 {doc_id}")
     return row
@@ -341,7 +350,7 @@ def search_page(request: Request):
         if status is not None and status not in STATUS_LABELS:
             raise UsageError(f"状态 “{status}” 无效")
         filters = search_mod.Filters(
-            year=_int(params["year"], "年度", 1900, 2999), retention=_retention(params["retention"]),
+            year=_year(params["year"]), retention=_retention(params["retention"]),
             org=params["org"] or None, doc_type=params["doc_type"] or None, issuer=params["issuer"] or None,
             date_from=_date(params["date_from"], "起始日期"), date_to=_date(params["date_to"], "截止日期"),
             status=status)
@@ -368,12 +377,11 @@ DISTINCT_SECONDS = 60  # the filter menus' choices (年度, 文种) change rarel
 
 
 def _distinct(conn, col: str) -> list:
-    key = (str(conn.execute("PRAGMA database_list").fetchone()[2]), col)
+    key = (exports.catalog_file(conn), col)
     hit = _DISTINCT_CACHE.get(key)
     if hit and time.monotonic() - hit[0] < DISTINCT_SECONDS:
         return hit[1]
-    vals = [r[0] for r in conn.execute(
-        f"SELECT DISTINCT {col} FROM documents WHERE {col} IS NOT NULL ORDER BY {col} DESC LIMIT 200")]
+    vals = exports.distinct_values(conn, col)
     _DISTINCT_CACHE[key] = (time.monotonic(), vals)
     return vals
 
@@ -383,9 +391,7 @@ def _browse(conn, filters, page: int):
     from archive.search import Hit, Results
 
     where, args = filters.sql()
-    total = conn.execute(f"SELECT count(*) FROM documents d WHERE {where}", args).fetchone()[0]
-    rows = conn.execute(f"SELECT * FROM documents d WHERE {where} ORDER BY d.id DESC LIMIT ? OFFSET ?",
-                        [*args, PAGE_SIZE, (page - 1) * PAGE_SIZE]).fetchall()
+    total, rows = exports.browse(conn, where, args, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     return Results([Hit(catalog.record(r), 0.0, "", "filter") for r in rows], total, page,
                    max(1, -(-total // PAGE_SIZE)), True)
 
@@ -401,9 +407,9 @@ def _files(conn, row) -> list[dict]:
     if row["searchable_path"]:
         out.append({"seq": 0, "filename": Path(row["filename"] or "scan").stem + "（可检索）.pdf",
                     "media_type": "pdf", "size": None, "label": "可检索 PDF（OCR 文字层）"})
-    for f in conn.execute("SELECT seq, filename, media_type, size, role FROM document_files WHERE document_id=? "
-                          "AND stored_path IS NOT NULL AND detached_at IS NULL ORDER BY seq", (row["id"],)):
-        out.append({**dict(f), "label": f["role"]})  # 正本 / 定稿 / 稿纸 / 附件 / 其他格式 (migration 13)
+    for f in exports.stored_further_files(conn, row["id"]):
+        out.append({"seq": f["seq"], "filename": f["filename"], "media_type": f["media_type"], "size": f["size"],
+                    "role": f["role"], "label": f["role"]})  # 正本 / 定稿 / 稿纸 / 附件 / 其他格式 (migration 13)
     return out
 
 
@@ -429,8 +435,7 @@ def record_page(request: Request):
     for e in catalog.events_for(conn, row["id"]):
         what, why = _describe_event(e)
         events.append({"ts": _state(request).local_time(e["ts"]), "actor": e["actor"], "what": what, "why": why})
-    hold = conn.execute("SELECT reason, held_by, held_at FROM holds WHERE document_id=? AND released_at IS NULL",
-                        (row["id"],)).fetchone()
+    hold = appraisals.hold_of(conn, row["id"])
     warnings = json.loads(row["warnings"]) if row["warnings"] else []
     fields = [
         ("记录号", row["id"]), ("状态", STATUS_LABELS.get(row["status"], row["status"])),
@@ -461,8 +466,7 @@ def _stored(arc: Archive, row, seq: int) -> tuple[Path, str, str]:
     elif seq == 0:
         rel, name, media = row["searchable_path"], Path(row["filename"] or "scan").stem + "（可检索）.pdf", "pdf"
     else:
-        f = arc.conn.execute("SELECT stored_path, filename, media_type FROM document_files WHERE document_id=? "
-                             "AND seq=? AND detached_at IS NULL", (row["id"], seq)).fetchone()
+        f = exports.further_file(arc.conn, row["id"], seq)
         rel, name, media = (f["stored_path"], f["filename"], f["media_type"]) if f else (None, None, None)
     if not rel:
         raise NotFoundError(f"记录 {row['id']} 没有第 {seq} 个文件（或已销毁）")
@@ -498,8 +502,7 @@ def view_page(request: Request):
     path, name, media = _stored(arc, row, seq)
     text = None
     if media != "pdf":
-        t = arc.conn.execute("SELECT text FROM document_texts WHERE document_id=?", (row["id"],)).fetchone()
-        text = t["text"] if t else ""
+        text = exports.text_of(arc.conn, row["id"]) or ""
     return render(request, "view.html", user=user, row=row, seq=seq, name=name, media=media, text=text)
 
 
@@ -538,7 +541,7 @@ def reclassify_post(request: Request, form) -> Response:
         if status not in (None, "archived", "excluded", "pending"):
             raise UsageError(f"状态 “{status}” 无效")
         reclassify(w.writer, row, retention=_retention(form.get("retention")),
-                   org=form.get("org") or None, year=_int(form.get("year"), "年度", 1900, 2999),
+                   org=form.get("org") or None, year=_year(form.get("year")),
                    status=status, reason=str(form.get("reason") or "").strip())
     return RedirectResponse(f"/doc/{doc_id}", 303)
 
@@ -566,9 +569,10 @@ def file_one(w: WebArchive, user: User, upload) -> dict:
     name = upload_name(upload.filename)
     arc = w.writer
     limit = w.cfg.limits.max_file_mb * 1024 * 1024
-    with w.write_mutex, arc.write_lock(), catalog.acting_as(user.name):
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = w.cfg.inbox / UPLOAD_DIR / f"{stamp}-{secrets.token_hex(4)}"
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = w.cfg.inbox / UPLOAD_DIR / f"{stamp}-{secrets.token_hex(4)}"
+
+    def place() -> Path | None:  # the upload into the inbox, whole, or nothing when it is too large
         folder.mkdir(parents=True)
         part = folder / (name + ".part")
         size = 0
@@ -583,17 +587,23 @@ def file_one(w: WebArchive, user: User, upload) -> dict:
         if size > limit:
             part.unlink()
             folder.rmdir()
-            return {"file": name, "outcome": "failed", "reason": f"文件超过 {w.cfg.limits.max_file_mb} MB，未接收",
-                    "record": None}
-        target = folder / name
-        os.rename(part, target)
-        result = pipeline.ingest_file(arc, target, from_inbox=True)
-        arc.flush_index()  # searchable at once
-        try:
-            folder.rmdir()  # empty once the pipeline moved the original to processed/ (or duplicates/ …)
-            folder.parent.rmdir()
-        except OSError:
-            pass
+            return None
+        os.rename(part, folder / name)
+        return folder / name
+
+    with w.write_mutex, catalog.acting_as(user.name):
+        taken = intake.take_in_placed(arc, place)  # searchable at once
+    if taken is None:
+        return {"file": name, "outcome": "failed", "reason": f"文件超过 {w.cfg.limits.max_file_mb} MB，未接收",
+                "record": None}
+    if not taken.results:  # the extraction was stopped (the server is shutting down): the upload stays in the inbox
+        raise StopRequested("收到停止请求：文件留在收件箱中")
+    result = taken.results[0]
+    try:
+        folder.rmdir()  # empty once the pipeline moved the original to processed/ (or duplicates/ …)
+        folder.parent.rmdir()
+    except OSError:
+        pass
     return {"file": name, "outcome": result.outcome, "reason": result.reason, "record": result.record}
 
 
@@ -656,7 +666,7 @@ def review_post(request: Request, form) -> Response:
                         raise UsageError("没有建议的保管期限：请在该行选择保管期限")
                     org = form.get(f"org_{doc_id}") or row["org"] or None
                     rec = confirm(w.writer, row, retention=ret, org=org,
-                                  year=_int(form.get(f"year_{doc_id}"), "年度", 1900, 2999),
+                                  year=_year(form.get(f"year_{doc_id}")),
                                   reason=form.get("reason") or "网页审核：确认归档")
                 done.append(rec)
             except ArchiveError as e:
@@ -678,7 +688,7 @@ def dashboard_page(request: Request):
         by_org[r["org"] or ""] = by_org.get(r["org"] or "", 0) + r["n"]
     return render(request, "dashboard.html", user=user, s=s, chart=bar_chart(by_year), by_org=by_org,
                   years=sorted(by_year, reverse=True), by_year=by_year,
-                  holds=conn.execute("SELECT count(*) FROM holds WHERE released_at IS NULL").fetchone()[0])
+                  holds=appraisals.count_holds(conn))
 
 
 RET_COLORS = {"Y": "#8c1c13", "D30": "#c9822b", "D10": "#5b7f95"}
@@ -728,7 +738,7 @@ def export_post(request: Request, form) -> Response:
 
     require(request, "archival")
     w = _state(request)
-    year = _int(form.get("year"), "年度", 1900, 2999)
+    year = _year(form.get("year"))
     if year is None:
         raise UsageError("请填写年度")
     fmt = form.get("format") or "xlsx"
@@ -768,8 +778,7 @@ def audit_page(request: Request):
 def holds_page(request: Request, error: str | None = None, status: int = 200):
     user = require(request, "oversee")
     conn = _state(request).reader.conn
-    rows = conn.execute("SELECT h.*, d.archival_code, d.title, d.doc_number FROM holds h JOIN documents d "
-                        "ON d.id = h.document_id ORDER BY h.released_at IS NOT NULL, h.id DESC LIMIT 500").fetchall()
+    rows = appraisals.list_holds(conn, 500)
     return render(request, "holds.html", status=status, user=user, rows=rows, error=error)
 
 
