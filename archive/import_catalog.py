@@ -698,13 +698,12 @@ def _fmt_key(key: tuple) -> str:
 
 def _existing(conn, by_key: dict, row_keys: dict) -> dict[tuple, Existing]:
     """Records already in the catalog that files in --files name (全文挂接 after an earlier import)."""
-    from archive.importing import same_code
 
     out = {}
     for key in by_key:
         if key in row_keys:
             continue
-        hit = same_code(conn, _fmt_key(key))  # the 档号 as stored may be an older spelling of the same 件
+        hit = archival_code.same_code(conn, _fmt_key(key))  # the 档号 as stored may be an older spelling of the same 件
         seq = hit and imports.next_file_seq(conn, hit["id"])
         if seq:
             out[key] = Existing(hit["id"], seq)

@@ -23,7 +23,6 @@ from archive.retention import CODES as RETENTION_CODES
 from archive.retention import OLD_NAMES as OLD_RETENTION_NAMES
 from archive.store import sha256_file
 
-same_code = archival_code.same_code  # TODO(merge): remove; verify.py and import_catalog.py import it from here
 
 
 class ImportRecordError(ArchiveError):
@@ -248,7 +247,7 @@ def _insert(arc, m, file, sha, size, rel, media_type, filename, text, warnings, 
             code = archival_code.allocate(conn, m["fonds"], int(m["year"]), m["retention"], m.get("org"))
             m.update(archival_code=str(code), item_no=code.item_no, status="archived")
         elif m.get("archival_code"):
-            clash = same_code(conn, m["archival_code"])
+            clash = archival_code.same_code(conn, m["archival_code"])
             if clash is not None:
                 raise ImportRecordError(f"档号 {m['archival_code']} 已存在（记录 {clash['id']} {clash['archival_code']}）")
         row = {**m, "sha256": sha, "filename": filename, "source_path": str(file.path.resolve()) if file else None,

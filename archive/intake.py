@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from archive import pipeline
 from archive.errors import StopRequested
 from archive.interrupt import flush_after_stop
 from archive.models import IngestResult
@@ -54,7 +55,7 @@ def take_in(arc: Archive, paths: list[Path], *, from_inbox: bool = False, reconc
     before = arc.cancel
     arc.cancel = stop if stop is not None else before
     try:
-        arc.ingest_many(paths, from_inbox=from_inbox, on_result=done)  # one round of disk flushes per batch
+        pipeline.ingest_many(arc, paths, from_inbox=from_inbox, on_result=done)  # one round of disk flushes per batch
     except StopRequested:
         pass  # stopped while waiting for the lock: the batch being read was not stored
     finally:
@@ -68,7 +69,7 @@ def take_in_placed(arc: Archive, place: Callable[[], Path | None]) -> Intake | N
     """Take in the one file ``place`` puts into the inbox (it returns the file's path, or None when it
     refused the file: nothing is taken in). Placing and taking in are done under one hold of the write lock,
     so a watcher never takes the file too; the file is searchable when this returns."""
-    with arc.write_lock():
+    with arc.change(transaction=False):
         path = place()
         return None if path is None else take_in(arc, [path], from_inbox=True, reconcile=False)
 
@@ -81,7 +82,7 @@ def stored(arc: Archive, path: Path, sha: str, media_type: str, purpose: str, re
     an orphan."""
     from archive import catalog
 
-    with arc.write_lock():
+    with arc.change(transaction=False):
         rel = arc.put_file(path, sha, media_type, purpose)
         with arc.change(catalog.actor(), reason) as tx:
             arc.journal_done(rel)

@@ -328,5 +328,5 @@ def rebuild_index(arc, progress=None) -> int:
     """Rebuild the full-text index from the catalog (``archive reindex``), holding the archive's write lock
     throughout so no ingest, watcher or web upload writes between the catalog read and the index swap.
     Returns the number of documents indexed."""
-    with arc.write_lock():
+    with arc.change(transaction=False):
         return arc.reindex(progress=progress)

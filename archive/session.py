@@ -272,19 +272,6 @@ class Archive:
         if outermost:
             self._flush_index()
 
-    # TODO(merge): remove; cli.py, web/, appraisal.py, export/, import_catalog.py and search.py use them today
-    def write_lock(self):
-        return self._lock()
-
-    @contextmanager
-    def writing(self):
-        with self._lock():
-            with catalog.transaction(self.conn) as conn:
-                yield conn
-
-    def flush_index(self) -> int:
-        return self._flush_index()
-
     # ---- crash recovery ----------------------------------------------------------------------
     def reconcile(self) -> list[str]:
         """Finish or roll back what a crash interrupted. Returns what was done (Chinese)."""
@@ -470,18 +457,6 @@ class Archive:
                     catalog.copy_done(self.conn, rel)
         except (sqlite3.Error, OSError):
             pass  # reconcile removes it on the next start
-
-    # ---- ingest: archive.pipeline.ingest_file / ingest_many, called by their callers ----------------------
-    def ingest_file(self, path: Path, *, from_inbox: bool = False) -> IngestResult:  # TODO(merge): remove
-        from archive import pipeline  # cli.py still calls it; no import of a service is left once it does not
-
-        return pipeline.ingest_file(self, path, from_inbox=from_inbox)
-
-    def ingest_many(self, paths, *, from_inbox: bool = False, batch: int | None = None,
-                    on_result=None) -> list[IngestResult]:  # TODO(merge): remove
-        from archive import pipeline
-
-        return pipeline.ingest_many(self, paths, from_inbox=from_inbox, batch=batch, on_result=on_result)
 
     # ---- reading -----------------------------------------------------------------------------
     def resolve(self, ref: str) -> sqlite3.Row:

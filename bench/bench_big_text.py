@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive import pipeline
 from archive.config import load_config  # noqa: E402
 from archive.session import open_archive  # noqa: E402
 
@@ -44,8 +45,7 @@ def main() -> None:
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         arc = open_archive(load_config(tmp / "config.toml"), create=True)
         t0, c0 = time.perf_counter(), time.process_time()
-        r = arc.ingest_file(big)
-        arc.flush_index()
+        r = pipeline.ingest_file(arc, big)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         kept = arc.conn.execute("SELECT length(text) FROM document_texts").fetchone()[0]

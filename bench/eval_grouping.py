@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from archive import pipeline
 from archive.config import load_config  # noqa: E402
 from archive.session import open_archive  # noqa: E402
 
@@ -66,7 +67,7 @@ def main() -> None:
             doc_of[str(dest)] = e["doc_id"]
             paths.append(dest)
         t0 = time.perf_counter()
-        results = arc.ingest_many(paths)
+        results = pipeline.ingest_many(arc, paths)
         seconds = time.perf_counter() - t0
         outcomes = Counter(r.outcome for r in results)
         records_of_doc: dict[str, set[int]] = defaultdict(set)

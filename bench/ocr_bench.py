@@ -58,6 +58,7 @@ if _PARSER_ROOT:
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from archive import pipeline
 from archive import docno, gongwen  # noqa: E402
 from archive.models import DocNumber  # noqa: E402
 from corpus_fields import load_review, number_in_text, number_ok, title_match, unify  # noqa: E402
@@ -265,7 +266,7 @@ def eval_scans(args) -> int:
             for i, r in enumerate(rows, 1):
                 f = src / r["file"]
                 t = time.monotonic()
-                res = arc.ingest_file(f)
+                res = pipeline.ingest_file(arc, f)
                 dt = time.monotonic() - t
                 pages = int(r.get("pages") or 1)
                 pages_total += pages
@@ -462,11 +463,10 @@ def main(argv=None) -> int:
     results = {}
     for r in rows:
         t = time.monotonic()
-        results[r["id"]] = arc.ingest_file(Path(r["file"]))
+        results[r["id"]] = pipeline.ingest_file(arc, Path(r["file"]))
         r["seconds"] = time.monotonic() - t
         print(f"  {r['id']:<16} {r['fmt']:<5} {r['pages']}页 {r['seconds']:5.1f}s  {results[r['id']].outcome}",
               flush=True)
-    arc.flush_index()
     elapsed = time.monotonic() - t0
     pages = sum(r["pages"] for r in rows)
 

@@ -13,6 +13,7 @@ previous run with the same N is complete (its ingest figures are read back from 
 Phases that need their own peak RSS (ingest, reindex) run in a child process of this script.
 """
 
+from archive import pipeline
 from __future__ import annotations
 
 import argparse
@@ -159,7 +160,7 @@ def phase_ingest(work: Path, defer_index: bool = False) -> None:
     count: Counter = Counter()
     outcomes: Counter = Counter()
     flush = {"t": 0.0, "n": 0}
-    real_flush = arc.flush_index
+    real_flush = arc._flush_index
 
     def timed_flush():  # ingest_file flushes every INDEX_BATCH records: account for it apart
         t0 = time.perf_counter()
@@ -168,14 +169,14 @@ def phase_ingest(work: Path, defer_index: bool = False) -> None:
         flush["n"] += 1
         return n
 
-    arc.flush_index = (lambda: 0) if defer_index else timed_flush
+    arc._flush_index = (lambda: 0) if defer_index else timed_flush
     progress_every = max(1000, len(files) // 20)
     t_start = time.perf_counter()
     for k, p in enumerate(files, 1):
         fmt = p.suffix.lstrip(".")
         f0 = flush["t"]
         t0 = time.perf_counter()
-        r = arc.ingest_file(p)
+        r = pipeline.ingest_file(arc, p)
         spent[fmt] += time.perf_counter() - t0 - (flush["t"] - f0)
         count[fmt] += 1
         outcomes[r.outcome] += 1
@@ -185,7 +186,6 @@ def phase_ingest(work: Path, defer_index: bool = False) -> None:
     if defer_index:
         arc._unindexed = []  # left with indexed = 0: the reindex phase builds the index
     else:
-        arc.flush_index()
     total = time.perf_counter() - t_start
     conn = arc.conn
     rule_mix = Counter()
@@ -213,7 +213,7 @@ def phase_reindex(work: Path, config: str = "config.toml") -> None:
     arc = open_archive(work / config)
     t0 = time.perf_counter()
     c0 = time.process_time()
-    with arc.write_lock():
+    with arc.change(transaction=False):
         n = arc.reindex()
     sec = time.perf_counter() - t0
     cpu = time.process_time() - c0
@@ -470,10 +470,9 @@ def run_quality(work: Path, seed: int) -> None:
     ids = {}
     outcomes = Counter()
     for k in range(len(rows)):
-        res = arc.ingest_file(work / "src" / f"q{k:04d}.txt")
+        res = pipeline.ingest_file(arc, work / "src" / f"q{k:04d}.txt")
         outcomes[res.outcome] += 1
         ids[k] = res.record["id"] if res.record else None
-    arc.flush_index()
     print(f"quality store: {len(rows)} documents ingested in {time.perf_counter() - t0:.0f} s ({dict(outcomes)})",
           file=sys.stderr)
     conn, ix = arc.conn, arc.index

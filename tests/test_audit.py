@@ -32,7 +32,6 @@ def aged(arc, tmp_path):
         import_record(arc, {"archival_code": code, "title": f"{year}年{ret}文件{n}", "issuer": "示例县档案局",
                             "date": f"{year}-06-01", "doc_number_raw": f"示档发〔{year}〕{n}号"},
                       ImportedFile(f), source={"test": True})
-    arc.flush_index()
     return arc
 
 

@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 
+from archive import pipeline
 from archive import catalog
 from archive.errors import EditError, ReviewError, UsageError
 from conftest import copy_prepared, write_config
@@ -232,7 +233,7 @@ def test_confirm_refuses_a_record_without_its_required_fields_and_edit_fills_the
 def test_confirm_in_the_library_and_reclassify_to_archived_refuse_too(arc, tmp_path):
     from archive.review import confirm, reclassify
 
-    arc.ingest_file(make_text(tmp_path / "c.txt", "会上讨论了档案室搬迁。\n"))
+    pipeline.ingest_file(arc, make_text(tmp_path / "c.txt", "会上讨论了档案室搬迁。\n"))
     row = arc.conn.execute("SELECT * FROM documents").fetchone()
     with pytest.raises(ReviewError, match="缺少必备著录项"):
         confirm(arc, row, retention="Y", org="BGS", year=2019)
@@ -247,7 +248,7 @@ def test_confirm_in_the_library_and_reclassify_to_archived_refuse_too(arc, tmp_p
 def test_refused_corrections_change_nothing(arc, tmp_path):
     from archive.edit import edit
 
-    arc.ingest_file(make_pdf(tmp_path / "a.pdf", gongwen_lines(0, 0, 2021)))
+    pipeline.ingest_file(arc, make_pdf(tmp_path / "a.pdf", gongwen_lines(0, 0, 2021)))
     row = lambda: arc.conn.execute("SELECT * FROM documents WHERE id=1").fetchone()  # noqa: E731
     before, n = dict(row()), arc.conn.execute("SELECT count(*) FROM events").fetchone()[0]
     for changes, reason, err, match in (
@@ -275,7 +276,7 @@ def test_refused_corrections_change_nothing(arc, tmp_path):
 def test_a_doc_number_can_be_cleared_and_its_keys_go(arc, tmp_path):
     from archive.edit import edit
 
-    arc.ingest_file(make_pdf(tmp_path / "a.pdf", gongwen_lines(0, 0, 2021)))
+    pipeline.ingest_file(arc, make_pdf(tmp_path / "a.pdf", gongwen_lines(0, 0, 2021)))
     row = arc.conn.execute("SELECT * FROM documents WHERE id=1").fetchone()
     assert arc.conn.execute("SELECT count(*) FROM docno_keys WHERE document_id=1").fetchone()[0] > 0
     res = edit(arc, row, {"doc_number": ""}, reason="此件无文号")
@@ -365,7 +366,7 @@ def test_the_record_page_corrects_with_the_same_service_for_archivists_only(cfg,
     arc = open_archive(cfg, create=True)
     for name, role in ROLES.items():
         accounts.add_user(arc.conn, name, role, PASSWORD)
-    doc = arc.ingest_file(make_pdf(tmp_path / "a.pdf", gongwen_lines(0, 0, 2021))).record
+    doc = pipeline.ingest_file(arc, make_pdf(tmp_path / "a.pdf", gongwen_lines(0, 0, 2021))).record
     arc.close()
     app = create_app(cfg)
     try:
@@ -453,7 +454,7 @@ def test_a_date_after_today_is_taken_with_a_warning(arc, tmp_path):
 
     from archive.edit import edit
 
-    arc.ingest_file(make_text(tmp_path / "c.txt", "会上讨论了档案室搬迁。\n"))
+    pipeline.ingest_file(arc, make_text(tmp_path / "c.txt", "会上讨论了档案室搬迁。\n"))
     row = arc.conn.execute("SELECT * FROM documents").fetchone()
     later = dt.date.today() + dt.timedelta(days=1)
     res = edit(arc, row, {"date": later.isoformat()}, reason="按原件")

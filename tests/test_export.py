@@ -12,6 +12,7 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from archive import pipeline
 from archive import audit
 from archive.errors import ExportError
 from archive.export import catalogue
@@ -28,10 +29,9 @@ HEADER = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级
 def filed(arc, tmp_path):
     """2019: three 永久 (BGS), two 30年 (YWK), one 10年 (BGS) as PDF, one 30年 as DOCX; one 2020 record."""
     for i, kind in enumerate((0, 2, 0, 1, 4, 3)):
-        arc.ingest_file(make_pdf(tmp_path / f"{i}.pdf", gongwen_lines(i, kind, 2019)))
-    arc.ingest_file(make_docx(tmp_path / "d.docx", gongwen_lines(6, 7, 2019)))
-    arc.ingest_file(make_pdf(tmp_path / "y2020.pdf", gongwen_lines(7, 0, 2020)))
-    arc.flush_index()
+        pipeline.ingest_file(arc, make_pdf(tmp_path / f"{i}.pdf", gongwen_lines(i, kind, 2019)))
+    pipeline.ingest_file(arc, make_docx(tmp_path / "d.docx", gongwen_lines(6, 7, 2019)))
+    pipeline.ingest_file(arc, make_pdf(tmp_path / "y2020.pdf", gongwen_lines(7, 0, 2020)))
     return arc
 
 

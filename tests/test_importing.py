@@ -33,7 +33,6 @@ def test_record_keeps_its_code_and_raises_the_sequence(arc, tmp_path):
     arc.conn.execute("ROLLBACK")
     assert nxt.item_no == 8
     # findable by its number in another spelling and by its text
-    arc.flush_index()
     hits = search(arc.conn, arc.index, "（2015）3号", Filters()).hits
     assert hits and hits[0].record["id"] == rec["id"]
     assert search(arc.conn, arc.index, "数字化推进", Filters()).hits[0].record["id"] == rec["id"]
@@ -53,7 +52,6 @@ def test_record_without_a_file_then_attach(arc, tmp_path):
     pdf = make_pdf(tmp_path / "Z109-WS·2015-Y-BGS-0007.pdf", ["示例县档案局文件", "关于印发档案工作规划的通知", "扫描件挂接测试正文"])
     rec2 = attach_file(arc, rec["id"], ImportedFile(pdf), source={"dir": str(tmp_path)})
     assert rec2["sha256"] and rec2["filename"] == pdf.name and rec2["archival_code"] == rec["archival_code"]
-    arc.flush_index()
     assert search(arc.conn, arc.index, "挂接测试", Filters()).hits[0].record["id"] == rec["id"]
     with pytest.raises(ImportRecordError, match="已有文件"):
         attach_file(arc, rec["id"], ImportedFile(pdf), source={})

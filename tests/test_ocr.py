@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from archive import pipeline
 from archive.config import load_config
 from archive.errors import ConfigError
 from archive.extract import extract
@@ -58,7 +59,7 @@ def test_png_scan_is_archived_and_show_says_ocr(cfg_path, tmp_path):
 @pytest.mark.slow
 def test_multipage_tiff_reads_every_page_with_its_confidence(arc, tmp_path):
     tif = make_scan(tmp_path / "scan.tif", DOC + PAGE2, lines_per_page=len(DOC))
-    r = arc.ingest_file(tif)
+    r = pipeline.ingest_file(arc, tif)
     assert r.outcome == "archived", r.reason
     assert r.record["pages"] == 2 and r.record["doc_number"] == "示档发〔2022〕1号"
     row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (r.record["id"],)).fetchone()
@@ -105,7 +106,7 @@ def test_searchable_pdf_is_stored_beside_the_original(tmp_path):
     arc = open_archive(cfg, create=True)
     try:
         png = make_scan(tmp_path / "scan.png", DOC)
-        r = arc.ingest_file(png)
+        r = pipeline.ingest_file(arc, png)
         row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (r.record["id"],)).fetchone()
         assert row["searchable_path"] and row["searchable_path"] != row["stored_path"]
         from pypdf import PdfReader
@@ -116,7 +117,6 @@ def test_searchable_pdf_is_stored_beside_the_original(tmp_path):
         assert not any("回滚" in m for m in arc.reconcile())  # referenced: not rolled back as an orphan
         assert arc.store.abspath(row["searchable_path"]).exists()
         from archive.verify import verify
-        arc.flush_index()
         assert [f for f in verify(arc).findings if f.severity != "notice"] == []  # not a stray file
     finally:
         arc.close()
@@ -127,7 +127,7 @@ def test_low_confidence_header_goes_to_pending_without_archival_code(tmp_path):
     cfg = load_config(write_config(tmp_path, **{"min_header_confidence = 75": "min_header_confidence = 99.9"}))
     arc = open_archive(cfg, create=True)
     try:
-        r = arc.ingest_file(make_scan(tmp_path / "scan.jpg", DOC, rotate=-1.0))
+        r = pipeline.ingest_file(arc, make_scan(tmp_path / "scan.jpg", DOC, rotate=-1.0))
         assert r.outcome == "pending"
         assert r.reason.startswith("OCR 识别置信度低（版头 ") and "请人工核对发文字号和题名" in r.reason
         assert "规则 R10 建议归档" in r.reason
@@ -233,7 +233,7 @@ def test_secret_scan_is_refused_never_stored_and_quarantined(arc, tmp_path):
     inbox = arc.cfg.inbox
     inbox.mkdir(parents=True, exist_ok=True)
     png = make_scan(inbox / "scan.jpg", SECRET_DOC, rotate=1.2)
-    r = arc.ingest_file(png, from_inbox=True)
+    r = pipeline.ingest_file(arc, png, from_inbox=True)
     assert r.outcome == "refused", r.reason
     assert "涉密文件（秘密" in r.reason and "隔离" in r.reason
     _nothing_stored(arc)
@@ -275,7 +275,7 @@ def test_scan_whose_header_cannot_be_read_is_quarantined(arc, tmp_path):
     ImageDraw.Draw(page).rectangle((150, 150, 1500, 700), fill=40)
     jpg = tmp_path / "blot.jpg"
     page.save(jpg, "JPEG", quality=70)
-    r = arc.ingest_file(jpg)
+    r = pipeline.ingest_file(arc, jpg)
     assert r.outcome == "refused", r.reason
     assert r.reason.startswith("版头无法识别，可能为涉密文件，已隔离，请人工查看")
     _nothing_stored(arc)
@@ -321,7 +321,7 @@ def test_text_layer_over_a_secret_scan_is_judged_on_the_image(arc, tmp_path, inv
                           invisible=invisible, under=under)
     ex = extract(pdf)
     assert ex.method == "text-layer" and ex.image_probe is not None  # the text layer is what was read …
-    r = arc.ingest_file(pdf)
+    r = pipeline.ingest_file(arc, pdf)
     assert r.outcome == "refused", r.reason  # … but the image says 秘密
     assert "涉密文件（秘密" in r.reason
     _nothing_stored(arc)
@@ -331,14 +331,14 @@ def test_text_layer_that_does_not_match_its_scan_is_refused(arc, tmp_path):
     layer = ["示例县农业农村局文件", "示农发〔2021〕3号", "示例县农业农村局关于做好春耕生产工作的通知",
              "各乡镇农业服务中心：", "为抓好今年春耕生产，确保粮食播种面积稳定，现通知如下。"]
     pdf = _pdf_over_image(tmp_path / "layered.pdf", scan_pages(DOC)[0], layer)
-    r = arc.ingest_file(pdf)
+    r = pipeline.ingest_file(arc, pdf)
     assert r.outcome == "refused" and "文字层与页面图像内容不符" in r.reason
     _nothing_stored(arc)
 
 
 def test_ocrd_scan_with_its_own_text_layer_is_archived_and_born_digital_is_not_probed(arc, tmp_path):
     pdf = _pdf_over_image(tmp_path / "ocrd.pdf", scan_pages(DOC)[0], DOC)
-    r = arc.ingest_file(pdf)
+    r = pipeline.ingest_file(arc, pdf)
     assert r.outcome == "archived", r.reason
     assert extract(make_pdf(tmp_path / "born.pdf", SECRET_DOC[1:])).image_probe is None
 
@@ -348,7 +348,7 @@ def test_image_only_ofd_is_read_by_ocr_and_a_secret_one_refused(arc, tmp_path):
     ofd = _image_ofd(tmp_path / "scan.ofd", scan_pages(DOC)[0])
     ex = extract(ofd)
     assert (ex.media_type, ex.method) == ("ofd", "ocr") and "示档发〔2022〕1号" in ex.text
-    r = arc.ingest_file(_image_ofd(tmp_path / "secret.ofd", scan_pages(SECRET_DOC)[0]))
+    r = pipeline.ingest_file(arc, _image_ofd(tmp_path / "secret.ofd", scan_pages(SECRET_DOC)[0]))
     assert r.outcome == "refused", r.reason
     _nothing_stored(arc)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from archive import pipeline
 from archive import appraisal, catalog
 from archive.config import load_config
 from archive.export.package import export_package, import_package
@@ -84,24 +85,24 @@ def test_batch_of_renderings_draft_form_and_annex_is_one_record(arc, cfg_path, t
 
 def test_one_file_at_a_time_and_from_the_inbox(arc, tmp_path):
     made = _renderings(tmp_path / "src", i=7)
-    first = arc.ingest_file(made["txt"])  # the text arrives first: it is the record's own file
+    first = pipeline.ingest_file(arc, made["txt"])  # the text arrives first: it is the record's own file
     assert first.outcome == "archived"
     inbox_copy = arc.cfg.inbox / "正文.pdf"
     inbox_copy.write_bytes(made["pdf"].read_bytes())
-    r = arc.ingest_file(inbox_copy, from_inbox=True)
+    r = pipeline.ingest_file(arc, inbox_copy, from_inbox=True)
     assert r.outcome == "attached" and r.record["id"] == first.record["id"]
     assert "其他格式" in r.reason and "示档发〔2022〕8号" in r.reason
     assert not inbox_copy.exists() and list(arc.cfg.processed_dir.rglob("正文.pdf"))  # moved like any record's
     assert _files(arc, first.record["id"]) == [(2, "其他格式", "正文.pdf")]
     # the same content again is a duplicate of the record that owns it, not a second attachment
-    again = arc.ingest_file(made["pdf"])
+    again = pipeline.ingest_file(arc, made["pdf"])
     assert again.outcome == "duplicate" and again.record["id"] == first.record["id"]
 
 
 def test_a_different_document_with_the_same_number_pattern_is_not_attached(arc, tmp_path):
-    a = arc.ingest_file(make_pdf(tmp_path / "a.pdf", gongwen_lines(3, kind=0, year=2022)))
-    b = arc.ingest_file(make_pdf(tmp_path / "b.pdf", gongwen_lines(4, kind=0, year=2022)))  # another number
-    other = arc.ingest_file(make_pdf(tmp_path / "c.pdf", gongwen_lines(3, kind=4, year=2022)))  # 示政发: another agency
+    a = pipeline.ingest_file(arc, make_pdf(tmp_path / "a.pdf", gongwen_lines(3, kind=0, year=2022)))
+    b = pipeline.ingest_file(arc, make_pdf(tmp_path / "b.pdf", gongwen_lines(4, kind=0, year=2022)))  # another number
+    other = pipeline.ingest_file(arc, make_pdf(tmp_path / "c.pdf", gongwen_lines(3, kind=4, year=2022)))  # 示政发: another agency
     assert [x.outcome for x in (a, b, other)] == ["archived", "archived", "archived"]
     assert not arc.conn.execute("SELECT count(*) FROM document_files").fetchone()[0]
 
@@ -111,14 +112,14 @@ def test_one_number_in_two_years_or_one_title_with_another_text_is_not_attached(
     2017 and 2022, same title), and two 纪要 share one title and date with another text. Neither is joined."""
     order = ["河北省科学技术厅令", "第89号", "《河北省科学技术奖励办法实施细则》已经厅务会议审议通过，现予公布，自公布之日起施行。",
              "厅长 张三"]
-    first = arc.ingest_file(make_text(tmp_path / "令2017.txt", "\n".join([*order, "2017年11月29日"])))
-    second = arc.ingest_file(make_text(tmp_path / "令2022.txt", "\n".join([*order, "2022年6月7日"])))
+    first = pipeline.ingest_file(arc, make_text(tmp_path / "令2017.txt", "\n".join([*order, "2017年11月29日"])))
+    second = pipeline.ingest_file(arc, make_text(tmp_path / "令2022.txt", "\n".join([*order, "2022年6月7日"])))
     assert first.record["id"] != second.record["id"] and second.outcome != "attached"
     minutes = ["示例县人民政府常务会议纪要", "2022年3月14日，县长主持召开县政府常务会议。"]
-    a = arc.ingest_file(make_text(tmp_path / "纪要一.txt", "\n".join(
+    a = pipeline.ingest_file(arc, make_text(tmp_path / "纪要一.txt", "\n".join(
         [*minutes, "会议研究了全县春季森林防火工作，要求各乡镇落实巡山护林责任，严格管控野外用火。",
          "会议听取了县应急管理局关于防汛准备工作的汇报，同意调整防汛物资储备点的布局。", "2022年3月14日"])))
-    b = arc.ingest_file(make_text(tmp_path / "纪要二.txt", "\n".join(
+    b = pipeline.ingest_file(arc, make_text(tmp_path / "纪要二.txt", "\n".join(
         [*minutes, "会议审议通过了县城老旧小区改造实施方案，明确由住建局牵头，财政局保障资金。",
          "会议决定成立县营商环境优化工作专班，每月通报一次企业诉求办理情况。", "2022年3月14日"])))
     assert a.record["id"] != b.record["id"] and b.outcome != "attached"
@@ -128,24 +129,24 @@ def test_one_number_in_two_years_or_one_title_with_another_text_is_not_attached(
 # ---- unsure: a 待定 record carrying the suggestion ----------------------------------------------------------
 def test_unsure_matches_are_pending_with_the_suggestion_and_a_person_attaches(arc, cfg_path, tmp_path):
     base = gongwen_lines(9, kind=0, year=2022)
-    main = arc.ingest_file(make_pdf(tmp_path / "main.pdf", base))
+    main = pipeline.ingest_file(arc, make_pdf(tmp_path / "main.pdf", base))
     # the same number and agency under another title (a misread, or another document): not sure
     retitled = [base[0], base[1], "示例县档案局关于另一件事情的决定", *base[3:]]
-    r = arc.ingest_file(make_text(tmp_path / "retitled.txt", "\n".join(retitled)))
+    r = pipeline.ingest_file(arc, make_text(tmp_path / "retitled.txt", "\n".join(retitled)))
     assert r.outcome == "pending"
     assert f"可能属于记录 {main.record['id']}" in r.reason and "archive attach" in r.reason
     # an 附件 naming two records: not sure either
-    second = arc.ingest_file(make_pdf(tmp_path / "second.pdf", gongwen_lines(11, kind=1, year=2022)))
-    two = arc.ingest_file(make_pdf(tmp_path / "两份.pdf", ["附件", f"{base[1]}和示档发〔2022〕12号共用的名单", "赵六"]))
+    second = pipeline.ingest_file(arc, make_pdf(tmp_path / "second.pdf", gongwen_lines(11, kind=1, year=2022)))
+    two = pipeline.ingest_file(arc, make_pdf(tmp_path / "两份.pdf", ["附件", f"{base[1]}和示档发〔2022〕12号共用的名单", "赵六"]))
     assert two.outcome == "pending" and f"记录 {main.record['id']}" in two.reason \
         and f"记录 {second.record['id']}" in two.reason
     # a title alone (no number, another date): a suggestion, never an attachment
     plain = ["关于召开全县档案工作会议的通知", "各乡镇：", "定于下周召开会议。", "示例县档案局", "2022年3月1日"]
-    p1 = arc.ingest_file(make_text(tmp_path / "会议1.txt", "\n".join(plain)))
-    p2 = arc.ingest_file(make_text(tmp_path / "会议2.txt", "\n".join(plain[:-1] + ["2022年4月1日"])))
+    p1 = pipeline.ingest_file(arc, make_text(tmp_path / "会议1.txt", "\n".join(plain)))
+    p2 = pipeline.ingest_file(arc, make_text(tmp_path / "会议2.txt", "\n".join(plain[:-1] + ["2022年4月1日"])))
     assert p2.outcome == "pending" and "只有题名相同" in p2.reason and f"记录 {p1.record['id']}" in p2.reason
     # the same title and date without a number: the same document
-    p3 = arc.ingest_file(make_docx(tmp_path / "会议1.docx", plain))
+    p3 = pipeline.ingest_file(arc, make_docx(tmp_path / "会议1.docx", plain))
     assert p3.outcome == "attached" and p3.record["id"] == p1.record["id"]
 
     # review and list show the suggestion
@@ -181,7 +182,7 @@ def test_unsure_matches_are_pending_with_the_suggestion_and_a_person_attaches(ar
 
 # ---- a person's attach and detach --------------------------------------------------------------------------
 def test_attach_a_file_checks_it_like_ingest(arc, cfg_path, tmp_path):
-    main = arc.ingest_file(make_pdf(tmp_path / "main.pdf", gongwen_lines(13, kind=0, year=2022)))
+    main = pipeline.ingest_file(arc, make_pdf(tmp_path / "main.pdf", gongwen_lines(13, kind=0, year=2022)))
     ref = main.record["archival_code"]
     photo = make_pdf(tmp_path / "照片说明.pdf", ["会议照片说明", "第一张：会场全景"])
     r = _cli(cfg_path, "attach", ref, str(photo), "--role", "附件", "--reason", "会议照片")
@@ -200,14 +201,14 @@ def test_attach_a_file_checks_it_like_ingest(arc, cfg_path, tmp_path):
     r = _cli(cfg_path, "attach", ref, str(tmp_path / "main.pdf"), "--role", "附件")
     assert r.returncode == 1 and "已是" in r.stderr
     # an archived record cannot be swallowed by another
-    other = arc.ingest_file(make_pdf(tmp_path / "other.pdf", gongwen_lines(15, kind=0, year=2022)))
+    other = pipeline.ingest_file(arc, make_pdf(tmp_path / "other.pdf", gongwen_lines(15, kind=0, year=2022)))
     r = _cli(cfg_path, "attach", ref, str(other.record["id"]), "--role", "附件")
     assert r.returncode == 1 and "不是待定记录" in r.stderr
 
 
 def test_detach_never_leaves_a_file_without_owner(arc, cfg_path, tmp_path):
     made = _renderings(tmp_path / "src", i=17)
-    results = arc.ingest_many(list(made.values()))
+    results = pipeline.ingest_many(arc, list(made.values()))
     doc_id = results[0].record["id"]
     assert arc.conn.execute("SELECT pages FROM documents WHERE id=?", (doc_id,)).fetchone()[0] == 5
     stored_before = set(catalog.referenced_files(arc.conn))
@@ -247,13 +248,12 @@ def test_detach_never_leaves_a_file_without_owner(arc, cfg_path, tmp_path):
 # ---- the record's files through open, package, backup, verify and destruction --------------------------------
 def test_open_package_verify_backup_and_destroy_follow_the_files(arc, cfg_path, tmp_path):
     made = _renderings(tmp_path / "src", i=19, kind=3, year=2012)  # 10 年: due for appraisal in 2026
-    results = arc.ingest_many(list(made.values()))
+    results = pipeline.ingest_many(arc, list(made.values()))
     assert [r.outcome for r in results] == ["archived"] + ["attached"] * 4
     doc_id = results[0].record["id"]
     code = results[0].record["archival_code"]
     owned = catalog.files_of(arc.conn, doc_id)
     assert len(owned) == 5 and set(owned) <= set(catalog.referenced_files(arc.conn))
-    arc.flush_index()
 
     # open gives every file back
     out = tmp_path / "取出"
@@ -300,7 +300,7 @@ def test_open_package_verify_backup_and_destroy_follow_the_files(arc, cfg_path, 
         kept_rel = arc3.conn.execute("SELECT stored_path FROM documents WHERE id=?", (moved["id"],)).fetchone()[0]
         # and a pending record's file joins the 件 (archive attach): it goes with the 件
         lines = gongwen_lines(19, kind=3, year=2012)
-        pending = arc3.ingest_file(make_text(tmp_path / "另题.txt", "\n".join([*lines[:2], "另一个题名的通知", *lines[3:]])))
+        pending = pipeline.ingest_file(arc3, make_text(tmp_path / "另题.txt", "\n".join([*lines[:2], "另一个题名的通知", *lines[3:]])))
         assert pending.outcome == "pending"
         absorbed_rel = arc3.conn.execute("SELECT stored_path FROM documents WHERE id=?",
                                          (pending.record["id"],)).fetchone()[0]
@@ -361,15 +361,15 @@ def test_migration_13_gives_existing_further_files_a_role(tmp_path):
 
 def test_annex_named_by_file_name_and_a_draft_that_only_cites_a_title(arc, tmp_path):
     lines = gongwen_lines(21, kind=0, year=2022)
-    main = arc.ingest_file(make_pdf(tmp_path / "main.pdf", lines))
+    main = pipeline.ingest_file(arc, make_pdf(tmp_path / "main.pdf", lines))
     # "<题名>附件1.docx": its text need not begin with 附件
-    annex = arc.ingest_file(make_docx(tmp_path / f"{lines[2]}附件1.docx", ["有关单位名单", "一、县档案局"]))
+    annex = pipeline.ingest_file(arc, make_docx(tmp_path / f"{lines[2]}附件1.docx", ["有关单位名单", "一、县档案局"]))
     assert annex.outcome == "attached" and annex.record["id"] == main.record["id"] and "作为附件" in annex.reason
     # "<发文字号>附件2.txt" likewise
-    annex2 = arc.ingest_file(make_text(tmp_path / f"{lines[1]}附件2.txt", "经费预算表\n合计 3 万元"))
+    annex2 = pipeline.ingest_file(arc, make_text(tmp_path / f"{lines[1]}附件2.txt", "经费预算表\n合计 3 万元"))
     assert annex2.outcome == "attached" and annex2.record["id"] == main.record["id"]
     # a 稿纸 whose only link is a title written in its body: a suggestion, not an attachment
-    form = arc.ingest_file(make_text(tmp_path / "稿纸.txt", "\n".join(
+    form = pipeline.ingest_file(arc, make_text(tmp_path / "稿纸.txt", "\n".join(
         ["发文稿纸", "拟稿：李四", f"参照{lines[2]}执行", "核稿：王五"])))
     assert form.outcome == "pending" and f"可能属于记录 {main.record['id']}" in form.reason and "稿纸" in form.reason
     assert [f[1] for f in _files(arc, main.record["id"])] == ["附件", "附件"]
@@ -377,13 +377,13 @@ def test_annex_named_by_file_name_and_a_draft_that_only_cites_a_title(arc, tmp_p
 
 def test_a_page_count_a_person_corrected_is_not_changed_by_attach(arc, tmp_path):
     """archive edit (migration 12) lists corrected fields in ``corrected``; attach and detach leave 页数 alone."""
-    main = arc.ingest_file(make_pdf(tmp_path / "main.pdf", gongwen_lines(23, kind=0, year=2022)))
+    main = pipeline.ingest_file(arc, make_pdf(tmp_path / "main.pdf", gongwen_lines(23, kind=0, year=2022)))
     doc_id = main.record["id"]
     cols = {r[1] for r in arc.conn.execute("PRAGMA table_info(documents)")}
     if "corrected" not in cols:  # this branch before archive edit's migration 12 is merged
         arc.conn.execute("ALTER TABLE documents ADD COLUMN corrected TEXT")
     arc.conn.execute("UPDATE documents SET pages=7, corrected=? WHERE id=?", (json.dumps(["pages"]), doc_id))
-    annex = arc.ingest_file(make_pdf(tmp_path / "附件.pdf", ["附件", gongwen_lines(23, kind=0, year=2022)[1], "名单"]))
+    annex = pipeline.ingest_file(arc, make_pdf(tmp_path / "附件.pdf", ["附件", gongwen_lines(23, kind=0, year=2022)[1], "名单"]))
     assert annex.outcome == "attached"
     assert arc.conn.execute("SELECT pages FROM documents WHERE id=?", (doc_id,)).fetchone()[0] == 7
     from archive.attach import detach

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import bagit
 import pytest
 
+from archive import pipeline
 from archive import catalog
 from archive.config import load_config
 from archive.errors import ExportError, PackageError
@@ -30,13 +31,12 @@ def year_2019(arc, tmp_path):
     makers = (make_pdf, make_docx, make_ofd, make_pdf)
     for i, kind in enumerate((0, 1, 3, 8)):
         ext = {make_pdf: "pdf", make_docx: "docx", make_ofd: "ofd"}[makers[i]]
-        r = arc.ingest_file(makers[i](src / f"{i}.{ext}", gongwen_lines(i, kind, 2019)))
+        r = pipeline.ingest_file(arc, makers[i](src / f"{i}.{ext}", gongwen_lines(i, kind, 2019)))
         assert r.outcome == "archived", r.reason
-    arc.ingest_file(make_pdf(src / "other-year.pdf", gongwen_lines(7, 0, 2020)))
-    arc.ingest_file(make_pdf(src / "pending.pdf", gongwen_lines(9, 9, 2019)))
+    pipeline.ingest_file(arc, make_pdf(src / "other-year.pdf", gongwen_lines(7, 0, 2020)))
+    pipeline.ingest_file(arc, make_pdf(src / "pending.pdf", gongwen_lines(9, 9, 2019)))
     import_record(arc, {"archival_code": "Z109-WS·2019-Y-BGS-0002", "title": "纸质时期的决定", "issuer": "示例县档案局",
                         "date": "2019-05-06", "pages": 3}, None, source={"row": 1})
-    arc.flush_index()
     return arc
 
 

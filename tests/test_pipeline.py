@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from archive import pipeline
 from archive import catalog
 from archive.errors import NotFoundError
 from archive.store import sha256_file
@@ -32,7 +33,7 @@ def test_each_format_is_archived_with_its_own_number(arc, tmp_path):
         make_ofd(src / "c.ofd", gongwen_lines(20, kind=0, year=2022)),
         make_text(src / "d.txt", "\n".join(gongwen_lines(30, kind=0, year=2022))),
     ]
-    results = [arc.ingest_file(p) for p in made]
+    results = [pipeline.ingest_file(arc, p) for p in made]
     assert [r.outcome for r in results] == ["archived"] * 4
     codes = [r.record["archival_code"] for r in results]
     assert codes == [f"Z109-WS·2022-Y-BGS-000{i}" for i in range(1, 5)]
@@ -49,7 +50,7 @@ def test_each_format_is_archived_with_its_own_number(arc, tmp_path):
 
 def test_stored_file_is_an_immutable_verified_copy(arc, tmp_path):
     p = make_docx(tmp_path / "a.docx", gongwen_lines(1, kind=0))
-    r = arc.ingest_file(p)
+    r = pipeline.ingest_file(arc, p)
     row = arc.conn.execute("SELECT * FROM documents WHERE id=?", (r.record["id"],)).fetchone()
     stored = arc.store.abspath(row["stored_path"])
     assert sha256_file(stored) == row["sha256"] == sha256_file(p)
@@ -67,7 +68,7 @@ def test_duplicate_refused_failed_and_excluded(arc, tmp_path):
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
     excluded = make_pdf(tmp_path / "x.pdf", gongwen_lines(4, kind=5))
-    outcomes = {p.name: arc.ingest_file(p) for p in (a, a2, secret, bad, empty, excluded)}
+    outcomes = {p.name: pipeline.ingest_file(arc, p) for p in (a, a2, secret, bad, empty, excluded)}
     assert {k: v.outcome for k, v in outcomes.items()} == {
         "a.docx": "archived", "a copy.docx": "duplicate", "s.docx": "refused",
         "bad.pdf": "failed", "empty.pdf": "failed", "x.pdf": "excluded"}
@@ -87,13 +88,13 @@ def test_duplicate_refused_failed_and_excluded(arc, tmp_path):
 
 
 def test_pending_when_no_rule_decides(arc, tmp_path):
-    r = arc.ingest_file(make_text(tmp_path / "c.txt", "\n".join(gongwen_lines(9, kind=9))))
+    r = pipeline.ingest_file(arc, make_text(tmp_path / "c.txt", "\n".join(gongwen_lines(9, kind=9))))
     assert r.outcome == "pending" and "没有规则适用" in r.reason
     assert r.record["archival_code"] is None and r.record["status"] == "pending"
 
 
 def test_show_ref_by_id_code_or_any_spelling_of_the_number(arc, tmp_path):
-    r = arc.ingest_file(make_docx(tmp_path / "a.docx", gongwen_lines(54, kind=0, year=2017)))
+    r = pipeline.ingest_file(arc, make_docx(tmp_path / "a.docx", gongwen_lines(54, kind=0, year=2017)))
     doc_id = r.record["id"]
     assert r.record["doc_number"] == "示档发〔2017〕55号"
     for ref in (str(doc_id), r.record["archival_code"], "Z109-WS-2017-Y-BGS-0001", "示档发〔2017〕55号",
@@ -107,10 +108,10 @@ def test_archival_numbers_continue_across_runs_and_are_never_reused(cfg, tmp_pat
     from archive.session import open_archive
 
     arc = open_archive(cfg, create=True)
-    first = arc.ingest_file(make_text(tmp_path / "1.txt", "\n".join(gongwen_lines(0, kind=0, year=2020))))
+    first = pipeline.ingest_file(arc, make_text(tmp_path / "1.txt", "\n".join(gongwen_lines(0, kind=0, year=2020))))
     arc.close()
     arc = open_archive(cfg)
-    second = arc.ingest_file(make_text(tmp_path / "2.txt", "\n".join(gongwen_lines(1, kind=0, year=2020))))
+    second = pipeline.ingest_file(arc, make_text(tmp_path / "2.txt", "\n".join(gongwen_lines(1, kind=0, year=2020))))
     assert (first.record["item_no"], second.record["item_no"]) == (1, 2)
     arc.close()
 
@@ -181,8 +182,8 @@ def test_kill_9_at_each_stage_leaves_nothing_or_a_complete_record(tmp_path, stag
 
 
 def test_show_prefers_the_exact_number_over_same_year_and_serial(arc, tmp_path):
-    own = arc.ingest_file(make_text(tmp_path / "a.txt", "\n".join(gongwen_lines(54, kind=0, year=2017))))
-    gov = arc.ingest_file(make_text(tmp_path / "b.txt", "\n".join(gongwen_lines(54, kind=4, year=2017))))
+    own = pipeline.ingest_file(arc, make_text(tmp_path / "a.txt", "\n".join(gongwen_lines(54, kind=0, year=2017))))
+    gov = pipeline.ingest_file(arc, make_text(tmp_path / "b.txt", "\n".join(gongwen_lines(54, kind=4, year=2017))))
     assert own.record["doc_number"] == "示档发〔2017〕55号" and gov.record["doc_number"] == "示政发〔2017〕55号"
     assert arc.resolve("示档发[2017]55号")["id"] == own.record["id"]
     assert arc.resolve("示政发2017年55号")["id"] == gov.record["id"]

@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from archive import pipeline
 from archive import catalog
 from archive.backup import backup, restore
 from archive.export.package import export_package
@@ -29,8 +30,7 @@ def filled(arc, tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     for i in range(N):
-        arc.ingest_file(make_text(src / f"{i}.txt", "\n".join(gongwen_lines(i, kind=0, year=2020))))
-    arc.flush_index()
+        pipeline.ingest_file(arc, make_text(src / f"{i}.txt", "\n".join(gongwen_lines(i, kind=0, year=2020))))
     return arc
 
 
@@ -103,8 +103,8 @@ def test_the_bar_is_drawn_on_a_terminal(filled, cfg_path, tmp_path):
 
 def test_verify_lists_problems_first_and_sums_notices_up(filled, cfg_path):
     arc = filled
-    with arc.writing() as conn:  # a record changed behind the program's back: a problem among notices
-        conn.execute("UPDATE documents SET title = '被改动的题名' WHERE id = 3")
+    with arc.change() as tx:  # a record changed behind the program's back: a problem among notices
+        tx.conn.execute("UPDATE documents SET title = '被改动的题名' WHERE id = 3")
     rep = verify(arc)
     assert rep.errors, "the edit is found"
     order = [f.severity for f in rep.ordered()]

@@ -263,7 +263,6 @@ def test_a_copy_of_a_further_file_is_a_duplicate(arc, cfg_path, tmp_path):
     wb.save(tmp_path / "目录.xlsx")
     rep = import_catalog(arc, tmp_path / "目录.xlsx", files_dir=files)
     assert rep.extra_files == 1
-    arc.flush_index()
     arc.close()
     cfg = load_config(cfg_path)
     cfg.inbox.mkdir(exist_ok=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from archive import pipeline
 from archive import catalog
 from archive.config import load_config
 from archive.search import search
@@ -623,7 +624,7 @@ def test_group_commit_gives_the_same_records_as_one_file_at_a_time(tmp_path):
         home.mkdir()
         arc = open_archive(load_config(_config(home)), create=True)
         try:
-            res = [arc.ingest_file(f) for f in files] if how == "one" else arc.ingest_many(files, batch=4)
+            res = [pipeline.ingest_file(arc, f) for f in files] if how == "one" else pipeline.ingest_many(arc, files, batch=4)
             got[how] = [(r.file, r.outcome, (r.record or {}).get("archival_code"), (r.record or {}).get("title"))
                         for r in res]
         finally:

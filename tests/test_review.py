@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from archive import pipeline
 from archive import catalog
 from archive.errors import ReviewError
 from archive.review import confirm, pending, reclassify
@@ -18,8 +19,7 @@ from tests.clirun import run_config
 @pytest.fixture
 def mixed(arc, tmp_path):
     for i, kind in enumerate((0, 0, 9, 3)):  # two 永久 BGS, one pending (unknown company), one 10年
-        arc.ingest_file(make_pdf(tmp_path / f"{i}.pdf", gongwen_lines(i, kind, 2021)))
-    arc.flush_index()
+        pipeline.ingest_file(arc, make_pdf(tmp_path / f"{i}.pdf", gongwen_lines(i, kind, 2021)))
     return arc
 
 

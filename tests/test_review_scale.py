@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from archive import pipeline
 from archive import catalog, display
 from archive.config import load_config
 from archive.errors import ConfigError
@@ -55,8 +56,7 @@ def template(tmp_path_factory) -> Path:
     files.append(make_text(src / "e.txt", _undated(6, 9)))
     arc = open_archive(load_config(folder / "config.toml"), create=True)
     for f in files:  # one by one, so the ids follow the list
-        arc.ingest_file(f)
-    arc.flush_index()
+        pipeline.ingest_file(arc, f)
     # a record is archived only with its 成文日期 (review._refuse_incomplete): a clerk's correction gives 1-8
     # theirs; they stay pending (no rule decided them), and 9 stays without 年度
     from archive.edit import edit

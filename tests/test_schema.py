@@ -45,7 +45,8 @@ def test_writing_takes_the_lock_and_rolls_back_on_error(tmp_path, cfg_path):
 
     arc = open_archive(load_config(cfg_path), create=True)
     with pytest.raises(sqlite3.IntegrityError):
-        with arc.writing() as conn:
+        with arc.change() as tx:
+            conn = tx.conn
             assert arc._lock_depth == 1 and conn.in_transaction
             doc = catalog.insert_record(conn, {"status": "pending", "ingested_at": "t", "updated_at": "t"}, "正文")
             catalog.insert_record(conn, {"id": doc, "status": "pending", "ingested_at": "t", "updated_at": "t"}, "")

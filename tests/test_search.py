@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from archive import pipeline
 from archive.index import analyzer, bigrams, index_text
 from archive.search import MARK_START, Filters, search
 from tests.conftest import write_config
@@ -56,8 +57,7 @@ def built(arc, tmp_path):
         maker = (make_docx, make_pdf, lambda p, l: make_text(p, "\n".join(l)))[n % 3]
         ext = ("docx", "pdf", "txt")[n % 3]
         made[i] = maker(src / f"{n}.{ext}", lines)
-    results = {i: arc.ingest_file(p) for i, p in made.items()}
-    arc.flush_index()
+    results = {i: pipeline.ingest_file(arc, p) for i, p in made.items()}
     assert all(r.outcome in ("archived", "excluded") for r in results.values()), \
         {i: (r.outcome, r.reason) for i, r in results.items()}
     return arc, {i: r.record for i, r in results.items()}
@@ -90,8 +90,7 @@ def test_words_and_phrases_find_the_document_with_a_snippet(built):
 def test_a_word_needs_all_its_bigrams_a_quoted_phrase_needs_them_in_sequence(arc, tmp_path, engine):
     make_text(tmp_path / "a.txt", "示例县档案局\n关于加强档案管理的通知\n正文。")
     make_text(tmp_path / "b.txt", "示例县财政局\n关于库房的通知\n档案室与案管员分开，管理处另行安排。")
-    a, b = (arc.ingest_file(tmp_path / n).record["id"] for n in ("a.txt", "b.txt"))
-    arc.flush_index()
+    a, b = (pipeline.ingest_file(arc, tmp_path / n).record["id"] for n in ("a.txt", "b.txt"))
     # Whoosh matches an unquoted word by its bigrams anywhere (over-matching b); FTS5 checks their sequence
     # at no extra cost, so a word matches exactly where it stands as written
     expected = {a, b} if engine == "whoosh" else {a}
@@ -271,7 +270,6 @@ def test_query_plan_splits_text_and_fields():
 
 def test_a_word_with_a_number_inside_finds_the_number_in_any_brackets(arc, tmp_path):
     make_text(tmp_path / "a.txt", "河北省人民政府令\n〔2007〕第5号\n关于档案工作的规定\n正文。")
-    a = arc.ingest_file(tmp_path / "a.txt").record["id"]
-    arc.flush_index()
+    a = pipeline.ingest_file(arc, tmp_path / "a.txt").record["id"]
     for q in ("河北省人民政府令２００７年５号", "人民政府令 2007", "政府令2007"):
         assert [h.record["id"] for h in search(arc.conn, arc.index, q).hits] == [a], q

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from archive import pipeline
 from archive.search import search
 from tests.conftest import ROOT, write_config
 from tests.makedocs import make_text
@@ -39,10 +40,9 @@ def built(request, tmp_path):
     for name, head, number, title, signer, day in DOCS:
         p = make_text(src / name, "\n".join([head, number, title, "各有关单位：", f"现将{title[:-3]}有关事项通知如下。",
                                               "一、高度重视，认真组织。", signer, day]))
-        r = arc.ingest_file(p)
+        r = pipeline.ingest_file(arc, p)
         assert r.record and r.record["doc_number"] == number, (r.outcome, r.reason, r.record)
         ids[number] = r.record["id"]
-    arc.flush_index()
     yield arc, ids, cfg_path
     arc.close()
 

@@ -12,6 +12,7 @@ from docx import Document
 from lxml import etree
 from pypdf import PdfReader
 
+from archive import pipeline
 from archive.errors import ExportError
 from archive.export.ofd_stamp import stamp_ofd_file
 from archive.export.stamp import stamp_cells
@@ -43,7 +44,7 @@ def _cli(cfg_path, *args, cwd=ROOT):
 
 
 def _archived(arc, path):
-    res = arc.ingest_file(path)
+    res = pipeline.ingest_file(arc, path)
     assert res.outcome == "archived", res
     return arc.conn.execute("SELECT * FROM documents WHERE sha256=?", (sha256_file(path),)).fetchone()
 
@@ -232,7 +233,7 @@ def test_open_gives_back_a_png_with_its_extension(arc, cfg_path, tmp_path):
     scan = make_scan(tmp_path / "扫描.png", gongwen_lines(1, 0, 2019))
     nameless = tmp_path / "scan"  # arrived without an extension: the name comes from the bytes
     shutil.copyfile(scan, nameless)
-    arc.ingest_file(nameless)
+    pipeline.ingest_file(arc, nameless)
     row = arc.conn.execute("SELECT * FROM documents").fetchone()
     assert row["media_type"] == "image" and not Path(row["stored_path"]).suffix
     stored = arc.store.abspath(row["stored_path"])

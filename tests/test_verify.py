@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from archive import pipeline
 from archive.importing import import_record
 from archive.errors import UsageError
 from archive.verify import explain_gap, verify
@@ -26,10 +27,9 @@ def built(arc, tmp_path):
     for i, kind in enumerate((0, 1, 2, 3, 9)):
         lines = gongwen_lines(i, kind, 2019)
         f = make_pdf(src / f"{i}.pdf", lines) if i % 2 == 0 else make_docx(src / f"{i}.docx", lines)
-        arc.ingest_file(f)
+        pipeline.ingest_file(arc, f)
     import_record(arc, {"archival_code": "Z109-WS·2019-Y-BGS-0003", "title": "纸质时期的决定",
                         "issuer": "示例县档案局", "date": "2019-05-06", "pages": 2}, None, source={"row": 1})
-    arc.flush_index()
     return arc
 
 
@@ -126,7 +126,6 @@ def test_unexplained_gap_is_found_and_an_explained_one_is_not(built):
     # an imported record with 件号 6 leaves 4 and 5 unexplained
     import_record(built, {"archival_code": "Z109-WS·2019-Y-BGS-0006", "title": "补录", "issuer": "示例县档案局",
                           "date": "2019-01-02", "pages": 1}, None, source={"row": 2})
-    built.flush_index()
     gaps = {f.ref for f in verify(built).errors}
     assert gaps == {"Z109-WS·2019-Y-BGS-0004", "Z109-WS·2019-Y-BGS-0005"}
     # recording why 0004 and 0005 are unused explains them; a number that is taken or not yet allocated is no gap

@@ -26,7 +26,6 @@ def _import(arc, path, code, **meta):
     rec = import_record(arc, {"archival_code": code, "title": meta.pop("title", "关于档案工作的通知"),
                               "issuer": "示例县档案局", "date": meta.pop("date", "2020-05-06"), "pages": 1, **meta},
                         ImportedFile(path), source={"test": True})
-    arc.flush_index()
     return rec
 
 

@@ -2,6 +2,7 @@
 escaping, path parameters, filing through the pipeline, review, downloads, login throttling, the
 refusal to listen beyond 127.0.0.1 without accounts."""
 
+from archive import pipeline
 from __future__ import annotations
 
 import hashlib
@@ -73,13 +74,12 @@ def _web_template(tmp_path_factory):
     src = folder / "src"
     src.mkdir()
     docs = {
-        "docx": arc.ingest_file(make_docx(src / "决定.docx", SAMPLE_GONGWEN)),
-        "pdf": arc.ingest_file(make_pdf(src / "通知.pdf", [*SAMPLE_GONGWEN[:1], "示档发〔2022〕7号",
+        "docx": pipeline.ingest_file(arc, make_docx(src / "决定.docx", SAMPLE_GONGWEN)),
+        "pdf": pipeline.ingest_file(arc, make_pdf(src / "通知.pdf", [*SAMPLE_GONGWEN[:1], "示档发〔2022〕7号",
                                                           "关于开展档案安全检查的决定", *SAMPLE_GONGWEN[3:]])),
-        "pending": arc.ingest_file(make_text(src / "来函.txt", "\n".join(PENDING_LINES))),
-        "xss": arc.ingest_file(make_text(src / "xss.txt", "\n".join(XSS_LINES))),
+        "pending": pipeline.ingest_file(arc, make_text(src / "来函.txt", "\n".join(PENDING_LINES))),
+        "xss": pipeline.ingest_file(arc, make_text(src / "xss.txt", "\n".join(XSS_LINES))),
     }
-    arc.flush_index()
     arc.close()
     return folder, {k: r.record for k, r in docs.items()}
 
