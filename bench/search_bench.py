@@ -13,8 +13,8 @@ previous run with the same N is complete (its ingest figures are read back from 
 Phases that need their own peak RSS (ingest, reindex) run in a child process of this script.
 """
 
-from archive import pipeline
 from __future__ import annotations
+from archive import pipeline
 
 import argparse
 import hashlib

@@ -2,8 +2,8 @@
 escaping, path parameters, filing through the pipeline, review, downloads, login throttling, the
 refusal to listen beyond 127.0.0.1 without accounts."""
 
-from archive import pipeline
 from __future__ import annotations
+from archive import pipeline
 
 import hashlib
 import io
