@@ -244,6 +244,8 @@ def eval_scans(args) -> int:
     rows = [json.loads(line) for line in open(src / "manifest.jsonl", encoding="utf-8")]
     formats = set(args.formats.split(","))
     rows = [r for r in rows if r["split"] == args.split and r["format"] in formats]
+    if args.plain_only:
+        rows = [r for r in rows if not r["gold"].get("secrecy")]
     plain = [r for r in rows if not r["gold"].get("secrecy")]
     if args.limit and len(plain) > args.limit:  # every secret scan is always read
         keep = {r["file"] for r in random.Random(args.seed).sample(plain, args.limit)}
@@ -342,6 +344,78 @@ def eval_scans(args) -> int:
     return 0
 
 
+# one lever changed at a time from RapidOCR as it ran before (name, engines.* settings, [ocr] threads, render dpi)
+LEVERS = [
+    ("before: det 2000, cls always, spin, 2 threads", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
+    ("no spinning", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=False), 2, 200),
+    ("1 thread (spin)", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 1, 200),
+    ("cls only when unsure", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=80.0, SPIN=True), 2, 200),
+    ("det 1280", dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
+    ("det 960", dict(DET_MAX_SIDE=960, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
+    ("render 150 dpi", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 150),
+    ("after: det 1280, cls when unsure, no spin, 2 threads",
+     dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=80.0, SPIN=False), 2, 200),
+    ("after, 1 thread", dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=80.0, SPIN=False), 1, 200),
+]
+
+
+def levers(args) -> int:
+    """Each RapidOCR lever alone (LEVERS), in this process: OCR of the --split's scans without a 密级 (page images
+    as the pipeline makes them), process CPU seconds per page (all threads), wall pages/s, and the 公文 fields
+    read from the OCR text by gongwen.parse against the gold. The whole ingest is measured by --eval."""
+    import dataclasses
+
+    import pypdfium2 as pdfium
+
+    from archive.extract import ocr
+    from archive.extract.ocr import engines
+    from archive.textnorm import normalize
+
+    src = Path(args.eval)
+    rows = [json.loads(line) for line in open(src / "manifest.jsonl", encoding="utf-8")]
+    formats = set(args.formats.split(","))
+    rows = [r for r in rows if r["split"] == args.split and r["format"] in formats and not r["gold"].get("secrecy")]
+    if args.limit and len(rows) > args.limit:
+        rows = random.Random(args.seed).sample(rows, args.limit)
+    print(f"评测集 {src}：{args.split} 半 {len(rows)} 个无密级扫描文件，格式 {sorted(formats)}；每次只改一项")
+
+    def images(r, dpi):
+        f = src / r["file"]
+        if r["format"] != "scanpdf":
+            return ocr._image_frames(f)
+        pdf = pdfium.PdfDocument(str(f))
+        try:
+            return [(i + 1, ocr.render_pdf_page(pdf, i, dpi), dpi) for i in range(len(pdf))]
+        finally:
+            pdf.close()
+
+    print(f"{'做法':<52} {'页':>3} {'CPU秒/页':>8} {'页/秒':>6}  发文字号  标题  成文日期")
+    for name, knobs, threads, dpi in LEVERS:
+        for k, v in knobs.items():
+            setattr(engines, k, v)
+        settings = dataclasses.replace(ocr.OcrSettings(), threads=threads, dpi=dpi)
+        ocr.ocr_pil_pages(images(rows[0], dpi)[:1], settings)  # load the engine outside the measurement
+        cpu = wall = 0.0
+        pages = num = title = date = 0
+        for r in rows:
+            frames = images(r, dpi)  # rendering is part of the cost (the pipeline renders too)
+            c0, t0 = time.process_time(), time.perf_counter()
+            read = ocr.ocr_pil_pages(frames, settings)
+            cpu += time.process_time() - c0
+            wall += time.perf_counter() - t0
+            pages += len(frames)
+            f = gongwen.parse(normalize("\n".join(p.text for p in read)))
+            g = r["gold"]
+            num += docno.normalize(f.doc_number.canonical if f.doc_number else "") == docno.normalize(g.get("doc_number") or "")
+            title += _norm_title(f.title) == _norm_title(g.get("title"))
+            date += (f.date.isoformat() if f.date else "") == (g.get("date") or "")
+        n = len(rows)
+        print(f"{name:<52} {pages:>3} {cpu / pages:>8.2f} {pages / wall:>6.2f}  {num:>3}/{n}  {title:>3}/{n}  {date:>3}/{n}",
+              flush=True)
+    print(f"（机器负载 {os.getloadavg()[0]:.1f}，{os.cpu_count()} 核；CPU 秒为本进程全部线程）")
+    return 0
+
+
 def reparse(args) -> int:
     """Parse again the texts an --eval run kept (``--out``/texts), with the parser importable here
     (``--parser-root``), and print the field figures: the parser's share, OCR left as it was."""
@@ -385,11 +459,13 @@ def reparse(args) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reparse", action="store_true", help="parse the texts kept by an --eval run again")
+    ap.add_argument("--levers", action="store_true", help="--eval: measure each RapidOCR lever in this process")
     ap.add_argument("--parser-root", help="--reparse with the archive package found in this folder")
     ap.add_argument("--eval", help="an evaluation set made by bench/eval_set.py (DIR/manifest.jsonl)")
     ap.add_argument("--split", default="test", help="which half of --eval to read (test: never tuned on)")
     ap.add_argument("--limit", type=int, default=0,
                     help="--eval: at most this many scans without a 密级 (sampled with --seed); all secret ones are read")
+    ap.add_argument("--plain-only", action="store_true", help="--eval: leave out the scans with a 密级 (a shorter run)")
     ap.add_argument("--formats", default="jpg,png,scanpdf", help="--eval: which scan formats")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--n", type=int, default=48)
@@ -401,6 +477,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.eval and args.reparse:
         return reparse(args)
+    if args.eval and args.levers:
+        return levers(args)
     if args.eval:
         return eval_scans(args)
 
