@@ -212,14 +212,15 @@ def _by_number(conn: sqlite3.Connection, text: str, filters: Filters):
     asked = docno.query_number(text)
     if asked is None:
         return [], {}, []
-    keys = docno.query_keys(text)
-    found = searching.docno_candidates(conn, keys, *filters.sql())
+    found = catalog.docno_matches(conn, text, *filters.sql())  # ranked by docno.query_keys order
     if not asked.code:
-        ids = [i for i, _, _ in found]
-        return [(i, 1000.0 - rank, "docno") for i, rank, _ in found], {}, ids if len(ids) > 1 else []
+        ids = [i for i, _ in found]
+        return [(i, 1000.0 - rank, "docno") for i, rank in found], {}, ids if len(ids) > 1 else []
     n_exact = len(docno.exact_query_keys(text))
+    numbers = searching.doc_numbers(conn, [i for i, rank in found if rank >= n_exact])
     exact, near, notes = [], [], {}
-    for i, rank, stored in found:
+    for i, rank in found:
+        stored = numbers.get(i)
         if rank < n_exact:
             exact.append((i, 1000.0 - rank, "docno"))
             continue

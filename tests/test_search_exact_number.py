@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from archive.search import search
-from tests.conftest import ROOT, write_config
-from tests.makedocs import make_text
+from tests.conftest import ROOT
+from tests.searchdocs import ingested
 
 NUMBERS = ["某农发〔2023〕1号", "冀科农规〔2023〕1号", "冀科区〔2023〕1号", "冀政办发〔2023〕1号", "费政办发〔2023〕1号",
            "国办函〔2023〕7号", "冀政办发〔2023〕7号", "某农发〔2022〕1号"]
@@ -21,23 +21,13 @@ NUMBERS = ["某农发〔2023〕1号", "冀科农规〔2023〕1号", "冀科区�
 
 @pytest.fixture(params=["sqlite", "whoosh"])
 def built(request, tmp_path):
-    from archive.config import load_config
-    from archive.session import open_archive
-
-    cfg_path = write_config(tmp_path, **{'engine = "sqlite"': f'engine = "{request.param}"'})
-    arc = open_archive(load_config(cfg_path), create=True)
-    src = tmp_path / "src"
-    src.mkdir()
-    ids = {}
+    docs = []
     for k, number in enumerate(NUMBERS):
         title = f"关于做好第{k + 1}项农业工作的通知"
-        p = make_text(src / f"d{k}.txt", "\n".join([
-            "示例县农业农村局文件", number, title, "各乡镇：", f"现将{title[2:-3]}有关事项通知如下。",
-            "一、高度重视，认真组织。", "示例县农业农村局", f"{number[number.index('〔') + 1:][:4]}年3月{k + 1}日"]))
-        r = arc.ingest_file(p)
-        assert r.record and r.record["doc_number"] == number, (r.outcome, r.reason, r.record)
-        ids[number] = r.record["id"]
-    arc.flush_index()
+        docs.append((f"d{k}.txt", ["示例县农业农村局文件", number, title, "各乡镇：", f"现将{title[2:-3]}有关事项通知如下。",
+                                   "一、高度重视，认真组织。", "示例县农业农村局",
+                                   f"{number[number.index('〔') + 1:][:4]}年3月{k + 1}日"], number))
+    arc, ids, cfg_path = ingested(tmp_path, request.param, docs)
     yield arc, ids, cfg_path
     arc.close()
 

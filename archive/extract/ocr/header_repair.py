@@ -24,15 +24,20 @@ _LOOKS_LIKE_HAO = set("与吴导亏弓丐兮考号")  # what chi_sim reads for a
 _CODE_BEFORE_YEAR = re.compile(r"([\u4e00-\u9fff]{2,})\s*[〔【\[（(]{0,2}\s*0?(?:19|20)\d{2}\s*[〕】\]）)]")
 
 
+# 一 at the end of a 机关代字 (外事合一〔2021〕6号) read as a dash: a dash never ends a 代字 before its bracketed year
+_DASH_BEFORE_YEAR = re.compile(r"(?<=[\u4e00-\u9fff])[—－‒–-](?=\s*[〔【\[（(]{1,2}\s*0?(?:19|20)\d{2}\s*[〕】\]）)])")
+
+
 def repair_header(lines: list[OcrLine], max_lines: int = 10) -> list[str]:
-    """Fix, in place, the two misreadings of the 发文字号 that the chi_sim model makes most:
+    """Fix, in place, the misreadings of the 发文字号 that the models make most:
 
     * an unread 号 after the serial, or one read as a look-alike (``〔2017〕30吴``, ``令第5与`` -> 号);
     * an unread first character of the 机关代字 when page 1 names exactly one province: it is that
       province's abbreviation (``费政〔2013〕43号`` with 河北省 in the title -> ``冀政〔2013〕43号``;
-      the model does not know 冀 in some typefaces).
+      the model does not know 冀 in some typefaces);
+    * 一 ending the 代字 read as a dash (``外事合—〔2021〕6号``), whatever its confidence: a 代字 holds no dash.
 
-    Only characters Tesseract itself marked as unread (confidence < UNREAD) are replaced, and the
+    The first two replace only characters the engine itself marked as unread (confidence < UNREAD), and the
     版头 confidence is computed before the repair, so a repaired number still goes to 待定 for a
     person to confirm. Returns what was changed (Chinese), for the record's warnings."""
     done: list[str] = []
@@ -50,6 +55,9 @@ def repair_header(lines: list[OcrLine], max_lines: int = 10) -> list[str]:
                     and (ln.char_conf[i] < UNREAD or chars[i] in _LOOKS_LIKE_HAO)):
                 done.append(f"“{chars[i]}”识别不清，按发文字号格式读作“号”")
                 chars[i] = "号"
+        for m in _DASH_BEFORE_YEAR.finditer(ln.text):
+            done.append(f"发文字号中的“{chars[m.start()]}”按机关代字读作“一”")
+            chars[m.start()] = "一"
         if len(names) == 1:
             abbr = next(iter(names))
             for m in _CODE_BEFORE_YEAR.finditer(ln.text):
