@@ -11,7 +11,7 @@ from pathlib import Path
 
 from archive.extract.ocr.engines import _rapid_page, _require, _tesseract, _tesseract_pil, available
 from archive.extract.ocr.header_repair import repair_header
-from archive.extract.ocr.model import MAX_PIXELS, OcrLine, OcrPage, OcrSettings
+from archive.extract.ocr.model import MAX_PIXELS, RAPID_MAX_SIDE, OcrLine, OcrPage, OcrSettings
 
 def _searchable_page(image, page: OcrPage, dpi: int) -> bytes:
     """One PDF page: the scan, with the recognised lines as invisible text over it (reportlab)."""
@@ -117,6 +117,19 @@ def render_pdf_page(pdf, index: int, dpi: int, without_text: bool = False):
         page.close()
 
 
+def _capped_dpi(pdf, index: int, dpi: int, settings: OcrSettings) -> int:
+    """``dpi``, or less when RapidOCR would scale the page down anyway (its longer side to RAPID_MAX_SIDE):
+    rendering pixels it throws away costs time and memory and gains nothing (bench/ocr_bench.py --levers)."""
+    if settings.engine != "rapidocr":
+        return dpi
+    page = pdf[index]
+    try:
+        longer = max(page.get_size())  # points
+    finally:
+        page.close()
+    return max(72, min(dpi, int(RAPID_MAX_SIDE * 72 / longer))) if longer > 0 else dpi
+
+
 def ocr_pdf_pages(path, numbers: list[int], settings: OcrSettings, stop=None) -> list[OcrPage]:
     """Render the given 1-based pages of a PDF (pypdfium2) and recognise them, one page at a time.
     ``stop(page)``: True ends the reading after that page (page 1 shows a 密级: the file is refused anyway)."""
@@ -133,7 +146,8 @@ def ocr_pdf_pages(path, numbers: list[int], settings: OcrSettings, stop=None) ->
         for n in numbers:
             started = time.monotonic()
             try:
-                image = render_pdf_page(pdf, n - 1, settings.dpi)
+                dpi = _capped_dpi(pdf, n - 1, settings.dpi, settings)
+                image = render_pdf_page(pdf, n - 1, dpi)
             except MemoryError:
                 raise
             except Exception as e:  # noqa: BLE001 - a damaged page fails alone
@@ -142,7 +156,7 @@ def ocr_pdf_pages(path, numbers: list[int], settings: OcrSettings, stop=None) ->
             if time.monotonic() - started > settings.page_timeout:
                 out.append(OcrPage(n, error=f"第{n}页渲染超时（超过 {settings.page_timeout:g} 秒），该页文字未读取"))
                 continue
-            out.extend(ocr_pil_pages([(n, image, settings.dpi)], settings))
+            out.extend(ocr_pil_pages([(n, image, dpi)], settings))
             if stop is not None and stop(out[-1]):
                 break
         return out
