@@ -20,7 +20,7 @@ import unicodedata
 from archive import zhnum
 from archive.models import DocNumber
 
-__all__ = ["parse", "find_all", "normalize", "search_keys", "query_keys", "exact_query_keys", "ocr_variant"]
+__all__ = ["parse", "find_all", "normalize", "search_keys", "query_keys", "exact_query_keys", "ocr_variant", "same_code"]
 
 YEAR_MIN, YEAR_MAX = 1949, 2100
 _MAX_SERIAL_DIGITS = 6
@@ -479,6 +479,15 @@ def ocr_variant(asked: str, found: str) -> tuple[str, str] | None:
         return None
     f, a = diff[0]
     return (f, a) if f in _CONFUSABLE.get(a, ()) else None
+
+
+def same_code(asked: str, found: str) -> bool:
+    """Whether two 机关代字 name the same series: equal, or one is the other with the organ's name in front
+    (科学技术部令 / 中华人民共和国科学技术部令, 局长令 / 国家知识产权局局长令), the shorter of at least 2 characters."""
+    if asked == found:
+        return True
+    short, long_ = sorted((asked, found), key=len)
+    return len(short) >= 2 and long_.endswith(short)
 
 
 def exact_query_keys(s: str) -> list[str]:

@@ -227,7 +227,8 @@ def _by_number(conn: sqlite3.Connection, text: str, filters: Filters):
         d = docno.parse(stored) if stored else None
         if d is None or d.serial != asked.serial or (asked.year is not None and d.year != asked.year):
             continue
-        if d.code == asked.code:  # the same number under a key the query did not name (a 令 with its year)
+        if docno.same_code(asked.code, d.code):  # the same number under a key the query did not name (a 令 with
+            # its year), or its 代字 written with or without the organ's name in front (局长令 / 国家知识产权局局长令)
             exact.append((i, 1000.0 - rank, "docno"))
             continue
         diff = docno.ocr_variant(asked.code, d.code)
