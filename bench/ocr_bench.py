@@ -34,6 +34,29 @@ through the real ingest (``Archive.ingest_file`` into a temporary archive, defau
 are: own 发文字号, 标题 and 成文日期 right (against the manifest's gold, for the documents stored), the
 secret documents refused and the number of them stored (must be 0), the other refusals (版头无法识别,
 a suspected mark) and OCR pages per second over the whole ingest, per format and per layout.
+``--plain-only`` leaves the scans with a 密级 out (a shorter run); ``--threads N`` sets [ocr] threads.
+
+    python bench/ocr_bench.py --eval DIR --levers [--split tune] [--limit 5] [--formats jpg,png]
+
+changes one RapidOCR lever at a time (``LEVERS``) and prints process CPU seconds per page, wall pages/s and the
+fields gongwen.parse reads from the OCR text. Measured 2026-12-07 on the shared 2-core machine (load 9–21, so the
+wall figures only indicate; CPU seconds are the main figure), tune split, 5 page images (jpg/png):
+
+    before (detector on the 2000-px page, angle classifier on every box, spinning ORT threads, 2 threads)  6.34
+    ORT threads do not spin                                                                               4.15
+    1 thread (spinning)                                                                                   3.82
+    angle classifier only when a page reads unsure                                                       5.59
+    detector input 1280 px (longer side)                                                                  3.90
+    detector input 960 px                                                                                 3.79
+    render 150 dpi (no effect on image files: they come at their own resolution)                          6.45
+    after: 1280 px, classifier when unsure, no spinning, 2 threads                                        2.98
+    after, 1 thread                                                                                       2.37
+
+fields right 5/5 in every row. PDF pages are now rendered no finer than RapidOCR reads them (longer side 2000 px).
+The whole ingest (--eval, test split, 30 scans without a 密级, 43 pages; before = commit 3265523):
+
+    before  5.9 CPU s/page, 0.04 pages/s;  发文字号 26/28, 标题 27/30, 成文日期 21/23, OCR 待定 4
+    after   3.1 CPU s/page, 0.10 pages/s;  发文字号 26/28, 标题 28/30, 成文日期 21/23, OCR 待定 0
 """
 
 from __future__ import annotations
@@ -261,7 +284,8 @@ def eval_scans(args) -> int:
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ocr-eval-") as tmp:
-        cfg = load_config(write_config(Path(tmp)))
+        edits = {"threads = 2 ": f"threads = {args.threads} "} if args.threads else {}
+        cfg = load_config(write_config(Path(tmp), **edits))
         arc = open_archive(cfg, create=True)
         try:
             for i, r in enumerate(rows, 1):
@@ -465,6 +489,7 @@ def main(argv=None) -> int:
     ap.add_argument("--split", default="test", help="which half of --eval to read (test: never tuned on)")
     ap.add_argument("--limit", type=int, default=0,
                     help="--eval: at most this many scans without a 密级 (sampled with --seed); all secret ones are read")
+    ap.add_argument("--threads", type=int, default=0, help="--eval: [ocr] threads instead of the example config's")
     ap.add_argument("--plain-only", action="store_true", help="--eval: leave out the scans with a 密级 (a shorter run)")
     ap.add_argument("--formats", default="jpg,png,scanpdf", help="--eval: which scan formats")
     ap.add_argument("--verbose", action="store_true")
