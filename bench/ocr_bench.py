@@ -57,6 +57,9 @@ The whole ingest (--eval, test split, 30 scans without a 密级, 43 pages; befor
 
     before  5.9 CPU s/page, 0.04 pages/s;  发文字号 26/28, 标题 27/30, 成文日期 21/23, OCR 待定 4
     after   3.1 CPU s/page, 0.10 pages/s;  发文字号 26/28, 标题 28/30, 成文日期 21/23, OCR 待定 0
+    after, --threads 1   3.0 CPU s/page, 0.14 pages/s (load 6.8 → 5.5); the same fields
+
+(the figures' small counts and the machine's load say the direction more than the last digit).
 """
 
 from __future__ import annotations
