@@ -20,7 +20,7 @@ import unicodedata
 from archive import zhnum
 from archive.models import DocNumber
 
-__all__ = ["parse", "find_all", "normalize", "search_keys", "query_keys"]
+__all__ = ["parse", "find_all", "normalize", "search_keys", "query_keys", "exact_query_keys", "ocr_variant", "same_code"]
 
 YEAR_MIN, YEAR_MAX = 1949, 2100
 _MAX_SERIAL_DIGITS = 6
@@ -446,3 +446,54 @@ def query_keys(s: str) -> list[str]:
     if d.year is None:
         keys.append(f"号-{d.serial}")
     return list(dict.fromkeys(keys))
+
+
+# ---------------------------------------------------------------------------------------------
+# an exact number and its OCR misreadings (search)
+
+# Groups of characters a recogniser reads one for another in the 机关代字 of a scanned 版头: the province
+# abbreviation Tesseract's chi_sim does not know in some typefaces (冀 read as 费, see extract.ocr.header_repair),
+# and shapes that differ by a stroke or a dot. A 代字 that differs from another only by one character of one
+# group is "the same number, misread" (相近文号); any other difference is another agency's number.
+CONFUSABLE_GROUPS = (
+    "冀翼费糞龚", "办为协", "发友及", "函画凾", "政玫攻", "字宇学", "规观", "区医", "科料", "农衣", "委姿",
+    "厅斤", "局届", "财材", "教救", "人入八", "市布", "县具", "府俯", "党觉", "工土士", "干千于", "己已巳",
+    "未末", "日曰", "王玉主", "大太犬", "天夫", "休体", "鸟乌", "折拆", "戍戌戊", "侯候", "治冶", "延廷",
+    "即既", "拔拨", "沪泸", "浙淅渐", "皖晥", "鲁曾鱼", "湘相", "晋普", "津律", "闽闯", "渝瑜愉", "滇镇",
+    "陕峡", "苏芬", "吉古", "鄂谔", "粤奥", "豫像", "桂挂", "川州", "藏臧", "京亰", "青肯", "甘廿", "宁守",
+    "黑墨", "贵贯", "新亲",
+)
+_CONFUSABLE: dict[str, frozenset[str]] = {}
+for _group in CONFUSABLE_GROUPS:
+    for _ch in _group:
+        _CONFUSABLE[_ch] = _CONFUSABLE.get(_ch, frozenset()) | frozenset(_group) - {_ch}
+
+
+def ocr_variant(asked: str, found: str) -> tuple[str, str] | None:
+    """(the character of ``found``, the character of ``asked`` it stands for) when the two 机关代字 differ in
+    exactly one place and those two characters are a known OCR confusion; None otherwise (equal codes too)."""
+    if len(asked) != len(found) or asked == found:
+        return None
+    diff = [(f, a) for a, f in zip(asked, found) if a != f]
+    if len(diff) != 1:
+        return None
+    f, a = diff[0]
+    return (f, a) if f in _CONFUSABLE.get(a, ()) else None
+
+
+def same_code(asked: str, found: str) -> bool:
+    """Whether two 机关代字 name the same series: equal, or one is the other with the organ's name in front
+    (科学技术部令 / 中华人民共和国科学技术部令, 局长令 / 国家知识产权局局长令), the shorter of at least 2 characters."""
+    if asked == found:
+        return True
+    short, long_ = sorted((asked, found), key=len)
+    return len(short) >= 2 and long_.endswith(short)
+
+
+def exact_query_keys(s: str) -> list[str]:
+    """The keys of ``query_keys(s)`` that carry the 机关代字 (they name one number, not a 年号 many agencies
+    share); empty when the query gives no 代字. They come first in ``query_keys``."""
+    d = query_number(s)
+    if d is None or not d.code:
+        return []
+    return [k for k in query_keys(s) if d.code in k]

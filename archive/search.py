@@ -1,8 +1,9 @@
 """Search: by document number in any spelling (catalog lookup), and by words (the full-text backend).
 
 A query that is a document number (``〔2017〕55号``, ``示档发2017年55号``, ``国发2018 43`` …) is looked up in
-the catalog's docno_keys table first — exact, fast, and needing no index — and those documents come first,
-most specific match first. Words go to the configured backend (archive/index/): the FTS5 table inside the
+the catalog's docno_keys table first — exact, fast, and needing no index — and those documents come first.
+A number with its 机关代字 answers with that number only (文号匹配), then the numbers whose 代字 differs by one
+OCR misreading (相近文号, the difference said); a bare 〔年〕号 answers with every document carrying it. Words go to the configured backend (archive/index/): the FTS5 table inside the
 catalog (default; exact counts) or Whoosh, both with the same query syntax for fields
 (``title:档案 AND year:2022``). Filters apply to both.
 """
@@ -15,6 +16,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from archive import catalog, docno, zhnum
+from archive.catalog import searching
 from archive.errors import ArchiveError, StoreError, UsageError
 from archive.index import index_text
 
@@ -77,7 +79,9 @@ class Hit:
     record: dict
     score: float
     snippet: str = ""
-    matched: str = "text"  # "docno" when found by its document number
+    # "docno": it carries the number asked for (文号匹配); "docno_near": its 代字 differs from the query's by one
+    # OCR misreading (相近文号, the snippet says which character); "text": found by words
+    matched: str = "text"
 
 
 @dataclass
@@ -125,16 +129,13 @@ def search(conn: sqlite3.Connection, ix, text: str, filters: Filters | None = No
     if limit < 1 or page < 1:
         raise UsageError("--limit 和 --page 必须是正整数")
     text = _numerals_in_fields(text.strip())
-    by_number = catalog.docno_matches(conn, text, *filters.sql())
-    number_ids = {i for i, _ in by_number}
-    ordered = [(i, 1000.0 - rank, "docno") for i, rank in by_number]
+    by_number, snippets, ambiguous = _by_number(conn, text, filters)
+    number_ids = {i for i, _, _ in by_number}
+    ordered = list(by_number)
     total = len(ordered)
     start = (page - 1) * limit
-    snippets: dict[int, str] = {}
     exact = True
 
-    asked = docno.query_number(text) if by_number else None
-    ambiguous = [i for i, _ in by_number] if asked is not None and not asked.code and len(by_number) > 1 else []
     if by_number and docno.parse(zhnum.to_arabic(text)) is not None:
         # the whole query is a document number and the catalog knows it: no text search needed
         chosen = ordered[start:start + limit]
@@ -146,7 +147,7 @@ def search(conn: sqlite3.Connection, ix, text: str, filters: Filters | None = No
         ordered += [(i, score, "text") for i, score in found]
         total += n
         chosen = ordered[start:start + limit]
-        snippets = _fts_snippets(conn, chosen, words)
+        snippets.update(_fts_snippets(conn, chosen, words))
     elif ix.exists():
         from whoosh import highlight, query as wq
         from whoosh.qparser import MultifieldParser
@@ -186,25 +187,59 @@ def search(conn: sqlite3.Connection, ix, text: str, filters: Filters | None = No
             chosen = ordered[start:start + limit]
             words = {t.decode("utf-8") if isinstance(t, bytes) else t
                      for f, t in results.query_terms(expand=True) if f in ("body", "title")}
-            snippets = _snippets(conn, chosen, by_id, words)
+            snippets.update(_snippets(conn, chosen, by_id, words))
     else:
         chosen = ordered[start:start + limit]
 
-    rows = {r["id"]: r for r in conn.execute(
-        f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(chosen))})", [c[0] for c in chosen])}
+    rows = searching.records_by_id(conn, [c[0] for c in chosen])
     hits = [Hit(catalog.record(rows[i]), round(score, 3), snippets.get(i, ""), how)
             for i, score, how in chosen if i in rows]
     return Results(hits, total, page, max(1, -(-total // limit)), exact, _records(conn, ambiguous[:AMBIGUOUS_SHOWN]))
 
 
 AMBIGUOUS_SHOWN = 50  # documents listed for a number without its 代字
+NEAR_LABEL = "相近文号"  # a hit whose 代字 differs from the query's by one OCR misreading (Hit.matched "docno_near")
+
+
+def _by_number(conn: sqlite3.Connection, text: str, filters: Filters):
+    """Documents found by the query read as a 发文字号: ([(id, score, how)], {id: snippet}, ambiguous ids).
+
+    With a 机关代字 (某农发〔2023〕1号) only that number is an answer ("docno", 文号匹配): the documents carrying
+    it in any spelling. A document whose 代字 differs from the query's in one character that OCR is known to
+    read for it (冀 / 费) follows ("docno_near"), its snippet saying which character differs. Another agency's
+    number with the same 〔年〕号 is not an answer. Without a 代字 (〔2023〕1号) every document carrying that
+    年号 answers, and when several do they are also returned as ``ambiguous`` (the caller says so)."""
+    asked = docno.query_number(text)
+    if asked is None:
+        return [], {}, []
+    found = catalog.docno_matches(conn, text, *filters.sql())  # ranked by docno.query_keys order
+    if not asked.code:
+        ids = [i for i, _ in found]
+        return [(i, 1000.0 - rank, "docno") for i, rank in found], {}, ids if len(ids) > 1 else []
+    n_exact = len(docno.exact_query_keys(text))
+    numbers = searching.doc_numbers(conn, [i for i, rank in found if rank >= n_exact])
+    exact, near, notes = [], [], {}
+    for i, rank in found:
+        stored = numbers.get(i)
+        if rank < n_exact:
+            exact.append((i, 1000.0 - rank, "docno"))
+            continue
+        d = docno.parse(stored) if stored else None
+        if d is None or d.serial != asked.serial or (asked.year is not None and d.year != asked.year):
+            continue
+        if docno.same_code(asked.code, d.code):  # the same number under a key the query did not name (a 令 with
+            # its year), or its 代字 written with or without the organ's name in front (局长令 / 国家知识产权局局长令)
+            exact.append((i, 1000.0 - rank, "docno"))
+            continue
+        diff = docno.ocr_variant(asked.code, d.code)
+        if diff is not None:
+            near.append((i, 500.0 - rank, "docno_near"))
+            notes[i] = f"{NEAR_LABEL}：代字“{diff[0]}”与检索的“{diff[1]}”一字之差（可能是识别错误，请核对）"
+    return exact + near, notes, []
 
 
 def _records(conn: sqlite3.Connection, ids: list[int]) -> list[dict]:
-    if not ids:
-        return []
-    rows = {r["id"]: r for r in conn.execute(
-        f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(ids))})", ids)}
+    rows = searching.records_by_id(conn, ids)
     return [catalog.record(rows[i]) for i in ids if i in rows]
 
 
@@ -257,8 +292,7 @@ def _snippets(conn: sqlite3.Connection, chosen, results_by_id, words: set[str]) 
     ids = [i for i, _, how in chosen if how == "text" and i in results_by_id]
     if not ids:
         return out
-    texts = dict(conn.execute(
-        f"SELECT document_id, text FROM document_texts WHERE document_id IN ({','.join('?' * len(ids))})", ids))
+    texts = searching.texts_by_id(conn, ids)
     for i in ids:
         hit = results_by_id[i]
         snip = hit.highlights("body", text=_window(texts.get(i, ""), words), top=1)
@@ -282,9 +316,7 @@ def _fts_snippets(conn: sqlite3.Connection, chosen, words: list[str]) -> dict[in
     ids = [i for i, _, how in chosen if how == "text"]
     if not ids:
         return {}
-    q = ",".join("?" * len(ids))
-    texts = dict(conn.execute(f"SELECT document_id, text FROM document_texts WHERE document_id IN ({q})", ids))
-    titles = dict(conn.execute(f"SELECT id, coalesce(title, filename, '') FROM documents WHERE id IN ({q})", ids))
+    texts, titles = searching.texts_by_id(conn, ids), searching.titles_by_id(conn, ids)
     keys = [index_text(w).lower() for w in words if w.strip()]
     out = {}
     for i in ids:

@@ -34,6 +34,32 @@ through the real ingest (``Archive.ingest_file`` into a temporary archive, defau
 are: own 发文字号, 标题 and 成文日期 right (against the manifest's gold, for the documents stored), the
 secret documents refused and the number of them stored (must be 0), the other refusals (版头无法识别,
 a suspected mark) and OCR pages per second over the whole ingest, per format and per layout.
+``--plain-only`` leaves the scans with a 密级 out (a shorter run); ``--threads N`` sets [ocr] threads.
+
+    python bench/ocr_bench.py --eval DIR --levers [--split tune] [--limit 5] [--formats jpg,png]
+
+changes one RapidOCR lever at a time (``LEVERS``) and prints process CPU seconds per page, wall pages/s and the
+fields gongwen.parse reads from the OCR text. Measured 2026-12-07 on the shared 2-core machine (load 9–21, so the
+wall figures only indicate; CPU seconds are the main figure), tune split, 5 page images (jpg/png):
+
+    before (detector on the 2000-px page, angle classifier on every box, spinning ORT threads, 2 threads)  6.34
+    ORT threads do not spin                                                                               4.15
+    1 thread (spinning)                                                                                   3.82
+    angle classifier only when a page reads unsure                                                       5.59
+    detector input 1280 px (longer side)                                                                  3.90
+    detector input 960 px                                                                                 3.79
+    render 150 dpi (no effect on image files: they come at their own resolution)                          6.45
+    after: 1280 px, classifier when unsure, no spinning, 2 threads                                        2.98
+    after, 1 thread                                                                                       2.37
+
+fields right 5/5 in every row. PDF pages are now rendered no finer than RapidOCR reads them (longer side 2000 px).
+The whole ingest (--eval, test split, 30 scans without a 密级, 43 pages; before = commit 3265523):
+
+    before  5.9 CPU s/page, 0.04 pages/s;  发文字号 26/28, 标题 27/30, 成文日期 21/23, OCR 待定 4
+    after   3.1 CPU s/page, 0.10 pages/s;  发文字号 26/28, 标题 28/30, 成文日期 21/23, OCR 待定 0
+    after, --threads 1   3.0 CPU s/page, 0.14 pages/s (load 6.8 → 5.5); the same fields
+
+(the figures' small counts and the machine's load say the direction more than the last digit).
 """
 
 from __future__ import annotations
@@ -245,6 +271,8 @@ def eval_scans(args) -> int:
     rows = [json.loads(line) for line in open(src / "manifest.jsonl", encoding="utf-8")]
     formats = set(args.formats.split(","))
     rows = [r for r in rows if r["split"] == args.split and r["format"] in formats]
+    if args.plain_only:
+        rows = [r for r in rows if not r["gold"].get("secrecy")]
     plain = [r for r in rows if not r["gold"].get("secrecy")]
     if args.limit and len(plain) > args.limit:  # every secret scan is always read
         keep = {r["file"] for r in random.Random(args.seed).sample(plain, args.limit)}
@@ -260,7 +288,8 @@ def eval_scans(args) -> int:
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ocr-eval-") as tmp:
-        cfg = load_config(write_config(Path(tmp)))
+        edits = {"threads = 2 ": f"threads = {args.threads} "} if args.threads else {}
+        cfg = load_config(write_config(Path(tmp), **edits))
         arc = open_archive(cfg, create=True)
         try:
             for i, r in enumerate(rows, 1):
@@ -343,6 +372,78 @@ def eval_scans(args) -> int:
     return 0
 
 
+# one lever changed at a time from RapidOCR as it ran before (name, engines.* settings, [ocr] threads, render dpi)
+LEVERS = [
+    ("before: det 2000, cls always, spin, 2 threads", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
+    ("no spinning", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=False), 2, 200),
+    ("1 thread (spin)", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 1, 200),
+    ("cls only when unsure", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=80.0, SPIN=True), 2, 200),
+    ("det 1280", dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
+    ("det 960", dict(DET_MAX_SIDE=960, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
+    ("render 150 dpi", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 150),
+    ("after: det 1280, cls when unsure, no spin, 2 threads",
+     dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=80.0, SPIN=False), 2, 200),
+    ("after, 1 thread", dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=80.0, SPIN=False), 1, 200),
+]
+
+
+def levers(args) -> int:
+    """Each RapidOCR lever alone (LEVERS), in this process: OCR of the --split's scans without a 密级 (page images
+    as the pipeline makes them), process CPU seconds per page (all threads), wall pages/s, and the 公文 fields
+    read from the OCR text by gongwen.parse against the gold. The whole ingest is measured by --eval."""
+    import dataclasses
+
+    import pypdfium2 as pdfium
+
+    from archive.extract import ocr
+    from archive.extract.ocr import engines
+    from archive.textnorm import normalize
+
+    src = Path(args.eval)
+    rows = [json.loads(line) for line in open(src / "manifest.jsonl", encoding="utf-8")]
+    formats = set(args.formats.split(","))
+    rows = [r for r in rows if r["split"] == args.split and r["format"] in formats and not r["gold"].get("secrecy")]
+    if args.limit and len(rows) > args.limit:
+        rows = random.Random(args.seed).sample(rows, args.limit)
+    print(f"评测集 {src}：{args.split} 半 {len(rows)} 个无密级扫描文件，格式 {sorted(formats)}；每次只改一项")
+
+    def images(r, dpi):
+        f = src / r["file"]
+        if r["format"] != "scanpdf":
+            return ocr._image_frames(f)
+        pdf = pdfium.PdfDocument(str(f))
+        try:
+            return [(i + 1, ocr.render_pdf_page(pdf, i, dpi), dpi) for i in range(len(pdf))]
+        finally:
+            pdf.close()
+
+    print(f"{'做法':<52} {'页':>3} {'CPU秒/页':>8} {'页/秒':>6}  发文字号  标题  成文日期")
+    for name, knobs, threads, dpi in LEVERS:
+        for k, v in knobs.items():
+            setattr(engines, k, v)
+        settings = dataclasses.replace(ocr.OcrSettings(), threads=threads, dpi=dpi)
+        ocr.ocr_pil_pages(images(rows[0], dpi)[:1], settings)  # load the engine outside the measurement
+        cpu = wall = 0.0
+        pages = num = title = date = 0
+        for r in rows:
+            frames = images(r, dpi)  # rendering is part of the cost (the pipeline renders too)
+            c0, t0 = time.process_time(), time.perf_counter()
+            read = ocr.ocr_pil_pages(frames, settings)
+            cpu += time.process_time() - c0
+            wall += time.perf_counter() - t0
+            pages += len(frames)
+            f = gongwen.parse(normalize("\n".join(p.text for p in read)))
+            g = r["gold"]
+            num += docno.normalize(f.doc_number.canonical if f.doc_number else "") == docno.normalize(g.get("doc_number") or "")
+            title += _norm_title(f.title) == _norm_title(g.get("title"))
+            date += (f.date.isoformat() if f.date else "") == (g.get("date") or "")
+        n = len(rows)
+        print(f"{name:<52} {pages:>3} {cpu / pages:>8.2f} {pages / wall:>6.2f}  {num:>3}/{n}  {title:>3}/{n}  {date:>3}/{n}",
+              flush=True)
+    print(f"（机器负载 {os.getloadavg()[0]:.1f}，{os.cpu_count()} 核；CPU 秒为本进程全部线程）")
+    return 0
+
+
 def reparse(args) -> int:
     """Parse again the texts an --eval run kept (``--out``/texts), with the parser importable here
     (``--parser-root``), and print the field figures: the parser's share, OCR left as it was."""
@@ -386,11 +487,14 @@ def reparse(args) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reparse", action="store_true", help="parse the texts kept by an --eval run again")
+    ap.add_argument("--levers", action="store_true", help="--eval: measure each RapidOCR lever in this process")
     ap.add_argument("--parser-root", help="--reparse with the archive package found in this folder")
     ap.add_argument("--eval", help="an evaluation set made by bench/eval_set.py (DIR/manifest.jsonl)")
     ap.add_argument("--split", default="test", help="which half of --eval to read (test: never tuned on)")
     ap.add_argument("--limit", type=int, default=0,
                     help="--eval: at most this many scans without a 密级 (sampled with --seed); all secret ones are read")
+    ap.add_argument("--threads", type=int, default=0, help="--eval: [ocr] threads instead of the example config's")
+    ap.add_argument("--plain-only", action="store_true", help="--eval: leave out the scans with a 密级 (a shorter run)")
     ap.add_argument("--formats", default="jpg,png,scanpdf", help="--eval: which scan formats")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--n", type=int, default=48)
@@ -402,6 +506,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.eval and args.reparse:
         return reparse(args)
+    if args.eval and args.levers:
+        return levers(args)
     if args.eval:
         return eval_scans(args)
 

@@ -475,3 +475,13 @@ def test_infix_needs_a_serial_with_hao():
     assert parse("国发〔2015〕（一）") is None
     assert find_all("按照国发〔2015〕（试行）要求") == []
     assert parse("编号：冀政发〔2023〕5号").canonical == "冀政发〔2023〕5号"
+
+
+def test_same_code_and_ocr_variant_of_a_code():
+    from archive.docno import ocr_variant, same_code
+
+    assert same_code("局长令", "国家知识产权局局长令") and same_code("中华人民共和国科学技术部令", "科学技术部令")
+    assert not same_code("国办函", "冀政办发") and not same_code("某农发", "冀科农规") and not same_code("发", "国发")
+    assert ocr_variant("冀政办发", "费政办发") == ("费", "冀")
+    assert ocr_variant("冀政办发", "冀政办函") is None, "函 for 发 is another series, not a misreading"
+    assert ocr_variant("冀科区", "冀科农规") is None and ocr_variant("冀科区", "冀科区") is None

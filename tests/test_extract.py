@@ -368,7 +368,8 @@ def test_docx_tables_interleaved_headers_footers_pages(tmp_path):
     )
     r = extract(f)
     lines = lines_of(r.text)
-    assert r.pages == 3
+    # 页数 from the layout, not the 3 the metadata claims (issue 24); without LibreOffice it stays, with a warning
+    assert r.pages == 1 if shutil.which("soffice") else (r.pages == 3 and any("页数" in w for w in r.warnings))
     assert lines[0] == "示例县档案局"  # page header first
     assert lines[-1] == "— 1 —"  # footer last
     assert lines[-3:-1] == ["序号\t文件名称", "1\t关于归档的通知"]  # table after the body, cells tab-separated

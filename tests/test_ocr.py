@@ -194,6 +194,15 @@ def test_repair_header_only_touches_unread_characters():
     assert repair_header(lines) == [] and lines[0].text.startswith("费")
 
 
+def test_repair_header_reads_a_dash_ending_the_code_as_one():
+    from archive.extract.ocr import repair_header
+
+    lines = [_line("国网国际部"), _line("外事合—〔2021)6号"), _line("2021年3月—5月的工作安排")]
+    done = repair_header(lines)
+    assert lines[1].text == "外事合一〔2021)6号" and len(done) == 1, done
+    assert lines[2].text == "2021年3月—5月的工作安排", "a dash elsewhere is a dash"
+
+
 def test_date_confidence_gates_the_year_of_the_archival_code():
     import datetime as dt
 

@@ -10,10 +10,9 @@ import sys
 
 import pytest
 
-from archive import pipeline
 from archive.search import search
-from tests.conftest import ROOT, write_config
-from tests.makedocs import make_text
+from tests.conftest import ROOT
+from tests.searchdocs import ingested
 
 DOCS = [  # (file, 版头, 文号, 题名, 署名, 成文日期)
     ("a.txt", "国防部文件", "国防部发〔2012〕21号", "国防部关于加强营区绿化工作的通知", "国防部", "2012年5月8日"),
@@ -29,20 +28,9 @@ DOCS = [  # (file, 版头, 文号, 题名, 署名, 成文日期)
 
 @pytest.fixture(params=["sqlite", "whoosh"])
 def built(request, tmp_path):
-    from archive.config import load_config
-    from archive.session import open_archive
-
-    cfg_path = write_config(tmp_path, **{'engine = "sqlite"': f'engine = "{request.param}"'})
-    arc = open_archive(load_config(cfg_path), create=True)
-    src = tmp_path / "src"
-    src.mkdir()
-    ids = {}
-    for name, head, number, title, signer, day in DOCS:
-        p = make_text(src / name, "\n".join([head, number, title, "各有关单位：", f"现将{title[:-3]}有关事项通知如下。",
-                                              "一、高度重视，认真组织。", signer, day]))
-        r = pipeline.ingest_file(arc, p)
-        assert r.record and r.record["doc_number"] == number, (r.outcome, r.reason, r.record)
-        ids[number] = r.record["id"]
+    arc, ids, cfg_path = ingested(tmp_path, request.param, [
+        (name, [head, number, title, "各有关单位：", f"现将{title[:-3]}有关事项通知如下。", "一、高度重视，认真组织。",
+                signer, day], number) for name, head, number, title, signer, day in DOCS])
     yield arc, ids, cfg_path
     arc.close()
 

@@ -75,6 +75,21 @@ def open_zip(path, kind: str) -> zipfile.ZipFile:
     return zf
 
 
+def _pages_by_layout(path: Path, kind: str, raw: Extracted) -> Extracted:
+    """A word-processing file's 页数 from its layout (LibreOffice -> PDF, ``office.rendered_pages``), never from
+    the count its metadata claims (generators write 1 for a six-page 公文). Without a layout the metadata's count
+    stays, with a warning that it is uncertain, so a clerk checks it."""
+    from archive.extract.office import rendered_pages
+
+    n, why = rendered_pages(path, kind)
+    if n is not None:
+        raw.pages = n
+    else:
+        raw.warnings = list(raw.warnings) + [
+            f"页数未能通过排版核实（{why}）：暂按文件属性记为 {max(1, raw.pages)} 页，可能不准确，请人工核对页数"]
+    return raw
+
+
 def extract(path, ocr=None) -> Extracted:
     """Read ``path`` and return its normalised text, page count and warnings.
 
@@ -111,6 +126,8 @@ def extract(path, ocr=None) -> Extracted:
         if kind == "ofd":
             return _ocr_ofd(path, e, ocr)
         raw = Extracted(media_type="pdf", text="", pages=e.pages, page_texts=[""] * e.pages)
+    if kind in ("docx", "doc", "rtf"):
+        raw = _pages_by_layout(path, kind, raw)
     if kind == "pdf" and ocr.enabled:
         raw = _ocr_pdf_pages(path, raw, ocr)
         raw = _probe_pdf(path, raw, ocr)

@@ -37,7 +37,7 @@ from archive.errors import ExtractionError
 from archive.extract import fail
 from archive.models import Extracted
 
-__all__ = ["extract_office", "soffice_program", "convert", "CONVERT_TIMEOUT"]
+__all__ = ["extract_office", "soffice_program", "convert", "rendered_pages", "CONVERT_TIMEOUT"]
 
 CONVERT_TIMEOUT = 120.0  # seconds of wall clock for one conversion
 CONVERT_CPU = 120  # seconds of CPU for one conversion
@@ -181,3 +181,36 @@ def extract_office(path) -> Extracted:
             raise type(e)(str(e).replace(str(docx), str(path))) from e
     return Extracted(media_type=kind, text=ex.text, pages=ex.pages, page_texts=ex.page_texts,
                      method="text-layer", warnings=list(ex.warnings))  # the text the file holds, via DOCX
+
+
+# ---- the page count of a word-processing file, from a rendering ---------------------------------------------
+RENDER_FORMATS = {"docx": "docx", "doc": "doc", "rtf": "rtf"}  # detect_type kind -> the name's suffix
+
+
+def rendered_pages(path, kind: str = "docx") -> tuple[int | None, str]:
+    """(pages of ``path`` laid out by LibreOffice as a PDF, "") or (None, why not, Chinese).
+
+    A DOCX's own page count (docProps/app.xml) is whatever the program that saved it last wrote, and
+    generators write 1; only a layout says how many pages the 公文 has. LibreOffice lays it out with the
+    fonts installed here: the 公文 fonts (仿宋_GB2312, 方正小标宋, 宋体, 黑体, 楷体) are replaced through fontconfig
+    by an installed CJK font, every one of which sets a Han character one em wide, so lines break where they
+    do in the original; line heights of 'single' spacing may differ (docs/domain.md, 页数)."""
+    binary = soffice_program()
+    if binary is None:
+        return None, "本机未安装 LibreOffice，无法排版计页"
+    suffix = RENDER_FORMATS.get(kind, kind)
+    with converted(binary, Path(path), suffix, "pdf:writer_pdf_Export", "pdf") as c:
+        if c.rc is None:
+            return None, f"排版计页超时（超过 {CONVERT_TIMEOUT:g} 秒）"
+        if not c.made:
+            return None, f"LibreOffice 无法排版该文件（退出码 {c.rc}）"
+        import pypdfium2 as pdfium
+
+        try:
+            pdf = pdfium.PdfDocument(str(c.result))
+        except pdfium.PdfiumError as e:
+            return None, f"排版结果无法读取（{e}）"
+        try:
+            return len(pdf), ""
+        finally:
+            pdf.close()

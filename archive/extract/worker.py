@@ -10,8 +10,9 @@ the programs it started (OCR's tesseract, whose CPU time RLIMIT_CPU does not see
 
 RapidOCR (ONNX Runtime) runs inside the child: its models are loaded once per child, and it needs about
 1.5 GB of address space, so when a child first loads them its RLIMIT_AS grows by OCR_ADDRESS_SPACE_MB
-(``ocr_headroom``), which the engine's own arenas then largely hold: what a file may use stays about
-``memory_mb``.
+(``archive.extract.ocr.limits``: the rlimit helpers OCR calls from inside the child; the worker imports them,
+OCR never imports the worker), which the engine's own arenas then largely hold: what a file may use stays
+about ``memory_mb``.
 The limit is set as a soft limit only, so that LibreOffice (``office.py``), which reserves far more address
 space than it uses, can be given its own limits in its own child. A page whose OCR overran its timeout
 leaves its thread running: the child replies, then exits, and the next file gets a fresh child.
@@ -20,7 +21,6 @@ leaves its thread running: the child replies, then exits, and the next file gets
 from __future__ import annotations
 
 import ctypes
-import math
 import os
 import pickle
 import resource
@@ -39,8 +39,6 @@ from archive.models import Extracted
 __all__ = ["Limits", "ExtractWorker"]
 
 _PR_SET_PDEATHSIG = 1
-# extra address space for ONNX Runtime and the OCR models (measured: ~1.5 GB peak reading one A4 page)
-OCR_ADDRESS_SPACE_MB = 1536
 
 
 @dataclass(frozen=True)
@@ -196,31 +194,6 @@ class ExtractWorker:
 
 
 # ---- the child -------------------------------------------------------------------------------
-_CPU_LIMIT: int | None = None  # set in the child: CPU seconds per file, and per OCR page (rearm_cpu)
-_HEADROOM_GIVEN = False
-
-
-def ocr_headroom() -> None:
-    """In the worker child, once: raise the address-space limit by OCR_ADDRESS_SPACE_MB before the OCR model
-    is loaded. Outside the worker it does nothing."""
-    global _HEADROOM_GIVEN
-    if _CPU_LIMIT is None or _HEADROOM_GIVEN:
-        return
-    _HEADROOM_GIVEN = True
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if soft != resource.RLIM_INFINITY:
-        soft += OCR_ADDRESS_SPACE_MB * 1024 * 1024
-        if hard != resource.RLIM_INFINITY:
-            soft = min(soft, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-
-def rearm_cpu() -> None:
-    """In the worker child: allow the per-file CPU time again from now. OCR calls it before each page, since
-    RapidOCR runs inside the child (a long scan is many pages' worth of CPU; each page is also bounded by its
-    own wall-clock timeout). Outside the worker it does nothing."""
-    if _CPU_LIMIT is not None:
-        _arm_cpu(_CPU_LIMIT)
 def cap_text(ex, limit: int):
     """Keep ``limit`` characters of the text: the beginning and the last part (a 公文's 署名, 成文日期 and 版记
     stand at its end), with a warning on the record. One 20 MB text file must not cost the main process
@@ -243,21 +216,10 @@ def cap_text(ex, limit: int):
     return ex
 
 
-def _arm_cpu(limit: int) -> None:
-    """Allow ``limit`` more CPU seconds from now (RLIMIT_CPU counts the process's whole life)."""
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    used = math.ceil(ru.ru_utime + ru.ru_stime)
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    soft = used + limit
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
-
-
 def _child(cpu_seconds: int, memory_mb: int) -> None:
-    import archive.extract.worker as this  # run as __main__: set the limit where ocr.py looks it up
+    from archive.extract.ocr import limits
 
-    this._CPU_LIMIT = cpu_seconds
+    limits.enter_worker(cpu_seconds)  # OCR re-arms the CPU limit per page and grows the memory limit once
     # die with the parent: a killed ingest must not leave a worker behind. (Linux ties this to the
     # parent *thread*; a worker outliving a finished watcher thread is simply started again.)
     try:
@@ -291,7 +253,7 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
         except EOFError:
             return
         fault("worker")
-        _arm_cpu(cpu_seconds)
+        limits.arm_cpu(cpu_seconds)
         try:
             reply = ("ok", ex.extract(path, ocr=ocr))
         except MemoryError:
