@@ -128,6 +128,11 @@ def classify(fields: GongwenFields, text: str, pages: int, cfg: Config) -> Class
             status="pending", relation=relation, rule_id=rule.id, basis=rule.basis, retention=rule.retention,
             org=org, reason=f"规则 {rule.id} 判定归档，但成文日期 {fields.date.isoformat()} 的年份不在 "
                             f"{bounds.FIRST_YEAR}–{bounds.last_year()} 之间（可能识别有误），请人工确认并用 --year 指定年度")
+    if fields.doubtful_date:
+        # never filed into another year silently: the clerk settles which date (and 年度) is right
+        return Classification(
+            status="pending", relation=relation, rule_id=rule.id, basis=rule.basis, retention=rule.retention,
+            org=org, reason=f"规则 {rule.id} 判定归档，但{fields.doubtful_date}，请人工确认成文日期（年度）")
     if missing:
         return Classification(
             status="pending", relation=relation, rule_id=rule.id, basis=rule.basis,

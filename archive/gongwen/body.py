@@ -54,6 +54,8 @@ def set_title(r: Reader, a: int, end: int, bounds) -> bool:
             start = b
     if r.number_span and start < r.number_span[1] <= end:
         start = r.number_span[1]
+    if r.number_span and start < r.number_span[0] < end:
+        end = r.number_span[0]  # the number printed under the title (``…提案的答复`` / ``国办函〔2005〕69号``)
     t = flat[start:end]
     # the header of a web page wraps the title in 《》
     lead = re.match(r"\s*[《〈]", t)

@@ -93,6 +93,7 @@ def doc_number(r: Reader, limit: int) -> None:
     for num, a, b in cands:
         if a >= limit:
             break
+        num, a = cut_at_break(r, num, a, b)  # the title's last line may run into the 代字
         if is_citation(flat, a, b) and not alone_on_line(r, a, b):
             continue
         chosen = (num, a, b)
@@ -230,6 +231,7 @@ def masthead(r: Reader, limit: int) -> None:
 
 _MARKS_ONLY = re.compile(r"^(?:\d{6}|绝密|机密|秘密|[★☆*＊]|\d+|年|个月|长期|特急|加急|特提|平急|\s)*$")
 _CODE_CHAR = re.compile(r"[\u3400-\u9fffA-Za-z]")
+_TITLE_END = re.compile(r"(?:%s|答\s*复)\s*$" % TYPE_ALT_SP)
 
 
 def cut_at_break(r: Reader, num, a: int, b: int):
@@ -252,8 +254,11 @@ def cut_at_break(r: Reader, num, a: int, b: int):
     above = squash(flat[line_start:k])
     # the line above holds only marks before the 代字, or is a name alone: short, where a wrapped line
     # of running text (PDF lines of a run-on header) is full
+    # … or the title's last line, ending in its 文种 (``…第2741号提案的答复`` / ``国办函〔2005〕69号``: a web
+    # copy prints the number under the title)
     if not (_MARKS_ONLY.match(flat[line_start:a]) or (ORG_END_RE.search(above) and len(above) <= 24
-                                                         and "文件" not in above)):
+                                                         and "文件" not in above)
+            or _TITLE_END.search(flat[line_start:k])):
         return num, a
     new = docno.parse(flat[k:b])
     if new is None or not new.code:

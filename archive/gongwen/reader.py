@@ -86,8 +86,12 @@ class Reader:
                 names = [x for x in (clean_name(n) for n in re.split(r"[、，,；;\s]+", m.issuer)) if x]
                 if names:
                     out.issuers, out.issuer = names, "、".join(names)
-            if m.date:
+            if m.date and out.date is None:
                 out.date = m.date
+            elif m.date and m.date != out.date:
+                # the document's own 落款 wins over the site's table; the disagreement is the clerk's to settle
+                out.doubtful_date = (f"成文日期不一致：落款为 {out.date.isoformat()}，"
+                                     f"网页标注为 {m.date.isoformat()}")
         else:
             out.layout = self.layout
         if out.issuer is None and out.printer:
@@ -100,6 +104,7 @@ class Reader:
     def finish(self) -> GongwenFields:
         self.by_layout()
         out = self.out
+        check_date(out)
         out.doc_type = doc_type_of(out.title)
         if out.doc_number is None:
             out.warnings.append("未找到发文字号")
@@ -111,7 +116,26 @@ class Reader:
             out.warnings.append("未找到发文机关")
         if out.date is None:
             out.warnings.append("未找到成文日期")
+        if out.doubtful_date:
+            out.warnings.append(out.doubtful_date)
         return out
+
+
+def check_date(out: GongwenFields) -> None:
+    """A 成文日期 that the document itself contradicts is in doubt: a 文号 of another year (a 文号's
+    year is the year it was issued, so a later 成文日期 cannot be; an earlier one by more than the turn
+    of the year is a misread), or an 印发日期 before it."""
+    if out.date is None or out.doubtful_date:
+        return
+    num = out.doc_number
+    if num is not None and num.year and num.kind != "order":
+        if not (num.year - 1 <= out.date.year <= num.year):
+            out.doubtful_date = (f"成文日期与发文字号年份不一致：成文日期为 {out.date.isoformat()}，"
+                                 f"发文字号为 {num.raw}")
+            return
+    if out.print_date is not None and out.print_date < out.date:
+        out.doubtful_date = (f"成文日期晚于印发日期：成文日期为 {out.date.isoformat()}，"
+                             f"印发日期为 {out.print_date.isoformat()}")
 
 
 def read(text: str) -> GongwenFields:

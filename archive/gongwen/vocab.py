@@ -73,6 +73,8 @@ def doc_type_of(title: str | None) -> str | None:
             if w == "令" and len(t) > 1 and t[-2] in "指口号法律条命":  # 指令, 口令, …: not 令
                 return None
             return w
+    if t.endswith("答复"):  # 对…第N号提案（建议）的答复: a 函 in form
+        return "函"
     return None
 
 
