@@ -52,6 +52,8 @@ class Reader:
             body.title(self, k if k > limit else min(len(self.flat), limit + 200))
         body.recipients(self, limit)
         closing.date_and_signature(self)
+        closing.title_date(self)
+        closing.short_year_date(self)
         issuer.choose(self)
         colophon.colophon(self)
         body.attachments(self)
