@@ -3,16 +3,79 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archive.gongwen.flat import recipient_colon
 from archive.gongwen.vocab import CJK, CLOSE, DATE_AR, DATE_ZH, DE_TYPE, OPEN, TYPE_WORD, squash
 
 if TYPE_CHECKING:
-    from archive.gongwen.reader import Reader
+    from archive.gongwen.header import Header
+    from archive.gongwen.reader import Doc
 
 
-def title(r: Reader, limit: int) -> None:
+@dataclass
+class Body:
+    """The 标题 (and where it stands) and the 主送机关; ``header_end`` is where the 正文 starts."""
+
+    doc: Doc = field(repr=False)
+    head: Header = field(repr=False)
+    title: str | None = None
+    title_span: tuple[int, int] | None = None
+    recipients: str | None = None
+    header_end: int = 0
+
+    @property
+    def flat(self) -> str:
+        return self.doc.f.s
+
+    @property
+    def f(self):
+        return self.doc.f
+
+    # what the 版头 found, read only
+    @property
+    def boundaries(self) -> list[int]:
+        return self.head.boundaries
+
+    @property
+    def number_span(self):
+        return self.head.number_span
+
+    @property
+    def mark_end(self) -> int:
+        return self.head.mark_end
+
+    @property
+    def title_paren(self):
+        return self.head.title_paren
+
+    @property
+    def doc_number(self):
+        return self.head.doc_number
+
+    @property
+    def body_start(self) -> int:
+        """Where the 正文 starts: after the 主送, else after the title."""
+        return self.header_end or (self.title_span[1] if self.title_span else 0)
+
+
+def read(doc: Doc, head: Header) -> Body:
+    """The title, looked for between the marks and the head's end (or the number when it comes
+    later), then the 主送机关 after it."""
+    r = Body(doc, head)
+    limit = head.limit
+    flat = doc.flat
+    title(r, limit if head.doc_number is None or head.number_span[1] <= limit else head.number_span[1])
+    if r.title is None and limit < len(flat) and flat[limit] in "：:":
+        # the header may end at a colon we took for the recipients: look up to the 。
+        k = flat.find("。", limit, 1200)
+        title(r, k if k > limit else min(len(flat), limit + 200))
+    recipients(r, limit)
+    return r
+
+
+def title(r: Body, limit: int) -> None:
     flat = r.flat
     zone_end = min(limit, len(flat))
     bounds = set(b for b in r.boundaries if b <= zone_end)
@@ -30,14 +93,14 @@ def title(r: Reader, limit: int) -> None:
     tp = r.title_paren
     if tp and squash(r.flat[tp[0]:tp[1]]):
         r.title_span = tp
-        r.out.title = squash(r.flat[tp[0]:tp[1]])
+        r.title = squash(r.flat[tp[0]:tp[1]])
         return
     # a 令 promulgates the 《…》 named right after its number
-    if r.number_span and r.out.doc_number is not None and r.out.doc_number.code.endswith("令"):
+    if r.number_span and r.doc_number is not None and r.doc_number.code.endswith("令"):
         m = re.match(r"\s*《([^《》]{2,80})》", flat[r.number_span[1]:r.number_span[1] + 90])
         if m:
             r.title_span = (r.number_span[1], r.number_span[1] + m.end())
-            r.out.title = squash(m.group(1))
+            r.title = squash(m.group(1))
             return
     for a, z in ranges:
         for finder in (title_de, title_word):
@@ -46,7 +109,7 @@ def title(r: Reader, limit: int) -> None:
                 return
 
 
-def set_title(r: Reader, a: int, end: int, bounds) -> bool:
+def set_title(r: Body, a: int, end: int, bounds) -> bool:
     flat = r.flat
     start = a
     for b in bounds:
@@ -75,11 +138,11 @@ def set_title(r: Reader, a: int, end: int, bounds) -> bool:
     if end < len(flat) and flat[end:end + 1] in "》〉" and title.count("《") + title.count("〈") > title.count("》") + title.count("〉"):
         title += flat[end]
     r.title_span = (start, end)
-    r.out.title = title
+    r.title = title
     return True
 
 
-def title_de(r: Reader, a: int, z: int, bounds) -> int | None:
+def title_de(r: Body, a: int, z: int, bounds) -> int | None:
     """End of the first ``…的[…]文种`` outside 《》 in flat[a:z]."""
     s = r.flat
     depth = 0
@@ -116,7 +179,7 @@ def title_de(r: Reader, a: int, z: int, bounds) -> int | None:
     return None
 
 
-def title_word(r: Reader, a: int, z: int, bounds) -> int | None:
+def title_word(r: Body, a: int, z: int, bounds) -> int | None:
     """A 文种 word (not 令) that ends a line, precedes the number or a date, or follows 》."""
     s = r.flat
     depth = 0
@@ -149,7 +212,7 @@ def title_word(r: Reader, a: int, z: int, bounds) -> int | None:
     return None
 
 
-def match_close(r: Reader, i: int, limit: int) -> int | None:
+def match_close(r: Body, i: int, limit: int) -> int | None:
     depth = 0
     for k in range(i, min(len(r.flat), limit + 2)):
         ch = r.flat[k]
@@ -163,7 +226,7 @@ def match_close(r: Reader, i: int, limit: int) -> int | None:
 
 
 
-def recipients(r: Reader, limit: int) -> None:
+def recipients(r: Body, limit: int) -> None:
     flat = r.flat
     if r.title_span is None:
         return
@@ -187,28 +250,28 @@ def recipients(r: Reader, limit: int) -> None:
         return
     if re.search(r"[。；]", rec):
         return
-    r.out.recipients = rec
+    r.recipients = rec
     r.header_end = c + 1
 
 # -- 成文日期, 署名 ---------------------------------------------------------------------
 
 
-def attachments(r: Reader) -> None:
-    flat = r.flat
-    start = r.header_end or (r.title_span[1] if r.title_span else 0)
-    end = r.sig_start if r.sig_start and r.sig_start > start else len(flat)
+def attachments(doc: Doc, start: int, sig_start: int | None) -> list[str]:
+    """附件说明: the items after ``附件：`` between the body's start and the 署名."""
+    flat = doc.flat
+    end = sig_start if sig_start and sig_start > start else len(flat)
     m = re.search(r"附\s*件\s*[:：]\s*", flat[start:end])
     if not m:
-        return
+        return []
     s = start + m.end()
     seg = flat[s:end]
     items: list[str] = []
-    if r.f.lines > 1:
+    if doc.f.lines > 1:
         # items are lines: first on the 附件 line, then numbered ones
         lines = []
         pos = s
         while pos < end:
-            a, b = r.f.line_of(pos)
+            a, b = doc.f.line_of(pos)
             b = min(b, end)
             lines.append(flat[max(a, s):b])
             pos = b + 0 if b > pos else pos + 1
@@ -231,6 +294,6 @@ def attachments(r: Reader) -> None:
         it = squash(it)
         if it:
             clean.append(it[:200])
-    r.out.attachments = clean[:30]
+    return clean[:30]
 
 # -- the whole ---------------------------------------------------------------------------

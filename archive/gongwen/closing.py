@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archive import zhnum
@@ -10,7 +12,62 @@ from archive.gongwen.vocab import CJK, ORG_END_RE, ORG_SUFFIX, clean_name, iter_
 from archive.gongwen import issuer
 
 if TYPE_CHECKING:
-    from archive.gongwen.reader import Reader
+    from archive.gongwen.body import Body
+    from archive.gongwen.header import Header
+    from archive.gongwen.reader import Doc
+
+
+@dataclass
+class Closing:
+    """The 落款: the 成文日期 (and where it came from), the 署名's names, where the 署名 block starts, and
+    what looked wrong there."""
+
+    doc: Doc = field(repr=False)
+    head: Header = field(repr=False)
+    body: Body = field(repr=False)
+    date: dt.date | None = None
+    date_source: str | None = None
+    sig_start: int | None = None
+    signature_names: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def flat(self) -> str:
+        return self.doc.f.s
+
+    @property
+    def f(self):
+        return self.doc.f
+
+    # what the 版头 and the 主体 found, read only
+    @property
+    def title(self) -> str | None:
+        return self.body.title
+
+    @property
+    def title_span(self):
+        return self.body.title_span
+
+    @property
+    def header_end(self) -> int:
+        return self.body.header_end
+
+    @property
+    def masthead(self) -> list[str]:
+        return self.head.masthead
+
+    @property
+    def doc_number(self):
+        return self.head.doc_number
+
+
+def read(doc: Doc, head: Header, body: Body) -> Closing:
+    """The 落款's date and 署名; failing a 落款 date, the date under the title, or a shortened year."""
+    r = Closing(doc, head, body)
+    date_and_signature(r)
+    title_date(r)
+    short_year_date(r)
+    return r
 
 
 # a line made only of the words that end an organisation's name is the tail of the name above it
@@ -22,44 +79,44 @@ _SHORT_YEAR = re.compile(r"(?<![%s])([%s]{2,3})\s*年\s*([%s]{1,3})\s*月\s*([%s
     zhnum.YEAR_CHARS, zhnum.YEAR_CHARS, zhnum.SMALL_CHARS, zhnum.SMALL_CHARS))
 
 
-def title_date(r: Reader) -> None:
+def title_date(r: Closing) -> None:
     """No 落款 date: the date in parentheses right under the title (``（2018年4月7日）``) is the 成文日期."""
-    if r.out.date is not None or not r.title_span:
+    if r.date is not None or not r.title_span:
         return
     m = _PAREN_DATE.match(r.flat, r.title_span[1])
     if not m:
         return
     found = zhnum.iter_dates(m.group(1))
     if found and found[0][0] is not None:
-        r.out.date = found[0][0]
-        r.out.date_source = "标题下"
+        r.date = found[0][0]
+        r.date_source = "标题下"
 
 
-def short_year_date(r: Reader) -> None:
+def short_year_date(r: Closing) -> None:
     """No date found: a Chinese-numeral 落款 date with a shortened year (``二四年三月五日``, digits lost
     on a scan) is completed from the 文号's year when the digits left agree with it; else a warning."""
-    if r.out.date is not None:
+    if r.date is not None:
         return
     tail_from = max(0, len(r.flat) - 600)
     for m in _SHORT_YEAR.finditer(r.flat, tail_from):
         digits = "".join(str(zhnum.number(ch)) for ch in m.group(1))
-        num = r.out.doc_number
+        num = r.doc_number
         year = num.year if num is not None and num.year else None
         month, day = zhnum.number(m.group(2)), zhnum.number(m.group(3))
         if year and str(year).endswith(digits):
             d = zhnum.make_date(year, month, day)
             if d is not None:
-                r.out.date = d
-                r.out.date_source = "落款（年份据发文字号补全）"
-                r.out.warnings.append(f"成文日期年份不全（{squash(m.group(0))}），已按发文字号年份补全为 {d.isoformat()}")
+                r.date = d
+                r.date_source = "落款（年份据发文字号补全）"
+                r.warnings.append(f"成文日期年份不全（{squash(m.group(0))}），已按发文字号年份补全为 {d.isoformat()}")
                 return
-        r.out.warnings.append(f"成文日期年份不全：{squash(m.group(0))}，请人工确认")
+        r.warnings.append(f"成文日期年份不全：{squash(m.group(0))}，请人工确认")
         return
 
 
-def date_and_signature(r: Reader) -> None:
+def date_and_signature(r: Closing) -> None:
     flat = r.flat
-    out = r.out
+    out = r
     body_start = r.header_end or (r.title_span[1] if r.title_span else 0)
     dates = iter_dates(flat)
     best = None
@@ -111,7 +168,7 @@ def date_and_signature(r: Reader) -> None:
     signature(r, a)
 
 
-def signature(r: Reader, date_start: int) -> None:
+def signature(r: Closing, date_start: int) -> None:
     """The 发文机关署名: the name(s) right before the 成文日期."""
     flat = r.flat
     names: list[str] = []
@@ -172,7 +229,7 @@ def signature(r: Reader, date_start: int) -> None:
                 names = split_orgs(sq)
                 # the body's last words before the signature have no org start; trust the
                 # masthead/title to pick the real start when we can
-                prefix = issuer.title_prefix(r)
+                prefix = issuer.title_prefix(r.title)
                 ref = r.masthead + ([prefix] if prefix else [])
                 for name in ref:
                     if name and name in sq:
