@@ -81,3 +81,15 @@ def test_page_table_date_loses_to_the_documents_own_date(tmp_path):
     assert f.doc_number.raw == "国办函〔2004〕36号" and f.title == "国务院办公厅关于同意某事的复函"
     assert f.date == dt.date(2004, 4, 27)
     assert "网页标注为 2004-04-17" in f.doubtful_date
+
+
+def test_letter_head_name_then_title_then_number():
+    # 信函格式 with the number under the title: the agency's name on its own line is the mark, not the title's
+    f = gongwen.parse("国务院\n国务院关于同意建立某某部际联席会议制度的批复\n国函〔2018〕144号\n教育部：\n"
+                      "你部关于建立某某部际联席会议制度的请示收悉。现批复如下：\n同意。\n国务院\n2018年11月20日")
+    assert f.title == "国务院关于同意建立某某部际联席会议制度的批复"
+    assert f.doc_number.raw == "国函〔2018〕144号" and f.issuers == ["国务院"]
+    # a title broken after its issuer's name stays one title
+    g = gongwen.parse("国务院办公厅\n关于调整某某领导小组组成人员的通知\n国办函〔2018〕74号\n各省、自治区、直辖市人民政府：\n"
+                      "现将调整后的名单通知如下。\n国务院办公厅\n2018年11月5日")
+    assert g.title == "国务院办公厅关于调整某某领导小组组成人员的通知"

@@ -255,16 +255,24 @@ def masthead(h: Header, limit: int) -> None:
         h.boundaries.append(m.end())
         return
     # no 文件: the name alone right before the number (山东省交通运输厅鲁交城市函（2020）39号)
+    after_title = False
     if h.number_span:
         seg = flat[h.mark_end:h.number_span[0]]
         seg_s = squash(seg)
         if 2 <= len(seg_s) <= 60 and ORG_END_RE.search(seg_s) and "关于" not in seg_s:
             h.masthead = [x for x in (clean_name(i) for i in split_orgs(seg_s)) if x]
-    elif h.f.lines > 2:
-        # a 信函格式 header without a number: the agency's name alone on the first line
+        # the number printed under the title (a web-style copy): the title stands between the name and it
+        after_title = "关于" in seg_s and _TITLE_END.search(seg.rstrip())
+    if (not h.number_span or after_title) and h.f.lines > 2:
+        # a 信函格式 header without a number (or with it under the title): the agency's name alone on
+        # the first line
         a, b = h.f.line_of(h.mark_end)
         line = squash(flat[a:b])
-        if 2 <= len(line) <= 40 and ORG_END_RE.search(line) and not re.search(r"关于|[，。：:]", line):
+        # under a number printed after the title, only a name the title then repeats (国务院 / 国务院关于…):
+        # a title broken after its issuer's name (国务院办公厅 / 关于…) is one title
+        repeated = squash(flat[b:b + 60]).startswith(line)
+        if 2 <= len(line) <= 40 and ORG_END_RE.search(line) and not re.search(r"关于|[，。：:]", line) \
+                and (not after_title or repeated):
             h.masthead = [x for x in (clean_name(i) for i in split_orgs(line)) if x]
             h.boundaries.append(b)
 
