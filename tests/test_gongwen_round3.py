@@ -93,3 +93,27 @@ def test_letter_head_name_then_title_then_number():
     g = gongwen.parse("国务院办公厅\n关于调整某某领导小组组成人员的通知\n国办函〔2018〕74号\n各省、自治区、直辖市人民政府：\n"
                       "现将调整后的名单通知如下。\n国务院办公厅\n2018年11月5日")
     assert g.title == "国务院办公厅关于调整某某领导小组组成人员的通知"
+
+
+BODY = ("国务院办公厅关于印发某方案的通知\n国办发〔2019〕6号\n各省、自治区、直辖市人民政府：\n现将方案印发给你们。\n"
+        "国务院办公厅\n2019年1月22日")
+
+
+def test_meta_block_as_markdown_table_or_label_lines():
+    md = ("首页 > 政策 > 文件\n| 索引号 | 000014349/2019-00006 | 主题分类 | 财政 |\n|---|---|---|---|\n"
+          "| 发文机关 | 国务院办公厅 | 成文日期 | 2019年01月22日 |\n| 标题 | 国务院办公厅关于印发某方案的通知 |  |  |\n"
+          "| 发文字号 | 国办发〔2019〕6号 | 发布日期 | 2019年02月14日 |\n")
+    lines = "发布机构: 国务院办公厅\n发文字号：国办发〔2019〕6号\n名称：国务院办公厅关于印发某方案的通知\n成文日期：2019-01-22\n"
+    for head in (md, lines):
+        f = gongwen.parse(head + BODY)
+        assert f.layout == "网页"
+        assert (f.doc_number.raw, f.title, f.issuers, f.date) == (
+            "国办发〔2019〕6号", "国务院办公厅关于印发某方案的通知", ["国务院办公厅"], dt.date(2019, 1, 22))
+
+
+def test_no_label_or_menu_glued_to_the_title():
+    for head in ("名称：国务院办公厅关于印发某方案的通知\n",
+                 "首页 政务公开 政策文件 互动交流\n当前位置：首页 > 政策文件\n名称：国务院办公厅关于印发某方案的通知\n"):
+        f = gongwen.parse(head + BODY)
+        assert f.title == "国务院办公厅关于印发某方案的通知"
+        assert f.doc_number.raw == "国办发〔2019〕6号"

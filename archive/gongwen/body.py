@@ -109,6 +109,9 @@ def title(r: Body, limit: int) -> None:
                 return
 
 
+_TITLE_LABEL = re.compile(r"^(?:信息名称|文件名称|名\s*称|标\s*题)\s*[:：]\s*")
+
+
 def set_title(r: Body, a: int, end: int, bounds) -> bool:
     flat = r.flat
     start = a
@@ -133,6 +136,7 @@ def set_title(r: Body, a: int, end: int, bounds) -> bool:
         return False
     title = squash(flat[start:end])
     title = re.sub(r"^[\s，,。：:、]+", "", title)
+    title = _TITLE_LABEL.sub("", title)  # a page's label glued in front: 名称：…
     if not title or "。" in title or re.match(r"(?:为|根据|按照|依据|近日|经|现将|现就|特此)", title):
         return False
     if end < len(flat) and flat[end:end + 1] in "》〉" and title.count("《") + title.count("〈") > title.count("》") + title.count("〉"):
