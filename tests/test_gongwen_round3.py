@@ -117,3 +117,14 @@ def test_no_label_or_menu_glued_to_the_title():
         f = gongwen.parse(head + BODY)
         assert f.title == "国务院办公厅关于印发某方案的通知"
         assert f.doc_number.raw == "国办发〔2019〕6号"
+
+
+def test_number_in_parentheses_under_the_title_of_an_exported_text():
+    f = gongwen.parse("    【法宝引证码】 CLI.12.1\n原文链接：https://example.org/lar/1.html\n"
+                      "某某局关于进一步加强新闻宣传工作的通知\n某某局关于进一步加强新闻宣传工作的通知\n\n"
+                      "（新质监办发〔2012〕24号）\n\n各直属单位：\n现就有关工作通知如下。")
+    assert f.doc_number.raw == "新质监办发〔2012〕24号"
+    assert f.title == "某某局关于进一步加强新闻宣传工作的通知"
+    # a number cited in parentheses in the body stays a citation
+    g = gongwen.parse("某某局关于某事的通知\n各单位：\n按照《某办法》（某发〔2011〕7号）要求，现通知如下。\n某某局\n2012年3月1日")
+    assert g.doc_number is None

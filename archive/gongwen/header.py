@@ -136,7 +136,7 @@ def doc_number(h: Header, limit: int) -> None:
         if a >= limit:
             break
         num, a = cut_at_break(h, num, a, b)  # the title's last line may run into the 代字
-        if is_citation(flat, a, b) and not alone_on_line(h, a, b):
+        if is_citation(flat, a, b) and not alone_on_line(h, a, b) and not paren_under_title(h, a, b):
             continue
         chosen = (num, a, b)
         break
@@ -165,6 +165,19 @@ def alone_on_line(h: Header, a: int, b: int) -> bool:
         return False
     before = h.flat[max(0, a - 1):a]
     return not re.search(r"[（(《〈【\[]", before)
+
+
+def paren_under_title(h: Header, a: int, b: int) -> bool:
+    """A number alone in parentheses on the line under the title (``…的通知`` / ``（新质监办发〔2012〕24号）``):
+    how text exported from a legal database or a web page prints the document's own number."""
+    f = h.f
+    la, lb = f.line_of(a)
+    if la == 0 or f.lines < 3:
+        return False
+    if not re.fullmatch(r"\s*[（(]\s*%s\s*[）)]\s*" % re.escape(h.flat[a:b]), h.flat[la:lb]):
+        return False
+    pa, _ = f.line_of(la - 1)
+    return bool(_TITLE_END.search(h.flat[pa:la].rstrip()))
 
 
 def title_order_number(h: Header, cands, limit: int):
