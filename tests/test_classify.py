@@ -196,22 +196,22 @@ def test_relation_and_recipients(cfg):
     assert not addressed_to_us(fields(recipients=None), cfg)
 
 
-def test_rule_conditions_all_must_hold(tmp_path):
+def _agency_config(tmp_path, rules: str):
+    """A config of agency 甲局 with these [[rules]] only."""
     from archive.config import load_config
     from tests.conftest import write_config
 
-    text = (tmp_path / "x").parent  # noqa: F841 (keep tmp_path used)
-    cfg = load_config(write_config(tmp_path, text="""
-[agency]
-name = "甲局"
-fonds = "A1"
-[paths]
+    return load_config(write_config(tmp_path, text='[agency]\nname = "甲局"\nfonds = "A1"\n[paths]\n' + rules))
+
+
+def test_rule_conditions_all_must_hold(tmp_path):
+    cfg = _agency_config(tmp_path, """
 [[rules]]
 id = "P"
 basis = "页数与文号"
 when = { pages_min = 5, has_docno = true, issuer_any = ["乙"], docno_code = ["乙发"], text_any = ["关键"] }
 then = { scope = "归档", retention = "10年" }
-"""))
+""")
     dn = DocNumber("乙发〔2020〕1号", "乙发", 2020, 1)
     ok = fields(issuer="乙局", doc_number=dn)
     assert classify(ok, "关键内容", 5, cfg).status == "archived"
@@ -233,15 +233,9 @@ def test_joint_document_main_issuer_or_co_issuer(cfg):
 
 
 def test_co_issuer_rule_of_its_own(tmp_path):
-    from archive.config import load_config
     from archive.rules_table import describe
-    from tests.conftest import write_config
 
-    cfg = load_config(write_config(tmp_path, text="""
-[agency]
-name = "甲局"
-fonds = "A1"
-[paths]
+    cfg = _agency_config(tmp_path, """
 [[rules]]
 id = "J1"
 basis = "8号令 第十一条：联合行文，其他机关将复制件归档"
@@ -252,7 +246,7 @@ id = "S1"
 basis = "本机关文件"
 when = { relation = ["本机关"] }
 then = { scope = "归档", retention = "永久" }
-"""))
+""")
     co = classify(fields(issuer="乙局、甲局"), "", 1, cfg)
     assert (co.status, co.rule_id, co.retention) == ("archived", "J1", "D10")
     own = classify(fields(issuer="甲局、乙局"), "", 1, cfg)

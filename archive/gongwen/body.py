@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from archive.gongwen.flat import recipient_colon
+from archive.gongwen.flat import OnText, recipient_colon
 from archive.gongwen.vocab import CJK, CLOSE, DATE_AR, DATE_ZH, DE_TYPE, OPEN, TYPE_WORD, squash
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Body:
+class Body(OnText):
     """The 标题 (and where it stands) and the 主送机关; ``header_end`` is where the 正文 starts."""
 
     doc: Doc = field(repr=False)
@@ -24,35 +24,6 @@ class Body:
     title_span: tuple[int, int] | None = None
     recipients: str | None = None
     header_end: int = 0
-
-    @property
-    def flat(self) -> str:
-        return self.doc.f.s
-
-    @property
-    def f(self):
-        return self.doc.f
-
-    # what the 版头 found, read only
-    @property
-    def boundaries(self) -> list[int]:
-        return self.head.boundaries
-
-    @property
-    def number_span(self):
-        return self.head.number_span
-
-    @property
-    def mark_end(self) -> int:
-        return self.head.mark_end
-
-    @property
-    def title_paren(self):
-        return self.head.title_paren
-
-    @property
-    def doc_number(self):
-        return self.head.doc_number
 
     @property
     def body_start(self) -> int:
@@ -78,7 +49,7 @@ def read(doc: Doc, head: Header) -> Body:
 def title(r: Body, limit: int) -> None:
     flat = r.flat
     zone_end = min(limit, len(flat))
-    bounds = set(b for b in r.boundaries if b <= zone_end)
+    bounds = set(b for b in r.head.boundaries if b <= zone_end)
     bounds |= set(b for b in r.f.blank if b <= zone_end)  # a title never spans a blank line or a rule
     # label lines (索引号：… / 文号：…) before the title are boundaries too
     if r.f.lines > 1:
@@ -87,19 +58,19 @@ def title(r: Body, limit: int) -> None:
     bounds = sorted(bounds)
     # the title follows the number when the number comes first; else it precedes it
     ranges = []
-    if r.number_span and r.number_span[1] < zone_end:
-        ranges.append((r.number_span[1], zone_end))
-    ranges.append((r.mark_end, zone_end))
-    tp = r.title_paren
+    if r.head.number_span and r.head.number_span[1] < zone_end:
+        ranges.append((r.head.number_span[1], zone_end))
+    ranges.append((r.head.mark_end, zone_end))
+    tp = r.head.title_paren
     if tp and squash(r.flat[tp[0]:tp[1]]):
         r.title_span = tp
         r.title = squash(r.flat[tp[0]:tp[1]])
         return
     # a 令 promulgates the 《…》 named right after its number
-    if r.number_span and r.doc_number is not None and r.doc_number.code.endswith("令"):
-        m = re.match(r"\s*《([^《》]{2,80})》", flat[r.number_span[1]:r.number_span[1] + 90])
+    if r.head.number_span and r.head.doc_number is not None and r.head.doc_number.code.endswith("令"):
+        m = re.match(r"\s*《([^《》]{2,80})》", flat[r.head.number_span[1]:r.head.number_span[1] + 90])
         if m:
-            r.title_span = (r.number_span[1], r.number_span[1] + m.end())
+            r.title_span = (r.head.number_span[1], r.head.number_span[1] + m.end())
             r.title = squash(m.group(1))
             return
     for a, z in ranges:
@@ -118,10 +89,10 @@ def set_title(r: Body, a: int, end: int, bounds) -> bool:
     for b in bounds:
         if start <= b < end - 1:
             start = b
-    if r.number_span and start < r.number_span[1] <= end:
-        start = r.number_span[1]
-    if r.number_span and start < r.number_span[0] < end:
-        end = r.number_span[0]  # the number printed under the title (``…提案的答复`` / ``国办函〔2005〕69号``)
+    if r.head.number_span and start < r.head.number_span[1] <= end:
+        start = r.head.number_span[1]
+    if r.head.number_span and start < r.head.number_span[0] < end:
+        end = r.head.number_span[0]  # the number printed under the title (``…提案的答复`` / ``国办函〔2005〕69号``)
     t = flat[start:end]
     # the header of a web page wraps the title in 《》
     lead = re.match(r"\s*[《〈]", t)
@@ -158,7 +129,7 @@ def title_de(r: Body, a: int, z: int, bounds) -> int | None:
             if depth == 0 and not lead_wrap and (i == a or i in bounds or r.f.line_start(i)):
                 close = match_close(r, i, z)
                 if close is not None and (r.f.line_end(close + 1) or close + 1 >= z
-                                          or (r.number_span and close + 1 == r.number_span[0])):
+                                          or (r.head.number_span and close + 1 == r.head.number_span[0])):
                     lead_wrap = True  # a title wrapped in 《》 as a whole (web pages)
                     i += 1
                     continue
@@ -209,7 +180,7 @@ def title_word(r: Body, a: int, z: int, bounds) -> int | None:
         if mm:
             e += mm.end()
         if (r.f.line_end(e) or e >= z
-                or (r.number_span and e == r.number_span[0])
+                or (r.head.number_span and e == r.head.number_span[0])
                 or DATE_AR.match(s, e) or DATE_ZH.match(s, e)
                 or (i > 0 and s[i - 1] in "》〉")):
             return e
@@ -235,8 +206,8 @@ def recipients(r: Body, limit: int) -> None:
     if r.title_span is None:
         return
     s = r.title_span[1]
-    if r.number_span and r.number_span[0] >= s - 1 and r.number_span[0] < s + 60:
-        s = max(s, r.number_span[1])
+    if r.head.number_span and r.head.number_span[0] >= s - 1 and r.head.number_span[0] < s + 60:
+        s = max(s, r.head.number_span[1])
     stop = flat.find("。", s, s + 600)
     if stop < 0:
         stop = min(len(flat), s + 600)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archive import zhnum
+from archive.gongwen.flat import OnText
 from archive.gongwen.vocab import CJK, ORG_END_RE, ORG_SUFFIX, clean_name, iter_dates, split_orgs, squash, trim_glued_name
 from archive.gongwen import issuer
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Closing:
+class Closing(OnText):
     """The 落款: the 成文日期 (and where it came from), the 署名's names, where the 署名 block starts, and
     what looked wrong there."""
 
@@ -30,35 +31,6 @@ class Closing:
     sig_start: int | None = None
     signature_names: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def flat(self) -> str:
-        return self.doc.f.s
-
-    @property
-    def f(self):
-        return self.doc.f
-
-    # what the 版头 and the 主体 found, read only
-    @property
-    def title(self) -> str | None:
-        return self.body.title
-
-    @property
-    def title_span(self):
-        return self.body.title_span
-
-    @property
-    def header_end(self) -> int:
-        return self.body.header_end
-
-    @property
-    def masthead(self) -> list[str]:
-        return self.head.masthead
-
-    @property
-    def doc_number(self):
-        return self.head.doc_number
 
 
 def read(doc: Doc, head: Header, body: Body) -> Closing:
@@ -81,9 +53,9 @@ _SHORT_YEAR = re.compile(r"(?<![%s])([%s]{2,3})\s*年\s*([%s]{1,3})\s*月\s*([%s
 
 def title_date(r: Closing) -> None:
     """No 落款 date: the date in parentheses right under the title (``（2018年4月7日）``) is the 成文日期."""
-    if r.date is not None or not r.title_span:
+    if r.date is not None or not r.body.title_span:
         return
-    m = _PAREN_DATE.match(r.flat, r.title_span[1])
+    m = _PAREN_DATE.match(r.flat, r.body.title_span[1])
     if not m:
         return
     found = zhnum.iter_dates(m.group(1))
@@ -100,7 +72,7 @@ def short_year_date(r: Closing) -> None:
     tail_from = max(0, len(r.flat) - 600)
     for m in _SHORT_YEAR.finditer(r.flat, tail_from):
         digits = "".join(str(zhnum.number(ch)) for ch in m.group(1))
-        num = r.doc_number
+        num = r.head.doc_number
         year = num.year if num is not None and num.year else None
         month, day = zhnum.number(m.group(2)), zhnum.number(m.group(3))
         if year and str(year).endswith(digits):
@@ -117,7 +89,7 @@ def short_year_date(r: Closing) -> None:
 def date_and_signature(r: Closing) -> None:
     flat = r.flat
     out = r
-    body_start = r.header_end or (r.title_span[1] if r.title_span else 0)
+    body_start = r.body.header_end or (r.body.title_span[1] if r.body.title_span else 0)
     dates = iter_dates(flat)
     best = None
     invalid = None
@@ -148,7 +120,7 @@ def date_and_signature(r: Closing) -> None:
             score += 3
         elif re.search(r"[。！；]\s*$", pre) and r.f.line_start(a) is False:
             score += 0
-        if a < (r.title_span[1] if r.title_span else 0):
+        if a < (r.body.title_span[1] if r.body.title_span else 0):
             score -= 3
         if d is None:
             if invalid is None and score >= 3:
@@ -229,8 +201,8 @@ def signature(r: Closing, date_start: int) -> None:
                 names = split_orgs(sq)
                 # the body's last words before the signature have no org start; trust the
                 # masthead/title to pick the real start when we can
-                prefix = issuer.title_prefix(r.title)
-                ref = r.masthead + ([prefix] if prefix else [])
+                prefix = issuer.title_prefix(r.body.title)
+                ref = r.head.masthead + ([prefix] if prefix else [])
                 for name in ref:
                     if name and name in sq:
                         k = sq.find(name)

@@ -161,3 +161,14 @@ def find_numbers(flat: str):
     out.sort(key=lambda t: t[1])
     return out
 
+
+class OnText:
+    """A part's result that reads the prepared text: ``flat`` and ``f`` are those of its ``doc``."""
+
+    @property
+    def flat(self) -> str:
+        return self.doc.f.s
+
+    @property
+    def f(self) -> Flat:
+        return self.doc.f

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archive import docno
-from archive.gongwen.flat import find_numbers, is_citation, recipient_colon
+from archive.gongwen.flat import OnText, find_numbers, is_citation, recipient_colon
 from archive.gongwen.vocab import CJK, ORG_END_RE, TYPE_ALT_SP, URGENCY_WORDS, clean_name, split_orgs, squash
 from archive.models import DocNumber
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Header:
+class Header(OnText):
     """What the 版头 says: marks, the own 发文字号 (and where it stands), 签发人, the 发文机关标志, and the
     offsets where a title may start (``boundaries``). ``limit`` is where the head ends (the 主送's colon)."""
 
@@ -34,14 +34,6 @@ class Header:
     masthead: list[str] = field(default_factory=list)  # issuers from the 发文机关标志
     masthead_raw: str = ""  # the mark's name as printed (``XX文件`` without 文件)
     boundaries: list[int] = field(default_factory=list)
-
-    @property
-    def flat(self) -> str:
-        return self.doc.f.s
-
-    @property
-    def f(self):
-        return self.doc.f
 
 
 def read(doc: Doc) -> Header:
