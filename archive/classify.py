@@ -13,6 +13,9 @@ from archive.config import Config, Rule, name_matches
 from archive.models import Classification, GongwenFields
 
 SELF, SUPERIOR, PEER, SUBORDINATE, OTHER = "本机关", "上级", "同级", "下级", "其他"
+# a joint document (联合行文) that names us after its 主办机关: 8号令 第十一条 has the 主办机关 file the original and
+# the other issuers a copy, so it is filed as our copy of a joint document, by a rule of its own (docs/domain.md)
+CO_ISSUER = "本机关协办"
 
 # A rule's title_regex runs in the main process: with the ``regex`` engine and this limit (seconds), a
 # backtracking-prone pattern costs one second and sends the document to pending instead of spinning.
@@ -34,15 +37,19 @@ def _compact(s: str) -> str:
 def relation_of(fields: GongwenFields, cfg: Config) -> str | None:
     """本机关 / 上级 / 同级 / 下级 / 其他, or None when there is no issuer and no number to tell by.
 
-    A joint document (联合行文) that we co-issued is ours; otherwise the highest-ranking issuer decides
-    (a document issued jointly with the county government carries the government's authority).
+    A joint document (联合行文) names its 主办机关 first and carries the 主办's 发文字号: when that is us it
+    is our own document (本机关); when we are one of the other issuers it is 本机关协办. Otherwise the
+    highest-ranking issuer decides (a document issued jointly with the county government carries the
+    government's authority).
     """
     own_names = {_compact(cfg.agency_name), *(_compact(a) for a in cfg.aliases)}
     issuers = [_compact(i) for i in (fields.issuers or ([fields.issuer] if fields.issuer else []))]
     if fields.doc_number is not None and fields.doc_number.code in cfg.codes:
         return SELF
-    if any(i in own_names for i in issuers):
+    if issuers and issuers[0] in own_names:
         return SELF
+    if any(i in own_names for i in issuers[1:]):
+        return CO_ISSUER
     if not issuers:
         return None
     for relation, names in ((SUPERIOR, cfg.superior), (PEER, cfg.peer), (SUBORDINATE, cfg.subordinate)):
@@ -128,6 +135,11 @@ def classify(fields: GongwenFields, text: str, pages: int, cfg: Config) -> Class
             status="pending", relation=relation, rule_id=rule.id, basis=rule.basis, retention=rule.retention,
             org=org, reason=f"规则 {rule.id} 判定归档，但成文日期 {fields.date.isoformat()} 的年份不在 "
                             f"{bounds.FIRST_YEAR}–{bounds.last_year()} 之间（可能识别有误），请人工确认并用 --year 指定年度")
+    if fields.doubtful_date:
+        # never filed into another year silently: the clerk settles which date (and 年度) is right
+        return Classification(
+            status="pending", relation=relation, rule_id=rule.id, basis=rule.basis, retention=rule.retention,
+            org=org, reason=f"规则 {rule.id} 判定归档，但{fields.doubtful_date}，请人工确认成文日期（年度）")
     if missing:
         return Classification(
             status="pending", relation=relation, rule_id=rule.id, basis=rule.basis,

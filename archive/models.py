@@ -81,6 +81,8 @@ class GongwenFields:
     note: str | None = None  # 附注, e.g. （此件公开发布）
     warnings: list[str] = field(default_factory=list)  # what looked wrong while parsing
     layout: str | None = None  # GB/T 9704 layout: 文件格式 / 信函格式 / 命令格式 / 纪要格式, or 网页 (a web copy)
+    date_source: str | None = None  # where the 成文日期 came from when not the 落款 (标题下, a completed year)
+    doubtful_date: str | None = None  # why the 成文日期 is in doubt (disagrees with the 文号's year, 印发日期, a page's table)
 
 
 @dataclass

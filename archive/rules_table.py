@@ -30,11 +30,16 @@ def _citation(rule: Rule) -> str:
     return rule.basis.split("：", 1)[0] if "：" in rule.basis else rule.basis
 
 
+# 8号令 第十一条: a joint document's original is filed by its 主办机关, the other issuers file a copy
+_RELATION_WORDS = {"本机关协办": "联合行文的协办机关之一（本机关非主办，归档复制件）"}
+
+
 def describe(when: dict) -> str:
     """A rule's conditions in words."""
     parts = []
     if "relation" in when:
-        parts.append("发文机关为" + "或".join(when["relation"]))
+        words = [_RELATION_WORDS.get(x, x) for x in when["relation"]]
+        parts.append("发文机关为" + "或".join(words))
     if "doc_type" in when:
         parts.append("文种为" + "、".join(when["doc_type"]))
     if "title_any" in when:

@@ -10,6 +10,10 @@ four GB/T 9704 layouts, with the variations real files show (SPEC §2): the red 
 (names stacked in a table or listed), ``编号：`` labels, page numbers ``- 2 -`` between the body and the
 署名 (typed, or a real footer PAGE field that lands in the PDF text), blank lines, titles broken over
 two lines, 成文日期 in Chinese numerals. ~10% carry a 密级 mark in the 版头 (``manifest.gold.secrecy``).
+Issue 24 added (drawn with a salt of their own, so the earlier variations stay as they were): the number
+printed under the title instead of in the 版头 (~10%), a 党委-style date in parentheses under the title and
+no 落款 (~8% of 文件格式), a long 署名 name wrapped at its column's width, and a ``.web.txt`` copied from the
+page without its table (title, then the number under it; ~30%).
 
 Then: PDF from every DOCX by LibreOffice headless (one batch call, own profile dir); scans of a
 subset: pypdfium2 page images at 200 and 300 dpi with a slight skew, specks and JPEG compression,
@@ -204,6 +208,13 @@ def plan(r: dict) -> dict | None:
         "colophon": rnd.random() < 0.6, "note": rnd.random() < 0.3,
         "address": rnd.random() < 0.5,
     }
+    # round-3 variations (issue 24), drawn apart so that the ones above stay as they were
+    r3 = rng_of(r["id"], "r3")
+    x3 = r3.random()
+    p["num_after_title"] = layout in ("文件格式", "信函格式") and x3 < 0.10  # a web-style copy: number under the title
+    p["date_under_title"] = layout == "文件格式" and 0.10 <= x3 < 0.18  # 党委 style: （date） under the title, no 落款
+    p["sig_wrap"] = r3.random() < 0.5  # a long 署名 name wraps at the width of its column
+    p["web_plain"] = r3.random() < 0.3  # text saved from the page without its table: title, then the number
     if layout == "命令格式":
         if is_order:
             m = re.search(r"第\s*(\d+)\s*号", raw) or re.search(r"〕\s*第?\s*(\d+)\s*号", raw)
@@ -362,10 +373,11 @@ def build_docx(p: dict, r: dict, path: Path) -> dict:
     signer = f"签发人：{rnd.choice(NAMES)}"
     if layout == "信函格式":
         _rule(doc, p["rule"], double=True)
-        par = _para(doc, num, 16, WD_ALIGN_PARAGRAPH.RIGHT)
-    elif layout == "文件格式" and p["signer_line"]:
+        if not p.get("num_after_title"):
+            par = _para(doc, num, 16, WD_ALIGN_PARAGRAPH.RIGHT)
+    elif layout == "文件格式" and p["signer_line"] and not p.get("num_after_title"):
         par = _para(doc, f"{num}\u3000\u3000\u3000\u3000{signer}", 16, WD_ALIGN_PARAGRAPH.CENTER)
-    else:
+    elif not p.get("num_after_title"):
         par = _para(doc, num, 16, WD_ALIGN_PARAGRAPH.CENTER)
     if layout == "纪要格式":
         _para(doc, f"{p['issuer']}办公室{'　' * 6}{date_s}", 16, WD_ALIGN_PARAGRAPH.CENTER)
@@ -384,6 +396,10 @@ def build_docx(p: dict, r: dict, path: Path) -> dict:
     else:
         for i, ln in enumerate(_title_lines(p["title"], rnd, p["title_break"])):
             _para(doc, ln, 22, WD_ALIGN_PARAGRAPH.CENTER, family="方正小标宋简体")
+        if p.get("num_after_title"):
+            _para(doc, p["number_printed"], 16, WD_ALIGN_PARAGRAPH.CENTER, family="楷体_GB2312")
+        if p.get("date_under_title"):
+            _para(doc, f"（{date_s}）", 16, WD_ALIGN_PARAGRAPH.CENTER, family="楷体_GB2312")
         _blank(doc, p, rnd)
         _para(doc, (recipient or "各县（市、区）人民政府，市直有关部门") + "：", 16)
     for i, txt in enumerate(paras):
@@ -399,14 +415,18 @@ def build_docx(p: dict, r: dict, path: Path) -> dict:
         _para(doc, f"{rnd.choice(['省长', '部长', '主任', '局长', '市长'])}\u3000{rnd.choice(NAMES)}", 16,
               WD_ALIGN_PARAGRAPH.RIGHT)
         _para(doc, date_s, 16, WD_ALIGN_PARAGRAPH.RIGHT)
-    elif layout != "纪要格式":
+    elif layout != "纪要格式" and not p.get("date_under_title"):
         if len(p["issuers"]) > 1 and rnd.random() < 0.5:
             t = doc.add_table(rows=(len(p["issuers"]) + 1) // 2, cols=2)
             for i, name in enumerate(p["issuers"]):
                 _font(t.cell(i // 2, i % 2).paragraphs[0].add_run(name), 16)
         else:
             for name in p["issuers"]:
-                _para(doc, name, 16, WD_ALIGN_PARAGRAPH.RIGHT)
+                if p.get("sig_wrap") and len(name) > 13:  # wrapped at the column's width, as printed
+                    _para(doc, name[:13], 16, WD_ALIGN_PARAGRAPH.RIGHT)
+                    _para(doc, name[13:], 16, WD_ALIGN_PARAGRAPH.RIGHT)
+                else:
+                    _para(doc, name, 16, WD_ALIGN_PARAGRAPH.RIGHT)
         _para(doc, date_s, 16, WD_ALIGN_PARAGRAPH.RIGHT)
         if p["note"]:
             _para(doc, "（此件公开发布）", 16, indent=True)
@@ -490,6 +510,9 @@ def web_copy(p: dict, r: dict, out: Path) -> tuple[Path, Path]:
     h = out / f"{p['id']}.html"
     h.write_text(html, encoding="utf-8")
     text = "\n".join([site, "首页 > 政务公开 > 政策文件"] + [f"{k}\t{v}" for k, v in meta] + body + ["打印本页 关闭窗口"])
+    if p.get("web_plain"):
+        # the text copied from the page without its table: the title, then the number under it
+        text = "\n".join([p["title"], p["number_printed"] or ""] + body[1:])
     t = out / f"{p['id']}.web.txt"
     t.write_text(text, encoding="utf-8")
     return h, t
@@ -522,7 +545,8 @@ def main(argv=None) -> int:
                          "layout": pl["layout"], "format": fmt, "dpi": dpi, "gold": gold,
                          "variations": {k: pl[k] for k in ("rule", "zh_date", "signer_line", "label", "page_no",
                                                            "blank_lines", "title_break", "joint_table", "copy_no",
-                                                           "urgency")}, **extra})
+                                                           "urgency", "num_after_title", "date_under_title",
+                                                           "sig_wrap", "web_plain")}, **extra})
 
     golds = {}
     docx_files = []

@@ -196,22 +196,22 @@ def test_relation_and_recipients(cfg):
     assert not addressed_to_us(fields(recipients=None), cfg)
 
 
-def test_rule_conditions_all_must_hold(tmp_path):
+def _agency_config(tmp_path, rules: str):
+    """A config of agency 甲局 with these [[rules]] only."""
     from archive.config import load_config
     from tests.conftest import write_config
 
-    text = (tmp_path / "x").parent  # noqa: F841 (keep tmp_path used)
-    cfg = load_config(write_config(tmp_path, text="""
-[agency]
-name = "甲局"
-fonds = "A1"
-[paths]
+    return load_config(write_config(tmp_path, text='[agency]\nname = "甲局"\nfonds = "A1"\n[paths]\n' + rules))
+
+
+def test_rule_conditions_all_must_hold(tmp_path):
+    cfg = _agency_config(tmp_path, """
 [[rules]]
 id = "P"
 basis = "页数与文号"
 when = { pages_min = 5, has_docno = true, issuer_any = ["乙"], docno_code = ["乙发"], text_any = ["关键"] }
 then = { scope = "归档", retention = "10年" }
-"""))
+""")
     dn = DocNumber("乙发〔2020〕1号", "乙发", 2020, 1)
     ok = fields(issuer="乙局", doc_number=dn)
     assert classify(ok, "关键内容", 5, cfg).status == "archived"
@@ -220,3 +220,44 @@ then = { scope = "归档", retention = "10年" }
     assert classify(ok, "内容", 5, cfg).status == "pending"
     assert classify(fields(issuer="乙局"), "关键内容", 5, cfg).status == "pending"
     assert classify(fields(issuer="丙局", doc_number=dn), "关键内容", 5, cfg).status == "pending"
+
+
+def test_joint_document_main_issuer_or_co_issuer(cfg):
+    # 8号令 第十一条: the 主办机关 (named first, its 发文字号 on the document) files the original
+    assert relation_of(fields(issuer="示例县档案局、示例县财政局"), cfg) == "本机关"
+    assert relation_of(fields(issuer="示例县财政局、示例县档案局"), cfg) == "本机关协办"
+    assert relation_of(fields(issuer="示例县财政局、示例县档案局", doc_number=OWN_NO), cfg) == "本机关"
+    # the example table has no rule for our copy of another's joint document: it is the clerk's to decide
+    c = classify(fields(issuer="示例县财政局、示例县档案局", recipients="各乡镇"), "", 1, cfg)
+    assert c.status == "pending" and c.relation == "本机关协办"
+
+
+def test_co_issuer_rule_of_its_own(tmp_path):
+    from archive.rules_table import describe
+
+    cfg = _agency_config(tmp_path, """
+[[rules]]
+id = "J1"
+basis = "8号令 第十一条：联合行文，其他机关将复制件归档"
+when = { relation = ["本机关协办"] }
+then = { scope = "归档", retention = "10年" }
+[[rules]]
+id = "S1"
+basis = "本机关文件"
+when = { relation = ["本机关"] }
+then = { scope = "归档", retention = "永久" }
+""")
+    co = classify(fields(issuer="乙局、甲局"), "", 1, cfg)
+    assert (co.status, co.rule_id, co.retention) == ("archived", "J1", "D10")
+    own = classify(fields(issuer="甲局、乙局"), "", 1, cfg)
+    assert (own.status, own.rule_id, own.retention) == ("archived", "S1", "Y")
+    assert "协办" in describe({"relation": ["本机关协办"]})
+
+
+def test_doubtful_date_goes_to_pending(cfg):
+    f = fields(**OWN, doc_number=OWN_NO, title="示例县档案局关于印发档案管理办法的决定", doc_type="决定",
+               doubtful_date="成文日期与发文字号年份不一致：成文日期为 2025-08-28，发文字号为 示档发〔2022〕3号")
+    c = classify(f, "", 1, cfg)
+    assert c.status == "pending" and c.rule_id == "R10" and "发文字号年份不一致" in c.reason
+    f.doubtful_date = None
+    assert classify(f, "", 1, cfg).status == "archived"

@@ -24,7 +24,7 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
 _SUPPORTED = "请提供 PDF、DOCX、OFD、DOC/WPS、RTF、网页或文本文件"
 _OLE_OTHER = {"Workbook": "Excel", "Book": "Excel", "PowerPoint Document": "PowerPoint"}
-_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|table|section|article|center)\b",
                          re.I | re.S)
 _MHT = re.compile(rb"^(?:[\x21-\x7e]+:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*)*?content-type:\s*multipart/related", re.I)
 

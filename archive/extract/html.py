@@ -76,6 +76,23 @@ def _inline(el) -> str:
     return " ".join(ln.replace("\t", " ") for ln in out.lines)
 
 
+_LAYOUT = {"table", "p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
+           "blockquote", "pre", "center", "br"}
+
+
+def _layout_row(tr) -> bool:
+    """A row used for page layout (a cell holding paragraphs or a nested table): its cells are
+    walked as blocks, not flattened into one TAB-separated line."""
+    for cell in tr:
+        if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
+            continue
+        for el in cell.iter():
+            if el is not cell and isinstance(el.tag, str) and el.tag.lower() in _LAYOUT:
+                if el.tag.lower() != "br" or len(list(cell.iter("br"))) > 1:
+                    return True
+    return False
+
+
 def _walk(el, out: _Out) -> None:
     from lxml import etree
 
@@ -90,7 +107,7 @@ def _walk(el, out: _Out) -> None:
             pass
         elif tag == "br":
             out.end()
-        elif tag == "tr":
+        elif tag == "tr" and not _layout_row(child):
             out.end()
             cells = [_inline(c) for c in child if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
             cells = [c for c in cells if c]

@@ -3,19 +3,53 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from archive.gongwen.flat import recipient_colon
+from archive.gongwen.flat import OnText, recipient_colon
 from archive.gongwen.vocab import CJK, CLOSE, DATE_AR, DATE_ZH, DE_TYPE, OPEN, TYPE_WORD, squash
 
 if TYPE_CHECKING:
-    from archive.gongwen.reader import Reader
+    from archive.gongwen.header import Header
+    from archive.gongwen.reader import Doc
 
 
-def title(r: Reader, limit: int) -> None:
+@dataclass
+class Body(OnText):
+    """The 标题 (and where it stands) and the 主送机关; ``header_end`` is where the 正文 starts."""
+
+    doc: Doc = field(repr=False)
+    head: Header = field(repr=False)
+    title: str | None = None
+    title_span: tuple[int, int] | None = None
+    recipients: str | None = None
+    header_end: int = 0
+
+    @property
+    def body_start(self) -> int:
+        """Where the 正文 starts: after the 主送, else after the title."""
+        return self.header_end or (self.title_span[1] if self.title_span else 0)
+
+
+def read(doc: Doc, head: Header) -> Body:
+    """The title, looked for between the marks and the head's end (or the number when it comes
+    later), then the 主送机关 after it."""
+    r = Body(doc, head)
+    limit = head.limit
+    flat = doc.flat
+    title(r, limit if head.doc_number is None or head.number_span[1] <= limit else head.number_span[1])
+    if r.title is None and limit < len(flat) and flat[limit] in "：:":
+        # the header may end at a colon we took for the recipients: look up to the 。
+        k = flat.find("。", limit, 1200)
+        title(r, k if k > limit else min(len(flat), limit + 200))
+    recipients(r, limit)
+    return r
+
+
+def title(r: Body, limit: int) -> None:
     flat = r.flat
     zone_end = min(limit, len(flat))
-    bounds = set(b for b in r.boundaries if b <= zone_end)
+    bounds = set(b for b in r.head.boundaries if b <= zone_end)
     bounds |= set(b for b in r.f.blank if b <= zone_end)  # a title never spans a blank line or a rule
     # label lines (索引号：… / 文号：…) before the title are boundaries too
     if r.f.lines > 1:
@@ -24,20 +58,20 @@ def title(r: Reader, limit: int) -> None:
     bounds = sorted(bounds)
     # the title follows the number when the number comes first; else it precedes it
     ranges = []
-    if r.number_span and r.number_span[1] < zone_end:
-        ranges.append((r.number_span[1], zone_end))
-    ranges.append((r.mark_end, zone_end))
-    tp = r.title_paren
+    if r.head.number_span and r.head.number_span[1] < zone_end:
+        ranges.append((r.head.number_span[1], zone_end))
+    ranges.append((r.head.mark_end, zone_end))
+    tp = r.head.title_paren
     if tp and squash(r.flat[tp[0]:tp[1]]):
         r.title_span = tp
-        r.out.title = squash(r.flat[tp[0]:tp[1]])
+        r.title = squash(r.flat[tp[0]:tp[1]])
         return
     # a 令 promulgates the 《…》 named right after its number
-    if r.number_span and r.out.doc_number is not None and r.out.doc_number.code.endswith("令"):
-        m = re.match(r"\s*《([^《》]{2,80})》", flat[r.number_span[1]:r.number_span[1] + 90])
+    if r.head.number_span and r.head.doc_number is not None and r.head.doc_number.code.endswith("令"):
+        m = re.match(r"\s*《([^《》]{2,80})》", flat[r.head.number_span[1]:r.head.number_span[1] + 90])
         if m:
-            r.title_span = (r.number_span[1], r.number_span[1] + m.end())
-            r.out.title = squash(m.group(1))
+            r.title_span = (r.head.number_span[1], r.head.number_span[1] + m.end())
+            r.title = squash(m.group(1))
             return
     for a, z in ranges:
         for finder in (title_de, title_word):
@@ -46,14 +80,19 @@ def title(r: Reader, limit: int) -> None:
                 return
 
 
-def set_title(r: Reader, a: int, end: int, bounds) -> bool:
+_TITLE_LABEL = re.compile(r"^(?:信息名称|文件名称|名\s*称|标\s*题)\s*[:：]\s*")
+
+
+def set_title(r: Body, a: int, end: int, bounds) -> bool:
     flat = r.flat
     start = a
     for b in bounds:
         if start <= b < end - 1:
             start = b
-    if r.number_span and start < r.number_span[1] <= end:
-        start = r.number_span[1]
+    if r.head.number_span and start < r.head.number_span[1] <= end:
+        start = r.head.number_span[1]
+    if r.head.number_span and start < r.head.number_span[0] < end:
+        end = r.head.number_span[0]  # the number printed under the title (``…提案的答复`` / ``国办函〔2005〕69号``)
     t = flat[start:end]
     # the header of a web page wraps the title in 《》
     lead = re.match(r"\s*[《〈]", t)
@@ -68,16 +107,17 @@ def set_title(r: Reader, a: int, end: int, bounds) -> bool:
         return False
     title = squash(flat[start:end])
     title = re.sub(r"^[\s，,。：:、]+", "", title)
+    title = _TITLE_LABEL.sub("", title)  # a page's label glued in front: 名称：…
     if not title or "。" in title or re.match(r"(?:为|根据|按照|依据|近日|经|现将|现就|特此)", title):
         return False
     if end < len(flat) and flat[end:end + 1] in "》〉" and title.count("《") + title.count("〈") > title.count("》") + title.count("〉"):
         title += flat[end]
     r.title_span = (start, end)
-    r.out.title = title
+    r.title = title
     return True
 
 
-def title_de(r: Reader, a: int, z: int, bounds) -> int | None:
+def title_de(r: Body, a: int, z: int, bounds) -> int | None:
     """End of the first ``…的[…]文种`` outside 《》 in flat[a:z]."""
     s = r.flat
     depth = 0
@@ -89,7 +129,7 @@ def title_de(r: Reader, a: int, z: int, bounds) -> int | None:
             if depth == 0 and not lead_wrap and (i == a or i in bounds or r.f.line_start(i)):
                 close = match_close(r, i, z)
                 if close is not None and (r.f.line_end(close + 1) or close + 1 >= z
-                                          or (r.number_span and close + 1 == r.number_span[0])):
+                                          or (r.head.number_span and close + 1 == r.head.number_span[0])):
                     lead_wrap = True  # a title wrapped in 《》 as a whole (web pages)
                     i += 1
                     continue
@@ -114,7 +154,7 @@ def title_de(r: Reader, a: int, z: int, bounds) -> int | None:
     return None
 
 
-def title_word(r: Reader, a: int, z: int, bounds) -> int | None:
+def title_word(r: Body, a: int, z: int, bounds) -> int | None:
     """A 文种 word (not 令) that ends a line, precedes the number or a date, or follows 》."""
     s = r.flat
     depth = 0
@@ -140,14 +180,14 @@ def title_word(r: Reader, a: int, z: int, bounds) -> int | None:
         if mm:
             e += mm.end()
         if (r.f.line_end(e) or e >= z
-                or (r.number_span and e == r.number_span[0])
+                or (r.head.number_span and e == r.head.number_span[0])
                 or DATE_AR.match(s, e) or DATE_ZH.match(s, e)
                 or (i > 0 and s[i - 1] in "》〉")):
             return e
     return None
 
 
-def match_close(r: Reader, i: int, limit: int) -> int | None:
+def match_close(r: Body, i: int, limit: int) -> int | None:
     depth = 0
     for k in range(i, min(len(r.flat), limit + 2)):
         ch = r.flat[k]
@@ -161,13 +201,13 @@ def match_close(r: Reader, i: int, limit: int) -> int | None:
 
 
 
-def recipients(r: Reader, limit: int) -> None:
+def recipients(r: Body, limit: int) -> None:
     flat = r.flat
     if r.title_span is None:
         return
     s = r.title_span[1]
-    if r.number_span and r.number_span[0] >= s - 1 and r.number_span[0] < s + 60:
-        s = max(s, r.number_span[1])
+    if r.head.number_span and r.head.number_span[0] >= s - 1 and r.head.number_span[0] < s + 60:
+        s = max(s, r.head.number_span[1])
     stop = flat.find("。", s, s + 600)
     if stop < 0:
         stop = min(len(flat), s + 600)
@@ -185,28 +225,28 @@ def recipients(r: Reader, limit: int) -> None:
         return
     if re.search(r"[。；]", rec):
         return
-    r.out.recipients = rec
+    r.recipients = rec
     r.header_end = c + 1
 
 # -- 成文日期, 署名 ---------------------------------------------------------------------
 
 
-def attachments(r: Reader) -> None:
-    flat = r.flat
-    start = r.header_end or (r.title_span[1] if r.title_span else 0)
-    end = r.sig_start if r.sig_start and r.sig_start > start else len(flat)
+def attachments(doc: Doc, start: int, sig_start: int | None) -> list[str]:
+    """附件说明: the items after ``附件：`` between the body's start and the 署名."""
+    flat = doc.flat
+    end = sig_start if sig_start and sig_start > start else len(flat)
     m = re.search(r"附\s*件\s*[:：]\s*", flat[start:end])
     if not m:
-        return
+        return []
     s = start + m.end()
     seg = flat[s:end]
     items: list[str] = []
-    if r.f.lines > 1:
+    if doc.f.lines > 1:
         # items are lines: first on the 附件 line, then numbered ones
         lines = []
         pos = s
         while pos < end:
-            a, b = r.f.line_of(pos)
+            a, b = doc.f.line_of(pos)
             b = min(b, end)
             lines.append(flat[max(a, s):b])
             pos = b + 0 if b > pos else pos + 1
@@ -229,6 +269,6 @@ def attachments(r: Reader) -> None:
         it = squash(it)
         if it:
             clean.append(it[:200])
-    r.out.attachments = clean[:30]
+    return clean[:30]
 
 # -- the whole ---------------------------------------------------------------------------

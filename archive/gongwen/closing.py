@@ -2,20 +2,94 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from archive.gongwen.vocab import CJK, ORG_END_RE, clean_name, iter_dates, split_orgs, squash, trim_glued_name
+from archive import zhnum
+from archive.gongwen.flat import OnText
+from archive.gongwen.vocab import CJK, ORG_END_RE, ORG_SUFFIX, clean_name, iter_dates, split_orgs, squash, trim_glued_name
 from archive.gongwen import issuer
 
 if TYPE_CHECKING:
-    from archive.gongwen.reader import Reader
+    from archive.gongwen.body import Body
+    from archive.gongwen.header import Header
+    from archive.gongwen.reader import Doc
 
 
-def date_and_signature(r: Reader) -> None:
+@dataclass
+class Closing(OnText):
+    """The 落款: the 成文日期 (and where it came from), the 署名's names, where the 署名 block starts, and
+    what looked wrong there."""
+
+    doc: Doc = field(repr=False)
+    head: Header = field(repr=False)
+    body: Body = field(repr=False)
+    date: dt.date | None = None
+    date_source: str | None = None
+    sig_start: int | None = None
+    signature_names: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read(doc: Doc, head: Header, body: Body) -> Closing:
+    """The 落款's date and 署名; failing a 落款 date, the date under the title, or a shortened year."""
+    r = Closing(doc, head, body)
+    date_and_signature(r)
+    title_date(r)
+    short_year_date(r)
+    return r
+
+
+# a line made only of the words that end an organisation's name is the tail of the name above it
+_SUFFIX_ONLY = re.compile("(?:%s)+" % "|".join(sorted(ORG_SUFFIX, key=len, reverse=True)))
+# the date printed in parentheses under the title (党委 documents, 纪要, 讲话): （2018年4月7日）
+_PAREN_DATE = re.compile(r"\s*[（(]\s*(%s|%s)\s*[）)]" % (zhnum.DATE_AR.pattern, zhnum.DATE_ZH.pattern))
+# a Chinese-numeral date whose year lost digits on a scan (二〇二四 read as 二四)
+_SHORT_YEAR = re.compile(r"(?<![%s])([%s]{2,3})\s*年\s*([%s]{1,3})\s*月\s*([%s]{1,3})\s*日" % (
+    zhnum.YEAR_CHARS, zhnum.YEAR_CHARS, zhnum.SMALL_CHARS, zhnum.SMALL_CHARS))
+
+
+def title_date(r: Closing) -> None:
+    """No 落款 date: the date in parentheses right under the title (``（2018年4月7日）``) is the 成文日期."""
+    if r.date is not None or not r.body.title_span:
+        return
+    m = _PAREN_DATE.match(r.flat, r.body.title_span[1])
+    if not m:
+        return
+    found = zhnum.iter_dates(m.group(1))
+    if found and found[0][0] is not None:
+        r.date = found[0][0]
+        r.date_source = "标题下"
+
+
+def short_year_date(r: Closing) -> None:
+    """No date found: a Chinese-numeral 落款 date with a shortened year (``二四年三月五日``, digits lost
+    on a scan) is completed from the 文号's year when the digits left agree with it; else a warning."""
+    if r.date is not None:
+        return
+    tail_from = max(0, len(r.flat) - 600)
+    for m in _SHORT_YEAR.finditer(r.flat, tail_from):
+        digits = "".join(str(zhnum.number(ch)) for ch in m.group(1))
+        num = r.head.doc_number
+        year = num.year if num is not None and num.year else None
+        month, day = zhnum.number(m.group(2)), zhnum.number(m.group(3))
+        if year and str(year).endswith(digits):
+            d = zhnum.make_date(year, month, day)
+            if d is not None:
+                r.date = d
+                r.date_source = "落款（年份据发文字号补全）"
+                r.warnings.append(f"成文日期年份不全（{squash(m.group(0))}），已按发文字号年份补全为 {d.isoformat()}")
+                return
+        r.warnings.append(f"成文日期年份不全：{squash(m.group(0))}，请人工确认")
+        return
+
+
+def date_and_signature(r: Closing) -> None:
     flat = r.flat
-    out = r.out
-    body_start = r.header_end or (r.title_span[1] if r.title_span else 0)
+    out = r
+    body_start = r.body.header_end or (r.body.title_span[1] if r.body.title_span else 0)
     dates = iter_dates(flat)
     best = None
     invalid = None
@@ -46,7 +120,7 @@ def date_and_signature(r: Reader) -> None:
             score += 3
         elif re.search(r"[。！；]\s*$", pre) and r.f.line_start(a) is False:
             score += 0
-        if a < (r.title_span[1] if r.title_span else 0):
+        if a < (r.body.title_span[1] if r.body.title_span else 0):
             score -= 3
         if d is None:
             if invalid is None and score >= 3:
@@ -66,14 +140,14 @@ def date_and_signature(r: Reader) -> None:
     signature(r, a)
 
 
-def signature(r: Reader, date_start: int) -> None:
+def signature(r: Closing, date_start: int) -> None:
     """The 发文机关署名: the name(s) right before the 成文日期."""
     flat = r.flat
     names: list[str] = []
     if r.f.lines > 1 and r.f.line_start(date_start):
         # line mode: up to 4 short lines right above the date
         pos = date_start
-        for _ in range(4):
+        for _ in range(12):  # a joint 落款 of ten organs stands on up to ten lines
             if pos <= 0:
                 break
             a, b = r.f.line_of(pos - 1)
@@ -84,6 +158,11 @@ def signature(r: Reader, date_start: int) -> None:
             if re.search(r"(特此|此复|附件|联系人|电话|\.docx?|\.pdf|\.xlsx?|\.wps)", line, re.I):
                 break
             if not ORG_END_RE.search(squash(line)) and not re.search(r"\s", line):
+                if names and _SUFFIX_ONLY.fullmatch(squash(names[0])) and len(squash(line)) <= 40:
+                    # a name printed over two lines: 唐山市“一港双城”（城镇化）工作 / 委员会办公室
+                    names[0] = squash(line) + squash(names[0])
+                    pos = a
+                    continue
                 # 总  理  温家宝 (a 令's signer) is not an organisation
                 break
             names.insert(0, line)
@@ -122,8 +201,8 @@ def signature(r: Reader, date_start: int) -> None:
                 names = split_orgs(sq)
                 # the body's last words before the signature have no org start; trust the
                 # masthead/title to pick the real start when we can
-                prefix = issuer.title_prefix(r)
-                ref = r.masthead + ([prefix] if prefix else [])
+                prefix = issuer.title_prefix(r.body.title)
+                ref = r.head.masthead + ([prefix] if prefix else [])
                 for name in ref:
                     if name and name in sq:
                         k = sq.find(name)

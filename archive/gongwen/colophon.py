@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archive.gongwen.vocab import ORG_END_RE, ZH_NUM, ZH_YEAR, iter_dates, squash
 
 if TYPE_CHECKING:
-    from archive.gongwen.reader import Reader
+    from archive.gongwen.reader import Doc
 
 
-def colophon(r: Reader) -> None:
-    flat = r.flat
-    out = r.out
+@dataclass
+class Colophon:
+    """The 版记: 抄送机关, 印发机关 and 印发日期; and the 附注 (``（此件公开发布）``)."""
+
+    cc: str | None = None
+    printer: str | None = None
+    print_date: dt.date | None = None
+    note: str | None = None
+
+
+def read(doc: Doc, title_span: tuple[int, int] | None) -> Colophon:
+    flat = doc.flat
+    out = Colophon()
     # 抄送
     m = None
     for m_ in re.finditer(r"抄\s*送\s*[:：]\s*", flat):
@@ -25,7 +37,7 @@ def colophon(r: Reader) -> None:
             k = flat.find(stop, s)
             if k >= 0:
                 e = min(e, k)
-        for k in sorted(r.f.breaks):
+        for k in sorted(doc.f.breaks):
             if k > s:
                 e = min(e, k)
                 break
@@ -43,15 +55,16 @@ def colophon(r: Reader) -> None:
         pre = flat[max(0, pm.start() - 60):pm.start()]
         # the printer sits after the last sentence end / 抄送 line / 附注
         k = max(pre.rfind(c) for c in "。）)；\n")
-        if r.f.lines > 1:
-            a, _ = r.f.line_of(pm.start())
+        if doc.f.lines > 1:
+            a, _ = doc.f.line_of(pm.start())
             k = max(k, a - max(0, pm.start() - 60) - 1)
         name = squash(pre[k + 1:])
         name = re.sub(r"^(?:抄\s*送|分\s*送)\s*[:：].*", "", name)
         if name and ORG_END_RE.search(name):
             out.printer = name
     # 附注 （此件公开发布）
-    start = r.title_span[1] if r.title_span else 0
+    start = title_span[1] if title_span else 0
     m = re.search(r"[（(]\s*此件[^（）()]{1,80}[）)]", flat[start:])
     if m:
         out.note = squash(m.group(0))
+    return out

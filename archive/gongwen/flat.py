@@ -64,8 +64,8 @@ def recipient_colon(flat: str, start: int, limit: int) -> int | None:
         before = flat[max(0, i - 8):i]
         if LABEL_RE.search(before):
             continue
-        # a time of day (8:45) is no colon of ours
-        if flat[i - 1:i].isdigit() and flat[i + 1:i + 2].isdigit():
+        # a time of day (8:45) is no colon of ours, nor a link's (https://…)
+        if flat[i - 1:i].isdigit() and flat[i + 1:i + 2].isdigit() or flat[i + 1:i + 3] == "//":
             continue
         return i
     return None
@@ -161,3 +161,14 @@ def find_numbers(flat: str):
     out.sort(key=lambda t: t[1])
     return out
 
+
+class OnText:
+    """A part's result that reads the prepared text: ``flat`` and ``f`` are those of its ``doc``."""
+
+    @property
+    def flat(self) -> str:
+        return self.doc.f.s
+
+    @property
+    def f(self) -> Flat:
+        return self.doc.f

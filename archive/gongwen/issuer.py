@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING
 from archive.gongwen.vocab import CJK, ORG_END_RE, clean_name, split_orgs
 
 if TYPE_CHECKING:
-    from archive.gongwen.reader import Reader
+    from archive.gongwen.body import Body
+    from archive.gongwen.closing import Closing
+    from archive.gongwen.header import Header
+    from archive.gongwen.reader import Doc
 
 
-def title_prefix(r: Reader) -> str | None:
-    t = r.out.title
+def title_prefix(t: str | None) -> str | None:
+    """The issuer named at the title's start (``XX关于…``), if it looks like an organisation."""
     if not t:
         return None
     k2 = re.search(r"关于|印发|转发", t)  # the first one: …办公厅印发《关于…》的通知
@@ -27,15 +30,15 @@ def title_prefix(r: Reader) -> str | None:
 # -- 发文机关 ---------------------------------------------------------------------------
 
 
-def order_issuers(r: Reader) -> list[str]:
+def order_issuers(head: Header) -> list[str]:
     """The issuers a 令 number names: 科学技术部令第9号 -> 科学技术部; 国家知识产权局局长令 ->
     国家知识产权局; 科学技术部、国家保密局令 -> both (a 令 is signed by a person, not an office)."""
-    num = r.out.doc_number
-    if num is None or not num.code.endswith("令") or not r.number_span:
+    num = head.doc_number
+    if num is None or not num.code.endswith("令") or not head.number_span:
         return []
     # the printed form: the joint 令's names may be cut by docno at 、 (科学技术部、国家保密局令)
-    a, _ = r.number_span
-    pm = re.search(r"([%s、，,·]{2,60})$" % CJK, r.flat[max(0, a - 40):a])
+    a, _ = head.number_span
+    pm = re.search(r"([%s、，,·]{2,60})$" % CJK, head.flat[max(0, a - 40):a])
     code = num.code
     if pm and re.search(r"[、，,]$", pm.group(1)):
         lead = []
@@ -53,13 +56,13 @@ def order_issuers(r: Reader) -> list[str]:
     return []
 
 
-def choose(r: Reader) -> None:
-    """Set ``issuer``/``issuers`` from the parts already read, most trusted first."""
-    sig = [n for n in r.signature_names if n]
-    head = list(r.masthead)
+def choose(doc: Doc, hd: Header, body: Body, close: Closing) -> list[str]:
+    """The issuers, from the parts already read, most trusted first (empty: none found)."""
+    sig = [n for n in close.signature_names if n]
+    head = list(hd.masthead)
     chosen: list[str] = []
-    prefix = title_prefix(r)
-    order = order_issuers(r)
+    prefix = title_prefix(body.title)
+    order = order_issuers(hd)
     if head:
         chosen = head
         # the 署名 gives the full form of a 规范化简称 in the mark (发展改革委 -> 国家发展改革委)
@@ -76,24 +79,21 @@ def choose(r: Reader) -> None:
             joint = split_orgs(prefix)
             if len(joint) > 1 and joint[0] == head[0] and all(ORG_END_RE.search(x) for x in joint):
                 chosen = joint
-    elif sig and (r.f.lines > 1 or not prefix):
+    elif sig and (doc.f.lines > 1 or not prefix):
         chosen = sig
     elif order:
         chosen = order
     elif prefix:
         chosen = split_orgs(prefix)
-    if not chosen and r.masthead_raw and 2 <= len(r.masthead_raw) <= 40:
+    if not chosen and hd.masthead_raw and 2 <= len(hd.masthead_raw) <= 40:
         # names without an organisation ending (科技部中央宣传部中国科协): the mark counts when the
         # title or the 署名 repeats it
-        t = r.out.title or ""
-        if t.startswith(r.masthead_raw) or r.masthead_raw in r.flat[r.sig_start or len(r.flat):]:
-            chosen = [r.masthead_raw]
+        t = body.title or ""
+        if t.startswith(hd.masthead_raw) or hd.masthead_raw in doc.flat[close.sig_start or len(doc.flat):]:
+            chosen = [hd.masthead_raw]
     chosen = [c for c in (clean_name(x) for x in chosen) if c]
     # placeholder noise (曌, 錓 … from labelled data) is no part of a name
     chosen = [re.sub(r"[曌錓]+", "", c) for c in chosen]
-    chosen = [c for c in chosen if c]
-    if chosen:
-        r.out.issuers = chosen
-        r.out.issuer = "、".join(chosen)
+    return [c for c in chosen if c]
 
 # -- 版记 and friends ------------------------------------------------------------------

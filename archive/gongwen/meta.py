@@ -41,6 +41,20 @@ class Meta:
     lines: set[int] = field(default_factory=set)  # indices of the table's lines (and the site header)
 
 
+_MD_RULE = "\x00rule"
+
+
+def _markdown_row(s: str) -> str:
+    """A markdown table row (``| 发文字号 | 国办发〔2019〕6号 |``) as the TAB-separated row of an HTML table;
+    its ``|---|---|`` line as ``_MD_RULE``; any other line as it is."""
+    if not (s.startswith("|") and s.count("|") >= 2):
+        return s
+    cells = [c.strip() for c in s.strip("|").split("|")]
+    if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c) and any(cells):
+        return _MD_RULE
+    return "\t".join(c for c in cells if c)
+
+
 def _pairs(line: str) -> list[tuple[str, str]]:
     out = []
     ms = list(_PAIR.finditer(line))
@@ -61,8 +75,12 @@ def read(lines: list[str], limit: int = 40) -> Meta | None:
     first = None
     nonblank = 0
     for i, ln in enumerate(lines[:limit]):
-        s = ln.strip()
+        s = _markdown_row(ln.strip())
         if not s:
+            continue
+        if s == _MD_RULE:
+            if first is not None:
+                meta.lines.add(i)  # the |---|---| line of a markdown table
             continue
         nonblank += 1
         pairs = _pairs(s) if _PAIR.match(s) else []
