@@ -126,8 +126,6 @@ def test_no_sql_outside_the_catalog_in_the_modules_moved_so_far():
     assert not found, "SQL outside catalog/, schema.py and index/:\n" + "\n".join(found)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 21: appraisal, web/, export/, import_catalog, search, cli and "
-                   "console still hold SQL; their move into catalog/ is other engineers' part of the work")
 def test_no_sql_outside_the_catalog_anywhere():
     found = [s for f in _outside_homes() for s in sql_sites(f)]
     assert not found, "SQL outside catalog/, schema.py and index/:\n" + "\n".join(found)
