@@ -30,6 +30,7 @@ _VARIANTS = str.maketrans({"祕": "秘", "機": "机", "絕": "绝", "級": "级
 STAR_CHARS = "★☆✩✪✫✬✭✮✯✰⭐✦✧✶✷✸✹✺⋆*＊※▲△▴◆◇⚝⛤"
 _STAR_RX = re.compile(f"[{re.escape(STAR_CHARS)}\uf000-\uf0ff\ue000-\ue0ff]")  # + private-use (symbol fonts)
 _SPACE = re.compile(r"[\s\u3000\u00a0\u200b\u2002-\u200a\ufeff]+")
+_DOUBLED = re.compile(r"([绝机秘])密{2,}")  # OCR reads a wide 密 twice
 _DOTS = "·•・‧∙⋅．.。、,，-—－–~～/|"  # separators between a level and its period (机密·10年)
 
 _NUM = r"(?:\d{1,4}|[一二三四五六七八九十〇零两]{1,3})"
@@ -70,7 +71,7 @@ def normalize_mark(text: str) -> str:
     t = t.translate(_VARIANTS)
     t = _SPACE.sub("", t)
     t = t.replace("密級", "密级")
-    return t
+    return _DOUBLED.sub(r"\1密", t)
 
 
 def _rank(hit: Hit | None) -> tuple:
