@@ -1,12 +1,19 @@
 """The one 涉密 gate: every way a document enters the archive (ingest, watch, imports, the web page) asks here.
 
 A document marked 秘密, 机密 or 绝密 must not be processed on this non-classified system: it is refused, never
-stored and never indexed. When unsure, the answer is "refuse"; a wrong refusal costs a clerk a look, a wrong
-acceptance leaks a secret.
+stored and never indexed. When unsure, the answer is not "store"; a wrong refusal costs a clerk or the 保密员 a
+look, a wrong acceptance leaks a secret.
 
-Three things are read:
+``gate(path, extracted, fields)`` opens the file itself and reads every place a mark can stand (DOCX text boxes,
+headers, footers, symbol runs, pictures; PDF annotations and the rendered upper band of the first pages; OFD;
+HTML whole; scans in any rotation, every page), normalises every form of the mark (``archive.extract.marks``) and
+answers with a ``GateVerdict``: "mark" (refuse), "doubtful" (quarantine for a 保密员) or "clear" (store). A file
+it cannot open is "doubtful", never "clear". docs/domain.md (涉密) lists the places, the forms and the traps.
 
-* the 密级 the 公文 parser found in the text (``fields.secrecy``);
+``secret_level(fields, ex)``, the older question the routes still ask, reads what the extraction gave:
+
+* the 密级 the 公文 parser found in the text (``fields.secrecy``), and every normal form of the mark in the first
+  lines of each page;
 * for a scan or image (page 1 read by OCR, ``ex.ocr_lines``): the upper part of page 1, where GB/T 9704 puts the
   密级 (top left, above the 发文机关标志), for anything that may be a mark, including the forms OCR makes of
   one (★ read as 女/广/大/*, 密 misread, a bare ``★1年`` period). A scan whose 版头 cannot be read at all
