@@ -240,3 +240,28 @@ def test_libreoffice_pdf_of_a_symbol_run_and_a_text_box(files, tmp_path):
     for name in ("sym", "textbox", "footer"):
         v = secrecy.gate(tmp_path / f"{name}.pdf")
         assert (v.kind, v.level) == ("mark", "机密"), (name, v)
+
+
+# ---- real files: unmarked ones are clear, a real OFD with a mark written into it is refused -----------------------------
+REAL = Path(__file__).resolve().parent / "fixtures" / "extract"
+
+
+@pytest.mark.parametrize("name", ["govdoccn_397.pdf", "libreoffice_gongwen.pdf", "ofdrw_n.ofd", "gov_page.html",
+                                  "gov_page.mht", "wps_gongwen.docx", "lo_gongwen.html"])
+def test_real_unmarked_files_are_clear(name):
+    v = secrecy.gate(REAL / name)
+    assert v.kind == "clear", v
+
+
+def test_real_ofd_with_a_mark_on_page_one(tmp_path):
+    src = REAL / "ofdrw_n.ofd"
+    out = tmp_path / "marked.ofd"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith("Page_0/Content.xml"):
+                data = data.decode("utf-8").replace(">区中医院：<", ">秘密★1年<", 1).encode("utf-8")
+            zout.writestr(info, data)
+    v = secrecy.gate(out)
+    assert (v.kind, v.level) == ("mark", "秘密"), v
+    assert v.where.startswith("第1页")
