@@ -196,6 +196,12 @@ class GateVerdict:
     def refused(self) -> bool:
         return self.kind == "mark"
 
+    @property
+    def action(self) -> str:
+        """What a way in does: "refuse" (a 保密 incident, the original left in refused/), "quarantine" (the
+        保密员's queue) or "store"."""
+        return {"mark": "refuse", "doubtful": "quarantine"}.get(self.kind, "store")
+
     def message(self) -> str:
         """The clerk's one line (Chinese)."""
         if self.kind == "mark":
