@@ -331,16 +331,22 @@ def _read_docx(seen, path, ocr, ex):
         _ocr_blobs(seen, pictures, ocr)
 
 
+def _ocr_ready(seen, ocr, what: str) -> bool:
+    """OCR can run; if not, ``what`` (图片, 扫描件, 页面图像) is a doubt."""
+    from archive.extract import ocr as ocr_mod
+
+    why = ocr_mod.available(ocr)
+    if why:
+        seen.doubt(f"{what}无法识别（{why}），无法确认没有密级标志")
+    return why is None
+
+
 def _ocr_blobs(seen, blobs, ocr):
     import io
 
     from PIL import Image
 
-    from archive.extract import ocr as ocr_mod
-
-    why = ocr_mod.available(ocr)
-    if why:
-        seen.doubt(f"图片无法识别（{why}），无法确认其中没有密级标志")
+    if not _ocr_ready(seen, ocr, "图片"):
         return
     for where, blob in blobs:
         try:
@@ -432,11 +438,7 @@ def _page_bands(seen, n: int, image, ocr, head_only: bool = False) -> int:
 
 def _scan(seen, pages, ocr):
     """Scanned pages ((number, Pillow image)): the upper band of every page in every rotation."""
-    from archive.extract import ocr as ocr_mod
-
-    why = ocr_mod.available(ocr)
-    if why:
-        seen.doubt(f"扫描件无法识别（{why}），无法确认没有密级标志")
+    if not _ocr_ready(seen, ocr, "扫描件"):
         return
     for n, image in pages:
         if n > SCAN_PAGES:
@@ -483,9 +485,7 @@ def _read_pdf(seen, path, ocr, ex):
             return
         from archive.extract import ocr as ocr_mod
 
-        why = ocr_mod.available(ocr)
-        if why:
-            seen.doubt(f"页面图像无法识别（{why}），无法确认没有密级标志")
+        if not _ocr_ready(seen, ocr, "页面图像"):
             return
         for i in pages:
             if i >= SCAN_PAGES:
