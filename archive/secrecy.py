@@ -324,6 +324,8 @@ def _read_docx(seen, path, ocr, ex):
     for where, lines in docx_places(document):
         if where == "正文":
             seen.lines(where, lines)
+        elif where == "文档属性":
+            seen.text(where, "\n".join(lines), False)
         else:
             seen.text(where, "\n".join(lines), True)
     pictures = head_pictures(document)
@@ -536,13 +538,17 @@ def _pdf_annotations(seen, path):
     reader = PdfReader(str(path), strict=False)
     if reader.is_encrypted:
         reader.decrypt("")
+    info = reader.metadata or {}
+    meta = "\n".join(f"{k.lstrip('/')}：{v}" for k, v in info.items() if isinstance(v, str))
+    if meta:
+        seen.text("文档属性", meta, False)
     for n, page in enumerate(reader.pages, start=1):
         annots = page.get("/Annots")
         if not annots:
             continue
         for ref in annots.get_object() if hasattr(annots, "get_object") else annots:
             a = ref.get_object()
-            parts = [str(a.get(k, "")) for k in ("/Contents", "/RC", "/T", "/Subj", "/Name")]
+            parts = [str(a.get(k, "")) for k in ("/Contents", "/RC", "/T", "/Subj", "/Name", "/V", "/TU")]
             text = "\n".join(re.sub(r"<[^>]+>", "\n", p) for p in parts if p)
             if text.strip():
                 seen.text(f"第{n}页批注", text, True)

@@ -369,6 +369,34 @@ def save_scan(path: Path, pages: list, turn: int = 0, dpi: int = 200) -> Path:
     return path
 
 
+def unreadable(out: Path, rnd: random.Random) -> list[Path]:
+    """A password PDF, an xlsx, a zip, an odt, a webp and a damaged DOCX, each holding a mark."""
+    import zipfile
+
+    from pypdf import PdfReader, PdfWriter
+
+    (out / "_src").mkdir(exist_ok=True)
+    src = make_pdf(out / "_src" / "locked_src.pdf", doc_lines(rnd), mark="秘密★1年")
+    w = PdfWriter(clone_from=PdfReader(str(src)))
+    w.encrypt(user_password="mm", owner_password="mm2")
+    files = [out / "bad_locked.pdf", out / "bad_book.xlsx", out / "bad_pack.zip", out / "bad_text.odt",
+             out / "bad_mark.webp", out / "bad_damaged.docx"]
+    with open(files[0], "wb") as f:
+        w.write(f)
+    with zipfile.ZipFile(files[1], "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/sharedStrings.xml", "<sst><si><t>秘密★1年</t></si></sst>")
+    with zipfile.ZipFile(files[2], "w") as z:
+        z.writestr("a.txt", "秘密★1年\n临江县人民政府文件")
+    with zipfile.ZipFile(files[3], "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", "<office:document-content><text:p>秘密★1年</text:p></office:document-content>")
+    text_image("秘密★1年").save(files[4], "WEBP")
+    good = make_docx(out / "_src" / "damaged_src.docx", doc_lines(rnd), mark="秘密★1年")
+    files[5].write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    return files
+
+
 # ---- the battery -------------------------------------------------------------------------------------------------------
 def split_of(seed: int, name: str) -> str:
     return "tune" if hashlib.sha256(f"{seed}:{name}".encode()).digest()[0] % 2 == 0 else "test"
@@ -427,6 +455,10 @@ def build(out: Path, seed: int = 22, office: bool = True) -> list[dict]:
         src = make_pdf(tmp / f"plain_{k}.pdf", doc_lines(rnd), mark=m)
         f = save_scan(out / f"scan_plain_{k}.jpg", pdf_images(src, rnd=rnd))
         add(f.stem, f, "扫描 JPEG", "mark")
+
+    # files the reader cannot open: they must not be judged clear
+    for f in unreadable(out, rnd):
+        add(f.stem, f, "不可读", "mark")
 
     # ---- traps ----
     def trap_txt(name, lines):

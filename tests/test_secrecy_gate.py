@@ -265,3 +265,32 @@ def test_real_ofd_with_a_mark_on_page_one(tmp_path):
     v = secrecy.gate(out)
     assert (v.kind, v.level) == ("mark", "秘密"), v
     assert v.where.startswith("第1页")
+
+
+def test_check_box_rows_decide_by_the_ticked_box(tmp_path):
+    assert secrecy.gate(write(tmp_path, "a.txt", "密级：□秘密 □机密 □绝密 ☑非密" + BODY)).kind == "clear"
+    assert secrecy.gate(write(tmp_path, "b.txt", "密级：□秘密 □机密 □绝密 □非密" + BODY)).kind == "clear"
+    v = secrecy.gate(write(tmp_path, "c.txt", "密级：□秘密 ☑机密 □绝密 □非密" + BODY))
+    assert (v.kind, v.level) == ("mark", "机密")
+
+
+def test_document_properties_style_sheets_and_pdf_metadata(tmp_path):
+    import docx
+    from pypdf import PdfReader, PdfWriter
+
+    d = docx.Document()
+    d.add_paragraph("临江县人民政府文件")
+    d.core_properties.keywords = "密级：秘密"
+    d.save(str(tmp_path / "props.docx"))
+    assert secrecy.gate(tmp_path / "props.docx").where == "文档属性"
+    d.core_properties.keywords = "保守国家秘密"
+    d.save(str(tmp_path / "props2.docx"))
+    assert secrecy.gate(tmp_path / "props2.docx").kind == "clear"
+    page = "<html><head><style>.mj::before{content:'机密★5年'}</style></head><body><div class=mj></div>临江县</body></html>"
+    assert secrecy.gate(write(tmp_path, "a.html", page)).level == "机密"
+    src = bat.make_pdf(tmp_path / "m.pdf", bat.doc_lines(random.Random(3)))
+    w = PdfWriter(clone_from=PdfReader(str(src)))
+    w.add_metadata({"/Subject": "密级：绝密"})
+    w.write(str(tmp_path / "m2.pdf"))
+    assert secrecy.gate(tmp_path / "m2.pdf").level == "绝密"
+    assert secrecy.gate(src).kind == "clear"

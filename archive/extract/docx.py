@@ -203,7 +203,39 @@ def docx_places(document) -> list[tuple[str, list[str]]]:
     boxes: list[str] = []
     for box in document.element.body.iter(f"{{{W}}}txbxContent"):
         boxes.extend(_blocks(box))
-    return [("页眉", headers), ("文本框", boxes), ("正文", body), ("页脚", footers)]
+    places = [("页眉", headers), ("文本框", boxes), ("正文", body), ("页脚", footers)]
+    return places + _other_parts(document)
+
+
+_NOTES = {"footnotes.xml": "脚注", "endnotes.xml": "尾注", "comments.xml": "批注"}
+
+
+def _other_parts(document) -> list[tuple[str, list[str]]]:
+    """Footnotes, endnotes, comments (their paragraphs) and the document properties (``name：value`` lines)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    out: list[tuple[str, list[str]]] = []
+    props: list[str] = []
+    for part in document.part.package.iter_parts():
+        name = str(part.partname).rsplit("/", 1)[-1]
+        if name not in _NOTES and not str(part.partname).startswith("/docProps/"):
+            continue
+        try:
+            root = etree.fromstring(part.blob, parser)
+        except (etree.XMLSyntaxError, ValueError):
+            continue
+        if name in _NOTES:
+            out.append((_NOTES[name], [ln for p in root.iter(f"{{{W}}}p") for ln in _paragraph(p)]))
+            continue
+        for el in root.iter():
+            label = el.get("name") or _local(el.tag)
+            text = "".join(el.itertext()).strip() if len(el) == 0 or el.get("name") else ""
+            if text:
+                props.append(f"{label}：{text}")
+    if props:
+        out.append(("文档属性", props))
+    return out
 
 
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"

@@ -27,13 +27,13 @@ LEVELS = ("绝密", "机密", "秘密")
 _VARIANTS = str.maketrans({"祕": "秘", "機": "机", "絕": "绝", "級": "级", "蜜": "蜜", "啓": "启", "啟": "启",
                            "箇": "个", "個": "个", "長": "长", "別": "别", "無": "无", "開": "开", "內": "内"})
 # every star-like symbol a mark may show (and none): stars, triangles, asterisks, Symbol/Wingdings glyphs
-STAR_CHARS = "★☆✩✪✫✬✭✮✯✰⭐✦✧✶✷✸✹✺⋆*＊※▲△▴◆◇⚝⛤"
+STAR_CHARS = "★☆✩✪✫✬✭✮✯✰⭐✦✧✶✷✸✹✺✱✲✳✴✵✽⋆∗⁎*＊※▲△▴◆◇⚝⛤✡"
 _STAR_RX = re.compile(f"[{re.escape(STAR_CHARS)}\uf000-\uf0ff\ue000-\ue0ff]")  # + private-use (symbol fonts)
-_SPACE = re.compile(r"[\s\u3000\u00a0\u200b\u2002-\u200a\ufeff]+")
+_SPACE = re.compile(r"[\s\u3000\u00a0\u00ad\u200b-\u200f\u2002-\u200a\u2060-\u2064\ufeff]+")
 _DOUBLED = re.compile(r"([绝机秘])密{2,}")  # OCR reads a wide 密 twice
 _DOTS = "·•・‧∙⋅．.。、,，-—－–~～/|"  # separators between a level and its period (机密·10年)
 
-_NUM = r"(?:\d{1,4}|[一二三四五六七八九十〇零两]{1,3})"
+_NUM = r"(?:\d{1,4}|[一二三四五六七八九十〇零两壹贰叁肆伍陆柒捌玖拾]{1,3})"
 _DATE = rf"(?:\d{{4}}|[一二三四五六七八九〇零]{{4}})年(?:{_NUM}月(?:{_NUM}日)?)?(?:以?前|止|解密)?"
 _PERIOD = rf"(?:{_NUM}(?:年|个月|月|天|日)|长期|启用前|{_DATE})"
 _LEVEL = r"(绝密|机密|秘密)"
@@ -81,12 +81,32 @@ def _rank(hit: Hit | None) -> tuple:
     return (2 if hit.kind == "mark" else 1, order.get(hit.level or "", 0))
 
 
+_BOX_CHARS = "□☐○◯☑☒■▣√✓✔"
+_BOXES = re.compile(rf"([{_BOX_CHARS}])\s*(绝密|机密|秘密|非密|公开|内部|无)")
+_TICKED = set("☑☒■▣√✓✔")
+
+
+def _check_boxes(t: str, ev: str) -> Hit | None | bool:
+    """A 密级 row of check boxes (□秘密 □机密 □绝密 ☑非密): the ticked one decides, nothing ticked is an empty
+    form. False: not such a row (at least two boxes, one of them empty)."""
+    boxes = _BOXES.findall(t)
+    if len(boxes) < 2 or all(box in _TICKED for box, _ in boxes):
+        return False
+    levels = [word for box, word in boxes if box in _TICKED and word in LEVELS]
+    if levels:
+        return Hit("mark", levels[0], ev, f"密级栏勾选“{levels[0]}”")
+    return None
+
+
 def line_mark(line: str, head: bool = False) -> Hit | None:
     """The mark one line shows, if any (see the module's docstring)."""
-    t = normalize_mark(line)
+    t = "".join(ch for ch in normalize_mark(line) if unicodedata.category(ch) != "Cf")
     if not t:
         return None
     ev = line.strip()[:60]
+    boxes = _check_boxes(line, ev) if re.search(f"[{_BOX_CHARS}]", line) else False
+    if boxes is not False:
+        return boxes
     for rx in _STRICT:
         m = rx.search(t)
         if m and not any(w in t[max(0, m.start(1) - 2):m.end(1) + 1] for w in _NOT if w not in LEVELS):
@@ -124,7 +144,7 @@ def find_mark(text: str, head: bool = False) -> Hit | None:
     """The strongest mark among the lines of ``text``."""
     best = None
     for line in text.splitlines():
-        for part in line.split("\t") if "\t" in line and "密级" not in line else [line]:
+        for part in [line] + (line.split("\t") if "\t" in line and "密级" not in line else []):
             hit = line_mark(part, head)
             if _rank(hit) > _rank(best):
                 best = hit
@@ -157,6 +177,10 @@ def html_places(raw: bytes | str) -> list[tuple[str, str]]:
         content = (meta.get("content") or "").strip()
         if content and ("密" in name or "密" in content):
             places.append(("网页元数据", f"{name}：{content}"))
+    for el in root.iter("style"):  # text a style sheet puts on the page (.mj::before { content: "秘密★1年" })
+        shown = re.findall(r"content\s*:\s*[\"']([^\"']+)[\"']", el.text or "")
+        if shown:
+            places.append(("网页样式", "\n".join(shown)))
     for el in root.iter(etree.Comment, "script", "style"):
         el.text = ""
     lines: list[str] = []
