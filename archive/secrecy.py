@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.extract.marks import Hit, find_mark, normalize_mark
+from archive.extract.marks import Hit, find_mark, normalize_mark, rank
 from archive.models import Extracted, GongwenFields
 
 SECRET_LEVELS = ("绝密", "机密", "秘密")  # 密级, most secret first
@@ -226,7 +226,7 @@ class _Seen:
             return
         if hit.kind == "doubtful":
             self.doubts.append(f"{where}：{hit.reason}")
-        if self.best is None or _stronger(hit, self.best[1]):
+        if self.best is None or rank(hit) > rank(self.best[1]):
             self.best = (where, hit)
 
     def lines(self, where: str, lines: list[str], head_lines: int = HEAD_LINES) -> None:
@@ -249,11 +249,6 @@ class _Seen:
             where, hit = self.best if self.best else ("", None)
             return GateVerdict("doubtful", None, where, hit.evidence if hit else "", list(self.doubts), took)
         return GateVerdict("clear", seconds=took)
-
-
-def _stronger(a: Hit, b: Hit) -> bool:
-    rank = {"绝密": 3, "机密": 2, "秘密": 1}
-    return ((a.kind == "mark") - (b.kind == "mark"), rank.get(a.level or "", 0)) > (0, rank.get(b.level or "", 0))
 
 
 def gate(path, extracted: Extracted | None = None, fields: GongwenFields | None = None, ocr=None) -> GateVerdict:

@@ -19,12 +19,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Hit", "normalize_mark", "find_mark", "html_places", "STAR_CHARS"]
+__all__ = ["Hit", "normalize_mark", "find_mark", "line_mark", "rank", "html_places", "STAR_CHARS"]
 
 LEVELS = ("绝密", "机密", "秘密")
 
 # variant characters (traditional, old forms) to the ones the matcher knows
-_VARIANTS = str.maketrans({"祕": "秘", "機": "机", "絕": "绝", "級": "级", "蜜": "蜜", "啓": "启", "啟": "启",
+_VARIANTS = str.maketrans({"祕": "秘", "機": "机", "絕": "绝", "級": "级", "啓": "启", "啟": "启",
                            "箇": "个", "個": "个", "長": "长", "別": "别", "無": "无", "開": "开", "內": "内"})
 # every star-like symbol a mark may show (and none): stars, triangles, asterisks, Symbol/Wingdings glyphs
 STAR_CHARS = "★☆✩✪✫✬✭✮✯✰⭐✦✧✶✷✸✹✺✱✲✳✴✵✽⋆∗⁎*＊※▲△▴◆◇⚝⛤✡"
@@ -36,7 +36,6 @@ _DOTS = "·•・‧∙⋅．.。、,，-—－–~～/|"  # separators between 
 _NUM = r"(?:\d{1,4}|[一二三四五六七八九十〇零两壹贰叁肆伍陆柒捌玖拾]{1,3})"
 _DATE = rf"(?:\d{{4}}|[一二三四五六七八九〇零]{{4}})年(?:{_NUM}月(?:{_NUM}日)?)?(?:以?前|止|解密)?"
 _PERIOD = rf"(?:{_NUM}(?:年|个月|月|天|日)|长期|启用前|{_DATE})"
-_LEVEL = r"(绝密|机密|秘密)"
 # after a mark on its line: its period, the 紧急程度, the 份号 — nothing of a sentence
 _AFTER_OK = re.compile(r"^(?:级)?(?:[★]?(?:特急|加急|特提|平急|急件|急)|份号.*|No.*|\d{1,8}|[★]+)?$")
 _NOT = ("工作秘密", "商业秘密", "国家秘密", "个人秘密", "技术秘密", "军事秘密", "解密", "非密", "降密", "定密",
@@ -74,7 +73,8 @@ def normalize_mark(text: str) -> str:
     return _DOUBLED.sub(r"\1密", t)
 
 
-def _rank(hit: Hit | None) -> tuple:
+def rank(hit: Hit | None) -> tuple:
+    """Order of strength: a mark above a doubt, the more secret level above the less."""
     if hit is None:
         return (0,)
     order = {"绝密": 3, "机密": 2, "秘密": 1}
@@ -146,7 +146,7 @@ def find_mark(text: str, head: bool = False) -> Hit | None:
     for line in text.splitlines():
         for part in [line] + (line.split("\t") if "\t" in line and "密级" not in line else []):
             hit = line_mark(part, head)
-            if _rank(hit) > _rank(best):
+            if rank(hit) > rank(best):
                 best = hit
     return best
 
