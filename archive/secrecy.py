@@ -591,11 +591,20 @@ def _read_html(seen, path, ocr, ex):
 
 
 def _read_office(seen, path, ocr, ex):
-    from archive.extract.office import extract_office
+    """.doc/.wps/.rtf: converted to DOCX by LibreOffice (as the extraction does), then read as a DOCX, every place."""
+    from archive.extract.detect import detect_type
+    from archive.extract.office import converted, soffice_program
 
-    got = extract_office(path)
-    for n, text in enumerate(got.page_texts or [got.text], start=1):
-        seen.lines("文档" if n == 1 else f"第{n}部分", text.splitlines())
+    binary = soffice_program()
+    if binary is None:
+        seen.doubt("本机未安装 LibreOffice，无法读取该文档，无法确认没有密级标志")
+        return
+    kind = detect_type(path)
+    with converted(binary, Path(path), "rtf" if kind == "rtf" else "doc", "docx:MS Word 2007 XML", "docx") as c:
+        if not c.made:
+            seen.doubt(f"LibreOffice 无法转换该文档（{c.tail or c.rc}），无法确认没有密级标志")
+            return
+        _read_docx(seen, c.result, ocr, ex)
 
 
 _READERS = {"text": _read_text, "docx": _read_docx, "pdf": _read_pdf, "image": _read_image, "ofd": _read_ofd,

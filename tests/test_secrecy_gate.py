@@ -294,3 +294,15 @@ def test_document_properties_style_sheets_and_pdf_metadata(tmp_path):
     w.write(str(tmp_path / "m2.pdf"))
     assert secrecy.gate(tmp_path / "m2.pdf").level == "绝密"
     assert secrecy.gate(src).kind == "clear"
+
+
+@needs_soffice
+@pytest.mark.slow
+def test_word_97_and_rtf_are_read_as_docx_every_place(files, tmp_path):
+    from archive.extract.office import convert, soffice_program
+
+    convert(soffice_program(), files["docx_header"], tmp_path, "doc:MS Word 97")
+    doc = tmp_path / "header.doc"
+    v = secrecy.gate(doc)
+    assert (v.kind, v.level) == ("mark", "机密") and v.where.startswith("页眉"), v
+    assert secrecy.gate(REAL / "lo_gongwen.rtf").kind == "clear"
