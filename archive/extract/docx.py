@@ -6,8 +6,12 @@ cells each hold one line becomes one line with the cells separated by a tab; oth
 of every cell follows in order. Text boxes (``w:txbxContent``) are read where they are anchored,
 before the anchoring paragraph's own text; of an ``mc:AlternateContent`` only the first
 ``mc:Choice`` is read (the ``mc:Fallback`` holds a VML copy of the same text box). Deleted text
-(tracked changes) and field instructions are skipped. Page count: ``<Pages>`` in
-docProps/app.xml, else 1.
+(tracked changes) and field instructions are skipped. A symbol run (``w:sym``, Word's Insert → Symbol) becomes the
+character it shows (Wingdings/Symbol stars as ★, others as the font's private-use code point), so a ★ of a 密级 mark
+is in the text. Page count: ``<Pages>`` in docProps/app.xml, else 1.
+
+``docx_places`` gives the 涉密 gate (``archive.secrecy``) each place a mark can stand on its own (headers, footers,
+text boxes, the body), and ``head_pictures`` the pictures of the page headers and of the first paragraphs.
 """
 
 from __future__ import annotations
@@ -18,12 +22,37 @@ from archive.errors import ExtractionError, damage_detail, library_reason
 from archive.extract import fail, open_zip
 from archive.models import Extracted
 
-__all__ = ["extract_docx", "docx_lines"]
+__all__ = ["extract_docx", "docx_lines", "docx_places", "head_pictures", "symbol_char"]
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 EP = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+
+# symbol-font code points (w:sym w:char, 0xF000 + the font's byte) that show a star: Wingdings ★☆✪✫✬✭✮✯✰,
+# Wingdings 2's stars, Symbol's asterisk
+_STAR_SYMBOLS = {
+    "wingdings": set(range(0xAB, 0xB7)),
+    "wingdings 2": set(range(0xDD, 0xF9)),
+    "wingdings 3": set(),
+    "symbol": {0x2A},
+    "webdings": {0xA6},
+}
+
+
+def symbol_char(font: str | None, code: str | None) -> str:
+    """The character a ``w:sym`` run shows: ★ for a symbol font's star, else the private-use code point."""
+    try:
+        value = int(code or "", 16)
+    except ValueError:
+        return ""
+    byte = value & 0xFF if value >= 0xF000 or value < 0x100 else None
+    if byte is not None and byte in _STAR_SYMBOLS.get((font or "").strip().lower(), set()):
+        return "★"
+    if value < 0x100:
+        value |= 0xF000
+    return chr(value) if value <= 0x10FFFF else ""
+
 
 _SKIP = {"delText", "instrText", "delInstrText", "rPr", "pPr", "tblPr", "tcPr", "trPr", "sectPr",
          "fldData", "footnoteReference", "endnoteReference", "commentReference"}
@@ -73,6 +102,9 @@ def _inline(el, out: list[str], boxes: list[str]) -> None:
                 continue
             if name in ("br", "cr"):
                 out.append("\n")
+                continue
+            if name == "sym":
+                out.append(symbol_char(child.get(f"{{{W}}}font"), child.get(f"{{{W}}}char")))
                 continue
             if name == "noBreakHyphen":
                 out.append("-")
@@ -163,6 +195,79 @@ def docx_lines(document) -> tuple[list[str], list[str], list[str]]:
         target = headers if _local(ref.tag) == "headerReference" else footers
         target.extend(_blocks(element))
     return headers, _blocks(body), footers
+
+
+def docx_places(document) -> list[tuple[str, list[str]]]:
+    """(where, lines) of each place a 密级 mark can stand: 页眉, 页脚, 文本框, 正文 (Chinese names)."""
+    headers, body, footers = docx_lines(document)
+    boxes: list[str] = []
+    for box in document.element.body.iter(f"{{{W}}}txbxContent"):
+        boxes.extend(_blocks(box))
+    places = [("页眉", headers), ("文本框", boxes), ("正文", body), ("页脚", footers)]
+    return places + _other_parts(document)
+
+
+_NOTES = {"footnotes.xml": "脚注", "endnotes.xml": "尾注", "comments.xml": "批注"}
+
+
+def _other_parts(document) -> list[tuple[str, list[str]]]:
+    """Footnotes, endnotes, comments (their paragraphs) and the document properties (``name：value`` lines)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    out: list[tuple[str, list[str]]] = []
+    props: list[str] = []
+    for part in document.part.package.iter_parts():
+        name = str(part.partname).rsplit("/", 1)[-1]
+        if name not in _NOTES and not str(part.partname).startswith("/docProps/"):
+            continue
+        try:
+            root = etree.fromstring(part.blob, parser)
+        except (etree.XMLSyntaxError, ValueError):
+            continue
+        if name in _NOTES:
+            out.append((_NOTES[name], [ln for p in root.iter(f"{{{W}}}p") for ln in _paragraph(p)]))
+            continue
+        for el in root.iter():
+            label = el.get("name") or _local(el.tag)
+            text = "".join(el.itertext()).strip() if len(el) == 0 or el.get("name") else ""
+            if text:
+                props.append(f"{label}：{text}")
+    if props:
+        out.append(("文档属性", props))
+    return out
+
+
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+V = "urn:schemas-microsoft-com:vml"
+
+
+def head_pictures(document, paragraphs: int = 12, limit: int = 12) -> list[tuple[str, bytes]]:
+    """(where, image bytes) of the pictures in the page headers and in the first ``paragraphs`` body blocks:
+    where a picture of a 密级 mark would stand."""
+    out: list[tuple[str, bytes]] = []
+
+    def take(element, part, where):
+        for el in element.iter(f"{{{A}}}blip", f"{{{V}}}imagedata"):
+            rid = el.get(f"{{{R}}}embed") or el.get(f"{{{R}}}id")
+            rel = part.rels.get(rid) if rid else None
+            if rel is None or rel.is_external or len(out) >= limit:
+                continue
+            blob = getattr(rel.target_part, "blob", None)
+            if blob:
+                out.append((where, blob))
+
+    part = document.part
+    body = document.element.body
+    for ref in body.iter(f"{{{W}}}headerReference"):
+        rel = part.rels.get(ref.get(f"{{{R}}}id"))
+        if rel is not None and not rel.is_external and getattr(rel.target_part, "element", None) is not None:
+            take(rel.target_part.element, rel.target_part, "页眉图片")
+    for i, child in enumerate(c for c in body if _local(c.tag) in ("p", "tbl", "sdt")):
+        if i >= paragraphs:
+            break
+        take(child, part, "首页上部图片")
+    return out
 
 
 def _pages(zf) -> int:
