@@ -52,3 +52,44 @@ def test_destroy_killed_after_its_commit_is_finished_by_the_next_start(arc, cfg_
     events = [json.loads(r["detail"]) for r in arc.conn.execute(
         "SELECT detail FROM events WHERE action='destroy-batch'").fetchall()]
     assert events and events[0]["files_removed"] == [stored]
+
+
+# ---- 2. kill -9 in attach or backup ---------------------------------------------------------------------------
+def _parts(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part") or p.name.startswith(".archive-backup"))
+
+
+def test_attach_killed_mid_copy_leaves_nothing_after_the_next_attach(arc, cfg_path, tmp_path):
+    rec = _add(arc, tmp_path, "Z109-WS·2020-D10-BGS-0001", 2020)
+    arc.close()
+    big = tmp_path / "附件.txt"
+    big.write_text("示例县档案局\n附件正文。\n" + "附件内容，" * 300_000, encoding="utf-8")  # several chunks
+    killed = _cli(cfg_path, "attach", str(rec["id"]), str(big), "--role", "附件",
+                  env={"ARCHIVE_FAULT_STAGE": "copying"})
+    assert killed.returncode == -9
+    tmp = arc.store.tmp
+    assert _parts(tmp)  # the half copy
+    small = make_text(tmp_path / "附件二.txt", "示例县档案局\n另一份附件。")
+    again = _cli(cfg_path, "attach", str(rec["id"]), str(small), "--role", "附件")
+    assert again.returncode == 0, again.stderr
+    assert _parts(tmp) == []
+    arc.close()
+    assert catalog.journalled_copies(arc.conn) == []
+    assert arc.store.stored_files() == set(catalog.referenced_files(arc.conn))
+
+
+def test_backup_killed_half_way_leaves_nothing_after_the_next_backup(arc, cfg_path, tmp_path):
+    _add(arc, tmp_path, "Z109-WS·2020-D10-BGS-0001", 2020)
+    _add(arc, tmp_path, "Z109-WS·2021-D10-BGS-0001", 2021)
+    arc.close()
+    out_dir = tmp_path / "备份盘"
+    out_dir.mkdir()
+    mine = out_dir / "档案备份.tar.part"  # a user's own file of that name is never ours
+    mine.write_text("用户自己的文件", encoding="utf-8")
+    killed = _cli(cfg_path, "backup", "-o", str(out_dir / "档案备份.tar"), env={"ARCHIVE_FAULT_STAGE": "backup-writing"})
+    assert killed.returncode == -9
+    assert len(_parts(out_dir)) > 1  # the half tar and the catalog copy, beside the user's file
+    again = _cli(cfg_path, "backup", "-o", str(out_dir / "档案备份.tar"))
+    assert again.returncode == 0, again.stderr
+    assert _parts(out_dir) == ["档案备份.tar.part"] and mine.read_text(encoding="utf-8") == "用户自己的文件"
+    assert (out_dir / "档案备份.tar").is_file()
