@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from archive import appraisal, catalog
 from archive.importing import ImportedFile, import_record
+from conftest import ROOT, write_config
 from makedocs import make_text
 from tests.clirun import run_config
 
@@ -93,3 +96,24 @@ def test_backup_killed_half_way_leaves_nothing_after_the_next_backup(arc, cfg_pa
     assert again.returncode == 0, again.stderr
     assert _parts(out_dir) == ["档案备份.tar.part"] and mine.read_text(encoding="utf-8") == "用户自己的文件"
     assert (out_dir / "档案备份.tar").is_file()
+
+
+# ---- 3. a number in config.toml that is nan, inf or out of range ----------------------------------------------
+@pytest.mark.parametrize("key,old,value", [
+    ("watch.settle_seconds", "settle_seconds = 2.0", "nan"),
+    ("watch.settle_seconds", "settle_seconds = 2.0", "inf"),
+    ("watch.settle_seconds", "settle_seconds = 2.0", "-1.0"),
+    ("watch.settle_seconds", "settle_seconds = 2.0", "-nan"),
+    ("limits.extract_timeout_seconds", "extract_timeout_seconds = ", "nan #"),
+])
+def test_a_config_number_that_is_not_a_number_is_refused_naming_key_and_file(tmp_path, key, old, value):
+    name = key.split(".")[1]
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith(old))
+    path = write_config(tmp_path, **{line: f"{name} = {value}"})
+    (tmp_path / "inbox").mkdir(exist_ok=True)
+    r = _cli(path, "watch", "--once")
+    assert r.returncode != 0
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1, r.stderr
+    assert key in lines[0] and str(path) in lines[0] and "配置文件" in lines[0], r.stderr
