@@ -117,3 +117,39 @@ def test_a_config_number_that_is_not_a_number_is_refused_naming_key_and_file(tmp
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert len(lines) == 1, r.stderr
     assert key in lines[0] and str(path) in lines[0] and "配置文件" in lines[0], r.stderr
+
+
+# ---- 4. control characters in file names --------------------------------------------------------------------
+HOSTILE = "坏\x1b[2J名\n[归档] 伪造\u202etxt.exe\x07.txt"
+
+
+def _acted_on(text: str) -> list[str]:
+    """Characters a terminal acts on, other than the line ends the program writes itself."""
+    return [c for c in text if c in "\x1b\x07\r\u202e" or (ord(c) < 32 and c not in "\n")]
+
+
+def test_hostile_file_names_are_printed_escaped_everywhere(tmp_path):
+    from archive.config import load_config
+
+    cfg_path = write_config(tmp_path, **{"settle_seconds = 2.0": "settle_seconds = 0"})
+    cfg = load_config(cfg_path)
+    cfg.inbox.mkdir(parents=True)
+    body = "示例县档案局\n关于做好档案工作的通知\n正文。"
+    make_text(cfg.inbox / "正常.txt", body)
+    make_text(cfg.inbox / HOSTILE, body + "\n另一份。")
+    make_text(cfg.inbox / ("重复" + HOSTILE), body)  # a duplicate of 正常.txt: a reason file
+    r = _cli(cfg_path, "watch", "--once")
+    assert r.returncode == 0, r.stderr
+    for text in (r.stdout, r.stderr):
+        assert _acted_on(text) == [], text
+    assert "\\x1b[2J" in r.stdout + r.stderr and "\\u202e" in r.stdout + r.stderr
+    # one line a file: the name's newline does not start a forged line
+    assert not any(line.startswith("[归档] 伪造") for line in (r.stdout + r.stderr).splitlines())
+    reasons = [p for p in cfg.inbox.parent.rglob("*.txt") if "原因" in p.name]
+    assert reasons
+    for p in reasons:
+        text = p.read_text(encoding="utf-8")
+        assert _acted_on(text) == [] and "\\x1b" in text, text
+    for args in (["list"], ["show", "2"], ["search", "另一份"], ["list", "--json"], ["show", "2", "--json"]):
+        out = _cli(cfg_path, *args)
+        assert out.returncode == 0 and _acted_on(out.stdout + out.stderr) == [], (args, out.stdout + out.stderr)
