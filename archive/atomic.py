@@ -137,6 +137,28 @@ def refuse_existing(path: Path | None, force: bool, error: type[ArchiveError] = 
         raise error(f"输出文件已存在：{path}（如要覆盖，请加 --force）")
 
 
+def write_whole(path: Path, text: str, *, prefix: str = ".", mode: int = 0o644) -> None:
+    """Write a small text file whole or not at all (a reason file beside a moved original): a hidden
+    temporary ``PREFIX<random>.part`` in the same folder, flushed, renamed into place; on any failure (a full
+    disk) the temporary goes and the OSError is the caller's, untranslated. ``prefix`` short: the target's
+    own name may already be as long as a name can be."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
 @contextmanager
 def held(path: Path) -> Iterator[None]:
     """Hold a lock on a temporary of ours for as long as it is in use: ``sweep_parts`` of another process

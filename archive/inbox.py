@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archive import catalog
+from archive.atomic import write_whole
 from archive.display import printable
 from archive.errors import StoreError
 from archive.faults import fault
@@ -84,8 +85,8 @@ def move(src: Path, dest: Path, reason_text: str | None) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest = free_name(dest, len(REASON_SUFFIX.encode("utf-8")) if reason_text else 0)
     reason_file = Path(str(dest) + REASON_SUFFIX)
-    if reason_text:
-        reason_file.write_text(reason_text, encoding="utf-8")
+    if reason_text:  # whole or absent: a full disk leaves no empty reason file
+        write_whole(reason_file, reason_text, prefix=".reason.")
     try:
         try:
             os.rename(src, dest)

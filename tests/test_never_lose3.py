@@ -153,3 +153,55 @@ def test_hostile_file_names_are_printed_escaped_everywhere(tmp_path):
     for args in (["list"], ["show", "2"], ["search", "另一份"], ["list", "--json"], ["show", "2", "--json"]):
         out = _cli(cfg_path, *args)
         assert out.returncode == 0 and _acted_on(out.stdout + out.stderr) == [], (args, out.stdout + out.stderr)
+
+
+# ---- 5. a full disk -------------------------------------------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MB tmpfs (root only; skipped where mounting is not allowed)."""
+    import subprocess
+
+    mnt = tmp_path / "小盘"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {r.stderr.decode(errors='replace').strip()}")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _fill(folder):
+    """Fill the file system of ``folder`` to the last block."""
+    with open(folder / "填满", "wb", buffering=0) as f:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError:
+                pass
+
+
+def test_a_full_disk_leaves_no_empty_reason_file(tmp_path, small_disk):
+    from archive.config import load_config
+
+    cfg_path = write_config(tmp_path, **{"settle_seconds = 2.0": "settle_seconds = 0",
+                                         'inbox = "inbox"': f'inbox = "{small_disk / "inbox"}"'})
+    cfg = load_config(cfg_path)
+    cfg.inbox.mkdir(parents=True)
+    body = "示例县档案局\n关于做好档案工作的通知\n正文。"
+    make_text(cfg.inbox / "正常.txt", body)
+    assert _cli(cfg_path, "watch", "--once").returncode == 0
+    (cfg.inbox.parent / "duplicates").mkdir(exist_ok=True)
+    make_text(cfg.inbox / "重复.txt", body)  # a duplicate: moved with a reason file
+    _fill(small_disk)
+    r = _cli(cfg_path, "watch", "--once")
+    assert "Traceback" not in r.stderr
+    reasons = [p for p in small_disk.rglob("*") if p.name.endswith(".原因.txt") or p.name.endswith(".part")]
+    for p in reasons:  # a reason file is whole or absent; no temporary left
+        assert p.name.endswith(".原因.txt") and "重复.txt" in p.read_text(encoding="utf-8"), p
+    (small_disk / "填满").unlink()
+    again = _cli(cfg_path, "watch", "--once")  # room again: the duplicate is filed with its whole reason file
+    assert again.returncode == 0, again.stderr
+    assert not (cfg.inbox / "重复.txt").exists()
+    reasons = [p for p in small_disk.rglob("*.原因.txt")]
+    assert len(reasons) == 1 and "重复.txt" in reasons[0].read_text(encoding="utf-8")
