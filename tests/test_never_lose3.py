@@ -205,3 +205,54 @@ def test_a_full_disk_leaves_no_empty_reason_file(tmp_path, small_disk):
     assert not (cfg.inbox / "重复.txt").exists()
     reasons = [p for p in small_disk.rglob("*.原因.txt")]
     assert len(reasons) == 1 and "重复.txt" in reasons[0].read_text(encoding="utf-8")
+
+
+def test_a_full_disk_leaves_no_web_upload_part(tmp_path, small_disk):
+    """The real server (``archive serve``) with its inbox on a 1 MB disk: a 3 MB upload fails with one
+    Chinese line, and neither its ``.part`` nor its folder stays."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.test_web import csrf_of
+
+    cfg_path = write_config(tmp_path, **{'inbox = "inbox"': f'inbox = "{small_disk / "inbox"}"'})
+    (small_disk / "inbox").mkdir()
+    assert _cli(cfg_path, "init").returncode == 0
+    assert _cli(cfg_path, "user", "add", "王芳", "--role", "文书", "--password-stdin",
+                input="clerk-password-1\n").returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp_path / "serve.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "archive", "--config", str(cfg_path), "serve", "--host",
+                             "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        with httpx.Client(base_url=url, timeout=60, follow_redirects=True) as c:
+            r = c.post("/login", data={"csrf": csrf_of(c.get("/login").text), "name": "王芳",
+                                       "password": "clerk-password-1", "next": "/file"})
+            assert r.status_code == 200, r.text
+            big = ("示例县档案局\n" + "上传的正文。" * 200_000).encode("utf-8")  # > 3 MB
+            r = c.post("/file", data={"csrf": csrf_of(c.get("/file").text)}, files={"files": ("大文件.txt", big)})
+            assert "Traceback" not in r.text and "无法接收上传的文件" in r.text, r.text[-2000:]
+        left = [p.relative_to(small_disk).as_posix() for p in small_disk.rglob("*")]
+        assert left == ["inbox"] or all(not x.endswith(".part") and "web-upload/" not in x for x in left), left
+        assert not any(p.name.endswith(".part") for p in small_disk.rglob("*")), left
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+        log.close()
