@@ -13,6 +13,7 @@ from archive.importing import ImportedFile, import_record
 from conftest import ROOT, write_config
 from makedocs import make_text
 from tests.clirun import run_config
+from tests.test_web import _web_template, web  # noqa: F401 (fixtures: the web page over a prepared archive)
 
 DAY = dt.date(2026, 1, 1)
 
@@ -256,3 +257,37 @@ def test_a_full_disk_leaves_no_web_upload_part(tmp_path, small_disk):
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
         log.close()
+
+
+# ---- two confirms of one 待定 record through the web page ----------------------------------------------------
+def test_two_web_confirms_of_one_pending_record_the_second_is_refused(web):
+    """Two clerks, each with the review page open, decide the same 待定 record at once: one to archive it, one
+    to exclude it. One decision stands; the other is refused and says why."""
+    import threading
+
+    from tests.test_web import events, login, token
+
+    app, docs, cfg = web
+    rid = docs["pending"]["id"]
+    clerks = [login(app, "wen"), login(app, "dang")]
+    toks = [token(c, "/review") for c in clerks]
+    assert all(f'value="{rid}"' in c.get("/review").text for c in clerks)
+    go = threading.Barrier(2)
+    answers: list = [None, None]
+
+    def decide(i: int) -> None:
+        go.wait()
+        action = f"accept:{rid}" if i == 0 else f"exclude:{rid}"
+        answers[i] = clerks[i].post("/review", data={"csrf": toks[i], "action": action,
+                                                     f"retention_{rid}": "D30", "reason": "复核"})
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 400], [a.text[-800:] for a in answers]
+    refused = next(a for a in answers if a.status_code == 400)
+    assert "不是待定状态" in refused.text or "未作更改" in refused.text
+    assert [e["action"] for e in events(cfg) if e["document_id"] == rid].count("confirm") == 1
