@@ -31,6 +31,7 @@ from archive.audit import (RANK, active_holds, appraised_ids, check_extension, e
 from archive.config import Config
 from archive.errors import DispositionError, library_reason
 from archive.export.catalogue import Sheet, date8, write
+from archive.faults import fault as _fault
 from archive.session import Archive
 from archive.retention import NAMES as RETENTION_NAMES
 from archive.words import DECISION_NAMES, status_name
@@ -314,6 +315,8 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
         still = catalog.referenced_files(tx.conn)
         for rel in dict.fromkeys(candidates):
             (kept if rel in still else removed).append(rel)
+        for rel in removed:  # journalled in this transaction: a kill -9 after the commit is finished by reconcile
+            catalog.journal_removal(tx.conn, rel, ts)
         gateway.set_destroyed(tx.conn, appraisal_id, at=stamp, supervisors=people, method=method.strip(),
                               place=place.strip(), by=who)
         catalog.append_event(tx.conn, "destroy-batch", None, {
@@ -321,12 +324,15 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
             "files_kept_shared": kept, "supervisors": people, "method": method.strip(), "place": place.strip(),
             "at": stamp})
     # after the commit, under the lock again: a file still unreferenced leaves the store (one a record came to
-    # own since, by an ingest between the two, stays). A crash between leaves unreferenced files only.
+    # own since, by an ingest between the two, stays). A crash between is finished by the next start's
+    # reconcile from the journalled removals.
+    _fault("destroy-committed")
     with arc.change(who, "销毁：移除文件") as tx:
         still = catalog.referenced_files(tx.conn)
         for rel in removed:
             if rel not in still:
                 arc.store.remove(rel)
+            catalog.copy_done(tx.conn, rel)
     docs = ensure_documents(arc, appraisal_id)
     recs = [catalog.record(catalog.get_record(conn, i["document_id"])) for i in targets]
     return Step(as_dict(get(conn, appraisal_id)), recs, docs, removed, kept)

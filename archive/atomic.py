@@ -12,6 +12,8 @@ import report; ``atomic_dir`` by the transfer package, which is a folder.
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import os
 import shutil
 import tempfile
@@ -133,3 +135,85 @@ def refuse_existing(path: Path | None, force: bool, error: type[ArchiveError] = 
     path = Path(path)
     if path.exists() or path.is_symlink():
         raise error(f"输出文件已存在：{path}（如要覆盖，请加 --force）")
+
+
+def write_whole(path: Path, text: str, *, prefix: str = ".", mode: int = 0o644) -> None:
+    """Write a small text file whole or not at all (a reason file beside a moved original): a hidden
+    temporary ``PREFIX<random>.part`` in the same folder, flushed, renamed into place; on any failure (a full
+    disk) the temporary goes and the OSError is the caller's, untranslated. ``prefix`` short: the target's
+    own name may already be as long as a name can be."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+@contextmanager
+def held(path: Path) -> Iterator[None]:
+    """Hold a lock on a temporary of ours for as long as it is in use: ``sweep_parts`` of another process
+    leaves it alone; a kill -9 releases it, so the next start sweeps it."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def scratch_file(folder: Path, name: str, *, error: type[ArchiveError] = ExportError,
+                 message: str = DEFAULT_MESSAGE) -> Iterator[Path]:
+    """A private hidden temporary ``.NAME.<random>.part`` in ``folder`` for work that is never placed (a
+    backup's catalog copy), ``held`` while in use and removed on leaving; a kill -9 leaves it to
+    ``sweep_parts``."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+        os.close(fd)
+    except OSError as e:
+        raise error(_say(message, Path(folder) / name, e.strerror or e)) from e
+    tmp = Path(tmp)
+    try:
+        with held(tmp):
+            yield tmp
+    finally:
+        for p in (tmp, tmp.with_name(tmp.name + "-journal")):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def sweep_parts(folder: Path, name: str) -> int:
+    """Remove the hidden temporaries ``.NAME.<random>.part`` (files, made by ``atomic_file`` or beside it) a
+    kill -9 left in ``folder``; one another process is still writing (``held``) stays. Returns how many went."""
+    n = 0
+    for p in Path(folder).glob(f".{glob.escape(name)}.*.part"):
+        if p.is_symlink() or not p.is_file():
+            continue
+        try:
+            fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # in use by a running writer
+            p.unlink()
+            n += 1
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return n

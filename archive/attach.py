@@ -58,6 +58,8 @@ def attach(arc: Archive, row, source: str, role: str, reason: str | None = None)
         raise AttachError(f"{path.name} 未附加：{prep.reason}")
     with arc.change(transaction=False):
         arc.check_catalog()
+        for msg in arc.clean_leftovers():  # what a kill -9 of an earlier attach (or ingest) left in the store
+            arc._tell(msg)
         if catalog.owner_of(arc.conn, prep.sha) is not None:  # stored by another process meanwhile
             raise AttachError(f"{path.name} 刚被另一进程入库：请用 archive show 查看后重试")
         _still_open(arc, row)

@@ -19,13 +19,12 @@ import re
 import shutil
 import stat
 import tarfile
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive import catalog
-from archive.atomic import atomic_file
+from archive.atomic import atomic_file, held, scratch_file, sweep_parts
 from archive.config import load_config
 from archive.errors import BackupError, StoreError, library_reason
 from archive.faults import fault
@@ -59,11 +58,14 @@ def backup(arc, out: Path, progress=None, force: bool = False) -> BackupSummary:
         raise BackupError(f"{out} 已存在：请换一个备份文件名（如要覆盖，请加 --force）")
     if not out.parent.is_dir():
         raise BackupError(f"文件夹 {out.parent} 不存在：请先创建或换一个位置")
+    # what a kill -9 of an earlier backup to this name left beside it (the half tar, the catalog copy)
+    sweep_parts(out.parent, out.name)
     # written whole or not at all, and private (0600, as made): it holds the whole catalog
     with atomic_file(out, error=BackupError, mode=None, make_parents=False,
-                     message="无法写入备份文件 {path}（{reason}）：请检查磁盘空间和权限") as part:
-        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".archive-backup-") as tmp:
-            snap = Path(tmp) / "catalog.sqlite"
+                     message="无法写入备份文件 {path}（{reason}）：请检查磁盘空间和权限") as part, held(part):
+        # the catalog copy: a private hidden temporary beside the backup, swept like the tar's
+        with scratch_file(out.parent, out.name, error=BackupError,
+                          message="无法写入备份文件 {path}（{reason}）：请检查磁盘空间和权限") as snap:
             with arc.change(transaction=False):  # a moment with no writer: every record in the copy has its file
                 catalog.snapshot(arc.conn, snap)
             referenced, documents, events, schema = catalog.snapshot_contents(snap)
@@ -86,6 +88,7 @@ def backup(arc, out: Path, progress=None, force: bool = False) -> BackupSummary:
                     total += size
                     if progress:
                         progress(k, len(members))
+                    fault("backup-writing")  # the catalog copy and part of the tar beside the backup
                 manifest = {
                     "format": FORMAT, "created": catalog.now(), "agency": arc.cfg.agency_name,
                     "fonds": arc.cfg.fonds, "schema_version": schema, "documents": documents,

@@ -16,7 +16,7 @@ from typing import Optional
 
 import typer
 
-from archive.console import counts_table, emit, err, out, print_json_line, progress, say, table
+from archive.console import counts_table, emit, err, out, print_json_line, printable, progress, say, table
 from archive.errors import ArchiveError, UsageError, describe_unexpected
 from archive.models import IngestResult
 from archive.words import OUTCOME_NAMES
@@ -212,7 +212,8 @@ def _result_line(r: IngestResult) -> str:
     ref = rec.get("archival_code") or (f"记录 {rec['id']}" if rec.get("id") else "")
     title = rec.get("title") or ""
     extra = f"  {r.reason}" if r.reason and r.outcome in ("pending", "duplicate", "refused", "failed", "attached") else ""
-    return f"[{label}] {Path(r.file).name}  {ref}  {title}{extra}".replace("  ", " ").strip()
+    name = printable(Path(r.file).name)  # one line a file, whatever its name holds (a newline, ESC)
+    return f"[{label}] {name}  {ref}  {printable(title)}{extra}".replace("  ", " ").strip()
 
 
 def _result_json(r: IngestResult) -> dict:
@@ -423,7 +424,7 @@ def _print_record(arc, row) -> None:
     ]
     for k, v in fields:
         if v not in (None, ""):
-            t.add_row(k, str(v))
+            t.add_row(k, printable(str(v), keep_newlines=k == "待定原因"))  # a file name's ESC or newline shown escaped
     out.print(t)
     _print_files(arc, row)
     events = catalog.events_for(arc.conn, row["id"])
@@ -973,7 +974,7 @@ def _review_walk(arc) -> None:
         t.add_column(style="bold")
         t.add_column(overflow="fold")
         for k, v in (*c.reading, *c.reasons):
-            t.add_row(k, v)
+            t.add_row(k, printable(v, keep_newlines=True))
         err.print(Panel(t, title=f"待定 {c.position}/{c.total}  记录号 {c.record['id']}", title_align="left"))
 
     s = walk(arc, ask, show, say)

@@ -7,6 +7,7 @@ the value found and what was expected, in Chinese.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tomllib
@@ -153,12 +154,49 @@ def _explain(err: jsonschema.ValidationError) -> str:
     return schema_problem(err)
 
 
+def _not_finite(value, key: str = "") -> tuple[str, str] | None:
+    """The first number in the TOML that is nan or ±inf (a JSON schema's minimum and maximum let nan pass:
+    every comparison with it is false), as (dotted key, value as written)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return key, ("nan" if math.isnan(value) else "inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((f"[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for k, v in items:
+        sub = f"{key}{k}" if k.startswith("[") else (f"{key}.{k}" if key else k)
+        found = _not_finite(v, sub)
+        if found:
+            return found
+    return None
+
+
+def _range_of(key: str) -> str:
+    """"：应为 A 到 B 之间的数" from the schema, for a top-level table's key."""
+    parts = key.split(".")
+    node = _schema()
+    for part in parts:
+        node = node.get("properties", {}).get(part) if isinstance(node, dict) else None
+        if node is None:
+            return ""
+    if "minimum" in node and "maximum" in node:
+        return f"：应为 {node['minimum']} 到 {node['maximum']} 之间的数"
+    return ""
+
+
 def load_config(path: Path | str | None = None) -> Config:
     path = Path(path) if path else default_config_path()
     if not path.exists():
         raise ConfigError(f"找不到配置文件 {path}：请用 --config 指定，或设置 ARCHIVE_CONFIG")
     raw = read_toml(path, ConfigError, "配置文件")
 
+    bad = _not_finite(raw)
+    if bad:
+        key, value = bad
+        raise ConfigError(f"配置文件 {path} 有误：{key} = {value} 不是有效的数值（不能是 nan、inf 或 -inf）"
+                          f"{_range_of(key)}")
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:

@@ -15,9 +15,20 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
+from archive.display import acted_on, printable
+
+
+class _Console(Console):
+    """A rich console that shows the control characters of what it prints (a file name with ESC or a bidi
+    override) as visible escapes (display.printable); the program's own line breaks stay."""
+
+    def print(self, *objects, **options) -> None:
+        super().print(*(printable(o, keep_newlines=True) if isinstance(o, str) else o for o in objects), **options)
+
+
 # stdout: tables, or the one JSON document under --json. Piped output is not cut to 80 columns.
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True)
+out = _Console(width=None if sys.stdout.isatty() else 160)
+err = _Console(stderr=True, soft_wrap=True)
 
 
 def say(message: str) -> None:
@@ -26,14 +37,24 @@ def say(message: str) -> None:
     err.print(message, markup=False, highlight=False)
 
 
+def _json(obj, **options) -> str:
+    """JSON with Chinese readable, and every character a terminal acts on escaped (JSON itself escapes only
+    U+0000–U+001F): DEL, C1 controls, bidi overrides, line separators as ``\\uXXXX`` (the same value to a
+    script that reads it)."""
+    text = json.dumps(obj, ensure_ascii=False, **options)
+    if text.isprintable():
+        return text
+    return "".join(f"\\u{ord(c):04x}" if c != "\n" and acted_on(c) else c for c in text)
+
+
 def print_json(obj) -> None:
     """The command's result as one JSON document (Chinese kept readable, not escaped)."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(_json(obj, indent=2) + "\n")
 
 
 def print_json_line(obj) -> None:
     """One JSON object a line, flushed at once: for a stream a script follows (``archive watch --json``)."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.write(_json(obj) + "\n")
     sys.stdout.flush()
 
 
@@ -60,7 +81,7 @@ def table(headers: Iterable[str], rows: Iterable[Iterable] = (), *, title: str |
         else:
             t.add_column(h)
     for r in rows:
-        t.add_row(*("" if x is None else str(x) for x in r))
+        t.add_row(*("" if x is None else printable(x) for x in r))  # a cell is one value: its newline escaped
     return t
 
 
@@ -72,7 +93,7 @@ def counts_table(title: str, items: Iterable[tuple[str, object]]):
     t.add_column("项目")
     t.add_column("数量", justify="right")
     for label, n in items:
-        t.add_row(label, str(n))
+        t.add_row(printable(label), str(n))
     return t
 
 
@@ -90,7 +111,7 @@ class _Bar:
         self._progress.advance(self._task)
 
     def print(self, line: str) -> None:
-        self._progress.console.print(line, markup=False, highlight=False)
+        self._progress.console.print(printable(line, keep_newlines=True), markup=False, highlight=False)
 
 
 @contextmanager

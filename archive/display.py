@@ -10,11 +10,47 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 
 from archive.words import OUTCOME_NAMES
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 _CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
+
+
+# characters a terminal or a reader acts on instead of showing: C0/C1 controls and DEL (ESC starts a terminal
+# command, a newline or CR forges a line), the bidi overrides and isolates (a name shown backwards, a .exe looking like a .pdf),
+# the line and paragraph separators
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+
+
+def _escape(ch: str) -> str:
+    n = ord(ch)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
+
+def acted_on(ch: str) -> bool:
+    """Whether a terminal or a reader acts on ``ch`` instead of showing it."""
+    return ch in _BIDI or unicodedata.category(ch) == "Cc"
+
+
+def printable(text, *, keep_newlines: bool = False) -> str:
+    """The one way a text from outside (a file name, a title, a reason) is printed, logged or written into
+    a reason file: every control character, bidi override and line separator becomes a visible escape
+    (ESC as ``\\x1b``, a newline as ``\\x0a``, U+202E as ``\\u202e``). ``keep_newlines``: line feeds and tabs stay (a message
+    of several lines written by the program itself)."""
+    text = "" if text is None else str(text)
+    if text.isprintable() and not (_BIDI & set(text)):
+        return text
+    out = []
+    for ch in text:
+        if keep_newlines and ch in "\n\t":
+            out.append(ch)
+        elif acted_on(ch):
+            out.append(_escape(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def zone(name: str | None = None) -> dt.tzinfo:

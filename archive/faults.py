@@ -7,7 +7,9 @@ index-writing (Whoosh: index writer filled, not committed), indexed (Whoosh), re
 moved aside, new one not yet in place; SQLite: the FTS5 table rebuilt, not committed), classified, recovering
 (archive recover, after each rebuilt record), import-record (an imported record committed, not yet indexed),
 restoring (archive restore: catalog and files in place, index not rebuilt), reindex-child (a Whoosh writer child
-of archive reindex kills its parent: the child must die with it)."""
+of archive reindex kills its parent: the child must die with it), destroy-committed (archive destroy: the
+destruction committed, its files not yet removed from the store), backup-writing (archive backup: the catalog copy and
+part of the tar written beside the backup file)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archive import catalog
+from archive.atomic import write_whole
+from archive.display import printable
 from archive.errors import StoreError
 from archive.faults import fault
 from archive.models import IngestResult
@@ -83,8 +85,8 @@ def move(src: Path, dest: Path, reason_text: str | None) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest = free_name(dest, len(REASON_SUFFIX.encode("utf-8")) if reason_text else 0)
     reason_file = Path(str(dest) + REASON_SUFFIX)
-    if reason_text:
-        reason_file.write_text(reason_text, encoding="utf-8")
+    if reason_text:  # whole or absent: a full disk leaves no empty reason file
+        write_whole(reason_file, reason_text, prefix=".reason.")
     try:
         try:
             os.rename(src, dest)
@@ -106,7 +108,8 @@ def move(src: Path, dest: Path, reason_text: str | None) -> Path:
 
 def reason_text(path: Path, outcome: str, reason: str, advice: str) -> str:
     label = {"duplicate": "重复文件", "failed": "处理失败", "refused": "拒收（涉密）"}.get(outcome, outcome)
-    return (f"文件：{shown(path.name)}\n时间：{catalog.now()}\n结果：{label}\n原因：{reason}\n"
+    # a name's (or a reason's) ESC, newline or bidi override written escaped: one line a field
+    return (f"文件：{printable(shown(path.name))}\n时间：{catalog.now()}\n结果：{label}\n原因：{printable(reason)}\n"
             f"处理建议：{advice}\n")
 
 

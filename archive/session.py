@@ -278,10 +278,7 @@ class Archive:
         done = []
         with self.change(transaction=False):
             conn = self.conn  # raises, touching nothing, when the catalog is gone (CatalogLostError)
-            n = self.store.clean_tmp()
-            if n:
-                done.append(f"删除了 {n} 个未完成的临时副本")
-            done += self._roll_back_journal()
+            done += self.clean_leftovers()
             for row in catalog.inbox_moves(conn):
                 src = Path(row["source"])
                 try:
@@ -299,6 +296,17 @@ class Archive:
             done += self._repair_index()
         done += [f"移交包 {r['source']} 的导入曾中断（已导入 {r['done']}/{r['planned']} 件）：请再次运行 "
                  f"archive import package {r['source']} 完成导入" for r in catalog.unfinished_imports(self.conn)]
+        return done
+
+    def clean_leftovers(self) -> list[str]:
+        """The store's part of reconcile, for a command that changes the store without the rest of it
+        (attach): temporary copies in store/tmp and journalled copies or removals a kill -9 left."""
+        done = []
+        with self.change(transaction=False):
+            n = self.store.clean_tmp()
+            if n:
+                done.append(f"删除了 {n} 个未完成的临时副本")
+            done += self._roll_back_journal()
         return done
 
     def _roll_back_journal(self) -> list[str]:

@@ -40,7 +40,8 @@ from archive.catalog.events import (event_rows, events_for, former_code, last_ch
 from archive.catalog.files import (files_of, further_files, is_further_file, kept_file, owner_of,  # noqa: F401
                                    referenced_files)
 from archive.catalog.journals import (add_inbox_move, copy_done, inbox_move, inbox_move_done,  # noqa: F401
-                                      inbox_moves, is_journalled, journal_copy, journalled_copies,
+                                      inbox_moves, is_journalled, journal_copy, journal_removal,
+                                      journalled_copies,
                                       unfinished_imports)
 from archive.catalog.records import _add_doc_number_keys  # noqa: F401
 from archive.catalog.records import (all_records, any_indexed, by_archival_code, by_sha256,  # noqa: F401

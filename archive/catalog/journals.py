@@ -1,6 +1,8 @@
 """Table gateways of the journals: work a crash may interrupt, finished or rolled back by ``Archive.reconcile``.
 
-``store_journal``: a copy into the store this program started (committed before the copy begins);
+``store_journal``: a copy into the store this program started (committed before the copy begins), or a
+removal from it (purpose ``remove``: a destroyed record's file, written in the destruction's own transaction,
+so a kill -9 between that commit and the unlink is finished by the next start);
 ``inbox_moves``: an original to move out of the inbox once its record is committed (written in the record's
 transaction); ``import_journal``: a transfer package being imported.
 """
@@ -18,8 +20,16 @@ def journal_copy(conn: sqlite3.Connection, stored_path: str, sha256: str, starte
                  "VALUES (?,?,?,?,?)", (stored_path, sha256, started_at, os.getpid(), purpose))
 
 
+def journal_removal(conn: sqlite3.Connection, stored_path: str, started_at: str) -> None:
+    """A stored file no record owns any more is to leave the store once this transaction commits (a
+    destruction). Reconcile removes it, as a copy left over, if still no record owns it."""
+    sha = os.path.basename(stored_path).split(".", 1)[0]
+    conn.execute("INSERT OR REPLACE INTO store_journal(stored_path, sha256, started_at, pid, purpose) "
+                 "VALUES (?,?,?,?,?)", (stored_path, sha, started_at, os.getpid(), "remove"))
+
+
 def journalled_copies(conn: sqlite3.Connection) -> list[str]:
-    """The stored paths of every copy in flight (or left by a crash)."""
+    """The stored paths of every copy or removal in flight (or left by a crash)."""
     return [r[0] for r in conn.execute("SELECT stored_path FROM store_journal").fetchall()]
 
 
@@ -28,7 +38,7 @@ def is_journalled(conn: sqlite3.Connection, stored_path: str) -> bool:
 
 
 def copy_done(conn: sqlite3.Connection, stored_path: str) -> None:
-    """The copy is owned by a record now, or rolled back: no longer in flight."""
+    """The copy is owned by a record now, or rolled back, or the removal done: no longer in flight."""
     conn.execute("DELETE FROM store_journal WHERE stored_path=?", (stored_path,))
 
 

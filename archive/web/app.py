@@ -49,7 +49,7 @@ from archive import catalog, display, intake, retention
 from archive.catalog import appraisals, exports
 from archive.edit import FIELDS as EDIT_FIELDS, edit as edit_record
 from archive.config import RETENTION_NAMES, Config
-from archive.errors import ArchiveError, NotFoundError, StopRequested, UsageError
+from archive.errors import ArchiveError, NotFoundError, StopRequested, StoreError, UsageError
 from archive.session import Archive
 from archive.web import accounts
 from archive.web.accounts import User
@@ -576,14 +576,21 @@ def file_one(w: WebArchive, user: User, upload) -> dict:
         folder.mkdir(parents=True)
         part = folder / (name + ".part")
         size = 0
-        with open(part, "wb") as f:
-            while chunk := upload.file.read(1 << 20):
-                size += len(chunk)
-                if size > limit:
-                    break
-                f.write(chunk)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(part, "wb") as f:
+                while chunk := upload.file.read(1 << 20):
+                    size += len(chunk)
+                    if size > limit:
+                        break
+                    f.write(chunk)
+                f.flush()
+                os.fsync(f.fileno())
+        except BaseException as e:  # a full disk: neither the .part nor its folder stays behind
+            part.unlink(missing_ok=True)
+            shutil.rmtree(folder, ignore_errors=True)
+            if isinstance(e, OSError):
+                raise StoreError(f"无法接收上传的文件 {name}（{e.strerror or e}）：请检查收件箱所在磁盘的空间") from e
+            raise
         if size > limit:
             part.unlink()
             folder.rmdir()
