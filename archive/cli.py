@@ -1048,17 +1048,21 @@ def verify(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出四性检测报告（.xlsx/.pdf/.docx/.csv）"),
     show_all: bool = typer.Option(False, "--all", help="逐条列出全部提示（默认：先列问题，提示按类别汇总）"),
     force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
+    anchor: Optional[str] = typer.Option(None, "--anchor", help="在本机以外记下的事件日志链头（哈希 或 哈希@条数，"
+                                         "印在四性检测报告、归档文件目录和移交包上）：核对此前的记录未被改写"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性，逐项列出检测项、对象和问题。有问题时退出码为 1。"""
     from archive import catalog
-    from archive.verify import report_sheets
+    from archive.verify import parse_anchor, report_sheets
     from archive.verify import verify as run
 
+    if anchor is not None:
+        parse_anchor(anchor)  # a malformed head is refused before the long run
     _new_output(output, force)
     arc = _archive()
     with progress("四性检测", catalog.count_documents(arc.conn), show=not as_json) as bar:
-        rep = run(arc, progress=bar)
+        rep = run(arc, progress=bar, anchor=anchor)
     if output is not None:
         from archive.export.catalogue import write
 
@@ -1071,7 +1075,7 @@ def verify(
 
 def _print_verify(rep, show_all: bool = False) -> None:
     """The problems first (every one); the notices summarised by kind with counts, or every one with --all."""
-    from archive.verify import CHECKS
+    from archive.verify import CHECKS, head_line
 
     if rep.errors:
         out.print(table(("性质", "检测项", "对象", "问题"),
@@ -1088,6 +1092,7 @@ def _print_verify(rep, show_all: bool = False) -> None:
               "；".join(f"{p['property']} {p['errors']} 个问题" for p in rep.by_property()) + "；" +
               ("全部通过" if rep.ok else f"共 {len(rep.errors)} 个问题") +
               (f"，{len(rep.notices)} 条提示" if rep.notices else ""))
+    err.print(head_line(c.get("head")))
 
 
 # ---- importing a catalogue whose 档号 were assigned elsewhere ---------------------------------------

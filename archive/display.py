@@ -111,6 +111,7 @@ EVENT_NAMES = {
     "backup": "备份",
     "restore": "恢复",
     "duplicate": "重复文件",
+    "reseal": "升级封存（含全文）",
     "failed": "处理失败",
     "refused": "拒收（涉密）",
     "user-add": "建立账号",
@@ -214,3 +215,12 @@ def history_rows(events: list[dict], tz) -> list[tuple[str, str, str, str]]:
         rows.append((local_time(e["ts"], tz), e["actor"] or "", event_name(e["action"], detail),
                      event_detail(e["action"], detail)))
     return rows
+
+
+def head_line(head: dict) -> str:
+    """The chain head as a clerk copies it to a witness outside the machine (paper, the 档案馆)."""
+    if not head or not head.get("hash"):
+        return "事件日志链头：（事件日志为空）"
+    return (f"事件日志链头：{head['hash']}@{head['count']}（共 {head['count']} 条事件，最后一条记于 "
+            f"{local_time(head['ts'])}）。请将链头抄录或随报告保存在本机以外，日后可用 "
+            f"archive verify --anchor {head['hash'][:16]}@{head['count']} 核对此前的记录未被改写。")

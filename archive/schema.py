@@ -333,6 +333,14 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE document_files ADD COLUMN detached_to INTEGER REFERENCES documents(id);
     UPDATE document_files SET role = '附件' WHERE filename LIKE '%附件%';
     """,
+    # 14: the seal covers the text (issue 23). ``text_sha256``: SHA-256 of the record's text (document_texts, with
+    # its further files' texts appended), kept by every write of a text (catalog.texts.seal_text) and sealed by
+    # the record's digest. After the SQL, catalog._reseal fills it for every record and appends one ``reseal``
+    # event per record whose row still matches its last seal (a record already changed behind the program's
+    # back keeps its old seal, so verify still reports it).
+    14: """
+    ALTER TABLE documents ADD COLUMN text_sha256 TEXT;
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order
@@ -407,6 +415,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("origin", "来源方式"),  # ingest | import
     Column("retention_old", "原保管期限", importable=True),  # sealed only where set (catalog.record_digest)
     Column("corrected", "人工更正的著录项"),  # migration 12, JSON list; sealed only where set (record_digest)
+    Column("text_sha256", "全文校验值"),  # migration 14; sealed where set (record_digest), kept by texts.seal_text
 )
 
 BY_NAME = {c.name: c for c in COLUMNS}

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 from archive import archival_code, catalog, schema
+from archive.display import head_line
 from archive.session import Archive
 from archive.store import sha256_file
 
@@ -37,6 +38,7 @@ CHECKS = {"authenticity": "真实性", "integrity": "完整性", "usability": "�
 ITEMS = {
     "文件校验值": "authenticity",
     "著录项与事件日志一致": "authenticity",
+    "全文与封存一致": "authenticity",
     "存储位置": "authenticity",
     "元数据类型与长度": "authenticity",
     "元数据值域": "authenticity",
@@ -133,20 +135,26 @@ def _ref(row) -> str:
     return row["archival_code"] or f"记录 {row['id']}"
 
 
-def verify(arc: Archive, *, progress=None) -> Report:
-    """Run every check; read-only (nothing in the archive is changed)."""
+def verify(arc: Archive, *, progress=None, anchor: str | None = None) -> Report:
+    """Run every check; read-only (nothing in the archive is changed). ``anchor``: a chain head recorded
+    outside the machine (``hash`` or ``hash@count``, see check_anchor) that the event log must still hold."""
     rep = Report()
     conn = arc.conn
     rows = catalog.all_records(conn)
     events = catalog.event_rows(conn)
     details = [(e["id"], e["action"], e["document_id"], _load(e["detail"])) for e in events]
-    rep.counts = {"records": len(rows), "events": len(events), "files": 0, "signed": 0}
+    rep.counts = {"records": len(rows), "events": len(events), "files": 0, "signed": 0,
+                  "head": catalog.chain_head(conn)}
 
     _check_chain(conn, rep)
+    if anchor is not None:
+        check_anchor(conn, anchor, rep)
     sealed = _last_digests(details)
     extended = {d: det for _, a, d, det in details if a == "extend"}
+    texts = catalog.all_text_digests(conn)
     for i, row in enumerate(rows):
         _check_record(arc, row, sealed.get(row["id"]), extended.get(row["id"]), rep)
+        _check_text(row, texts.get(row["id"]), rep)
         if progress:
             progress(i + 1, len(rows) + 1)  # the last step: the checks over the whole archive below
     _check_stray_files(arc, rows, rep)
@@ -170,6 +178,55 @@ def _check_chain(conn, rep: Report) -> None:
     rep.examined["过程安全（事件日志）"] += catalog.count_events(conn)
     for msg in catalog.verify_chain(conn):
         rep.add("过程安全（事件日志）", "事件日志", msg)
+
+
+_ANCHOR = re.compile(r"^([0-9a-f]{16,64})(?:@(\d+))?$")
+
+
+def parse_anchor(text: str) -> tuple[str, int | None]:
+    """``hash`` or ``hash@count`` (as printed on a 四性检测报告, a 归档文件目录 or a transfer package's bag-info):
+    the hash (at least its first 16 hex digits) and the event count, if given."""
+    from archive.errors import UsageError
+
+    m = _ANCHOR.match(text.strip().lower())
+    if m is None:
+        raise UsageError(f"链头 “{text}” 格式不对：应为 哈希 或 哈希@事件条数（哈希至少 16 位十六进制数字，"
+                         "如四性检测报告上所印）")
+    return m.group(1), int(m.group(2)) if m.group(2) else None
+
+
+def check_anchor(conn, anchor: str, rep: Report) -> None:
+    """The event log still holds a head recorded outside the machine: the event at that position has that hash
+    (without a position: some event has it). Every event up to it is bound by the chain, so any rewrite of
+    them (even with every hash recomputed, the catalog and its backups alike) fails here."""
+    prefix, count = parse_anchor(anchor)
+    item = "过程安全（事件日志）"
+    rep.examined[item] += 1
+    rep.counts["anchor"] = anchor.strip().lower()
+    shown = prefix[:16]
+    if count is not None:
+        ev = catalog.event_at(conn, count)
+        if ev is None:
+            total = catalog.count_events(conn)
+            rep.add(item, "外部链头", f"事件日志现只有 {total} 条，少于外部记录的链头所在的第 {count} 条（哈希 {shown}…）："
+                    "事件日志被删改过，目录与备份可能被一并篡改，请报告并从可信的副本核对")
+        elif not ev["hash"].startswith(prefix):
+            rep.add(item, "外部链头", f"第 {count} 条事件的哈希 {ev['hash'][:16]}… 与外部记录的链头 {shown}… 不符："
+                    "此前的事件被改写过（目录与备份可能被一并篡改，哈希链是重新计算的），请报告并从可信的副本核对")
+    elif not catalog.events_with_hash(conn, prefix):
+        rep.add(item, "外部链头", f"事件日志中没有外部记录的链头 {shown}…：此前的事件被改写过"
+                "（目录与备份可能被一并篡改，哈希链是重新计算的），请报告并从可信的副本核对")
+
+
+def _check_text(row, actual: str | None, rep: Report) -> None:
+    """The record's text is the one its row's sealed checksum names (migration 14)."""
+    ref = _ref(row)
+    rep.examined["全文与封存一致"] += 1
+    sealed = row["text_sha256"] if "text_sha256" in row.keys() else None
+    if sealed is None:
+        rep.add("全文与封存一致", ref, "本记录的全文没有封存的校验值，无法核对全文", "notice")
+    elif actual != sealed:
+        rep.add("全文与封存一致", ref, "全文与封存的校验值不符：全文被绕过本程序修改过（检索结果可能含被植入的文字）")
 
 
 def _last_digests(details) -> dict[int, str]:
@@ -432,6 +489,11 @@ def _check_index(arc: Archive, rows, rep: Report) -> None:
         rep.add("全文索引", f"记录 {i}", "记录不在全文索引中（可运行 archive reindex）")
     for i in sorted(indexed - catalog_ids, key=lambda x: (len(x), x)):
         rep.add("全文索引", f"索引 {i}", "全文索引中有目录没有的记录（可运行 archive reindex）")
+    if arc.index.engine == "sqlite":
+        reported = (catalog_ids - indexed) | (indexed - catalog_ids)
+        for i in (i for i in arc.index.differing_ids() if str(i) not in reported):
+            rep.add("全文索引", f"记录 {i}", "全文索引的词与记录的题名、责任者或全文不符（索引被绕过本程序修改过，"
+                    "检索会找到记录中没有的词）：请运行 archive reindex 重建")
 
 
 def _check_carrier(arc: Archive, rep: Report) -> None:
@@ -461,7 +523,10 @@ def report_sheets(rep: Report, cfg) -> list:
              "结论：" + ("全部通过" if rep.ok else f"发现 {len(rep.errors)} 个问题，须处理") +
              (f"；另有 {len(rep.notices)} 条提示" if rep.notices else "") + "。"
              + (f"含电子签名或印章的文件 {c.get('signed', 0)} 个。" if c.get("signed") else "")
-             + "病毒检测未在本程序内进行（请用本单位的杀毒软件检查存储区）。"]
+             + "病毒检测未在本程序内进行（请用本单位的杀毒软件检查存储区）。",
+             head_line(c.get("head"))]
+    if c.get("anchor"):
+        intro.append(f"已按外部记录的链头 {c['anchor']} 核对事件日志。")
     summary = [[p["property"], "（合计）", p["examined"], p["errors"], p["notices"]] for p in rep.by_property()]
     summary += [[r["property"], r["item"], r["examined"], r["errors"], r["notices"]] for r in rep.by_item()]
     findings = [[k, CHECKS[f.check], f.item, f.ref, f.message, "提示" if f.severity == "notice" else "问题"]

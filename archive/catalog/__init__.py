@@ -35,8 +35,8 @@ from archive.catalog.copies import snapshot_contents as _snapshot_contents
 from archive.catalog.dispositions import (active_holds, add_disposition, add_hold,  # noqa: F401
                                           appraisals_destroying, destroyed_without_appraisal,
                                           destruction_pending, extended_ids, is_held, next_batch, release_hold)
-from archive.catalog.events import (event_rows, events_for, former_code, last_change,  # noqa: F401
-                                    record_digests)
+from archive.catalog.events import (chain_head, event_at, event_rows, events_for, events_with_hash,  # noqa: F401
+                                    former_code, last_change, record_digests)
 from archive.catalog.files import (files_of, further_files, is_further_file, kept_file, owner_of,  # noqa: F401
                                    referenced_files)
 from archive.catalog.journals import (add_inbox_move, copy_done, inbox_move, inbox_move_done,  # noqa: F401
@@ -51,8 +51,8 @@ from archive.catalog.records import (all_records, any_indexed, by_archival_code,
                                      pending_records, record_ids, records, records_between, set_doc_number_keys,
                                      stats, status_of, suggested_records, unindexed_ids)
 from archive.catalog.sequences import all_sequences, last_item, next_item, raise_sequence  # noqa: F401
-from archive.catalog.texts import (add_pages, append_text, ocr_pages, set_text, text_of,  # noqa: F401
-                                   texts_of)
+from archive.catalog.texts import (add_pages, all_text_digests, append_text, ocr_pages, seal_text,  # noqa: F401
+                                   set_text, text_digest, text_of, texts_of)
 
 GENESIS = "0" * 64
 
@@ -195,6 +195,8 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
                     continue
                 for stmt in _split_sql(_MIGRATIONS[v]):
                     conn.execute(stmt)
+                if v in _AFTER_SQL:
+                    _AFTER_SQL[v](conn)
                 if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                     raise StoreError(f"目录数据库 {path} 升级到版本 {v} 时外键检查失败：请从备份恢复后重试")
                 conn.execute(f"PRAGMA user_version={v}")
@@ -204,6 +206,34 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
                 raise
     finally:
         conn.execute("PRAGMA foreign_keys=ON")
+
+
+def _reseal(conn: sqlite3.Connection) -> None:
+    """Migration 14: each record's text checksum on its row, and a ``reseal`` event sealing the row with it,
+    for each record whose row still matches its last seal (or has none yet). A row that no longer matches
+    keeps its old seal: verify goes on reporting it rather than this upgrade laundering it."""
+    last: dict[int, str] = {}
+    for r in record_digests(conn):
+        d = _json_dict(r["detail"])
+        if "digest" in d:
+            last[r["document_id"]] = d["digest"]
+    digests = all_text_digests(conn)
+    for row in conn.execute("SELECT * FROM documents ORDER BY id").fetchall():
+        intact = last.get(row["id"]) in (None, record_digest(row))
+        conn.execute("UPDATE documents SET text_sha256=? WHERE id=?", (digests[row["id"]], row["id"]))
+        if intact:
+            append_event(conn, "reseal", row["id"], {"reason": "升级：记录的封存摘要扩展到全文（目录版本 14）"})
+
+
+def _json_dict(detail: str) -> dict:
+    try:
+        d = json.loads(detail)
+    except ValueError:
+        return {}
+    return d if isinstance(d, dict) else {}
+
+
+_AFTER_SQL = {14: _reseal}  # Python steps of a migration, run in its transaction after its SQL
 
 
 def _split_sql(script: str) -> list[str]:
@@ -236,6 +266,8 @@ def record_digest(row) -> str:
         values.append(row["retention_old"])
     if "corrected" in row.keys() and row["corrected"] is not None:  # migration 12: fields a person corrected
         values.append(["corrected", row["corrected"]])
+    if "text_sha256" in row.keys() and row["text_sha256"] is not None:  # migration 14: the record's text
+        values.append(["text", row["text_sha256"]])
     payload = json.dumps(values, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -282,6 +314,7 @@ def insert_record(conn: sqlite3.Connection, values: dict, text: str, doc_number=
                        tuple(values.values()))
     document_id = cur.lastrowid
     conn.execute("INSERT INTO document_texts(document_id, text) VALUES (?,?)", (document_id, text))
+    seal_text(conn, document_id)
     _add_doc_number_keys(conn, document_id, doc_number)
     return document_id
 

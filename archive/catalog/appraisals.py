@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from archive.catalog import texts
+
 
 def get(conn: sqlite3.Connection, appraisal_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM appraisals WHERE id=?", (appraisal_id,)).fetchone()
@@ -115,3 +117,4 @@ def clear_stored(conn: sqlite3.Connection, document_id: int) -> None:
     """A destroyed record's further files leave the store and its text is emptied (the record stays)."""
     conn.execute("UPDATE document_files SET stored_path=NULL WHERE document_id=?", (document_id,))
     conn.execute("UPDATE document_texts SET text='' WHERE document_id=?", (document_id,))
+    texts.seal_text(conn, document_id)

@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 
-def last_change(conn: sqlite3.Connection, document_id: int, unsealed: tuple[str, ...] = ("duplicate",)):
+def last_change(conn: sqlite3.Connection, document_id: int, unsealed: tuple[str, ...] = ("duplicate", "reseal")):
     """The latest event that changed a record (ts, actor, action, detail), or None."""
     q = ",".join("?" * len(unsealed))
     return conn.execute(f"SELECT ts, actor, action, detail FROM events WHERE document_id=? AND action NOT IN ({q}) "
@@ -41,3 +41,23 @@ def former_code(conn: sqlite3.Connection, code: str) -> dict | None:
     return {"document_id": row["document_id"], "ts": row["ts"], "actor": row["actor"],
             "new_code": (detail.get("after") or {}).get("archival_code"), "current_code": row["current_code"],
             "reason": detail.get("reason")}
+
+
+# ---- the chain's head, for a witness outside the machine (verify --anchor) -----------------------------------
+def chain_head(conn: sqlite3.Connection) -> dict:
+    """{hash, count, ts} of the event log's last event (hash and ts None, count 0, when it is empty)."""
+    count = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    row = conn.execute("SELECT hash, ts FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    return {"hash": row["hash"] if row else None, "count": count, "ts": row["ts"] if row else None}
+
+
+def event_at(conn: sqlite3.Connection, position: int) -> sqlite3.Row | None:
+    """The ``position``-th event (1 = the first) of the log in order, or None when it has fewer."""
+    if position < 1:
+        return None
+    return conn.execute("SELECT id, ts, hash FROM events ORDER BY id LIMIT 1 OFFSET ?", (position - 1,)).fetchone()
+
+
+def events_with_hash(conn: sqlite3.Connection, prefix: str) -> list[int]:
+    """Positions (1 = the first) of the events whose hash starts with ``prefix`` (lowercase hex)."""
+    return [i for i, (h,) in enumerate(conn.execute("SELECT hash FROM events ORDER BY id"), 1) if h.startswith(prefix)]

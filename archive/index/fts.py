@@ -83,6 +83,10 @@ class FtsIndex:
         conn.execute(f"INSERT INTO {TABLE}({TABLE}, rank) VALUES ('integrity-check', 0)")
         return {r[0] for r in conn.execute(f"SELECT rowid FROM {TABLE}")}
 
+    def differing_ids(self, conn: sqlite3.Connection | None = None) -> list[int]:
+        """Records whose index rows differ from their title, issuer and text (verify)."""
+        return differing_ids(conn or self._conn())
+
     def rebuild(self, conn: sqlite3.Connection, progress=None, chunk: int = 200) -> int:
         """Re-create every row from the catalog in one transaction (a crash keeps the old index)."""
         ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
@@ -103,6 +107,31 @@ class FtsIndex:
                 conn.execute("ROLLBACK")
             raise
         return len(ids)
+
+
+def differing_ids(conn: sqlite3.Connection) -> list[int]:
+    """Records whose index rows differ from the rows their title, issuer and text give (words planted in, or
+    taken from, the FTS table alone: verify). The table is contentless, so its tokens are compared with those of
+    a fresh index of the same rows, built in the connection's temporary schema (the catalog is not written)."""
+    conn.execute("DROP TABLE IF EXISTS temp.fulltext_expected")
+    conn.execute("DROP TABLE IF EXISTS temp.fulltext_vocab_expected")
+    conn.execute("DROP TABLE IF EXISTS temp.fulltext_vocab")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.fulltext_expected USING fts5(title, issuer, body, content='', "
+                     "tokenize='ascii')")
+        conn.execute(f"INSERT INTO temp.fulltext_expected(rowid, title, issuer, body) {_ROW}")
+        conn.execute(f"CREATE VIRTUAL TABLE temp.fulltext_vocab USING fts5vocab(main, {TABLE}, instance)")
+        conn.execute("CREATE VIRTUAL TABLE temp.fulltext_vocab_expected USING fts5vocab(temp, fulltext_expected, "
+                     "instance)")
+        rows = conn.execute(
+            "SELECT doc FROM (SELECT term, doc, col, offset FROM temp.fulltext_vocab EXCEPT "
+            "SELECT term, doc, col, offset FROM temp.fulltext_vocab_expected) UNION "
+            "SELECT doc FROM (SELECT term, doc, col, offset FROM temp.fulltext_vocab_expected EXCEPT "
+            "SELECT term, doc, col, offset FROM temp.fulltext_vocab) ORDER BY 1").fetchall()
+        return [r[0] for r in rows]
+    finally:
+        for t in ("fulltext_vocab_expected", "fulltext_vocab", "fulltext_expected"):
+            conn.execute(f"DROP TABLE IF EXISTS temp.{t}")
 
 
 # ------------------------------------------------------------------------------------ the query language
