@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -38,7 +38,7 @@ NAME_FREE_FAILURES = 10     # failures at a name from all sources before every a
 NAME_DELAY = 2.0            # seconds an attempt at such a name is slowed (never refused: issue 23)
 QUIET_SECONDS = 3600        # failures older than this, with none since, are forgotten
 FAILURE_KEYS = 10_000       # the most (source, name) keys the failed logins keep; the oldest go first
-HASHES_AT_ONCE = 2          # argon2 computations at one time in this process (each takes its memory_cost)
+HASHES_AT_ONCE = 2          # argon2 threads of this process (each holds its memory_cost while it hashes)
 
 
 @dataclass
@@ -55,7 +55,13 @@ class User:
 # RFC 9106 / OWASP second choice: 19 MiB, 2 passes, 1 lane. Hashes made with other parameters (the library's
 # 64 MiB default before issue 23) still verify, with their own, and are made again at the next login.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-_hashing = threading.BoundedSemaphore(HASHES_AT_ONCE)  # 40 logins at once took 40 × 64 MiB (issue 23)
+# Every argon2 computation runs in these few threads: 40 logins at once in 40 pool threads took 40 × 64 MiB,
+# and each thread's malloc arena kept its share after the hash (issue 23: 50 MB to 2.2 GB).
+_hash_threads = ThreadPoolExecutor(max_workers=HASHES_AT_ONCE, thread_name_prefix="argon2")
+
+
+def _in_hash_thread(fn, *args):
+    return _hash_threads.submit(fn, *args).result()
 _dummy: str | None = None
 
 
@@ -63,8 +69,7 @@ def _dummy_hash() -> str:
     """The hash an unknown name's password is checked against: the same work as for a user, no per-name state."""
     global _dummy
     if _dummy is None:
-        with _hashing:
-            _dummy = _hasher.hash(secrets.token_urlsafe(16))
+        _dummy = _in_hash_thread(_hasher.hash, secrets.token_urlsafe(16))
     return _dummy
 
 
@@ -92,8 +97,7 @@ def add_user(conn: sqlite3.Connection, name: str, role: str, password: str) -> N
     with catalog.transaction(conn):
         if users.id_of(conn, name) is not None:
             raise UsageError(f"用户 “{name}” 已存在：改密码用 archive user passwd {name}")
-        with _hashing:
-            new_hash = _hasher.hash(password)
+        new_hash = _in_hash_thread(_hasher.hash, password)
         users.add(conn, name, role, new_hash, catalog.now())
         catalog.append_event(conn, "user-add", None, {"name": name, "role": role})
 
@@ -109,8 +113,7 @@ def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
     _check_password(password)
     with catalog.transaction(conn):
         user_id = _user_id(conn, name)
-        with _hashing:
-            new_hash = _hasher.hash(password)
+        new_hash = _in_hash_thread(_hasher.hash, password)
         users.set_password_hash(conn, user_id, new_hash, catalog.now())
         users.end_sessions_of(conn, user_id)  # log out everywhere
         users.clear_failures_of_name(conn, name)  # a stranger's failures no longer slow the new password
@@ -165,14 +168,15 @@ def authenticate(conn: sqlite3.Connection, name: str, password: str, source: str
     time does not tell whether a name exists; at most HASHES_AT_ONCE run at one time. Call wait_seconds first."""
     row = users.active_user(conn, name)
     stored = row["password_hash"] if row is not None else _dummy_hash()
-    ok = False
-    with _hashing:
+
+    def check() -> tuple[bool, str | None]:
         try:
             ok = _hasher.verify(stored, password) and row is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        rehash = ok and _hasher.check_needs_rehash(stored)
-        new_hash = _hasher.hash(password) if rehash else None
+            return False, None
+        return ok, (_hasher.hash(password) if ok and _hasher.check_needs_rehash(stored) else None)
+
+    ok, new_hash = _in_hash_thread(check)
     keys = list(_keys(source, name))
     if ok:
         users.clear_failures(conn, keys[:1])  # this source's; the name's count fades only with a new password

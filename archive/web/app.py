@@ -301,18 +301,21 @@ async def login_post(request: Request):
 
     source = request.client.host if request.client else ""  # throttled per (source, name): issue 23
 
+    def throttled() -> tuple[int, float]:  # (seconds this source must wait, seconds the name is slowed)
+        conn = w.reader.conn
+        return accounts.wait_seconds(conn, name, source), accounts.slow_seconds(conn, name)
+
     def attempt():  # in a pool thread, with that thread's own connection (argon2 takes a while)
         conn = w.reader.conn
-        wait = accounts.wait_seconds(conn, name, source)
-        if wait:
-            return None, wait, None
         user = accounts.authenticate(conn, name, password, source)
-        return user, 0, (accounts.new_session(conn, user) if user else None)
+        return user, (accounts.new_session(conn, user) if user else None)
 
-    slow = await run_in_threadpool(lambda: accounts.slow_seconds(w.reader.conn, name))
-    if slow:  # many failures at this name from everywhere: slowed, never refused
-        await asyncio.sleep(slow)
-    user, wait, sid = await run_in_threadpool(attempt)
+    wait, slow = await run_in_threadpool(throttled)
+    user = sid = None
+    if not wait:
+        if slow:  # many failures at this name from everywhere: slowed, never refused
+            await asyncio.sleep(slow)
+        user, sid = await run_in_threadpool(attempt)
     if wait:
         return render(request, "login.html", status=429, next=nxt, name=name, user=None,
                       error=f"登录失败次数过多，请 {wait} 秒后再试")
