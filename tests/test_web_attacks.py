@@ -62,15 +62,14 @@ def start_server(cfg_path: Path, tmp_path: Path) -> Server:
     proc = subprocess.Popen([sys.executable, "-m", "archive", "--config", str(cfg_path), "serve", "--host",
                              "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
     log.close()
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError((tmp_path / "serve.log").read_text())
+    server = Server(proc, port, tmpdir)
+    while proc.poll() is None:  # up once the login page answers
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
+            httpx.get(server.url + "/login", timeout=10)
+            return server
+        except httpx.TransportError:
             time.sleep(0.2)
-    return Server(proc, port, tmpdir)
+    raise AssertionError((tmp_path / "serve.log").read_text())
 
 
 def stop(server: Server) -> None:
