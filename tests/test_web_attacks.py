@@ -283,3 +283,25 @@ def test_stamp_copies_of_a_docx_at_once(cfg_path, cfg, tmp_path):
     finally:
         stop(s)
     assert answers == [(200, b"%PDF-")] * 4, answers
+
+
+def test_an_old_64_mib_hash_still_logs_in_and_is_made_again(cfg):
+    from argon2 import PasswordHasher
+
+    from archive.catalog import users
+    from archive.session import open_archive
+    from archive.web import accounts
+
+    arc = open_archive(cfg, create=True)
+    try:
+        accounts.add_user(arc.conn, CLERK, "文书", PASSWORD)
+        old = PasswordHasher().hash(PASSWORD)  # the library's default before issue 23: 64 MiB
+        with arc.conn:
+            users.set_password_hash(arc.conn, users.id_of(arc.conn, CLERK), old, "2026-01-01T00:00:00Z")
+        assert accounts.authenticate(arc.conn, CLERK, PASSWORD, "10.0.0.1") is not None
+        now = users.active_user(arc.conn, CLERK)["password_hash"]
+        assert now != old and "m=19456" in now
+        assert accounts.authenticate(arc.conn, CLERK, PASSWORD, "10.0.0.1") is not None
+        assert accounts.authenticate(arc.conn, CLERK, "wrong-password", "10.0.0.1") is None
+    finally:
+        arc.close()

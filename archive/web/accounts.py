@@ -62,6 +62,8 @@ _hash_threads = ThreadPoolExecutor(max_workers=HASHES_AT_ONCE, thread_name_prefi
 
 def _in_hash_thread(fn, *args):
     return _hash_threads.submit(fn, *args).result()
+
+
 _dummy: str | None = None
 
 
@@ -179,7 +181,7 @@ def authenticate(conn: sqlite3.Connection, name: str, password: str, source: str
     ok, new_hash = _in_hash_thread(check)
     keys = list(_keys(source, name))
     if ok:
-        users.clear_failures(conn, keys[:1])  # this source's; the name's count fades only with a new password
+        users.clear_failures(conn, keys[:1])  # this source's; the name's fade after QUIET_SECONDS or a new password
         if new_hash:
             with catalog.transaction(conn):
                 users.set_password_hash(conn, row["id"], new_hash, catalog.now())
