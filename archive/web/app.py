@@ -165,6 +165,9 @@ class WebArchive:
         # started it (PR_SET_PDEATHSIG): one long-lived thread runs every ingest, never a pool thread that
         # may end while another uses the worker
         self.ingest_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-ingest")
+        # logins run in two threads of their own (their own two reader connections): random-name attempts at
+        # once in the 40 pool threads grew each thread's page cache and malloc arena (issue 23)
+        self.login_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-login")
         check_bind(host, self.writer.conn)
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(default=True, default_for_string=True))
@@ -193,6 +196,7 @@ class WebArchive:
             except Exception:
                 pass
         self.ingest_thread.shutdown(wait=True)
+        self.login_threads.shutdown(wait=True)
         self.writer.close()
 
     def secret_key(self) -> str:
@@ -291,8 +295,6 @@ async def login_page(request: Request):
 
 
 async def login_post(request: Request):
-    from starlette.concurrency import run_in_threadpool
-
     w = _state(request)
     form = await checked_form(request)
     name = str(form.get("name", "")).strip()[:64]
@@ -305,17 +307,17 @@ async def login_post(request: Request):
         conn = w.reader.conn
         return accounts.wait_seconds(conn, name, source), accounts.slow_seconds(conn, name)
 
-    def attempt():  # in a pool thread, with that thread's own connection (argon2 takes a while)
+    def attempt():  # in a login thread, with that thread's own connection (argon2 takes a while)
         conn = w.reader.conn
         user = accounts.authenticate(conn, name, password, source)
         return user, (accounts.new_session(conn, user) if user else None)
 
-    wait, slow = await run_in_threadpool(throttled)
+    wait, slow = await asyncio.wrap_future(w.login_threads.submit(throttled))
     user = sid = None
     if not wait:
         if slow:  # many failures at this name from everywhere: slowed, never refused
             await asyncio.sleep(slow)
-        user, sid = await run_in_threadpool(attempt)
+        user, sid = await asyncio.wrap_future(w.login_threads.submit(attempt))
     if wait:
         return render(request, "login.html", status=429, next=nxt, name=name, user=None,
                       error=f"登录失败次数过多，请 {wait} 秒后再试")
