@@ -57,6 +57,15 @@ class Rule:
 
 
 @dataclass
+class WebSettings:
+    """[web]: the largest request body the web page reads (issue 23). Any request: ``max_request_kb``; an
+    upload to /file by a logged-in user who may file: ``max_upload_mb``. Larger bodies get 413 unread."""
+
+    max_request_kb: int = 256
+    max_upload_mb: int = 1024
+
+
+@dataclass
 class Config:
     path: Path
     agency_name: str
@@ -78,6 +87,7 @@ class Config:
     ocr: OcrSettings = field(default_factory=OcrSettings)  # [ocr]: scans and images
     approval: TableApproval | None = None  # [agency] approved_by/approved_on/approval_doc; None: not reviewed
     supervisors_min: int = 2  # [appraisal] 监销人 at a destruction (2 is the floor)
+    web: WebSettings = field(default_factory=WebSettings)  # [web]: request body limits
     old_long_years: int = 50  # [appraisal] imported 长期 due this many years after the document's year
     old_short_years: int = 15  # [appraisal] imported 短期 likewise
 
@@ -290,6 +300,10 @@ def load_config(path: Path | str | None = None) -> Config:
         old_long_years=int(appr.get("old_long_years", 50)),
         old_short_years=int(appr.get("old_short_years", 15)),
         index_engine=str(raw.get("index", {}).get("engine", "sqlite")),
+        web=WebSettings(
+            max_request_kb=int(raw.get("web", {}).get("max_request_kb", WebSettings.max_request_kb)),
+            max_upload_mb=int(raw.get("web", {}).get("max_upload_mb", WebSettings.max_upload_mb)),
+        ),
         timezone=timezone,
     )
 

@@ -67,17 +67,40 @@ def end_session(conn: sqlite3.Connection, sid: str) -> None:
     conn.execute("DELETE FROM web_sessions WHERE id=?", (sid,))
 
 
-def failures(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
-    """(failures, last_at) of the failed logins for a name since its last success."""
-    return conn.execute("SELECT failures, last_at FROM login_failures WHERE name=?", (name,)).fetchone()
+# A failed login is kept under a key: "<source>\x1f<name>" for one source's failures at one name, and
+# "\x1f<name>" for the failures at a name from every source. The table holds at most ``cap`` keys: the oldest
+# go when it would hold more, so random names fill nothing (issue 23).
+SEP = "\x1f"
 
 
-def note_login(conn: sqlite3.Connection, name: str, ok: bool, now: float) -> None:
-    """A success clears the name's failures; a failure counts one more (names cut to 64 characters)."""
+def failures(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
+    """(failures, last_at) of the failed logins under ``key`` since its last success."""
+    return conn.execute("SELECT failures, last_at FROM login_failures WHERE name=?", (key,)).fetchone()
+
+
+def note_failure(conn: sqlite3.Connection, keys: list[str], now: float, cap: int, quiet: float) -> None:
+    """One more failure under each key (counting from 1 again after ``quiet`` seconds without one); then the
+    oldest keys beyond ``cap`` are dropped."""
     with catalog.transaction(conn):
-        if ok:
-            conn.execute("DELETE FROM login_failures WHERE name=?", (name,))
-        else:
+        for key in keys:
             conn.execute("INSERT INTO login_failures(name, failures, last_at) VALUES (?,1,?) "
-                         "ON CONFLICT(name) DO UPDATE SET failures=failures+1, last_at=excluded.last_at",
-                         (name[:64], now))
+                         "ON CONFLICT(name) DO UPDATE SET failures = CASE WHEN excluded.last_at - last_at > ? "
+                         "THEN 1 ELSE failures + 1 END, last_at=excluded.last_at", (key, now, quiet))
+        conn.execute("DELETE FROM login_failures WHERE name IN (SELECT name FROM login_failures "
+                     "ORDER BY last_at DESC, rowid DESC LIMIT -1 OFFSET ?)", (cap,))
+
+
+def clear_failures(conn: sqlite3.Connection, keys: list[str]) -> None:
+    with catalog.transaction(conn):
+        for key in keys:
+            conn.execute("DELETE FROM login_failures WHERE name=?", (key,))
+
+
+def clear_failures_of_name(conn: sqlite3.Connection, name: str) -> None:
+    """Every failure kept for ``name``, from every source (a new password, an account enabled again)."""
+    conn.execute("DELETE FROM login_failures WHERE name = ? OR substr(name, -?) = ?",
+                 (SEP + name, len(SEP + name), SEP + name))
+
+
+def count_failures(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM login_failures").fetchone()[0]

@@ -6,6 +6,8 @@ session, with:
 
 * its own user profile per worker process (``-env:UserInstallation``), so that two workers, or a clerk's
   own LibreOffice, never share one (a shared profile makes the second instance hand its work to the first);
+  within one process (the web page's threads: 归档章 copies of DOCX records asked at once) conversions queue
+  for that profile, one at a time (issue 23: half of concurrent 归档章 requests failed);
 * its own resource limits: address space (it reserves far more than it uses, more than the worker may),
   CPU time, and death with the worker (PR_SET_PDEATHSIG);
 * a wall-clock timeout, after which its process group is killed.
@@ -28,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +47,7 @@ CONVERT_CPU = 120  # seconds of CPU for one conversion
 CONVERT_ADDRESS_SPACE_MB = 4096  # LibreOffice maps much more than it touches
 _KIND = {"doc": "Word/WPS 文档", "rtf": "RTF 文档"}
 _PROFILE: Path | None = None
+_PROFILE_IN_USE = threading.Lock()  # one LibreOffice at a time on this process's profile
 
 
 def soffice_program() -> Path | None:
@@ -116,10 +120,11 @@ def convert(binary: Path, src: Path, outdir: Path, target: str) -> tuple[int | N
     profile, limits and timeout; returns (exit code or None on timeout, LibreOffice's output). Also used
     for the PDF rendition of a DOCX record that gets the 归档章 (archive/export/rendition.py)."""
     rc, log = None, ""
-    for _ in range(2):  # 81: LibreOffice made its new profile and asks to be started again
-        rc, log = _run(binary, src, outdir, target)
-        if rc != 81:
-            break
+    with _PROFILE_IN_USE:  # threads of one process queue: a second instance on the profile fails
+        for _ in range(2):  # 81: LibreOffice made its new profile and asks to be started again
+            rc, log = _run(binary, src, outdir, target)
+            if rc != 81:
+                break
     return rc, log
 
 

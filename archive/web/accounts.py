@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -31,8 +32,13 @@ PERMISSIONS = {
 }
 
 SESSION_SECONDS = 8 * 3600  # one working day
-FREE_FAILURES = 3           # failed logins allowed before each further attempt must wait
+FREE_FAILURES = 3           # failed logins from one source at one name before its further attempts must wait
 MAX_WAIT = 300              # seconds
+NAME_FREE_FAILURES = 10     # failures at a name from all sources before every attempt at it is slowed
+NAME_DELAY = 2.0            # seconds an attempt at such a name is slowed (never refused: issue 23)
+QUIET_SECONDS = 3600        # failures older than this, with none since, are forgotten
+FAILURE_KEYS = 10_000       # the most (source, name) keys the failed logins keep; the oldest go first
+HASHES_AT_ONCE = 2          # argon2 threads of this process (each holds its memory_cost while it hashes)
 
 
 @dataclass
@@ -46,7 +52,27 @@ class User:
         return self.local or self.role in PERMISSIONS[permission]
 
 
-_hasher = PasswordHasher()
+# RFC 9106 / OWASP second choice: 19 MiB, 2 passes, 1 lane. Hashes made with other parameters (the library's
+# 64 MiB default before issue 23) still verify, with their own, and are made again at the next login.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Every argon2 computation runs in these few threads: 40 logins at once in 40 pool threads took 40 × 64 MiB,
+# and each thread's malloc arena kept its share after the hash (issue 23: 50 MB to 2.2 GB).
+_hash_threads = ThreadPoolExecutor(max_workers=HASHES_AT_ONCE, thread_name_prefix="argon2")
+
+
+def _in_hash_thread(fn, *args):
+    return _hash_threads.submit(fn, *args).result()
+
+
+_dummy: str | None = None
+
+
+def _dummy_hash() -> str:
+    """The hash an unknown name's password is checked against: the same work as for a user, no per-name state."""
+    global _dummy
+    if _dummy is None:
+        _dummy = _in_hash_thread(_hasher.hash, secrets.token_urlsafe(16))
+    return _dummy
 
 
 def _check_name(name: str) -> str:
@@ -73,7 +99,8 @@ def add_user(conn: sqlite3.Connection, name: str, role: str, password: str) -> N
     with catalog.transaction(conn):
         if users.id_of(conn, name) is not None:
             raise UsageError(f"用户 “{name}” 已存在：改密码用 archive user passwd {name}")
-        users.add(conn, name, role, _hasher.hash(password), catalog.now())
+        new_hash = _in_hash_thread(_hasher.hash, password)
+        users.add(conn, name, role, new_hash, catalog.now())
         catalog.append_event(conn, "user-add", None, {"name": name, "role": role})
 
 
@@ -88,8 +115,10 @@ def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
     _check_password(password)
     with catalog.transaction(conn):
         user_id = _user_id(conn, name)
-        users.set_password_hash(conn, user_id, _hasher.hash(password), catalog.now())
+        new_hash = _in_hash_thread(_hasher.hash, password)
+        users.set_password_hash(conn, user_id, new_hash, catalog.now())
         users.end_sessions_of(conn, user_id)  # log out everywhere
+        users.clear_failures_of_name(conn, name)  # a stranger's failures no longer slow the new password
         catalog.append_event(conn, "user-passwd", None, {"name": name})
 
 
@@ -99,6 +128,8 @@ def set_disabled(conn: sqlite3.Connection, name: str, disabled: bool) -> None:
         users.set_disabled(conn, user_id, disabled, catalog.now())
         if disabled:
             users.end_sessions_of(conn, user_id)
+        else:
+            users.clear_failures_of_name(conn, name)
         catalog.append_event(conn, "user-disable" if disabled else "user-enable", None, {"name": name})
 
 
@@ -107,28 +138,55 @@ def list_users(conn: sqlite3.Connection) -> list[dict]:
 
 
 # ---- logging in ------------------------------------------------------------------------------------
-def wait_seconds(conn: sqlite3.Connection, name: str, now: float | None = None) -> int:
-    """How long the next login attempt for ``name`` must wait (0: may try now)."""
-    row = users.failures(conn, name)
+def _keys(source: str, name: str) -> tuple[str, str]:
+    """The failure keys of one attempt: (this source at this name, this name from every source)."""
+    name = name[:64]
+    return f"{source[:64]}{users.SEP}{name}", f"{users.SEP}{name}"
+
+
+def wait_seconds(conn: sqlite3.Connection, name: str, source: str = "", now: float | None = None) -> int:
+    """How long the next login attempt at ``name`` from ``source`` must wait (0: may try now). Only the
+    failures of this source count: a stranger elsewhere never makes the real user wait (issue 23)."""
+    row = users.failures(conn, _keys(source, name)[0])
     if row is None or row["failures"] < FREE_FAILURES:
         return 0
-    wait = min(MAX_WAIT, 5 * 2 ** (row["failures"] - FREE_FAILURES))
+    wait = min(MAX_WAIT, 5 * 2 ** min(row["failures"] - FREE_FAILURES, 16))
     left = row["last_at"] + wait - (now if now is not None else time.time())
     return max(0, int(left + 0.999))
 
 
-def authenticate(conn: sqlite3.Connection, name: str, password: str) -> User | None:
-    """The user when name and password match; records a failure otherwise. Call wait_seconds first."""
+def slow_seconds(conn: sqlite3.Connection, name: str) -> float:
+    """How long an attempt at ``name`` is slowed because of failures from all sources together: a delay,
+    never a refusal, so the right password from a source without failures always logs in."""
+    row = users.failures(conn, _keys("", name)[1])
+    if row is None or row["failures"] < NAME_FREE_FAILURES or time.time() - row["last_at"] > QUIET_SECONDS:
+        return 0.0
+    return NAME_DELAY
+
+
+def authenticate(conn: sqlite3.Connection, name: str, password: str, source: str = "") -> User | None:
+    """The user when name and password match; records a failure under (source, name) and the name otherwise.
+    Exactly one argon2 verification per attempt, against a fixed dummy hash for an unknown name, so the
+    time does not tell whether a name exists; at most HASHES_AT_ONCE run at one time. Call wait_seconds first."""
     row = users.active_user(conn, name)
-    ok = False
-    try:
-        if row is not None:
-            ok = _hasher.verify(row["password_hash"], password)
-        else:
-            _hasher.hash(password)  # the same work for an unknown name: no hint that it does not exist
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
-    users.note_login(conn, name, ok, time.time())
+    stored = row["password_hash"] if row is not None else _dummy_hash()
+
+    def check() -> tuple[bool, str | None]:
+        try:
+            ok = _hasher.verify(stored, password) and row is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False, None
+        return ok, (_hasher.hash(password) if ok and _hasher.check_needs_rehash(stored) else None)
+
+    ok, new_hash = _in_hash_thread(check)
+    keys = list(_keys(source, name))
+    if ok:
+        users.clear_failures(conn, keys[:1])  # this source's; the name's fade after QUIET_SECONDS or a new password
+        if new_hash:
+            with catalog.transaction(conn):
+                users.set_password_hash(conn, row["id"], new_hash, catalog.now())
+    else:
+        users.note_failure(conn, keys, time.time(), FAILURE_KEYS, QUIET_SECONDS)
     return User(row["id"], row["name"], row["role"]) if ok else None
 
 

@@ -165,6 +165,9 @@ class WebArchive:
         # started it (PR_SET_PDEATHSIG): one long-lived thread runs every ingest, never a pool thread that
         # may end while another uses the worker
         self.ingest_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-ingest")
+        # logins run in two threads of their own (their own two reader connections): random-name attempts at
+        # once in the 40 pool threads grew each thread's page cache and malloc arena (issue 23)
+        self.login_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-login")
         check_bind(host, self.writer.conn)
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(default=True, default_for_string=True))
@@ -193,6 +196,7 @@ class WebArchive:
             except Exception:
                 pass
         self.ingest_thread.shutdown(wait=True)
+        self.login_threads.shutdown(wait=True)
         self.writer.close()
 
     def secret_key(self) -> str:
@@ -291,23 +295,29 @@ async def login_page(request: Request):
 
 
 async def login_post(request: Request):
-    from starlette.concurrency import run_in_threadpool
-
     w = _state(request)
     form = await checked_form(request)
     name = str(form.get("name", "")).strip()[:64]
     password = str(form.get("password", ""))
     nxt = _safe_next(str(form.get("next", "")))
 
-    def attempt():  # in a pool thread, with that thread's own connection (argon2 takes a while)
-        conn = w.reader.conn
-        wait = accounts.wait_seconds(conn, name)
-        if wait:
-            return None, wait, None
-        user = accounts.authenticate(conn, name, password)
-        return user, 0, (accounts.new_session(conn, user) if user else None)
+    source = request.client.host if request.client else ""  # throttled per (source, name): issue 23
 
-    user, wait, sid = await run_in_threadpool(attempt)
+    def throttled() -> tuple[int, float]:  # (seconds this source must wait, seconds the name is slowed)
+        conn = w.reader.conn
+        return accounts.wait_seconds(conn, name, source), accounts.slow_seconds(conn, name)
+
+    def attempt():  # in a login thread, with that thread's own connection (argon2 takes a while)
+        conn = w.reader.conn
+        user = accounts.authenticate(conn, name, password, source)
+        return user, (accounts.new_session(conn, user) if user else None)
+
+    wait, slow = await asyncio.wrap_future(w.login_threads.submit(throttled))
+    user = sid = None
+    if not wait:
+        if slow:  # many failures at this name from everywhere: slowed, never refused
+            await asyncio.sleep(slow)
+        user, sid = await asyncio.wrap_future(w.login_threads.submit(attempt))
     if wait:
         return render(request, "login.html", status=429, next=nxt, name=name, user=None,
                       error=f"登录失败次数过多，请 {wait} 秒后再试")
@@ -880,6 +890,79 @@ class PathGuard:
         await self.app(scope, receive, send)
 
 
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses a request body over its limit before anything reads it (issue 23: a 400 MB POST to /login was
+    spooled to a temporary file before the 403): by its Content-Length at once, and by counting the bytes of
+    a streamed body, with 413 and a page in Chinese. Any request: [web] max_request_kb; POST /file by a user
+    who may file (logged in, or the local user): [web] max_upload_mb. Inside SessionMiddleware (the session
+    is known)."""
+
+    def __init__(self, app, w: WebArchive):
+        self.app = app
+        self.w = w
+
+    def _limit(self, scope) -> tuple[int, str]:
+        web = self.w.cfg.web
+        small = (web.max_request_kb * 1024, f"{web.max_request_kb} KB")
+        if scope.get("method") != "POST" or scope.get("path") != "/file":
+            return small
+        w = self.w
+        if not w.accounts_on():
+            user = User(None, catalog.actor(), "档案员", local=True) if is_loopback(w.host) else None
+        else:
+            user = accounts.session_user(w.reader.conn, (scope.get("session") or {}).get("sid"))
+        if user is None or not user.may("file"):
+            return small
+        return web.max_upload_mb * 1024 * 1024, f"{web.max_upload_mb} MB"
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD"):
+            return await self.app(scope, receive, send)
+        from starlette.concurrency import run_in_threadpool
+
+        limit, shown = await run_in_threadpool(self._limit, scope)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        started = False
+
+        async def refuse():
+            msg = (f"<!doctype html><meta charset=utf-8><title>请求过大</title><h1>请求过大</h1>"
+                   f"<p>提交的内容超过 {shown} 的上限，未接收。上传文件请先登录（文书、档案员），"
+                   f"或分批上传。</p>").encode("utf-8")
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                                    (b"content-length", str(len(msg)).encode()), (b"connection", b"close")]})
+            await send({"type": "http.response.body", "body": msg})
+
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return await refuse()
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _BodyTooLarge()
+            return message
+
+        async def watched_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched_send)
+        except _BodyTooLarge:
+            if not started:
+                await refuse()
+
+
 class SecurityHeaders:
     def __init__(self, app):
         self.app = app
@@ -941,6 +1024,7 @@ def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = F
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "[::1]", "::1"]))
     middleware.append(Middleware(SessionMiddleware, secret_key=w.secret_key(), session_cookie="archive_session",
                                  max_age=accounts.SESSION_SECONDS, same_site="strict", https_only=secure_cookies))
+    middleware.append(Middleware(BodyLimit, w=w))  # innermost of ours: it knows the session (issue 23)
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={HTTPException: on_error, ArchiveError: on_error, Exception: on_error},
                     lifespan=_lifespan(w))
