@@ -120,6 +120,11 @@ def held_count(arc: Archive) -> int:
     return queue_db.count_held(arc.conn)
 
 
+def decision_of(arc: Archive, record_id: int) -> dict | None:
+    """The 保密员's decision that let record ``record_id`` in, or None."""
+    return queue_db.decision_of_record(arc.conn, record_id)
+
+
 def _decided_line(row: dict) -> str:
     return (f"第 {row['id']} 号已由 {row['decided_by']} 于 {row['decided_at']} 决定为“{row['decision']}”"
             f"（{row['decision_reason']}），不能再次决定")
