@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from archive import catalog, inbox
 from archive.catalog import secrecy_queue as queue_db
+from archive.faults import fault
 from archive.store import sha256_file
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ def hold(arc: Archive, path: Path, verdict: GateVerdict, route: str, *, from_inb
                 Path(str(c) + inbox.REASON_SUFFIX).unlink(missing_ok=True)
                 c.unlink(missing_ok=True)
             raise
+        fault("held")
         if from_inbox:  # committed: the original leaves the inbox (a crash here: reconcile moves it)
             moved = inbox.move(path, dest, text)
             catalog.inbox_move_done(arc.conn, str(path))
@@ -171,6 +173,7 @@ def decide(arc: Archive, held_id: int, decision: str, reason: str) -> dict:
                     "reason": f"保密员审查认定为涉密：{reason}", "held": held_id, "secrecy_decision": decision,
                     "incident": "保密"})
                 catalog.add_inbox_move(tx.conn, str(qpath), str(dest), row["sha256"], text)
+            fault("secrecy-decided")
             moved = inbox.move(qpath, dest, text)  # a crash before this: reconcile finishes the move
             catalog.inbox_move_done(arc.conn, str(qpath))
             _carry_reason(qpath, moved)
@@ -203,6 +206,7 @@ def decide(arc: Archive, held_id: int, decision: str, reason: str) -> dict:
                 "held": held_id, "decision": decision, "reason": reason, "filename": row["filename"],
                 "route": row["route"], "reasons": row["reasons"], "sha256": row["sha256"]})
             catalog.add_inbox_move(tx.conn, str(qpath), str(dest), row["sha256"])
+        fault("secrecy-decided")
         moved = inbox.move(qpath, dest, None)
         catalog.inbox_move_done(arc.conn, str(qpath))
         _carry_reason(qpath, moved)

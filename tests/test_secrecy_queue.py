@@ -140,28 +140,37 @@ def test_a_mark_the_gate_finds_later_still_refuses(arc, cfg):
     assert secrecy_queue.held_files(arc)[0]["decided_at"] is None
 
 
-def test_a_crash_between_the_hold_and_the_move_is_finished_by_reconcile(arc, cfg):
-    """The move out of the inbox is journalled in the hold's transaction: a crash after the commit leaves the
-    original in the inbox, and reconcile moves it into quarantine/."""
+HOLD_SCRIPT = """
+import sys
+from pathlib import Path
+from archive.config import load_config
+from archive.session import open_archive
+from archive import secrecy, secrecy_queue
+arc = open_archive(load_config(Path(sys.argv[1])))
+p = Path(sys.argv[2])
+secrecy_queue.hold(arc, p, secrecy.gate(p), "watch", from_inbox=True)
+"""
+
+
+def test_a_kill_between_the_hold_and_the_move_is_finished_by_reconcile(arc, cfg, cfg_path):
+    """The move out of the inbox is journalled in the hold's transaction: a kill -9 after the commit leaves the
+    original in the inbox, and reconcile moves it into quarantine/ with its reason file."""
+    import os
+    import subprocess
+    import sys
+
     from archive import catalog
 
     src = doubtful_file(cfg.inbox)
-    os_rename = __import__("os").rename
-    import archive.inbox as inbox_mod
-
-    def crash(*a, **k):
-        raise KeyboardInterrupt  # the process dies here: after the commit, before the move
-    inbox_mod.os.rename = crash
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            hold_it(arc, src)
-    finally:
-        inbox_mod.os.rename = os_rename
+    env = {**os.environ, "ARCHIVE_FAULT_STAGE": "held", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    r = subprocess.run([sys.executable, "-c", HOLD_SCRIPT, str(cfg_path), str(src)], env=env, capture_output=True)
+    assert r.returncode == -9, r.stderr
     assert src.exists() and len(catalog.inbox_moves(arc.conn)) == 1
+    assert len(catalog.event_rows(arc.conn)) == 1  # the hold is committed
     done = arc.reconcile()
     assert any("完成了中断的移动" in d for d in done), done
     assert not src.exists() and list(cfg.quarantine_dir.rglob("通知.txt"))
-    assert list(cfg.quarantine_dir.rglob("通知.txt.原因.txt"))
+    assert "待保密员审查" in next(cfg.quarantine_dir.rglob("通知.txt.原因.txt")).read_text(encoding="utf-8")
 
 
 # ---- the web page -------------------------------------------------------------------------------------------
