@@ -1401,7 +1401,7 @@ def _read_password(from_stdin: bool) -> str:
 @user_app.command("add")
 def user_add(
     name: str = typer.Argument(..., help="用户名"),
-    role: str = typer.Option(..., "--role", help="查阅 / 文书 / 档案员 / 领导"),
+    role: str = typer.Option(..., "--role", help="查阅 / 文书 / 档案员 / 领导 / 保密员"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读一行作为密码（脚本用）"),
 ) -> None:
     """建立网页账号（密码以 argon2 散列保存）。"""

@@ -195,7 +195,7 @@ def decide(arc: Archive, held_id: int, decision: str, reason: str) -> dict:
         finally:
             secrecy.DECIDED.reset(token)
         record_id = (result.record or {}).get("id")
-        if result.outcome not in ("archived", "pending", "duplicate") or record_id is None:
+        if result.outcome in ("refused", "failed") or record_id is None:
             raise SecrecyDecisionError(f"第 {held_id} 号未能入库（{result.reason or result.outcome}）：未作决定，"
                                        "文件仍在隔离区")
         dest = inbox.free_name(inbox.dated(arc.cfg.processed_dir, Path(qpath.name)), 0)
