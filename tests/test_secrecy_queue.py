@@ -236,3 +236,38 @@ def test_web_a_reader_cannot_see_the_queue_and_the_archivist_sees_the_count(web)
     dash = d.get("/admin").text
     assert re.search(r'secrecy-held"><b>1</b>隔离待保密员审查', dash), dash[:2000]
     assert d.get("/secrecy").status_code == 403
+
+
+def test_the_migration_keeps_users_and_their_sessions_and_allows_the_new_role(tmp_path):
+    """Migration 14 rebuilds ``users`` for the role 保密员: every user, password hash and live session stays."""
+    from archive import catalog
+    from archive.catalog import _split_sql
+    from archive.schema import _MIGRATIONS
+
+    path = tmp_path / "catalog.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.create_function("bigrams", 1, lambda s: s or "")
+    for v in sorted(k for k in _MIGRATIONS if k < 14):
+        for stmt in _split_sql(_MIGRATIONS[v]):
+            conn.execute(stmt)
+        conn.execute(f"PRAGMA user_version={v}")
+    conn.execute("INSERT INTO users(id, name, role, password_hash, created_at, updated_at) "
+                 "VALUES (7, 'wen', '文书', 'hash', 'x', 'x')")
+    conn.execute("INSERT INTO web_sessions(id, user_id, created_at, expires_at) VALUES ('s', 7, 1, 9e99)")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO users(name, role, password_hash, created_at, updated_at) "
+                     "VALUES ('bao', '保密员', 'h', 'x', 'x')")
+    conn.commit()
+    conn.close()
+    conn = catalog.connect(path)
+    assert [tuple(r) for r in conn.execute("SELECT id, name, role, password_hash FROM users")] == [
+        (7, "wen", "文书", "hash")]
+    assert conn.execute("SELECT user_id FROM web_sessions").fetchone()[0] == 7
+    conn.execute("INSERT INTO users(name, role, password_hash, created_at, updated_at) "
+                 "VALUES ('bao', '保密员', 'h', 'x', 'x')")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO users(name, role, password_hash, created_at, updated_at) "
+                     "VALUES ('x', '管理员', 'h', 'x', 'x')")
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
