@@ -40,8 +40,13 @@ def _reason_text(path: Path, verdict, route: str) -> str:
 def hold(arc: Archive, path: Path, verdict: GateVerdict, route: str, *, from_inbox: bool) -> str:
     """Hold ``path`` for the 保密员 (see the module). Returns the clerk's line (Chinese). A file of the same
     content already held and undecided is not held again (an inbox original of it still leaves the inbox, into
-    quarantine/, so it is not read again and again)."""
+    quarantine/, so it is not read again and again).
+
+    Call it outside an open unit of work: its own unit commits, then the original moves. Called inside one (a
+    route refusing a whole step), the row joins that unit, and the journalled move is left to reconcile (the
+    next ingest or start), since the unit may yet roll back."""
     path = Path(path)
+    nested = arc._in_tx is not None
     sha = sha256_file(path)
     size = os.path.getsize(path)
     text = _reason_text(path, verdict, route)
@@ -76,7 +81,7 @@ def hold(arc: Archive, path: Path, verdict: GateVerdict, route: str, *, from_inb
                 c.unlink(missing_ok=True)
             raise
         fault("held")
-        if from_inbox:  # committed: the original leaves the inbox (a crash here: reconcile moves it)
+        if from_inbox and not nested:  # committed: the original leaves the inbox (a crash here: reconcile moves it)
             moved = inbox.move(path, dest, text)
             catalog.inbox_move_done(arc.conn, str(path))
             if before is None and moved != dest:
