@@ -173,6 +173,25 @@ def test_a_kill_between_the_hold_and_the_move_is_finished_by_reconcile(arc, cfg,
     assert "待保密员审查" in next(cfg.quarantine_dir.rglob("通知.txt.原因.txt")).read_text(encoding="utf-8")
 
 
+def test_a_kill_after_the_record_before_the_decision_is_decided_again_without_a_second_record(arc, cfg, cfg_path):
+    """kill -9 after the ingest committed the record, before the decision was written: deciding again finds the
+    record (the same content is stored once) and records the decision on it."""
+    from tests.clirun import run_config
+
+    hold_it(arc, doubtful_file(cfg.inbox))
+    arc.close()
+    r = run_config(cfg_path, "secrecy", "decide", "1", "--as", "已解密", "--reason", "已于2024年解密",
+                   env={"ARCHIVE_FAULT_STAGE": "committed"})
+    assert r.returncode == -9, r.stderr
+    assert json.loads(run_cli(cfg_path, "secrecy", "list", "--json").stdout)[0]["decision"] is None
+    r = run_cli(cfg_path, "secrecy", "decide", "1", "--as", "已解密", "--reason", "已于2024年解密")
+    assert r.returncode == 0, r.stderr
+    recs = json.loads(run_cli(cfg_path, "list", "--json").stdout)
+    assert len(recs) == 1 and len(stored_files(cfg)) == 1
+    row = json.loads(run_cli(cfg_path, "secrecy", "list", "--all", "--json").stdout)[0]
+    assert row["decision"] == "已解密" and row["record_id"] == recs[0]["id"]
+
+
 # ---- the web page -------------------------------------------------------------------------------------------
 pytest.importorskip("starlette")
 with warnings.catch_warnings():
