@@ -9,7 +9,9 @@ moved aside, new one not yet in place; SQLite: the FTS5 table rebuilt, not commi
 restoring (archive restore: catalog and files in place, index not rebuilt), reindex-child (a Whoosh writer child
 of archive reindex kills its parent: the child must die with it), destroy-committed (archive destroy: the
 destruction committed, its files not yet removed from the store), backup-writing (archive backup: the catalog copy and
-part of the tar written beside the backup file)."""
+part of the tar written beside the backup file),
+held (a doubtful file's hold committed, the
+original not yet moved into quarantine/), secrecy-decided (a 保密员's decision committed, the held file not yet moved)."""
 
 from __future__ import annotations
 
