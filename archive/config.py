@@ -111,6 +111,11 @@ class Config:
     def refused_dir(self) -> Path:
         return self.inbox.parent / "refused"
 
+    @property
+    def quarantine_dir(self) -> Path:
+        """Files the 涉密 gate was unsure of, held for the 保密员 (archive/secrecy_queue.py)."""
+        return self.inbox.parent / "quarantine"
+
 
 def default_config_path() -> Path:
     env = os.environ.get("ARCHIVE_CONFIG")

@@ -333,6 +333,50 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE document_files ADD COLUMN detached_to INTEGER REFERENCES documents(id);
     UPDATE document_files SET role = '附件' WHERE filename LIKE '%附件%';
     """,
+    # 14: the 保密员's queue (issue 22; archive/secrecy_queue.py): a file the 涉密 gate was unsure of, held in
+    # ``quarantine/`` beside the inbox (never in the store) until a 保密员 decides 非密 / 已解密 (taken in, the
+    # record's id kept here) or 涉密 (moved to refused/). A decision is recorded once. ``users`` is rebuilt (the
+    # documented 12-step way) for the new role 保密员 in its CHECK.
+    14: """
+    CREATE TABLE secrecy_queue (
+        id              INTEGER PRIMARY KEY,
+        filename        TEXT NOT NULL,
+        quarantine_path TEXT NOT NULL,
+        sha256          TEXT NOT NULL,
+        size            INTEGER,
+        route           TEXT NOT NULL,           -- ingest, watch, web, attach, import catalog, import package …
+        verdict         TEXT NOT NULL,           -- the gate's kind: doubtful
+        level           TEXT,
+        where_found     TEXT,
+        evidence        TEXT,
+        reasons         TEXT NOT NULL,           -- JSON list (Chinese)
+        held_at         TEXT NOT NULL,
+        held_by         TEXT NOT NULL,
+        decided_at      TEXT,
+        decided_by      TEXT,
+        decision        TEXT CHECK (decision IN ('非密','已解密','涉密')),
+        decision_reason TEXT,
+        record_id       INTEGER REFERENCES documents(id)
+    );
+    CREATE INDEX secrecy_queue_sha ON secrecy_queue(sha256);
+    CREATE TRIGGER secrecy_queue_no_delete BEFORE DELETE ON secrecy_queue
+        BEGIN SELECT RAISE(ABORT, 'the secrecy queue is never deleted'); END;
+    CREATE TRIGGER secrecy_queue_decided_once BEFORE UPDATE ON secrecy_queue
+        WHEN OLD.decided_at IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'a secrecy decision is recorded once'); END;
+    CREATE TABLE users_new (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        role            TEXT NOT NULL CHECK (role IN ('查阅','文书','档案员','领导','保密员')),
+        password_hash   TEXT NOT NULL,
+        disabled        INTEGER NOT NULL DEFAULT 0,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+    );
+    INSERT INTO users_new SELECT id, name, role, password_hash, disabled, created_at, updated_at FROM users;
+    DROP TABLE users;
+    ALTER TABLE users_new RENAME TO users;
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order
