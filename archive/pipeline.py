@@ -420,7 +420,7 @@ def _refused(arc: Archive, path, sha, fields: GongwenFields, from_inbox, level: 
              verdict=None) -> IngestResult:
     level = level or fields.secrecy
     where = f"已移入隔离文件夹 {arc.cfg.refused_dir.name}/" if from_inbox else "原文件未改动"
-    said = verdict.message().split("：")[0] if verdict is not None else secrecy.refusal_reason(level, fields)
+    said = verdict.message() if verdict is not None else secrecy.refusal_reason(level, fields)
     reason = f"{said}，{where}"
     advice = ("请按保密规定在涉密载体或涉密系统中处理本文件，并从本机删除副本。" if level in secrecy.SECRET_LEVELS
               else "请人工查看原件：确属涉密的，按保密规定处理；确认不涉密的，可转为带文字层的 PDF 或重新清晰扫描后再放入。")

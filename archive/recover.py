@@ -195,7 +195,8 @@ def _incident(arc: Archive, rel: str, sha: str, verdict, summary: RecoverSummary
     summary) instead of being made a record again. The stored file is not touched: the 保密员 handles it."""
     what = {"stored_path": rel, "sha256": sha, "level": verdict.level, "where": verdict.where,
             "evidence": verdict.evidence,
-            "reason": f"保密事件：存储中的文件 {rel} {verdict.message().split('：')[0]}；未重建记录，请保密员按规定处理"}
+            "reason": (f"保密事件：存储中的文件 {rel} 标有密级（{verdict.level}，位于{verdict.where}：“{verdict.evidence}”），"
+                       "未重建记录，请保密员按规定处理")}
     with arc.change() as tx:
         catalog.append_event(tx.conn, "refused", None, {**what, "route": "recover", "incident": "secrecy"})
     summary.secret.append(what)

@@ -406,8 +406,8 @@ def check_secrecy_gate(arc: Archive, rows, rep: Report) -> None:
             continue
         verdict = secrecy.gate(path, None, None, arc.cfg.ocr)
         if verdict.kind == "mark":
-            rep.add("涉密信息", ref, f"存储文件{verdict.message().split('：')[0]}，位于{row['stored_path']}："
-                                 "涉密文件不得存于非涉密系统，请立即报告保密员")
+            rep.add("涉密信息", ref, (f"存储文件 {row['stored_path']} 标有密级（{verdict.level}，位于{verdict.where}："
+                                 f"“{verdict.evidence}”）：涉密文件不得存于非涉密系统，请立即报告保密员"))
         elif verdict.kind == "doubtful":
             rep.add("涉密信息", ref, f"提示：涉密检查存疑（{'；'.join(verdict.reasons[:2])}），请保密员核查", "notice")
 
