@@ -28,7 +28,7 @@ from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
 from archive.errors import CatalogFileError, StopRequested, library_reason
 from archive.importing import (ImportedFile, ImportRecordError, SecretRecordError, attach_file, check_meta,
-                              gate_file, import_record, read_file, refuse_secret, secret_mark)
+                              gate_file, import_record, read_file)
 from archive.interrupt import flush_after_stop, stopped
 from archive.session import Archive
 from archive.retention import WRITTEN as RETENTION_WRITTEN

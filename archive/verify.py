@@ -373,9 +373,10 @@ def _unreadable(path, media_type: str | None) -> str | None:
     return None
 
 
-# the kinds the file-level 涉密 gate re-reads in verify: no page rendering or OCR of scans (cheap); a PDF, OFD,
-# scan or image is judged by its stored text (read, OCR'd and gated once when it came in)
-GATE_FILE_KINDS = ("text", "html", "mht", "docx")
+# the kinds the file-level 涉密 gate re-reads in verify (cheap: no OCR of whole scans): text, HTML, DOCX and a
+# born-digital PDF (text layer, annotations, the upper band rendered only where it holds drawing or images).
+# A scan (read by OCR), an image, an OFD is judged by its stored text (OCR'd and gated once when it came in).
+GATE_FILE_KINDS = ("text", "html", "mht", "docx", "pdf")
 
 
 def check_secrecy_gate(arc: Archive, rows, rep: Report) -> None:
@@ -404,6 +405,8 @@ def check_secrecy_gate(arc: Archive, rows, rep: Report) -> None:
         path = arc.store.abspath(row["stored_path"]) if row["stored_path"] else None
         if path is None or row["media_type"] not in GATE_FILE_KINDS or not path.is_file():
             continue
+        if row["media_type"] == "pdf" and row["extract_method"] == "ocr":
+            continue  # a scan: its OCR'd text was checked above
         verdict = secrecy.gate(path, None, None, arc.cfg.ocr)
         if verdict.kind == "mark":
             rep.add("涉密信息", ref, (f"存储文件 {row['stored_path']} 标有密级（{verdict.level}，位于{verdict.where}："
