@@ -122,7 +122,7 @@ def test_watch_refuses_marked_files_dropped_into_the_inbox(tmp_path, marked):
     finally:
         watcher.stop_event.set()
         t.join(60)
-    outcomes = {Path(r.path).name: r.outcome for r in watcher.results}
+    outcomes = {Path(r.file).name: r.outcome for r in watcher.results}
     assert all(outcomes[marked[k].name] == "refused" for k in names[:3]), outcomes
     assert outcomes[marked["pdf_locked"].name] in ("failed", "quarantined"), outcomes
     for sha in shas:
@@ -137,7 +137,7 @@ def test_web_upload_refuses_marked_files(cfg, marked):
     from tests.test_web import PASSWORD, login, token
 
     arc = open_archive(cfg, create=True)
-    accounts.add_user(arc.conn, "wen", "clerk", PASSWORD)
+    accounts.add_user(arc.conn, "wen", "文书", PASSWORD)
     arc.close()
     app = create_app(cfg)
     try:
@@ -203,6 +203,8 @@ def test_import_package_refuses_a_planted_marked_file(tmp_path, marked):
     from archive.export.package import export_package, import_package
     from archive.importing import ImportedFile, import_record
 
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
     src_arc = open_archive(load_config(write_config(tmp_path / "a")), create=True)
     for n, k in enumerate(("pdf_annot", "pdf_locked", "docx_sym"), start=1):
         if k == "docx_sym":  # a clean record beside them: the package imports what is clear
@@ -263,6 +265,7 @@ def test_recover_reports_a_marked_stored_file_and_makes_no_record_of_it(tmp_path
     leaked = import_record(arc, {"archival_code": "Z109-WS·2019-Y-BGS-0001", "title": "泄露", "issuer": "示例县档案局",
                                  "date": "2019-06-01"}, ImportedFile(marked["pdf_annot"], written=True),
                            source={"test": True})  # a marked file that got in before the gate
+    leaked = dict(catalog.get_record(arc.conn, leaked["id"]))
     stored = arc.store.abspath(leaked["stored_path"])
     arc.close()
     (cfg.store / "catalog.sqlite").unlink()
