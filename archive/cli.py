@@ -211,7 +211,8 @@ def _result_line(r: IngestResult) -> str:
     label = OUTCOME_LABELS.get(r.outcome, r.outcome)
     ref = rec.get("archival_code") or (f"记录 {rec['id']}" if rec.get("id") else "")
     title = rec.get("title") or ""
-    extra = f"  {r.reason}" if r.reason and r.outcome in ("pending", "duplicate", "refused", "failed", "attached") else ""
+    extra = f"  {r.reason}" if r.reason and r.outcome in ("pending", "duplicate", "refused", "quarantined", "failed",
+                                                       "attached") else ""
     return f"[{label}] {Path(r.file).name}  {ref}  {title}{extra}".replace("  ", " ").strip()
 
 
