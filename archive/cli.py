@@ -211,7 +211,7 @@ def _result_line(r: IngestResult) -> str:
     label = OUTCOME_LABELS.get(r.outcome, r.outcome)
     ref = rec.get("archival_code") or (f"记录 {rec['id']}" if rec.get("id") else "")
     title = rec.get("title") or ""
-    extra = f"  {r.reason}" if r.reason and r.outcome in ("pending", "duplicate", "refused", "quarantined", "failed",
+    extra = f"  {r.reason}" if r.reason and r.outcome in ("pending", "duplicate", "refused", "held", "failed",
                                                        "attached") else ""
     return f"[{label}] {Path(r.file).name}  {ref}  {title}{extra}".replace("  ", " ").strip()
 
@@ -421,6 +421,7 @@ def _print_record(arc, row) -> None:
         ("待定原因", row["reason"]), ("原文件名", row["filename"]), ("SHA-256", row["sha256"]),
         ("存储位置", row["stored_path"]), ("入库时间", _local(arc, row["ingested_at"])),
         ("人工更正", "、".join(_corrected_labels(row))),
+        ("保密审查", _secrecy_decision(arc, row["id"])),
     ]
     for k, v in fields:
         if v not in (None, ""):
@@ -432,6 +433,17 @@ def _print_record(arc, row) -> None:
         from archive.display import history_rows
 
         out.print(table(("时间", "操作人", "操作", "说明"), history_rows(events, arc.cfg.tz), title="处理记录"))
+
+
+def _secrecy_decision(arc, record_id: int) -> str | None:
+    """The 保密员's decision that let this record in (archive secrecy decide), or None."""
+    from archive.secrecy_queue import decision_of
+
+    d = decision_of(arc, record_id)
+    if d is None:
+        return None
+    return (f"{d['decision']}（第 {d['id']} 号隔离文件；{d['decided_by']}，{_local(arc, d['decided_at'])}："
+            f"{d['decision_reason']}）")
 
 
 def _local(arc_or_cfg, ts) -> str:
@@ -538,8 +550,10 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
     """统计：各状态数量，按年度、保管期限、机构的归档件数和页数。"""
     from archive import catalog
 
+    from archive.secrecy_queue import held_count
+
     arc = _archive()
-    s = catalog.stats(arc.conn)
+    s = {**catalog.stats(arc.conn), "secrecy_held": held_count(arc)}
     emit(as_json, s, lambda: _print_stats(s))
 
 
@@ -553,6 +567,8 @@ def _print_stats(s: dict) -> None:
                         ((str(r["year"]), _ret(r["retention"]), r["org"] or "", str(r["n"]), str(r["pages"] or 0))
                          for r in s["archived_by_year"]),
                         title="归档文件（按年度、保管期限、机构）", fold=False))
+    if s.get("secrecy_held"):
+        say(f"隔离待保密员审查（疑似涉密）：{s['secrecy_held']} 件（archive secrecy list）")
 
 
 # ---- exports, and importing a transfer package ----------------------------------------------------
@@ -799,6 +815,7 @@ def review(
 ) -> None:
     """列出待定（待人工确认）的文件及原因；加 -i 逐件审核。"""
     from archive.review import pending
+    from archive.secrecy_queue import held_count
 
     arc = _archive()
     _table_notice(arc)
@@ -808,6 +825,7 @@ def review(
         _review_walk(arc)
         return
     items = pending(arc.conn)
+    held = held_count(arc)
 
     def render() -> None:
         out.print(table(("记录号", "文号", "题名", "日期", "原因"),
@@ -817,6 +835,8 @@ def review(
                         title="待定文件"))
         err.print(f"共 {len(items)} 件待定；用 archive confirm REF --retention … --org … 确认，"
                   "或 archive review -i 逐件审核")
+        if held:
+            err.print(f"另有 {held} 件疑似涉密文件隔离待保密员审查（archive secrecy list）")
 
     emit(as_json, lambda: [p.to_json() for p in items], render)
 
@@ -1386,7 +1406,7 @@ def _read_password(from_stdin: bool) -> str:
 @user_app.command("add")
 def user_add(
     name: str = typer.Argument(..., help="用户名"),
-    role: str = typer.Option(..., "--role", help="查阅 / 文书 / 档案员 / 领导"),
+    role: str = typer.Option(..., "--role", help="查阅 / 文书 / 档案员 / 领导 / 保密员"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读一行作为密码（脚本用）"),
 ) -> None:
     """建立网页账号（密码以 argon2 散列保存）。"""
@@ -1521,6 +1541,51 @@ def completion(shell: str = typer.Argument("bash", help="bash、zsh 或 fish")) 
     sys.stdout.write(script(shell) + "\n")
     if sys.stdout.isatty():
         say(how_to_load(shell))
+
+
+# ---- the 保密员's queue (issue 22) ---------------------------------------------------------------------
+secrecy_app = typer.Typer(no_args_is_help=True, help="保密审查：疑似涉密、已隔离的文件，由保密员决定。")
+app.add_typer(secrecy_app, name="secrecy")
+
+
+@secrecy_app.command("list")
+def secrecy_list(
+    show_all: bool = typer.Option(False, "--all", help="也列出已决定的文件"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """列出隔离待审的疑似涉密文件（未决定的在前）。"""
+    from archive.secrecy_queue import held_files
+
+    arc = _archive()
+    rows = held_files(arc, include_decided=show_all)
+
+    def render() -> None:
+        out.print(table(("编号", "文件名", "途径", "疑点", "位置", "所见", "隔离时间", "决定"),
+                        ((str(r["id"]), r["filename"], r["route"], "；".join(r["reasons"]), r["where_found"] or "",
+                          r["evidence"] or "", _local(arc, r["held_at"]),
+                          (f"{r['decision']}（{r['decided_by']}：{r['decision_reason']}）" if r["decided_at"]
+                           else "待审")) for r in rows),
+                        title="保密审查：隔离文件"))
+        waiting = sum(1 for r in rows if r["decided_at"] is None)
+        err.print(f"共 {waiting} 件待审；用 archive secrecy decide 编号 --as 非密|已解密|涉密 --reason 理由 决定")
+
+    emit(as_json, rows, render)
+
+
+@secrecy_app.command("decide")
+def secrecy_decide(
+    held_id: int = typer.Argument(..., help="隔离文件的编号（archive secrecy list）"),
+    decision: str = typer.Option(..., "--as", help="非密、已解密 或 涉密"),
+    reason: str = typer.Option(..., "--reason", help="决定的理由"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """保密员决定：非密/已解密 → 按正常流程入库（决定记入该记录）；涉密 → 移入 refused/，记录保密事件。"""
+    from archive.secrecy_queue import decide
+
+    reason = _text_arg(reason, "--reason 理由")
+    arc = _archive()
+    done = decide(arc, held_id, decision.strip(), reason or "")
+    emit(as_json, done, lambda: say(done["message"]))
 
 
 # ---- entry point -----------------------------------------------------------------------------------

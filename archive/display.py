@@ -53,6 +53,8 @@ def local_time(value, tz: dt.tzinfo | str | None = None, *, seconds: bool = Fals
 # One table of what each event in the log is called (catalog.append_event's ``action``).
 EVENT_NAMES = {
     "ingest": "收集登记",
+    "secrecy-hold": "隔离（疑似涉密，待保密员审查）",
+    "secrecy-decision": "保密审查决定",
     "import": "导入",
     "recover": "重建目录",
     "attach": "并入文件",
@@ -144,6 +146,8 @@ def event_detail(action: str, detail: dict | None) -> str:
         parts.append(f"保管期限 {_retention(d.get('retention_before'))} → {_retention(d.get('retention_after'))}")
     if action in ("ingest",) and d.get("rule_id"):
         parts.append(f"规则 {d['rule_id']}")
+    if action == "secrecy-decision" and d.get("decision"):
+        parts.append(f"第 {d.get('held')} 号隔离文件，决定：{d['decision']}")
     if d.get("reason"):
         label = {"hold": "冻结原因", "release": "解除原因"}.get(action, "原因" if action != "ingest" else "待定原因")
         parts.append(f"{label}：{d['reason']}")

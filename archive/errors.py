@@ -85,6 +85,11 @@ class AttachError(ArchiveError):
     a record that cannot take it, a file another record owns."""
 
 
+class SecrecyDecisionError(ArchiveError):
+    """A 保密员's decision that cannot apply (archive secrecy decide): no such held file, decided already, no
+    reason, the held file gone or changed, or the gate now finds a mark or a new doubt."""
+
+
 class CatalogLostError(StoreError):
     """The catalog is missing, empty or unreadable while the store holds files, or vanished while running.
 

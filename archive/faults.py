@@ -7,7 +7,8 @@ index-writing (Whoosh: index writer filled, not committed), indexed (Whoosh), re
 moved aside, new one not yet in place; SQLite: the FTS5 table rebuilt, not committed), classified, recovering
 (archive recover, after each rebuilt record), import-record (an imported record committed, not yet indexed),
 restoring (archive restore: catalog and files in place, index not rebuilt), reindex-child (a Whoosh writer child
-of archive reindex kills its parent: the child must die with it)."""
+of archive reindex kills its parent: the child must die with it), held (a doubtful file's hold committed, the
+original not yet moved into quarantine/), secrecy-decided (a 保密员's decision committed, the held file not yet moved)."""
 
 from __future__ import annotations
 

@@ -413,7 +413,7 @@ def hold(arc: Archive, path, sha, verdict, route: str, from_inbox: bool) -> Inge
     from archive import secrecy_queue
 
     line = secrecy_queue.hold(arc, path, verdict, route, from_inbox=from_inbox)
-    return IngestResult(inbox.shown(path), "quarantined", line or verdict.message())
+    return IngestResult(inbox.shown(path), "held", line or verdict.message())
 
 
 def _refused(arc: Archive, path, sha, fields: GongwenFields, from_inbox, level: str | None = None,

@@ -26,6 +26,7 @@ it cannot open is "doubtful", never "clear". docs/domain.md (涉密) lists the p
 
 from __future__ import annotations
 
+import contextvars
 import re
 import time
 from dataclasses import dataclass, field
@@ -283,7 +284,30 @@ def gate(path, extracted: Extracted | None = None, fields: GongwenFields | None 
         seen.doubt(f"文件无法打开（{_short(str(e))}），无法确认没有密级标志")
     except Exception as e:  # noqa: BLE001 - a reader that fails leaves the gate unsure: doubtful
         seen.doubt(f"文件无法完整读取（{type(e).__name__}），无法确认没有密级标志")
-    return seen.verdict(started)
+    return _decided(path, seen.verdict(started))
+
+
+# A 保密员's decision (archive/secrecy_queue.py, ``decide``): while a held file is taken in, the gate's doubtful
+# verdict on that very content, for no reason beyond those the 保密员 saw, reads as clear. A mark never does.
+DECIDED: contextvars.ContextVar[tuple[str, frozenset, str] | None] = contextvars.ContextVar(
+    "secrecy_decided", default=None)
+
+
+def _decided(path: Path, verdict: GateVerdict) -> GateVerdict:
+    decided = DECIDED.get()
+    if decided is None or verdict.kind != "doubtful":
+        return verdict
+    sha, reasons, label = decided
+    if not set(verdict.reasons) <= reasons:
+        return verdict
+    from archive.store import sha256_file
+
+    try:
+        if sha256_file(path) != sha:
+            return verdict
+    except OSError:
+        return verdict
+    return GateVerdict("clear", reasons=[label], seconds=verdict.seconds)
 
 
 def _short(message: str) -> str:

@@ -25,7 +25,7 @@ STATUS_WORDS = {**{name: code for code, name in STATUS_NAMES.items()},
 
 # what became of one input file (ingest, watch, the web upload): the outcome words a clerk reads
 OUTCOME_NAMES = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
-                 "refused": "拒收（涉密）", "quarantined": "隔离（待保密员审查）", "failed": "失败", "destroyed": "已销毁",
+                 "refused": "拒收（涉密）", "held": "隔离待审", "failed": "失败", "destroyed": "已销毁",
                  "attached": "并入"}  # attached: the file joined a record already there (one 件, several files)
 
 # ---- 处置方式 (dispose --decision) and the decisions of an appraisal ----------------------------------
@@ -45,7 +45,7 @@ ENGINE_NAMES = {"sqlite": "SQLite（目录库内）", "whoosh": "Whoosh", "rapid
 ARGUMENT_NAMES = {
     "ref": "记录", "refs": "记录", "query": "检索词", "paths": "路径", "path": "路径", "file": "文件",
     "files": "文件", "name": "用户名", "code": "档号", "appraisal_id": "鉴定编号",
-    "output": "输出", "directory": "文件夹", "folder": "文件夹", "role": "角色", "source": "文件或待定记录", "which": "序号或文件名",
+    "held_id": "隔离文件编号", "output": "输出", "directory": "文件夹", "folder": "文件夹", "role": "角色", "source": "文件或待定记录", "which": "序号或文件名",
 }
 
 

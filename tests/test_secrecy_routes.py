@@ -92,7 +92,7 @@ def test_ingest_refuses_a_marked_file_from_the_inbox_and_leaves_it_in_refused(ar
 def test_ingest_of_an_encrypted_pdf_stores_nothing(arc2, marked, tmp_path):
     f = fresh(tmp_path / "in", "加密.pdf", marked["pdf_locked"])
     r = pipeline.ingest_file(arc2, f)
-    assert r.outcome in ("failed", "quarantined", "refused"), r
+    assert r.outcome in ("failed", "held", "refused"), r
     assert_not_stored(arc2, f)
 
 
@@ -124,7 +124,7 @@ def test_watch_refuses_marked_files_dropped_into_the_inbox(tmp_path, marked):
         t.join(60)
     outcomes = {Path(r.file).name: r.outcome for r in watcher.results}
     assert all(outcomes[marked[k].name] == "refused" for k in names[:3]), outcomes
-    assert outcomes[marked["pdf_locked"].name] in ("failed", "quarantined"), outcomes
+    assert outcomes[marked["pdf_locked"].name] in ("failed", "held"), outcomes
     for sha in shas:
         assert_not_stored(arc, sha)
     assert not [p for p in cfg.inbox.rglob("*") if p.is_file()], "every original left the inbox"

@@ -2,7 +2,8 @@
 and slowing down repeated failed logins. The tables are in the catalog (migration 11).
 
 Roles: 查阅 searches and reads; 文书 files, reviews and corrects; 档案员 does everything archival;
-领导 reads, sees the dashboard and the audit list, and approves (appraisal approval lands with that work).
+领导 reads, sees the dashboard and the audit list, and approves (appraisal approval lands with that work);
+保密员 reads and decides the files the 涉密 gate held (archive/secrecy_queue.py), nothing else.
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ from archive import catalog
 from archive.catalog import users
 from archive.errors import UsageError
 
-ROLES = ("查阅", "文书", "档案员", "领导")
+ROLES = ("查阅", "文书", "档案员", "领导", "保密员")
 
 # what each permission lets a user do, and which roles hold it (checked on the server for every request)
 PERMISSIONS = {
-    "read": {"查阅", "文书", "档案员", "领导"},     # search, record pages, view and download files
+    "read": {"查阅", "文书", "档案员", "领导", "保密员"},  # search, record pages, view and download files
     "file": {"文书", "档案员"},                     # upload files into the inbox
     "review": {"文书", "档案员"},                   # accept / exclude pending records, reclassify
     "oversee": {"档案员", "领导"},                  # dashboard, audit list, list of holds
     "archival": {"档案员"},                         # catalogue export, hold / release
+    "secrecy": {"保密员"},                          # the queue of files held as possibly 涉密: see, decide
+    "secrecy_count": {"保密员", "档案员"},          # how many files wait for the 保密员 (queue page, dashboard)
 }
 
 SESSION_SECONDS = 8 * 3600  # one working day

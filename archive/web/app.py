@@ -676,6 +676,8 @@ def review_post(request: Request, form) -> Response:
 
 # ---- archivist's pages ------------------------------------------------------------------------------
 def dashboard_page(request: Request):
+    from archive import secrecy_queue
+
     user = require(request, "oversee")
     w = _state(request)
     conn = w.reader.conn
@@ -688,7 +690,7 @@ def dashboard_page(request: Request):
         by_org[r["org"] or ""] = by_org.get(r["org"] or "", 0) + r["n"]
     return render(request, "dashboard.html", user=user, s=s, chart=bar_chart(by_year), by_org=by_org,
                   years=sorted(by_year, reverse=True), by_year=by_year,
-                  holds=appraisals.count_holds(conn))
+                  holds=appraisals.count_holds(conn), secrecy_held=secrecy_queue.held_count(w.reader))
 
 
 RET_COLORS = {"Y": "#8c1c13", "D30": "#c9822b", "D10": "#5b7f95"}
@@ -799,6 +801,32 @@ def holds_post(request: Request, form) -> Response:
             row = w.writer.resolve(ref)
             audit.hold(w.writer, row, reason)
     return RedirectResponse("/admin/holds", 303)
+
+
+# ---- the 保密员's queue (issue 22; archive/secrecy_queue.py) -------------------------------------------
+def secrecy_page(request: Request, error: str | None = None, status: int = 200, done: str | None = None):
+    from archive import secrecy_queue
+
+    user = require(request, "secrecy")
+    reader = _state(request).reader
+    rows = secrecy_queue.held_files(reader, include_decided=True)
+    waiting = [r for r in rows if r["decided_at"] is None]
+    decided = [r for r in rows if r["decided_at"] is not None][:100]
+    return render(request, "secrecy.html", status=status, user=user, waiting=waiting, decided=decided,
+                  decisions=secrecy_queue.DECISIONS, error=error, done=done or request.query_params.get("done"))
+
+
+def secrecy_post(request: Request, form) -> Response:
+    from archive import secrecy_queue
+
+    user = require(request, "secrecy")
+    w = _state(request)
+    with w.write_mutex, catalog.acting_as(user.name):
+        result = secrecy_queue.decide(w.writer, _int(form.get("id"), "隔离文件编号"),
+                                      str(form.get("decision") or "").strip(), str(form.get("reason") or ""))
+    from urllib.parse import quote
+
+    return RedirectResponse("/secrecy?done=" + quote(result["message"]), 303)
 
 
 # ---- wiring -----------------------------------------------------------------------------------------
@@ -926,6 +954,8 @@ def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = F
         Route("/admin/audit", _sync(audit_page)),
         Route("/admin/holds", _sync(holds_page), methods=["GET"]),
         Route("/admin/holds", _post(holds_post), methods=["POST"]),
+        Route("/secrecy", _sync(secrecy_page), methods=["GET"]),
+        Route("/secrecy", _post(secrecy_post), methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [Middleware(PathGuard), Middleware(SecurityHeaders)]
