@@ -184,10 +184,13 @@ def gate_file(arc: Archive, path: Path, got: ReadFile, source: dict, sha: str | 
     of a kind not read): held for the 保密员 (SecretHeldError); a clear one: returns."""
     from archive import gongwen, secrecy
 
-    if (level := secret_mark(None, got, given_text)) is not None:
+    level = secret_mark(None, got, given_text)
+    if level in secrecy.SECRET_LEVELS:
         refuse_secret(arc, path, level, source, sha)
     ex = got.extracted
     verdict = secrecy.gate(path, ex, gongwen.parse(got.text or "") if ex is not None else None, arc.cfg.ocr)
+    if level and verdict.kind == "clear" and level != secrecy.UNREADABLE:  # a suspected mark the gate did not see
+        verdict = secrecy.GateVerdict("doubtful", reasons=[secrecy.refusal_reason(level).split("，")[0]])
     if verdict.kind == "mark":
         refuse_secret(arc, path, verdict.level or "秘密", source, sha, f"（位于{verdict.where}：“{verdict.evidence}”）")
     if ex is None and verdict.kind == "clear":  # unreadable to the extractor: never stored on the gate's word alone
