@@ -230,6 +230,11 @@ def approve(arc: Archive, appraisal_id: int, *, leader: str, on: dt.date, docume
         raise DispositionError(f"第 {appraisal_id} 号鉴定没有拟销毁的档案，无需批准")
     if file is not None and not Path(file).is_file():
         raise DispositionError(f"找不到批准文件 {file}")
+    if file is not None:  # the 涉密 gate first: a refused or held file leaves the appraisal unapproved
+        from archive.importing import gate_file, read_file
+
+        gate_file(arc, Path(file), read_file(arc, Path(file)), {"appraisal": appraisal_id, "document": "approval"},
+                  route="approve")
     with arc.change(catalog.actor(), "批准销毁") as tx:
         if (now := get(tx.conn, appraisal_id))["approved_at"]:  # another approval came first, under the lock
             raise DispositionError(f"第 {appraisal_id} 号鉴定已于 {now['approved_on']} 由{now['approved_by']}批准")
@@ -434,9 +439,9 @@ def ensure_documents(arc: Archive, appraisal_id: int, approval_file: Path | None
             day = dt.date.fromisoformat(when[:10])
             with tempfile.TemporaryDirectory(prefix="archive-appraisal-") as tmp:
                 if kind == "approval" and approval_file is not None:
-                    path = Path(approval_file)
+                    path, written = Path(approval_file), False  # a person's file: through the whole 涉密 gate
                 else:
-                    path = Path(tmp) / f"{cfg.agency_name}{title}（第{appraisal_id}号鉴定）.pdf"
+                    path, written = Path(tmp) / f"{cfg.agency_name}{title}（第{appraisal_id}号鉴定）.pdf", True
                     write(sheets(conn, cfg, a), path, "pdf")
                 meta = {"fonds": cfg.fonds, "year": day.year, "retention": "Y",
                         "org": cfg.default_org if cfg.orgs else None,
@@ -444,7 +449,7 @@ def ensure_documents(arc: Archive, appraisal_id: int, approval_file: Path | None
                         "date": day.isoformat(), "doc_type": "报告" if kind == "report" else None,
                         "rule_id": RULE_ID, "basis": BASIS, "relation": "本机关",
                         "note": f"第{appraisal_id}号鉴定（批次{a['batch']}）"}
-                rec = import_record(arc, {k: v for k, v in meta.items() if v is not None}, ImportedFile(path),
+                rec = import_record(arc, {k: v for k, v in meta.items() if v is not None}, ImportedFile(path, written=written),
                                     source={"appraisal": appraisal_id, "document": kind}, action="appraisal-document",
                                     allocate=True)
             with arc.change(catalog.actor(), "鉴定文件归档") as tx:

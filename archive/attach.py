@@ -45,7 +45,7 @@ def attach(arc: Archive, row, source: str, role: str, reason: str | None = None)
         if "/" in source or re.fullmatch(r"\.[A-Za-z0-9]{1,5}", path.suffix or "-"):
             raise AttachError(f"文件 {source} 不存在：请检查路径（或给出一条待定记录的记录号）")
         return _absorb(arc, row, arc.resolve(source), role, reason)
-    prep = pipeline._prepare(arc, path, False)  # the stages of ingest: type, limits, text, the 涉密 gate
+    prep = pipeline._prepare(arc, path, False, "attach")  # the stages of ingest: type, limits, text, the 涉密 gate
     if isinstance(prep, IngestResult):
         if prep.outcome == "duplicate" and prep.record:
             owner = catalog.get_record(arc.conn, prep.record["id"])

@@ -211,7 +211,8 @@ def _result_line(r: IngestResult) -> str:
     label = OUTCOME_LABELS.get(r.outcome, r.outcome)
     ref = rec.get("archival_code") or (f"记录 {rec['id']}" if rec.get("id") else "")
     title = rec.get("title") or ""
-    extra = f"  {r.reason}" if r.reason and r.outcome in ("pending", "duplicate", "refused", "failed", "attached") else ""
+    extra = f"  {r.reason}" if r.reason and r.outcome in ("pending", "duplicate", "refused", "held", "failed",
+                                                       "attached") else ""
     name = printable(Path(r.file).name)  # one line a file, whatever its name holds (a newline, ESC)
     return f"[{label}] {name}  {ref}  {printable(title)}{extra}".replace("  ", " ").strip()
 
@@ -1388,6 +1389,10 @@ def _print_recovered(s) -> None:
         f"封存摘要一致，{s.unreadable} 个文件无法提取文本）{kept}。请用 archive review 逐条核对并确认")
     if s.mismatched:
         say(f"注意：{len(s.mismatched)} 个存储文件的内容与其校验值不符（可能已损坏），如 {s.mismatched[0]}")
+    for hit in s.secret:  # 涉密 gate (issue 22): a marked stored file is an incident, not a record
+        say(hit["reason"])
+    if s.doubtful:
+        say(f"注意：{len(s.doubtful)} 个存储文件涉密检查存疑（记录为待定），请保密员核查，如 {s.doubtful[0]}")
 
 
 # ---- the web page and its accounts ---------------------------------------------------------------

@@ -28,7 +28,7 @@ from archive.bounds import unescape_spreadsheet_text
 from archive.config import Config
 from archive.errors import CatalogFileError, StopRequested, library_reason
 from archive.importing import (ImportedFile, ImportRecordError, SecretRecordError, attach_file, check_meta,
-                              import_record, read_file, refuse_secret, secret_mark)
+                              gate_file, import_record, read_file)
 from archive.interrupt import flush_after_stop, stopped
 from archive.session import Archive
 from archive.retention import WRITTEN as RETENTION_WRITTEN
@@ -683,8 +683,7 @@ def rel_to(p: Path, files_dir) -> str:
 def _read_checked(arc: Archive, path: Path, source: dict):
     """Read a further file of a record and pass it through the 涉密 gate (SecretRecordError)."""
     got = read_file(arc, path)
-    if (level := secret_mark(None, got)) is not None:
-        refuse_secret(arc, path, level, source, sha256_file(path))
+    gate_file(arc, path, got, source, sha256_file(path), route="import catalog")
     return got
 
 

@@ -33,6 +33,11 @@ class SecretRecordError(ImportRecordError):
     """A record or file marked 秘密/机密/绝密: refused like ingest refuses it, never stored or indexed."""
 
 
+class SecretHeldError(SecretRecordError):
+    """A file the 涉密 gate cannot clear (a doubtful mark; an encrypted, damaged or unsupported file): held in the
+    保密员's quarantine (secrecy_queue.hold), never stored or indexed."""
+
+
 # catalog columns an import may set (schema.COLUMNS); everything else is the program's own bookkeeping
 META_COLUMNS = schema.IMPORTABLE
 STATUSES = ("archived", "pending", "excluded", "destroyed")
@@ -46,6 +51,7 @@ class ImportedFile:
     text: str | None = None
     warnings: list[str] = field(default_factory=list)
     name: str | None = None  # the name it first arrived with, when the path's name is not it (a package)
+    written: bool = False  # the program wrote it itself (a 鉴定 document): only its text's 密级 is checked
 
 
 def _check(meta: dict) -> dict:
@@ -170,10 +176,42 @@ def secret_mark(secrecy_value=None, got: ReadFile | None = None, given_text: str
     return None
 
 
-def refuse_secret(arc: Archive, path: Path | None, level: str, source: dict, sha: str | None = None) -> None:
+def gate_file(arc: Archive, path: Path, got: ReadFile, source: dict, sha: str | None = None,
+              given_text: str | None = None, route: str = "import") -> None:
+    """The one 涉密 gate for a file an import, 全文挂接 or 鉴定报告 brings in, asked before anything is stored:
+    the printed 密级 of its text (or the text a package carries), then ``secrecy.gate`` over every place of
+    the file. A mark: refused (SecretRecordError, an event); a doubtful or unreadable file (encrypted, damaged,
+    of a kind not read): held for the 保密员 (SecretHeldError); a clear one: returns."""
+    from archive import gongwen, secrecy
+
+    level = secret_mark(None, got, given_text)
+    if level in secrecy.SECRET_LEVELS:
+        refuse_secret(arc, path, level, source, sha)
+    ex = got.extracted
+    verdict = secrecy.gate(path, ex, gongwen.parse(got.text or "") if ex is not None else None, arc.cfg.ocr)
+    if level and verdict.kind == "clear" and level != secrecy.UNREADABLE:  # a suspected mark the gate did not see
+        verdict = secrecy.GateVerdict("doubtful", reasons=[secrecy.refusal_reason(level).split("，")[0]])
+    if verdict.kind == "mark":
+        refuse_secret(arc, path, verdict.level or "秘密", source, sha, f"（位于{verdict.where}：“{verdict.evidence}”）")
+    if ex is None and verdict.kind == "clear":  # unreadable to the extractor: never stored on the gate's word alone
+        verdict = secrecy.GateVerdict("doubtful", reasons=[w for w in got.warnings[:1]] or ["文件无法读取"])
+    if verdict.kind == "doubtful":
+        hold_file(arc, path, verdict, route)
+
+
+def hold_file(arc: Archive, path: Path, verdict, route: str) -> None:
+    """Copy a doubtful file into the 保密员's quarantine and raise SecretHeldError (nothing stored)."""
+    from archive import secrecy_queue
+
+    line = secrecy_queue.hold(arc, path, verdict, route, from_inbox=False)
+    raise SecretHeldError(f"文件 {path.name}：{line or verdict.message()}")
+
+
+def refuse_secret(arc: Archive, path: Path | None, level: str, source: dict, sha: str | None = None,
+                  where_seen: str = "") -> None:
     """Log the refusal (like ingest's ``refused`` event, with no record) and raise SecretRecordError."""
     where = f"文件 {path.name}" if path is not None else "该记录"
-    reason = f"{where}标有密级“{level}”：涉密文件不得导入非涉密系统，未存储、未索引"
+    reason = f"{where}标有密级“{level}”{where_seen}：涉密文件不得导入非涉密系统，未存储、未索引"
     with arc.change() as tx:
         catalog.append_event(tx.conn, "refused", None, {**source, "filename": path.name if path else None,
                                                         "source": str(path) if path else None,
@@ -208,8 +246,11 @@ def import_record(arc: Archive, meta: dict, file: ImportedFile | None, *, source
         sha, size, filename = sha256_file(file.path), file.path.stat().st_size, file.name or file.path.name
         _refuse_stored(arc, sha, file.path)
         got = read_file(arc, file.path)
-        if (level := secret_mark(None, got, file.text)) is not None:
-            refuse_secret(arc, file.path, level, source, sha)
+        if file.written:
+            if (level := secret_mark(None, got)) is not None:
+                refuse_secret(arc, file.path, level, source, sha)
+        else:
+            gate_file(arc, file.path, got, source, sha, file.text, _route(source, action))
         media_type, method, warnings = got.media_type, got.method, got.warnings
         text = got.text if file.text is None else file.text
         if got.pages is not None:
@@ -275,8 +316,7 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
     sha = sha256_file(file.path)
     _refuse_stored(arc, sha, file.path)
     got = read_file(arc, file.path)
-    if (level := secret_mark(None, got, file.text)) is not None:
-        refuse_secret(arc, file.path, level, source, sha)
+    gate_file(arc, file.path, got, source, sha, file.text, _route(source, "import"))
     media_type, method, pages, warnings = got.media_type, got.method, got.pages, got.warnings
     text = got.text if file.text is None else file.text
     with arc.change(transaction=False):
@@ -296,6 +336,13 @@ def attach_file(arc: Archive, document_id: int, file: ImportedFile, *, source: d
             catalog.append_event(conn, "attach", document_id, {**source, "sha256": sha, "filename": file.path.name})
             tx.queue_index(document_id)
     return catalog.record(catalog.get_record(arc.conn, document_id))
+
+
+def _route(source: dict, action: str) -> str:
+    """The way in a held file came by (the 保密员 sees it): import catalog, import package or 鉴定报告."""
+    if "package" in source:
+        return "import package"
+    return "import catalog" if action == "import" else action
 
 
 def _refuse_filed(row, document_id: int) -> None:

@@ -103,6 +103,6 @@ class IngestResult:
     """The outcome of one input file. Every file gets exactly one."""
 
     file: str
-    outcome: str  # archived | pending | excluded | duplicate | refused | failed
+    outcome: str  # archived | pending | excluded | duplicate | refused | held (涉密 doubt) | failed
     reason: str | None = None
     record: dict | None = None  # the catalog record (keys: docs/domain.md, the record as printed) where there is one

@@ -153,7 +153,7 @@ def _moved(arc: Archive, p: Prepared, rec: dict, attached: grouping.Match | None
     return IngestResult(str(p.path), outcome, reason, rec)
 
 
-def _prepare(arc: Archive, path: Path, from_inbox: bool):
+def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
     """Every stage before the store: an IngestResult when the file ends here (failed, duplicate,
     refused), else what the store and the catalog need (Prepared)."""
     name = inbox.shown(path)
@@ -204,6 +204,9 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool):
     level = secrecy.secret_level(fields, ex)
     if level:
         return _refused(arc, path, sha, fields, from_inbox, level)
+    held = _gate(arc, path, sha, ex, fields, from_inbox, route)  # every place of the file, before the store
+    if held is not None:
+        return held
 
     cls = classify(fields, ex.text, ex.pages, arc.cfg)
     if fields.date is not None and (later := _future(fields.date)):
@@ -393,10 +396,32 @@ def _failed(arc: Archive, path, sha, reason, from_inbox) -> IngestResult:
                               advice="请检查文件能否正常打开；修复或另存后重新放入收件箱。")
 
 
-def _refused(arc: Archive, path, sha, fields: GongwenFields, from_inbox, level: str | None = None) -> IngestResult:
+def _gate(arc: Archive, path, sha, ex: Extracted, fields: GongwenFields, from_inbox, route: str):
+    """The 涉密 gate (secrecy.gate) over every place of the file, given what was already read (its text and OCR
+    lines are not read again): a mark is refused like a printed 密级, a doubtful file is held for the 保密员
+    (secrecy_queue.hold), a clear one goes on (None)."""
+    verdict = secrecy.gate(path, ex, fields, arc.cfg.ocr)
+    if verdict.kind == "mark":
+        return _refused(arc, path, sha, fields, from_inbox, verdict.level, verdict)
+    if verdict.kind == "doubtful":
+        return hold(arc, path, sha, verdict, route, from_inbox)
+    return None
+
+
+def hold(arc: Archive, path, sha, verdict, route: str, from_inbox: bool) -> IngestResult:
+    """A doubtful file into the 保密员's quarantine (moved from the inbox, copied otherwise): never stored."""
+    from archive import secrecy_queue
+
+    line = secrecy_queue.hold(arc, path, verdict, route, from_inbox=from_inbox)
+    return IngestResult(inbox.shown(path), "held", line or verdict.message())
+
+
+def _refused(arc: Archive, path, sha, fields: GongwenFields, from_inbox, level: str | None = None,
+             verdict=None) -> IngestResult:
     level = level or fields.secrecy
     where = f"已移入隔离文件夹 {arc.cfg.refused_dir.name}/" if from_inbox else "原文件未改动"
-    reason = f"{secrecy.refusal_reason(level, fields)}，{where}"
+    said = verdict.message() if verdict is not None else secrecy.refusal_reason(level, fields)
+    reason = f"{said}，{where}"
     advice = ("请按保密规定在涉密载体或涉密系统中处理本文件，并从本机删除副本。" if level in secrecy.SECRET_LEVELS
               else "请人工查看原件：确属涉密的，按保密规定处理；确认不涉密的，可转为带文字层的 PDF 或重新清晰扫描后再放入。")
     return inbox.side_outcome(arc, path, sha, "refused", reason, arc.cfg.refused_dir, from_inbox, advice=advice)

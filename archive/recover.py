@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import catalog, gongwen, pipeline
+from archive import catalog, gongwen, pipeline, secrecy
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StoreError
@@ -41,11 +41,14 @@ class RecoverSummary:
     from_old_catalog: int = 0  # rows read back from the damaged catalog and matching its sealed digest
     unreadable: int = 0  # stored files whose text could not be extracted (kept, recorded, flagged)
     mismatched: list[str] = field(default_factory=list)  # stored files whose content is not their name
+    secret: list[dict] = field(default_factory=list)  # stored files the 涉密 gate finds marked: no record, an incident
+    doubtful: list[str] = field(default_factory=list)  # stored files the gate is unsure of: 待定, for the 保密员
 
     def to_json(self) -> dict:
         return {"catalog": str(self.catalog), "kept_aside": [str(p) for p in self.kept_aside],
                 "records": self.records, "from_old_catalog": self.from_old_catalog,
-                "unreadable": self.unreadable, "mismatched": self.mismatched}
+                "unreadable": self.unreadable, "mismatched": self.mismatched,
+                "secret": self.secret, "doubtful": self.doubtful}
 
 
 def _readable(path: Path) -> bool:
@@ -108,7 +111,8 @@ def recover(cfg: Config, progress=None) -> RecoverSummary:
             with arc.change() as tx:
                 catalog.append_event(tx.conn, "recover", None, {
                     "records": summary.records, "from_old_catalog": summary.from_old_catalog,
-                    "unreadable": summary.unreadable, "mismatched": summary.mismatched})
+                    "unreadable": summary.unreadable, "mismatched": summary.mismatched,
+                    "secret": [s["stored_path"] for s in summary.secret], "doubtful": summary.doubtful})
             catalog.checkpoint(arc.conn)
         finally:
             arc.close(index=False)  # the index is rebuilt from the new catalog once it is in place
@@ -146,6 +150,10 @@ def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary:
     ex.media_type = media_type  # the stored name decides: verify checks the path against it
     ex.warnings = list(ex.warnings) + warnings
     fields = gongwen.parse(ex.text)
+    verdict = secrecy.gate(p, ex if not warnings else None, fields, arc.cfg.ocr)
+    if verdict.kind == "mark":  # a 保密 incident: no record made for it (the file is left where it is)
+        _incident(arc, rel, sha, verdict, summary)
+        return
     old = old_rows.get(sha)
     try:
         trusted = old is not None and digests.get(old["id"]) == catalog.record_digest(old)
@@ -163,6 +171,9 @@ def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary:
         what.append(f"原状态 {old.get('status')}")
         reason += "；原目录中可读到：" + "，".join(what) + ("（与事件日志的封存摘要一致）" if trusted
                                                        else "（未能与事件日志核对）")
+    if verdict.kind == "doubtful":
+        summary.doubtful.append(rel)
+        reason += f"；涉密检查存疑（{'；'.join(verdict.reasons[:2])}），请保密员核查后再确认"
     if cls.rule_id:
         reason += f"（规则 {cls.rule_id} 建议{'归档' if cls.status == 'archived' else '不归档' if cls.status == 'excluded' else '待定'}）"
     pending = Classification(status="pending", retention=cls.retention, org=cls.org, rule_id=cls.rule_id,
@@ -177,6 +188,18 @@ def _rebuild_one(arc: Archive, rel: str, old_rows: dict, digests: dict, summary:
     summary.records += 1
     if trusted:
         summary.from_old_catalog += 1
+
+
+def _incident(arc: Archive, rel: str, sha: str, verdict, summary: RecoverSummary) -> None:
+    """A stored file carrying a 密级 mark: reported (a ``refused`` event, the dashboard's 保密 count, and the
+    summary) instead of being made a record again. The stored file is not touched: the 保密员 handles it."""
+    what = {"stored_path": rel, "sha256": sha, "level": verdict.level, "where": verdict.where,
+            "evidence": verdict.evidence,
+            "reason": (f"保密事件：存储中的文件 {rel} 标有密级（{verdict.level}，位于{verdict.where}：“{verdict.evidence}”），"
+                       "未重建记录，请保密员按规定处理")}
+    with arc.change() as tx:
+        catalog.append_event(tx.conn, "refused", None, {**what, "route": "recover", "incident": "secrecy"})
+    summary.secret.append(what)
 
 
 def _keep_corrections(old: dict, fields, ex: Extracted) -> list[str]:

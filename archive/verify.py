@@ -157,6 +157,7 @@ def verify(arc: Archive, *, progress=None, anchor: str | None = None) -> Report:
         _check_text(row, texts.get(row["id"]), rep)
         if progress:
             progress(i + 1, len(rows) + 1)  # the last step: the checks over the whole archive below
+    check_secrecy_gate(arc, rows, rep)
     _check_stray_files(arc, rows, rep)
     _check_numbering(conn, rows, details, rep)
     _check_index(arc, rows, rep)
@@ -427,6 +428,48 @@ def _unreadable(path, media_type: str | None) -> str | None:
 
         return library_reason(e) or f"{type(e).__name__}: {e}"
     return None
+
+
+# the kinds the file-level 涉密 gate re-reads in verify (cheap: no OCR of whole scans): text, HTML, DOCX and a
+# born-digital PDF (text layer, annotations, the upper band rendered only where it holds drawing or images).
+# A scan (read by OCR), an image, an OFD is judged by its stored text (OCR'd and gated once when it came in).
+GATE_FILE_KINDS = ("text", "html", "mht", "docx", "pdf")
+
+
+def check_secrecy_gate(arc: Archive, rows, rep: Report) -> None:
+    """安全性 / 涉密信息 (issue 22): the 涉密 gate run again over what is stored, so a mark that got in before the
+    gate (or a file changed since) is a finding. Every record's stored text, normalised like the gate
+    (archive.extract.marks: spaces, variant characters, stars, labels, periods), its first lines as the head of
+    the page; and the file-level gate (secrecy.gate: DOCX headers, text boxes, symbol runs; HTML whole) over the
+    files of the cheap kinds (GATE_FILE_KINDS). A mark is a failure; a doubt is a notice for the 保密员."""
+    from archive import secrecy
+    from archive.extract.marks import find_mark
+
+    texts = catalog.texts_of(arc.conn, [r["id"] for r in rows if r["status"] != "destroyed"])
+    for row in rows:
+        if row["status"] == "destroyed":
+            continue
+        ref = _ref(row)
+        lines = [ln for ln in (texts.get(row["id"]) or "").splitlines() if ln.strip()]
+        hit = find_mark("\n".join(lines[:secrecy.HEAD_LINES]), head=True)
+        body = find_mark("\n".join(lines[secrecy.HEAD_LINES:]), head=False)
+        if body is not None and body.kind == "mark" and (hit is None or hit.kind != "mark"):
+            hit = body
+        if hit is not None and hit.kind == "mark":
+            rep.add("涉密信息", ref, f"全文中有密级标志“{hit.evidence}”（{hit.level}）：涉密文件不得存于非涉密系统，"
+                                 "请立即报告保密员")
+            continue
+        path = arc.store.abspath(row["stored_path"]) if row["stored_path"] else None
+        if path is None or row["media_type"] not in GATE_FILE_KINDS or not path.is_file():
+            continue
+        if row["media_type"] == "pdf" and row["extract_method"] == "ocr":
+            continue  # a scan: its OCR'd text was checked above
+        verdict = secrecy.gate(path, None, None, arc.cfg.ocr)
+        if verdict.kind == "mark":
+            rep.add("涉密信息", ref, (f"存储文件 {row['stored_path']} 标有密级（{verdict.level}，位于{verdict.where}："
+                                 f"“{verdict.evidence}”）：涉密文件不得存于非涉密系统，请立即报告保密员"))
+        elif verdict.kind == "doubtful":
+            rep.add("涉密信息", ref, f"提示：涉密检查存疑（{'；'.join(verdict.reasons[:2])}），请保密员核查", "notice")
 
 
 def _check_stray_files(arc: Archive, rows, rep: Report) -> None:

@@ -25,7 +25,7 @@ STATUS_WORDS = {**{name: code for code, name in STATUS_NAMES.items()},
 
 # what became of one input file (ingest, watch, the web upload): the outcome words a clerk reads
 OUTCOME_NAMES = {"archived": "归档", "pending": "待定", "excluded": "不归档", "duplicate": "重复",
-                 "refused": "拒收（涉密）", "failed": "失败", "destroyed": "已销毁",
+                 "refused": "拒收（涉密）", "held": "隔离待审", "failed": "失败", "destroyed": "已销毁",
                  "attached": "并入"}  # attached: the file joined a record already there (one 件, several files)
 
 # ---- 处置方式 (dispose --decision) and the decisions of an appraisal ----------------------------------

@@ -158,9 +158,14 @@ def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z1
             make_pdf(p, lines)
         elif kind == "docx":
             make_docx(p, lines)
-        elif kind == "png":
-            from PIL import Image
-            Image.new("RGB", (40, 20), (n % 256, (n // 256) % 256, 200)).save(p)
+        elif kind == "png":  # a legible page image: the 涉密 gate holds a scan whose upper part it cannot read
+            from PIL import Image, ImageDraw, ImageFont
+
+            font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 40)
+            im = Image.new("L", (1240, 1754), 255)
+            for i, line in enumerate(lines):
+                ImageDraw.Draw(im).text((120, 160 + 80 * i), line, font=font, fill=0)
+            im.save(p)
         else:
             make_text(p, "\n".join(lines))
         n += 1

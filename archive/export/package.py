@@ -158,7 +158,7 @@ def _further_files(arc: Archive, r, code: str, stage: Path) -> list[dict]:
 def _import_further(arc: Archive, doc_id: int, rec: dict, data: Path, source: dict, refused: list | None) -> None:
     """A package record's further files, attached again with their roles (the record's text and 页数 already
     include them). Each passes the 涉密 gate like any imported file."""
-    from archive.importing import read_file, refuse_secret, secret_mark
+    from archive.importing import gate_file, read_file
 
     conn = arc.conn
     for f in rec.get("files") or []:
@@ -167,8 +167,7 @@ def _import_further(arc: Archive, doc_id: int, rec: dict, data: Path, source: di
         path = data / f["file"]
         got = read_file(arc, path)
         try:
-            if (level := secret_mark(None, got)) is not None:
-                refuse_secret(arc, path, level, source, f["sha256"])
+            gate_file(arc, path, got, source, f["sha256"], route="import package")
         except SecretRecordError as e:
             if refused is not None:
                 refused.append((f["file"], str(e)))
