@@ -302,7 +302,7 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
             if r["status"] != "archived":  # changed by another process since the check
                 raise DispositionError(f"未销毁任何档案：{_ref(r)} 状态刚变为{status_name(r['status'])}")
             candidates += catalog.files_of(tx.conn, r["id"])
-            gateway.add_disposition(tx.conn, batch=a["batch"], document_id=r["id"], decision="destroy",
+            catalog.add_disposition(tx.conn, batch=a["batch"], document_id=r["id"], decision="destroy",
                                     archival_code=r["archival_code"], retention_before=i["retention_before"],
                                     retention_after=None, approved_by=a["approved_by"], supervisors=",".join(people),
                                     reason=i["reason"], decided_at=stamp, actor=who)

@@ -97,16 +97,6 @@ def list_holds(conn: sqlite3.Connection, limit: int = 500) -> list[sqlite3.Row]:
                         (limit,)).fetchall()
 
 
-def add_disposition(conn: sqlite3.Connection, *, batch: int, document_id: int, decision: str, archival_code,
-                    retention_before, retention_after, approved_by, supervisors: str, reason: str, decided_at: str,
-                    actor: str) -> None:
-    conn.execute(
-        "INSERT INTO dispositions(batch, document_id, decision, archival_code, retention_before, "
-        "retention_after, approved_by, supervisors, reason, decided_at, actor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (batch, document_id, decision, archival_code, retention_before, retention_after, approved_by, supervisors,
-         reason, decided_at, actor))
-
-
 def dispositions_of(conn: sqlite3.Connection, ids: list[int]) -> list[sqlite3.Row]:
     """The dispositions of these records (a chunk of at most 500 ids), in the order they were made."""
     return conn.execute(f"SELECT * FROM dispositions WHERE document_id IN ({','.join('?' * len(ids))}) "

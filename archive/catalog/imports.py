@@ -30,10 +30,6 @@ def finish_journal(conn: sqlite3.Connection, journal_id: int, at: str, done: int
     conn.execute("UPDATE import_journal SET finished_at=?, done=? WHERE id=?", (at, done, journal_id))
 
 
-def unfinished_journals(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute("SELECT * FROM import_journal WHERE finished_at IS NULL").fetchall()
-
-
 def import_events_naming(conn: sqlite3.Connection, text: str) -> list[tuple[int, str]]:
     """(document id, detail) of the import events whose detail contains ``text`` (a package's path)."""
     return conn.execute("SELECT document_id, detail FROM events WHERE action='import' AND detail LIKE ?",

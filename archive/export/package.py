@@ -311,13 +311,3 @@ def _imported_from(conn, source: str) -> dict[str, int]:
         if d.get("package") == source and d.get("record"):
             out[d["record"]] = doc_id
     return out
-
-
-def unfinished_imports(conn) -> list[str]:
-    """Messages (Chinese) for package imports a crash interrupted: run the same command again to finish."""
-    try:
-        rows = imports.unfinished_journals(conn)
-    except Exception:
-        return []
-    return [f"移交包 {r['source']} 的导入曾中断（已导入 {r['done']}/{r['planned']} 件）：请再次运行 "
-            f"archive import package {r['source']} 完成导入" for r in rows]
