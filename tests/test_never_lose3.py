@@ -154,6 +154,28 @@ def test_hostile_file_names_are_printed_escaped_everywhere(tmp_path):
     for args in (["list"], ["show", "2"], ["search", "另一份"], ["list", "--json"], ["show", "2", "--json"]):
         out = _cli(cfg_path, *args)
         assert out.returncode == 0 and _acted_on(out.stdout + out.stderr) == [], (args, out.stdout + out.stderr)
+    # the web page: HTML escaping alone leaves U+202E a live override; the name is shown escaped there too
+    from starlette.testclient import TestClient
+
+    from archive.web import accounts, create_app
+    from archive.session import open_archive
+
+    arc = open_archive(cfg)
+    accounts.add_user(arc.conn, "dang", "档案员", "correct horse 1")
+    hostile_id = next(r["id"] for r in arc.conn.execute("SELECT id, filename FROM documents") if "伪造" in r["filename"])
+    arc.close()
+    app = create_app(cfg)
+    try:
+        c = TestClient(app, base_url="http://127.0.0.1")
+        page = c.get("/login").text
+        csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        c.post("/login", data={"csrf": csrf, "name": "dang", "password": "correct horse 1", "next": "/search"})
+        for url in (f"/doc/{hostile_id}", "/search?q=另一份", "/review"):
+            html = c.get(url).text
+            assert "\u202e" not in html and "\x1b" not in html, (url, html[:3000])
+        assert "\\u202e" in c.get(f"/doc/{hostile_id}").text
+    finally:
+        app.state.web.close()
 
 
 # ---- 5. a full disk -------------------------------------------------------------------------------------------

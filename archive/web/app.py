@@ -174,6 +174,9 @@ class WebArchive:
         self.env.globals.update(RETENTION_NAMES=RETENTION_NAMES, STATUS_LABELS=STATUS_LABELS,
                                 OUTCOME_LABELS=OUTCOME_LABELS, orgs=cfg.orgs, agency=cfg.agency_name,
                                 local_time=self.local_time, MEDIA_LABELS=MEDIA_LABELS)
+        # a file name or title is shown with its control characters and bidi overrides escaped, as on the
+        # command line (display.printable): HTML escaping alone lets U+202E turn a name around
+        self.env.filters["printable"] = lambda v: display.printable(v) if isinstance(v, str) else v
 
     def local_time(self, ts: str | None) -> str:
         """A catalog time on a page: the agency's wall clock ([agency] timezone), to the second."""
