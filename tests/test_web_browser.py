@@ -117,13 +117,17 @@ class Shots:
 
 
 def wait_for(cond, timeout: float = 120, what: str = ""):
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
             v = cond()
         except (NoSuchElementException, StaleElementReferenceException):  # the next page is still loading
+            v = None
+        except WebDriverException as e:  # Chromium between two documents: "Node … does not belong to the document"
+            if "does not belong to the document" not in str(e):
+                raise
             v = None
         if v:
             return v
