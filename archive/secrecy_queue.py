@@ -9,7 +9,6 @@ file named on the command line or sent by the web page is copied (its original s
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -110,11 +109,6 @@ def _copy(path: Path, dest: Path, text: str) -> None:
         if os.path.exists(dest):
             os.unlink(dest)  # our own half copy in quarantine/, never a stored file
         raise
-
-
-def reasons_of(row: dict) -> list[str]:
-    r = row.get("reasons")
-    return json.loads(r) if isinstance(r, str) else list(r or [])
 
 
 # ---- the 保密员's decision ---------------------------------------------------------------------------------------

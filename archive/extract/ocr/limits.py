@@ -25,10 +25,6 @@ def enter_worker(cpu_seconds: int) -> None:
     _CPU_LIMIT = cpu_seconds
 
 
-def in_worker() -> bool:
-    return _CPU_LIMIT is not None
-
-
 def arm_cpu(limit: int) -> None:
     """Allow ``limit`` more CPU seconds from now (RLIMIT_CPU counts the process's whole life)."""
     ru = resource.getrusage(resource.RUSAGE_SELF)
