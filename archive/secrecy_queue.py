@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archive import catalog, inbox
+from archive.atomic import write_whole
 from archive.catalog import secrecy_queue as queue_db
+from archive.display import printable
 from archive.faults import fault
 from archive.store import sha256_file
 
@@ -28,10 +30,11 @@ DECISIONS = ("非密", "已解密", "涉密")
 
 def _reason_text(path: Path, verdict, route: str) -> str:
     why = "；".join(verdict.reasons) or "无法确认是否有密级标志"
-    where = f"\n位置：{verdict.where}" if verdict.where else ""
-    seen = f"\n所见：{verdict.evidence}" if verdict.evidence else ""
-    return (f"文件：{inbox.shown(path.name)}\n时间：{catalog.now()}\n结果：疑似涉密，已隔离待保密员审查\n"
-            f"途径：{route}\n原因：{why}{where}{seen}\n"
+    # a name's or a reason's ESC, newline or bidi override written escaped, as in every reason file (inbox)
+    where = f"\n位置：{printable(verdict.where)}" if verdict.where else ""
+    seen = f"\n所见：{printable(verdict.evidence)}" if verdict.evidence else ""
+    return (f"文件：{printable(inbox.shown(path.name))}\n时间：{catalog.now()}\n结果：疑似涉密，已隔离待保密员审查\n"
+            f"途径：{route}\n原因：{printable(why)}{where}{seen}\n"
             "处理建议：请保密员用 archive secrecy list 查看，并用 archive secrecy decide 编号 --as 非密|已解密|涉密 "
             "--reason 理由 作出决定；决定前本文件不会存入档案库\n")
 
@@ -103,7 +106,7 @@ def _copy(path: Path, dest: Path, text: str) -> None:
             shutil.copyfileobj(src, out)
             out.flush()
             os.fsync(out.fileno())
-        reason_file.write_text(text, encoding="utf-8")
+        write_whole(reason_file, text, prefix=".reason.")  # whole or absent, as inbox.move writes it
     except BaseException:
         reason_file.unlink(missing_ok=True)
         if os.path.exists(dest):
