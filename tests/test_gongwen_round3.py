@@ -128,3 +128,34 @@ def test_number_in_parentheses_under_the_title_of_an_exported_text():
     # a number cited in parentheses in the body stays a citation
     g = gongwen.parse("某某局关于某事的通知\n各单位：\n按照《某办法》（某发〔2011〕7号）要求，现通知如下。\n某某局\n2012年3月1日")
     assert g.doc_number is None
+
+
+def test_whole_saved_page_label_above_value_under_dozens_of_menu_lines():
+    # a whole saved page of a 规范性文件 platform: menus, a search box whose options include 标题,
+    # 搜索热词：, the path, then a 基本信息 block with each label on its line and its value on the next
+    menus = "\n".join(["首页", "搜索热词：", "社保", "医保", "搜索位置", "标题", "全文", "排序方式"] * 6)
+    page = (menus + "\n当前位置：首页 > 广州市行政规范性文件统一发布平台 > 市政府规范性文件 > 某市人民政府办公厅（某市人民政府参事室）\n"
+            "基本信息\n统一编号：\nGZ0220210019\n文 号：\n某府办规〔2021〕19号\n实施日期：\n2021年12月06日\n"
+            "发布机关：\n某市人民政府办公厅\n文件状态：\n某市人民政府办公厅关于印发某市临时救助实施细则的通知\n分享到\n-\n"
+            "某府办规〔2021〕19号\n某市人民政府办公厅关于印发某市临时救助实施细则的通知\n"
+            "各区人民政府，市政府各部门、各直属机构：\n《某市临时救助实施细则》已经市人民政府同意，现印发给你们，请认真贯彻执行。\n"
+            "某市人民政府办公厅\n2021年12月1日\n")
+    f = gongwen.parse(page)
+    assert f.doc_number.raw == "某府办规〔2021〕19号"
+    assert f.title == "某市人民政府办公厅关于印发某市临时救助实施细则的通知"
+    assert f.date == dt.date(2021, 12, 1)  # the 落款's, not the 实施日期
+
+
+def test_reposted_copy_meta_title_and_widgets_are_not_the_document():
+    # a 转载 copy on a 街道 site: 名称 carries （转载）, 文号 is empty, widgets sit between table and text
+    page = ("高级搜索\n搜索位置\n标题\n全文\n文件状态\n不限\n搜索\n"
+            "索引号：\t11440106718120458W/2024-00008\t分类：\n发布机构：\t某区某街道办事处\t成文日期：\t2024-07-26\n"
+            "名称：\t（转载）某市人民政府办公厅关于印发某市公共租赁住房管理办法的通知\n文号：\t发布日期：\t2024-09-12\n主题词：\n"
+            "【字体：大 中 小】\n分享到：\n（转载）某市人民政府办公厅关于印发某市公共租赁住房管理办法的通知\n"
+            "发布日期：2024-09-12 浏览次数：-\n某府办规〔2024〕13号\n某市人民政府办公厅关于印发某市公共租赁住房管理办法的通知\n"
+            "各区人民政府，市政府各部门、各直属机构：\n《某市公共租赁住房管理办法》业经市人民政府同意，现印发给你们。\n"
+            "某市人民政府办公厅\n2024年7月26日\n")
+    f = gongwen.parse(page)
+    assert f.doc_number.raw == "某府办规〔2024〕13号"
+    assert f.title == "某市人民政府办公厅关于印发某市公共租赁住房管理办法的通知"
+    assert f.issuers == ["某市人民政府办公厅"]  # not the 街道 that reposted it
