@@ -159,3 +159,19 @@ def test_reposted_copy_meta_title_and_widgets_are_not_the_document():
     assert f.doc_number.raw == "某府办规〔2024〕13号"
     assert f.title == "某市人民政府办公厅关于印发某市公共租赁住房管理办法的通知"
     assert f.issuers == ["某市人民政府办公厅"]  # not the 街道 that reposted it
+
+
+def test_menu_words_above_a_title_and_a_view_counter_above_a_number_are_the_sites():
+    # a whole saved page without a meta table: the site's 搜索热词 menu, one word a line, right above
+    # the title; a view counter ``-次`` on the line above the number
+    page = ("首页\n政务公开\n社保\n医保\n高质量发展\n居住证\n营商环境\n"
+            "某市医疗保障局关于印发某市长期护理保险试行办法的通知\n2024-01-05\n来源：某市医疗保障局\n分享到\n-次\n"
+            "某医保规字〔2024〕1号\n某市医疗保障局关于印发某市长期护理保险试行办法的通知\n各区财政局，各有关单位：\n"
+            "《某市长期护理保险试行办法》业经市人民政府同意，现印发给你们，请遵照执行。\n某市医疗保障局\n2024年1月3日\n")
+    f = gongwen.parse(page)
+    assert f.title == "某市医疗保障局关于印发某市长期护理保险试行办法的通知"
+    assert f.doc_number.raw == "某医保规字〔2024〕1号"
+    # a title wrapped over two lines keeps both
+    g = gongwen.parse("某医保规字〔2024〕1号\n某市医疗保障局关于印发\n某市长期护理保险试行办法的通知\n各有关单位：\n现印发给你们。\n"
+                      "某市医疗保障局\n2024年1月3日")
+    assert g.title == "某市医疗保障局关于印发某市长期护理保险试行办法的通知"

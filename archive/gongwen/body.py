@@ -103,6 +103,7 @@ def set_title(r: Body, a: int, end: int, bounds) -> bool:
     m = re.match(r"\s*[%s]{1,4}发\s*\d*\s*号" % CJK, t)
     if m and "关于" in t[m.end():]:
         start += m.end()
+    start = skip_menu_lines(r, start, end)
     if end - start > 200:
         return False
     title = squash(flat[start:end])
@@ -115,6 +116,27 @@ def set_title(r: Body, a: int, end: int, bounds) -> bool:
     r.title_span = (start, end)
     r.title = title
     return True
+
+
+def skip_menu_lines(r: Body, start: int, end: int) -> int:
+    """A whole saved web page has its menus right above the title, one short word a line with no blank
+    between (社保 / 医保 / 营商环境 / …): two or more such lines in front of a title's last line are the
+    site's, not the title's. A title wrapped over lines has no such run of 2-6 character lines."""
+    f = r.f
+    lines = []
+    i = start
+    while i < end:
+        a, b = f.line_of(i)
+        lines.append((max(a, start), min(b, end)))
+        i = b if b > i else i + 1
+    run = 0
+    for a, b in lines[:-1]:
+        t = r.flat[a:b].strip()
+        if 1 <= len(t) <= 6 and "关于" not in t and "的" not in t:
+            run += 1
+            continue
+        break
+    return lines[run][0] if run >= 2 else start
 
 
 def title_de(r: Body, a: int, z: int, bounds) -> int | None:

@@ -33,6 +33,9 @@ _MINUTES_MARK = re.compile(r"^\s*(\S{2,40}纪要)\s*$")
 _ISSUE_NO = re.compile(r"^\s*[（(]?\s*第\s*[\d〇零一二三四五六七八九十]{1,4}\s*期\s*[）)]?")
 _FILE_MARK = re.compile(r"文\s*件\s*$")
 _NUMBER_LINE = re.compile(r"[〔\[(（【﹝［][12]\d{3}[〕\])）】﹞］]\s*第?\s*\d{1,6}\s*号")
+# widgets of a saved web page, each alone on its line: ``-次`` (a view counter), 分享到, 【打印】【关闭】
+_WIDGET = re.compile(r"^\s*(?:-\s*次|分享到\s*[:：]?|(?:【\s*(?:打印|关闭|关闭窗口|返回顶部|字体[^】]{0,8})\s*】\s*)+"
+                     r"|扫一扫在手机打开当前页|浏览次数\s*[:：].{0,12}|A\+\s*[大中小])\s*$")
 _MARK_LINE = re.compile(r"^\s*(?:份号\s*[:：]?\s*)?\d{6}\s*$|^\s*(?:绝密|机密|秘密|特急|加急|特提|平急)")
 
 
@@ -45,6 +48,9 @@ def clean_lines(text: str) -> list[str]:
             out.append("")  # a rule still separates what is above from what is below
             continue
         if _PAGE_NO.match(ln):
+            continue
+        if _WIDGET.match(ln):
+            out.append("")  # a web page's share/print/counter widget: a break, never glued to a number
             continue
         if i < 12 and _ADDRESS.match(ln) and not any(_NUMBER_LINE.search(x) for x in out):
             continue
