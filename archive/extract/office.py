@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import hashlib
 import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +51,14 @@ CONVERT_ADDRESS_SPACE_MB = 4096  # LibreOffice maps much more than it touches
 _KIND = {"doc": "Word/WPS 文档", "rtf": "RTF 文档"}
 _PROFILE: Path | None = None
 _PROFILE_IN_USE = threading.Lock()  # one LibreOffice at a time on this process's profile
+# One ingest of a .doc asks LibreOffice three times for the same bytes: the text (DOCX), the 页数 (PDF layout)
+# and the 涉密 gate (DOCX again, in the main process). The DOCX is kept for the gate, keyed by the sha256 of the
+# bytes converted and the target, in a 0700 folder of this user, taken (removed) by the reader that uses it, else
+# pruned after CACHE_TTL seconds or when the process that wrote it ends. Never a source of truth: a missing or
+# unreadable entry is converted again.
+CACHE_TTL = 120.0
+_CACHE_MAX_BYTES = 64 * 1024 * 1024  # a larger result is not kept
+_CACHE_MADE: list[Path] = []  # entries this process wrote, removed at exit
 
 
 def soffice_program() -> Path | None:
@@ -135,6 +146,7 @@ class Conversion:
     rc: int | None
     log: str
     result: Path
+    cached: bool = False  # taken from the conversion cache, LibreOffice not run
 
     @property
     def made(self) -> bool:
@@ -145,18 +157,108 @@ class Conversion:
         return " ".join(self.log.strip().splitlines()[-1:])[:200]
 
 
+def _cache_dir() -> Path | None:
+    """The conversion cache's folder, or None when it is not ours alone (another owner, a link, open modes)."""
+    base = Path(tempfile.gettempdir()) / f"archive-convcache-{os.getuid()}"
+    try:
+        base.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        st = os.lstat(base)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return None
+    return base
+
+
+def _cache_key(src: Path, target: str) -> str:
+    h = hashlib.sha256()
+    with open(src, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return f"{h.hexdigest()}-{hashlib.sha256(target.encode()).hexdigest()[:16]}"
+
+
+def _prune(folder: Path) -> None:
+    now = time.time()
+    for entry in folder.iterdir():
+        try:
+            if now - entry.lstat().st_mtime > CACHE_TTL:
+                entry.unlink()
+        except OSError:
+            pass
+
+
+def _cache_get(key: str, dest: Path) -> bool:
+    folder = _cache_dir()
+    if folder is None:
+        return False
+    _prune(folder)
+    entry = folder / key
+    try:
+        st = os.lstat(entry)
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or time.time() - st.st_mtime > CACHE_TTL:
+            return False
+        shutil.copyfile(entry, dest)
+        entry.unlink()  # taken: the second reader is the last (the gate after the text); nothing lingers
+        return True
+    except OSError:
+        return False
+
+
+def _cache_put(key: str, result: Path) -> None:
+    folder = _cache_dir()
+    if folder is None or result.stat().st_size > _CACHE_MAX_BYTES:
+        return
+    tmp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}"
+    try:
+        shutil.copyfile(result, tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, folder / key)  # whole or not at all: a reader never sees half a file
+        if not _CACHE_MADE:
+            atexit.register(_forget_made)
+        _CACHE_MADE.append(folder / key)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def _forget_made() -> None:
+    for entry in _CACHE_MADE:
+        try:
+            entry.unlink()
+        except OSError:
+            pass
+
+
 @contextmanager
 def converted(binary: Path, path: Path, suffix: str, target: str, out_suffix: str) -> Iterator[Conversion]:
     """Convert a copy of ``path`` (named ``input.<suffix>``: no shell or option surprises, the original never
-    touched) in a private temporary folder, removed when the block ends."""
+    touched) in a private temporary folder, removed when the block ends. The same bytes converted to the same
+    target within CACHE_TTL (by this or another process of this user) are not converted again."""
     with tempfile.TemporaryDirectory(prefix="archive-office-") as tmp:
         tmp = Path(tmp)
         src = tmp / f"input.{suffix}"
         shutil.copyfile(path, src)
         out = tmp / "out"
         out.mkdir()
+        result = out / f"input.{out_suffix}"
+        # only the DOCX of a .doc has a second reader in one ingest (the 涉密 gate); a PDF layout has none
+        key = _cache_key(src, target) if target.startswith("docx") else None
+        if key and _cache_get(key, result):
+            yield Conversion(0, "", result, cached=True)
+            return
         rc, log = convert(binary, src, out, target)
-        yield Conversion(rc, log, out / f"input.{out_suffix}")
+        c = Conversion(rc, log, result)
+        if key and rc == 0 and c.made:
+            _cache_put(key, result)
+        yield c
 
 
 def extract_office(path) -> Extracted:
