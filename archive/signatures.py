@@ -5,9 +5,9 @@ that the signed byte ranges cover the whole file but the signature itself (nothi
 and that the digest of those bytes equals the ``messageDigest`` the signature carries; the signer is read
 from the embedded certificate. The signature's cryptography and the certificate chain are not checked here.
 
-OFD (GB/T 33190): ``Signatures.xml`` lists each signature (Type Seal = 电子印章, Sign = 签名); its
-``Signature.xml`` gives a digest (CheckValue) of every file it protects, which we recompute (SM3, SHA-1,
-SHA-256, MD5), so a changed page or document is found. The SM2 signature value itself is not checked.
+OFD (GB/T 33190): see archive.seals.ofd — protected files' digests, the signer's and the seal maker's SM2
+signatures (SM3 digests; OpenSSL 3, see archive.seals.sm2), the seal's and the certificate's validity, and the
+certificate chain to the configured trust roots.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import hashlib
 import re
 import zipfile
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
+
+from archive.seals.result import Signature
 
 _MESSAGE_DIGEST_OID = bytes.fromhex("06092a864886f70d010904")  # 1.2.840.113549.1.9.4
 _DIGEST_BY_LENGTH = {16: "md5", 20: "sha1", 32: "sha256", 48: "sha384", 64: "sha512"}
@@ -26,24 +27,15 @@ _OFD_METHODS = {"1.2.156.10197.1.401": "sm3", "sm3": "sm3", "1.3.14.3.2.26": "sh
                 "2.16.840.1.101.3.4.2.1": "sha256", "sha256": "sha256", "1.2.840.113549.2.5": "md5", "md5": "md5"}
 
 
-@dataclass
-class Signature:
-    kind: str  # PDF 数字签名 / OFD 电子印章 / OFD 电子签名
-    signer: str | None
-    valid: bool | None  # True: checked and intact; False: checked and broken; None: found, not checkable
-    detail: str
-
-    def describe(self) -> str:
-        who = f"（{self.signer}）" if self.signer else ""
-        state = {True: "核验通过", False: "核验失败", None: "未能核验"}[self.valid]
-        return f"{self.kind}{who}：{state}，{self.detail}"
-
-
-def inspect(path: Path, media_type: str | None) -> list[Signature]:
+def inspect(path: Path, media_type: str | None, trust_roots: list[bytes] = ()) -> list[Signature]:
+    """Every seal and signature in the file, each checked: an OFD 电子印章 as three verdicts (印章, 签名, 证书,
+    archive.seals.ofd); ``trust_roots`` are DER certificates (certs.load_roots of [signatures] trust_roots)."""
     if media_type == "pdf":
         return _pdf(Path(path))
     if media_type == "ofd":
-        return _ofd(Path(path))
+        from archive.seals import ofd
+
+        return ofd.inspect(Path(path), list(trust_roots))
     return []
 
 
@@ -130,65 +122,3 @@ def _signer(cms: bytes) -> str | None:
     except Exception:
         return None
     return None
-
-
-# ---- OFD ---------------------------------------------------------------------------------------------
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _ofd(path: Path) -> list[Signature]:
-    out = []
-    with zipfile.ZipFile(path) as z:
-        names = set(z.namelist())
-        lists = [n for n in names if re.search(r"(^|/)Signatures\.xml$", n)]
-        for lst in sorted(lists):
-            base = lst.rsplit("/", 1)[0] if "/" in lst else ""
-            root = ET.fromstring(z.read(lst))
-            for el in root.iter():
-                if _local(el.tag) != "Signature" or not el.get("BaseLoc"):
-                    continue
-                kind = "OFD 电子印章" if el.get("Type", "Seal") == "Seal" else "OFD 电子签名"
-                loc = _resolve(base, el.get("BaseLoc"))
-                if loc not in names:
-                    out.append(Signature(kind, None, False, f"签名文件 {loc} 缺失"))
-                    continue
-                out.append(_check_ofd_signature(z, names, loc, kind))
-    return out
-
-
-def _resolve(base: str, loc: str) -> str:
-    if loc.startswith("/"):
-        return loc.lstrip("/")
-    return f"{base}/{loc}" if base else loc
-
-
-def _check_ofd_signature(z: zipfile.ZipFile, names: set, loc: str, kind: str) -> Signature:
-    sig = ET.fromstring(z.read(loc))
-    base = loc.rsplit("/", 1)[0]
-    signer = None
-    for el in sig.iter():
-        if _local(el.tag) == "Provider":
-            signer = el.get("Company") or el.get("ProviderName")
-    refs = [el for el in sig.iter() if _local(el.tag) == "References"]
-    if not refs:
-        return Signature(kind, signer, None, "没有受保护文件的摘要")
-    method = _OFD_METHODS.get((refs[0].get("CheckMethod") or "sm3").strip().lower(),
-                              _OFD_METHODS.get((refs[0].get("CheckMethod") or "").strip()))
-    if method is None or method not in hashlib.algorithms_available:
-        return Signature(kind, signer, None, f"摘要算法 {refs[0].get('CheckMethod')} 本机不支持")
-    checked, broken = 0, []
-    for r in refs[0]:
-        if _local(r.tag) != "Reference":
-            continue
-        target = r.get("FileRef", "").lstrip("/")
-        value = next((c.text for c in r if _local(c.tag) == "CheckValue"), None)
-        if target not in names or not value:
-            broken.append(target or "？")
-            continue
-        if base64.b64decode(value.strip()) != hashlib.new(method, z.read(target)).digest():
-            broken.append(target)
-        checked += 1
-    if broken:
-        return Signature(kind, signer, False, f"受保护的文件被修改或缺失：{'、'.join(broken[:5])}")
-    return Signature(kind, signer, True, f"{checked} 个受保护文件的 {method.upper()} 摘要一致（未核验签名值）")

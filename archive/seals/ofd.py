@@ -1,0 +1,206 @@
+"""OFD signatures (GB/T 33190-2016 §18): ``Signatures.xml`` lists each signature (Type Seal = 电子印章, Sign =
+电子签名); its ``Signature.xml`` gives a digest (CheckValue) of every file it protects, and ``SignedValue.dat``
+the signature over that Signature.xml. Each 电子印章 gets three verdicts:
+
+- 签名: the protected files' digests, the SM3 digest of Signature.xml the signature carries (dataHash), and the
+  signer's SM2 signature over TBS_Sign;
+- 印章: the seal's structure (V1 / V4), the maker's SM2 signature over the seal information (so a swapped seal
+  image fails) and the seal's validity period at the time of signing;
+- 证书: the signer's certificate (subject, issuer, validity at the time of signing) and its chain to the
+  configured trust roots.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import zipfile
+from pathlib import Path
+
+from archive.seals import certs, der, ses, sm2
+from archive.seals.result import Signature
+
+_METHODS = {"1.2.156.10197.1.401": "sm3", "sm3": "sm3", "1.3.14.3.2.26": "sha1", "sha1": "sha1",
+            "2.16.840.1.101.3.4.2.1": "sha256", "sha256": "sha256", "1.2.840.113549.2.5": "md5", "md5": "md5"}
+MAX_PART = 64 * 1024 * 1024  # a protected file larger than this is not read into memory
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def inspect(path: Path, roots: list[bytes] = ()) -> list[Signature]:
+    out = []
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        for lst in sorted(n for n in names if re.search(r"(^|/)Signatures\.xml$", n)):
+            base = lst.rsplit("/", 1)[0] if "/" in lst else ""
+            root = _xml(_read(z, lst))
+            for el in root.iter():
+                if _local(el.tag) != "Signature" or not el.get("BaseLoc"):
+                    continue
+                kind = "OFD 电子签名" if el.get("Type") == "Sign" else "OFD 电子印章"
+                loc = _resolve(base, el.get("BaseLoc"))
+                if loc not in names:
+                    out.append(Signature(kind, None, False, f"签名文件 {loc} 缺失"))
+                    continue
+                out.extend(check_signature(z, names, loc, kind, list(roots)))
+    return out
+
+
+def _xml(data: bytes):
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    return etree.fromstring(data, parser)
+
+
+def _read(z: zipfile.ZipFile, name: str) -> bytes:
+    if z.getinfo(name).file_size > MAX_PART:
+        raise ValueError(f"{name} 过大")
+    return z.read(name)
+
+
+def _resolve(base: str, loc: str) -> str:
+    if loc.startswith("/"):
+        return loc.lstrip("/")
+    return f"{base}/{loc}" if base else loc
+
+
+def check_signature(z: zipfile.ZipFile, names: set, loc: str, kind: str, roots: list[bytes]) -> list[Signature]:
+    xml = _read(z, loc)
+    sig = _xml(xml)
+    base = loc.rsplit("/", 1)[0]
+    signer = None
+    value_loc = None
+    sign_time = None
+    for el in sig.iter():
+        t = _local(el.tag)
+        if t == "Provider":
+            signer = el.get("Company") or el.get("ProviderName")
+        elif t == "SignedValue" and el.text:
+            value_loc = _resolve(base, el.text.strip())
+        elif t == "SignatureDateTime" and el.text:
+            sign_time = el.text.strip()
+    refs_ok, refs_words = _references(z, names, sig)
+    if value_loc is None:  # GB/T 33190 names the file; some writers leave the element out
+        value_loc = f"{base}/SignedValue.dat"
+    if value_loc not in names:
+        return [Signature(kind, signer, False if refs_ok is False else None, f"{refs_words}；签名值文件缺失")]
+    value = _read(z, value_loc)
+    try:
+        s = ses.parse(value)
+    except (der.DerError, ValueError) as e:
+        why = "签名值是裸 SM2 签名或 PKCS#7 签名数据，文件中没有可用的证书结构" if value[:1] == b"0" else "签名值无法解析"
+        return [Signature(kind, signer, False if refs_ok is False else None, f"{refs_words}；{why}（{e}），签名值未核验")]
+    return _verdicts(kind, s, xml, refs_ok, refs_words, roots, sign_time)
+
+
+def _references(z, names, sig) -> tuple[bool | None, str]:
+    refs = [el for el in sig.iter() if _local(el.tag) == "References"]
+    if not refs:
+        return None, "没有受保护文件的摘要"
+    raw_method = (refs[0].get("CheckMethod") or "sm3").strip()
+    method = _METHODS.get(raw_method.lower())
+    if method is None or method not in hashlib.algorithms_available:
+        return None, f"摘要算法 {raw_method} 本机不支持"
+    checked, broken = 0, []
+    for r in refs[0]:
+        if _local(r.tag) != "Reference":
+            continue
+        target = r.get("FileRef", "").strip().lstrip("/")
+        value = next((c.text for c in r if _local(c.tag) == "CheckValue"), None)
+        if target not in names or not value:
+            broken.append(target or "？")
+            continue
+        try:
+            expected = base64.b64decode(value.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            broken.append(target)
+            continue
+        if expected != hashlib.new(method, _read(z, target)).digest():
+            broken.append(target)
+        checked += 1
+    if broken:
+        return False, f"受保护的文件被修改或缺失：{'、'.join(broken[:5])}"
+    if not checked:
+        return None, "没有受保护文件的摘要"
+    return True, f"{checked} 个受保护文件的 {method.upper()} 摘要一致"
+
+
+def _verdicts(kind, s: ses.SesSignature, xml: bytes, refs_ok, refs_words, roots, sign_time) -> list[Signature]:
+    seal = s.seal
+    when = certs.parse_time(s.sign_time) or certs.parse_time(sign_time or "")
+    signer = seal.name or None
+    try:
+        ci = certs.info(s.cert)
+    except ValueError:
+        ci = None
+    out = []
+
+    # 签名: protected files, dataHash of Signature.xml, signer's SM2 signature over TBS_Sign
+    words = [refs_words]
+    ok = refs_ok
+    if s.data_hash != sm2.sm3(xml):
+        ok = False
+        words.append("Signature.xml 与签名中的 SM3 摘要不符（签名信息被修改）")
+    sig_ok, sig_words = _sm2(s.algorithm, s.cert, s.tbs_der, s.signature, "签章人")
+    words.append(sig_words)
+    ok = _and(ok, sig_ok)
+    out.append(Signature(kind, signer, ok, "；".join(words), "签名"))
+
+    # 印章: the maker's signature over the seal information, the seal's validity period
+    words = [f"印章“{seal.name}”（{seal.version} 格式，编码 {seal.es_id}，图像 {seal.picture_type or '未知'}）"]
+    seal_ok, seal_words = _sm2(seal.maker_alg, seal.maker_cert, seal.info_der, seal.maker_signature, "制章者")
+    words.append(seal_words)
+    start, end = certs.parse_time(seal.valid_start), certs.parse_time(seal.valid_end)
+    if when and start and end:
+        if start <= when <= end:
+            words.append(f"签章时印章在有效期内（{start:%Y-%m-%d} 至 {end:%Y-%m-%d}）")
+        else:
+            seal_ok = False
+            words.append(f"签章时间 {when:%Y-%m-%d} 不在印章有效期 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 内")
+    else:
+        seal_ok = _and(seal_ok, None)
+        words.append("印章有效期或签章时间无法读取")
+    out.append(Signature(kind, signer, seal_ok, "；".join(words), "印章"))
+
+    # 证书: the signer's certificate and chain
+    if ci is None:
+        out.append(Signature(kind, signer, False, "签章人证书无法解析", "证书"))
+        return out
+    words = [ci.describe()]
+    cert_ok = ci.valid_at(when)
+    if cert_ok is False:
+        words.append(f"签章时间 {when:%Y-%m-%d} 不在证书有效期内")
+    elif cert_ok is None:
+        words.append("签章时间无法读取")
+    chain_ok, chain_words = certs.chain(s.cert, [seal.maker_cert, *seal.bound_certs], roots)
+    words.append(chain_words)
+    out.append(Signature(kind, signer, _and(cert_ok, chain_ok), "；".join(words), "证书"))
+    return out
+
+
+def _sm2(alg: str, cert_der: bytes, message: bytes, signature: bytes, who: str) -> tuple[bool | None, str]:
+    if alg != sm2.SM2_WITH_SM3:
+        return None, f"{who}签名算法 {alg} 本程序不核验"
+    try:
+        from asn1crypto import x509
+
+        spki = x509.Certificate.load(cert_der)["tbs_certificate"]["subject_public_key_info"].dump()
+        good = sm2.verify(spki, message, signature)
+    except (ValueError, TypeError, KeyError, der.DerError) as e:
+        return False, f"{who}签名值或证书无法解析（{type(e).__name__}）"
+    except RuntimeError as e:
+        return None, str(e)
+    return (True, f"{who} SM2 签名值正确") if good else (False, f"{who} SM2 签名值不正确（内容被篡改或签名被替换）")
+
+
+def _and(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return True
