@@ -76,9 +76,12 @@ def check_signature(z: zipfile.ZipFile, names: set, loc: str, kind: str, roots: 
     signer = None
     value_loc = None
     sign_time = None
+    seal_loc = None
     for el in sig.iter():
         t = _local(el.tag)
-        if t == "Provider":
+        if t == "BaseLoc" and _local(el.getparent().tag) == "Seal" and el.text:
+            seal_loc = _resolve(base, el.text.strip())
+        elif t == "Provider":
             signer = el.get("Company") or el.get("ProviderName")
         elif t == "SignedValue" and el.text:
             value_loc = _resolve(base, el.text.strip())
@@ -95,7 +98,10 @@ def check_signature(z: zipfile.ZipFile, names: set, loc: str, kind: str, roots: 
     except (der.DerError, ValueError) as e:
         why = "签名值是裸 SM2 签名或 PKCS#7 签名数据，文件中没有可用的证书结构" if value[:1] == b"0" else "签名值无法解析"
         return [Signature(kind, signer, False if refs_ok is False else None, f"{refs_words}；{why}（{e}），签名值未核验")]
-    return _verdicts(kind, s, xml, refs_ok, refs_words, roots, sign_time)
+    seal_file = None
+    if seal_loc is not None:
+        seal_file = _read(z, seal_loc) if seal_loc in names else b""
+    return _verdicts(kind, s, xml, refs_ok, refs_words, roots, sign_time, seal_file)
 
 
 def _references(z, names, sig) -> tuple[bool | None, str]:
@@ -130,7 +136,8 @@ def _references(z, names, sig) -> tuple[bool | None, str]:
     return True, f"{checked} 个受保护文件的 {method.upper()} 摘要一致"
 
 
-def _verdicts(kind, s: ses.SesSignature, xml: bytes, refs_ok, refs_words, roots, sign_time) -> list[Signature]:
+def _verdicts(kind, s: ses.SesSignature, xml: bytes, refs_ok, refs_words, roots, sign_time,
+              seal_file: bytes | None) -> list[Signature]:
     seal = s.seal
     when = certs.parse_time(s.sign_time) or certs.parse_time(sign_time or "")
     signer = seal.name or None
@@ -142,30 +149,34 @@ def _verdicts(kind, s: ses.SesSignature, xml: bytes, refs_ok, refs_words, roots,
 
     # 签名: protected files, dataHash of Signature.xml, signer's SM2 signature over TBS_Sign
     words = [refs_words]
-    ok = refs_ok
-    if s.data_hash != sm2.sm3(xml):
-        ok = False
+    hash_ok = s.data_hash == sm2.sm3(xml)
+    if not hash_ok:
         words.append("Signature.xml 与签名中的 SM3 摘要不符（签名信息被修改）")
     sig_ok, sig_words = _sm2(s.algorithm, s.cert, s.tbs_der, s.signature, "签章人")
     words.append(sig_words)
-    ok = _and(ok, sig_ok)
-    out.append(Signature(kind, signer, ok, "；".join(words), "签名"))
+    checks = {"files": refs_ok, "data_hash": hash_ok, "signer": sig_ok}
+    out.append(Signature(kind, signer, _and(_and(refs_ok, hash_ok), sig_ok), "；".join(words), "签名", checks))
 
     # 印章: the maker's signature over the seal information, the seal's validity period
     words = [f"印章“{seal.name}”（{seal.version} 格式，编码 {seal.es_id}，图像 {seal.picture_type or '未知'}）"]
-    seal_ok, seal_words = _sm2(seal.maker_alg, seal.maker_cert, seal.info_der, seal.maker_signature, "制章者")
+    maker_ok, seal_words = _sm2(seal.maker_alg, seal.maker_cert, seal.info_der, seal.maker_signature, "制章者")
     words.append(seal_words)
+    file_ok = None if seal_file is None else seal_file == seal.der
+    if file_ok is False:
+        words.append("印章文件（Seal.esl）与签章数据中的印章不一致")
     start, end = certs.parse_time(seal.valid_start), certs.parse_time(seal.valid_end)
+    period_ok = None
     if when and start and end:
-        if start <= when <= end:
+        period_ok = start <= when <= end
+        if period_ok:
             words.append(f"签章时印章在有效期内（{start:%Y-%m-%d} 至 {end:%Y-%m-%d}）")
         else:
-            seal_ok = False
             words.append(f"签章时间 {when:%Y-%m-%d} 不在印章有效期 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 内")
     else:
-        seal_ok = _and(seal_ok, None)
         words.append("印章有效期或签章时间无法读取")
-    out.append(Signature(kind, signer, seal_ok, "；".join(words), "印章"))
+    checks = {"maker": maker_ok, "seal_file": file_ok, "seal_period": period_ok}
+    seal_ok = _and(_and(maker_ok, period_ok), False if file_ok is False else True)
+    out.append(Signature(kind, signer, seal_ok, "；".join(words), "印章", checks))
 
     # 证书: the signer's certificate and chain
     if ci is None:
@@ -179,7 +190,8 @@ def _verdicts(kind, s: ses.SesSignature, xml: bytes, refs_ok, refs_words, roots,
         words.append("签章时间无法读取")
     chain_ok, chain_words = certs.chain(s.cert, [seal.maker_cert, *seal.bound_certs], roots)
     words.append(chain_words)
-    out.append(Signature(kind, signer, _and(cert_ok, chain_ok), "；".join(words), "证书"))
+    out.append(Signature(kind, signer, _and(cert_ok, chain_ok), "；".join(words), "证书",
+                         {"cert_period": cert_ok, "chain": chain_ok}))
     return out
 
 

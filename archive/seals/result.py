@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -12,6 +12,7 @@ class Signature:
     valid: bool | None  # True: checked and intact; False: checked and broken; None: found, not checkable
     detail: str
     part: str = ""  # 印章 / 签名 / 证书: the three verdicts reported separately; "" when the whole is one verdict
+    checks: dict = field(default_factory=dict)  # each check behind the verdict: name -> True / False / None
 
     def describe(self) -> str:
         who = f"（{self.signer}）" if self.signer else ""

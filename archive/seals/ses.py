@@ -40,6 +40,7 @@ class Seal:
     picture_type: str
     picture: bytes
     bound_certs: list[bytes] = field(default_factory=list)
+    der: bytes = b""  # the whole SESeal, as a Seal.esl file beside the signature should hold it
 
 
 @dataclass
@@ -116,7 +117,7 @@ def _seal(node: der.Node, ver: str, version: int) -> Seal:
     if len(pic) < 2:
         raise der.DerError("印章图像字段不全")
     return Seal(ver, es_id, name, seal_type, times[1] if len(times) > 1 else "", times[2] if len(times) > 2 else "",
-                signed, mcert, malg, msig, pic[0].text(), pic[1].expect(der.OCTET_STRING).value, certs)
+                signed, mcert, malg, msig, pic[0].text(), pic[1].expect(der.OCTET_STRING).value, certs, node.raw)
 
 
 def _certs(node: der.Node) -> list[bytes]:
