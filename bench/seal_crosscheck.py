@@ -120,8 +120,7 @@ def ours(path: Path) -> tuple[bool | None, str]:
     values = [s.checks.get(k) for s in found for k in CRYPTO if k in s.checks]
     if not values:
         return None, ""
-    other = sorted({f"{k}={'否' if v is False else '?'}" for s in found for k, v in s.checks.items()
-                    if k not in CRYPTO and k != "chain" and v is not True})
+    other = sorted({f"{k}=否" for s in found for k, v in s.checks.items() if k not in CRYPTO and v is False})
     verdict = False if False in values else None if None in values else True
     return verdict, " ".join(other)
 
