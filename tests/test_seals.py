@@ -146,3 +146,23 @@ def test_verify_reports_seal_signature_and_certificate(arc, tmp_path):
     assert all(f.severity == "notice" for f in good)
     bad = [f for f in rep.errors if f.ref.endswith("0002")]
     assert len(bad) == 2 and any("印章有效期" in f.message for f in bad) and any("·证书" in f.message for f in bad)
+
+
+def test_trust_roots_configured(tmp_path):
+    from archive.config import load_config, write_starter_config
+    from archive.errors import ConfigError
+
+    cfg_path = tmp_path / "config.toml"
+    write_starter_config(cfg_path)
+    base = cfg_path.read_text(encoding="utf-8")
+    cfg_path.write_text(base + '\n[signatures]\ntrust_roots = ["roots"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="trust_roots"):
+        load_config(cfg_path)
+    (tmp_path / "roots").mkdir()
+    with zipfile.ZipFile(FIX / "converter_n.ofd") as z:
+        (tmp_path / "roots" / "ca.cer").write_bytes(ses.parse(z.read("Doc_0/Signs/Sign_0/SignedValue.dat")).cert)
+    cfg = load_config(cfg_path)
+    assert cfg.trust_roots == [(tmp_path / "roots").resolve()]
+    (c,) = [s for s in signatures.inspect(FIX / "converter_n.ofd", "ofd", signatures.roots(cfg.trust_roots))
+            if s.part == "证书"]
+    assert c.valid is True
