@@ -60,9 +60,9 @@ def swap_picture(value: bytes, picture: bytes) -> bytes:
     """SignedValue.dat with the seal picture's OCTET STRING replaced by OTHER_IMAGE, lengths re-encoded."""
     def rebuild(node: der.Node) -> bytes:
         if node.tag == der.OCTET_STRING and node.value == picture:
-            return _tlv(der.OCTET_STRING, OTHER_IMAGE)
+            return der.tlv(der.OCTET_STRING, OTHER_IMAGE)
         if node.constructed and node.tag in (der.SEQUENCE, der.SET):
-            return _tlv(node.tag, b"".join(rebuild(c) for c in node.children()))
+            return der.tlv(node.tag, b"".join(rebuild(c) for c in node.children()))
         return node.raw
 
     out = rebuild(der.parse(value))
@@ -70,10 +70,3 @@ def swap_picture(value: bytes, picture: bytes) -> bytes:
         raise ValueError("picture not found")
     return out
 
-
-def _tlv(tag: int, value: bytes) -> bytes:
-    n = len(value)
-    if n < 0x80:
-        return bytes([tag, n]) + value
-    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(ln)]) + ln + value

@@ -92,15 +92,17 @@ def test_trust_roots_load_pem_and_der(tmp_path):
     assert certs.load_roots([tmp_path]) == [cert, cert]
 
 
-def test_seal_file_must_match_the_signed_seal(tmp_path):
-    src = FIX / "converter_V4RideRight.ofd"
-    out = tmp_path / "swapped.ofd"
+def _replace(src: Path, out: Path, suffix: str, data: bytes) -> Path:
+    """A copy of the OFD ``src`` whose member ending in ``suffix`` holds ``data``."""
     with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w") as w:
         for i in z.infolist():
-            data = z.read(i.filename)
-            if i.filename.endswith("Seal.esl"):
-                data = (FIX.parent / "ofd_sealed" / "PROVENANCE").read_bytes()  # not this seal
-            w.writestr(i.filename, data)
+            w.writestr(i.filename, data if i.filename.endswith(suffix) else z.read(i.filename))
+    return out
+
+
+def test_seal_file_must_match_the_signed_seal(tmp_path):
+    out = _replace(FIX / "converter_V4RideRight.ofd", tmp_path / "swapped.ofd", "Seal.esl",
+                   (FIX / "PROVENANCE").read_bytes())  # not this seal
     found = signatures.inspect(out, "ofd")
     seal = [s for s in found if s.part == "印章"][0]
     assert seal.valid is False and seal.checks["seal_file"] is False and "Seal.esl" in seal.detail
@@ -109,11 +111,7 @@ def test_seal_file_must_match_the_signed_seal(tmp_path):
 @pytest.mark.parametrize("value", [b"", b"0", b"\x30\x80\x00\x00", b"\x30\x84\xff\xff\xff\xff",
                                    b"\x30\x03\x02\x01\x04", b"\x30" * 2 + b"\x30\x00" * 50, bytes(range(256))])
 def test_hostile_signed_values_are_reported_not_fatal(value, tmp_path):
-    src = FIX / "sign_v4signed.ofd"
-    out = tmp_path / "h.ofd"
-    with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w") as w:
-        for i in z.infolist():
-            w.writestr(i.filename, value if i.filename.endswith("SignedValue.dat") else z.read(i.filename))
+    out = _replace(FIX / "sign_v4signed.ofd", tmp_path / "h.ofd", "SignedValue.dat", value)
     (s,) = signatures.inspect(out, "ofd")
     assert s.valid is None and "签名值未核验" in s.detail
 

@@ -82,13 +82,18 @@ def parse(data: bytes) -> Node:
     return node
 
 
+def tlv(tag: int, value: bytes) -> bytes:
+    """One DER element: tag, definite length, value."""
+    n = len(value)
+    if n < 0x80:
+        return bytes([tag, n]) + value
+    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(ln)]) + ln + value
+
+
 def sequence(content: bytes) -> bytes:
     """DER SEQUENCE around already encoded elements."""
-    n = len(content)
-    if n < 0x80:
-        return bytes([SEQUENCE, n]) + content
-    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([SEQUENCE, 0x80 | len(ln)]) + ln + content
+    return tlv(SEQUENCE, content)
 
 
 def _read(buf: bytes, i: int, depth: int) -> tuple[Node, int]:

@@ -20,32 +20,16 @@ from archive.seals import der
 
 DEFAULT_ID = "1234567812345678"
 SM2_WITH_SM3 = "1.2.156.10197.1.501"
-SM3_OID = "1.2.156.10197.1.401"
-SM2_CURVE = "1.2.156.10197.1.301"
-_EC_PUBLIC_KEY = bytes.fromhex("06072a8648ce3d0201")
-_SM2_CURVE_DER = bytes.fromhex("06082a811ccf5501822d")
 
 
 def sm3(data: bytes) -> bytes:
     return hashlib.new("sm3", data).digest()
 
 
-def available() -> bool:
-    return shutil.which("openssl") is not None
-
-
-def spki_from_point(point: bytes) -> bytes:
-    """A SubjectPublicKeyInfo (DER) for an uncompressed SM2 point (04 || x || y)."""
-    if len(point) != 65 or point[0] != 4:
-        raise der.DerError("SM2 公钥不是 65 字节的非压缩点")
-    alg = _tlv(0x30, _EC_PUBLIC_KEY + _SM2_CURVE_DER)
-    return _tlv(0x30, alg + _tlv(0x03, b"\x00" + point))
-
-
 def signature_der(sig: bytes) -> bytes:
     """The signature as DER SEQUENCE {r, s}; a bare 64-byte r||s is converted. Raises DerError otherwise."""
     if len(sig) == 64 and sig[0] != 0x30:
-        return _tlv(0x30, _int(sig[:32]) + _int(sig[32:]))
+        return der.tlv(0x30, _int(sig[:32]) + _int(sig[32:]))
     node = der.parse(sig).expect(der.SEQUENCE)
     parts = node.children()
     if len(parts) != 2:
@@ -86,12 +70,5 @@ def _int(b: bytes) -> bytes:
     b = b.lstrip(b"\x00") or b"\x00"
     if b[0] & 0x80:
         b = b"\x00" + b
-    return _tlv(0x02, b)
+    return der.tlv(0x02, b)
 
-
-def _tlv(tag: int, value: bytes) -> bytes:
-    n = len(value)
-    if n < 0x80:
-        return bytes([tag, n]) + value
-    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(ln)]) + ln + value
