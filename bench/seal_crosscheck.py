@@ -90,8 +90,12 @@ def independent(path: Path) -> tuple[str, bool | None]:
                 tbs = _items(top[0].dump())
                 seal = _items(tbs[1].dump())
             except (ValueError, TypeError, IndexError):
-                formats.append("非 SES")
-                return "/".join(formats), None
+                verdict = _signed_data(value, xml)
+                formats.append("GB/T 35275" if verdict is not None else "其他")
+                if verdict is None:
+                    return "/".join(formats), None
+                ok = ok and verdict
+                continue
             info = seal[0].dump()
             if top[1].dump()[0] == 0x04:  # V4: cert, algorithm, signature after TBS_Sign
                 formats.append("V4")
@@ -112,6 +116,39 @@ def independent(path: Path) -> tuple[str, bool | None]:
 
 
 CRYPTO = ("files", "data_hash", "signer", "maker")  # what both verifiers check; validity periods are ours only
+
+
+def _signed_data(value: bytes, xml: bytes) -> bool | None:
+    """A GB/T 35275 SignedData read with asn1crypto's CMS classes (the SM2 content types registered as their
+    PKCS#7 counterparts), checked with gmssl; None when it is not one."""
+    from asn1crypto import cms
+
+    cms.ContentType._map.setdefault("1.2.156.10197.6.1.4.2.2", "signed_data")
+    cms.ContentType._map.setdefault("1.2.156.10197.6.1.4.2.1", "data")
+    cms.ContentType._reverse_map = None
+    try:
+        ci = cms.ContentInfo.load(value)
+        if ci["content_type"].native != "signed_data":
+            return None
+        sd = ci["content"]
+        content = sd["encap_content_info"]["content"].native
+        certs = {(c.chosen.issuer.dump(), c.chosen.serial_number): c.chosen.dump() for c in sd["certificates"]}
+        ok = True
+        for si in sd["signer_infos"]:
+            sid = si["sid"].chosen
+            cert = certs.get((sid["issuer"].dump(), sid["serial_number"].native))
+            attrs = si["signed_attrs"]
+            if attrs.native is not None and len(attrs):
+                digest = next(a["values"][0].native for a in attrs if a["type"].native == "message_digest")
+                signed = b"\x31" + attrs.dump()[1:]  # signed as a SET, stored as [0] IMPLICIT
+            else:
+                digest = content if len(content or b"") == 32 else base64.b64decode(content)
+                signed = content
+            if cert is None or digest != _sm3(xml) or not _gm_verify(cert, signed, si["signature"].native):
+                ok = False
+        return ok
+    except (ValueError, TypeError, KeyError, binascii.Error):
+        return None
 
 
 def ours(path: Path) -> tuple[bool | None, str]:
@@ -142,7 +179,7 @@ def main() -> int:
                 except ValueError:
                     fmt_ok = False
             if fmt_ok and independent(f)[1] is not None:
-                for k in sealtamper.KINDS:
+                for k in sealtamper.kinds(f):
                     cases.append((f"  ↳ 篡改:{k}", sealtamper.tamper(f, Path(d, f"{f.stem}.{k}.ofd"), k)))
             for label, p in cases:
                 fmt, theirs = independent(p)

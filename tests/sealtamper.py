@@ -11,7 +11,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from archive.seals import der, ses
+from archive.seals import der, gbt35275, ses
 
 KINDS = ("file", "value", "image")
 # a different picture: a 1x1 PNG
@@ -29,6 +29,25 @@ def first_signature(z: zipfile.ZipFile) -> tuple[str, str]:
     raise ValueError("no seal")
 
 
+def kinds(src: Path) -> tuple[str, ...]:
+    """The tamperings that apply to the first signature of ``src``: a seal image only where there is a seal."""
+    with zipfile.ZipFile(src) as z:
+        value = z.read(first_signature(z)[1])
+    try:
+        ses.parse(value)
+        return KINDS
+    except ValueError:
+        gbt35275.parse(value)
+        return ("file", "value")
+
+
+def _signature_value(value: bytes) -> bytes:
+    try:
+        return ses.parse(value).signature
+    except ValueError:
+        return gbt35275.parse(value)[0].signature
+
+
 def tamper(src: Path, dst: Path, kind: str) -> Path:
     with zipfile.ZipFile(src) as z:
         files = {i.filename: z.read(i.filename) for i in z.infolist()}
@@ -40,8 +59,7 @@ def tamper(src: Path, dst: Path, kind: str) -> Path:
         data[i] = data[i] ^ 0x01
         files[target] = bytes(data)
     elif kind == "value":
-        s = ses.parse(files[value])
-        i = files[value].rfind(s.signature) + 8  # inside r, past the SEQUENCE and INTEGER headers
+        i = files[value].rfind(_signature_value(files[value])) + 8  # inside r, past the SEQUENCE and INTEGER headers
         data = bytearray(files[value])
         data[i] ^= 0x01
         files[value] = bytes(data)

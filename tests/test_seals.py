@@ -12,7 +12,7 @@ import pytest
 import sealtamper
 from archive import signatures
 from archive.importing import ImportedFile, import_record
-from archive.seals import certs, der, ses
+from archive.seals import certs, der, gbt35275, ses
 from archive.verify import verify
 
 FIX = Path(__file__).parent / "fixtures" / "ofd_sealed"
@@ -34,6 +34,10 @@ EXPECTED = {
     "sign_signedFile.ofd": ("V4", [True], [True]),
     "sign_v4signed.ofd": ("V4", [True], [True]),
     "v1_sealed.ofd": ("V1", [True], [True]),
+    # two 电子签名 whose values are GB/T 35275 SignedData (signed attributes, SM2 algorithm 1.2.156.10197.1.301.1)
+    "converter_testImageNotFound.ofd": ("GB/T 35275", [True, True], []),
+    # a V4 seal and a GB/T 35275 signature, the pages changed after both: each signature value still verifies
+    "layout_keyword.ofd": ("V4", [False, False], [True]),
 }
 
 
@@ -51,20 +55,30 @@ def test_real_seals(name):
     assert all(f"{fmt} 格式" in s.detail for s in found if s.part == "印章")
     with zipfile.ZipFile(FIX / name) as z:
         value = z.read(sealtamper.first_signature(z)[1])
-    assert ses.parse(value).version == fmt
+    if fmt == "GB/T 35275":
+        assert all(gbt35275.parse(value)) and all("GB/T 35275" in s.detail for s in found if s.part == "签名")
+    else:
+        assert ses.parse(value).version == fmt
+    if name == "layout_keyword.ofd":  # changed files, right signature values
+        assert all(s.checks["files"] is False and s.checks["signer"] is True for s in found if s.part == "签名")
 
 
-@pytest.mark.parametrize("name", ["v1_sealed.ofd", "sign_v4signed.ofd", "converter_V4RideRight.ofd"])
-@pytest.mark.parametrize("kind", sealtamper.KINDS)
+TAMPERED = [(name, kind) for name in ("v1_sealed.ofd", "sign_v4signed.ofd", "converter_V4RideRight.ofd",
+                                      "converter_testImageNotFound.ofd")
+            for kind in sealtamper.kinds(FIX / name)]  # an 电子签名 has no seal image to swap
+
+
+@pytest.mark.parametrize(("name", "kind"), TAMPERED)
 def test_tampered_copies_fail(name, kind, tmp_path):
     found = signatures.inspect(sealtamper.tamper(FIX / name, tmp_path / "t.ofd", kind), "ofd")
     sig, seal = found[0], found[1]
-    assert (sig.part, seal.part) == ("签名", "印章")
+    assert sig.part == "签名" and seal.part in ("印章", "证书")
     assert sig.valid is False
     if kind == "file":
         assert sig.checks["files"] is False and sig.checks["signer"] is True
     elif kind == "value":
-        assert sig.checks["signer"] is False and sig.checks["files"] is True and seal.valid is True
+        assert sig.checks["signer"] is False and sig.checks["files"] is True
+        assert seal.valid is (True if seal.part == "印章" else None)
     else:  # the maker's signature no longer covers the picture, nor the signer's the seal
         assert seal.checks["maker"] is False and sig.checks["signer"] is False
 
@@ -164,3 +178,16 @@ def test_trust_roots_configured(tmp_path):
     (c,) = [s for s in signatures.inspect(FIX / "converter_n.ofd", "ofd", signatures.roots(cfg.trust_roots))
             if s.part == "证书"]
     assert c.valid is True
+
+
+def test_too_many_signatures_are_counted_not_all_checked(tmp_path):
+    from archive.seals import ofd
+
+    n = ofd.MAX_SIGNATURES + 3  # a hostile list: the same signature named over and over
+    listing = ('<?xml version="1.0" encoding="UTF-8"?><ofd:Signatures xmlns:ofd="http://www.ofdspec.org/2016">'
+               + "".join(f'<ofd:Signature ID="{i}" Type="Seal" BaseLoc="Sign_0/Signature.xml"/>' for i in range(n))
+               + "</ofd:Signatures>").encode()
+    out = _replace(FIX / "sign_v4signed.ofd", tmp_path / "many.ofd", "Signs/Signatures.xml", listing)
+    found = signatures.inspect(out, "ofd")
+    assert len([s for s in found if s.part == "签名"]) == ofd.MAX_SIGNATURES
+    assert found[-1].valid is None and f"文件有 {n} 个签名，只核验了前 {ofd.MAX_SIGNATURES} 个" in found[-1].detail

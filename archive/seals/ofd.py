@@ -19,12 +19,13 @@ import re
 import zipfile
 from pathlib import Path
 
-from archive.seals import certs, der, ses, sm2
+from archive.seals import certs, der, gbt35275, ses, sm2
 from archive.seals.result import Signature
 
 _METHODS = {"1.2.156.10197.1.401": "sm3", "sm3": "sm3", "1.3.14.3.2.26": "sha1", "sha1": "sha1",
             "2.16.840.1.101.3.4.2.1": "sha256", "sha256": "sha256", "1.2.840.113549.2.5": "md5", "md5": "md5"}
 MAX_PART = 64 * 1024 * 1024  # a protected file larger than this is not read into memory
+MAX_SIGNATURES = 32  # checked per file (each SM2 check runs openssl); more are reported, not checked
 
 
 def _local(tag) -> str:
@@ -32,7 +33,7 @@ def _local(tag) -> str:
 
 
 def inspect(path: Path, roots: list[bytes] = ()) -> list[Signature]:
-    out = []
+    out, seen = [], 0
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
         for lst in sorted(n for n in names if re.search(r"(^|/)Signatures\.xml$", n)):
@@ -42,11 +43,17 @@ def inspect(path: Path, roots: list[bytes] = ()) -> list[Signature]:
                 if _local(el.tag) != "Signature" or not el.get("BaseLoc"):
                     continue
                 kind = "OFD 电子签名" if el.get("Type") == "Sign" else "OFD 电子印章"
+                seen += 1
+                if seen > MAX_SIGNATURES:
+                    continue
                 loc = _resolve(base, el.get("BaseLoc"))
                 if loc not in names:
                     out.append(Signature(kind, None, False, f"签名文件 {loc} 缺失"))
                     continue
                 out.extend(check_signature(z, names, loc, kind, list(roots)))
+    if seen > MAX_SIGNATURES:
+        out.append(Signature("OFD 电子签名与印章", None, None,
+                             f"文件有 {seen} 个签名，只核验了前 {MAX_SIGNATURES} 个，其余未核验"))
     return out
 
 
@@ -96,8 +103,13 @@ def check_signature(z: zipfile.ZipFile, names: set, loc: str, kind: str, roots: 
     try:
         s = ses.parse(value)
     except (der.DerError, ValueError) as e:
-        why = "签名值是裸 SM2 签名或 PKCS#7 签名数据，文件中没有可用的证书结构" if value[:1] == b"0" else "签名值无法解析"
-        return [Signature(kind, signer, False if refs_ok is False else None, f"{refs_words}；{why}（{e}），签名值未核验")]
+        try:
+            signers = gbt35275.parse(value)
+        except (der.DerError, ValueError):
+            why = "签名值是裸 SM2 签名或其他格式，文件中没有可用的证书结构" if value[:1] == b"0" else "签名值无法解析"
+            return [Signature(kind, signer, False if refs_ok is False else None,
+                              f"{refs_words}；{why}（{e}），签名值未核验")]
+        return _signed_data(kind, signer, signers, xml, refs_ok, refs_words, roots, sign_time)
     seal_file = None
     if seal_loc is not None:
         seal_file = _read(z, seal_loc) if seal_loc in names else b""
@@ -141,10 +153,6 @@ def _verdicts(kind, s: ses.SesSignature, xml: bytes, refs_ok, refs_words, roots,
     seal = s.seal
     when = certs.parse_time(s.sign_time) or certs.parse_time(sign_time or "")
     signer = seal.name or None
-    try:
-        ci = certs.info(s.cert)
-    except ValueError:
-        ci = None
     out = []
 
     # 签名: protected files, dataHash of Signature.xml, signer's SM2 signature over TBS_Sign
@@ -178,25 +186,52 @@ def _verdicts(kind, s: ses.SesSignature, xml: bytes, refs_ok, refs_words, roots,
     seal_ok = _and(_and(maker_ok, period_ok), False if file_ok is False else True)
     out.append(Signature(kind, signer, seal_ok, "；".join(words), "印章", checks))
 
-    # 证书: the signer's certificate and chain
+    out.append(_certificate(kind, signer, s.cert, [seal.maker_cert, *seal.bound_certs], roots, when))
+    return out
+
+
+def _certificate(kind, signer, cert_der: bytes | None, extra: list[bytes], roots, when) -> Signature:
+    """证书: the signer's certificate, valid at the time of signing, and its chain."""
+    try:
+        ci = certs.info(cert_der) if cert_der else None
+    except ValueError:
+        ci = None
     if ci is None:
-        out.append(Signature(kind, signer, False, "签章人证书无法解析", "证书"))
-        return out
+        return Signature(kind, signer, False, "签名人证书缺失或无法解析", "证书")
     words = [ci.describe()]
     cert_ok = ci.valid_at(when)
     if cert_ok is False:
-        words.append(f"签章时间 {when:%Y-%m-%d} 不在证书有效期内")
+        words.append(f"签名时间 {when:%Y-%m-%d} 不在证书有效期内")
     elif cert_ok is None:
-        words.append("签章时间无法读取")
-    chain_ok, chain_words = certs.chain(s.cert, [seal.maker_cert, *seal.bound_certs], roots)
+        words.append("签名时间无法读取")
+    chain_ok, chain_words = certs.chain(cert_der, extra, roots)
     words.append(chain_words)
-    out.append(Signature(kind, signer, _and(cert_ok, chain_ok), "；".join(words), "证书",
-                         {"cert_period": cert_ok, "chain": chain_ok}))
+    return Signature(kind, signer, _and(cert_ok, chain_ok), "；".join(words), "证书",
+                     {"cert_period": cert_ok, "chain": chain_ok})
+
+
+def _signed_data(kind, signer, signers, xml: bytes, refs_ok, refs_words, roots, sign_time) -> list[Signature]:
+    """签名 and 证书 of an 电子签名 whose value is a GB/T 35275 SignedData (archive.seals.gbt35275)."""
+    when = certs.parse_time(sign_time or "")
+    out = []
+    for sd in signers:
+        words = [refs_words, "签名数据格式 GB/T 35275"]
+        hash_ok = sd.digest == sm2.sm3(xml)
+        if not hash_ok:
+            words.append("Signature.xml 与签名中的 SM3 摘要不符（签名信息被修改）")
+        if sd.cert is None:
+            sig_ok, sig_words = False, "签名数据中没有签名人的证书"
+        else:
+            sig_ok, sig_words = _sm2(sd.algorithm, sd.cert, sd.signed, sd.signature, "签名人")
+        words.append(sig_words)
+        checks = {"files": refs_ok, "data_hash": hash_ok, "signer": sig_ok}
+        out.append(Signature(kind, signer, _and(_and(refs_ok, hash_ok), sig_ok), "；".join(words), "签名", checks))
+        out.append(_certificate(kind, signer, sd.cert, [], roots, when))
     return out
 
 
 def _sm2(alg: str, cert_der: bytes, message: bytes, signature: bytes, who: str) -> tuple[bool | None, str]:
-    if alg != sm2.SM2_WITH_SM3:
+    if alg not in sm2.SM2_ALGORITHMS:
         return None, f"{who}签名算法 {alg} 本程序不核验"
     try:
         from asn1crypto import x509
