@@ -90,6 +90,7 @@ class Config:
     web: WebSettings = field(default_factory=WebSettings)  # [web]: request body limits
     old_long_years: int = 50  # [appraisal] imported 长期 due this many years after the document's year
     old_short_years: int = 15  # [appraisal] imported 短期 likewise
+    trust_roots: list[Path] = field(default_factory=list)  # [signatures] root certificates (files or folders)
 
     @property
     def table_status(self) -> str:
@@ -310,7 +311,16 @@ def load_config(path: Path | str | None = None) -> Config:
             max_upload_mb=int(raw.get("web", {}).get("max_upload_mb", WebSettings.max_upload_mb)),
         ),
         timezone=timezone,
+        trust_roots=_trust_roots(path, base, raw.get("signatures", {})),
     )
+
+
+def _trust_roots(path: Path, base: Path, sig: dict) -> list[Path]:
+    roots = [(base / p).resolve() for p in sig.get("trust_roots", [])]
+    for r in roots:
+        if not r.exists():
+            raise ConfigError(f"配置文件 {path} 有误：[signatures] trust_roots 中的 {r} 不存在")
+    return roots
 
 
 def _timezone(path: Path, agency: dict) -> str:

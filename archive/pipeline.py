@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive import archival_code, catalog, gongwen, grouping, inbox, schema, secrecy
+from archive.extract import ofd_meta
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StopRequested, StoreError
@@ -201,6 +202,7 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
         return _failed(arc, path, sha, f"读取文件时出错（{type(e).__name__}: {e}）", from_inbox)
 
     fields = gongwen.parse(ex.text)
+    declared = ofd_meta.apply(path, ex.media_type, fields)  # an OFD 电子公文's own metadata wins (issue 27)
     level = secrecy.secret_level(fields, ex)
     if level:
         return _refused(arc, path, sha, fields, from_inbox, level)
@@ -214,6 +216,8 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
     header_conf = _ocr_gate(ex, fields, arc.cfg)
     if header_conf[1]:
         cls = _pending_for_ocr(cls, header_conf[1])
+    if declared:  # declared and read 发文字号/成文日期/发文机关 disagree
+        cls = _pending_for_ocr(cls, declared)
     _fault("classified")
     return Prepared(path, sha, size, ex, fields, cls, header_conf[0], from_inbox)
 

@@ -309,7 +309,7 @@ def _check_record(arc: Archive, row, digest: str | None, extend: dict | None, re
     ex["存储位置"] += 1
     if row["stored_path"] != arc.store.relpath(row["sha256"], row["media_type"] or ""):
         rep.add("存储位置", ref, f"存储位置与校验值不符：{row['stored_path']}")
-    _check_file(path, row["media_type"], ref, rep)
+    _check_file(path, row["media_type"], ref, rep, arc.cfg.trust_roots)
 
 
 def _check_values(row, ref: str, rep: Report) -> None:
@@ -362,7 +362,7 @@ def _check_values(row, ref: str, rep: Report) -> None:
         rep.add("涉密信息", ref, f"密级为“{row['secrecy']}”：涉密文件不得存于非涉密系统，请立即移出并报告")
 
 
-def _check_file(path, media_type: str | None, ref: str, rep: Report) -> None:
+def _check_file(path, media_type: str | None, ref: str, rep: Report, trust_roots=()) -> None:
     """Opens as its type; not encrypted; a format fit for keeping; signatures and seals found and checked."""
     ex = rep.examined
     ex["文件可读"] += 1
@@ -386,7 +386,7 @@ def _check_file(path, media_type: str | None, ref: str, rep: Report) -> None:
 
     ex["电子签名与印章"] += 1
     try:
-        found = signatures.inspect(path, media_type)
+        found = signatures.inspect(path, media_type, signatures.roots(trust_roots))
     except Exception as e:  # a damaged signature dictionary is reported, not fatal
         rep.add("电子签名与印章", ref, f"电子签名无法解析：{type(e).__name__}: {e}", "notice")
         return
