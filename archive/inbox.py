@@ -8,7 +8,6 @@ beside it. Nothing here deletes a file: a move is a rename, or a copy whose sour
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import os
 import shutil
@@ -16,7 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive import catalog
+from archive import catalog, display
 from archive.atomic import write_whole
 from archive.display import printable
 from archive.errors import StoreError
@@ -42,7 +41,7 @@ def inbox_relative(path: Path, inbox: Path) -> Path:
 
 
 def dated(folder: Path, rel: Path) -> Path:
-    return folder / dt.date.today().isoformat() / rel
+    return folder / display.today().isoformat() / rel  # the agency's day
 
 
 def write_failure(e: Exception) -> str:

@@ -236,7 +236,9 @@ def test_exports_write_formulas_as_text(tmp_path):
     _no_formula(tmp_path / "鉴定表.xlsx", clean[:1])
     r = _cli(cfg, "audit", "--as-of", "2026-01-01", "-o", str(tmp_path / "鉴定表.csv"))
     assert "'=HYPERLINK" in (tmp_path / "鉴定表.csv").read_text(encoding="utf-8-sig")
-    r = _cli(cfg, "appraise", "--as-of", "2026-01-01", "--member", "档案员甲", "--member", "办公室乙",
+    r = _cli(cfg, "rules", "approve", "--by", "示例县档案局", "--on", "2026-01-01", "--document", "示档函〔2026〕3号")
+    assert r.returncode == 0, r.stderr
+    r = _cli(cfg, "appraise", "--as-of", "2026-01-01", "--member", "档案:档案员甲", "--member", "业务:办公室乙",
              "--destroy", "Z109-WS·2010-D10-0001", "--destroy", "Z109-WS·2010-D10-0006",
              "--reason", "到期无保存价值", "--json")
     assert r.returncode == 0, r.stderr
