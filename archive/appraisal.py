@@ -469,6 +469,48 @@ def approval_sheets(conn: sqlite3.Connection, cfg: Config, a: sqlite3.Row) -> li
                   footer=f"批准人（签字）：{a['approved_by']}　　日期：{a['approved_on']}")]
 
 
+def filing_sheets(conn: sqlite3.Connection, cfg: Config, a: sqlite3.Row) -> list[Sheet]:
+    """档案销毁备案表 for the 档案主管部门 (a destruction done), then the 全宗卷 entries: the procedure's own
+    documents (鉴定工作报告, 销毁审批表, 销毁清册) as they are filed, 永久, with their 档号."""
+    if not a["destroyed_at"]:
+        raise DispositionError(f"第 {a['id']} 号鉴定尚未销毁：销毁备案表在销毁之后填报（archive destroy {a['id']} …）")
+    its = [i for i in items(conn, a["id"]) if i["decision"] == "destroy"]
+    per: dict[tuple, int] = {}
+    for i in its:
+        key = (i["year"], RETENTION_NAMES.get(i["retention_before"], i["retention_before"] or ""))
+        per[key] = per.get(key, 0) + 1
+    sup = "、".join(json.loads(a["supervisors"]) if a["supervisors"] else [])
+    intro = [
+        f"报送单位：{cfg.agency_name}　　全宗号：{cfg.fonds}　　第 {a['id']} 号鉴定（批次 {a['batch']}）",
+        f"鉴定小组：{'、'.join(json.loads(a['members']))}；鉴定日期：{display.local_date(a['appraised_at'], cfg.tz)}；"
+        f"鉴定基准日：{a['as_of']}。",
+        f"批准人：{a['approved_by']}；批准日期：{a['approved_on']}；批准文件：{a['approval_doc']}。",
+        f"销毁时间：{display.local_time(a['destroyed_at'], cfg.tz)}；销毁方式：{a['method']}；销毁地点：{a['place']}；"
+        f"监销人：{sup}。共销毁档案 {len(its)} 件，按年度和保管期限统计如下。",
+        f"依据：本机关《文件材料归档范围和文书档案保管期限表》，{cfg.table_status}。",
+    ]
+    rows = [[k, y or "", ret, n] for k, ((y, ret), n) in enumerate(sorted(per.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])), 1)]
+    blank = "_" * 16
+    first = Sheet(name="销毁备案表", title="档案销毁备案表", subtitle=f"报送：同级档案主管部门　　{cfg.agency_name}",
+                  columns=("序号", "年度", "原保管期限", "件数"), rows=rows, widths=(14, 30, 40, 24), intro=intro,
+                  footer=f"报送单位（盖章）：{cfg.agency_name}　　经办人：{blank}　　报送日期：{blank}\n"
+                         f"档案主管部门备案意见：{blank * 3}")
+    docs = []
+    for k, (col, title, _sheets) in enumerate(_DOCS.values(), 1):
+        d = catalog.get_record(conn, a[col]) if a[col] else None
+        docs.append([k, d["archival_code"] if d else "（未归档）", d["title"] if d else title,
+                     date8(d["date"]) if d else "", "永久", d["pages"] or "" if d else ""])
+    second = Sheet(name="全宗卷", title="全宗卷材料目录（鉴定与销毁）", subtitle=f"全宗号：{cfg.fonds}　　第 {a['id']} 号鉴定",
+                   columns=("序号", "档号", "题名", "日期", "保管期限", "页数"), rows=docs, widths=(12, 56, 110, 24, 20, 16),
+                   intro=["鉴定工作报告、销毁审批表和销毁清册归入全宗卷，永久保存；本备案表报送后其回执一并归入。"])
+    return [first, second]
+
+
+def write_filing(arc: Archive, appraisal_id: int, path: Path) -> Path:
+    """Write the 销毁备案表 and the 全宗卷 entries of a destruction to ``path`` (.pdf/.docx/.xlsx/.csv)."""
+    return write(filing_sheets(arc.conn, arc.cfg, get(arc.conn, appraisal_id)), path)
+
+
 _DOCS = {  # kind -> (column, title, sheets)
     "report": ("report_id", "档案鉴定工作报告", report_sheets),
     "approval": ("approval_id", "档案销毁审批表", approval_sheets),

@@ -108,7 +108,7 @@ def move(src: Path, dest: Path, reason_text: str | None) -> Path:
 def reason_text(path: Path, outcome: str, reason: str, advice: str) -> str:
     label = {"duplicate": "重复文件", "failed": "处理失败", "refused": "拒收（涉密）"}.get(outcome, outcome)
     # a name's (or a reason's) ESC, newline or bidi override written escaped: one line a field
-    return (f"文件：{printable(shown(path.name))}\n时间：{catalog.now()}\n结果：{label}\n原因：{printable(reason)}\n"
+    return (f"文件：{printable(shown(path.name))}\n时间：{display.local_time(catalog.now(), seconds=True)}\n结果：{label}\n原因：{printable(reason)}\n"
             f"处理建议：{advice}\n")
 
 

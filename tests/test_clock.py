@@ -111,3 +111,25 @@ def test_typed_times_read_on_the_agency_clock():
     assert display.local_date("2026-12-07T20:00:00+00:00", tz) == "2026-12-08"
     with pytest.raises(ValueError):
         display.typed_time("明天下午", tz)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_the_inbox_folders_and_reason_files_read_the_agencys_day_and_time(tmp_path, tz):
+    """A file the watched inbox cannot read goes to failed/<day>/ with a reason file: the day and the time in it
+    are the agency's, not the machine's."""
+    (tmp_path / "c").mkdir()
+    cfg_path = write_config(tmp_path / "c")
+    cfg = load_config(cfg_path)
+    assert _run(cfg_path, tz, "init").returncode == 0
+    cfg.inbox.mkdir(parents=True, exist_ok=True)
+    (cfg.inbox / "bad.pdf").write_bytes(b"%PDF-1.4\n this is no PDF at all")
+    before = display.now("Asia/Shanghai")
+    p = _run(cfg_path, tz, "watch", "--once")
+    after = display.now("Asia/Shanghai")
+    reasons = list(cfg.failed_dir.rglob("*.原因.txt"))
+    assert len(reasons) == 1, (p.stderr, list(cfg.failed_dir.rglob("*")))
+    day = reasons[0].parent.name
+    assert day in {before.date().isoformat(), after.date().isoformat()}, day  # the agency's day
+    line = next(x for x in reasons[0].read_text(encoding="utf-8").splitlines() if x.startswith("时间："))
+    shown = dt.datetime.strptime(line[3:], "%Y-%m-%d %H:%M:%S").replace(tzinfo=before.tzinfo)
+    assert before.replace(microsecond=0) <= shown <= after, line

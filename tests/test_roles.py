@@ -116,3 +116,29 @@ def test_destroy_waits_for_an_agreed_table_again_after_a_change(tmp_path):
     p = run_config(cfg_path, "destroy", str(a), "--supervisor", "李四", "--supervisor", "张三", "--method", "粉碎",
                    "--place", "档案室")
     assert p.returncode == 0, p.stderr
+
+
+def test_the_filing_form_and_the_fonds_file_entries_of_a_destruction(due, cfg_path, tmp_path):
+    from pypdf import PdfReader
+
+    a = appraisal.appraise(due, DAY, ["档案:张三", "业务:李四"], _decide(due)).appraisal["id"]
+    appraisal.approve(due, a, leader="王局长", on=DAY, document="示档〔2026〕1号")
+    with pytest.raises(DispositionError, match="尚未销毁"):
+        appraisal.write_filing(due, a, tmp_path / "早.pdf")
+    appraisal.destroy(due, a, supervisors=["赵五", "钱六"], method="粉碎", place="局档案室")
+    due.close()
+    out = tmp_path / "销毁备案表.pdf"
+    p = run_config(cfg_path, "filing", str(a), "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    text = "".join(pg.extract_text() for pg in PdfReader(str(out)).pages)
+    for part in ("档案销毁备案表", "张三（档案）", "王局长", "示档〔2026〕1号", "赵五", "钱六", "粉碎", "局档案室",
+                 "全宗卷", "鉴定工作报告", "销毁审批表", "销毁清册", "审核同意", "2009"):
+        assert part in text, part
+    arc = open_archive(load_config(cfg_path))
+    try:
+        row = appraisal.get(arc.conn, a)
+        codes = [arc.conn.execute("SELECT archival_code FROM documents WHERE id=?", (row[c],)).fetchone()[0]
+                 for c in ("report_id", "approval_id", "register_id")]
+    finally:
+        arc.close()
+    assert all(c in text.replace("\n", "") for c in codes), codes
