@@ -50,7 +50,7 @@ def test_the_group_needs_two_people_and_both_sides(due):
 
 
 def test_the_sides_are_configurable(tmp_path):
-    cfg = load_config(write_config(tmp_path, **{"supervisors_min = 2": 'supervisors_min = 2\ngroup_sides = ["档案", "保密"]'}))
+    cfg = load_config(write_config(tmp_path, **{'group_sides = ["档案", "业务"]': 'group_sides = ["档案", "保密"]'}))
     assert cfg.group_sides == ["档案", "保密"]
     assert appraisal.check_group(["档案:甲", "保密:乙"], cfg.group_sides) == ["甲（档案）", "乙（保密）"]
     with pytest.raises(DispositionError, match="保密"):
