@@ -133,3 +133,22 @@ def test_the_inbox_folders_and_reason_files_read_the_agencys_day_and_time(tmp_pa
     line = next(x for x in reasons[0].read_text(encoding="utf-8").splitlines() if x.startswith("时间："))
     shown = dt.datetime.strptime(line[3:], "%Y-%m-%d %H:%M:%S").replace(tzinfo=before.tzinfo)
     assert before.replace(microsecond=0) <= shown <= after, line
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_a_transfer_package_is_dated_on_the_agencys_day(tmp_path, tz):
+    (tmp_path / "d").mkdir()
+    cfg_path = write_config(tmp_path / "d")
+    arc = open_archive(load_config(cfg_path), create=True)
+    try:
+        f = make_text(tmp_path / "d" / "a.txt", "示例县档案局\n2019年的一份通知，独特词。")
+        import_record(arc, {"archival_code": "Z109-WS·2019-D10-BGS-0001", "title": "通知", "issuer": "示例县档案局",
+                            "date": "2019-06-01", "pages": 1}, ImportedFile(f), source={"t": 1})
+    finally:
+        arc.close()
+    before = display.today("Asia/Shanghai")
+    p = _run(cfg_path, tz, "export", "package", "--year", "2019", "-o", str(tmp_path / "包"))
+    assert p.returncode == 0, p.stderr
+    info = (tmp_path / "包" / "bag-info.txt").read_text(encoding="utf-8")
+    day = next(x for x in info.splitlines() if x.startswith("Bagging-Date:")).split(":", 1)[1].strip()
+    assert day in {before.isoformat(), display.today("Asia/Shanghai").isoformat()}, info
