@@ -399,11 +399,12 @@ _MIGRATIONS: dict[int, str] = {
         recorded_at  TEXT NOT NULL,
         recorded_by  TEXT NOT NULL
     );
-    CREATE INDEX table_approvals_digest ON table_approvals(digest);
-    CREATE TRIGGER table_approvals_no_delete BEFORE DELETE ON table_approvals
+    -- an agreement once recorded stands: a later one is a new row, none is rewritten or removed
+    CREATE TRIGGER table_approvals_kept BEFORE DELETE ON table_approvals
         BEGIN SELECT RAISE(ABORT, 'a table approval is never deleted'); END;
-    CREATE TRIGGER table_approvals_no_update BEFORE UPDATE ON table_approvals
+    CREATE TRIGGER table_approvals_once BEFORE UPDATE ON table_approvals
         BEGIN SELECT RAISE(ABORT, 'a table approval is recorded once'); END;
+    CREATE INDEX table_approvals_digest ON table_approvals(digest);
     """,
 }
 
