@@ -24,7 +24,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import catalog, retention
+from archive import catalog, display, retention, rules_table
+from archive.bounds import document_number
 from archive.catalog import appraisals as gateway
 from archive.audit import (RANK, active_holds, appraised_ids, check_extension, extend_record, not_future,
                            pending_destruction, record_due)
@@ -36,7 +37,10 @@ from archive.session import Archive
 from archive.retention import NAMES as RETENTION_NAMES
 from archive.words import DECISION_NAMES, status_name
 
-BASIS = "档案法实施条例 第二十四条：鉴定工作报告、销毁清册及批准文件永久保存"
+# Not an article: the 机关档案管理规定 (国家档案局令第13号) has the appraisal and destruction rules, but we could
+# not find its text, so no article of it is cited (docs/retention.md, "Articles quoted"); the article of the
+# 实施条例 cited here before says nothing of the kind (issue 26)
+BASIS = "本机关档案鉴定与销毁程序：鉴定工作报告、销毁审批表和销毁清册归入全宗卷，永久保存"
 RULE_ID = "鉴定"  # rule_id of the records the procedure writes itself
 DECISIONS = DECISION_NAMES  # destroy 销毁, extend 延期, doubtful 存疑（从长）: archive/words.py
 
@@ -87,6 +91,42 @@ def _names(names: list[str]) -> list[str]:
     return out
 
 
+def _bare(name: str) -> str:
+    """A member's name without the side written after it (张三（档案） → 张三), for comparing people."""
+    return re.split(r"[（(]", _side_split(name)[0], maxsplit=1)[0].strip().casefold()
+
+
+def _side_split(text: str) -> tuple[str, str]:
+    """``档案:张三`` / ``张三（档案）`` / ``张三(业务部门)`` → (name, side); a name alone has no side."""
+    t = text.replace("：", ":").strip()
+    if ":" in t:
+        side, _, name = t.partition(":")
+        return name.strip(), side.strip()
+    m = re.fullmatch(r"(.+?)\s*[（(]\s*(.+?)\s*[）)]", t)
+    return (m.group(1).strip(), m.group(2)) if m else (t, "")
+
+
+def check_group(members: list[str], sides: list[str]) -> list[str]:
+    """The 鉴定小组 as the procedure needs it: at least two distinct people, each side in ``sides`` ([appraisal]
+    group_sides, default 档案 and 业务) present. Returns the members as recorded (``张三（档案）``)."""
+    group, seen = [], set()
+    for text in _names(members):
+        name, side = _side_split(text)
+        if name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        group.append(f"{name}（{side}）" if side else name)
+    if len(group) < 2:
+        raise DispositionError("鉴定小组至少两名不同的人员（档案人员和业务部门人员），请用 --member 逐一写明，"
+                               "如 --member 档案:张三 --member 业务:李四")
+    have = [_side_split(g)[1] for g in group]
+    missing = [s for s in sides if not any(s in h for h in have)]
+    if missing:
+        raise DispositionError(f"鉴定小组须有{'、'.join(missing)}方面的人员（现有：{'、'.join(group)}）："
+                               f"请写明每人所在方面，如 --member {missing[0]}:姓名")
+    return group
+
+
 def _ref(row) -> str:
     return row["archival_code"] or f"记录 {row['id']}"
 
@@ -125,11 +165,11 @@ def appraise(arc: Archive, as_of: dt.date, members: list[str], decisions: list[D
     direction); destructions wait for approval. Writes and archives the 鉴定工作报告."""
     cfg, conn = arc.cfg, arc.conn
     not_future(as_of)
-    group = _names(members)
-    if len(group) < 2:
-        raise DispositionError("鉴定小组至少两人（档案人员、业务部门人员、机关领导），请用 --member 逐一写明")
+    group = check_group(members, cfg.group_sides)
     if not decisions:
         raise DispositionError("没有鉴定结论：请用 --destroy / --extend / --doubtful 逐件写明")
+    if any(d.decision == "destroy" for d in decisions):  # keeping longer needs no approved table; destroying does
+        rules_table.require_approved(arc, "作出销毁的鉴定结论")
     holds, pending, appraised = active_holds(conn), pending_destruction(conn), appraised_ids(conn)
     problems, seen, plan = [], set(), []
     for d in decisions:
@@ -214,15 +254,22 @@ def _changed_since(conn: sqlite3.Connection, plan: list[Planned]) -> list[str]:
 
 # ---- 2. approve --------------------------------------------------------------------------------------
 def approve(arc: Archive, appraisal_id: int, *, leader: str, on: dt.date, document: str,
-            file: Path | None = None) -> Step:
-    """A leader approves the destruction list of an appraisal (once), on a date not in the future."""
+            file: Path | None = None, role: str | None = None) -> Step:
+    """A leader approves the destruction list of an appraisal (once), on a date not in the future. The leader is
+    not one of the 鉴定小组; the approval document has a number. ``role``: the web account's role (only 领导)."""
     conn = arc.conn
+    if role is not None and role != "领导":
+        raise DispositionError(f"只有领导账号可以批准销毁（当前账号角色：{role}）")
     a = get(conn, appraisal_id)
     ensure_documents(arc, appraisal_id)
     if a["approved_at"]:
         raise DispositionError(f"第 {appraisal_id} 号鉴定已于 {a['approved_on']} 由{a['approved_by']}批准")
-    if not leader.strip() or not document.strip():
+    if not leader.strip():
         raise DispositionError("批准须写明批准的领导（--leader）和批准文件（--document，如 示档〔2026〕5号 或 批示编号）")
+    document = document_number(document, "批准文件（--document）")
+    if _bare(leader) in {_bare(m) for m in json.loads(a["members"])}:
+        raise DispositionError(f"批准的领导 {leader.strip()} 是第 {appraisal_id} 号鉴定的鉴定小组成员：鉴定与批准须由不同的人，"
+                               "请由未参加鉴定的机关领导批准")
     not_future(on, "批准日期")
     if on < dt.date.fromisoformat(a["as_of"]):
         raise DispositionError(f"批准日期 {on.isoformat()} 早于鉴定基准日 {a['as_of']}")
@@ -248,7 +295,7 @@ def approve(arc: Archive, appraisal_id: int, *, leader: str, on: dt.date, docume
 
 # ---- 3. destroy --------------------------------------------------------------------------------------
 def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: str, place: str,
-            at: dt.datetime | None = None) -> Step:
+            at: dt.datetime | None = None, role: str | None = None) -> Step:
     """Carry out an approved destruction, all or none. The records stay (status destroyed, on the 销毁清册);
     their files leave the store, except a file another record still references (checked in the same
     transaction that marks the records destroyed)."""
@@ -258,19 +305,25 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
     if not a["approved_at"]:
         raise DispositionError(f"第 {appraisal_id} 号鉴定的销毁清册尚未经领导批准：请先 archive approve {appraisal_id}")
     if a["destroyed_at"]:
-        raise DispositionError(f"第 {appraisal_id} 号鉴定的档案已于 {a['destroyed_at'][:16]} 销毁")
+        raise DispositionError(f"第 {appraisal_id} 号鉴定的档案已于 {display.local_time(a['destroyed_at'], cfg.tz)} 销毁")
+    if role is not None and role != "档案员":
+        raise DispositionError(f"只有档案员账号可以登记销毁（当前账号角色：{role}）")
+    rules_table.require_approved(arc, "销毁")
     people = _names(supervisors)
+    if a["approved_by"] and _bare(a["approved_by"]) in {_bare(p) for p in people}:
+        raise DispositionError(f"监销人不能是批准销毁的领导 {a['approved_by']}：请另请两名监销人")
     need = max(2, cfg.supervisors_min)
-    if len(people) < need:
+    if len({_bare(p) for p in people}) < need:
         raise DispositionError(f"销毁须有至少 {need} 名不同的监销人在场（现有 {len(people)} 名）：请用 --supervisor 逐一写明")
     if not method.strip() or not place.strip():
         raise DispositionError("须写明销毁方式（--method，如 粉碎、焚毁、删除）和销毁地点（--place）")
-    now = dt.datetime.now().astimezone()
-    at = at or now
-    if at.tzinfo is None:
-        at = at.astimezone()
+    # one clock: a typed time without an offset is the agency's wall clock, never the machine's TZ; stored with
+    # the agency's offset, so the 销毁清册, the event and the table all say the same hour
+    now = display.now(cfg.tz)
+    at = (at or now) if (at is None or at.tzinfo is not None) else at.replace(tzinfo=cfg.tz)
+    at = at.astimezone(cfg.tz)
     if at > now:
-        raise DispositionError(f"销毁时间 {at.isoformat(timespec='minutes')} 晚于现在：不能预先登记销毁")
+        raise DispositionError(f"销毁时间 {display.local_time(at, cfg.tz)} 晚于现在：不能预先登记销毁")
     if at.date().isoformat() < a["approved_on"]:
         raise DispositionError(f"销毁时间 {at.date().isoformat()} 早于批准日期 {a['approved_on']}")
     targets = [i for i in items(conn, appraisal_id) if i["decision"] == "destroy"]
@@ -293,7 +346,7 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
     kept: list[str] = []
     with arc.change(who, "销毁") as tx:
         if (now := get(tx.conn, appraisal_id))["destroyed_at"]:  # another destruction came first, under the lock
-            raise DispositionError(f"第 {appraisal_id} 号鉴定的档案已于 {now['destroyed_at'][:16]} 销毁")
+            raise DispositionError(f"第 {appraisal_id} 号鉴定的档案已于 {display.local_time(now['destroyed_at'], cfg.tz)} 销毁")
         candidates: list[str] = []
         for i in targets:
             r = catalog.get_record(tx.conn, i["document_id"])
@@ -355,8 +408,8 @@ def report_sheets(conn: sqlite3.Connection, cfg: Config, a: sqlite3.Row) -> list
     span = f"{years[0]}—{years[-1]}年度" if len(years) > 1 else (f"{years[0]}年度" if years else "")
     olds = sum(1 for i in its if i["retention_old"])
     intro = [
-        f"根据《中华人民共和国档案法实施条例》第二十四条和本机关《文件材料归档范围和文书档案保管期限表》，"
-        f"{cfg.agency_name}鉴定小组（{members}）于{a['appraised_at'][:10]}对截至{a['as_of']}保管期限已满的"
+        f"根据本机关《文件材料归档范围和文书档案保管期限表》，"
+        f"{cfg.agency_name}鉴定小组（{members}）于{display.local_date(a['appraised_at'], cfg.tz)}对截至{a['as_of']}保管期限已满的"
         f"{span}文书档案共 {len(its)} 件进行了逐件鉴定。",
         f"鉴定结论：拟销毁 {n_destroy} 件，延长保管期限 {n_extend} 件"
         + (f"（其中 {n_doubt} 件难以判定，按从长原则延长）" if n_doubt else "") + "。"
@@ -372,7 +425,7 @@ def report_sheets(conn: sqlite3.Connection, cfg: Config, a: sqlite3.Row) -> list
     return [Sheet(name="鉴定工作报告", title=f"{cfg.agency_name}档案鉴定工作报告",
                   subtitle=f"第 {a['id']} 号鉴定　　全宗号：{cfg.fonds}　　鉴定基准日：{a['as_of']}",
                   columns=cols, rows=rows, widths=(10, 48, 32, 62, 18, 18, 20, 18, 40), intro=intro,
-                  footer=f"鉴定小组成员（签字）：{members}\n鉴定日期：{a['appraised_at'][:10]}")]
+                  footer=f"鉴定小组成员（签字）：{members}\n鉴定日期：{display.local_date(a['appraised_at'], cfg.tz)}")]
 
 
 def register_sheets(conn: sqlite3.Connection, cfg: Config, a: sqlite3.Row) -> list[Sheet]:
@@ -388,9 +441,9 @@ def register_sheets(conn: sqlite3.Connection, cfg: Config, a: sqlite3.Row) -> li
     state = "已销毁" if a["destroyed_at"] else ("已批准，待销毁" if a["approved_at"] else "草稿，待领导批准")
     fonds = its[0]["fonds"] if its else cfg.fonds
     footer = "\n".join([
-        f"鉴定小组：{'、'.join(json.loads(a['members']))}　　鉴定日期：{a['appraised_at'][:10]}",
+        f"鉴定小组：{'、'.join(json.loads(a['members']))}　　鉴定日期：{display.local_date(a['appraised_at'], cfg.tz)}",
         f"批准人：{a['approved_by'] or blank}　　批准日期：{a['approved_on'] or blank}　　批准文件：{a['approval_doc'] or blank}",
-        f"销毁方式：{a['method'] or blank}　　销毁地点：{a['place'] or blank}　　销毁时间：{(a['destroyed_at'] or '')[:16].replace('T', ' ') or blank}",
+        f"销毁方式：{a['method'] or blank}　　销毁地点：{a['place'] or blank}　　销毁时间：{display.local_time(a['destroyed_at'], cfg.tz) or blank}",
         "监销人（签字）：" + ("    ".join(f"{p} {blank}" for p in sup) if sup else f"{blank}    {blank}"),
         f"销毁人（签字）：{blank}",
         f"说明：{cfg.table_status}。",
@@ -405,7 +458,7 @@ def approval_sheets(conn: sqlite3.Connection, cfg: Config, a: sqlite3.Row) -> li
     """档案销毁审批表: the leader's approval of one appraisal's 销毁清册."""
     its = [i for i in items(conn, a["id"]) if i["decision"] == "destroy"]
     intro = [f"{cfg.agency_name}第 {a['id']} 号鉴定（鉴定小组：{'、'.join(json.loads(a['members']))}，"
-             f"鉴定日期 {a['appraised_at'][:10]}）拟销毁保管期限已满、经鉴定无保存价值的档案 {len(its)} 件，"
+             f"鉴定日期 {display.local_date(a['appraised_at'], cfg.tz)}）拟销毁保管期限已满、经鉴定无保存价值的档案 {len(its)} 件，"
              f"清单见销毁清册（批次 {a['batch']}）。",
              f"审批意见：同意销毁。批准人：{a['approved_by']}；批准日期：{a['approved_on']}；批准文件：{a['approval_doc']}。"]
     cols = ("序号", "档号", "题名", "保管期限")
@@ -414,6 +467,48 @@ def approval_sheets(conn: sqlite3.Connection, cfg: Config, a: sqlite3.Row) -> li
     return [Sheet(name="销毁审批", title="档案销毁审批表", subtitle=f"全宗号：{cfg.fonds}　　第 {a['id']} 号鉴定",
                   columns=cols, rows=rows, widths=(12, 60, 120, 24), intro=intro,
                   footer=f"批准人（签字）：{a['approved_by']}　　日期：{a['approved_on']}")]
+
+
+def filing_sheets(conn: sqlite3.Connection, cfg: Config, a: sqlite3.Row) -> list[Sheet]:
+    """档案销毁备案表 for the 档案主管部门 (a destruction done), then the 全宗卷 entries: the procedure's own
+    documents (鉴定工作报告, 销毁审批表, 销毁清册) as they are filed, 永久, with their 档号."""
+    if not a["destroyed_at"]:
+        raise DispositionError(f"第 {a['id']} 号鉴定尚未销毁：销毁备案表在销毁之后填报（archive destroy {a['id']} …）")
+    its = [i for i in items(conn, a["id"]) if i["decision"] == "destroy"]
+    per: dict[tuple, int] = {}
+    for i in its:
+        key = (i["year"], RETENTION_NAMES.get(i["retention_before"], i["retention_before"] or ""))
+        per[key] = per.get(key, 0) + 1
+    sup = "、".join(json.loads(a["supervisors"]) if a["supervisors"] else [])
+    intro = [
+        f"报送单位：{cfg.agency_name}　　全宗号：{cfg.fonds}　　第 {a['id']} 号鉴定（批次 {a['batch']}）",
+        f"鉴定小组：{'、'.join(json.loads(a['members']))}；鉴定日期：{display.local_date(a['appraised_at'], cfg.tz)}；"
+        f"鉴定基准日：{a['as_of']}。",
+        f"批准人：{a['approved_by']}；批准日期：{a['approved_on']}；批准文件：{a['approval_doc']}。",
+        f"销毁时间：{display.local_time(a['destroyed_at'], cfg.tz)}；销毁方式：{a['method']}；销毁地点：{a['place']}；"
+        f"监销人：{sup}。共销毁档案 {len(its)} 件，按年度和保管期限统计如下。",
+        f"依据：本机关《文件材料归档范围和文书档案保管期限表》，{cfg.table_status}。",
+    ]
+    rows = [[k, y or "", ret, n] for k, ((y, ret), n) in enumerate(sorted(per.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])), 1)]
+    blank = "_" * 16
+    first = Sheet(name="销毁备案表", title="档案销毁备案表", subtitle=f"报送：同级档案主管部门　　{cfg.agency_name}",
+                  columns=("序号", "年度", "原保管期限", "件数"), rows=rows, widths=(14, 30, 40, 24), intro=intro,
+                  footer=f"报送单位（盖章）：{cfg.agency_name}　　经办人：{blank}　　报送日期：{blank}\n"
+                         f"档案主管部门备案意见：{blank * 3}")
+    docs = []
+    for k, (col, title, _sheets) in enumerate(_DOCS.values(), 1):
+        d = catalog.get_record(conn, a[col]) if a[col] else None
+        docs.append([k, d["archival_code"] if d else "（未归档）", d["title"] if d else title,
+                     date8(d["date"]) if d else "", "永久", d["pages"] or "" if d else ""])
+    second = Sheet(name="全宗卷", title="全宗卷材料目录（鉴定与销毁）", subtitle=f"全宗号：{cfg.fonds}　　第 {a['id']} 号鉴定",
+                   columns=("序号", "档号", "题名", "日期", "保管期限", "页数"), rows=docs, widths=(12, 56, 110, 24, 20, 16),
+                   intro=["鉴定工作报告、销毁审批表和销毁清册归入全宗卷，永久保存；本备案表报送后其回执一并归入。"])
+    return [first, second]
+
+
+def write_filing(arc: Archive, appraisal_id: int, path: Path) -> Path:
+    """Write the 销毁备案表 and the 全宗卷 entries of a destruction to ``path`` (.pdf/.docx/.xlsx/.csv)."""
+    return write(filing_sheets(arc.conn, arc.cfg, get(arc.conn, appraisal_id)), path)
 
 
 _DOCS = {  # kind -> (column, title, sheets)
@@ -436,7 +531,7 @@ def ensure_documents(arc: Archive, appraisal_id: int, approval_file: Path | None
         col, title, sheets = _DOCS[kind]
         if a[col] is None:
             when = {"report": a["appraised_at"], "approval": a["approved_on"], "register": a["destroyed_at"]}[kind]
-            day = dt.date.fromisoformat(when[:10])
+            day = dt.date.fromisoformat(display.local_date(when, cfg.tz))  # the agency's day of a stored time
             with tempfile.TemporaryDirectory(prefix="archive-appraisal-") as tmp:
                 if kind == "approval" and approval_file is not None:
                     path, written = Path(approval_file), False  # a person's file: through the whole 涉密 gate

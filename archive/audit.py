@@ -16,7 +16,7 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from archive import catalog
+from archive import catalog, display
 from archive.errors import DispositionError
 from archive.export.catalogue import Sheet, date8
 from archive.session import Archive
@@ -29,7 +29,7 @@ from archive.words import status_name
 
 def not_future(day: dt.date, what: str = "鉴定基准日") -> dt.date:
     """Appraisal and destruction look at what is due today or earlier, never at a day to come."""
-    if day > dt.date.today():
+    if day > display.today():
         raise DispositionError(f"{what} {day.isoformat()} 晚于今天：不能按将来的日期鉴定或销毁，请不加 --as-of 或写今天以前的日期")
     return day
 
@@ -180,7 +180,7 @@ def dispose(arc: Archive, rows: list, decision: str, *, approved_by: str, reason
         raise DispositionError("延长保管期限必须写明批准人（--approved-by）和理由（--reason）")
     if retention is None:
         raise DispositionError("延长保管期限须指定新的保管期限（--retention）")
-    as_of = not_future(as_of or dt.date.today())
+    as_of = not_future(as_of or display.today())
     conn = arc.conn
     problems = []
     seen = set()
@@ -257,8 +257,8 @@ def _legacy_destruction_sheets(conn: sqlite3.Connection, cfg, batch: int | None 
             subtitle=f"全宗号：{first['fonds'] or cfg.fonds}　　全宗名称：{cfg.agency_name}　　批次：{b}　　"
                      f"共 {len(group)} 件",
             columns=cols, rows=body, widths=(10, 50, 32, 28, 69, 18, 14, 10, 36),
-            footer=f"批准人：{first['approved_by']}　　批准日期：{first['decided_at'][:10]}　　"
-                   f"监销人（签字）：{sup}　　销毁日期：{first['decided_at'][:10]}"))
+            footer=f"批准人：{first['approved_by']}　　批准日期：{display.local_date(first['decided_at'])}　　"
+                   f"监销人（签字）：{sup}　　销毁日期：{display.local_date(first['decided_at'])}"))
     return sheets
 
 

@@ -31,8 +31,15 @@ class BoundsError(UsageError):
     """A value outside what it may be (exit 2): the message says which value and what is allowed."""
 
 
+def _today() -> dt.date:
+    """Today on the agency's clock ([agency] timezone), not the machine's."""
+    from archive.display import today
+
+    return today()
+
+
 def last_year(today: dt.date | None = None) -> int:
-    return (today or dt.date.today()).year + 1
+    return (today or _today()).year + 1
 
 
 def check_year(value, what: str = "年度") -> int:
@@ -48,7 +55,7 @@ def check_year(value, what: str = "年度") -> int:
 
 def future_warning(year: int | None = None, date: dt.date | None = None) -> str | None:
     """A warning (Chinese) when a 年度 or 成文日期 lies after today; None otherwise."""
-    today = dt.date.today()
+    today = _today()
     if date is not None and date > today:
         return f"日期 {date.isoformat()} 晚于今天（{today.isoformat()}），请核对"
     if year is not None and year > today.year:
@@ -138,3 +145,18 @@ def unescape_spreadsheet_text(value):
 def _short(value) -> str:
     s = str(value)
     return s if len(s) <= 24 else s[:20] + "…"
+
+
+# an approval's document number: a 文号 (示档〔2026〕5号, 示档函〔2026〕3号) or a 批示/登记 number with digits
+# (批示2026-07, 审批表第12号); a word standing for "none" is refused
+_NO_DOCUMENT = {"无", "没有", "暂无", "待定", "未定", "空", "略", "无文号", "无文件", "none", "null", "n/a", "na", "-", "/", "0"}
+
+
+def document_number(value, what: str = "批准文件") -> str:
+    """The number of an approval document as typed: a 文号 or a number with digits; BoundsError for 无 and the like."""
+    text = " ".join(str(value or "").replace("\u3000", " ").split())
+    if not text or text.casefold() in _NO_DOCUMENT or not any(ch.isdigit() for ch in text) or len(text) > MAX_REF:
+        raise BoundsError(f"{what} “{_short(value)}” 无效：须写批准文件的文号（如 示档〔2026〕5号）或批示编号（须含数字），"
+                          "不能写 无")
+    return text
+

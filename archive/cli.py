@@ -65,9 +65,11 @@ def _archive(create: bool = False):
 def _table_notice(arc) -> None:
     """8号令 第十二条: until the 同级档案主管部门 has agreed to the table, every report and export says so.
     The catalog is opened first: a lost catalog stops the command with its own one line, before any notice."""
+    from archive import rules_table
+
     arc.conn
-    if arc.cfg.approval is None:
-        say("注意：保管期限表未经审核同意（config.toml [agency] approved_by / approved_on / approval_doc）")
+    if why := rules_table.unapproved_reason(arc):  # the catalog's record for the table as it reads now
+        say(f"注意：{why}（archive rules approve 登记审核同意）")
 
 
 # ---- values checked at the boundary ---------------------------------------------------------------
@@ -139,6 +141,13 @@ def _decision_option(value: str) -> str:
     from archive import words
 
     return words.decision(value)
+
+
+def _today():
+    """Today on the agency's clock (the configuration loaded sets it), not the machine's."""
+    from archive.display import today
+
+    return today()
 
 
 def _date_option(value: str | None, name: str):
@@ -719,7 +728,7 @@ def _on_record(ref: str, act):
 def _audit_json(day, items, cfg) -> dict:
     from archive.audit import grouped
 
-    return {"as_of": day.isoformat(), "total": len(items), "table_approved": cfg.approval is not None,
+    return {"as_of": day.isoformat(), "total": len(items), "table_approved": cfg.table_approval is not None,
             "table_status": cfg.table_status,
             "groups": [{"year": y, "retention": r, "count": len(g), "records": [i.to_json() for i in g]}
                        for (y, r), g in grouped(items).items()]}
@@ -733,12 +742,11 @@ def audit(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """鉴定第一步：列出保管期限已满、应当鉴定的档案（按年度和保管期限分组）。"""
-    import datetime as dt
 
     from archive import audit as audit_mod
     from archive.export import catalogue
 
-    day = audit_mod.not_future(_date_option(as_of, "--as-of") or dt.date.today())
+    day = audit_mod.not_future(_date_option(as_of, "--as-of") or _today())
     _new_output(output, force)
     arc = _archive()
     _table_notice(arc)
@@ -1200,31 +1208,6 @@ def _print_import_report(rep, file: Path, dry_run: bool) -> None:
 
 
 # ---- the retention table, and appraisal and destruction as the procedure ---------------------------
-@app.command("rules")
-def rules_cmd(
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="写出归档范围和保管期限表（.docx/.xlsx/.pdf/.csv），供报送审核"),
-    force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """打印本机关的文件材料归档范围和文书档案保管期限表（config.toml 中的规则），及其审核情况。"""
-    from archive import rules_table
-
-    _new_output(output, force)
-    cfg = _config()
-    if output is not None:
-        rules_table.write_table(cfg, output, _output_format(output, None))
-        err.print(f"已写出归档范围和保管期限表 → {output}")
-
-    def render() -> None:
-        if output is None:
-            out.print(table(rules_table.COLUMNS, ([str(x) for x in r] for r in rules_table.rows(cfg)),
-                            title=f"{cfg.agency_name}文件材料归档范围和文书档案保管期限表"))
-        say(cfg.table_status)
-
-    emit(as_json, lambda: {"table_status": cfg.table_status, "approved": cfg.approval is not None,
-                           "rules": rules_table.rows_json(cfg)}, render)
-
-
 def _step_summary(step, label: str) -> None:
     """What an appraisal step did, and the documents it filed (永久)."""
     a = step.appraisal
@@ -1236,7 +1219,7 @@ def _step_summary(step, label: str) -> None:
 
 @app.command()
 def appraise(
-    member: list[str] = typer.Option(..., "--member", help="鉴定小组成员（至少两人：档案人员、业务部门人员、机关领导；可重复）"),
+    member: list[str] = typer.Option(..., "--member", help="鉴定小组成员，写明方面：档案:张三、业务:李四（至少两人，须有档案和业务两方面；可重复）"),
     destroy_refs: list[str] = typer.Option([], "--destroy", help="拟销毁：REF[:理由]（可重复）"),
     extend_refs: list[str] = typer.Option([], "--extend", help="延期：REF:新期限[:理由]，如 Z109-WS·2015-D10-BGS-0001:30年:仍有查考价值"),
     doubtful_refs: list[str] = typer.Option([], "--doubtful", help="难以判定：REF[:理由]，按从长原则延长一档"),
@@ -1248,12 +1231,11 @@ def appraise(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """鉴定第二步：记录鉴定小组对到期档案逐件的结论（销毁或延期），生成鉴定工作报告（永久归档）和销毁清册草稿。"""
-    import datetime as dt
 
     from archive import appraisal
     from archive.audit import due_list, not_future
 
-    day = not_future(_date_option(as_of, "--as-of") or dt.date.today())
+    day = not_future(_date_option(as_of, "--as-of") or _today())
     _new_output(output, force)
     arc = _archive()
     _table_notice(arc)
@@ -1285,12 +1267,11 @@ def approve(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """鉴定第三步：机关领导批准销毁清册（批准文件永久归档）。"""
-    import datetime as dt
 
     from archive import appraisal
 
     arc = _archive()
-    step = appraisal.approve(arc, appraisal_id, leader=leader, on=_date_option(on, "--on") or dt.date.today(),
+    step = appraisal.approve(arc, appraisal_id, leader=leader, on=_date_option(on, "--on") or _today(),
                              document=document, file=file)
     emit(as_json, step.to_json, lambda: _step_summary(
         step, f"已由{leader}批准；下一步：archive destroy {appraisal_id} --supervisor … --supervisor … --method … --place …"))
@@ -1308,14 +1289,15 @@ def destroy(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """鉴定第四步：按已批准的销毁清册销毁（记录保留、文件删除，销毁清册永久归档）。"""
-    import datetime as dt
 
     from archive import appraisal
 
     when = None
     if at is not None:
         try:
-            when = dt.datetime.fromisoformat(at.strip().replace(" ", "T"))
+            from archive.display import typed_time
+
+            when = typed_time(at)  # on the agency's clock ([agency] timezone), set when the archive opens
         except ValueError:
             raise UsageError(f"--at “{at}” 不是有效时间：请写成 2026-03-02T10:30") from None
     _new_output(output, force)
@@ -1552,6 +1534,10 @@ def completion(shell: str = typer.Argument("bash", help="bash、zsh 或 fish")) 
 # ---- the 保密员's queue (issue 22) ---------------------------------------------------------------------
 secrecy_app = typer.Typer(no_args_is_help=True, help="保密审查：疑似涉密、已隔离的文件，由保密员决定。")
 app.add_typer(secrecy_app, name="secrecy")
+from archive import cli_rules  # noqa: E402 - after the helpers it calls back into
+app.add_typer(cli_rules.app, name="rules")
+from archive import cli_filing  # noqa: E402
+app.command("filing")(cli_filing.filing)
 
 
 @secrecy_app.command("list")

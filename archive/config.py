@@ -87,15 +87,21 @@ class Config:
     ocr: OcrSettings = field(default_factory=OcrSettings)  # [ocr]: scans and images
     approval: TableApproval | None = None  # [agency] approved_by/approved_on/approval_doc; None: not reviewed
     supervisors_min: int = 2  # [appraisal] 监销人 at a destruction (2 is the floor)
+    # [appraisal] group_sides: the sides the 鉴定小组 must include (--member 档案:张三); 档案 and 业务 by default
+    group_sides: list[str] = field(default_factory=lambda: ["档案", "业务"])
     web: WebSettings = field(default_factory=WebSettings)  # [web]: request body limits
     old_long_years: int = 50  # [appraisal] imported 长期 due this many years after the document's year
     old_short_years: int = 15  # [appraisal] imported 短期 likewise
     trust_roots: list[Path] = field(default_factory=list)  # [signatures] root certificates (files or folders)
 
+    # the agreement recorded in the catalog for the table as it reads now (rules_table.check sets it; issue 26):
+    # [agency] approved_by/on/approval_doc above is only what the config claims
+    table_approval: TableApproval | None = None
+
     @property
     def table_status(self) -> str:
         """One line for reports and exports: approved (by whom, when) or 保管期限表未经审核同意."""
-        return self.approval.describe() if self.approval else TABLE_UNAPPROVED
+        return self.table_approval.describe() if self.table_approval else TABLE_UNAPPROVED
     index_engine: str = "sqlite"  # [index] engine: "sqlite" (FTS5 inside the catalog) or "whoosh"
     timezone: str = "Asia/Shanghai"  # [agency] timezone: times a person reads (archive.display)
 
@@ -275,6 +281,9 @@ def load_config(path: Path | str | None = None) -> Config:
         approval = TableApproval(agency["approved_by"], agency["approved_on"], agency.get("approval_doc"))
     appr = raw.get("appraisal", {})
     timezone = _timezone(path, agency)
+    from archive.display import set_agency_zone
+
+    set_agency_zone(timezone)  # what a person types and reads is on this clock (display.now / today)
 
     return Config(
         path=path.resolve(),
@@ -303,6 +312,7 @@ def load_config(path: Path | str | None = None) -> Config:
         ocr=_ocr_settings(raw.get("ocr", {})),
         approval=approval,
         supervisors_min=max(2, int(appr.get("supervisors_min", 2))),
+        group_sides=[str(x).strip() for x in appr.get("group_sides", ["档案", "业务"]) if str(x).strip()],
         old_long_years=int(appr.get("old_long_years", 50)),
         old_short_years=int(appr.get("old_short_years", 15)),
         index_engine=str(raw.get("index", {}).get("engine", "sqlite")),
@@ -400,7 +410,6 @@ def write_starter_config(path: Path, agency: str | None = None, fonds: str | Non
     """Write the starter config to ``path`` when there is none; an existing one is never touched unless
     ``force``, and then it is first kept beside as ``NAME.YYYYmmdd-HHMMSS.bak``. Returns that copy, if any.
     The text is checked against the schema before it is written, so a bad --agency/--fonds writes nothing."""
-    import datetime as dt
     import shutil
 
     from archive.atomic import atomic_file
@@ -418,7 +427,9 @@ def write_starter_config(path: Path, agency: str | None = None, fonds: str | Non
     if path.exists() or path.is_symlink():
         if not force:
             raise ConfigError(f"配置文件已存在：{path}（不会覆盖；如要重新生成，请加 --force，原文件会另存一份）")
-        kept = path.with_name(f"{path.name}.{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.bak")
+        from archive.display import stamp as _stamp
+
+        kept = path.with_name(f"{path.name}.{_stamp()}.bak")
         shutil.copy2(path, kept)
     with atomic_file(path, error=ConfigError, message="无法写入配置文件 {path}：{reason}（请检查文件夹和权限）") as tmp:
         tmp.write_text(text, encoding="utf-8")

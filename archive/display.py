@@ -67,13 +67,58 @@ def zone(name: str | None = None) -> dt.tzinfo:
         raise ValueError(name) from None
 
 
+# The agency's zone of the configuration this process loaded last ([agency] timezone; config.load sets it).
+# One process serves one archive; a module without the configuration at hand (bounds, audit, catalog) asks here.
+_AGENCY: list[dt.tzinfo] = []
+
+
+def set_agency_zone(name: str | None) -> dt.tzinfo:
+    tz = zone(name)
+    _AGENCY[:] = [tz]
+    return tz
+
+
+def agency_zone(tz: dt.tzinfo | str | None = None) -> dt.tzinfo:
+    """``tz`` when given (a name or a tzinfo), else the loaded configuration's zone, else Asia/Shanghai."""
+    if isinstance(tz, str):
+        return zone(tz)
+    return tz or (_AGENCY[0] if _AGENCY else zone(None))
+
+
+def now(tz: dt.tzinfo | str | None = None) -> dt.datetime:
+    """The time now on the agency's clock (aware, with the agency's offset), whatever the machine's TZ is."""
+    return dt.datetime.now(agency_zone(tz))
+
+
+def today(tz: dt.tzinfo | str | None = None) -> dt.date:
+    """Today on the agency's clock: a date a person types or reads is a day in the agency's zone."""
+    return now(tz).date()
+
+
+def typed_time(text: str, tz: dt.tzinfo | str | None = None) -> dt.datetime:
+    """A time a person typed (``2026-12-07T15:00``, ``2026-12-07 15:00``): on the agency's clock unless it
+    names its own offset. Raises ValueError for anything else."""
+    when = dt.datetime.fromisoformat(str(text).strip().replace(" ", "T", 1))
+    return when if when.tzinfo is not None else when.replace(tzinfo=agency_zone(tz))
+
+
+def local_date(value, tz: dt.tzinfo | str | None = None) -> str:
+    """The agency's day (YYYY-MM-DD) of a stored ISO time; a plain date or a value without offset as written."""
+    text = local_time(value, tz)
+    return text[:10]
+
+
+def stamp(tz: dt.tzinfo | str | None = None) -> str:
+    """Now on the agency's clock for a file or folder name: ``20261207-150000``."""
+    return now(tz).strftime("%Y%m%d-%H%M%S")
+
+
 def local_time(value, tz: dt.tzinfo | str | None = None, *, seconds: bool = False) -> str:
     """An ISO time (or datetime) from the catalog as the agency's wall clock: ``2026-11-30 16:42``. A value
     that is not a time (or has no offset, so its zone is unknown) is shown as it is."""
     if value in (None, ""):
         return ""
-    if isinstance(tz, str) or tz is None:
-        tz = zone(tz)
+    tz = agency_zone(tz)
     if isinstance(value, dt.datetime):
         when = value
     else:
@@ -106,6 +151,7 @@ EVENT_NAMES = {
     "extend": "延期",
     "appraise": "鉴定",
     "approve": "批准销毁",
+    "table-approve": "保管期限表审核同意",
     "destroy": "销毁",
     "destroy-batch": "批次销毁",
     "appraisal-document": "鉴定文件归档",

@@ -8,7 +8,6 @@ beside it. Nothing here deletes a file: a move is a rename, or a copy whose sour
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import os
 import shutil
@@ -16,7 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive import catalog
+from archive import catalog, display
 from archive.atomic import write_whole
 from archive.display import printable
 from archive.errors import StoreError
@@ -42,7 +41,7 @@ def inbox_relative(path: Path, inbox: Path) -> Path:
 
 
 def dated(folder: Path, rel: Path) -> Path:
-    return folder / dt.date.today().isoformat() / rel
+    return folder / display.today().isoformat() / rel  # the agency's day
 
 
 def write_failure(e: Exception) -> str:
@@ -109,7 +108,7 @@ def move(src: Path, dest: Path, reason_text: str | None) -> Path:
 def reason_text(path: Path, outcome: str, reason: str, advice: str) -> str:
     label = {"duplicate": "重复文件", "failed": "处理失败", "refused": "拒收（涉密）"}.get(outcome, outcome)
     # a name's (or a reason's) ESC, newline or bidi override written escaped: one line a field
-    return (f"文件：{printable(shown(path.name))}\n时间：{catalog.now()}\n结果：{label}\n原因：{printable(reason)}\n"
+    return (f"文件：{printable(shown(path.name))}\n时间：{display.local_time(catalog.now(), seconds=True)}\n结果：{label}\n原因：{printable(reason)}\n"
             f"处理建议：{advice}\n")
 
 

@@ -385,6 +385,27 @@ _MIGRATIONS: dict[int, str] = {
     DROP TABLE users;
     ALTER TABLE users_new RENAME TO users;
     """,
+    # 19: the 同级档案主管部门's review and agreement of our 归档范围和保管期限表, tied to its content (issue 26;
+    # archive/rules_table.py): the digest of the [[rules]] as the program reads them. A changed table has another
+    # digest, so it is 未经审核同意 again until its own agreement is recorded; a config edit cannot fake one.
+    19: """
+    CREATE TABLE table_approvals (
+        id           INTEGER PRIMARY KEY,
+        digest       TEXT NOT NULL,           -- sha256 of the rules' canonical JSON
+        rule_count   INTEGER NOT NULL,
+        approved_by  TEXT NOT NULL,           -- the reviewing 档案主管部门
+        approved_on  TEXT NOT NULL,           -- YYYY-MM-DD, a day on the agency's clock
+        approval_doc TEXT NOT NULL,           -- its document number (文号)
+        recorded_at  TEXT NOT NULL,
+        recorded_by  TEXT NOT NULL
+    );
+    -- an agreement once recorded stands: a later one is a new row, none is rewritten or removed
+    CREATE TRIGGER table_approvals_kept BEFORE DELETE ON table_approvals
+        BEGIN SELECT RAISE(ABORT, 'a table approval is never deleted'); END;
+    CREATE TRIGGER table_approvals_once BEFORE UPDATE ON table_approvals
+        BEGIN SELECT RAISE(ABORT, 'a table approval is recorded once'); END;
+    CREATE INDEX table_approvals_digest ON table_approvals(digest);
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order

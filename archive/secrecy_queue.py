@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from archive import catalog, inbox
 from archive.atomic import write_whole
 from archive.catalog import secrecy_queue as queue_db
-from archive.display import printable
+from archive.display import local_time, printable
 from archive.faults import fault
 from archive.store import sha256_file
 
@@ -33,7 +33,7 @@ def _reason_text(path: Path, verdict, route: str) -> str:
     # a name's or a reason's ESC, newline or bidi override written escaped, as in every reason file (inbox)
     where = f"\n位置：{printable(verdict.where)}" if verdict.where else ""
     seen = f"\n所见：{printable(verdict.evidence)}" if verdict.evidence else ""
-    return (f"文件：{printable(inbox.shown(path.name))}\n时间：{catalog.now()}\n结果：疑似涉密，已隔离待保密员审查\n"
+    return (f"文件：{printable(inbox.shown(path.name))}\n时间：{local_time(catalog.now(), seconds=True)}\n结果：疑似涉密，已隔离待保密员审查\n"
             f"途径：{route}\n原因：{printable(why)}{where}{seen}\n"
             "处理建议：请保密员用 archive secrecy list 查看，并用 archive secrecy decide 编号 --as 非密|已解密|涉密 "
             "--reason 理由 作出决定；决定前本文件不会存入档案库\n")
@@ -164,7 +164,7 @@ def decide(arc: Archive, held_id: int, decision: str, reason: str) -> dict:
         if decision == "涉密":
             dest = inbox.free_name(inbox.dated(arc.cfg.refused_dir, Path(qpath.name)),
                                    len(inbox.REASON_SUFFIX.encode("utf-8")))
-            text = (f"文件：{row['filename']}\n时间：{catalog.now()}\n结果：拒收（涉密）\n"
+            text = (f"文件：{row['filename']}\n时间：{local_time(catalog.now(), seconds=True)}\n结果：拒收（涉密）\n"
                     f"原因：保密员 {who} 审查认定为涉密：{reason}\n"
                     "处理建议：请按保密规定在涉密载体或涉密系统中处理本文件，并从本机删除副本。\n")
             with arc.change(None, reason) as tx:

@@ -17,6 +17,7 @@ from archive.importing import ImportedFile, import_record
 from archive.search import Filters, search
 from archive.verify import verify
 from makedocs import make_text
+from tests.approved import GROUP, approve_table
 from tests.clirun import run_config
 
 DAY = dt.date(2026, 1, 1)
@@ -42,23 +43,29 @@ def test_whole_procedure_through_the_cli(arc, cfg_path, tmp_path):
     for n, year in enumerate((2009, 2014, 2015), 1):
         _add(arc, tmp_path, f"Z109-WS·{year}-D10-BGS-0001", year, doc_number_raw=f"示档发〔{year}〕{n}号")
     arc.close()
+    # issue 26: no destruction decision under a table the 档案主管部门 has not agreed to
+    p = _cli(cfg_path, "appraise", "--as-of", "2026-01-01", "--member", "档案:档案员甲", "--member", "业务:办公室乙",
+             "--destroy", "Z109-WS·2009-D10-BGS-0001:已无查考价值")
+    assert p.returncode == 1 and "未经审核同意" in p.stderr and "archive rules approve" in p.stderr
+    p = _cli(cfg_path, "rules", "approve", "--by", "示例县档案局", "--on", "2026-01-01", "--document", "示档函〔2026〕3号")
+    assert p.returncode == 0, p.stderr
 
     # 1. audit: what is due on 2026-01-01 (a day not later than today)
     p = _cli(cfg_path, "audit", "--as-of", "2026-01-01", "--json")
     assert p.returncode == 0, p.stderr
     due = json.loads(p.stdout)
-    assert due["total"] == 3 and due["table_approved"] is False and "保管期限表未经审核同意" in p.stderr
+    assert due["total"] == 3 and due["table_approved"] is True and "未经审核同意" not in p.stderr
 
     # 2. appraise: the group decides 2 to destroy, 1 to keep 30年
     draft = tmp_path / "销毁清册草稿.xlsx"
-    p = _cli(cfg_path, "appraise", "--as-of", "2026-01-01", "--member", "档案员甲", "--member", "办公室乙",
+    p = _cli(cfg_path, "appraise", "--as-of", "2026-01-01", "--member", "档案:档案员甲", "--member", "业务:办公室乙",
              "--member", "副局长丙", "--destroy", "Z109-WS·2009-D10-BGS-0001:已无查考价值",
              "--destroy", "示档发〔2014〕2号", "--reason", "事务性文件，已无保存价值",
              "--extend", "Z109-WS·2015-D10-BGS-0001:30年:仍有查考价值", "-o", str(draft), "--json")
     assert p.returncode == 0, p.stderr
     step = json.loads(p.stdout)
     aid = step["appraisal"]["id"]
-    assert step["appraisal"]["members"] == ["档案员甲", "办公室乙", "副局长丙"]
+    assert step["appraisal"]["members"] == ["档案员甲（档案）", "办公室乙（业务）", "副局长丙"]
     assert {r["archival_code"]: r["decision"] for r in step["records"]} == {
         "Z109-WS·2009-D10-BGS-0001": "destroy", "Z109-WS·2014-D10-BGS-0001": "destroy",
         "Z109-WS·2015-D10-BGS-0001": "extend"}
@@ -143,7 +150,8 @@ def test_destroy_keeps_a_file_that_another_record_references(arc, tmp_path):
                          (keep["id"], 2, shared["sha256"], "附件.txt", shared["stored_path"], shared["media_type"],
                           shared["size"], catalog.now()))
     path = arc.store.abspath(shared["stored_path"])
-    a = appraisal.appraise(arc, DAY, ["甲", "乙"], [appraisal.Decision(shared, "destroy", "无价值")]).appraisal["id"]
+    approve_table(arc)
+    a = appraisal.appraise(arc, DAY, GROUP, [appraisal.Decision(shared, "destroy", "无价值")]).appraisal["id"]
     appraisal.approve(arc, a, leader="王局长", on=DAY, document="批示1")
     step = appraisal.destroy(arc, a, supervisors=["李四", "张三"], method="删除", place="机房")
     assert _row(arc, old["archival_code"])["status"] == "destroyed"
@@ -176,8 +184,8 @@ def test_a_1995_long_record_is_not_due_in_2026(arc, tmp_path):
     # an appraisal of the 短期 record: a period of today's table must run past the appraisal date
     r = _row(arc, short["archival_code"])
     with pytest.raises(Exception, match="即已到期"):
-        appraisal.appraise(arc, DAY, ["甲", "乙"], [appraisal.Decision(r, "extend", "有价值", "D10")])
-    appraisal.appraise(arc, DAY, ["甲", "乙"], [appraisal.Decision(r, "doubtful", "难以判定")])
+        appraisal.appraise(arc, DAY, GROUP, [appraisal.Decision(r, "extend", "有价值", "D10")])
+    appraisal.appraise(arc, DAY, GROUP, [appraisal.Decision(r, "doubtful", "难以判定")])
     after = _row(arc, short["archival_code"])
     assert after["retention"] == "D30" and after["retention_old"] == "短期"  # history kept, 2005+31 = 2036
     assert short["archival_code"] not in codes(DAY)
@@ -198,6 +206,7 @@ def test_appraise_from_the_filled_in_appraisal_sheet(arc, cfg_path, tmp_path):
 
     for year in (2009, 2014, 2015):
         _add(arc, tmp_path, f"Z109-WS·{year}-D10-BGS-0001", year, pages=1)
+    approve_table(arc)
     arc.close()
     sheet = tmp_path / "到期档案鉴定表.xlsx"
     assert _cli(cfg_path, "audit", "--as-of", "2026-01-01", "-o", str(sheet)).returncode == 0
@@ -211,7 +220,7 @@ def test_appraise_from_the_filled_in_appraisal_sheet(arc, cfg_path, tmp_path):
             if row[1].value in opinions:
                 ws.cell(row[0].row, col, opinions[row[1].value])
     wb.save(sheet)
-    p = _cli(cfg_path, "appraise", "--as-of", "2026-01-01", "--member", "甲", "--member", "乙", "--from", str(sheet),
+    p = _cli(cfg_path, "appraise", "--as-of", "2026-01-01", "--member", "档案:甲", "--member", "业务:乙", "--from", str(sheet),
              "--json")
     assert p.returncode == 0, p.stderr
     got = {r["archival_code"]: (r["decision"], r["retention_after"], r["reason"], r["doubtful"])
@@ -223,7 +232,7 @@ def test_appraise_from_the_filled_in_appraisal_sheet(arc, cfg_path, tmp_path):
     ws = wb.worksheets[0]
     ws.cell(3, [c.value for c in ws[2]].index("鉴定意见") + 1, "再看看")
     wb.save(sheet)
-    p = _cli(cfg_path, "appraise", "--as-of", "2026-01-01", "--member", "甲", "--member", "乙", "--from", str(sheet))
+    p = _cli(cfg_path, "appraise", "--as-of", "2026-01-01", "--member", "档案:甲", "--member", "业务:乙", "--from", str(sheet))
     assert p.returncode == 1 and "无法识别" in p.stderr
 
 
@@ -256,6 +265,7 @@ def test_an_appraisal_that_waited_for_the_lock_rereads_and_refuses_a_record_held
     from archive.session import open_archive
 
     rec = _add(arc, tmp_path, "Z109-WS·2009-D10-BGS-0001", 2009)
+    approve_table(arc)
     row = _row(arc, rec["archival_code"])
     other = open_archive(cfg)
     waiting, outcome = threading.Event(), {}
@@ -263,7 +273,7 @@ def test_an_appraisal_that_waited_for_the_lock_rereads_and_refuses_a_record_held
 
     def appraise():
         try:
-            appraisal.appraise(arc, DAY, ["甲", "乙"], [appraisal.Decision(row, "destroy", "无价值")])
+            appraisal.appraise(arc, DAY, GROUP, [appraisal.Decision(row, "destroy", "无价值")])
         except DispositionError as e:
             outcome["error"] = str(e)
 

@@ -10,13 +10,14 @@ import sys
 import pytest
 from openpyxl import load_workbook
 
-from archive import appraisal, audit, catalog
+from archive import appraisal, audit, catalog, display
 from archive.errors import DispositionError
 from archive.importing import ImportedFile, import_record
 from archive.search import Filters, search
 from archive.verify import verify
 from conftest import ROOT
 from makedocs import make_text
+from tests.approved import approve_table
 from tests.clirun import run_config
 
 # (year, retention code, 件号): a spread around the boundaries of the as-of dates tested below
@@ -32,6 +33,7 @@ def aged(arc, tmp_path):
         import_record(arc, {"archival_code": code, "title": f"{year}年{ret}文件{n}", "issuer": "示例县档案局",
                             "date": f"{year}-06-01", "doc_number_raw": f"示档发〔{year}〕{n}号"},
                       ImportedFile(f), source={"test": True})
+    approve_table(arc)  # issue 26: no destruction under a table not agreed
     return arc
 
 
@@ -67,7 +69,7 @@ def _row(arc, code):
 
 
 DAY = dt.date(2026, 1, 1)
-GROUP = ["档案员甲", "办公室乙", "副局长丙"]
+GROUP = ["档案:档案员甲", "业务:办公室乙", "副局长丙"]
 
 
 def _procedure(arc, codes, *, day=DAY, supervisors=("李四", "张三")):
@@ -150,7 +152,7 @@ def test_not_due_is_refused_and_permanent_never(aged):
 
 
 def test_a_future_date_is_refused_everywhere(aged):
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    tomorrow = display.today() + dt.timedelta(days=1)
     r = _row(aged, "Z109-WS·2015-D10-BGS-0001")
     with pytest.raises(DispositionError, match="晚于今天"):
         appraisal.appraise(aged, dt.date(2032, 1, 1), GROUP, [appraisal.Decision(r, "destroy", "x")])
@@ -208,6 +210,7 @@ def test_three_supervisors_when_configured(tmp_path):
         f = make_text(tmp_path / "a.txt", "示例县档案局\n一份旧文件。")
         import_record(arc, {"archival_code": "Z109-WS·2009-D10-BGS-0001", "title": "旧文件", "issuer": "示例县档案局",
                             "date": "2009-06-01"}, ImportedFile(f), source={"test": True})
+        approve_table(arc)
         with pytest.raises(DispositionError, match="至少 3 名"):
             _procedure(arc, ["Z109-WS·2009-D10-BGS-0001"])
         assert _row(arc, "Z109-WS·2009-D10-BGS-0001")["status"] == "archived"
@@ -261,14 +264,13 @@ def test_cli_audit_json_and_appraisal_sheet(aged, cfg_path, tmp_path):
     # dispose through the CLI: held record refused with exit 1 and a message
     run = lambda *a: run_config(cfg_path, *a)  # noqa: E731
     assert run("hold", "Z109-WS·2009-D10-BGS-0001", "--reason", "诉讼").returncode == 0
-    p = run("appraise", "--member", "甲", "--member", "乙", "--destroy", "Z109-WS·2009-D10-BGS-0001:无价值",
+    p = run("appraise", "--member", "档案:甲", "--member", "业务:乙", "--destroy", "Z109-WS·2009-D10-BGS-0001:无价值",
             "--as-of", "2026-01-01")
     assert p.returncode == 1 and "冻结" in p.stderr
-    assert "保管期限表未经审核同意" in p.stderr
     # no future --as-of, no one-call destruction
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (display.today() + dt.timedelta(days=1)).isoformat()
     for args in (("audit", "--as-of", tomorrow), ("audit", "--as-of", "2032-01-01"),
-                 ("appraise", "--member", "甲", "--member", "乙", "--destroy", "Z109-WS·2014-D10-BGS-0001",
+                 ("appraise", "--member", "档案:甲", "--member", "业务:乙", "--destroy", "Z109-WS·2014-D10-BGS-0001",
                   "--as-of", "2032-01-01")):
         p = run(*args)
         assert p.returncode == 1 and "晚于今天" in p.stderr, (args, p.stderr)

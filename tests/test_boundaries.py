@@ -19,10 +19,12 @@ import bagit
 import openpyxl
 import pytest
 
+from archive import display
+
 from conftest import ROOT, write_config
 from tests.clirun import run_config
 
-NEXT_YEAR = dt.date.today().year + 1
+NEXT_YEAR = display.today().year + 1
 
 
 def _cli(cfg: Path, *args, env: dict | None = None, timeout: float = 600):
@@ -142,7 +144,7 @@ def test_filters_and_counts_are_bounded(store):
 def test_catalogue_rows_with_values_out_of_range(tmp_path):
     cfg = write_config(tmp_path)
     assert _cli(cfg, "init").returncode == 0
-    later = (dt.date.today() + dt.timedelta(days=1))
+    later = (display.today() + dt.timedelta(days=1))
     rows = [["Z109-WS·0001-Y-0001", "", "", "a", "", "", 1, ""],
             ["Z109-WS·2015-Y-0001", "", "", "b", "00010101", "", 1, ""],
             ["Z109-WS·2015-Y-0002", "", "", "c", "20990101", "", 1, ""],
@@ -236,7 +238,9 @@ def test_exports_write_formulas_as_text(tmp_path):
     _no_formula(tmp_path / "鉴定表.xlsx", clean[:1])
     r = _cli(cfg, "audit", "--as-of", "2026-01-01", "-o", str(tmp_path / "鉴定表.csv"))
     assert "'=HYPERLINK" in (tmp_path / "鉴定表.csv").read_text(encoding="utf-8-sig")
-    r = _cli(cfg, "appraise", "--as-of", "2026-01-01", "--member", "档案员甲", "--member", "办公室乙",
+    r = _cli(cfg, "rules", "approve", "--by", "示例县档案局", "--on", "2026-01-01", "--document", "示档函〔2026〕3号")
+    assert r.returncode == 0, r.stderr
+    r = _cli(cfg, "appraise", "--as-of", "2026-01-01", "--member", "档案:档案员甲", "--member", "业务:办公室乙",
              "--destroy", "Z109-WS·2010-D10-0001", "--destroy", "Z109-WS·2010-D10-0006",
              "--reason", "到期无保存价值", "--json")
     assert r.returncode == 0, r.stderr
@@ -527,7 +531,7 @@ def test_a_date_after_today_is_kept_with_a_warning(tmp_path):
     cfg = write_config(tmp_path)
     src = tmp_path / "src"
     src.mkdir()
-    later = dt.date.today() + dt.timedelta(days=1)
+    later = display.today() + dt.timedelta(days=1)
     text = _gongwen("示例县档案局关于印发档案管理办法的决定", year=later.year).replace(
         f"{later.year}年3月2日", f"{later.year}年{later.month}月{later.day}日")
     (src / "a.txt").write_text(text, encoding="utf-8")

@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 
 from archive import pipeline
-from archive import catalog
+from archive import catalog, display
 from archive.errors import EditError, ReviewError, UsageError
 from conftest import copy_prepared, write_config
 from gongwen_gen import gongwen_lines
@@ -456,7 +456,7 @@ def test_a_date_after_today_is_taken_with_a_warning(arc, tmp_path):
 
     pipeline.ingest_file(arc, make_text(tmp_path / "c.txt", "会上讨论了档案室搬迁。\n"))
     row = arc.conn.execute("SELECT * FROM documents").fetchone()
-    later = dt.date.today() + dt.timedelta(days=1)
+    later = display.today() + dt.timedelta(days=1)
     res = edit(arc, row, {"date": later.isoformat()}, reason="按原件")
     assert res.record["date"] == later.isoformat() and res.record["year"] == later.year
     assert len(res.warnings) == 1 and "晚于今天" in res.warnings[0]

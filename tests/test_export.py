@@ -105,7 +105,10 @@ def test_destroyed_and_extended_records_carry_a_remark(filed):
     f = make_pdf(filed.store.root.parent / "old.pdf", ["示例县档案局", "二〇〇九年的一份通知"])
     old = import_record(filed, {"archival_code": "Z109-WS·2009-D10-BGS-0001", "title": "旧通知", "pages": 1,
                                 "issuer": "示例县档案局", "date": "2009-03-01"}, ImportedFile(f), source={"t": 1})
-    a = appraisal.appraise(filed, dt.date(2026, 1, 1), ["甲", "乙"], [appraisal.Decision(
+    from tests.approved import GROUP, approve_table
+
+    approve_table(filed)
+    a = appraisal.appraise(filed, dt.date(2026, 1, 1), GROUP, [appraisal.Decision(
         filed.conn.execute("SELECT * FROM documents WHERE id=?", (old["id"],)).fetchone(), "destroy", "到期")])
     appraisal.approve(filed, a.appraisal["id"], leader="王局长", on=dt.date(2026, 1, 1), document="批示1")
     appraisal.destroy(filed, a.appraisal["id"], supervisors=["李四", "张三"], method="删除", place="机房")

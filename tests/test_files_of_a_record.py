@@ -66,7 +66,10 @@ def test_further_files_survive_backup_restore_and_leave_with_destruction(arc, cf
     try:
         row = arc2.conn.execute("SELECT * FROM documents ORDER BY id").fetchone()
         import datetime as dt
-        a = appraisal.appraise(arc2, dt.date(2026, 1, 1), ["档案员", "办公室主任"],
+        from tests.approved import approve_table
+
+        approve_table(arc2)
+        a = appraisal.appraise(arc2, dt.date(2026, 1, 1), ["档案:档案员", "业务:办公室主任"],
                                [appraisal.Decision(row, "destroy", "到期无保存价值")]).appraisal["id"]
         appraisal.approve(arc2, a, leader="王局长", on=dt.date(2026, 1, 1), document="批示1")
         appraisal.destroy(arc2, a, supervisors=["甲", "乙"], method="删除", place="机房")

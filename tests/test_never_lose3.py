@@ -12,6 +12,7 @@ from archive import appraisal, catalog
 from archive.importing import ImportedFile, import_record
 from conftest import ROOT, write_config
 from makedocs import make_text
+from tests.approved import GROUP, approve_table
 from tests.clirun import run_config
 from tests.test_web import _web_template, web  # noqa: F401 (fixtures: the web page over a prepared archive)
 
@@ -34,7 +35,8 @@ def test_destroy_killed_after_its_commit_is_finished_by_the_next_start(arc, cfg_
     rec = catalog.get_record(arc.conn, rec["id"])
     stored = rec["stored_path"]
     assert stored and arc.store.abspath(stored).exists()
-    a = appraisal.appraise(arc, DAY, ["甲", "乙"], [appraisal.Decision(rec, "destroy", "无价值")]).appraisal["id"]
+    approve_table(arc)
+    a = appraisal.appraise(arc, DAY, GROUP, [appraisal.Decision(rec, "destroy", "无价值")]).appraisal["id"]
     appraisal.approve(arc, a, leader="王局长", on=DAY, document="示档〔2026〕1号")
     arc.close()
 

@@ -308,7 +308,10 @@ def test_open_package_verify_backup_and_destroy_follow_the_files(arc, cfg_path, 
         owned = catalog.files_of(arc3.conn, arc3.resolve(code)["id"])
         assert absorbed_rel in owned
         row = arc3.resolve(code)
-        a = appraisal.appraise(arc3, dt.date(2026, 1, 1), ["档案员", "办公室主任"],
+        from tests.approved import approve_table
+
+        approve_table(arc3)
+        a = appraisal.appraise(arc3, dt.date(2026, 1, 1), ["档案:档案员", "业务:办公室主任"],
                                [appraisal.Decision(row, "destroy", "到期无保存价值")]).appraisal["id"]
         appraisal.approve(arc3, a, leader="王局长", on=dt.date(2026, 1, 1), document="批示1")
         appraisal.destroy(arc3, a, supervisors=["甲", "乙"], method="删除", place="机房")

@@ -241,7 +241,10 @@ def test_approve_with_a_marked_or_unreadable_file_changes_nothing(arc2, marked, 
                                "issuer": "示例县档案局", "date": "2009-06-01"}, ImportedFile(f), source={"test": 1})
     row = catalog.get_record(arc2.conn, rec["id"])
     day = dt.date(2026, 1, 1)
-    a = appraisal.appraise(arc2, day, ["甲", "乙"], [appraisal.Decision(row, "destroy", "无价值")]).appraisal["id"]
+    from tests.approved import GROUP, approve_table
+
+    approve_table(arc2)
+    a = appraisal.appraise(arc2, day, GROUP, [appraisal.Decision(row, "destroy", "无价值")]).appraisal["id"]
     events = arc2.conn.execute("SELECT count(*) FROM events WHERE action='approve'").fetchone()[0]
     approval = fresh(tmp_path / "批", marked[kind].name, marked[kind])
     with pytest.raises(SecretRecordError):

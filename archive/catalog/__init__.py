@@ -14,7 +14,6 @@ SQL is written only in this package, ``schema.py`` and ``index/``.
 from __future__ import annotations
 
 import contextvars
-import datetime as dt
 import hashlib
 import json
 import os
@@ -23,6 +22,7 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+from archive import display
 from archive.errors import StoreError
 from archive.index import bigrams
 # the tables (migrations) and the declared columns of a record; RECORD_KEYS and SEALED_COLUMNS are read from here
@@ -58,7 +58,7 @@ GENESIS = "0" * 64
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    return display.now().isoformat(timespec="seconds")  # with the agency's offset ([agency] timezone)
 
 
 _ACTING_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("archive_actor", default=None)

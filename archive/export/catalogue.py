@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import archival_code
+from archive import archival_code, display
 from archive.catalog import appraisals, chain_head, exports
 from archive.bounds import clean_text, spreadsheet_text
 from archive.config import Config
@@ -54,7 +54,7 @@ def remarks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         for d in appraisals.dispositions_of(conn, chunk):
-            day = d["decided_at"][:10]
+            day = display.local_date(d["decided_at"])
             text = (f"{day}经鉴定延长保管期限至{retention_name(d['retention_after'], d['retention_after'])}"
                     if d["decision"] == "extend" else f"{day}已销毁（批准人：{d['approved_by']}）")
             out.setdefault(d["document_id"], []).append(text)

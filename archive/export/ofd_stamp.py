@@ -17,7 +17,6 @@ in it stays byte for byte; ``MaxUnitID`` grows by the ids used. A signed OFD's s
 
 from __future__ import annotations
 
-import datetime as dt
 import posixpath
 import re
 import unicodedata
@@ -25,6 +24,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from archive import display
 from archive.errors import ExportError
 from archive.export import atomic_output
 from archive.export.stamp import CELL_H, CELL_W, MARGIN_RIGHT, MARGIN_TOP
@@ -96,7 +96,7 @@ def _annot(p: str, ids: list[int], font: int, left: float, top: float, cells, re
                 size -= 0.2
             if value:
                 objs.append(_text_object(next(it), font, p, x, y, value, size, CELL_H - 1.3))
-    today = dt.date.today().isoformat()
+    today = display.today().isoformat()
     return (f'<{p}Annot ID="{annot_id}" Type="Stamp" Creator="archive" LastModDate="{today}" Visible="true" '
             f'Print="true" NoZoom="false" NoRotate="false" ReadOnly="true">'
             f"<{p}Remark>{escape(remark)}</{p}Remark>"

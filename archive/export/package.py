@@ -23,7 +23,7 @@ from pathlib import Path
 import bagit
 import jsonschema
 
-from archive import archival_code, catalog, intake, schema
+from archive import archival_code, catalog, display, intake, schema
 from archive.catalog import exports, imports
 from archive.atomic import atomic_dir
 from archive.bounds import clean_text
@@ -134,6 +134,7 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
             # the event log's head, for the 档案馆 to keep: archive verify --anchor checks it later
             "Archive-Chain-Head": f"{head['hash']}@{head['count']}" if head["hash"] else "",
             "Archive-Chain-Head-Time": head["ts"] or "",
+            "Bagging-Date": display.today(arc.cfg.tz).isoformat(),  # the agency's day, not the machine's (bagit's)
         }, processes=1, checksums=["sha256"])
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return PackageSummary(out, len(rows), nfiles, size)

@@ -582,7 +582,7 @@ def file_one(w: WebArchive, user: User, upload) -> dict:
     name = upload_name(upload.filename)
     arc = w.writer
     limit = w.cfg.limits.max_file_mb * 1024 * 1024
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = display.stamp(w.cfg.tz)
     folder = w.cfg.inbox / UPLOAD_DIR / f"{stamp}-{secrets.token_hex(4)}"
 
     def place() -> Path | None:  # the upload into the inbox, whole, or nothing when it is too large
@@ -787,7 +787,7 @@ def audit_page(request: Request):
     user = require(request, "oversee")
     conn = _state(request).reader.conn
     error = None
-    day = dt.date.today()
+    day = display.today()
     try:
         day = _date(request.query_params.get("as_of"), "鉴定基准日") or day
     except ArchiveError as e:
