@@ -57,6 +57,19 @@ class Rule:
 
 
 @dataclass
+class TransferSettings:
+    """[transfer] (issue 28): which 保管期限 go to the 档案馆 and how many full years after their 年度, the
+    reasons a 控制 opinion may give, and our own unit's names for the use register (a unit not listed is
+    outside the agency)."""
+
+    retentions: tuple[str, ...] = ("Y", "D30")
+    years: int = 10
+    control_reasons: tuple[str, ...] = ("涉及国家秘密", "涉及个人隐私", "涉及商业秘密", "涉及国家安全或重大利益",
+                                        "其他不宜开放的情形")
+    own_units: tuple[str, ...] = ()
+
+
+@dataclass
 class WebSettings:
     """[web]: the largest request body the web page reads (issue 23). Any request: ``max_request_kb``; an
     upload to /file by a logged-in user who may file: ``max_upload_mb``. Larger bodies get 413 unread."""
@@ -90,6 +103,7 @@ class Config:
     web: WebSettings = field(default_factory=WebSettings)  # [web]: request body limits
     old_long_years: int = 50  # [appraisal] imported 长期 due this many years after the document's year
     old_short_years: int = 15  # [appraisal] imported 短期 likewise
+    transfer: TransferSettings = field(default_factory=TransferSettings)  # [transfer]: 移交 and the use register
 
     @property
     def table_status(self) -> str:
@@ -304,6 +318,7 @@ def load_config(path: Path | str | None = None) -> Config:
         supervisors_min=max(2, int(appr.get("supervisors_min", 2))),
         old_long_years=int(appr.get("old_long_years", 50)),
         old_short_years=int(appr.get("old_short_years", 15)),
+        transfer=_transfer_settings(raw.get("transfer", {})),
         index_engine=str(raw.get("index", {}).get("engine", "sqlite")),
         web=WebSettings(
             max_request_kb=int(raw.get("web", {}).get("max_request_kb", WebSettings.max_request_kb)),
@@ -311,6 +326,18 @@ def load_config(path: Path | str | None = None) -> Config:
         ),
         timezone=timezone,
     )
+
+
+def _transfer_settings(t: dict) -> TransferSettings:
+    """[transfer]: retention classes as written (永久/30年/10年 or the codes), years, 控制 reasons, own units."""
+    from archive import retention
+
+    d = TransferSettings()
+    rets = tuple(dict.fromkeys(retention.from_typed(str(v)) or str(v) for v in t.get("retentions", ()))) \
+        or d.retentions
+    return TransferSettings(retentions=rets, years=int(t.get("years", d.years)),
+                            control_reasons=tuple(t.get("control_reasons", ())) or d.control_reasons,
+                            own_units=tuple(t.get("own_units", ())))
 
 
 def _timezone(path: Path, agency: dict) -> str:
