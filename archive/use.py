@@ -206,7 +206,7 @@ def decide_request(arc: Archive, request_id: int, *, grant: bool, by: str, appro
     if req is None:
         raise UseError(f"没有第 {request_id} 号利用申请")
     if req["state"] != "待审":
-        raise UseError(f"第 {request_id} 号利用申请已{req['state']}（{req['decided_by']}）")
+        raise UseError(f"第 {request_id} 号利用申请已处理（{req['state']}，{req['decided_by']}）")
     note = _text(note, "说明", required=False)
     with arc.change(by, "利用申请审批") as tx:
         use_id = None
