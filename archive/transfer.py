@@ -236,7 +236,8 @@ def export(arc: Archive, year: int, out: Path, progress=None) -> dict:
             catalogue.write(list_sheets(arc, year, items, names), other / f"移交清单.{ext}")
             catalogue.write(review_sheets(arc, year, items), other / f"开放审核表.{ext}")
         size = sum(p.stat().st_size for p in stage.rglob("*") if p.is_file())
-        catalogue.write(handover_sheet(arc, year, len(items), size), other / "电子档案移交与接收登记表.xlsx")
+        for ext in ("xlsx", "pdf"):
+            catalogue.write(handover_sheet(arc, year, len(items), size), other / f"电子档案移交与接收登记表.{ext}")
         reviews = {p.row["archival_code"]: {k: p.review[k] for k in (
             "openness", "control_reason", "secrecy_change", "disclosure", "decided_by", "decided_at", "note")}
             for p in items}

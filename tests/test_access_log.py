@@ -1,0 +1,77 @@
+"""The access log (archive/access_log.py): every view, download, ``archive open`` and 归档章 copy is recorded
+with who and when — from the command line and from the web page's record, file view, download and stamp
+routes — shown per record, exportable, never changed or deleted."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.test_use import _login, archive_copy, _template, db  # noqa: F401 - the shared prepared archive
+
+
+def log(cfg) -> list[tuple]:
+    return [tuple(r) for r in db(cfg).execute(
+        "SELECT actor, action, route, document_id, archival_code FROM access_log ORDER BY id")]
+
+
+def test_cli_open_and_stamp_are_logged(archive_copy, tmp_path):
+    cfg, codes = archive_copy
+    assert log(cfg) == []
+    r = run_cli(cfg, "--operator", "档案员小王", "open", codes["Y"], "-o", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    r = run_cli(cfg, "export", "stamp", codes["D30"], "-o", str(tmp_path / "stamped.pdf"))
+    assert r.returncode == 0, r.stderr
+    entries = log(cfg)
+    assert [(a, rt, c) for _, a, rt, _, c in entries] == [("open", "cli", codes["Y"]), ("stamp", "cli", codes["D30"])]
+    assert "档案员小王" in entries[0][0]  # the declared operator beside the OS account
+    # a failed open (no such record) is not an access
+    assert run_cli(cfg, "open", "Z109-WS·2014-Y-BGS-0099", "-o", str(tmp_path / "x")).returncode == 1
+    assert len(log(cfg)) == 2
+    # per record, and exported
+    one = json.loads(run_cli(cfg, "access-log", codes["Y"], "--json").stdout)
+    assert [e["action_name"] for e in one] == ["取出副本"]
+    assert json.loads(run_cli(cfg, "access-log", "--from", "2099-01-01", "--json").stdout) == []
+    out = tmp_path / "访问记录.xlsx"
+    r = run_cli(cfg, "access-log", "-o", str(out))
+    assert r.returncode == 0 and out.stat().st_size > 1000
+    from openpyxl import load_workbook
+
+    values = [c for row in load_workbook(out).active.iter_rows(values_only=True) for c in row if c is not None]
+    assert "归档章副本" in values and "取出副本" in values and codes["D30"] in values
+    # the log is never changed nor deleted
+    with db(cfg) as conn:
+        with pytest.raises(sqlite3.DatabaseError):
+            conn.execute("UPDATE access_log SET actor='nobody'")
+        with pytest.raises(sqlite3.DatabaseError):
+            conn.execute("DELETE FROM access_log")
+
+
+def test_web_view_download_and_stamp_are_logged(archive_copy):
+    from archive.config import load_config
+    from archive.web import create_app
+
+    cfg, codes = archive_copy
+    app = create_app(load_config(cfg))
+    try:
+        doc = db(cfg).execute("SELECT id FROM documents WHERE archival_code=?", (codes["Y"],)).fetchone()[0]
+        reader = _login(app, "cha")
+        assert reader.get(f"/doc/{doc}").status_code == 200
+        assert reader.get(f"/doc/{doc}/view/1").status_code == 200
+        r = reader.get(f"/doc/{doc}/file/1")
+        assert r.status_code == 200 and r.content[:4] == b"%PDF"
+        r = reader.get(f"/doc/{doc}/stamp")
+        assert r.status_code == 200 and r.content[:4] == b"%PDF"
+        assert reader.get(f"/doc/{doc}/file/7").status_code == 404  # no such file: not an access
+        assert log(cfg) == [("cha", "view", "web", doc, codes["Y"]), ("cha", "view", "web", doc, codes["Y"]),
+                            ("cha", "download", "web", doc, codes["Y"]), ("cha", "stamp", "web", doc, codes["Y"])]
+        # the 档案员's page shows them, per record; a 查阅 user may not see the log
+        archivist = _login(app, "dang")
+        page = archivist.get("/use/access", params={"ref": codes["Y"]})
+        assert page.status_code == 200 and page.text.count("<td>cha</td>") == 4 and "归档章副本" in page.text
+        assert reader.get("/use/access").status_code == 403
+    finally:
+        app.state.web.close()
