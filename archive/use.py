@@ -3,7 +3,7 @@
 figures (人次, 件次, by purpose and unit), and the requests a 查阅 user files on the web page that the 档案员
 grants (the entry follows the grant). docs/retention.md, "利用和移交", has the rules.
 
-A unit other than our own (the agency's name, its aliases, [transfer] own_units) is outside: a copy (复制,
+A unit other than our own (the agency's name, its aliases, its 机构 ([orgs]), [transfer] own_units) is outside: a copy (复制,
 摘录) or a loan for it is registered only with the approval recorded (``approved_by``). Staff reading records
 for their own work is not 利用 and is not registered here; every view and download is in the access log
 (archive/access_log.py) all the same."""
@@ -32,7 +32,7 @@ REGISTER_WIDTHS = (6, 12, 10, 18, 16, 8, 34, 6, 10, 12, 12, 20)
 
 
 def own_units(cfg) -> set[str]:
-    return {cfg.agency_name, *cfg.aliases, *cfg.transfer.own_units}
+    return {cfg.agency_name, *cfg.aliases, *cfg.orgs.values(), *cfg.transfer.own_units}
 
 
 def is_outside(cfg, unit: str) -> bool:
