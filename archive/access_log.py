@@ -43,7 +43,7 @@ def entries(arc: Archive, row=None, since: dt.date | None = None, until: dt.date
     """Entries of one record (or all), from day ``since`` through day ``until`` (the agency's days)."""
     tz = arc.cfg.tz
     out = []
-    for e in gateway.entries(arc.conn, document_id=row["id"] if row is not None else None):
+    for e in gateway.entries(arc.conn, row["id"] if row is not None else None):
         if not within(e["ts"], since, until, tz):
             continue
         out.append({**e, "action_name": ACTIONS[e["action"]], "route_name": ROUTES[e["route"]],

@@ -13,22 +13,8 @@ def add(conn: sqlite3.Connection, *, ts: str, actor: str, action: str, route: st
     return cur.lastrowid
 
 
-def entries(conn: sqlite3.Connection, *, document_id: int | None = None, since: str | None = None,
-            before: str | None = None, limit: int | None = None) -> list[dict]:
-    """Entries, oldest first (the latest ``limit`` when given), of one record or all, in [since, before)."""
-    where, args = [], []
-    if document_id is not None:
-        where.append("document_id = ?")
-        args.append(document_id)
-    if since:
-        where.append("ts >= ?")
-        args.append(since)
-    if before:
-        where.append("ts < ?")
-        args.append(before)
-    sql = "SELECT * FROM access_log" + (" WHERE " + " AND ".join(where) if where else "")
-    if limit:
-        rows = conn.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()[::-1]
-    else:
-        rows = conn.execute(sql + " ORDER BY id", args).fetchall()
-    return [dict(r) for r in rows]
+def entries(conn: sqlite3.Connection, document_id: int | None = None) -> list[dict]:
+    """Entries, oldest first, of one record or all (the service picks the days: times carry their offsets)."""
+    if document_id is None:
+        return [dict(r) for r in conn.execute("SELECT * FROM access_log ORDER BY id")]
+    return [dict(r) for r in conn.execute("SELECT * FROM access_log WHERE document_id=? ORDER BY id", (document_id,))]

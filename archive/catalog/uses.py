@@ -35,25 +35,15 @@ def _with_items(conn: sqlite3.Connection, rows: list[dict]) -> list[dict]:
     return rows
 
 
-def uses(conn: sqlite3.Connection, *, since: str | None = None, before: str | None = None,
-         unit: str | None = None, overdue_on: str | None = None) -> list[dict]:
-    """Register entries, oldest first: registered in [since, before) (ISO times), of one unit, or (overdue_on,
-    a YYYY-MM-DD) the loans not returned whose due date is before that day."""
-    where, args = [], []
-    if since:
-        where.append("registered_at >= ?")
-        args.append(since)
-    if before:
-        where.append("registered_at < ?")
-        args.append(before)
-    if unit:
-        where.append("unit = ?")
-        args.append(unit)
+def uses(conn: sqlite3.Connection, *, unit: str | None = None, overdue_on: str | None = None) -> list[dict]:
+    """Register entries, oldest first: of one unit, or (``overdue_on``, a YYYY-MM-DD) the loans not returned
+    whose due date is before that day. The service picks the days (times carry their offsets)."""
+    where = ["(? IS NULL OR unit = ?)"]
     if overdue_on:
         where.append("way = '借出' AND returned_at IS NULL AND due IS NOT NULL AND due < ?")
-        args.append(overdue_on)
-    sql = "SELECT * FROM uses" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY registered_at, id"
-    return _with_items(conn, [dict(r) for r in conn.execute(sql, args)])
+    args = (unit, unit, *((overdue_on,) if overdue_on else ()))
+    return _with_items(conn, [dict(r) for r in conn.execute(
+        f"SELECT * FROM uses WHERE {' AND '.join(where)} ORDER BY registered_at, id", args)])
 
 
 def set_effect(conn: sqlite3.Connection, use_id: int, effect: str, at: str) -> None:
