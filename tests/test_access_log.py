@@ -75,3 +75,17 @@ def test_web_view_download_and_stamp_are_logged(archive_copy):
         assert reader.get("/use/access").status_code == 403
     finally:
         app.state.web.close()
+
+
+def test_a_pdf_shown_in_the_page_is_a_view_not_a_download(archive_copy):
+    from archive.config import load_config
+    from archive.web import create_app
+
+    cfg, codes = archive_copy
+    app = create_app(load_config(cfg))
+    try:
+        doc = db(cfg).execute("SELECT id FROM documents WHERE archival_code=?", (codes["D10"],)).fetchone()[0]
+        assert _login(app, "cha").get(f"/doc/{doc}/file/1", params={"inline": "1"}).status_code == 200
+        assert [a for _, a, *_ in log(cfg)] == ["view"]
+    finally:
+        app.state.web.close()

@@ -233,3 +233,24 @@ def test_web_request_refused_and_each_user_sees_only_their_own(archive_copy):
         assert db(cfg).execute("SELECT count(*) FROM uses").fetchone()[0] == 0
     finally:
         app.state.web.close()
+
+
+def test_hostile_text_is_kept_as_text(archive_copy, tmp_path):
+    """A control character typed is refused at the boundary (nothing registered); a formula and a bidi override
+    are stored as typed, exported as text (never a formula) and printed escaped."""
+    cfg, codes = archive_copy
+    r = run_cli(cfg, "use", "register", codes["Y"], "--person", "甲", "--unit", "乙", "--purpose", "查\x1b[31m考",
+                "--way", "查阅")
+    assert r.returncode == 2 and "控制字符" in r.stderr
+    assert db(cfg).execute("SELECT count(*) FROM uses").fetchone()[0] == 0
+    ok(run_cli(cfg, "use", "register", codes["Y"], "--person", "=HYPERLINK(\"http://x\")", "--unit",
+               "县\u202e局", "--purpose", "查考", "--way", "查阅"))
+    out = tmp_path / "r.xlsx"
+    ok(run_cli(cfg, "use", "export", "-o", str(out)))
+    from openpyxl import load_workbook
+
+    cells = [c for r in load_workbook(out).active.iter_rows() for c in r]
+    assert not [c for c in cells if c.data_type == "f"]
+    assert any("HYPERLINK" in str(c.value) for c in cells)
+    listing = run_cli(cfg, "use", "list")
+    assert "\u202e" not in listing.stdout and "县" in listing.stdout

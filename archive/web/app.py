@@ -502,8 +502,8 @@ def file_download(request: Request):
     arc = _state(request).reader
     row = _row(arc.conn, request.path_params["doc_id"])
     path, name, media = _stored(arc, row, request.path_params["seq"])
-    use_pages.log_access(request, user, row, "download", f"第 {request.path_params['seq']} 个文件 {name}")
     inline = request.query_params.get("inline") == "1" and media == "pdf"
+    use_pages.log_access(request, user, row, "view" if inline else "download", f"第 {request.path_params['seq']} 个文件 {name}")
     return FileResponse(path, media_type=CONTENT_TYPES.get(media, "application/octet-stream"), filename=name,
                         content_disposition_type="inline" if inline else "attachment",
                         headers={} if inline else {"Content-Security-Policy": "sandbox"})
