@@ -58,7 +58,7 @@ def use_register(
 
 @use_app.command("result")
 def use_result(
-    number: int = typer.Argument(..., help="利用登记编号"),
+    number: int = typer.Argument(..., metavar="编号", help="利用登记编号"),
     effect: str = typer.Option(..., "--effect", help="利用效果"),
 ) -> None:
     """记录利用效果。"""
@@ -71,7 +71,7 @@ def use_result(
 
 
 @use_app.command("return")
-def use_return(number: int = typer.Argument(..., help="借出的利用登记编号")) -> None:
+def use_return(number: int = typer.Argument(..., metavar="编号", help="借出的利用登记编号")) -> None:
     """登记借出的纸质原件已归还。"""
     from archive import use
 
