@@ -69,6 +69,7 @@ def test_export_refused_until_every_record_is_reviewed(archive_copy, tmp_path):
     assert r.returncode == 1 and "2036-01-01" in r.stderr  # not yet due
 
 
+@pytest.mark.slow
 def test_package_follows_the_storage_structure_and_imports_with_its_reviews(archive_copy, tmp_path):
     cfg, codes = archive_copy
     review_all(cfg, codes)
@@ -113,6 +114,7 @@ def test_package_follows_the_storage_structure_and_imports_with_its_reviews(arch
     assert plan[codes["Y"]]["decided_by"] == db(cfg).execute("SELECT decided_by FROM transfer_reviews LIMIT 1").fetchone()[0]
 
 
+@pytest.mark.slow
 def test_confirm_marks_transferred_and_the_guard_refuses_changes(archive_copy, tmp_path):
     cfg, codes = archive_copy
     review_all(cfg, codes)

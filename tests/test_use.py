@@ -131,6 +131,7 @@ def test_only_archived_records_and_refs_that_exist(archive_copy):
     assert r.returncode == 1 and "利用方式" in r.stderr
 
 
+@pytest.mark.slow
 def test_stats_and_export(archive_copy, tmp_path):
     cfg, codes = archive_copy
     for unit, way, refs, extra in (("示例县档案局", "查阅", [codes["Y"], codes["D30"]], []),
