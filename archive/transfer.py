@@ -16,7 +16,7 @@ from pathlib import Path
 from archive import archival_code, bounds, catalog, display, retention
 from archive.catalog import exports
 from archive.catalog import transfers as gateway
-from archive.errors import TransferError
+from archive.errors import PackageError, TransferError
 from archive.export import catalogue
 from archive.export.catalogue import Sheet, date8
 from archive.session import Archive
@@ -312,28 +312,45 @@ def state_of(conn, doc_id: int) -> str | None:
 
 
 # ---- a package imported into another archive (archive import package) ------------------------------------
-def import_reviews(arc: Archive, path: Path, imported: list[dict]) -> int:
-    """Keep the 开放审核 a 移交包 carries (其他/开放审核.json) with the records just imported, as decided there."""
+REVIEW_KEYS = ("openness", "control_reason", "secrecy_change", "disclosure", "decided_by", "decided_at", "note")
+MAX_REVIEWS_FILE = 50 * 1024 * 1024
+
+
+def read_reviews(path: Path) -> dict[str, dict]:
+    """The 开放审核 a 移交包 carries (其他/开放审核.json): 档号 -> its values, every one checked before anything is
+    imported (a package with a bad one is refused whole, like any other problem of the package)."""
+    path = Path(path)
+    where = f"移交包的开放审核文件 {path.name}"
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_REVIEWS_FILE:
+        raise PackageError(f"{where} 是符号链接、不是普通文件或过大，未导入任何记录")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as e:
-        raise TransferError(f"{path} 不是有效的开放审核文件：{e}") from None
+        raise PackageError(f"{where} 不是有效的 JSON（{e}），未导入任何记录") from None
     if not isinstance(data, dict):
-        raise TransferError(f"{path} 不是有效的开放审核文件：应为以档号为键的对象")
+        raise PackageError(f"{where} 应为以档号为键的对象，未导入任何记录")
+    out = {}
+    for code, rv in data.items():
+        if not isinstance(rv, dict):
+            raise PackageError(f"{where}：{code} 的开放审核不是对象，未导入任何记录")
+        values = {k: (bounds.clean_text(str(rv[k]))[:200] if rv.get(k) is not None else None) for k in REVIEW_KEYS}
+        if values["openness"] not in OPENNESS or values["disclosure"] not in DISCLOSURE \
+                or not values["decided_by"] or not values["decided_at"] or not values["secrecy_change"]:
+            raise PackageError(f"{where}：{code} 的开放审核不完整或取值无效，未导入任何记录")
+        out[str(code)] = values
+    return out
+
+
+def import_reviews(arc: Archive, reviews: dict[str, dict], imported: list[dict], source: str) -> int:
+    """Keep the package's 开放审核 with the records just imported, as the transferring unit decided them."""
     by_code = {r["archival_code"]: r["id"] for r in imported if r.get("archival_code")}
     n = 0
     with arc.change(catalog.actor(), "导入开放审核") as tx:
-        for code, rv in data.items():
-            if code not in by_code or not isinstance(rv, dict):
-                continue
-            values = {k: (bounds.clean_text(str(rv[k])) if rv.get(k) is not None else None) for k in (
-                "openness", "control_reason", "secrecy_change", "disclosure", "decided_by", "decided_at", "note")}
-            if values["openness"] not in OPENNESS or values["disclosure"] not in DISCLOSURE \
-                    or not values["decided_by"] or not values["decided_at"] or not values["secrecy_change"]:
-                raise TransferError(f"{path}：{code} 的开放审核不完整或取值无效，未导入开放审核")
-            gateway.set_review(tx.conn, by_code[code], values)
-            catalog.append_event(tx.conn, "transfer-review", by_code[code], {**values, "imported": str(path)})
-            n += 1
+        for code, values in reviews.items():
+            if code in by_code:
+                gateway.set_review(tx.conn, by_code[code], values)
+                catalog.append_event(tx.conn, "transfer-review", by_code[code], {**values, "imported": source})
+                n += 1
     return n
 
 

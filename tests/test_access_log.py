@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from tests.conftest import run_cli
-from tests.test_use import _login, archive_copy, _template, db  # noqa: F401 - the shared prepared archive
+from tests.test_use import _login, archive_copy, _template, db, web_app  # noqa: F401 - the shared prepared archive
 
 
 def log(cfg) -> list[tuple]:
@@ -50,42 +50,28 @@ def test_cli_open_and_stamp_are_logged(archive_copy, tmp_path):
             conn.execute("DELETE FROM access_log")
 
 
-def test_web_view_download_and_stamp_are_logged(archive_copy):
-    from archive.config import load_config
-    from archive.web import create_app
-
-    cfg, codes = archive_copy
-    app = create_app(load_config(cfg))
-    try:
-        doc = db(cfg).execute("SELECT id FROM documents WHERE archival_code=?", (codes["Y"],)).fetchone()[0]
-        reader = _login(app, "cha")
-        assert reader.get(f"/doc/{doc}").status_code == 200
-        assert reader.get(f"/doc/{doc}/view/1").status_code == 200
-        r = reader.get(f"/doc/{doc}/file/1")
-        assert r.status_code == 200 and r.content[:4] == b"%PDF"
-        r = reader.get(f"/doc/{doc}/stamp")
-        assert r.status_code == 200 and r.content[:4] == b"%PDF"
-        assert reader.get(f"/doc/{doc}/file/7").status_code == 404  # no such file: not an access
-        assert log(cfg) == [("cha", "view", "web", doc, codes["Y"]), ("cha", "view", "web", doc, codes["Y"]),
-                            ("cha", "download", "web", doc, codes["Y"]), ("cha", "stamp", "web", doc, codes["Y"])]
-        # the 档案员's page shows them, per record; a 查阅 user may not see the log
-        archivist = _login(app, "dang")
-        page = archivist.get("/use/access", params={"ref": codes["Y"]})
-        assert page.status_code == 200 and page.text.count("<td>cha</td>") == 4 and "归档章副本" in page.text
-        assert reader.get("/use/access").status_code == 403
-    finally:
-        app.state.web.close()
+def test_web_view_download_and_stamp_are_logged(web_app):
+    app, cfg, codes = web_app
+    doc = db(cfg).execute("SELECT id FROM documents WHERE archival_code=?", (codes["Y"],)).fetchone()[0]
+    reader = _login(app, "cha")
+    assert reader.get(f"/doc/{doc}").status_code == 200
+    assert reader.get(f"/doc/{doc}/view/1").status_code == 200
+    r = reader.get(f"/doc/{doc}/file/1")
+    assert r.status_code == 200 and r.content[:4] == b"%PDF"
+    r = reader.get(f"/doc/{doc}/stamp")
+    assert r.status_code == 200 and r.content[:4] == b"%PDF"
+    assert reader.get(f"/doc/{doc}/file/7").status_code == 404  # no such file: not an access
+    assert log(cfg) == [("cha", "view", "web", doc, codes["Y"]), ("cha", "view", "web", doc, codes["Y"]),
+                        ("cha", "download", "web", doc, codes["Y"]), ("cha", "stamp", "web", doc, codes["Y"])]
+    # the 档案员's page shows them, per record; a 查阅 user may not see the log
+    archivist = _login(app, "dang")
+    page = archivist.get("/use/access", params={"ref": codes["Y"]})
+    assert page.status_code == 200 and page.text.count("<td>cha</td>") == 4 and "归档章副本" in page.text
+    assert reader.get("/use/access").status_code == 403
 
 
-def test_a_pdf_shown_in_the_page_is_a_view_not_a_download(archive_copy):
-    from archive.config import load_config
-    from archive.web import create_app
-
-    cfg, codes = archive_copy
-    app = create_app(load_config(cfg))
-    try:
-        doc = db(cfg).execute("SELECT id FROM documents WHERE archival_code=?", (codes["D10"],)).fetchone()[0]
-        assert _login(app, "cha").get(f"/doc/{doc}/file/1", params={"inline": "1"}).status_code == 200
-        assert [a for _, a, *_ in log(cfg)] == ["view"]
-    finally:
-        app.state.web.close()
+def test_a_pdf_shown_in_the_page_is_a_view_not_a_download(web_app):
+    app, cfg, codes = web_app
+    doc = db(cfg).execute("SELECT id FROM documents WHERE archival_code=?", (codes["D10"],)).fetchone()[0]
+    assert _login(app, "cha").get(f"/doc/{doc}/file/1", params={"inline": "1"}).status_code == 200
+    assert [a for _, a, *_ in log(cfg)] == ["view"]

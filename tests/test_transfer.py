@@ -14,7 +14,7 @@ import bagit
 import pytest
 
 from tests.conftest import ROOT, run_cli, write_config
-from tests.test_use import YEAR, _login, _csrf, _template, archive_copy, db, ok  # noqa: F401 - shared archive
+from tests.test_use import YEAR, _login, _csrf, _template, archive_copy, db, web_app, ok  # noqa: F401 - shared archive
 
 sys.path.insert(0, str(ROOT / "bench"))
 from check_transfer_package import check  # noqa: E402
@@ -186,25 +186,37 @@ def test_destruction_refused_for_a_transferred_record(archive_copy, tmp_path):
         arc.close()
 
 
-def test_transfer_pages(archive_copy):
-    from archive.config import load_config
-    from archive.web import create_app
+def test_transfer_pages(web_app):
+    app, cfg, codes = web_app
+    c = _login(app, "dang")
+    page = c.get("/transfer", params={"year": str(YEAR)})
+    assert page.status_code == 200 and codes["Y"] in page.text and "待审核" in page.text
+    ids = [str(r[0]) for r in db(cfg).execute("SELECT id FROM documents WHERE retention != 'D10'")]
+    r = c.post("/transfer/review", data={"csrf": _csrf(page.text), "year": str(YEAR), "doc": ids,
+                                         "openness": "控制", "reason": "涉及个人隐私", "disclosure": "依申请公开"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    assert db(cfg).execute("SELECT count(*) FROM transfer_reviews WHERE openness='控制' AND decided_by='dang'"
+                           ).fetchone()[0] == 3
+    r = c.post("/transfer/review", data={"csrf": _csrf(page.text), "year": str(YEAR), "doc": ids[:1],
+                                         "openness": "控制", "reason": "随便", "disclosure": "依申请公开"})
+    assert r.status_code >= 400 and "涉及个人隐私" in r.text
 
+
+def test_a_package_with_a_bad_review_file_is_refused_whole(archive_copy, tmp_path):
     cfg, codes = archive_copy
-    app = create_app(load_config(cfg))
-    try:
-        c = _login(app, "dang")
-        page = c.get("/transfer", params={"year": str(YEAR)})
-        assert page.status_code == 200 and codes["Y"] in page.text and "待审核" in page.text
-        ids = [str(r[0]) for r in db(cfg).execute("SELECT id FROM documents WHERE retention != 'D10'")]
-        r = c.post("/transfer/review", data={"csrf": _csrf(page.text), "year": str(YEAR), "doc": ids,
-                                             "openness": "控制", "reason": "涉及个人隐私", "disclosure": "依申请公开"},
-                   follow_redirects=False)
-        assert r.status_code == 303
-        assert db(cfg).execute("SELECT count(*) FROM transfer_reviews WHERE openness='控制' AND decided_by='dang'"
-                               ).fetchone()[0] == 3
-        r = c.post("/transfer/review", data={"csrf": _csrf(page.text), "year": str(YEAR), "doc": ids[:1],
-                                             "openness": "控制", "reason": "随便", "disclosure": "依申请公开"})
-        assert r.status_code >= 400 and "涉及个人隐私" in r.text
-    finally:
-        app.state.web.close()
+    review_all(cfg, codes)
+    pkg = tmp_path / "pkg"
+    ok(run_cli(cfg, "transfer", "export", "--year", str(YEAR), "-o", str(pkg)))
+    reviews = pkg / "data" / "其他" / "开放审核.json"
+    data = json.loads(reviews.read_text(encoding="utf-8"))
+    data[codes["Y"]]["openness"] = "全部公开"
+    reviews.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    bag = bagit.Bag(str(pkg))
+    bag.save(manifests=True)  # a sender's tool that re-signs the bag: the checksums alone do not catch it
+    other = tmp_path / "馆"
+    other.mkdir()
+    cfg2 = write_config(other)
+    r = run_cli(cfg2, "import", "package", str(pkg))
+    assert r.returncode == 1 and "开放审核" in r.stderr and "未导入任何记录" in r.stderr
+    assert db(cfg2).execute("SELECT count(*) FROM documents").fetchone()[0] == 0

@@ -60,6 +60,18 @@ def archive_copy(tmp_path, _template):
     return tmp_path / "config.toml", codes
 
 
+@pytest.fixture
+def web_app(archive_copy):
+    """(the Starlette app over the test's archive, config path, {retention: 档号}); closed after the test."""
+    from archive.config import load_config
+    from archive.web import create_app
+
+    cfg, codes = archive_copy
+    app = create_app(load_config(cfg))
+    yield app, cfg, codes
+    app.state.web.close()
+
+
 def ok(r):
     assert r.returncode == 0, r.stderr
     return r
@@ -175,65 +187,51 @@ def _login(app, name: str) -> TestClient:
     return c
 
 
-def test_web_request_granted_makes_the_register_entry(archive_copy):
-    from archive.config import load_config
-    from archive.web import create_app
-
-    cfg, codes = archive_copy
-    app = create_app(load_config(cfg))
-    try:
-        reader, archivist = _login(app, "cha"), _login(app, "dang")
-        page = reader.get("/use")
-        assert page.status_code == 200 and "申请利用档案" in page.text and "利用登记簿" not in page.text
-        r = reader.post("/use/request", data={"csrf": _csrf(page.text), "refs": f"{codes['Y']}，{codes['D30']}",
-                                              "person": "钱七", "unit": "县民政局", "purpose": "落实政策",
-                                              "way": "复制"}, follow_redirects=False)
-        assert r.status_code == 303
-        assert "待审" in reader.get("/use").text
-        # the reader cannot grant it, nor see the access log or the transfer page
-        assert reader.post("/use/decide", data={"csrf": _csrf(page.text), "id": "1", "grant": "1"}).status_code == 403
-        assert reader.get("/use/access").status_code == 403 and reader.get("/transfer").status_code == 403
-        page = archivist.get("/use")
-        assert "钱七" in page.text and "准予" in page.text
-        # an outside unit's copy: granting without naming who approved is refused, nothing registered
-        r = archivist.post("/use/decide", data={"csrf": _csrf(page.text), "id": "1", "grant": "1"})
-        assert "批准人" in r.text
-        assert db(cfg).execute("SELECT count(*) FROM uses").fetchone()[0] == 0
-        r = archivist.post("/use/decide", data={"csrf": _csrf(page.text), "id": "1", "grant": "1",
-                                                "approved_by": "孙局长"}, follow_redirects=False)
-        assert r.status_code == 303
-        row = db(cfg).execute("SELECT * FROM uses").fetchone()
-        assert (row["person"], row["unit"], row["way"], row["approved_by"], row["request_id"], row["outside"]) == \
-            ("钱七", "县民政局", "复制", "孙局长", 1, 1)
-        assert "已准予" in reader.get("/use").text
-        # decided once
-        r = archivist.post("/use/decide", data={"csrf": _csrf(page.text), "id": "1", "grant": "0"})
-        assert "已已准予" not in r.text and "已准予" in r.text and r.status_code >= 400
-        assert "县民政局" in archivist.get("/use").text
-    finally:
-        app.state.web.close()
+def test_web_request_granted_makes_the_register_entry(web_app):
+    app, cfg, codes = web_app
+    reader, archivist = _login(app, "cha"), _login(app, "dang")
+    page = reader.get("/use")
+    assert page.status_code == 200 and "申请利用档案" in page.text and "利用登记簿" not in page.text
+    r = reader.post("/use/request", data={"csrf": _csrf(page.text), "refs": f"{codes['Y']}，{codes['D30']}",
+                                          "person": "钱七", "unit": "县民政局", "purpose": "落实政策",
+                                          "way": "复制"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "待审" in reader.get("/use").text
+    # the reader cannot grant it, nor see the access log or the transfer page
+    assert reader.post("/use/decide", data={"csrf": _csrf(page.text), "id": "1", "grant": "1"}).status_code == 403
+    assert reader.get("/use/access").status_code == 403 and reader.get("/transfer").status_code == 403
+    page = archivist.get("/use")
+    assert "钱七" in page.text and "准予" in page.text
+    # an outside unit's copy: granting without naming who approved is refused, nothing registered
+    r = archivist.post("/use/decide", data={"csrf": _csrf(page.text), "id": "1", "grant": "1"})
+    assert "批准人" in r.text
+    assert db(cfg).execute("SELECT count(*) FROM uses").fetchone()[0] == 0
+    r = archivist.post("/use/decide", data={"csrf": _csrf(page.text), "id": "1", "grant": "1",
+                                            "approved_by": "孙局长"}, follow_redirects=False)
+    assert r.status_code == 303
+    row = db(cfg).execute("SELECT * FROM uses").fetchone()
+    assert (row["person"], row["unit"], row["way"], row["approved_by"], row["request_id"], row["outside"]) == \
+        ("钱七", "县民政局", "复制", "孙局长", 1, 1)
+    assert "已准予" in reader.get("/use").text
+    # decided once
+    r = archivist.post("/use/decide", data={"csrf": _csrf(page.text), "id": "1", "grant": "0"})
+    assert "已已准予" not in r.text and "已准予" in r.text and r.status_code >= 400
+    assert "县民政局" in archivist.get("/use").text
 
 
-def test_web_request_refused_and_each_user_sees_only_their_own(archive_copy):
-    from archive.config import load_config
-    from archive.web import create_app
-
-    cfg, codes = archive_copy
-    app = create_app(load_config(cfg))
-    try:
-        reader, clerk, archivist = _login(app, "cha"), _login(app, "wen"), _login(app, "dang")
-        tok = _csrf(reader.get("/use").text)
-        reader.post("/use/request", data={"csrf": tok, "refs": codes["Y"], "person": "甲", "unit": "示例县档案局",
-                                          "purpose": "核对任免时间", "way": "查阅"})
-        assert "核对任免时间" in reader.get("/use").text
-        assert "核对任免时间" not in clerk.get("/use").text  # the 文书 sees only their own requests
-        r = archivist.post("/use/decide", data={"csrf": _csrf(archivist.get("/use").text), "id": "1", "grant": "0",
-                                                "note": "该件不在利用范围"}, follow_redirects=False)
-        assert r.status_code == 303
-        assert "未准予" in reader.get("/use").text
-        assert db(cfg).execute("SELECT count(*) FROM uses").fetchone()[0] == 0
-    finally:
-        app.state.web.close()
+def test_web_request_refused_and_each_user_sees_only_their_own(web_app):
+    app, cfg, codes = web_app
+    reader, clerk, archivist = _login(app, "cha"), _login(app, "wen"), _login(app, "dang")
+    tok = _csrf(reader.get("/use").text)
+    reader.post("/use/request", data={"csrf": tok, "refs": codes["Y"], "person": "甲", "unit": "示例县档案局",
+                                      "purpose": "核对任免时间", "way": "查阅"})
+    assert "核对任免时间" in reader.get("/use").text
+    assert "核对任免时间" not in clerk.get("/use").text  # the 文书 sees only their own requests
+    r = archivist.post("/use/decide", data={"csrf": _csrf(archivist.get("/use").text), "id": "1", "grant": "0",
+                                            "note": "该件不在利用范围"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "未准予" in reader.get("/use").text
+    assert db(cfg).execute("SELECT count(*) FROM uses").fetchone()[0] == 0
 
 
 def test_hostile_text_is_kept_as_text(archive_copy, tmp_path):

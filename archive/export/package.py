@@ -248,6 +248,7 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
     records = read_package(path)
     source = str(path.resolve())
     data = path / "data"
+    reviews = _read_reviews(data)  # a 移交包's 开放审核, checked before anything is imported
     for _ in arc.reconcile():  # finish what a crash left (index of records committed but not indexed)
         pass
     conn = arc.conn
@@ -304,16 +305,21 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
         return done
     with arc.change(catalog.actor(), "导入移交包") as tx:
         imports.finish_journal(tx.conn, journal_id, catalog.now(), len(done))
-    _import_reviews(arc, data, done)
+    if reviews:
+        from archive.transfer import import_reviews
+
+        import_reviews(arc, reviews, done, source)
     return done
 
 
-def _import_reviews(arc: Archive, data: Path, done: list[dict]) -> None:
-    """A 移交 package's 开放审核 (data/其他/开放审核.json, archive/transfer.py) kept with the imported records."""
-    if (data / "其他" / "开放审核.json").is_file():
-        from archive.transfer import import_reviews
+def _read_reviews(data: Path) -> dict:
+    """A 移交 package's 开放审核 (data/其他/开放审核.json, archive/transfer.py), or nothing."""
+    path = data / "其他" / "开放审核.json"
+    if not (path.exists() or path.is_symlink()):
+        return {}
+    from archive.transfer import read_reviews
 
-        import_reviews(arc, data / "其他" / "开放审核.json", done)
+    return read_reviews(path)
 
 
 def _imported_from(conn, source: str) -> dict[str, int]:
