@@ -536,10 +536,10 @@ def stamp_download(request: Request):
     out = tmpdir / f"stamped{suffix}"
     try:
         stamp_record(arc.store, row, arc.cfg, out)
+        use_pages.log_access(request, user, row, "stamp", out.name)
     except BaseException:
         shutil.rmtree(tmpdir, ignore_errors=True)
         raise
-    use_pages.log_access(request, user, row, "stamp", out.name)
     pdf = suffix == ".pdf"
     return FileResponse(out, media_type="application/pdf" if pdf else "application/ofd",
                         filename=f"{row['archival_code']}（归档章）{suffix}",
