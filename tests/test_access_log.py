@@ -75,3 +75,20 @@ def test_a_pdf_shown_in_the_page_is_a_view_not_a_download(web_app):
     doc = db(cfg).execute("SELECT id FROM documents WHERE archival_code=?", (codes["D10"],)).fetchone()[0]
     assert _login(app, "cha").get(f"/doc/{doc}/file/1", params={"inline": "1"}).status_code == 200
     assert [a for _, a, *_ in log(cfg)] == ["view"]
+
+
+def test_days_are_the_agencys_days(archive_copy, tmp_path):
+    """--from / --to are days of the agency's zone: an entry written just now is in today's range, not in
+    tomorrow's or yesterday's."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    cfg, codes = archive_copy
+    before = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert run_cli(cfg, "open", codes["Y"], "-o", str(tmp_path / "o")).returncode == 0
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    span = lambda lo, hi: len(json.loads(run_cli(cfg, "access-log", "--from", lo.isoformat(), "--to", hi.isoformat(),
+                                                 "--json").stdout))
+    assert span(before, today) == 1  # (two days only when the write fell on the agency's midnight)
+    assert span(today + dt.timedelta(days=1), today + dt.timedelta(days=2)) == 0
+    assert span(before - dt.timedelta(days=2), before - dt.timedelta(days=1)) == 0

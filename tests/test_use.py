@@ -253,3 +253,21 @@ def test_hostile_text_is_kept_as_text(archive_copy, tmp_path):
     assert any("HYPERLINK" in str(c.value) for c in cells)
     listing = run_cli(cfg, "use", "list")
     assert "\u202e" not in listing.stdout and "县" in listing.stdout
+
+
+def test_web_loan_request_needs_a_due_date_and_shows_overdue(web_app):
+    app, cfg, codes = web_app
+    reader, archivist = _login(app, "cha"), _login(app, "dang")
+    reader.post("/use/request", data={"csrf": _csrf(reader.get("/use").text), "refs": codes["D10"], "person": "孙九",
+                                      "unit": "示例县档案局", "purpose": "编史修志", "way": "借出"})
+    tok = _csrf(archivist.get("/use").text)
+    r = archivist.post("/use/decide", data={"csrf": tok, "id": "1", "grant": "1"})
+    assert r.status_code >= 400 and "归还期限" in r.text
+    r = archivist.post("/use/decide", data={"csrf": tok, "id": "1", "grant": "1", "due": "2099-06-30"},
+                       follow_redirects=False)
+    assert r.status_code == 303
+    assert db(cfg).execute("SELECT due FROM uses").fetchone()[0] == "2099-06-30"
+    with db(cfg) as conn:
+        conn.execute("UPDATE uses SET due='2020-01-01'")
+    page = archivist.get("/use").text
+    assert "逾期未还的借出（1）" in page and "逾期未还" in page
