@@ -347,6 +347,9 @@ def destroy(arc: Archive, appraisal_id: int, *, supervisors: list[str], method: 
     with arc.change(who, "销毁") as tx:
         if (now := get(tx.conn, appraisal_id))["destroyed_at"]:  # another destruction came first, under the lock
             raise DispositionError(f"第 {appraisal_id} 号鉴定的档案已于 {display.local_time(now['destroyed_at'], cfg.tz)} 销毁")
+        from archive.transfer import refuse_transferred  # 已移交: the 档案馆 holds it, never destroyed here
+
+        refuse_transferred(tx.conn, [i["document_id"] for i in targets], DispositionError, "销毁")
         candidates: list[str] = []
         for i in targets:
             r = catalog.get_record(tx.conn, i["document_id"])

@@ -628,11 +628,13 @@ def export_stamp(
     OFD 记录：输出 OFD 副本，归档章作为 OFD 注释（Stamp）加在首页，正文不变；原件带电子签章的，副本中签章校验不通过，以库中原件为准。
 
     文本、图像、DOC/WPS、网页不能加盖。"""
+    from archive import access_log
     from archive.export.stamping import stamp_record
 
     arc = _archive()
     row = arc.resolve(ref)
     done = stamp_record(arc.store, row, arc.cfg, output, force=force)
+    access_log.record(arc, row, "stamp", "cli", done.path.name)
     for note in done.notes:
         say(f"注意：{note}")
     say(f"已加盖归档章：{row['archival_code']} → {done.path}")
@@ -1468,11 +1470,13 @@ def open_cmd(
     as_json: bool = typer.Option(False, "--json", help="在标准输出打印取出的文件（JSON）"),
 ) -> None:
     """取出记录的电子文件（及其附加文件）的副本：以档号命名，扩展名正确；库中文件不变。"""
+    from archive import access_log
     from archive.export.retrieve import give_back
 
     arc = _archive()
     row = arc.resolve(ref)
     given = give_back(arc.store, arc.conn, row, output, force=force)
+    access_log.record(arc, row, "open", "cli", f"{len(given)} 个文件")
     emit(as_json, lambda: [{"seq": g.source.seq, "filename": g.source.filename, "path": str(g.path)} for g in given])
     for g in given:
         say(f"已取出：{g.path}（原文件名：{g.source.filename or '无'}）")
@@ -1578,6 +1582,14 @@ def secrecy_decide(
     arc = _archive()
     done = decide(arc, held_id, decision.strip(), reason or "")
     emit(as_json, done, lambda: say(done["message"]))
+
+
+# ---- 利用登记, access log, 移交 (issue 28; archive/cli_use.py) -------------------------------------------
+from archive.cli_use import access_log_cmd, transfer_app, use_app  # noqa: E402 - registered after the helpers it calls
+
+app.add_typer(use_app, name="use")
+app.add_typer(transfer_app, name="transfer")
+app.command("access-log")(access_log_cmd)
 
 
 # ---- entry point -----------------------------------------------------------------------------------

@@ -57,6 +57,19 @@ class Rule:
 
 
 @dataclass
+class TransferSettings:
+    """[transfer] (issue 28): which 保管期限 go to the 档案馆 and how many full years after their 年度, the
+    reasons a 控制 opinion may give, and our own unit's names for the use register (a unit not listed is
+    outside the agency)."""
+
+    retentions: tuple[str, ...] = ("Y", "D30")
+    years: int = 10
+    control_reasons: tuple[str, ...] = ("涉及国家秘密", "涉及个人隐私", "涉及商业秘密", "涉及国家安全或重大利益",
+                                        "其他不宜开放的情形")
+    own_units: tuple[str, ...] = ()
+
+
+@dataclass
 class WebSettings:
     """[web]: the largest request body the web page reads (issue 23). Any request: ``max_request_kb``; an
     upload to /file by a logged-in user who may file: ``max_upload_mb``. Larger bodies get 413 unread."""
@@ -97,6 +110,7 @@ class Config:
     # the agreement recorded in the catalog for the table as it reads now (rules_table.check sets it; issue 26):
     # [agency] approved_by/on/approval_doc above is only what the config claims
     table_approval: TableApproval | None = None
+    transfer: TransferSettings = field(default_factory=TransferSettings)  # [transfer]: 移交 and the use register
 
     @property
     def table_status(self) -> str:
@@ -315,6 +329,7 @@ def load_config(path: Path | str | None = None) -> Config:
         group_sides=[str(x).strip() for x in appr.get("group_sides", ["档案", "业务"]) if str(x).strip()],
         old_long_years=int(appr.get("old_long_years", 50)),
         old_short_years=int(appr.get("old_short_years", 15)),
+        transfer=_transfer_settings(raw.get("transfer", {})),
         index_engine=str(raw.get("index", {}).get("engine", "sqlite")),
         web=WebSettings(
             max_request_kb=int(raw.get("web", {}).get("max_request_kb", WebSettings.max_request_kb)),
@@ -331,6 +346,16 @@ def _trust_roots(path: Path, base: Path, sig: dict) -> list[Path]:
         if not r.exists():
             raise ConfigError(f"配置文件 {path} 有误：[signatures] trust_roots 中的 {r} 不存在")
     return roots
+def _transfer_settings(t: dict) -> TransferSettings:
+    """[transfer]: retention classes as written (永久/30年/10年 or the codes), years, 控制 reasons, own units."""
+    from archive import retention
+
+    d = TransferSettings()
+    rets = tuple(dict.fromkeys(retention.from_typed(str(v)) or str(v) for v in t.get("retentions", ()))) \
+        or d.retentions
+    return TransferSettings(retentions=rets, years=int(t.get("years", d.years)),
+                            control_reasons=tuple(t.get("control_reasons", ())) or d.control_reasons,
+                            own_units=tuple(t.get("own_units", ())))
 
 
 def _timezone(path: Path, agency: dict) -> str:

@@ -166,6 +166,15 @@ EVENT_NAMES = {
     "user-passwd": "修改密码",
     "user-disable": "停用账号",
     "user-enable": "启用账号",
+    # issue 28: the use register, 移交 (archive/use.py, archive/transfer.py)
+    "use-register": "利用登记",
+    "use-result": "利用效果",
+    "use-return": "归还",
+    "use-request": "利用申请",
+    "use-decide": "利用申请审批",
+    "transfer-review": "开放审核",
+    "transfer-export": "移交导出",
+    "transfer": "移交档案馆",
 }
 
 

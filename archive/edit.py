@@ -79,6 +79,7 @@ def edit(arc: Archive, row, changes: dict, *, reason: str | None) -> EditResult:
         if (why := tx.changed_since(row)) is not None:  # corrected on what the person saw, or not at all
             raise EditError(why)
         ref = _ref(cur)
+        _transfer_guard(tx.conn, [cur["id"]], EditError, "更正著录项")  # 已移交: the 档案馆 holds it now
         if cur["status"] == "destroyed":
             raise EditError(f"{ref} 已销毁，其目录著录不再更正（销毁清册中的著录保持原样）")
         values: dict = {}
@@ -112,6 +113,12 @@ def edit(arc: Archive, row, changes: dict, *, reason: str | None) -> EditResult:
 
 
 _SAME = object()  # a value that leaves the field as it is
+
+
+def _transfer_guard(conn, ids, error, what) -> None:
+    from archive.transfer import refuse_transferred  # a service above this one, for this one call
+
+    refuse_transferred(conn, ids, error, what)
 
 
 def _read(name: str, typed, cur, warnings: list[str]):

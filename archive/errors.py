@@ -305,3 +305,13 @@ def schema_problem(err) -> str:
     if v in ("oneOf", "anyOf", "allOf", "not", "if", "then", "else", "dependentRequired", "dependencies"):
         return f"{where} = {found}：不符合规定的写法"
     return f"{where} = {found}：不符合规定（{v}）"
+
+
+class UseError(ArchiveError):
+    """A use-register entry (利用登记) or a web request that cannot be made: no approval for an outside copy, a
+    loan without a due date, an entry that does not exist or is already returned."""
+
+
+class TransferError(ArchiveError):
+    """A 移交 step that cannot apply: records without 开放审核, a record already transferred (edit, reclassify and
+    destruction of a 已移交 record are refused with this type), an unknown transfer or receipt."""

@@ -98,6 +98,9 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
         # second confirm of the same 待定 record) is not decided again on the old reading
         if (why := tx.changed_since(row)) is not None:
             raise ReviewError(why)
+        from archive.transfer import refuse_transferred  # 已移交: no reclassification (issue 28)
+
+        refuse_transferred(tx.conn, [row["id"]], ReviewError, "改变分类")
         cur = tx.record(row["id"])
         before = {k: cur[k] for k in CLASS_COLUMNS}
         old = archival_code.parse(cur["archival_code"] or "")

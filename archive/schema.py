@@ -384,6 +384,101 @@ _MIGRATIONS: dict[int, str] = {
     INSERT INTO users_new SELECT id, name, role, password_hash, disabled, created_at, updated_at FROM users;
     DROP TABLE users;
     ALTER TABLE users_new RENAME TO users;
+    """,    # 20: the use register (利用登记), a 查阅 user's requests filed on the web, the access log (every view,
+    # download, open and 归档章 copy), and 移交 with its 开放审核 (issue 28; archive/use.py, access_log.py,
+    # transfer.py). The register and the access log are never deleted; the log is never changed.
+    20: """
+    CREATE TABLE use_requests (
+        id              INTEGER PRIMARY KEY,
+        user_name       TEXT NOT NULL,           -- the web account that filed it
+        person          TEXT NOT NULL,
+        unit            TEXT NOT NULL,
+        purpose         TEXT NOT NULL,
+        way             TEXT NOT NULL CHECK (way IN ('查阅','复制','摘录','借出')),
+        documents       TEXT NOT NULL,           -- JSON list of record ids
+        filed_at        TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT '待审' CHECK (state IN ('待审','已准予','未准予')),
+        decided_at      TEXT,
+        decided_by      TEXT,
+        decision_note   TEXT,
+        use_id          INTEGER
+    );
+    CREATE TABLE uses (
+        id              INTEGER PRIMARY KEY,
+        person          TEXT NOT NULL,
+        unit            TEXT NOT NULL,
+        outside         INTEGER NOT NULL,        -- 1: a unit other than our agency
+        purpose         TEXT NOT NULL,
+        way             TEXT NOT NULL CHECK (way IN ('查阅','复制','摘录','借出')),
+        approved_by     TEXT,
+        due             TEXT,                    -- a loan's due date (YYYY-MM-DD)
+        returned_at     TEXT,
+        returned_by     TEXT,
+        effect          TEXT,                    -- 利用效果
+        effect_at       TEXT,
+        registered_at   TEXT NOT NULL,
+        registered_by   TEXT NOT NULL,
+        request_id      INTEGER REFERENCES use_requests(id)
+    );
+    CREATE TABLE use_items (
+        use_id          INTEGER NOT NULL REFERENCES uses(id),
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        archival_code   TEXT,
+        PRIMARY KEY (use_id, document_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX uses_registered ON uses(registered_at);
+    CREATE TRIGGER uses_no_delete BEFORE DELETE ON uses
+        BEGIN SELECT RAISE(ABORT, 'the use register is never deleted'); END;
+    CREATE TABLE access_log (
+        id              INTEGER PRIMARY KEY,
+        ts              TEXT NOT NULL,
+        actor           TEXT NOT NULL,
+        action          TEXT NOT NULL CHECK (action IN ('view','download','open','stamp')),
+        route           TEXT NOT NULL,           -- cli, web
+        document_id     INTEGER REFERENCES documents(id),
+        archival_code   TEXT,
+        detail          TEXT
+    );
+    CREATE INDEX access_log_doc ON access_log(document_id, ts);
+    CREATE INDEX access_log_ts ON access_log(ts);
+    CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is never deleted'); END;
+    CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is never changed'); END;
+    CREATE TABLE transfer_reviews (
+        document_id     INTEGER PRIMARY KEY REFERENCES documents(id),
+        openness        TEXT NOT NULL CHECK (openness IN ('开放','控制','延期开放')),
+        control_reason  TEXT,
+        secrecy_change  TEXT NOT NULL,           -- 密级变更情况
+        disclosure      TEXT NOT NULL CHECK (disclosure IN ('主动公开','依申请公开','不予公开')),
+        decided_by      TEXT NOT NULL,
+        decided_at      TEXT NOT NULL,
+        note            TEXT
+    );
+    CREATE TABLE transfers (
+        id              INTEGER PRIMARY KEY,
+        year            INTEGER NOT NULL,
+        path            TEXT NOT NULL,
+        records         INTEGER NOT NULL,
+        payload_oxum    TEXT,
+        exported_at     TEXT NOT NULL,
+        exported_by     TEXT NOT NULL,
+        confirmed_at    TEXT,
+        confirmed_by    TEXT,
+        receipt_name    TEXT,
+        receipt_sha256  TEXT
+    );
+    CREATE TABLE transfer_items (
+        transfer_id     INTEGER NOT NULL REFERENCES transfers(id),
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        PRIMARY KEY (transfer_id, document_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX transfer_items_doc ON transfer_items(document_id);
+    CREATE TRIGGER transfers_no_delete BEFORE DELETE ON transfers
+        BEGIN SELECT RAISE(ABORT, 'a transfer is never deleted'); END;
+    CREATE TRIGGER transfers_confirmed_once BEFORE UPDATE ON transfers
+        WHEN OLD.confirmed_at IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'a transfer is confirmed once'); END;
     """,
     # 19: the 同级档案主管部门's review and agreement of our 归档范围和保管期限表, tied to its content (issue 26;
     # archive/rules_table.py): the digest of the [[rules]] as the program reads them. A changed table has another

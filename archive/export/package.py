@@ -81,19 +81,23 @@ def record_xml(rec: dict) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def export_package(arc: Archive, year: int, out: Path, progress=None) -> PackageSummary:
-    """Write the bag for ``year`` at ``out`` (a new or empty folder)."""
+def export_package(arc: Archive, year: int, out: Path, progress=None, *, only: set[int] | None = None,
+                   files_dir: str = "files", extra=None, info: dict | None = None) -> PackageSummary:
+    """Write the bag for ``year`` at ``out`` (a new or empty folder). A 移交 (archive/transfer.py) names the
+    records (``only``, ids), the folder of the files inside data/ (``files_dir``), writes its own lists
+    (``extra(stage, rows)``, before the bag is made) and adds to bag-info.txt (``info``)."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ExportError(f"输出文件夹 {out} 已存在且不为空：请指定一个新的文件夹")
     conn = arc.conn
     rows = [r for r in exports.archived_records(conn)
-            if (c := archival_code.parse(r["archival_code"])) and c.year == year]
+            if (c := archival_code.parse(r["archival_code"])) and c.year == year
+            and (only is None or r["id"] in only)]
     if not rows:
         raise ExportError(f"{year} 年度没有已归档的记录，无法生成移交包")
     texts = exports.texts(conn, [r["id"] for r in rows])
     # built in a hidden folder of our own beside the output (never a user's "X.part"), renamed when whole
     with atomic_dir(out, error=ExportError, message="无法写入移交包 {path}：{reason}（请检查磁盘空间和权限）") as stage:
-        for sub in ("files", "records", "text"):
+        for sub in (files_dir, "records", "text"):
             (stage / sub).mkdir(parents=True)
         nfiles = 0
         for i, r in enumerate(rows):
@@ -103,13 +107,13 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
                 src = arc.store.abspath(r["stored_path"])
                 if not src.is_file():
                     raise ExportError(f"{code} 的存储文件 {r['stored_path']} 缺失：请先运行 archive verify 检查")
-                file_rel = f"files/{code}{EXTENSIONS.get(r['media_type'], '') or Path(r['filename'] or '').suffix}"
+                file_rel = f"{files_dir}/{code}{EXTENSIONS.get(r['media_type'], '') or Path(r['filename'] or '').suffix}"
                 shutil.copyfile(src, stage / file_rel)
                 nfiles += 1
             text_rel = f"text/{code}.txt"
             (stage / text_rel).write_text(texts.get(r["id"], ""), encoding="utf-8")
             rec = package_record(r, file_rel, text_rel)
-            further = _further_files(arc, r, code, stage)  # one 件, several files: each with its role
+            further = _further_files(arc, r, code, stage, files_dir)  # one 件, several files: each with its role
             if further:
                 rec["files"] = further
                 nfiles += len(further)
@@ -125,7 +129,10 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
         sheets = catalogue.catalogue_sheets(conn, arc.cfg, year)
         catalogue.write(sheets, stage / "归档文件目录.xlsx")
         catalogue.write(sheets, stage / "归档文件目录.csv")
+        if extra is not None:
+            extra(stage, rows)
         bagit.make_bag(str(stage), {
+            **(info or {}),
             "Source-Organization": arc.cfg.agency_name,
             "External-Identifier": f"{arc.cfg.fonds}-WS·{year}",
             "External-Description": f"{arc.cfg.agency_name} {year} 年度文书档案移交包（{len(rows)} 件）",
@@ -140,7 +147,7 @@ def export_package(arc: Archive, year: int, out: Path, progress=None) -> Package
     return PackageSummary(out, len(rows), nfiles, size)
 
 
-def _further_files(arc: Archive, r, code: str, stage: Path) -> list[dict]:
+def _further_files(arc: Archive, r, code: str, stage: Path, files_dir: str = "files") -> list[dict]:
     """Copy a record's further files (not those taken off it) into the bag as files/<档号>-<seq>.<ext>."""
     out = []
     for f in catalog.further_files(arc.conn, r["id"]):
@@ -149,7 +156,7 @@ def _further_files(arc: Archive, r, code: str, stage: Path) -> list[dict]:
         src = arc.store.abspath(f["stored_path"])
         if not src.is_file():
             raise ExportError(f"{code} 的第 {f['seq']} 个文件 {f['stored_path']} 缺失：请先运行 archive verify 检查")
-        rel = f"files/{code}-{f['seq']}{EXTENSIONS.get(f['media_type'], '') or Path(f['filename'] or '').suffix}"
+        rel = f"{files_dir}/{code}-{f['seq']}{EXTENSIONS.get(f['media_type'], '') or Path(f['filename'] or '').suffix}"
         shutil.copyfile(src, stage / rel)
         out.append({"seq": f["seq"], "role": f["role"], "filename": f["filename"], "sha256": f["sha256"],
                     "media_type": f["media_type"], "pages": f["pages"], "file": rel})
@@ -242,6 +249,7 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
     records = read_package(path)
     source = str(path.resolve())
     data = path / "data"
+    reviews = _read_reviews(data)  # a 移交包's 开放审核, checked before anything is imported
     for _ in arc.reconcile():  # finish what a crash left (index of records committed but not indexed)
         pass
     conn = arc.conn
@@ -298,7 +306,21 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
         return done
     with arc.change(catalog.actor(), "导入移交包") as tx:
         imports.finish_journal(tx.conn, journal_id, catalog.now(), len(done))
+    if reviews:
+        from archive.transfer import import_reviews
+
+        import_reviews(arc, reviews, done, source)
     return done
+
+
+def _read_reviews(data: Path) -> dict:
+    """A 移交 package's 开放审核 (data/其他/开放审核.json, archive/transfer.py), or nothing."""
+    path = data / "其他" / "开放审核.json"
+    if not (path.exists() or path.is_symlink()):
+        return {}
+    from archive.transfer import read_reviews
+
+    return read_reviews(path)
 
 
 def _imported_from(conn, source: str) -> dict[str, int]:

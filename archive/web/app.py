@@ -52,6 +52,7 @@ from archive.config import RETENTION_NAMES, Config
 from archive.errors import ArchiveError, NotFoundError, StopRequested, StoreError, UsageError
 from archive.session import Archive
 from archive.web import accounts
+from archive.web import use_pages  # issue 28: 利用, access log, 移交 (its handlers read this module at call time)
 from archive.web.accounts import User
 from archive.words import OUTCOME_NAMES
 
@@ -467,6 +468,7 @@ def record_page(request: Request):
         ("来源", "导入" if row["origin"] == "import" else "入库"),
         ("人工更正", "、".join(label for k, label in EDIT_FIELDS.items() if k in catalog.corrected_of(row))),
     ]
+    use_pages.log_access(request, user, row, "view", "记录页")
     return render(request, "record.html", user=user, row=row, fields=[(k, v) for k, v in fields if v not in (None, "")],
                   events=events, files=_files(conn, row), hold=hold, warnings=warnings,
                   retention_name=RETENTION_NAMES.get(row["retention"] or "", ""))
@@ -496,11 +498,12 @@ CONTENT_TYPES = {"pdf": "application/pdf", "ofd": "application/ofd",
 
 
 def file_download(request: Request):
-    require(request, "read")
+    user = require(request, "read")
     arc = _state(request).reader
     row = _row(arc.conn, request.path_params["doc_id"])
     path, name, media = _stored(arc, row, request.path_params["seq"])
     inline = request.query_params.get("inline") == "1" and media == "pdf"
+    use_pages.log_access(request, user, row, "view" if inline else "download", f"第 {request.path_params['seq']} 个文件 {name}")
     return FileResponse(path, media_type=CONTENT_TYPES.get(media, "application/octet-stream"), filename=name,
                         content_disposition_type="inline" if inline else "attachment",
                         headers={} if inline else {"Content-Security-Policy": "sandbox"})
@@ -513,6 +516,7 @@ def view_page(request: Request):
     row = _row(arc.conn, request.path_params["doc_id"])
     seq = request.path_params["seq"]
     path, name, media = _stored(arc, row, seq)
+    use_pages.log_access(request, user, row, "view", f"第 {seq} 个文件 {name}")
     text = None
     if media != "pdf":
         text = exports.text_of(arc.conn, row["id"]) or ""
@@ -524,7 +528,7 @@ def stamp_download(request: Request):
     stamp as an annotation for OFD records); the stored original is not touched."""
     from archive.export.stamping import OUTPUT_SUFFIX, stamp_record
 
-    require(request, "read")
+    user = require(request, "read")
     arc = _state(request).reader
     row = _row(arc.conn, request.path_params["doc_id"])
     suffix = OUTPUT_SUFFIX.get(row["media_type"] or "", ".pdf")
@@ -532,6 +536,7 @@ def stamp_download(request: Request):
     out = tmpdir / f"stamped{suffix}"
     try:
         stamp_record(arc.store, row, arc.cfg, out)
+        use_pages.log_access(request, user, row, "stamp", out.name)
     except BaseException:
         shutil.rmtree(tmpdir, ignore_errors=True)
         raise
@@ -1049,6 +1054,7 @@ def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = F
         Route("/admin/holds", _post(holds_post), methods=["POST"]),
         Route("/secrecy", _sync(secrecy_page), methods=["GET"]),
         Route("/secrecy", _post(secrecy_post), methods=["POST"]),
+        *use_pages.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [Middleware(PathGuard), Middleware(SecurityHeaders)]
