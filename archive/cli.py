@@ -1540,8 +1540,8 @@ secrecy_app = typer.Typer(no_args_is_help=True, help="保密审查：疑似涉�
 app.add_typer(secrecy_app, name="secrecy")
 from archive import cli_rules  # noqa: E402 - after the helpers it calls back into
 app.add_typer(cli_rules.app, name="rules")
-from archive import cli_filing  # noqa: E402
-app.command("filing")(cli_filing.filing)
+from archive import cli_disposal  # noqa: E402
+export_app.command("filing-form")(cli_disposal.filing)
 
 
 @secrecy_app.command("list")

@@ -128,7 +128,7 @@ def test_the_filing_form_and_the_fonds_file_entries_of_a_destruction(due, cfg_pa
     appraisal.destroy(due, a, supervisors=["赵五", "钱六"], method="粉碎", place="局档案室")
     due.close()
     out = tmp_path / "销毁备案表.pdf"
-    p = run_config(cfg_path, "filing", str(a), "-o", str(out))
+    p = run_config(cfg_path, "export", "filing-form", str(a), "-o", str(out))
     assert p.returncode == 0, p.stderr
     text = "".join(pg.extract_text() for pg in PdfReader(str(out)).pages)
     for part in ("档案销毁备案表", "张三（档案）", "王局长", "示档〔2026〕1号", "赵五", "钱六", "粉碎", "局档案室",

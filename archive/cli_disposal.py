@@ -1,4 +1,4 @@
-"""``archive filing ID -o 销毁备案表.pdf``: the 档案销毁备案表 for the 档案主管部门 and the 全宗卷 entries of a
+"""``archive export filing-form ID -o 销毁备案表.pdf``: the 档案销毁备案表 for the 档案主管部门 and the 全宗卷 entries of a
 destruction (archive/appraisal.py, ``filing_sheets``)."""
 
 from __future__ import annotations
