@@ -577,6 +577,8 @@ export_app = typer.Typer(no_args_is_help=True, help="导出：归档文件目录
 app.add_typer(export_app, name="export")
 import_app = typer.Typer(no_args_is_help=True, help="导入：旧系统或 Excel 的目录及其全文，移交包。")
 app.add_typer(import_app, name="import")
+from archive.cli_filing import arrange_app  # noqa: E402 - archive arrange (archive/filing.py)
+app.add_typer(arrange_app, name="arrange")
 
 
 @export_app.command("catalog")

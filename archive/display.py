@@ -120,6 +120,12 @@ EVENT_NAMES = {
     "user-passwd": "修改密码",
     "user-disable": "停用账号",
     "user-enable": "启用账号",
+    "filing_mode": "设定编号方式",
+    "arrange": "年度整理",
+    "arrange_check": "整理检查",
+    "arrange_close": "年度归档移交",
+    "arrange_reopen": "重新打开年度",
+    "file": "归档编号",
 }
 
 
