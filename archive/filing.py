@@ -86,7 +86,8 @@ class Plan:
         return [p for p in self.problems if not p.blocking]
 
     def counts(self) -> dict:
-        return {"待定": len(self.pending), "须更正": len(self.blocking), "提示": len(self.warnings),
+        return {"待定": len(self.pending), "须更正": sum(1 for p in self.blocking if p.kind != "待定"),
+                "提示": len(self.warnings),
                 "待编号": sum(len(g.order) for g in self.groups),
                 "已编号": sum(len(g.numbered) for g in self.groups)}
 
@@ -167,7 +168,6 @@ def checks(arc: Archive, year: int, rows: list, pending: list) -> list[Problem]:
 
 
 # ---- the proposed order ------------------------------------------------------------------------------
-_MEETING = re.compile(r"((?:\d{4}年)?[^，。、《》“”\s]{2,30}?会议)")
 _FORWARD = re.compile(r"转发[^《]*《([^》]+)》|转发(.+?)的(?:通知|函)")
 _QUOTED = re.compile(r"《([^》]{4,})》")
 
@@ -177,12 +177,15 @@ def _key(r) -> tuple:
 
 
 def _meeting(r) -> str | None:
-    """The meeting a document belongs to, from its title: 会议通知, 议程, 纪要, 讲话 of one meeting."""
+    """The meeting a document belongs to, from its title (its issuer and a leading 关于召开/关于印发 left out): the
+    words up to the first 会议 — 会议通知, 议程, 决议, 纪要, 讲话 of one meeting share them."""
     title = _squash(r["title"])
-    if "会议" not in title:
-        return None
-    m = _MEETING.search(re.sub(r"^.*?关于(?:召开|印发)?", "", title))
-    return m.group(1) if m else None
+    issuer = _squash(r["issuer"])
+    if issuer and title.startswith(issuer):
+        title = title[len(issuer):]
+    title = re.sub(r"^关于(?:召开|印发|举办)?", "", title)
+    at = title.find("会议")
+    return title[:at + 2] if at >= 4 else None
 
 
 def _parents(conn, rows: list) -> dict[int, int]:
