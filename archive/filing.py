@@ -302,7 +302,7 @@ def saved_matches(arc: Archive, year: int) -> bool:
     conn, fonds = arc.conn, arc.cfg.fonds
     saved = {o["document_id"]: (o["retention"], o["org"]) for o in gateway.order_of(conn, fonds, year)}
     now = {r["id"]: _group_key(r) for r in gateway.collected(conn, fonds, year)}
-    return all(saved.get(i) == k for i, k in now.items()) and bool(now)
+    return all(saved.get(i) == k for i, k in now.items())
 
 
 def code_of(arc: Archive, year: int, g: Group, item_no: int) -> archival_code.ArchivalCode:
@@ -401,11 +401,12 @@ def arrange(arc: Archive, year: int, by: str | None, *, dry_run: bool = False, l
     conn, fonds = arc.conn, arc.cfg.fonds
     with arc.change(reason=f"{year} 年度整理") as tx:
         p = plan(arc, year, use_saved=move is not None)
-        _refuse_blocked(p, leave_pending)
+        # an adjustment (--move) of a saved arrangement keeps what the arrangement left out
+        _refuse_blocked(p, leave_pending or (move is not None and p.state in ("arranging", "checked")))
         if p.state == "checked" and move is None and order_file is None and saved_matches(arc, year):
             raise FilingError(f"{year} 年度的整理已经检查（检查人 {gateway.year_row(conn, fonds, year)['checked_by']}）："
                               "如需调整顺序请用 --move 或 --order，调整后须重新检查")
-        if not any(g.order for g in p.groups):
+        if not any(g.order for g in p.groups) and (p.supplement or not any(g.numbered for g in p.groups)):
             raise FilingError(f"{year} 年度没有待编号（预归档）的记录")
         if order_file is not None:
             _apply_order_file(arc, p, order_file)
@@ -477,12 +478,9 @@ def close(arc: Archive, year: int, received_by: str | None) -> Closed:
         day = dt.date.today().isoformat()
         groups = []
         for g in p.groups:
-            if not g.order:
-                continue
-            first = None
+            new = []
             for r in g.order:
                 code = archival_code.allocate(conn, fonds, year, g.retention, g.org)
-                first = first or code.item_no
                 note = r["note"]
                 if supplement:
                     note = "；".join(x for x in (note, f"补充归档（{day}）") if x)
@@ -492,9 +490,15 @@ def close(arc: Archive, year: int, received_by: str | None) -> Closed:
                                                              "supplement": supplement})
                 tx.queue_index(r["id"])
                 fault("filing-close")  # kill -9 here: nothing of the filing is committed
-            groups.append({"name": g.name(arc.cfg.orgs), "retention": g.retention, "org": g.org,
-                           "件数": len(g.order), "页数": sum(r["pages"] or 0 for r in g.order),
-                           "first": str(code_of(arc, year, g, first)), "last": str(code)})
+                new.append((r, str(code)))
+            # handed over: the whole group at the year's filing (numbered at ingest or now), the new ones after
+            handed = ([] if supplement else [(r, r["archival_code"]) for r in g.numbered]) + new
+            if handed:
+                groups.append({"name": g.name(arc.cfg.orgs), "retention": g.retention, "org": g.org,
+                               "件数": len(handed), "页数": sum(r["pages"] or 0 for r, _ in handed),
+                               "新编号": len(new), "first": handed[0][1], "last": handed[-1][1]})
+        if not groups:
+            raise FilingError(f"{year} 年度没有可归档的记录")
         files = _write_handover(arc, year, groups, yrow, received_by, supplement)
         gateway.put_year(conn, fonds, year, {"state": "closed", "handed_by": yrow["arranged_by"],
                                              "received_by": received_by, "closed_at": ts,
