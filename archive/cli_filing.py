@@ -159,6 +159,7 @@ def reopen_cmd(
 def status_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
     """各年度的整理归档状态：预归档件数、整理人、检查人、接收人。"""
     from archive import archival_code, filing
+    from archive.display import local_time
 
     arc = _archive()
     rows = filing.years(arc)
@@ -168,6 +169,7 @@ def status_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
         say(f"编号方式：{archival_code.MODE_NAMES.get(mode, '未设定')}")
         out.print(table(("年度", "状态", "预归档", "整理人", "检查人", "接收人", "归档时间"),
                         ((r["year"], r["state"], r["collected"], r["arranged_by"], r["checked_by"],
-                          r["received_by"], r["closed_at"]) for r in rows)))
+                          r["received_by"], local_time(r["closed_at"], arc.cfg.tz) if r["closed_at"] else "")
+                         for r in rows)))
 
     emit(as_json, {"numbering": mode, "years": rows}, render)

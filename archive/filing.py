@@ -340,6 +340,8 @@ def _apply_order_file(arc: Archive, p: Plan, path: Path) -> None:
     """The 整理人's order: one REF a line (record id, 档号 or 文号); within each group the records listed keep
     that order and every collected record must be listed once."""
     try:
+        if Path(path).stat().st_size > 4 * 1024 * 1024:
+            raise FilingError(f"顺序文件 {path} 太大（超过 4 MB）：每行只写一个记录号、档号或文号")
         lines = [ln.strip() for ln in Path(path).read_text(encoding="utf-8-sig").splitlines()]
     except (OSError, UnicodeDecodeError) as e:
         raise FilingError(f"无法读取顺序文件 {path}：{e}") from e
