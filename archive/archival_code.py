@@ -111,8 +111,8 @@ def numbering(conn: sqlite3.Connection, wanted: str | None) -> str:
             f"{MODE_NAMES[wanted]}：请把 config.toml 的 [filing] numbering 改回 \"{row['numbering']}\"（或删去该行）")
     mode = wanted or AT_FILING
     gateway.set_mode(conn, mode, catalog.now(), catalog.actor())
-    catalog.append_event(conn, "filing_mode", None, {"numbering": mode,
-                                                     "before": row["numbering"] if row is not None else None})
+    if row is not None:  # a switch (no 档号 yet) is an event; a new catalog's first mode is just recorded
+        catalog.append_event(conn, "filing_mode", None, {"numbering": mode, "before": row["numbering"]})
     return mode
 
 

@@ -384,7 +384,7 @@ def walk(arc: Archive, ask: Callable[[str], str | None], show: Callable[[Card], 
                     tell(f"未能归档：{e}")
                     continue
                 summary.done.append(Outcome(str(doc_id), doc_id, "archived", rec, changes(catalog.record(row), rec)))
-                tell(f"已归档：记录 {doc_id} → {rec['archival_code']}")
+                tell(f"已归档：记录 {doc_id} → {rec['archival_code'] or '预归档（年度整理归档时编档号）'}")
                 break
             if key == "x":
                 typed = ask("不归档的理由（可不填，回车跳过）：")
