@@ -584,3 +584,33 @@ def _write_handover(arc: Archive, year: int, groups: list[dict], yrow, received_
     pdf = write([sheet], folder / f"归档移交清单-{year}-{n}.pdf")
     xlsx = write([sheet], folder / f"归档移交清单-{year}-{n}.xlsx")
     return [pdf, xlsx]
+
+
+def shift(arc: Archive, year: int, by: str | None, doc_id: int, step: int) -> None:
+    """The web page's up (-1) / down (+1): one record moved by one place within its group of the saved
+    arrangement (the 整理人's change: the check must be done again)."""
+    if step not in (-1, 1):
+        raise FilingError("只能上移或下移一位")
+    by = _name(by, "整理人")
+    conn, fonds = arc.conn, arc.cfg.fonds
+    with arc.change(reason=f"{year} 年度整理：调整顺序"):
+        yrow = gateway.year_row(conn, fonds, year)
+        if yrow is None or yrow["state"] not in ("arranging", "checked") or not saved_matches(arc, year):
+            raise FilingError(f"{year} 年度还没有保存的整理顺序（或之后有变动）：请先整理")
+        p = plan(arc, year)
+        for g in p.groups:
+            ids = [r["id"] for r in g.order]
+            if doc_id in ids:
+                i = ids.index(doc_id)
+                j = i + step
+                if not 0 <= j < len(ids):
+                    raise FilingError("已在本组的最前（或最后）")
+                g.order[i], g.order[j] = g.order[j], g.order[i]
+                break
+        else:
+            raise FilingError(f"记录 {doc_id} 不是 {year} 年度待编号的记录")
+        _save_order(conn, fonds, p)
+        gateway.put_year(conn, fonds, year, {"state": "arranging", "arranged_by": by, "arranged_at": catalog.now(),
+                                             "checked_by": None, "checked_at": None})
+        catalog.append_event(conn, "arrange", None, {"year": year, "by": by, "how": "move", "id": doc_id,
+                                                     "step": step, "counts": p.counts()})

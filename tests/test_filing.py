@@ -360,3 +360,56 @@ def test_an_archive_of_the_previous_version_keeps_every_number(tmp_path):
     assert after == before
     r = cli(cfg, "verify", ok=False)
     assert "件号缺失" not in r.stdout and "著录项与事件日志记载的不符" not in r.stdout
+
+
+# ---- the web page ------------------------------------------------------------------------------------------
+def test_web_page_arrange_up_down_check_close(year):
+    import re
+    import warnings
+
+    from archive.config import load_config
+    from archive.session import open_archive
+    from archive.web import accounts, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    arc = open_archive(load_config(year))
+    for name, role in (("wen", "文书"), ("dang", "档案员")):
+        accounts.add_user(arc.conn, name, role, "correct horse 1")
+    arc.close()
+    app = create_app(load_config(year))
+
+    def login(name):
+        c = TestClient(app, base_url="http://127.0.0.1")
+        tok = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+        assert c.post("/login", data={"csrf": tok, "name": name, "password": "correct horse 1", "next": "/filing"},
+                      follow_redirects=False).status_code == 303
+        return c, re.search(r'name="csrf" value="([^"]+)"', c.get("/filing").text).group(1)
+
+    def post(c, tok, **data):
+        return c.post("/filing", data={"csrf": tok, "year": "2023", **data}, follow_redirects=False)
+
+    try:
+        ids = ids_by_key(year)
+        wen, wtok = login("wen")
+        page = wen.get("/filing?year=2023").text
+        assert "收集中" in page and "某某科技有限公司关于数字化项目报价的函" in page  # the pending one listed
+        assert post(wen, wtok, action="arrange").status_code == 409  # pending: refused
+        assert post(wen, wtok, action="arrange", leave_pending="1").status_code == 303
+        assert post(wen, wtok, action="down", doc_id=str(ids["F0"])).status_code == 303  # F0 below F1
+        saved = rows(year, "SELECT document_id FROM filing_order WHERE retention='D30' AND org='YWK' ORDER BY position")
+        assert [r["document_id"] for r in saved[:2]] == [ids["F1"], ids["F0"]]
+        assert "检查人不能是整理人本人" in post(wen, wtok, action="check").text  # the 整理人 cannot check
+        assert post(wen, wtok, action="close").status_code == 403  # a 文书 does not file
+        dang, dtok = login("dang")
+        assert post(dang, dtok, action="check").status_code == 303
+        assert post(dang, dtok, action="close", received_by="王五").status_code == 303
+        assert rows(year, "SELECT state FROM filing_years WHERE year=2023")[0]["state"] == "closed"
+        r = dang.get("/filing/2023/handover.pdf")
+        assert r.status_code == 200 and r.content[:5] == b"%PDF-"
+        first = rows(year, "SELECT id FROM documents WHERE archival_code LIKE '%2023-D30-YWK-0001'")[0]["id"]
+        assert first == ids["F1"]
+    finally:
+        app.state.web.close()
