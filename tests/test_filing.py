@@ -358,6 +358,14 @@ def test_an_archive_of_the_previous_version_keeps_every_number(tmp_path):
     assert sum(g["件数"] for g in done["groups"]) == 11
     after = {r["id"]: r["archival_code"] for r in rows(cfg, "SELECT id, archival_code FROM documents")}
     assert after == before
+    # numbering at ingest into the filed year: the next 件号 of its group, 补充归档 in the 备注
+    late = gen.fillers(2023, 2, 9)[1]
+    late.key, late.docno = "late", "示档〔2023〕999号"
+    cli(cfg, "ingest", str(late.write(folder)))
+    row = rows(cfg, "SELECT * FROM documents WHERE filename='late.txt'")[0]
+    top = rows(cfg, "SELECT max(item_no) m FROM documents WHERE id != ? AND year=2023 AND retention=? AND org=?",
+               row["id"], row["retention"], row["org"])[0]["m"]
+    assert row["item_no"] == top + 1 and "补充归档" in row["note"]
     r = cli(cfg, "verify", ok=False)
     assert "件号缺失" not in r.stdout and "著录项与事件日志记载的不符" not in r.stdout
 
