@@ -326,9 +326,13 @@ def _refuse_blocked(p: Plan, leave_pending: bool) -> None:
 def _name(text: str | None, what: str) -> str:
     from archive.bounds import check_text_arg, clean_text
 
+    from archive.display import acted_on
+
     name = clean_text(check_text_arg(text or "", what, limit=40)).strip()
     if not name:
         raise FilingError(f"须填写{what}")
+    if any(acted_on(c) for c in name):  # a bidi override or a control character: the name would print reversed
+        raise FilingError(f"{what}中有不可见的控制字符（如文字方向控制符）：请重新输入姓名")
     return name
 
 

@@ -121,6 +121,8 @@ def test_the_year_cycle_arrange_move_check_close(year):
     cli(year, "arrange", "--year", "2023", "--by", "张三", "--move", str(ids["D1"]), "--after", str(ids["P1q"]))
     r = cli(year, "arrange", "check", "--year", "2023", "--by", " 张三 ", ok=False)
     assert "检查人不能是整理人本人" in r.stderr
+    r = cli(year, "arrange", "check", "--year", "2023", "--by", "李\u202e四", ok=False)
+    assert "不可见的控制字符" in r.stderr
     r = cli(year, "arrange", "close", "--year", "2023", "--received-by", "王五", ok=False)
     assert "须先整理" in r.stderr and rows(year, "SELECT count(*) n FROM documents WHERE archival_code IS NOT NULL")[0]["n"] == 0
     cli(year, "arrange", "check", "--year", "2023", "--by", "李四")
