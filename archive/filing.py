@@ -396,8 +396,8 @@ def arrange(arc: Archive, year: int, by: str | None, *, dry_run: bool = False, l
             order_file: Path | None = None, move: tuple[str, str] | None = None) -> Plan:
     """整理: the checks, then the order of each group saved (proposed, from ``order_file`` or with one ``move``).
     ``dry_run``: nothing written, the plan returned (problems and the numbering it would give)."""
-    if dry_run:
-        p = plan(arc, year, use_saved=move is not None)
+    if dry_run:  # the saved order where there is one (what close would number), else the proposed one
+        p = plan(arc, year)
         if order_file is not None:
             _apply_order_file(arc, p, order_file)
         if move is not None:
