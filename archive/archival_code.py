@@ -85,3 +85,53 @@ def same_code(conn: sqlite3.Connection, code_text: str):
         if parse(r["archival_code"] or "") == code:
             return r
     return None
+
+
+# ---- when a 档号 is given: at ingest, or at the year's filing (docs/domain.md "The year's cycle") ------------
+AT_FILING, AT_INGEST = "at_filing", "at_ingest"
+MODE_NAMES = {AT_FILING: "年度整理归档时编号（at_filing）", AT_INGEST: "入库即编号（at_ingest）"}
+
+
+def numbering(conn: sqlite3.Connection, wanted: str | None) -> str:
+    """The catalog's numbering mode. ``wanted``: what config.toml says ([filing] numbering; None: nothing).
+
+    The first use of a new catalog records the config's mode (default at_filing); a catalog migrated with
+    records in it says at_ingest (migration 16). A config that names the other mode is refused once any record
+    has a 档号; before that the catalog follows it. Call inside a transaction (it may write the mode)."""
+    from archive import catalog
+    from archive.catalog import filing as gateway
+    from archive.errors import FilingError
+
+    row = gateway.mode_row(conn)
+    if row is not None and (wanted is None or wanted == row["numbering"]):
+        return row["numbering"]
+    if row is not None and gateway.any_numbered(conn):
+        raise FilingError(
+            f"本档案库的编号方式是{MODE_NAMES[row['numbering']]}，已有记录编了档号，不能改为"
+            f"{MODE_NAMES[wanted]}：请把 config.toml 的 [filing] numbering 改回 \"{row['numbering']}\"（或删去该行）")
+    mode = wanted or AT_FILING
+    gateway.set_mode(conn, mode, catalog.now(), catalog.actor())
+    if row is not None:  # a switch (no 档号 yet) is an event; a new catalog's first mode is just recorded
+        catalog.append_event(conn, "filing_mode", None, {"numbering": mode, "before": row["numbering"]})
+    return mode
+
+
+def numbers_at_ingest(conn: sqlite3.Connection, wanted: str | None) -> bool:
+    """Whether a record archived now gets its 件号 now (at_ingest), or is 预归档 until its year is filed."""
+    return numbering(conn, wanted) == AT_INGEST
+
+
+def year_filed(conn: sqlite3.Connection, fonds: str, year: int) -> bool:
+    """Whether the 年度 was filed (archive arrange close) and not reopened."""
+    from archive.catalog import filing as gateway
+
+    row = gateway.year_row(conn, fonds, year)
+    return row is not None and row["state"] == "closed"
+
+
+def numbering_of(conn: sqlite3.Connection) -> str | None:
+    """The catalog's numbering mode as recorded (None: a new catalog, decided at its first record)."""
+    from archive.catalog import filing as gateway
+
+    row = gateway.mode_row(conn)
+    return row["numbering"] if row is not None else None

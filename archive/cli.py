@@ -308,11 +308,18 @@ def watch(
 
 
 # ---- finding and reading records -----------------------------------------------------------------
+def _status_label(r) -> str:
+    """已归档, or 预归档 for a record waiting for its year's filing (no 档号 yet: archive/filing.py)."""
+    if "filing_state" in r.keys() and r["filing_state"] == "collected":
+        return "预归档"
+    return OUTCOME_LABELS.get(r["status"], r["status"])
+
+
 def _record_table(rows, title: str | None = None):
     return table(("记录号", "档号", "文号", "题名", "日期", "保管期限", "状态"),
                  ((r["id"], r["archival_code"] or "", r["doc_number"] or "", r["title"] or r["filename"],
                    (r["date"] or "").replace("-", ""), _ret(r["retention"]),
-                   OUTCOME_LABELS.get(r["status"], r["status"])) for r in rows),
+                   _status_label(r)) for r in rows),
                  title=title, show_lines=False)
 
 
@@ -418,7 +425,7 @@ def _print_record(arc, row) -> None:
     t.add_column(style="bold")
     t.add_column(overflow="fold")
     fields = [
-        ("记录号", row["id"]), ("状态", OUTCOME_LABELS.get(row["status"], row["status"])),
+        ("记录号", row["id"]), ("状态", _status_label(row)),
         ("档号", row["archival_code"]), ("全宗号", row["fonds"]), ("年度", row["year"]),
         ("保管期限", _ret(row["retention"])), ("原保管期限", row["retention_old"]),
         ("机构(问题)", row["org"]), ("件号", row["item_no"]),
@@ -586,6 +593,8 @@ export_app = typer.Typer(no_args_is_help=True, help="导出：归档文件目录
 app.add_typer(export_app, name="export")
 import_app = typer.Typer(no_args_is_help=True, help="导入：旧系统或 Excel 的目录及其全文，移交包。")
 app.add_typer(import_app, name="import")
+from archive.cli_filing import arrange_app  # noqa: E402 - archive arrange (archive/filing.py)
+app.add_typer(arrange_app, name="arrange")
 
 
 @export_app.command("catalog")

@@ -118,6 +118,7 @@ class Config:
         return self.table_approval.describe() if self.table_approval else TABLE_UNAPPROVED
     index_engine: str = "sqlite"  # [index] engine: "sqlite" (FTS5 inside the catalog) or "whoosh"
     timezone: str = "Asia/Shanghai"  # [agency] timezone: times a person reads (archive.display)
+    numbering: str | None = None  # [filing] numbering: at_filing / at_ingest; None: the catalog's own (archive.filing)
 
     @property
     def tz(self):
@@ -331,6 +332,7 @@ def load_config(path: Path | str | None = None) -> Config:
         old_short_years=int(appr.get("old_short_years", 15)),
         transfer=_transfer_settings(raw.get("transfer", {})),
         index_engine=str(raw.get("index", {}).get("engine", "sqlite")),
+        numbering=raw.get("filing", {}).get("numbering"),
         web=WebSettings(
             max_request_kb=int(raw.get("web", {}).get("max_request_kb", WebSettings.max_request_kb)),
             max_upload_mb=int(raw.get("web", {}).get("max_upload_mb", WebSettings.max_upload_mb)),

@@ -175,6 +175,12 @@ EVENT_NAMES = {
     "transfer-review": "开放审核",
     "transfer-export": "移交导出",
     "transfer": "移交档案馆",
+    "filing_mode": "设定编号方式",
+    "arrange": "年度整理",
+    "arrange_check": "整理检查",
+    "arrange_close": "年度归档移交",
+    "arrange_reopen": "重新打开年度",
+    "file": "归档编号",
 }
 
 

@@ -59,6 +59,11 @@ class ReviewError(ArchiveError):
     """A confirm or reclassify that cannot apply to the record (wrong status, unknown 机构, no 年度)."""
 
 
+class FilingError(ArchiveError):
+    """The year's arrangement and filing (archive arrange) refused: 待定 records, problems found by the checks, the
+    same person as 整理人 and 检查人, a closed year, a numbering mode the catalog does not allow."""
+
+
 class EditError(ArchiveError):
     """A correction of a record's 著录项 that cannot apply (no reason, nothing changed, a destroyed record, a
     corrected date that would move an archived record to another year)."""

@@ -11,7 +11,8 @@ of archive reindex kills its parent: the child must die with it), destroy-commit
 destruction committed, its files not yet removed from the store), backup-writing (archive backup: the catalog copy and
 part of the tar written beside the backup file),
 held (a doubtful file's hold committed, the
-original not yet moved into quarantine/), secrecy-decided (a 保密员's decision committed, the held file not yet moved)."""
+original not yet moved into quarantine/), secrecy-decided (a 保密员's decision committed, the held file not yet moved), filing-close (archive arrange close: a
+record of the year numbered, the transaction not committed)."""
 
 from __future__ import annotations
 

@@ -363,10 +363,18 @@ def commit_record(arc: Archive, p: Prepared, rel: str, searchable: str | None = 
     ts = catalog.now()
     # the full text is indexed by the catalog's triggers in whichever transaction this runs
     with (arc.change() if tx else nullcontext()):
-        code = None
+        code = collected = None
         if p.cls.status == "archived":
-            code = archival_code.allocate(conn, arc.cfg.fonds, p.fields.date.year, p.cls.retention, p.cls.org)
+            if archival_code.numbers_at_ingest(conn, arc.cfg.numbering):
+                code = archival_code.allocate(conn, arc.cfg.fonds, p.fields.date.year, p.cls.retention, p.cls.org)
+            else:  # 预归档: numbered when its year is filed (archive/filing.py)
+                collected = "collected"
         row = new_record_row(arc, p, rel, searchable, code, ts, filename=filename, corrected=corrected)
+        if collected:
+            row["filing_state"] = collected
+        elif code is not None and archival_code.year_filed(conn, arc.cfg.fonds, code.year):
+            # numbering at ingest into a year already filed: 补充归档, said in the 备注 (archive/filing.py)
+            row["note"] = "；".join(x for x in (row["note"], f"补充归档（{ts[:10]}）") if x)
         doc_id = catalog.insert_record(conn, row, p.ex.text, p.fields.doc_number)
         catalog.add_pages(conn, doc_id, p.ex.page_confidences)
         arc.journal_done(rel, searchable)

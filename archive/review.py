@@ -107,7 +107,13 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
         fonds = cur["fonds"] or cfg.fonds
         same_group = (old is not None and status == "archived"
                       and (old.fonds, old.year, old.retention, old.org) == (fonds, year, retention, org or None))
-        if status == "archived" and not same_group:
+        # 预归档 (numbering at filing): the 件号 is given when its year is filed (archive/filing.py); a numbered
+        # record moved within a filed year takes the next 件号 of its new group
+        collect = (status == "archived" and not same_group and not archival_code.numbers_at_ingest(conn, cfg.numbering)
+                   and (old is None or not archival_code.year_filed(conn, fonds, year)))
+        if collect:
+            code = None
+        elif status == "archived" and not same_group:
             code = archival_code.allocate(conn, fonds, year, retention, org)
         else:
             code = old if status == "archived" else None
@@ -120,6 +126,8 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
         if after == before:
             raise ReviewError(f"{_ref(cur)} 没有变化")
         catalog.set_classification(conn, row["id"], after, reason=None if status != "pending" else cur["reason"])
+        if (cur["filing_state"] == "collected") != collect:
+            catalog.update_record(conn, row["id"], {"filing_state": "collected" if collect else None})
         detail = {"before": before, "after": after, "reason": reason}
         if old is not None and str(old) != after["archival_code"]:
             detail["vacated_code"] = str(old)  # explains the gap in the old group
@@ -379,7 +387,7 @@ def walk(arc: Archive, ask: Callable[[str], str | None], show: Callable[[Card], 
                     tell(f"未能归档：{e}")
                     continue
                 summary.done.append(Outcome(str(doc_id), doc_id, "archived", rec, changes(catalog.record(row), rec)))
-                tell(f"已归档：记录 {doc_id} → {rec['archival_code']}")
+                tell(f"已归档：记录 {doc_id} → {rec['archival_code'] or '预归档（年度整理归档时编档号）'}")
                 break
             if key == "x":
                 typed = ask("不归档的理由（可不填，回车跳过）：")

@@ -501,6 +501,43 @@ _MIGRATIONS: dict[int, str] = {
         BEGIN SELECT RAISE(ABORT, 'a table approval is recorded once'); END;
     CREATE INDEX table_approvals_digest ON table_approvals(digest);
     """,
+    # 16: 定期整理归档 (issue 25; archive/filing.py, docs/domain.md "The year's cycle"). ``filing_state``
+    # 'collected': 预归档, archived in its group without 件号/档号 until its year is filed. ``filing_mode``: the
+    # catalog's numbering mode; a catalog that already held records keeps numbering at ingest. ``filing_years``:
+    # a 年度 being arranged, checked or filed; ``filing_order``: the 整理人's order within each group.
+    16: """
+    ALTER TABLE documents ADD COLUMN filing_state TEXT CHECK (filing_state IN ('collected'));
+    CREATE INDEX documents_collected ON documents(year) WHERE filing_state IS NOT NULL;
+    CREATE TABLE filing_mode (
+        id              INTEGER PRIMARY KEY CHECK (id = 1),
+        numbering       TEXT NOT NULL CHECK (numbering IN ('at_filing','at_ingest')),
+        set_at          TEXT NOT NULL,
+        set_by          TEXT NOT NULL
+    );
+    INSERT INTO filing_mode(id, numbering, set_at, set_by)
+        SELECT 1, 'at_ingest', strftime('%Y-%m-%dT%H:%M:%S+00:00','now'), 'migration 16'
+        WHERE EXISTS (SELECT 1 FROM documents);
+    CREATE TABLE filing_years (
+        fonds           TEXT NOT NULL,
+        year            INTEGER NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('arranging','checked','closed')),
+        arranged_by     TEXT, arranged_at TEXT,
+        checked_by      TEXT, checked_at TEXT,
+        handed_by       TEXT, received_by TEXT, closed_at TEXT,
+        handover_pdf    TEXT, handover_xlsx TEXT,
+        reopened_by     TEXT, reopened_at TEXT, reopen_reason TEXT,
+        PRIMARY KEY (fonds, year)
+    );
+    CREATE TABLE filing_order (
+        document_id     INTEGER PRIMARY KEY REFERENCES documents(id),
+        fonds           TEXT NOT NULL,
+        year            INTEGER NOT NULL,
+        retention       TEXT NOT NULL,
+        org             TEXT NOT NULL DEFAULT '',
+        position        INTEGER NOT NULL,
+        UNIQUE (fonds, year, retention, org, position)
+    );
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order
@@ -576,6 +613,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("retention_old", "原保管期限", importable=True),  # sealed only where set (catalog.record_digest)
     Column("corrected", "人工更正的著录项"),  # migration 12, JSON list; sealed only where set (record_digest)
     Column("text_sha256", "全文校验值"),  # migration 14; sealed where set (record_digest), kept by texts.seal_text
+    Column("filing_state", "归档状态"),  # migration 16: 'collected' (预归档, no 档号 yet) or NULL
 )
 
 BY_NAME = {c.name: c for c in COLUMNS}

@@ -253,8 +253,11 @@ def _check_record(arc: Archive, row, digest: str | None, extend: dict | None, re
     if row["status"] in ("archived", "destroyed"):
         ex["必备著录项"] += 1
         old = row["retention_old"] if "retention_old" in row.keys() else None
+        # 预归档 (migration 16): no 档号/件号 until its year is filed (archive/filing.py)
+        collected = "filing_state" in row.keys() and row["filing_state"] == "collected"
         missing = [label for col, label in REQUIRED.items()
-                   if row[col] in (None, "") and not (col == "retention" and old)]
+                   if row[col] in (None, "") and not (col == "retention" and old)
+                   and not (collected and col in ("archival_code", "item_no"))]
         if missing:
             rep.add("必备著录项", ref, f"缺少必备著录项：{'、'.join(missing)}")
         ex["档号规范"] += 1

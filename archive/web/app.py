@@ -1030,6 +1030,8 @@ def _lifespan(w: WebArchive):
 def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = False) -> Starlette:
     """The web application over the archive ``cfg`` names. Raises UsageError when bound beyond the local
     machine without accounts."""
+    from archive.web import filing_pages
+
     w = WebArchive(cfg, host)
     routes = [
         Route("/", home),
@@ -1055,6 +1057,7 @@ def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = F
         Route("/secrecy", _sync(secrecy_page), methods=["GET"]),
         Route("/secrecy", _post(secrecy_post), methods=["POST"]),
         *use_pages.routes(),
+        *filing_pages.routes(),  # 年度整理归档 (archive/web/filing_pages.py)
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [Middleware(PathGuard), Middleware(SecurityHeaders)]

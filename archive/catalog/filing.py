@@ -1,0 +1,97 @@
+"""Table gateway of the year's filing (migration 16, docs/domain.md "The year's cycle"): ``filing_mode``,
+``filing_years``, ``filing_order`` and the records of a 年度 as the arrangement reads them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+YEAR_COLUMNS = ("state", "arranged_by", "arranged_at", "checked_by", "checked_at", "handed_by", "received_by",
+                "closed_at", "handover_pdf", "handover_xlsx", "reopened_by", "reopened_at", "reopen_reason")
+
+
+def mode_row(conn: sqlite3.Connection):
+    """The catalog's numbering mode (None: not decided yet, a new catalog)."""
+    return conn.execute("SELECT * FROM filing_mode WHERE id = 1").fetchone()
+
+
+def set_mode(conn: sqlite3.Connection, numbering: str, ts: str, who: str) -> None:
+    conn.execute("INSERT INTO filing_mode(id, numbering, set_at, set_by) VALUES (1,?,?,?) "
+                 "ON CONFLICT(id) DO UPDATE SET numbering=excluded.numbering, set_at=excluded.set_at, "
+                 "set_by=excluded.set_by", (numbering, ts, who))
+
+
+def any_numbered(conn: sqlite3.Connection) -> bool:
+    """Whether any record has a 档号 (a numbering mode may change only before)."""
+    return conn.execute("SELECT 1 FROM documents WHERE archival_code IS NOT NULL LIMIT 1").fetchone() is not None
+
+
+def year_row(conn: sqlite3.Connection, fonds: str, year: int):
+    return conn.execute("SELECT * FROM filing_years WHERE fonds=? AND year=?", (fonds, year)).fetchone()
+
+
+def all_years(conn: sqlite3.Connection, fonds: str) -> list[sqlite3.Row]:
+    return conn.execute("SELECT * FROM filing_years WHERE fonds=? ORDER BY year", (fonds,)).fetchall()
+
+
+def put_year(conn: sqlite3.Connection, fonds: str, year: int, values: dict) -> None:
+    """Insert or update a year's row with ``values`` (columns of YEAR_COLUMNS)."""
+    bad = set(values) - set(YEAR_COLUMNS)
+    if bad:
+        raise ValueError(f"not a column of filing_years: {', '.join(sorted(bad))}")
+    cols = list(values)
+    conn.execute(
+        f"INSERT INTO filing_years(fonds, year, {', '.join(cols)}) VALUES (?,?,{','.join('?' * len(cols))}) "
+        f"ON CONFLICT(fonds, year) DO UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in cols)}",
+        (fonds, year, *values.values()))
+
+
+def year_records(conn: sqlite3.Connection, fonds: str, year: int) -> list[sqlite3.Row]:
+    """Every record of a 年度 (any status but destroyed), in id order: what the checks read."""
+    return conn.execute("SELECT * FROM documents WHERE fonds=? AND year=? AND status != 'destroyed' ORDER BY id",
+                        (fonds, year)).fetchall()
+
+
+def records_dated_in(conn: sqlite3.Connection, fonds: str, year: int) -> list[sqlite3.Row]:
+    """Records filed in another 年度 whose 成文日期, 文号 year or 印发日期 says ``year``."""
+    like = f"{year:04d}-%"
+    return conn.execute(
+        "SELECT * FROM documents WHERE fonds=? AND status != 'destroyed' AND (year IS NULL OR year != ?) "
+        "AND (date LIKE ? OR docno_year = ? OR print_date LIKE ?) ORDER BY id",
+        (fonds, year, like, year, like)).fetchall()
+
+
+def pending_of_year(conn: sqlite3.Connection, fonds: str, year: int) -> list[sqlite3.Row]:
+    """待定 records that belong to the year by their 年度 or, without one, by their 成文日期 or 文号 year."""
+    return conn.execute(
+        "SELECT * FROM documents WHERE status='pending' AND (fonds=? OR fonds IS NULL) AND "
+        "(year = ? OR (year IS NULL AND (date LIKE ? OR docno_year = ?))) ORDER BY id",
+        (fonds, year, f"{year:04d}-%", year)).fetchall()
+
+
+def collected(conn: sqlite3.Connection, fonds: str, year: int | None = None) -> list[sqlite3.Row]:
+    """预归档 records (archived, no 档号 yet), of one 年度 or of all."""
+    if year is None:
+        return conn.execute("SELECT * FROM documents WHERE fonds=? AND filing_state='collected' ORDER BY id",
+                            (fonds,)).fetchall()
+    return conn.execute("SELECT * FROM documents WHERE fonds=? AND year=? AND filing_state='collected' ORDER BY id",
+                        (fonds, year)).fetchall()
+
+
+def collected_years(conn: sqlite3.Connection, fonds: str) -> list[tuple[int, int]]:
+    """(年度, 件数) of the 预归档 records waiting for their year's filing."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT year, count(*) FROM documents WHERE fonds=? AND filing_state='collected' GROUP BY year ORDER BY year",
+        (fonds,))]
+
+
+def set_order(conn: sqlite3.Connection, fonds: str, year: int, rows: list[tuple[int, str, str | None, int]]) -> None:
+    """Replace the arrangement of a year: ``rows`` of (document_id, retention, org, position)."""
+    conn.execute("DELETE FROM filing_order WHERE fonds=? AND year=?", (fonds, year))
+    conn.executemany("INSERT INTO filing_order(document_id, fonds, year, retention, org, position) "
+                     "VALUES (?,?,?,?,?,?)", [(d, fonds, year, ret, org or "", pos) for d, ret, org, pos in rows])
+
+
+def order_of(conn: sqlite3.Connection, fonds: str, year: int) -> list[sqlite3.Row]:
+    """The year's arrangement: (document_id, retention, org, position), by group and position."""
+    return conn.execute("SELECT document_id, retention, org, position FROM filing_order WHERE fonds=? AND year=? "
+                        "ORDER BY retention, org, position", (fonds, year)).fetchall()
