@@ -63,6 +63,20 @@ class WebSettings:
 
     max_request_kb: int = 256
     max_upload_mb: int = 1024
+    tls_cert: Path | None = None  # [web] tls_cert / tls_key: archive serve speaks HTTPS with them
+    tls_key: Path | None = None
+
+
+@dataclass
+class BackupSettings:
+    """[backup]: the second place backup sets go to (a NAS folder; archive backup --to), and how many sets
+    are kept: the newest of each of the last ``keep_daily`` days, ``keep_weekly`` weeks, ``keep_monthly``
+    months (archive/backup_sets.py)."""
+
+    to: Path | None = None
+    keep_daily: int = 7
+    keep_weekly: int = 4
+    keep_monthly: int = 12
 
 
 @dataclass
@@ -87,7 +101,8 @@ class Config:
     ocr: OcrSettings = field(default_factory=OcrSettings)  # [ocr]: scans and images
     approval: TableApproval | None = None  # [agency] approved_by/approved_on/approval_doc; None: not reviewed
     supervisors_min: int = 2  # [appraisal] 监销人 at a destruction (2 is the floor)
-    web: WebSettings = field(default_factory=WebSettings)  # [web]: request body limits
+    web: WebSettings = field(default_factory=WebSettings)  # [web]: request body limits, HTTPS
+    backup: BackupSettings = field(default_factory=BackupSettings)  # [backup]: the second place, sets kept
     old_long_years: int = 50  # [appraisal] imported 长期 due this many years after the document's year
     old_short_years: int = 15  # [appraisal] imported 短期 likewise
 
@@ -308,9 +323,27 @@ def load_config(path: Path | str | None = None) -> Config:
         web=WebSettings(
             max_request_kb=int(raw.get("web", {}).get("max_request_kb", WebSettings.max_request_kb)),
             max_upload_mb=int(raw.get("web", {}).get("max_upload_mb", WebSettings.max_upload_mb)),
+            tls_cert=_path_of(base, raw.get("web", {}).get("tls_cert")),
+            tls_key=_path_of(base, raw.get("web", {}).get("tls_key")),
         ),
+        backup=_backup_settings(path, base, raw.get("backup", {})),
         timezone=timezone,
     )
+
+
+def _path_of(base: Path, value: str | None) -> Path | None:
+    return (base / Path(value).expanduser()).resolve() if value else None
+
+
+def _backup_settings(path: Path, base: Path, b: dict) -> BackupSettings:
+    s = BackupSettings(to=_path_of(base, b.get("to")), keep_daily=int(b.get("keep_daily", 7)),
+                       keep_weekly=int(b.get("keep_weekly", 4)), keep_monthly=int(b.get("keep_monthly", 12)))
+    if s.to is not None:
+        for inner in (base, (base / "store").resolve()):
+            if s.to == inner or inner in s.to.parents:
+                raise ConfigError(f"配置文件 {path} 有误：backup.to = {b['to']!r} 在档案库的文件夹之内："
+                                  "备份应放在另一块磁盘或网络存储（NAS）上")
+    return s
 
 
 def _timezone(path: Path, agency: dict) -> str:
