@@ -1349,7 +1349,7 @@ def appraisals(as_json: bool = typer.Option(False, "--json")) -> None:
 # ---- backup, restore, and rebuilding a lost catalog ------------------------------------------------
 @app.command()
 def backup(output: Path = typer.Option(None, "--output", "-o", help="备份到一个 tar 文件（新文件）"),
-           to: Path = typer.Option(None, "--to", help="备份位置（另一块磁盘或网络存储上的文件夹）；默认取配置 [backup] to"),
+           to: Path = typer.Option(None, "--to", help="备份位置（另一块磁盘或网络存储上的文件夹）；默认为配置文件 [backup] 中的备份位置"),
            incremental: bool = typer.Option(False, "--incremental", help="增量：只复制备份位置还没有的存储文件（备份位置的默认做法）"),
            full: bool = typer.Option(False, "--full", help="完整核对：重新计算备份位置中每个文件的校验值，损坏的重新写入"),
            force: bool = typer.Option(False, "--force", help="备份文件已存在时覆盖（新备份完整写好后才替换）")) -> None:
@@ -1385,7 +1385,7 @@ def restore(
     to: Path = typer.Option(None, "--to", help="恢复到的文件夹（必须为空或不存在）"),
     set_name: str = typer.Option(None, "--set", help="备份位置中的某个备份集（默认最新）"),
     drill: bool = typer.Option(False, "--drill", help="恢复演练：把最新备份集恢复到临时文件夹并做四性检测，结果记入日志"),
-    place: Path = typer.Option(None, "--from", help="演练所用的备份位置（默认取配置 [backup] to）"),
+    place: Path = typer.Option(None, "--from", help="演练所用的备份位置（默认为配置文件 [backup] 中的备份位置）"),
 ) -> None:
     """从备份恢复到一个空文件夹（核对每个文件的 SHA-256，重建全文索引）；或做一次恢复演练。"""
     from archive import catalog
