@@ -47,12 +47,15 @@ python3 - <<'PY'
 import http.cookiejar, re, time, urllib.parse, urllib.request
 jar = http.cookiejar.CookieJar()
 op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-for _ in range(60):
+page = None
+for _ in range(120):
     try:
         page = op.open("http://127.0.0.1:8765/login", timeout=5).read().decode()
         break
     except OSError:
         time.sleep(0.5)
+if page is None:
+    raise SystemExit("the web page did not answer: " + open("/tmp/serve.log").read())
 csrf = re.search(r'name="csrf" value="([^"]+)"', page)
 form = {"name": "王档案", "password": "Kf8#mq2-Lp9x", **({"csrf": csrf.group(1)} if csrf else {})}
 op.open("http://127.0.0.1:8765/login", data=urllib.parse.urlencode(form).encode(), timeout=30).read()
@@ -65,7 +68,8 @@ systemd-analyze verify /etc/systemd/system/archive-*.service /etc/systemd/system
 echo "ok   systemd-analyze verify：服务和定时器文件无误"
 runuser -u archive -- archive health || echo "     （运行状况检查报告的“注意/故障”见上：尚未配置备份位置）"
 INSIDE
-unshare --net --mount --fork bash -c "
-  mount -t proc proc '$ROOT/proc' && mount --rbind /dev '$ROOT/dev' &&
+# a new network namespace: only a loopback (brought up for the web page), no route out; a clean environment
+unshare --net --mount --fork env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "
+  ip link set lo up && mount -t proc proc '$ROOT/proc' && mount --rbind /dev '$ROOT/dev' &&
   chroot '$ROOT' /bin/sh /tmp/inside.sh"
 echo "PASS: offline install, watch, web search, units verified"
