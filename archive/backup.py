@@ -131,12 +131,10 @@ def _paths_section(config_text: str) -> str:
     return "\n".join(out)
 
 
-def restore(file: Path, to: Path, progress=None):
-    """Restore the backup ``file`` into the empty (or new) folder ``to``; returns the opened Archive.
-    ``progress(done, total)``: each member checked and written, then each record indexed (total: both)."""
-    from archive.session import open_archive
-
-    file, to = Path(file), Path(to).absolute()
+def prepare_target(to: Path) -> tuple[Path, bool]:
+    """The restore's target folder: empty or new (what a killed restore of ours left is cleared first).
+    Returns (absolute path, whether it did not exist)."""
+    to = Path(to).absolute()
     if to.is_dir() and (to / ".restoring").is_dir():
         # a restore of ours killed half-way (its marker folder goes last): the folder was empty when it
         # began, so everything in it is that restore's work; start again from an empty folder
@@ -147,11 +145,64 @@ def restore(file: Path, to: Path, progress=None):
                 p.unlink()
     if to.exists() and (not to.is_dir() or any(to.iterdir())):
         raise BackupError(f"目标文件夹 {to} 不是空的：恢复只写入空文件夹或新文件夹，以免覆盖已有档案")
+    return to, not to.exists()
+
+
+def clear_target(to: Path, created: bool) -> None:
+    """Leave a failed restore's target as it was: empty, or absent."""
+    if created:
+        shutil.rmtree(to, ignore_errors=True)
+    elif to.exists():
+        for p in to.iterdir():
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink()
+
+
+def finish_restore(stage: Path, to: Path, listing: dict, source: str, manifest: dict, progress, done: int,
+                   steps: int):
+    """Place what was checked into ``stage`` (catalog.sqlite, config.toml, files/) as an archive in ``to``,
+    open it, check every stored file the catalog names against ``listing``, rebuild the index, log it."""
+    from archive.session import open_archive
+
+    store = to / "store"
+    store.mkdir()
+    os.replace(stage / "catalog.sqlite", store / "catalog.sqlite")
+    if (stage / "files").exists():
+        os.replace(stage / "files", store / "files")
+    for p in (store / "files").rglob("*") if (store / "files").exists() else []:
+        if p.is_file():
+            os.chmod(p, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    config = _paths_section((stage / "config.toml").read_text(encoding="utf-8"))
+    (to / "config.toml").write_text(config, encoding="utf-8")
+    fault("restoring")
+    arc = open_archive(load_config(to / "config.toml"), create=True)
+    bad = [rel for rel, sha in catalog.referenced_files(arc.conn).items()
+           if listing.get(rel, {}).get("sha256") != sha]
+    if bad:
+        arc.close()
+        raise BackupError(f"备份中 {len(bad)} 个存储文件与目录记录不符（如 {bad[0]}）：已拒绝恢复")
+    with arc.change(transaction=False):
+        arc.reindex(progress=(lambda n: progress(done + n, steps)) if progress else None)
+        _log(arc, "restore", {"file": source, "created": manifest.get("created"),
+                              "documents": manifest.get("documents")})
+    shutil.rmtree(stage)  # last: while it exists, the folder holds an unfinished restore
+    return arc
+
+
+def restore(file: Path, to: Path, progress=None):
+    """Restore the backup ``file`` into the empty (or new) folder ``to``; returns the opened Archive.
+    ``progress(done, total)``: each member checked and written, then each record indexed (total: both)."""
+    file = Path(file)
+    if file.is_dir():  # a backup place (archive backup --to): its newest set
+        from archive.backup_sets import restore_set
+        return restore_set(file, to, progress=progress)
+    to, created = prepare_target(to)
     try:
         tar = tarfile.open(file, "r:*")
     except (OSError, tarfile.TarError) as e:
         raise BackupError(f"无法打开备份文件 {file}（{library_reason(e) or e}）：请确认文件完整") from e
-    created = not to.exists()
     ok = False
     try:
         with tar:
@@ -181,28 +232,7 @@ def restore(file: Path, to: Path, progress=None):
             missing = sorted(set(listing) - seen)
             if missing:
                 raise BackupError(f"备份文件 {file} 不完整：缺少 {len(missing)} 个成员（如 {missing[0]}）")
-        store = to / "store"
-        store.mkdir()
-        os.replace(stage / "catalog.sqlite", store / "catalog.sqlite")
-        if (stage / "files").exists():
-            os.replace(stage / "files", store / "files")
-        for p in (store / "files").rglob("*") if (store / "files").exists() else []:
-            if p.is_file():
-                os.chmod(p, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        config = _paths_section((stage / "config.toml").read_text(encoding="utf-8"))
-        (to / "config.toml").write_text(config, encoding="utf-8")
-        fault("restoring")
-        arc = open_archive(load_config(to / "config.toml"), create=True)
-        bad = [rel for rel, sha in catalog.referenced_files(arc.conn).items()
-               if listing.get(rel, {}).get("sha256") != sha]
-        if bad:
-            arc.close()
-            raise BackupError(f"备份中 {len(bad)} 个存储文件与目录记录不符（如 {bad[0]}）：已拒绝恢复")
-        with arc.change(transaction=False):
-            arc.reindex(progress=(lambda n: progress(len(seen) + n, steps)) if progress else None)
-            _log(arc, "restore", {"file": str(file.absolute()), "created": manifest.get("created"),
-                                  "documents": manifest.get("documents")})
-        shutil.rmtree(stage)  # last: while it exists, the folder holds an unfinished restore
+        arc = finish_restore(stage, to, listing, str(file.absolute()), manifest, progress, len(seen), steps)
         ok = True
         return arc
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as e:  # damaged or cut short past its opening
@@ -210,12 +240,5 @@ def restore(file: Path, to: Path, progress=None):
     except (OSError, StoreError) as e:
         raise BackupError(f"恢复到 {to} 失败（{e}）：请检查磁盘空间和权限") from e
     finally:
-        if not ok:  # leave the target as it was: empty, or absent
-            if created:
-                shutil.rmtree(to, ignore_errors=True)
-            elif to.exists():
-                for p in to.iterdir():
-                    if p.is_dir() and not p.is_symlink():
-                        shutil.rmtree(p, ignore_errors=True)
-                    else:
-                        p.unlink()
+        if not ok:
+            clear_target(to, created)

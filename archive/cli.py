@@ -57,6 +57,9 @@ def _archive(create: bool = False):
     stderr."""
     from archive.session import open_archive
 
+    from archive import catalog
+
+    catalog.on_upgrade = say  # a migration says where the copy it took first went
     arc = open_archive(_config(), create=create)
     arc.on_lock_wait = say
     return arc
@@ -1338,28 +1341,73 @@ def appraisals(as_json: bool = typer.Option(False, "--json")) -> None:
 
 # ---- backup, restore, and rebuilding a lost catalog ------------------------------------------------
 @app.command()
-def backup(output: Path = typer.Option(..., "--output", "-o", help="备份文件（新文件，.tar）"),
+def backup(output: Path = typer.Option(None, "--output", "-o", help="备份到一个 tar 文件（新文件）"),
+           to: Path = typer.Option(None, "--to", help="备份位置（另一块磁盘或网络存储上的文件夹）；默认为配置文件 [backup] 中的备份位置"),
+           incremental: bool = typer.Option(False, "--incremental", help="增量：只复制备份位置还没有的存储文件（备份位置的默认做法）"),
+           full: bool = typer.Option(False, "--full", help="完整核对：重新计算备份位置中每个文件的校验值，损坏的重新写入"),
            force: bool = typer.Option(False, "--force", help="备份文件已存在时覆盖（新备份完整写好后才替换）")) -> None:
-    """备份目录数据库、存储文件和配置到一个 tar 文件（带 SHA-256 清单；其他进程可同时读取）。"""
-    from archive.backup import backup as run_backup
+    """备份目录数据库、存储文件和配置：到备份位置（增量备份集，写后核对，按规则保留），或到一个 tar 文件。"""
+    arc = _archive()
+    if output is not None:
+        if to is not None or incremental or full:
+            raise UsageError("-o（tar 文件）与 --to、--incremental、--full（备份位置）只能选一种")
+        from archive.backup import backup as run_backup
 
+        with progress("备份") as bar:
+            s = run_backup(arc, output, progress=bar, force=force)
+        err.print(f"已备份到 {s.path}：{s.documents} 条记录，{s.files} 个存储文件，共 {s.bytes / 1048576:.1f} MB")
+        return
+    from archive.backup_sets import Retention, backup_to
+
+    if incremental and full:
+        raise UsageError("--incremental 与 --full 只能选一个")
+    place = to or arc.cfg.backup.to
+    if place is None:
+        raise UsageError("没有给出备份位置：请用 --to 指定文件夹，或在配置文件 [backup] to 中填写；备份到单个文件请用 -o")
+    b = arc.cfg.backup
     with progress("备份") as bar:
-        s = run_backup(_archive(), output, progress=bar, force=force)
-    err.print(f"已备份到 {s.path}：{s.documents} 条记录，{s.files} 个存储文件，共 {s.bytes / 1048576:.1f} MB")
+        s = backup_to(arc, place, full=full, keep=Retention(b.keep_daily, b.keep_weekly, b.keep_monthly), progress=bar)
+    kept = f"；按保留规则删除了 {len(s.removed_sets)} 个旧备份集" if s.removed_sets else ""
+    err.print(f"已备份到 {s.place}（备份集 {s.name}）：{s.documents} 条记录，{s.files} 个存储文件，其中新复制 "
+              f"{s.new_files} 个（{s.new_bytes / 1048576:.1f} MB），已核对{kept}")
 
 
 @app.command()
 def restore(
-    file: Path = typer.Argument(..., help="archive backup 生成的备份文件"),
-    to: Path = typer.Option(..., "--to", help="恢复到的文件夹（必须为空或不存在）"),
+    file: Path = typer.Argument(None, help="备份文件（.tar），或备份位置（文件夹，恢复其最新的备份集）"),
+    to: Path = typer.Option(None, "--to", help="恢复到的文件夹（必须为空或不存在）"),
+    set_name: str = typer.Option(None, "--set", help="备份位置中的某个备份集（默认最新）"),
+    drill: bool = typer.Option(False, "--drill", help="恢复演练：把最新备份集恢复到临时文件夹并做四性检测，结果记入日志"),
+    place: Path = typer.Option(None, "--from", help="演练所用的备份位置（默认为配置文件 [backup] 中的备份位置）"),
 ) -> None:
-    """从备份恢复到一个空文件夹：核对清单中每个成员的 SHA-256，重建全文索引。"""
-    from archive.backup import restore as run_restore
-
+    """从备份恢复到一个空文件夹（核对每个文件的 SHA-256，重建全文索引）；或做一次恢复演练。"""
     from archive import catalog
 
+    if drill:
+        if file is not None or to is not None or set_name is not None:
+            raise UsageError("--drill 只与 --from 一起使用：演练总是恢复到临时文件夹，用后删除")
+        from archive.backup_sets import drill as run_drill
+
+        arc = _archive()
+        with progress("恢复演练") as bar:
+            r = run_drill(arc, place, progress=bar)
+        if r.ok:
+            err.print(f"恢复演练通过：备份集 {r.set_name}（{r.place}）恢复出 {r.documents} 条记录，四性检测无问题；已记入日志")
+            return
+        err.print(f"恢复演练未通过：备份集 {r.set_name}（{r.place}）有 {r.errors} 个问题，如 {r.first_error}；已记入日志。"
+                  "请检查备份位置，并立即做一次完整备份（archive backup --full）")
+        raise typer.Exit(1)
+    if file is None or to is None:
+        raise UsageError("请给出备份文件或备份位置，以及 --to 恢复到的文件夹（或用 --drill 做恢复演练）")
     with progress("恢复") as bar:
-        arc = run_restore(file, to, progress=bar)
+        if set_name is not None:
+            from archive.backup_sets import restore_set
+
+            arc = restore_set(file, to, set_name, progress=bar)
+        else:
+            from archive.backup import restore as run_restore
+
+            arc = run_restore(file, to, progress=bar)
     n = catalog.count_documents(arc.conn)
     arc.close()
     err.print(f"已恢复到 {to}：{n} 条记录，全文索引已重建。使用：archive --config {to / 'config.toml'} …")
@@ -1464,10 +1512,28 @@ def serve(
 
     from archive.web import create_app
 
-    web = create_app(_config(), host, secure_cookies=secure_cookies)
+    from archive.health import tls_files
+
+    cfg = _config()
+    tls = tls_files(cfg)  # [web] tls_cert / tls_key, checked before anything listens
+    web = create_app(cfg, host, secure_cookies=secure_cookies or tls is not None)
     shown = f"[{host}]" if ":" in host else host
-    say(f"网页已启动：http://{shown}:{port}/（Ctrl+C 停止）")
-    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)
+    say(f"网页已启动：{'https' if tls else 'http'}://{shown}:{port}/（Ctrl+C 停止）")
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False,
+                **({"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}))
+
+
+@app.command()
+def health(as_json: bool = typer.Option(False, "--json")) -> None:
+    """运行状况检查（供监控和服务定时调用）：目录数据库、存储区、收件箱、磁盘空间、最近的备份和恢复演练。
+    有问题时退出码为 1。"""
+    from archive.health import check
+
+    h = check(_config())
+    emit(as_json, h.to_json, lambda: out.print(table(
+        ("检查项", "状态", "说明"), ((c.name, c.state, c.detail) for c in h.checks), title="运行状况", fold=False)))
+    if not h.ok:
+        raise typer.Exit(1)
 
 
 @app.command("open")

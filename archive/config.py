@@ -76,6 +76,20 @@ class WebSettings:
 
     max_request_kb: int = 256
     max_upload_mb: int = 1024
+    tls_cert: Path | None = None  # [web] tls_cert / tls_key: archive serve speaks HTTPS with them
+    tls_key: Path | None = None
+
+
+@dataclass
+class BackupSettings:
+    """[backup]: the second place backup sets go to (a NAS folder; archive backup --to), and how many sets
+    are kept: the newest of each of the last ``keep_daily`` days, ``keep_weekly`` weeks, ``keep_monthly``
+    months (archive/backup_sets.py)."""
+
+    to: Path | None = None
+    keep_daily: int = 7
+    keep_weekly: int = 4
+    keep_monthly: int = 12
 
 
 @dataclass
@@ -102,7 +116,8 @@ class Config:
     supervisors_min: int = 2  # [appraisal] 监销人 at a destruction (2 is the floor)
     # [appraisal] group_sides: the sides the 鉴定小组 must include (--member 档案:张三); 档案 and 业务 by default
     group_sides: list[str] = field(default_factory=lambda: ["档案", "业务"])
-    web: WebSettings = field(default_factory=WebSettings)  # [web]: request body limits
+    web: WebSettings = field(default_factory=WebSettings)  # [web]: request body limits, HTTPS
+    backup: BackupSettings = field(default_factory=BackupSettings)  # [backup]: the second place, sets kept
     old_long_years: int = 50  # [appraisal] imported 长期 due this many years after the document's year
     old_short_years: int = 15  # [appraisal] imported 短期 likewise
     trust_roots: list[Path] = field(default_factory=list)  # [signatures] root certificates (files or folders)
@@ -336,7 +351,10 @@ def load_config(path: Path | str | None = None) -> Config:
         web=WebSettings(
             max_request_kb=int(raw.get("web", {}).get("max_request_kb", WebSettings.max_request_kb)),
             max_upload_mb=int(raw.get("web", {}).get("max_upload_mb", WebSettings.max_upload_mb)),
+            tls_cert=_path_of(base, raw.get("web", {}).get("tls_cert")),
+            tls_key=_path_of(base, raw.get("web", {}).get("tls_key")),
         ),
+        backup=_backup_settings(path, base, raw.get("backup", {})),
         timezone=timezone,
         trust_roots=_trust_roots(path, base, raw.get("signatures", {})),
     )
@@ -348,6 +366,8 @@ def _trust_roots(path: Path, base: Path, sig: dict) -> list[Path]:
         if not r.exists():
             raise ConfigError(f"配置文件 {path} 有误：[signatures] trust_roots 中的 {r} 不存在")
     return roots
+
+
 def _transfer_settings(t: dict) -> TransferSettings:
     """[transfer]: retention classes as written (永久/30年/10年 or the codes), years, 控制 reasons, own units."""
     from archive import retention
@@ -358,6 +378,21 @@ def _transfer_settings(t: dict) -> TransferSettings:
     return TransferSettings(retentions=rets, years=int(t.get("years", d.years)),
                             control_reasons=tuple(t.get("control_reasons", ())) or d.control_reasons,
                             own_units=tuple(t.get("own_units", ())))
+
+
+def _path_of(base: Path, value: str | None) -> Path | None:
+    return (base / Path(value).expanduser()).resolve() if value else None
+
+
+def _backup_settings(path: Path, base: Path, b: dict) -> BackupSettings:
+    s = BackupSettings(to=_path_of(base, b.get("to")), keep_daily=int(b.get("keep_daily", 7)),
+                       keep_weekly=int(b.get("keep_weekly", 4)), keep_monthly=int(b.get("keep_monthly", 12)))
+    if s.to is not None:
+        for inner in (base, (base / "store").resolve()):
+            if s.to == inner or inner in s.to.parents:
+                raise ConfigError(f"配置文件 {path} 有误：backup.to = {b['to']!r} 在档案库的文件夹之内："
+                                  "备份应放在另一块磁盘或网络存储（NAS）上")
+    return s
 
 
 def _timezone(path: Path, agency: dict) -> str:

@@ -307,7 +307,10 @@ def schema_problem(err) -> str:
               "format": "格式不符（应为 {0}）", "multipleOf": "应为 {0} 的倍数"}
     if v in limits:
         return f"{where} = {found}：{limits[v].format(want)}"
-    if v in ("oneOf", "anyOf", "allOf", "not", "if", "then", "else", "dependentRequired", "dependencies"):
+    if v == "dependentRequired":
+        pairs = [f"{k} 与 {'、'.join(o)}" for k, o in want.items() if k in (err.instance or {})]
+        return f"{where}：{'；'.join(pairs)} 须同时填写"
+    if v in ("oneOf", "anyOf", "allOf", "not", "if", "then", "else", "dependencies"):
         return f"{where} = {found}：不符合规定的写法"
     return f"{where} = {found}：不符合规定（{v}）"
 

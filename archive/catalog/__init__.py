@@ -30,12 +30,12 @@ from archive.schema import (_MIGRATIONS, BY_NAME, CLASSIFICATION, RECORD_KEYS,  
                             SCHEMA_VERSION, SEALED_COLUMNS)
 
 # the table gateways (one module per table or journal); every name stays importable as ``catalog.<name>``
-from archive.catalog.copies import checkpoint, holds_records, peek, salvage, snapshot  # noqa: F401
+from archive.catalog.copies import checkpoint, holds_records, look, peek, salvage, snapshot  # noqa: F401
 from archive.catalog.copies import snapshot_contents as _snapshot_contents
 from archive.catalog.dispositions import (active_holds, add_disposition, add_hold,  # noqa: F401
                                           appraisals_destroying, destroyed_without_appraisal,
                                           destruction_pending, extended_ids, is_held, next_batch, release_hold)
-from archive.catalog.events import (chain_head, event_at, event_rows, events_for, events_with_hash,  # noqa: F401
+from archive.catalog.events import (chain_head, event_at, event_rows, events_for, events_with_hash, last_event,  # noqa: F401
                                     former_code, last_change, record_digests)
 from archive.catalog.files import (files_of, further_files, is_further_file, kept_file, owner_of,  # noqa: F401
                                    referenced_files)
@@ -183,6 +183,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     pending = sorted(k for k in _MIGRATIONS if k > version)
     if not pending:
         return
+    saved = _before_upgrade(conn, path, version, max(pending)) if version else None
     # a migration may rebuild a table (SQLite's documented 12-step way), which needs foreign keys off;
     # they are checked before each commit instead
     conn.execute("PRAGMA foreign_keys=OFF")
@@ -206,6 +207,76 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
                 raise
     finally:
         conn.execute("PRAGMA foreign_keys=ON")
+    if saved is not None:
+        conn.execute("BEGIN IMMEDIATE")
+        append_event(conn, "upgrade", None, {"from": version, "to": max(pending), "backup": saved.name,
+                                             "sha256": _sha256(saved)})
+        conn.execute("COMMIT")
+
+
+on_upgrade = None  # the command line's notice: a callable taking one line, told where the copy went
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _before_upgrade(conn: sqlite3.Connection, path: Path, version: int, target: int) -> Path | None:
+    """Before a migration changes an existing catalog: a copy of it beside the store (``upgrade-backups/``),
+    checked (integrity, version, records and events counted equal) and flushed to disk, or no upgrade at all.
+    The stored files are never changed by a migration, so this copy and the store are a whole way back."""
+    import datetime as _dt
+
+    folder = Path(path).parent / "upgrade-backups"
+    if str(path) == ":memory:" or not Path(path).is_file():
+        return None
+    stamp = _dt.datetime.now(_dt.timezone.utc).astimezone().strftime("%Y%m%dT%H%M%S%z")
+    dest = folder / f"catalog-v{version}-{stamp}.sqlite"
+    try:
+        folder.mkdir(exist_ok=True)
+        k = 1
+        while dest.exists():
+            k += 1
+            dest = folder / f"catalog-v{version}-{stamp}-{k}.sqlite"
+        part = dest.with_name(dest.name + ".part")
+        target_conn = sqlite3.connect(part)
+        try:
+            conn.backup(target_conn)
+        finally:
+            target_conn.close()
+        copy = sqlite3.connect(f"file:{part.absolute().as_posix()}?mode=ro", uri=True)
+        try:
+            same = (copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+                    and copy.execute("PRAGMA user_version").fetchone()[0] == version
+                    and all(copy.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                            == conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "events")))
+        finally:
+            copy.close()
+        if not same:
+            part.unlink()
+            raise StoreError(f"升级目录数据库前的备份核对不通过：未升级，目录保持版本 {version}。请检查磁盘后重试")
+        with open(part, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(part, dest)
+        (folder / "如何退回.txt").write_text(
+            "这里是每次升级程序前自动备份的目录数据库（catalog-v<旧版本>-<时间>.sqlite）。\n"
+            "升级后如需退回旧版本程序：停止 archive watch 和 archive serve 服务，把 store/catalog.sqlite 改名保存，\n"
+            "把要退回的那一份复制为 store/catalog.sqlite（同时删除 store/catalog.sqlite-wal 和 -shm），\n"
+            "再安装旧版本程序并启动服务。存储文件（store/files）升级时不会改动，无需恢复。\n"
+            "注意：升级之后新归档的文件，在退回后的目录中没有记录，请用 archive verify 查看并重新归档。\n",
+            encoding="utf-8")
+    except OSError as e:
+        raise StoreError(f"升级目录数据库前无法备份到 {folder}（{e.strerror or e}）：未升级。请检查磁盘空间和权限") from e
+    if on_upgrade:
+        on_upgrade(f"目录数据库将从版本 {version} 升级到 {target}；升级前的目录已备份并核对：{dest}"
+                   f"（退回方法见 {folder / '如何退回.txt'}）")
+    return dest
 
 
 def _reseal(conn: sqlite3.Connection) -> None:

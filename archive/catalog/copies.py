@@ -104,3 +104,21 @@ def snapshot_contents(path: Path, referenced_files) -> tuple[dict[str, str], int
 def checkpoint(conn: sqlite3.Connection) -> None:
     """Write the WAL into the catalog file and empty it (before the file is renamed into place)."""
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def look(path: Path, actions: tuple[str, ...] = ()) -> dict:
+    """A look into a catalog without opening (or migrating) it, for a health check: its schema version, its
+    records, and the newest event of each of ``actions`` ({ts, detail} or None). Raises sqlite3.Error when it
+    is no database."""
+    conn = _open_ro(path)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0] if version else 0
+        last = {}
+        for action in actions:
+            row = conn.execute("SELECT ts, detail FROM events WHERE action=? ORDER BY id DESC LIMIT 1",
+                               (action,)).fetchone() if version else None
+            last[action] = {"ts": row[0], "detail": json.loads(row[1])} if row else None
+        return {"version": version, "documents": documents, "last": last}
+    finally:
+        conn.close()

@@ -61,3 +61,12 @@ def event_at(conn: sqlite3.Connection, position: int) -> sqlite3.Row | None:
 def events_with_hash(conn: sqlite3.Connection, prefix: str) -> list[int]:
     """Positions (1 = the first) of the events whose hash starts with ``prefix`` (lowercase hex)."""
     return [i for i, (h,) in enumerate(conn.execute("SELECT hash FROM events ORDER BY id"), 1) if h.startswith(prefix)]
+
+
+def last_event(conn: sqlite3.Connection, action: str) -> dict | None:
+    """The newest event of ``action`` (ts, actor, detail decoded), or None: the last backup, the last drill."""
+    row = conn.execute("SELECT ts, actor, detail FROM events WHERE action=? ORDER BY id DESC LIMIT 1",
+                       (action,)).fetchone()
+    if row is None:
+        return None
+    return {"ts": row["ts"], "actor": row["actor"], "detail": json.loads(row["detail"])}
