@@ -539,10 +539,12 @@ def reopen(arc: Archive, year: int, reason: str | None, by: str | None) -> None:
 
 
 def transferred(conn, fonds: str, year: int) -> bool:
-    """Whether the year's catalogue was transferred (移交, issue 28). The hook: a ``transferred_at`` column on
-    ``filing_years`` once that work adds one; until then nothing is transferred."""
-    row = gateway.year_row(conn, fonds, year)
-    return row is not None and "transferred_at" in row.keys() and row["transferred_at"] is not None
+    """Whether any record of the year is in a 移交 (issue 28: a confirmed transfer, or one exported and awaiting
+    its receipt): reopening then would renumber what the 档案馆 holds or is about to receive."""
+    from archive.catalog import transfers as transfers_gateway
+
+    ids = [r["id"] for r in gateway.year_records(conn, fonds, year)]
+    return bool(transfers_gateway.transferred(conn, ids) or transfers_gateway.in_open_transfer(conn, ids))
 
 
 def years(arc: Archive) -> list[dict]:

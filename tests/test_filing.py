@@ -218,6 +218,31 @@ def test_late_arrivals_of_a_filed_year_are_supplementary_and_reopening(year, tmp
                             ok=False).stderr
 
 
+def test_a_year_whose_records_are_in_a_transfer_is_never_reopened(year):
+    """Once one of the year's records is in a 移交 (issue 28: exported, awaiting the 档案馆's receipt), reopening
+    would renumber what the 档案馆 holds or is about to receive: refused, even for a 档案员."""
+    from archive.catalog import transfers as transfers_gateway
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    for args in (("arrange", "--year", "2022", "--by", "张三"), ("arrange", "check", "--year", "2022", "--by", "李四"),
+                 ("arrange", "close", "--year", "2022", "--received-by", "王五")):
+        cli(year, *args)
+    cli(year, "user", "add", "赵六", "--role", "档案员", "--password-stdin", input="a-long-password-1\n")
+    first = rows(year, "SELECT min(id) m FROM documents WHERE year=2022")[0]["m"]
+    arc = open_archive(load_config(year))
+    try:
+        with arc.change() as tx:
+            transfers_gateway.add_transfer(tx.conn, {"year": 2022, "path": "移交包", "records": 1,
+                                                     "exported_at": "2032-03-01T09:00:00+08:00",
+                                                     "exported_by": "赵六"}, [first])
+    finally:
+        arc.close()
+    r = cli(year, "arrange", "reopen", "--year", "2022", "--reason", "漏收文件", "--by", "赵六", ok=False)
+    assert "已移交" in r.stderr
+    assert rows(year, "SELECT state FROM filing_years WHERE year=2022")[0]["state"] == "closed"
+
+
 # ---- the checks: each injected inconsistency caught ---------------------------------------------------------
 def test_each_injected_inconsistency_is_caught(year, tmp_path):
     ids = ids_by_key(year)
