@@ -171,7 +171,10 @@ def test_destruction_refused_for_a_transferred_record(archive_copy, tmp_path):
         transfer.review(arc, [row], openness="开放", disclosure="主动公开")
         for other in (codes["Y"], codes["D30"], codes["D30b"]):
             transfer.review(arc, [arc.resolve(other)], openness="开放", disclosure="主动公开")
-        step = appraisal.appraise(arc, dt.date.today(), ["甲", "乙"],
+        from tests.approved import GROUP, approve_table
+
+        approve_table(arc)  # issue 26: no destruction under a table not agreed, nor without both sides
+        step = appraisal.appraise(arc, dt.date.today(), GROUP,
                                   [appraisal.Decision(row=row, decision="destroy", reason="到期无保存价值")])
         aid = step.appraisal["id"]
         appraisal.approve(arc, aid, leader="丙", on=dt.date.today(), document="示档〔2026〕1号")
@@ -180,7 +183,7 @@ def test_destruction_refused_for_a_transferred_record(archive_copy, tmp_path):
         receipt.write_bytes(b"receipt")
         transfer.confirm(arc, receipt)
         with pytest.raises(DispositionError, match="移交档案馆"):
-            appraisal.destroy(arc, aid, supervisors=["甲", "乙"], method="粉碎", place="档案室")
+            appraisal.destroy(arc, aid, supervisors=["监销甲", "监销乙"], method="粉碎", place="档案室")
         assert catalog.get_record(arc.conn, row["id"])["status"] == "archived"
     finally:
         arc.close()
