@@ -97,6 +97,10 @@ class Config:
         return self.approval.describe() if self.approval else TABLE_UNAPPROVED
     index_engine: str = "sqlite"  # [index] engine: "sqlite" (FTS5 inside the catalog) or "whoosh"
     timezone: str = "Asia/Shanghai"  # [agency] timezone: times a person reads (archive.display)
+    # [agency] level and kinds (issue 26): a 主送 group such as 各县（市、区）档案局 includes us when it names our
+    # level (县) and one of our kinds (档案局) or a generic 单位/部门/机关 (archive.classify.addressed)
+    level: str | None = None
+    kinds: list[str] = field(default_factory=list)
 
     @property
     def tz(self):
@@ -310,6 +314,8 @@ def load_config(path: Path | str | None = None) -> Config:
             max_upload_mb=int(raw.get("web", {}).get("max_upload_mb", WebSettings.max_upload_mb)),
         ),
         timezone=timezone,
+        level=agency.get("level"),
+        kinds=list(agency.get("kinds", [])),
     )
 
 
