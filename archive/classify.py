@@ -242,7 +242,7 @@ def classify(fields: GongwenFields, text: str, pages: int, cfg: Config) -> Class
                 status="pending", relation=relation, rule_id=(read or act).id, basis=(read or act).basis,
                 retention=suggest.retention if suggest else None, org=suggest.org if suggest else None,
                 reason=f"{RECEIPT_PENDING}：如为阅件，{_verdict(read)}；如为办件，{_verdict(act)}。"
-                       f"请标明阅件或办件（archive review set-receipt）")
+                       f"请登记阅件或办件（archive receipt set 阅件|办件 记录号）")
 
     if rule is None:
         why = "没有规则适用"

@@ -417,6 +417,8 @@ def _print_record(arc, row) -> None:
         ("责任者", row["issuer"]), ("成文日期", row["date"]), ("文种", row["doc_type"]),
         ("主送", row["recipients"]), ("签发人", row["signer"]), ("紧急程度", row["urgency"]),
         ("抄送", row["cc"]), ("印发", " ".join(x for x in (row["printer"], row["print_date"]) if x)),
+        ("份号", row["copy_no"]), ("印章", row["stamp"]), ("附注", row["annotation"]), ("备注", row["note"]),
+        ("阅办类型", row["receipt_kind"]),
         ("页数", row["pages"]), ("文字来源", catalog.text_source(row, catalog.ocr_pages(arc.conn, row["id"]), searchable=True)), ("与本机关关系", row["relation"]),
         ("分类依据", f"{row['rule_id']}：{row['basis']}" if row["rule_id"] else None),
         ("待定原因", row["reason"]), ("原文件名", row["filename"]), ("SHA-256", row["sha256"]),
@@ -1552,6 +1554,8 @@ def completion(shell: str = typer.Argument("bash", help="bash、zsh 或 fish")) 
 # ---- the 保密员's queue (issue 22) ---------------------------------------------------------------------
 secrecy_app = typer.Typer(no_args_is_help=True, help="保密审查：疑似涉密、已隔离的文件，由保密员决定。")
 app.add_typer(secrecy_app, name="secrecy")
+from archive.cli_receipt import receipt_app  # noqa: E402 - 收文阅办登记 (issue 26)
+app.add_typer(receipt_app, name="receipt")
 
 
 @secrecy_app.command("list")
