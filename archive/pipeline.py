@@ -24,6 +24,7 @@ from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StopRequested, StoreError
 from archive.faults import fault
+from archive.gongwen.elements import stamp_of
 from archive.interrupt import stopped
 from archive.models import Classification, Extracted, GongwenFields, IngestResult
 from archive.session import Archive
@@ -208,6 +209,7 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
     if held is not None:
         return held
 
+    fields.stamp = stamp_of(path, ex.media_type)  # 印章 有/无/不详 from the file itself (issue 26)
     cls = classify(fields, ex.text, ex.pages, arc.cfg)
     if fields.date is not None and (later := _future(fields.date)):
         fields.warnings.append(later)  # a date after today is kept, with a warning on the record
