@@ -201,19 +201,7 @@ def awaiting_receipt(conn: sqlite3.Connection, rule_id: str | None = None) -> li
 
 def set_receipt_many(arc: Archive, items: list[Target], kind: str, *, reason: str | None = None) -> list[Outcome]:
     """``set_receipt`` on each record, each in its own unit of work: one that fails is reported, the rest go on."""
-    results: list[Outcome] = []
-    for t in items:
-        if t.row is None:
-            results.append(Outcome(t.ref, None, "failed", message=t.error or "", candidates=t.candidates))
-            continue
-        row = catalog.get_record(arc.conn, t.row["id"])
-        try:
-            rec = set_receipt(arc, row, kind, reason=reason)
-        except ArchiveError as e:
-            results.append(Outcome(t.ref, row["id"], "failed", catalog.record(row), str(e)))
-            continue
-        results.append(Outcome(t.ref, row["id"], rec["status"], rec, changes(catalog.record(row), rec)))
-    return results
+    return _each(arc, items, lambda row: set_receipt(arc, row, kind, reason=reason))
 
 
 def describe(before: dict, after: dict) -> str:
@@ -329,6 +317,17 @@ def confirm_many(arc: Archive, items: list[Target], *, retention: str | None = N
                  use_suggestion: bool = False) -> list[Outcome]:
     """Confirm (or exclude) each record in its own transaction: one that fails is reported and the rest go
     on. ``use_suggestion``: a record without ``retention``/``org`` given takes the one its rule suggested."""
+    def one(row):
+        ret = retention or (row["retention"] if use_suggestion and row["status"] == "pending" else None)
+        where = org or (row["org"] if use_suggestion and row["status"] == "pending" else None)
+        return confirm(arc, row, retention=ret, org=where, year=year, exclude=exclude, reason=reason)
+
+    return _each(arc, items, one)
+
+
+def _each(arc: Archive, items: list[Target], act: Callable) -> list[Outcome]:
+    """``act(row)`` on each record named, each its own unit of work: a REF that named nothing or a record that
+    fails is reported and the rest go on; a record a range named that is not 待定 is passed over."""
     results: list[Outcome] = []
     for t in items:
         if t.row is None:
@@ -338,10 +337,8 @@ def confirm_many(arc: Archive, items: list[Target], *, retention: str | None = N
         if t.in_range and row["status"] != "pending":
             results.append(Outcome(t.ref, row["id"], "skipped", catalog.record(row), "不是待定，未改动"))
             continue
-        ret = retention or (row["retention"] if use_suggestion and row["status"] == "pending" else None)
-        where = org or (row["org"] if use_suggestion and row["status"] == "pending" else None)
         try:
-            rec = confirm(arc, row, retention=ret, org=where, year=year, exclude=exclude, reason=reason)
+            rec = act(row)
         except ArchiveError as e:
             results.append(Outcome(t.ref, row["id"], "failed", catalog.record(row), str(e)))
             continue

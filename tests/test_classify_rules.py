@@ -2,27 +2,12 @@
 it must not; the audit's cases of issue 26 (nothing excluded by the 主送 line, only by the 收文 registration); the
 主送 groups matched by [agency] level and kinds; the receipt read from an OA 收文处理单."""
 
-import datetime as dt
-
 import pytest
 
 from archive.classify import BY_GROUP, BY_NAME, RECEIPT_PENDING, addressed, classify, receipt_of, set_receipt
-from archive.models import DocNumber, GongwenFields
+from archive.models import DocNumber
+from tests.test_classify import GOV, OWN, OWN_NO, PEER, SUB, fields
 
-
-def fields(**kw) -> GongwenFields:
-    base = dict(title="关于加强档案安全工作的通知", doc_type="通知", date=dt.date(2022, 8, 28))
-    base.update(kw)
-    if "issuer" in base and "issuers" not in base and base["issuer"]:
-        base["issuers"] = base["issuer"].split("、")
-    return GongwenFields(**base)
-
-
-OWN_NO = DocNumber("示档发〔2022〕3号", "示档发", 2022, 3)
-OWN = dict(issuer="示例县档案局")
-GOV = dict(issuer="示例县人民政府", recipients="县直各单位")
-PEER = dict(issuer="示例县财政局", recipients="示例县档案局")
-SUB = dict(issuer="示例县档案馆", recipients="示例县档案局")
 READ, ACT = dict(receipt_kind="阅件"), dict(receipt_kind="办件")
 
 A, X, P = "archived", "excluded", "pending"
