@@ -129,11 +129,30 @@ def _pdf(path: Path) -> str:
             if ann.get_object().get("/Subtype") == "/Stamp":
                 return HAS
     for page in list(pages)[-PAGES:]:
-        images = list(page.images)
-        for img in images[:20]:
-            if _red_seal(img.data, whole_page=len(images) == 1 and _covers_page(page, img)):
+        names = _small_images(page)
+        for name in names[:20]:
+            img = page.images[name]
+            if _red_seal(img.data, whole_page=len(names) == 1 and _covers_page(page, img)):
                 return HAS
     return UNKNOWN
+
+
+def _small_images(page) -> list[str]:
+    """The names of a page's own pictures whose declared size is below MAX_PIXELS (read before decoding: a
+    hostile picture is never decoded in this process)."""
+    res = page.get("/Resources")
+    xobjects = res.get_object().get("/XObject") if res is not None else None
+    if xobjects is None:
+        return []
+    out = []
+    for name, ref in xobjects.get_object().items():
+        o = ref.get_object()
+        if o.get("/Subtype") != "/Image":
+            continue
+        w, h = int(o.get("/Width", 0)), int(o.get("/Height", 0))
+        if 0 < w * h <= MAX_PIXELS:
+            out.append(name)
+    return out
 
 
 def _covers_page(page, img) -> bool:
