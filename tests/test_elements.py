@@ -44,7 +44,7 @@ def test_the_reader_keeps_the_copy_number_and_the_note():
     assert f.note == "（联系人：张三，电话：0311-1234567）"
 
 
-def test_ingest_stores_note_as_annotation_not_remark(arc, tmp_path):
+def test_ingest_stores_note_as_annotation_not_remark(arc, tmp_path, cfg_path):
     res = pipeline.ingest_file(arc, make_text(tmp_path / "n.txt", NOTICE))
     row = catalog.get_record(arc.conn, res.record["id"])
     assert row["copy_no"] == "000123"
@@ -54,6 +54,12 @@ def test_ingest_stores_note_as_annotation_not_remark(arc, tmp_path):
     from archive.verify import verify
 
     assert verify(arc).ok  # the new columns are sealed with the record
+    from tests.clirun import run_config
+
+    shown = run_config(cfg_path, "show", str(row["id"])).stdout  # the printed record
+    assert "份号" in shown and "000123" in shown and "附注" in shown and "印章" in shown
+    arc.conn.execute("UPDATE documents SET stamp='有' WHERE id=?", (row["id"],))  # behind the program's back
+    assert not verify(arc).ok  # the seal covers them
 
 
 # ---- 印章 -----------------------------------------------------------------------------------------------------
