@@ -436,6 +436,8 @@ def _print_record(arc, row) -> None:
         ("责任者", row["issuer"]), ("成文日期", row["date"]), ("文种", row["doc_type"]),
         ("主送", row["recipients"]), ("签发人", row["signer"]), ("紧急程度", row["urgency"]),
         ("抄送", row["cc"]), ("印发", " ".join(x for x in (row["printer"], row["print_date"]) if x)),
+        ("份号", row["copy_no"]), ("印章", row["stamp"]), ("附注", row["annotation"]), ("备注", row["note"]),
+        ("阅办类型", row["receipt_kind"]),
         ("页数", row["pages"]), ("文字来源", catalog.text_source(row, catalog.ocr_pages(arc.conn, row["id"]), searchable=True)), ("与本机关关系", row["relation"]),
         ("分类依据", f"{row['rule_id']}：{row['basis']}" if row["rule_id"] else None),
         ("待定原因", row["reason"]), ("原文件名", row["filename"]), ("SHA-256", row["sha256"]),
@@ -1617,6 +1619,8 @@ from archive import cli_rules  # noqa: E402 - after the helpers it calls back in
 app.add_typer(cli_rules.app, name="rules")
 from archive import cli_disposal  # noqa: E402
 export_app.command("filing-form")(cli_disposal.filing)
+from archive.cli_receipt import receipt_app  # noqa: E402 - 收文阅办登记 (issue 26)
+app.add_typer(receipt_app, name="receipt")
 
 
 @secrecy_app.command("list")

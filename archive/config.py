@@ -134,6 +134,10 @@ class Config:
     index_engine: str = "sqlite"  # [index] engine: "sqlite" (FTS5 inside the catalog) or "whoosh"
     timezone: str = "Asia/Shanghai"  # [agency] timezone: times a person reads (archive.display)
     numbering: str | None = None  # [filing] numbering: at_filing / at_ingest; None: the catalog's own (archive.filing)
+    # [agency] level and kinds (issue 26): a 主送 group such as 各县（市、区）档案局 includes us when it names our
+    # level (县) and one of our kinds (档案局) or a generic 单位/部门/机关 (archive.classify.addressed)
+    level: str | None = None
+    kinds: list[str] = field(default_factory=list)
 
     @property
     def tz(self):
@@ -357,6 +361,8 @@ def load_config(path: Path | str | None = None) -> Config:
         backup=_backup_settings(path, base, raw.get("backup", {})),
         timezone=timezone,
         trust_roots=_trust_roots(path, base, raw.get("signatures", {})),
+        level=agency.get("level"),
+        kinds=list(agency.get("kinds", [])),
     )
 
 

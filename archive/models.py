@@ -78,7 +78,9 @@ class GongwenFields:
     printer: str | None = None  # 印发机关
     print_date: dt.date | None = None  # 印发日期
     attachments: list[str] = field(default_factory=list)  # 附件说明
-    note: str | None = None  # 附注, e.g. （此件公开发布）
+    note: str | None = None  # 附注, e.g. （此件公开发布）; stored as the record's ``annotation`` (not 备注)
+    stamp: str | None = None  # 印章: 有 / 无 / 不详 (archive.gongwen.elements.stamp_of; None: not looked at)
+    receipt_kind: str | None = None  # 阅件 / 办件 from the 收文处理单 (archive.classify.set_receipt); None: unknown
     warnings: list[str] = field(default_factory=list)  # what looked wrong while parsing
     layout: str | None = None  # GB/T 9704 layout: 文件格式 / 信函格式 / 命令格式 / 纪要格式, or 网页 (a web copy)
     date_source: str | None = None  # where the 成文日期 came from when not the 落款 (标题下, a completed year)

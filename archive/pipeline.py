@@ -25,6 +25,7 @@ from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StopRequested, StoreError
 from archive.faults import fault
+from archive.gongwen.elements import stamp_of
 from archive.interrupt import stopped
 from archive.models import Classification, Extracted, GongwenFields, IngestResult
 from archive.session import Archive
@@ -210,6 +211,7 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
     if held is not None:
         return held
 
+    fields.stamp = stamp_of(path, ex.media_type)  # 印章 有/无/不详 from the file itself (issue 26)
     cls = classify(fields, ex.text, ex.pages, arc.cfg)
     if fields.date is not None and (later := _future(fields.date)):
         fields.warnings.append(later)  # a date after today is kept, with a warning on the record
@@ -319,7 +321,8 @@ def _put_searchable(arc: Archive, sha: str, ex: Extracted) -> str | None:
 
 
 # columns of a new record taken as they are from the 公文 reading and from the classification (schema.COLUMNS)
-_FROM_FIELDS = ("title", "issuer", "doc_type", "secrecy", "urgency", "recipients", "signer", "cc", "printer", "note")
+_FROM_FIELDS = ("title", "issuer", "doc_type", "secrecy", "urgency", "recipients", "signer", "cc", "printer",
+                "copy_no", "stamp", "receipt_kind")
 _FROM_CLASS = ("status", "retention", "org", "rule_id", "basis", "relation", "reason")
 
 
@@ -340,6 +343,7 @@ def new_record_row(arc: Archive, p: Prepared, rel: str, searchable: str | None, 
         "date": fields.date.isoformat() if fields.date else None,
         "print_date": fields.print_date.isoformat() if fields.print_date else None,
         "attachments": json.dumps(fields.attachments, ensure_ascii=False) if fields.attachments else None,
+        "annotation": fields.note,  # the 附注 line in its own column; 备注 (``note``) stays the clerk's
         "extract_method": ex.method, "warnings": json.dumps(warns, ensure_ascii=False) if warns else None,
         "ingested_at": ts, "updated_at": ts,
         "ocr_confidence": _mean([c for c in ex.page_confidences if c is not None]),

@@ -8,6 +8,7 @@ it gets a new 档号 and the old one becomes a gap that the event explains (``va
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 import unicodedata
@@ -15,12 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archive import archival_code, bounds, catalog, schema
+from archive.classify import RECEIPT_PENDING, classify, receipt_of
 from archive.config import RETENTION_NAMES
 from archive.display import changes
 from archive.edit import FIELDS as EDIT_FIELDS
 from archive.edit import edit as edit_record
 from archive.edit import fill_in_hint, missing_fields, missing_required
 from archive.errors import AmbiguousRefError, ArchiveError, NotFoundError, ReviewError
+from archive.models import DocNumber, GongwenFields
 from archive.words import status_name
 from archive.session import Archive
 
@@ -136,6 +139,82 @@ def _apply(arc: Archive, row, status: str, retention: str | None, org: str | Non
     return catalog.record(catalog.get_record(conn, row["id"]))
 
 
+# ---- the 收文 registration: 阅件 / 办件 (issue 26) -----------------------------------------------------------
+def fields_of(row) -> GongwenFields:
+    """The 公文 fields a record keeps, as the classifier reads them (a record read again with a new fact)."""
+    dn = None
+    if row["docno_serial"] is not None:
+        dn = DocNumber(row["doc_number_raw"] or row["doc_number"] or "", row["docno_code"] or "", row["docno_year"],
+                       row["docno_serial"], row["docno_kind"] or "standard")
+    issuer = row["issuer"]
+    date = None
+    if row["date"]:
+        try:
+            date = dt.date.fromisoformat(row["date"])
+        except ValueError:
+            date = None
+    return GongwenFields(issuer=issuer, issuers=issuer.split("、") if issuer else [], doc_number=dn,
+                         title=row["title"], doc_type=row["doc_type"], recipients=row["recipients"], date=date,
+                         cc=row["cc"], receipt_kind=row["receipt_kind"])
+
+
+def set_receipt(arc: Archive, row, kind: str, *, reason: str | None = None) -> dict:
+    """Record the 收文 registration (阅件 / 办件) of a record, in one unit of work with its event. A record 待定 for
+    want of it is decided again by the table with it: excluded (a 阅件 the table excludes), archived (with the
+    rule's 保管期限 and 机构, a new 档号) or still 待定 with the table's new reason. Any other record keeps its
+    classification (a reclassify changes it)."""
+    got = receipt_of(kind)
+    if got is None:
+        raise ReviewError(f"阅办类型 “{kind}” 无效：应为 阅件 或 办件")
+    if row["status"] == "destroyed":
+        raise ReviewError(f"{_ref(row)} 已销毁，不能更改")
+    if row["receipt_kind"] == got:
+        raise ReviewError(f"{_ref(row)} 已登记为{got}，没有变化")
+    why = reason or f"登记收文阅办类型：{got}"
+    conn = arc.conn
+    with arc.change(reason=why) as tx:
+        if (changed := tx.changed_since(row)) is not None:
+            raise ReviewError(changed)
+        cur = tx.record(row["id"])
+        verdict = None
+        if cur["status"] == "pending" and (cur["reason"] or "").startswith(RECEIPT_PENDING):
+            f = fields_of(cur)
+            f.receipt_kind = got
+            verdict = classify(f, catalog.text_of(conn, cur["id"]), cur["pages"] or 0, arc.cfg)
+        catalog.update_record(conn, cur["id"], {"receipt_kind": got})
+        catalog.append_event(conn, "edit", cur["id"], {"before": {"receipt_kind": cur["receipt_kind"]},
+                                                       "after": {"receipt_kind": got}, "reason": why})
+        cur = tx.record(cur["id"])
+        if verdict is not None:
+            catalog.update_record(conn, cur["id"], {"rule_id": verdict.rule_id, "basis": verdict.basis,
+                                                    "reason": verdict.reason})
+            cur = tx.record(cur["id"])
+            try:
+                if verdict.status == "excluded":
+                    _apply(arc, cur, "excluded", None, None, None, why, "confirm")
+                elif verdict.status == "archived":
+                    _apply(arc, cur, "archived", verdict.retention, verdict.org, None, why, "confirm")
+            except ReviewError as e:  # refused before it wrote (an incomplete record): left 待定, saying why
+                catalog.update_record(conn, cur["id"], {"reason": f"已登记为{got}，规则 {verdict.rule_id} 的判定未能执行：{e}"})
+                verdict.status = "pending"
+            if verdict.status == "pending":
+                catalog.append_event(conn, "edit", cur["id"], {"before": {}, "after": {"rule_id": verdict.rule_id},
+                                                               "reason": why})
+        tx.queue_index(cur["id"])
+    return catalog.record(catalog.get_record(conn, row["id"]))
+
+
+def awaiting_receipt(conn: sqlite3.Connection, rule_id: str | None = None) -> list[sqlite3.Row]:
+    """Pending records the 收文 registration would decide (their reason says so): of ``rule_id``, or all."""
+    rows = catalog.suggested_records(conn, rule_id) if rule_id else catalog.pending_records(conn)
+    return [r for r in rows if (r["reason"] or "").startswith(RECEIPT_PENDING) and r["receipt_kind"] is None]
+
+
+def set_receipt_many(arc: Archive, items: list[Target], kind: str, *, reason: str | None = None) -> list[Outcome]:
+    """``set_receipt`` on each record, each in its own unit of work: one that fails is reported, the rest go on."""
+    return _each(arc, items, lambda row: set_receipt(arc, row, kind, reason=reason))
+
+
 def describe(before: dict, after: dict) -> str:
     """What changed, for the CLI (Chinese)."""
     parts = []
@@ -249,6 +328,17 @@ def confirm_many(arc: Archive, items: list[Target], *, retention: str | None = N
                  use_suggestion: bool = False) -> list[Outcome]:
     """Confirm (or exclude) each record in its own transaction: one that fails is reported and the rest go
     on. ``use_suggestion``: a record without ``retention``/``org`` given takes the one its rule suggested."""
+    def one(row):
+        ret = retention or (row["retention"] if use_suggestion and row["status"] == "pending" else None)
+        where = org or (row["org"] if use_suggestion and row["status"] == "pending" else None)
+        return confirm(arc, row, retention=ret, org=where, year=year, exclude=exclude, reason=reason)
+
+    return _each(arc, items, one)
+
+
+def _each(arc: Archive, items: list[Target], act: Callable) -> list[Outcome]:
+    """``act(row)`` on each record named, each its own unit of work: a REF that named nothing or a record that
+    fails is reported and the rest go on; a record a range named that is not 待定 is passed over."""
     results: list[Outcome] = []
     for t in items:
         if t.row is None:
@@ -258,10 +348,8 @@ def confirm_many(arc: Archive, items: list[Target], *, retention: str | None = N
         if t.in_range and row["status"] != "pending":
             results.append(Outcome(t.ref, row["id"], "skipped", catalog.record(row), "不是待定，未改动"))
             continue
-        ret = retention or (row["retention"] if use_suggestion and row["status"] == "pending" else None)
-        where = org or (row["org"] if use_suggestion and row["status"] == "pending" else None)
         try:
-            rec = confirm(arc, row, retention=ret, org=where, year=year, exclude=exclude, reason=reason)
+            rec = act(row)
         except ArchiveError as e:
             results.append(Outcome(t.ref, row["id"], "failed", catalog.record(row), str(e)))
             continue
@@ -270,7 +358,8 @@ def confirm_many(arc: Archive, items: list[Target], *, retention: str | None = N
 
 
 # ---- the interactive review: one pending record after another ---------------------------------------
-KEYS_PROMPT = "操作（回车或 y：归档；e：更正著录项；x：不归档；s：跳过；q：退出）："
+KEYS_PROMPT = "操作（回车或 y：归档；e：更正著录项；x：不归档；r：登记为阅件；b：登记为办件；s：跳过；q：退出）："
+RECEIPT_KEYS = {"r": "阅件", "b": "办件"}  # one key: the 收文 registration, and the table decides again
 
 
 @dataclass
@@ -388,6 +477,20 @@ def walk(arc: Archive, ask: Callable[[str], str | None], show: Callable[[Card], 
                     continue
                 summary.done.append(Outcome(str(doc_id), doc_id, "archived", rec, changes(catalog.record(row), rec)))
                 tell(f"已归档：记录 {doc_id} → {rec['archival_code'] or '预归档（年度整理归档时编档号）'}")
+                break
+            if key in RECEIPT_KEYS:
+                try:
+                    rec = set_receipt(arc, row, RECEIPT_KEYS[key], reason=f"逐件审核：登记为{RECEIPT_KEYS[key]}")
+                except ArchiveError as e:
+                    tell(f"未能登记：{e}")
+                    continue
+                tell(f"已登记为{RECEIPT_KEYS[key]}：记录 {doc_id} {status_name(rec['status'])}"
+                     + (f" → {rec['archival_code']}" if rec["archival_code"] else ""))
+                if rec["status"] == "pending":
+                    row = catalog.get_record(arc.conn, doc_id)
+                    show(card(arc, row, i + 1, len(ids)))
+                    continue
+                summary.done.append(Outcome(str(doc_id), doc_id, rec["status"], rec, changes(catalog.record(row), rec)))
                 break
             if key == "x":
                 typed = ask("不归档的理由（可不填，回车跳过）：")

@@ -538,6 +538,16 @@ _MIGRATIONS: dict[int, str] = {
         UNIQUE (fonds, year, retention, org, position)
     );
     """,
+    # 18: the 收文 record and the 公文's own elements (issue 26; docs/domain.md, 收文 and elements). ``receipt_kind``:
+    # 阅件 (for reading) or 办件 (to act on), from the OA's 收文处理单 or set by a clerk; the evidence for 8号令
+    # 第四条's "不需本机关办理". ``copy_no``: 份号; ``stamp``: 印章 有/无/不详 (what the file shows, never a guess);
+    # ``annotation``: the 附注 line, apart from the catalogue's 备注 (``note``). Sealed where set (record_digest).
+    18: """
+    ALTER TABLE documents ADD COLUMN receipt_kind TEXT CHECK (receipt_kind IN ('阅件','办件'));
+    ALTER TABLE documents ADD COLUMN copy_no TEXT;
+    ALTER TABLE documents ADD COLUMN stamp TEXT CHECK (stamp IN ('有','无','不详'));
+    ALTER TABLE documents ADD COLUMN annotation TEXT;
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order
@@ -614,7 +624,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("corrected", "人工更正的著录项"),  # migration 12, JSON list; sealed only where set (record_digest)
     Column("text_sha256", "全文校验值"),  # migration 14; sealed where set (record_digest), kept by texts.seal_text
     Column("filing_state", "归档状态"),  # migration 16: 'collected' (预归档, no 档号 yet) or NULL
+    # migration 18 (issue 26): sealed where set (record_digest)
+    Column("receipt_kind", "阅办类型"),  # 阅件 / 办件, from the 收文处理单 or a clerk (review set-receipt)
+    Column("copy_no", "份号", importable=True),
+    Column("stamp", "印章", importable=True),  # 有 / 无 / 不详
+    Column("annotation", "附注", importable=True),  # the 公文's 附注 line; ``note`` is the catalogue's 备注
 )
+
+# migration 18: sealed only where a record has them (catalog.record_digest)
+ELEMENT_COLUMNS = ("receipt_kind", "copy_no", "stamp", "annotation")
 
 BY_NAME = {c.name: c for c in COLUMNS}
 LABELS = {c.name: c.label for c in COLUMNS}

@@ -33,7 +33,8 @@ BODY = [
 
 def gongwen_lines(i: int, kind: int | None = None, year: int | None = None, rng: random.Random | None = None) -> list[str]:
     rng = rng or random.Random(i)
-    issuer, code, recipients, title = KINDS[i % len(KINDS) if kind is None else kind]
+    kind = i % len(KINDS) if kind is None else kind
+    issuer, code, recipients, title = KINDS[kind]
     year = year or 2018 + (i % 6)
     month, day = 1 + (i * 7) % 12, 1 + (i * 11) % 28
     lines = [f"{issuer}文件"]
@@ -41,7 +42,9 @@ def gongwen_lines(i: int, kind: int | None = None, year: int | None = None, rng:
         lines.append(f"{code}〔{year}〕{i + 1}号")
     lines += [title.format(n=i + 1), f"{recipients}："]
     lines += rng.sample(BODY, k=3)
-    lines += [issuer, f"{year}年{month}月{day}日", "（此件公开发布）"]
+    # kind 5 is the table's 不归档 example: since issue 26 a superior's notice is excluded only as a 阅件 or by the
+    # table's own conditions, here 第四条's 供工作参考的抄件 (R02)
+    lines += [issuer, f"{year}年{month}月{day}日", "（此件仅供参考）" if kind == 5 else "（此件公开发布）"]
     return lines
 
 

@@ -76,7 +76,7 @@ def test_duplicate_refused_failed_and_excluded(arc, tmp_path):
     assert "空" in outcomes["empty.pdf"].reason
     assert outcomes["a copy.docx"].record["id"] == outcomes["a.docx"].record["id"]
     ex = outcomes["x.pdf"].record
-    assert ex["archival_code"] is None and ex["status"] == "excluded" and ex["rule_id"] == "R20"
+    assert ex["archival_code"] is None and ex["status"] == "excluded" and ex["rule_id"] == "R02"  # 供参考的抄件 (gongwen_gen kind 5)
     # two records: the archived one and the excluded one; the secret one is nowhere in the catalog or store
     assert arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
     assert len(_files(arc.store.files)) == 2

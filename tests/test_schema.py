@@ -21,7 +21,8 @@ def test_the_declared_columns_give_the_lists_every_existing_catalog_relies_on():
     assert set(schema.IMPORTABLE) == {
         "archival_code", "fonds", "year", "retention", "org", "item_no", "doc_number_raw", "title", "issuer",
         "date", "doc_type", "secrecy", "urgency", "pages", "status", "recipients", "signer", "cc", "printer",
-        "print_date", "note", "relation", "rule_id", "basis", "reason", "retention_old"}
+        "print_date", "note", "relation", "rule_id", "basis", "reason", "retention_old",
+        "copy_no", "stamp", "annotation"}  # migration 18 (issue 26): 份号, 印章, 附注
     assert len({c.seal for c in schema.COLUMNS if c.seal is not None}) == len(schema.SEALED_COLUMNS)
 
 

@@ -446,3 +446,22 @@ def test_a_secret_document_uploaded_is_refused_and_not_stored(web, tmp_path):
     assert conn.execute("SELECT count(*) FROM documents WHERE filename='密件.docx'").fetchone()[0] == 0
     conn.close()
     assert [p.name for p in cfg.refused_dir.rglob("密件.docx")] == ["密件.docx"]
+
+
+def test_review_registers_a_receipt_with_one_select(web):
+    """Issue 26: a superior's 普发 notice is 待定 for want of the 收文 registration; one select and the table decides."""
+    app, _, cfg = web
+    c = login(app, "wen")
+    tok = token(c)
+    text = ("示例县人民政府文件\n示政发〔2026〕77号\n示例县人民政府关于做好第77号台风防御工作的通知\n各乡镇人民政府：\n"
+            "    请各乡镇做好台风防御工作。\n示例县人民政府\n2026年5月7日\n")
+    r = c.post("/file", data={"csrf": tok}, files={"files": ("台风通知.txt", text.encode("utf-8"))})
+    assert 'data-outcome="pending"' in r.text
+    page = c.get("/review").text
+    ids = re.findall(r'name="receipt_(\d+)"', page)
+    doc_id = max(ids, key=int)
+    assert "未登记阅件/办件" in page
+    r = c.post("/review", data={"csrf": tok, "action": f"receipt:{doc_id}", f"receipt_{doc_id}": "阅件"})
+    assert r.status_code == 200 and "已处理 1 件" in r.text
+    assert f'name="receipt_{doc_id}"' not in r.text  # no longer pending: excluded as a 阅件 (R20)
+    assert [e["action"] for e in events(cfg)[-2:]] == ["edit", "confirm"]

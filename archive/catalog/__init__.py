@@ -27,7 +27,7 @@ from archive.errors import StoreError
 from archive.index import bigrams
 # the tables (migrations) and the declared columns of a record; RECORD_KEYS and SEALED_COLUMNS are read from here
 from archive.schema import (_MIGRATIONS, BY_NAME, CLASSIFICATION, RECORD_KEYS,  # noqa: F401
-                            SCHEMA_VERSION, SEALED_COLUMNS)
+                            ELEMENT_COLUMNS, SCHEMA_VERSION, SEALED_COLUMNS)
 
 # the table gateways (one module per table or journal); every name stays importable as ``catalog.<name>``
 from archive.catalog.copies import checkpoint, holds_records, look, peek, salvage, snapshot  # noqa: F401
@@ -339,6 +339,10 @@ def record_digest(row) -> str:
         values.append(["corrected", row["corrected"]])
     if "text_sha256" in row.keys() and row["text_sha256"] is not None:  # migration 14: the record's text
         values.append(["text", row["text_sha256"]])
+    keys = row.keys()
+    elements = {k: row[k] for k in ELEMENT_COLUMNS if k in keys and row[k] is not None}
+    if elements:  # migration 18: 阅办类型, 份号, 印章, 附注
+        values.append(["elements", elements])
     payload = json.dumps(values, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

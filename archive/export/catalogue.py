@@ -61,7 +61,22 @@ def remarks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
     return {k: "；".join(v) for k, v in out.items()}
 
 
+def elements_remark(r) -> str:
+    """The 公文's own elements for the 备注 cell (DA/T 22's columns stay as they are): 份号, a 印章 found, the
+    附注 (issue 26; migration 18). Empty for a record without them (or a catalog before migration 18)."""
+    keys = r.keys()
+    parts = []
+    if "copy_no" in keys and r["copy_no"]:
+        parts.append(f"份号{r['copy_no']}")
+    if "stamp" in keys and r["stamp"] == "有":
+        parts.append("有印章")
+    if "annotation" in keys and r["annotation"]:
+        parts.append(f"附注{r['annotation']}")
+    return "；".join(parts)
+
+
 def catalogue_row(seq: int, r, remark: str = "") -> list:
+    remark = "；".join(x for x in (elements_remark(r), remark) if x)
     return [seq, r["archival_code"], r["doc_number"] or r["doc_number_raw"] or "", r["issuer"] or "",
             r["title"] or "", date8(r["date"]), r["secrecy"] or "", r["pages"] if r["pages"] is not None else "",
             remark]

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from archive import docno
-from archive.gongwen import body, closing, colophon, header, issuer, layout, meta
+from archive.gongwen import body, closing, colophon, elements, header, issuer, layout, meta
 from archive.gongwen.flat import Flat
 from archive.gongwen.vocab import clean_name, doc_type_of, split_orgs, squash
 from archive.models import GongwenFields
@@ -57,6 +57,7 @@ def read(text: str) -> GongwenFields:
         cc=col.cc, printer=col.printer, print_date=col.print_date, note=col.note,
         attachments=body.attachments(doc, main.body_start, close.sig_start),
         warnings=list(close.warnings))
+    elements.read(doc.text, out)  # the 附注 line under the 落款 (issue 26)
     by_layout(doc, out)
     return finish(out)
 

@@ -667,7 +667,7 @@ def review_post(request: Request, form) -> Response:
     user = require(request, "review")
     w = _state(request)
     action = form.get("action") or ""
-    if action.startswith("accept:") or action.startswith("exclude:"):
+    if action.startswith(("accept:", "exclude:", "receipt:")):
         verb, _, one = action.partition(":")
         ids = [_int(one, "记录号")]
     elif action in ("accept", "exclude"):
@@ -682,7 +682,12 @@ def review_post(request: Request, form) -> Response:
         for doc_id in ids:
             try:
                 row = _row(w.writer.conn, doc_id)
-                if verb == "exclude":
+                if verb == "receipt":  # the 收文 registration: the table decides again (issue 26)
+                    from archive.review import set_receipt
+
+                    rec = set_receipt(w.writer, row, form.get(f"receipt_{doc_id}") or "",
+                                      reason=form.get("reason") or None)
+                elif verb == "exclude":
                     rec = confirm(w.writer, row, retention=None, org=None, exclude=True,
                                   reason=form.get("reason") or "网页审核：确认不归档")
                 else:
