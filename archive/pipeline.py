@@ -378,7 +378,7 @@ def commit_record(arc: Archive, p: Prepared, rel: str, searchable: str | None = 
             row["filing_state"] = collected
         elif code is not None and archival_code.year_filed(conn, arc.cfg.fonds, code.year):
             # numbering at ingest into a year already filed: 补充归档, said in the 备注 (archive/filing.py)
-            row["note"] = "；".join(x for x in (row["note"], f"补充归档（{ts[:10]}）") if x)
+            row["note"] = "；".join(x for x in (row.get("note"), f"补充归档（{ts[:10]}）") if x)
         doc_id = catalog.insert_record(conn, row, p.ex.text, p.fields.doc_number)
         catalog.add_pages(conn, doc_id, p.ex.page_confidences)
         arc.journal_done(rel, searchable)
