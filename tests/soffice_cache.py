@@ -68,6 +68,12 @@ def _die_with_parent() -> None:
         pass
 
 
+def _count(cache: str, what: str) -> None:
+    """One line per conversion asked for in ``CACHE/count`` (bench/test_time.md counts hits and real runs)."""
+    with open(Path(cache) / "count", "a", encoding="ascii") as f:
+        f.write(what + "\n")
+
+
 def main(real: str, cache: str, args: list[str]) -> None:
     try:
         target = args[args.index("--convert-to") + 1]
@@ -80,9 +86,11 @@ def main(real: str, cache: str, args: list[str]) -> None:
     result = outdir / f"{src.stem}.{ext}"
     kept, log = Path(cache) / f"{key}.{ext}", Path(cache) / f"{key}.log"
     if kept.is_file() and log.is_file():
+        _count(cache, "hit")
         shutil.copyfile(kept, result)
         sys.stdout.buffer.write(log.read_bytes())
         sys.exit(0)
+    _count(cache, "run")
     p = subprocess.run([real, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        preexec_fn=_die_with_parent)
     sys.stdout.buffer.write(p.stdout)

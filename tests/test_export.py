@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 from docx import Document
@@ -18,9 +16,9 @@ from archive.errors import ExportError
 from archive.export import catalogue
 from archive.export.stamp import stamp_pdf
 from archive.store import sha256_file
-from conftest import ROOT
 from gongwen_gen import gongwen_lines
 from makedocs import make_docx, make_pdf
+from tests.clirun import run_config
 
 HEADER = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
 
@@ -124,12 +122,10 @@ def test_cli_catalog_formats(filed, cfg_path, tmp_path):
     filed.close()
     for fmt in ("xlsx", "csv"):
         out = tmp_path / f"c.{fmt}"
-        p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "export", "catalog", "--year",
-                            "2019", "--retention", "永久", "-o", str(out)], capture_output=True, text=True, cwd=ROOT)
+        p = run_config(cfg_path, "export", "catalog", "--year", "2019", "--retention", "永久", "-o", str(out))
         assert p.returncode == 0, p.stderr
         assert out.exists() and "3 件" in p.stderr
-    p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "export", "catalog", "--year",
-                        "2019", "-o", str(tmp_path / "c.txt")], capture_output=True, text=True, cwd=ROOT)
+    p = run_config(cfg_path, "export", "catalog", "--year", "2019", "-o", str(tmp_path / "c.txt"))
     assert p.returncode == 2 and "格式" in p.stderr
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import bagit
@@ -19,9 +17,10 @@ from archive.importing import import_record
 from archive.session import open_archive
 from archive.search import Filters, search
 from archive.verify import verify
-from conftest import ROOT, write_config
+from conftest import write_config
 from gongwen_gen import gongwen_lines
 from makedocs import make_docx, make_ofd, make_pdf
+from tests.clirun import run_config
 
 
 @pytest.fixture
@@ -120,15 +119,13 @@ def test_output_must_be_new_and_year_must_have_records(year_2019, tmp_path):
 def test_cli_export_and_import_package(year_2019, cfg_path, tmp_path):
     year_2019.close()
     out = tmp_path / "bag"
-    p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "export", "package", "--year",
-                        "2019", "-o", str(out), "--json"], capture_output=True, text=True, cwd=ROOT)
+    p = run_config(cfg_path, "export", "package", "--year", "2019", "-o", str(out), "--json")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["records"] == 5
     other = tmp_path / "other"
     other.mkdir()
     cfg2 = write_config(other)
-    p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg2), "import", "package", str(out),
-                        "--json"], capture_output=True, text=True, cwd=ROOT)
+    p = run_config(cfg2, "import", "package", str(out), "--json")
     assert p.returncode == 0, p.stderr
     assert sorted(r["archival_code"] for r in json.loads(p.stdout)) == sorted(
         json.loads(f.read_text(encoding="utf-8"))["archival_code"] for f in (out / "data" / "records").glob("*.json"))
