@@ -34,6 +34,12 @@ def pytest_configure(config):
     os.environ["PATH"] = f"{install(cache, real)}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """The tests marked slow run first (in their order, the rest after in theirs): under xdist a long test that
+    starts last leaves the other workers idle until it ends; started first, the short ones fill in around it."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_unconfigure(config):
     import os
 
