@@ -33,6 +33,7 @@ def install(cache: Path, real: Path) -> Path:
     and return the bin folder, to be put first on the PATH."""
     bindir = cache / "bin"
     bindir.mkdir(parents=True, exist_ok=True)
+    (cache / "real").write_text(str(real), encoding="utf-8")  # the program behind it (tests/test_soffice_cache.py)
     stub = bindir / "soffice"  # a real file: office.soffice_program resolves links to find soffice.bin beside it
     stub.write_text(f"#!/bin/sh\nexec {real.parent / 'soffice'} \"$@\"\n", encoding="utf-8")
     proxy = bindir / "soffice.bin"
@@ -42,6 +43,18 @@ def install(cache: Path, real: Path) -> Path:
     for f in (stub, proxy):
         f.chmod(f.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return bindir
+
+
+def real_program() -> Path | None:
+    """The real ``soffice.bin``, also while this run's cache is on the PATH."""
+    import os
+
+    from archive.extract.office import soffice_program
+
+    cache = os.environ.get(ENV)
+    if cache and (Path(cache) / "real").is_file():
+        return Path((Path(cache) / "real").read_text(encoding="utf-8"))
+    return soffice_program()
 
 
 def _content_key(src: Path) -> str:
