@@ -9,6 +9,45 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+_MADE_CACHE: list[Path] = []  # the LibreOffice cache folder this process made (removed at its end)
+
+
+def pytest_configure(config):
+    """Once per run (the xdist workers inherit it): LibreOffice conversions of the same content done once and
+    kept for every later test and process of the run (tests/soffice_cache.py). Not when LibreOffice is absent,
+    nor when ARCHIVE_TEST_SOFFICE_CACHE=off."""
+    import os
+    import tempfile
+
+    from tests.soffice_cache import ENV, install
+
+    if os.environ.get(ENV):
+        return  # made by the process that started this one, or switched off
+    from archive.extract.office import soffice_program
+
+    real = soffice_program()
+    if real is None:
+        return
+    cache = Path(tempfile.mkdtemp(prefix="archive-test-soffice-"))
+    _MADE_CACHE.append(cache)
+    os.environ[ENV] = str(cache)
+    os.environ["PATH"] = f"{install(cache, real)}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests marked slow run first (in their order, the rest after in theirs): under xdist a long test that
+    starts last leaves the other workers idle until it ends; started first, the short ones fill in around it."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_unconfigure(config):
+    import os
+
+    for cache in _MADE_CACHE:
+        counted = cache / "count"
+        if os.environ.get("ARCHIVE_TEST_SOFFICE_COUNT") and counted.is_file():  # for bench/test_time.md
+            shutil.copyfile(counted, os.environ["ARCHIVE_TEST_SOFFICE_COUNT"])
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def write_config(folder: Path, text: str | None = None, **replace: str) -> Path:

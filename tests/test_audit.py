@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 
 import pytest
 from openpyxl import load_workbook
@@ -15,7 +13,6 @@ from archive.errors import DispositionError
 from archive.importing import ImportedFile, import_record
 from archive.search import Filters, search
 from archive.verify import verify
-from conftest import ROOT
 from makedocs import make_text
 from tests.approved import approve_table
 from tests.clirun import run_config
@@ -250,8 +247,7 @@ def test_extend_keeps_the_code_and_leaves_the_due_list(aged):
 def test_cli_audit_json_and_appraisal_sheet(aged, cfg_path, tmp_path):
     aged.close()
     out = tmp_path / "鉴定表.xlsx"
-    p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "audit", "--as-of", "2026-01-01",
-                        "--json", "-o", str(out)], capture_output=True, text=True, cwd=ROOT)
+    p = run_config(cfg_path, "audit", "--as-of", "2026-01-01", "--json", "-o", str(out))
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
     got = {r["archival_code"] for g in data["groups"] for r in g["records"]}

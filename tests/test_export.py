@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 from docx import Document
@@ -18,21 +16,43 @@ from archive.errors import ExportError
 from archive.export import catalogue
 from archive.export.stamp import stamp_pdf
 from archive.store import sha256_file
-from conftest import ROOT
+from conftest import copy_prepared, write_config
 from gongwen_gen import gongwen_lines
 from makedocs import make_docx, make_pdf
+from tests.clirun import run_config
 
 HEADER = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
 
 
+@pytest.fixture(scope="module")
+def _filed_template(tmp_path_factory):
+    """2019: three 永久 (BGS), two 30年 (YWK), one 10年 (BGS) as PDF, one 30年 as DOCX; one 2020 record: filed once
+    per module."""
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    folder = tmp_path_factory.mktemp("export")
+    arc = open_archive(load_config(write_config(folder)), create=True)
+    try:
+        for i, kind in enumerate((0, 2, 0, 1, 4, 3)):
+            pipeline.ingest_file(arc, make_pdf(folder / f"{i}.pdf", gongwen_lines(i, kind, 2019)))
+        pipeline.ingest_file(arc, make_docx(folder / "d.docx", gongwen_lines(6, 7, 2019)))
+        pipeline.ingest_file(arc, make_pdf(folder / "y2020.pdf", gongwen_lines(7, 0, 2020)))
+    finally:
+        arc.close()
+    return folder
+
+
 @pytest.fixture
-def filed(arc, tmp_path):
-    """2019: three 永久 (BGS), two 30年 (YWK), one 10年 (BGS) as PDF, one 30年 as DOCX; one 2020 record."""
-    for i, kind in enumerate((0, 2, 0, 1, 4, 3)):
-        pipeline.ingest_file(arc, make_pdf(tmp_path / f"{i}.pdf", gongwen_lines(i, kind, 2019)))
-    pipeline.ingest_file(arc, make_docx(tmp_path / "d.docx", gongwen_lines(6, 7, 2019)))
-    pipeline.ingest_file(arc, make_pdf(tmp_path / "y2020.pdf", gongwen_lines(7, 0, 2020)))
-    return arc
+def filed(_filed_template, cfg_path):
+    """The module's archive copied for this test (its config at ``cfg_path``)."""
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    copy_prepared(_filed_template, cfg_path.parent)
+    arc = open_archive(load_config(cfg_path))
+    yield arc
+    arc.close()
 
 
 def _sheets(arc, **kw):
@@ -127,12 +147,10 @@ def test_cli_catalog_formats(filed, cfg_path, tmp_path):
     filed.close()
     for fmt in ("xlsx", "csv"):
         out = tmp_path / f"c.{fmt}"
-        p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "export", "catalog", "--year",
-                            "2019", "--retention", "永久", "-o", str(out)], capture_output=True, text=True, cwd=ROOT)
+        p = run_config(cfg_path, "export", "catalog", "--year", "2019", "--retention", "永久", "-o", str(out))
         assert p.returncode == 0, p.stderr
         assert out.exists() and "3 件" in p.stderr
-    p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "export", "catalog", "--year",
-                        "2019", "-o", str(tmp_path / "c.txt")], capture_output=True, text=True, cwd=ROOT)
+    p = run_config(cfg_path, "export", "catalog", "--year", "2019", "-o", str(tmp_path / "c.txt"))
     assert p.returncode == 2 and "格式" in p.stderr
 
 

@@ -8,8 +8,6 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -21,8 +19,8 @@ from archive.import_catalog import (import_catalog, load_mapping, parse_date, pa
                                     parse_retention, read_catalog, RowError)
 from archive.search import Filters, search
 from catalog_gen import build
-from conftest import ROOT
 from makedocs import make_docx, make_pdf, make_text
+from tests.clirun import check, run_config
 
 DATK22 = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
 RET_SHEETS = {"Y": "永久", "D30": "30年", "D10": "10年"}
@@ -291,16 +289,15 @@ def test_several_files_for_one_record_and_attaching_later(arc, tmp_path):
 
 
 def test_cli_dry_run_json_and_report_file(tmp_path, cfg_path):
-    env_run = [sys.executable, "-m", "archive", "--config", str(cfg_path)]
-    subprocess.run([*env_run, "init"], check=True, cwd=ROOT, capture_output=True)
+    check(run_config(cfg_path, "init"))
     p = tmp_path / "c.csv"
     p.write_text("档号,题名,日期,保管期限\nZ109-WS·2015-Y-0001,甲,2015-01-01,永久\n"
                  "Z109-WS·2015-Y-0002,乙,2015-02-30,永久\nZ109-WS·2015-Y-0003,丙,2015-01-01,长久\n", encoding="utf-8")
     files = tmp_path / "f"
     files.mkdir()
     make_text(files / "Z109-WS-2015-Y-0009.txt", "目录外")
-    r = subprocess.run([*env_run, "import", "catalog", str(p), "--files", str(files), "--dry-run", "--json",
-                        "--report", str(tmp_path / "r.xlsx")], cwd=ROOT, capture_output=True, text=True)
+    r = run_config(cfg_path, "import", "catalog", str(p), "--files", str(files), "--dry-run", "--json",
+                   "--report", str(tmp_path / "r.xlsx"))
     assert r.returncode == 0, r.stderr
     j = json.loads(r.stdout)
     assert j["dry_run"] and j["summary"]["imported"] == 1 and j["summary"]["files_without_record"] == 1
@@ -309,36 +306,31 @@ def test_cli_dry_run_json_and_report_file(tmp_path, cfg_path):
     cells = [[c.value for c in row] for row in ws.iter_rows()]
     assert cells[0][:3] == ["类别", "工作表", "行号"] and cells[1][2] == 3
     assert [c[0] for c in cells[1:]] == ["拒绝导入", "拒绝导入", "无文件的记录", "无记录的文件"]
-    r = subprocess.run([*env_run, "import", "catalog", str(p)], cwd=ROOT, capture_output=True, text=True)
+    r = run_config(cfg_path, "import", "catalog", str(p))
     assert r.returncode == 0 and "导入报告" in r.stdout and "日期 “2015-02-30” 不存在" in r.stdout
-    r = subprocess.run([*env_run, "import", "catalog", str(tmp_path / "none.xlsx")], cwd=ROOT,
-                       capture_output=True, text=True)
+    r = run_config(cfg_path, "import", "catalog", str(tmp_path / "none.xlsx"))
     assert r.returncode == 1 and r.stderr.startswith("错误：目录文件")
 
 
 def test_cli_report_that_cannot_be_written_stops_before_importing(tmp_path, cfg_path):
     """--report in a missing folder or with a wrong extension: one line, exit 2, and no record imported."""
-    env_run = [sys.executable, "-m", "archive", "--config", str(cfg_path)]
-    subprocess.run([*env_run, "init"], check=True, cwd=ROOT, capture_output=True)
+    check(run_config(cfg_path, "init"))
     p = tmp_path / "c.csv"
     p.write_text("档号,题名,日期,保管期限\nZ109-WS·2015-Y-0001,甲,2015-01-01,永久\n", encoding="utf-8")
     for report, words in ((tmp_path / "无此文件夹" / "r.xlsx", "不存在"), (tmp_path / "r.txt", "应为 .xlsx 或 .csv")):
-        r = subprocess.run([*env_run, "import", "catalog", str(p), "--report", str(report)], cwd=ROOT,
-                           capture_output=True, text=True)
+        r = run_config(cfg_path, "import", "catalog", str(p), "--report", str(report))
         assert r.returncode == 2 and r.stderr.startswith("错误：") and words in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
-    r = subprocess.run([*env_run, "list", "--json"], cwd=ROOT, capture_output=True, text=True)
+    r = run_config(cfg_path, "list", "--json")
     assert r.returncode == 0 and json.loads(r.stdout) == []
 
 
 def test_cli_report_is_written_whole(tmp_path, cfg_path):
     """The report goes through the atomic writer: written whole, no hidden temporary left beside it."""
-    env_run = [sys.executable, "-m", "archive", "--config", str(cfg_path)]
-    subprocess.run([*env_run, "init"], check=True, cwd=ROOT, capture_output=True)
+    check(run_config(cfg_path, "init"))
     p = tmp_path / "c.csv"
     p.write_text("档号,题名,日期,保管期限\nZ109-WS·2015-Y-0001,甲,2015-01-01,永久\n", encoding="utf-8")
-    r = subprocess.run([*env_run, "import", "catalog", str(p), "--dry-run", "--report", str(tmp_path / "r.csv")],
-                       cwd=ROOT, capture_output=True, text=True)
+    r = run_config(cfg_path, "import", "catalog", str(p), "--dry-run", "--report", str(tmp_path / "r.csv"))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "r.csv").read_text(encoding="utf-8-sig").startswith("类别,工作表,行号")
     assert not list(tmp_path.glob(".r.csv.*"))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import bagit
@@ -19,25 +17,42 @@ from archive.importing import import_record
 from archive.session import open_archive
 from archive.search import Filters, search
 from archive.verify import verify
-from conftest import ROOT, write_config
+from conftest import copy_prepared, write_config
 from gongwen_gen import gongwen_lines
 from makedocs import make_docx, make_ofd, make_pdf
+from tests.clirun import run_config
+
+
+@pytest.fixture(scope="module")
+def _year_2019_template(tmp_path_factory):
+    """Four archived 2019 records (PDF, DOCX, OFD), one of 2020, one pending, one imported without a file:
+    filed once per module."""
+    folder = tmp_path_factory.mktemp("package")
+    arc = open_archive(load_config(write_config(folder)), create=True)
+    try:
+        src = folder / "src"
+        src.mkdir()
+        makers = (make_pdf, make_docx, make_ofd, make_pdf)
+        for i, kind in enumerate((0, 1, 3, 8)):
+            ext = {make_pdf: "pdf", make_docx: "docx", make_ofd: "ofd"}[makers[i]]
+            r = pipeline.ingest_file(arc, makers[i](src / f"{i}.{ext}", gongwen_lines(i, kind, 2019)))
+            assert r.outcome == "archived", r.reason
+        pipeline.ingest_file(arc, make_pdf(src / "other-year.pdf", gongwen_lines(7, 0, 2020)))
+        pipeline.ingest_file(arc, make_pdf(src / "pending.pdf", gongwen_lines(9, 9, 2019)))
+        import_record(arc, {"archival_code": "Z109-WS·2019-Y-BGS-0002", "title": "纸质时期的决定",
+                            "issuer": "示例县档案局", "date": "2019-05-06", "pages": 3}, None, source={"row": 1})
+    finally:
+        arc.close()
+    return folder
 
 
 @pytest.fixture
-def year_2019(arc, tmp_path):
-    src = tmp_path / "src"
-    src.mkdir()
-    makers = (make_pdf, make_docx, make_ofd, make_pdf)
-    for i, kind in enumerate((0, 1, 3, 8)):
-        ext = {make_pdf: "pdf", make_docx: "docx", make_ofd: "ofd"}[makers[i]]
-        r = pipeline.ingest_file(arc, makers[i](src / f"{i}.{ext}", gongwen_lines(i, kind, 2019)))
-        assert r.outcome == "archived", r.reason
-    pipeline.ingest_file(arc, make_pdf(src / "other-year.pdf", gongwen_lines(7, 0, 2020)))
-    pipeline.ingest_file(arc, make_pdf(src / "pending.pdf", gongwen_lines(9, 9, 2019)))
-    import_record(arc, {"archival_code": "Z109-WS·2019-Y-BGS-0002", "title": "纸质时期的决定", "issuer": "示例县档案局",
-                        "date": "2019-05-06", "pages": 3}, None, source={"row": 1})
-    return arc
+def year_2019(_year_2019_template, cfg_path):
+    """The module's archive copied for this test (its config at ``cfg_path``)."""
+    copy_prepared(_year_2019_template, cfg_path.parent)
+    arc = open_archive(load_config(cfg_path))
+    yield arc
+    arc.close()
 
 
 def _records(arc, year=2019):
@@ -120,15 +135,13 @@ def test_output_must_be_new_and_year_must_have_records(year_2019, tmp_path):
 def test_cli_export_and_import_package(year_2019, cfg_path, tmp_path):
     year_2019.close()
     out = tmp_path / "bag"
-    p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "export", "package", "--year",
-                        "2019", "-o", str(out), "--json"], capture_output=True, text=True, cwd=ROOT)
+    p = run_config(cfg_path, "export", "package", "--year", "2019", "-o", str(out), "--json")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["records"] == 5
     other = tmp_path / "other"
     other.mkdir()
     cfg2 = write_config(other)
-    p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg2), "import", "package", str(out),
-                        "--json"], capture_output=True, text=True, cwd=ROOT)
+    p = run_config(cfg2, "import", "package", str(out), "--json")
     assert p.returncode == 0, p.stderr
     assert sorted(r["archival_code"] for r in json.loads(p.stdout)) == sorted(
         json.loads(f.read_text(encoding="utf-8"))["archival_code"] for f in (out / "data" / "records").glob("*.json"))

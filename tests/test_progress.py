@@ -18,6 +18,7 @@ from archive import catalog
 from archive.backup import backup, restore
 from archive.export.package import export_package
 from archive.verify import verify
+from tests.clirun import run_config
 from tests.conftest import ROOT, write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_text
@@ -109,17 +110,15 @@ def test_verify_lists_problems_first_and_sums_notices_up(filled, cfg_path):
     assert rep.errors, "the edit is found"
     order = [f.severity for f in rep.ordered()]
     assert order == sorted(order, key=lambda s: s != "error")
-    cmd = [sys.executable, "-m", "archive", "--config", str(cfg_path), "verify"]
-    r = subprocess.run(cmd + ["--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    r = run_config(cfg_path, "verify", "--json")
     data = json.loads(r.stdout)
     assert r.returncode == 1
     sev = [f["severity"] for f in data["findings"]]
     assert sev == sorted(sev, key=lambda s: s != "error")
     assert sum(k["count"] for k in data["notice_kinds"]) == data["notices"]
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    r = run_config(cfg_path, "verify", env={"COLUMNS": "200"})
     assert "四性检测：问题" in r.stdout, r.stdout
     if data["notices"]:
         assert "按类别汇总" in r.stdout and r.stdout.index("四性检测：问题") < r.stdout.index("按类别汇总")
-        every = subprocess.run(cmd + ["--all"], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                               env={**os.environ, "COLUMNS": "200"})
+        every = run_config(cfg_path, "verify", "--all", env={"COLUMNS": "200"})
         assert "四性检测：提示" in every.stdout and "按类别汇总" not in every.stdout

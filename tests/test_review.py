@@ -11,16 +11,37 @@ from archive import catalog
 from archive.errors import ReviewError
 from archive.review import confirm, pending, reclassify
 from archive.verify import verify
+from conftest import copy_prepared, write_config
 from gongwen_gen import gongwen_lines
 from makedocs import make_pdf
 from tests.clirun import run_config
 
 
+@pytest.fixture(scope="module")
+def _mixed_template(tmp_path_factory):
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    folder = tmp_path_factory.mktemp("review")
+    arc = open_archive(load_config(write_config(folder)), create=True)
+    try:
+        for i, kind in enumerate((0, 0, 9, 3)):  # two 永久 BGS, one pending (unknown company), one 10年
+            pipeline.ingest_file(arc, make_pdf(folder / f"{i}.pdf", gongwen_lines(i, kind, 2021)))
+    finally:
+        arc.close()
+    return folder
+
+
 @pytest.fixture
-def mixed(arc, tmp_path):
-    for i, kind in enumerate((0, 0, 9, 3)):  # two 永久 BGS, one pending (unknown company), one 10年
-        pipeline.ingest_file(arc, make_pdf(tmp_path / f"{i}.pdf", gongwen_lines(i, kind, 2021)))
-    return arc
+def mixed(_mixed_template, cfg_path):
+    """The module's archive (filed once) copied for this test, its config at ``cfg_path``."""
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    copy_prepared(_mixed_template, cfg_path.parent)
+    arc = open_archive(load_config(cfg_path))
+    yield arc
+    arc.close()
 
 
 def _by(arc, **where):

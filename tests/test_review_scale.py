@@ -258,8 +258,7 @@ def test_an_unknown_timezone_is_one_chinese_line(tmp_path):
     path = write_config(tmp_path, **{'timezone = "Asia/Shanghai"': 'timezone = "Mars/Olympus"'})
     with pytest.raises(ConfigError, match="agency.timezone = 'Mars/Olympus' 不是已知的时区"):
         load_config(path)
-    p = subprocess.run([sys.executable, "-m", "archive", "--config", str(path), "list"],
-                       capture_output=True, text=True, cwd=ROOT)
+    p = run_config(path, "list")
     assert p.returncode != 0 and p.stderr.count("\n") == 1 and "不是已知的时区" in p.stderr
     # the key may be left out: Asia/Shanghai
     path = write_config(tmp_path, **{'timezone = "Asia/Shanghai"': '# timezone = "Asia/Shanghai"'})

@@ -13,7 +13,7 @@ import pytest
 from archive import pipeline
 from archive.index import analyzer, bigrams, index_text
 from archive.search import MARK_START, Filters, search
-from tests.conftest import write_config
+from tests.conftest import copy_prepared, write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_docx, make_pdf, make_text
 from tests.clirun import run_config
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINE_LINE = 'engine = "sqlite"'
 
 
-@pytest.fixture(params=["sqlite", "whoosh"])
+@pytest.fixture(scope="module", params=["sqlite", "whoosh"])
 def engine(request):
     return request.param
 
@@ -42,10 +42,17 @@ def test_bigram_analyzer():
     assert bigrams(None) == bigrams("") == ""
 
 
-@pytest.fixture
-def built(arc, tmp_path):
-    """An archive of a dozen documents: own, superior, peer; 2017–2023; DOCX, PDF and text."""
-    src = tmp_path / "src"
+@pytest.fixture(scope="module")
+def _built_template(engine, tmp_path_factory):
+    """An archive of a dozen documents: own, superior, peer; 2017–2023; DOCX, PDF and text. Filed once per
+    engine and module; ``built_ro`` shares one opened copy among the tests that only read, ``built`` gives a
+    test that changes it a copy of its own."""
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    folder = tmp_path_factory.mktemp(f"search-{engine}")
+    arc = open_archive(load_config(write_config(folder, **{ENGINE_LINE: f'engine = "{engine}"'})), create=True)
+    src = folder / "src"
     src.mkdir()
     made = {}
     specs = [(54, 0, 2017), (1, 4, 2022), (2, 5, 2022), (3, 7, 2021), (4, 2, 2020), (5, 3, 2023),
@@ -57,17 +64,45 @@ def built(arc, tmp_path):
         maker = (make_docx, make_pdf, lambda p, l: make_text(p, "\n".join(l)))[n % 3]
         ext = ("docx", "pdf", "txt")[n % 3]
         made[i] = maker(src / f"{n}.{ext}", lines)
-    results = {i: pipeline.ingest_file(arc, p) for i, p in made.items()}
+    try:
+        results = {i: pipeline.ingest_file(arc, p) for i, p in made.items()}
+    finally:
+        arc.close()
     assert all(r.outcome in ("archived", "excluded") for r in results.values()), \
         {i: (r.outcome, r.reason) for i, r in results.items()}
-    return arc, {i: r.record for i, r in results.items()}
+    return folder, {i: r.record for i, r in results.items()}
+
+
+def _open_copy(template, dest: Path):
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    folder, recs = template
+    copy_prepared(folder, dest)
+    return open_archive(load_config(dest / "config.toml")), {i: dict(r) for i, r in recs.items()}
+
+
+@pytest.fixture(scope="module")
+def built_ro(_built_template, tmp_path_factory):
+    """The module's archive, opened once for the tests that only search it."""
+    arc, recs = _open_copy(_built_template, tmp_path_factory.mktemp("search-ro"))
+    yield arc, recs
+    arc.close()
+
+
+@pytest.fixture
+def built(_built_template, cfg_path):
+    """A copy of the module's archive (its config at ``cfg_path``) for a test that changes it."""
+    arc, recs = _open_copy(_built_template, cfg_path.parent)
+    yield arc, recs
+    arc.close()
 
 
 @pytest.mark.parametrize("query", ["〔2017〕55号", "[2017]55号", "（2017）55号", "2017年55号", "第55号",
                                    "示档发〔2017〕55号", "示档发2017年55号", "示档发[2017]55号", "〔２０１７〕５５号",
                                    "示档发〔2017〕第055号", "示档发 2017 55"])
-def test_any_spelling_of_a_number_puts_that_document_first(built, query):
-    arc, recs = built
+def test_any_spelling_of_a_number_puts_that_document_first(built_ro, query):
+    arc, recs = built_ro
     res = search(arc.conn, arc.index, query)
     assert res.hits, query
     assert res.hits[0].record["id"] == recs[54]["id"], [h.record["doc_number"] for h in res.hits]
@@ -75,8 +110,8 @@ def test_any_spelling_of_a_number_puts_that_document_first(built, query):
     assert arc.resolve(query)["id"] == recs[54]["id"] or query in ("第55号",)
 
 
-def test_words_and_phrases_find_the_document_with_a_snippet(built):
-    arc, recs = built
+def test_words_and_phrases_find_the_document_with_a_snippet(built_ro):
+    arc, recs = built_ro
     res = search(arc.conn, arc.index, "抢救性修复")
     assert [h.record["id"] for h in res.hits] == [recs[9]["id"]]
     assert MARK_START in res.hits[0].snippet and "修复" in res.hits[0].snippet
@@ -99,14 +134,14 @@ def test_a_word_needs_all_its_bigrams_a_quoted_phrase_needs_them_in_sequence(arc
     assert [h.record["id"] for h in search(arc.conn, arc.index, "档案管理").hits][0] == a  # title match first
 
 
-def test_title_matches_rank_above_body_matches(built):
-    arc, recs = built
+def test_title_matches_rank_above_body_matches(built_ro):
+    arc, recs = built_ro
     res = search(arc.conn, arc.index, "值班")
     assert res.hits[0].record["id"] == recs[5]["id"]
 
 
-def test_filters_and_field_syntax(built):
-    arc, recs = built
+def test_filters_and_field_syntax(built_ro):
+    arc, recs = built_ro
     all_ids = {r["id"] for r in recs.values()}
     by_year = search(arc.conn, arc.index, "档案", Filters(year=2017), limit=50)
     assert {h.record["year"] for h in by_year.hits} == {2017} and len(by_year.hits) == 3
@@ -128,8 +163,8 @@ def test_filters_and_field_syntax(built):
     assert {h.record["id"] for h in search(arc.conn, arc.index, "档案", limit=50).hits} <= all_ids
 
 
-def test_pagination(built):
-    arc, _ = built
+def test_pagination(built_ro):
+    arc, _ = built_ro
     everything = search(arc.conn, arc.index, "档案", limit=50)
     pages = [search(arc.conn, arc.index, "档案", limit=4, page=p) for p in (1, 2, 3)]
     assert pages[0].total == everything.total and pages[0].pages == -(-everything.total // 4)
@@ -191,8 +226,8 @@ def _scan(arc, word: str) -> set[int]:
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
-def test_fts_results_and_counts_equal_a_scan(built):
-    arc, recs = built
+def test_fts_results_and_counts_equal_a_scan(built_ro):
+    arc, recs = built_ro
     for word in ("档案", "通知", "抢救性修复", "管理", "工作", "2022", "示例县", "台风"):
         res = search(arc.conn, arc.index, word, limit=100)
         assert res.exact and res.total == len(res.hits) == len(_scan(arc, word)), word

@@ -6,21 +6,21 @@ backends, and the real command line."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from archive.search import search
-from tests.conftest import ROOT
+from tests.clirun import run_config
 from tests.searchdocs import ingested
 
 NUMBERS = ["某农发〔2023〕1号", "冀科农规〔2023〕1号", "冀科区〔2023〕1号", "冀政办发〔2023〕1号", "费政办发〔2023〕1号",
            "国办函〔2023〕7号", "冀政办发〔2023〕7号", "某农发〔2022〕1号"]
 
 
-@pytest.fixture(params=["sqlite", "whoosh"])
-def built(request, tmp_path):
+@pytest.fixture(scope="module", params=["sqlite", "whoosh"])
+def built(request, tmp_path_factory):
+    """Filed once per engine; the tests only search it."""
+    tmp_path = tmp_path_factory.mktemp(f"built-{request.param}")
     docs = []
     for k, number in enumerate(NUMBERS):
         title = f"关于做好第{k + 1}项农业工作的通知"
@@ -75,13 +75,12 @@ def test_a_bare_year_and_serial_still_lists_every_record_carrying_it(built):
 
 def test_the_command_line_labels_each_kind(built):
     _, _, cfg_path = built
-    cmd = [sys.executable, "-m", "archive", "--config", str(cfg_path), "search"]
-    r = subprocess.run(cmd + ["冀政办发〔2023〕1号"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    r = run_config(cfg_path, "search", "冀政办发〔2023〕1号")
     assert r.returncode == 0, r.stderr
     assert "文号匹配" in r.stdout and "相近文号" in r.stdout, r.stdout
     for other in ("冀科农规", "冀科区", "某农发"):
         assert other not in r.stdout, r.stdout
-    r = subprocess.run(cmd + ["冀政办发〔2023〕1号", "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    r = run_config(cfg_path, "search", "冀政办发〔2023〕1号", "--json")
     hits = json.loads(r.stdout)
     assert [(h["doc_number"], h["matched"]) for h in hits] == [("冀政办发〔2023〕1号", "docno"),
                                                                ("费政办发〔2023〕1号", "docno_near")]

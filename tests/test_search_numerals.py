@@ -5,13 +5,11 @@ real command line for the messages and --json."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from archive.search import search
-from tests.conftest import ROOT
+from tests.clirun import run_config
 from tests.searchdocs import ingested
 
 DOCS = [  # (file, 版头, 文号, 题名, 署名, 成文日期)
@@ -26,8 +24,10 @@ DOCS = [  # (file, 版头, 文号, 题名, 署名, 成文日期)
 ]
 
 
-@pytest.fixture(params=["sqlite", "whoosh"])
-def built(request, tmp_path):
+@pytest.fixture(scope="module", params=["sqlite", "whoosh"])
+def built(request, tmp_path_factory):
+    """Filed once per engine; the tests only search it."""
+    tmp_path = tmp_path_factory.mktemp(f"built-{request.param}")
     arc, ids, cfg_path = ingested(tmp_path, request.param, [
         (name, [head, number, title, "各有关单位：", f"现将{title[:-3]}有关事项通知如下。", "一、高度重视，认真组织。",
                 signer, day], number) for name, head, number, title, signer, day in DOCS])
@@ -73,13 +73,12 @@ def test_a_number_without_its_code_that_several_documents_carry_says_so(built):
     assert one.ambiguous == [] and one.hits[0].record["id"] == ids["冀政办字〔2019〕21号"]
     assert search(arc.conn, arc.index, "〔2017〕5号").ambiguous == [], "one document: nothing to choose"
     assert search(arc.conn, arc.index, "〔二〇一九〕二十一号").ambiguous == res.ambiguous
-    cmd = [sys.executable, "-m", "archive", "--config", str(cfg_path), "search"]
-    r = subprocess.run(cmd + ["〔2019〕21号"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    r = run_config(cfg_path, "search", "〔2019〕21号")
     assert r.returncode == 0, r.stderr
     assert "没有机关代字" in r.stderr and "冀政办字〔2019〕21号" in r.stderr and "示政发〔2019〕21号" in r.stderr, r.stderr
-    r = subprocess.run(cmd + ["〔2019〕21号", "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    r = run_config(cfg_path, "search", "〔2019〕21号", "--json")
     hits = json.loads(r.stdout)
     assert {h["doc_number"] for h in hits if h.get("ambiguous_number")} == {"冀政办字〔2019〕21号", "示政发〔2019〕21号"}
     assert all(h["matched"] == "docno" for h in hits if h.get("ambiguous_number"))
-    r = subprocess.run(cmd + ["冀政办字〔2019〕21号", "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    r = run_config(cfg_path, "search", "冀政办字〔2019〕21号", "--json")
     assert "没有机关代字" not in r.stderr and not any(h.get("ambiguous_number") for h in json.loads(r.stdout))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import subprocess
-import sys
 
 import pytest
 
@@ -14,23 +12,44 @@ from archive import pipeline
 from archive.importing import import_record
 from archive.errors import UsageError
 from archive.verify import explain_gap, verify
-from conftest import ROOT
+from conftest import copy_prepared, write_config
 from gongwen_gen import gongwen_lines
 from makedocs import make_docx, make_pdf
+from tests.clirun import run_config
+
+
+@pytest.fixture(scope="module")
+def _built_template(tmp_path_factory):
+    """Five archived documents (PDF and DOCX), one pending, one imported record without a file: filed once."""
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    folder = tmp_path_factory.mktemp("verify")
+    arc = open_archive(load_config(write_config(folder)), create=True)
+    try:
+        src = folder / "src"
+        src.mkdir()
+        for i, kind in enumerate((0, 1, 2, 3, 9)):
+            lines = gongwen_lines(i, kind, 2019)
+            f = make_pdf(src / f"{i}.pdf", lines) if i % 2 == 0 else make_docx(src / f"{i}.docx", lines)
+            pipeline.ingest_file(arc, f)
+        import_record(arc, {"archival_code": "Z109-WS·2019-Y-BGS-0003", "title": "纸质时期的决定",
+                            "issuer": "示例县档案局", "date": "2019-05-06", "pages": 2}, None, source={"row": 1})
+    finally:
+        arc.close()
+    return folder
 
 
 @pytest.fixture
-def built(arc, tmp_path):
-    """Five archived documents (PDF and DOCX), one pending, one imported record without a file."""
-    src = tmp_path / "src"
-    src.mkdir()
-    for i, kind in enumerate((0, 1, 2, 3, 9)):
-        lines = gongwen_lines(i, kind, 2019)
-        f = make_pdf(src / f"{i}.pdf", lines) if i % 2 == 0 else make_docx(src / f"{i}.docx", lines)
-        pipeline.ingest_file(arc, f)
-    import_record(arc, {"archival_code": "Z109-WS·2019-Y-BGS-0003", "title": "纸质时期的决定",
-                        "issuer": "示例县档案局", "date": "2019-05-06", "pages": 2}, None, source={"row": 1})
-    return arc
+def built(_built_template, cfg_path):
+    """The module's archive copied for this test (its config at ``cfg_path``): each test damages its own."""
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    copy_prepared(_built_template, cfg_path.parent)
+    arc = open_archive(load_config(cfg_path))
+    yield arc
+    arc.close()
 
 
 def _rows(arc):
@@ -174,8 +193,7 @@ def test_stray_and_unreadable_files(built, tmp_path):
 
 def test_cli_exit_status_and_json(built, cfg_path):
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "verify", *args],
-                              capture_output=True, text=True, cwd=ROOT)
+        return run_config(cfg_path, "verify", *args)
 
     built.close()
     ok = run("--json")

@@ -417,9 +417,9 @@ def test_serve_on_0000_without_accounts_refuses_to_start(cfg_path):
 
 
 def test_user_command(cfg_path):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    run = lambda *a, stdin=None: subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), *a],
-                                                input=stdin, capture_output=True, text=True, timeout=120, env=env)
+    from tests.clirun import run_config
+
+    run = lambda *a, stdin=None: run_config(cfg_path, *a, input=stdin)  # noqa: E731 (in-process: tests/clirun.py)
     p = run("user", "add", "张三", "--role", "文书", "--password-stdin", stdin="a good password\n")
     assert p.returncode == 0, p.stderr
     assert run("user", "add", "李四", "--role", "管理员", "--password-stdin", stdin="a good password\n").returncode == 2
