@@ -416,7 +416,7 @@ def _files(conn, row) -> list[dict]:
     out = []
     if row["stored_path"]:
         out.append({"seq": 1, "filename": row["filename"], "media_type": row["media_type"], "size": row["size"],
-                    "label": "原件"})
+                    "label": "正本"})
     if row["searchable_path"]:
         out.append({"seq": 0, "filename": Path(row["filename"] or "scan").stem + "（可检索）.pdf",
                     "media_type": "pdf", "size": None, "label": "可检索 PDF（OCR 文字层）"})
@@ -462,7 +462,7 @@ def record_page(request: Request):
         ("主送", row["recipients"]), ("签发人", row["signer"]), ("抄送", row["cc"]),
         ("印发", " ".join(x for x in (row["printer"], row["print_date"]) if x)), ("附注", row["note"]),
         ("页数", row["pages"]), ("文字来源", catalog.text_source(row)), ("与本机关关系", row["relation"]),
-        ("原文件名", row["filename"]), ("SHA-256", row["sha256"]),
+        ("原文件名", row["filename"]), ("校验码", row["sha256"]),
         ("入库时间", _state(request).local_time(row["ingested_at"])),
         ("来源", "导入" if row["origin"] == "import" else "入库"),
         ("人工更正", "、".join(label for k, label in EDIT_FIELDS.items() if k in catalog.corrected_of(row))),
@@ -507,16 +507,91 @@ def file_download(request: Request):
 
 
 def view_page(request: Request):
-    """A file in the browser: a PDF inline; a DOCX/OFD/text as its extracted text."""
+    """A file in the browser as pages: a PDF inline; an OFD or an image as page images drawn on the server; a
+    DOCX/DOC/WPS/RTF as its PDF rendition (a stored one first); other files as their extracted text."""
+    from archive.web import render as rendering
+
     user = require(request, "read")
-    arc = _state(request).reader
+    w = _state(request)
+    arc = w.reader
     row = _row(arc.conn, request.path_params["doc_id"])
     seq = request.path_params["seq"]
     path, name, media = _stored(arc, row, seq)
-    text = None
-    if media != "pdf":
+    text, pages, frame, note = None, 0, None, None
+    try:
+        if media == "pdf":
+            frame = f"/doc/{row['id']}/file/{seq}?inline=1"
+        elif media == "ofd":
+            pages = rendering.ofd_pages(path)
+        elif media == "image":
+            pages = rendering.image_pages(path)
+        elif media in rendering.OFFICE_KINDS:
+            kept = rendering.stored_rendition(_files(arc.conn, row)) if seq == 1 else None
+            frame = (f"/doc/{row['id']}/file/{kept['seq']}?inline=1" if kept
+                     else f"/doc/{row['id']}/rendition/{seq}")
+            note = "库中保存的版式文件" if kept else "由系统排版生成的页面，仅供阅读；以下载的文件为准"
+    except ArchiveError as e:
+        note, frame, pages = str(e), None, 0
+    if frame is None and not pages:
         text = exports.text_of(arc.conn, row["id"]) or ""
-    return render(request, "view.html", user=user, row=row, seq=seq, name=name, media=media, text=text)
+    return render(request, "view.html", user=user, row=row, seq=seq, name=name, media=media, text=text,
+                  pages=pages, frame=frame, note=note)
+
+
+def _file_sha(arc: Archive, row, seq: int) -> str | None:
+    if seq == 1:
+        return row["sha256"]
+    if seq == 0:
+        return None
+    f = exports.further_file(arc.conn, row["id"], seq)
+    return f["sha256"] if f and "sha256" in f.keys() else None
+
+
+def page_image(request: Request):
+    """Page ``n`` of an OFD or an image file, as a PNG drawn on the server (cached beside the inbox)."""
+    from archive.web import render as rendering
+
+    require(request, "read")
+    w = _state(request)
+    arc = w.reader
+    row = _row(arc.conn, request.path_params["doc_id"])
+    seq, n = request.path_params["seq"], request.path_params["n"]
+    path, _name, media = _stored(arc, row, seq)
+    sha = _file_sha(arc, row, seq) or _sha256_of(path)
+    if media == "ofd":
+        png = rendering.ofd_page_png(w.cfg, path, sha, n)
+    elif media == "image":
+        png = rendering.image_page_png(w.cfg, path, sha, n)
+    else:
+        raise NotFoundError("该文件不以图像显示")
+    return FileResponse(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+def rendition_file(request: Request):
+    """The PDF rendition of a DOCX/DOC/WPS/RTF file, shown inline (made by LibreOffice once per file)."""
+    from archive.web import render as rendering
+
+    require(request, "read")
+    w = _state(request)
+    arc = w.reader
+    row = _row(arc.conn, request.path_params["doc_id"])
+    seq = request.path_params["seq"]
+    path, name, media = _stored(arc, row, seq)
+    if media not in rendering.OFFICE_KINDS:
+        raise NotFoundError("该文件没有排版后的页面")
+    pdf = rendering.office_pdf(w.cfg, path, _file_sha(arc, row, seq) or _sha256_of(path), media)
+    return FileResponse(pdf, media_type="application/pdf", filename=Path(name).stem + "（页面）.pdf",
+                        content_disposition_type="inline")
+
+
+def _sha256_of(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def stamp_download(request: Request):
@@ -1035,6 +1110,8 @@ def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = F
         Route("/doc/{doc_id:int}", _sync(record_page)),
         Route("/doc/{doc_id:int}/view/{seq:int}", _sync(view_page)),
         Route("/doc/{doc_id:int}/file/{seq:int}", _sync(file_download)),
+        Route("/doc/{doc_id:int}/page/{seq:int}/{n:int}", _sync(page_image)),
+        Route("/doc/{doc_id:int}/rendition/{seq:int}", _sync(rendition_file)),
         Route("/doc/{doc_id:int}/stamp", _sync(stamp_download)),
         Route("/doc/{doc_id:int}/reclassify", _post(reclassify_post), methods=["POST"]),
         Route("/doc/{doc_id:int}/edit", _post(edit_post), methods=["POST"]),
