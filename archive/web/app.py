@@ -356,6 +356,8 @@ def search_page(request: Request):
     error = None
     res = None
     page = 1
+    sort = (qp.get("sort") or "").strip()
+    sort_window = False
     t0 = time.perf_counter()
     try:
         page = _int(qp.get("page"), "页码", 1, 100000) or 1
@@ -367,7 +369,11 @@ def search_page(request: Request):
             org=params["org"] or None, doc_type=params["doc_type"] or None, issuer=params["issuer"] or None,
             date_from=_date(params["date_from"], "起始日期"), date_to=_date(params["date_to"], "截止日期"),
             status=status)
-        if q:
+        if sort not in SORTS:
+            raise UsageError(f"排序方式 “{sort}” 无效：应为 {'、'.join(SORTS.values())}")
+        if sort and (q or any(params.values())):
+            res, sort_window = _sorted(arc, q, filters, page, sort)
+        elif q:
             res = search_mod.search(arc.conn, arc.index, q, filters, limit=PAGE_SIZE, page=page)
         elif any(params.values()):
             res = _browse(arc.conn, filters, page)
@@ -379,7 +385,12 @@ def search_page(request: Request):
             hits.append({**h.record, "snippet": snippet_html(h.snippet) if h.snippet else "",
                          "matched": h.matched})
     keep = {k: v for k, v in {"q": q, **params}.items() if v}
+    sort_links = [(code, name, urllib.parse.urlencode(dict(keep, **({"sort": code} if code else {}))))
+                  for code, name in SORTS.items() if code or q]
+    if sort:
+        keep["sort"] = sort
     return render(request, "search.html", user=user, q=q, params=params, res=res, hits=hits, error=error,
+                  sort=sort, sorts=SORTS, sort_links=sort_links, sort_window=sort_window and SORT_WINDOW,
                   page=page, keep=keep, urlencode=urllib.parse.urlencode,
                   seconds=time.perf_counter() - t0, doc_types=_distinct(arc.conn, "doc_type"),
                   years=_distinct(arc.conn, "year"))
@@ -397,6 +408,46 @@ def _distinct(conn, col: str) -> list:
     vals = exports.distinct_values(conn, col)
     _DISTINCT_CACHE[key] = (time.monotonic(), vals)
     return vals
+
+
+# the sortable columns of the result list; "" is the order a search gives (relevance), or newest first
+SORTS = {"": "相关度", "date": "日期", "date_asc": "日期（由早到晚）", "code": "档号", "title": "题名"}
+SORT_WINDOW = 1000  # a sorted list orders this many of the best matches (said on the page when there are more)
+
+
+def _sort_key(sort: str):
+    def text(v) -> str:
+        return v if isinstance(v, str) else ""
+
+    if sort in ("date", "date_asc"):
+        return lambda r: (text(r.get("date")) or "", r.get("id") or 0)
+    if sort == "code":  # 档号: fonds-year-retention-org-item, the item number compared as a number
+        return lambda r: (not r.get("archival_code"), [int(p) if p.isdigit() else p
+                                                        for p in re.split(r"(\d+)", text(r.get("archival_code")))])
+    return lambda r: (not r.get("title"), text(r.get("title") or r.get("filename")))
+
+
+def _sorted(arc: Archive, q: str, filters, page: int, sort: str):
+    """One page of the best SORT_WINDOW matches (or the newest records passing the filters) in the chosen
+    column's order: (Results, whether more matched than were sorted)."""
+    from archive import search as search_mod
+    from archive.search import Hit, Results
+
+    if q:
+        got = search_mod.search(arc.conn, arc.index, q, filters, limit=SORT_WINDOW, page=1)
+        hits, total = got.hits, got.total
+    else:
+        where, args = filters.sql()
+        total, rows = exports.browse(arc.conn, where, args, SORT_WINDOW, 0)
+        hits = [Hit(catalog.record(r), 0.0, "", "filter") for r in rows]
+    key = _sort_key(sort)
+    hits = sorted(hits, key=lambda h: key(h.record), reverse=(sort == "date"))
+    if sort == "date":  # newest first, records without a date last
+        hits = [h for h in hits if h.record.get("date")] + [h for h in hits if not h.record.get("date")]
+    start = (page - 1) * PAGE_SIZE
+    shown = len(hits)
+    return (Results(hits[start:start + PAGE_SIZE], shown, page, max(1, -(-shown // PAGE_SIZE)), True),
+            total > shown)
 
 
 def _browse(conn, filters, page: int):
@@ -419,7 +470,7 @@ def _files(conn, row) -> list[dict]:
                     "label": "正本"})
     if row["searchable_path"]:
         out.append({"seq": 0, "filename": Path(row["filename"] or "scan").stem + "（可检索）.pdf",
-                    "media_type": "pdf", "size": None, "label": "可检索 PDF（OCR 文字层）"})
+                    "media_type": "pdf", "size": None, "label": "可检索 PDF（文字识别层）"})
     for f in exports.stored_further_files(conn, row["id"]):
         out.append({"seq": f["seq"], "filename": f["filename"], "media_type": f["media_type"], "size": f["size"],
                     "role": f["role"], "label": f["role"]})  # 正本 / 定稿 / 稿纸 / 附件 / 其他格式 (migration 13)
@@ -439,6 +490,14 @@ def _describe_event(e: dict) -> tuple[str, str]:
     return event_name(e["action"], d), event_detail(e["action"], d)
 
 
+SYSTEM_ACCOUNTS = {"root": "本机管理员", "administrator": "本机管理员"}  # never shown by its system name
+
+
+def shown_actor(name: str | None) -> str:
+    """Who did it, as a clerk reads it: a web user's own name, the machine's administrator account by role."""
+    return SYSTEM_ACCOUNTS.get((name or "").lower(), name or "")
+
+
 def record_page(request: Request):
     user = require(request, "read")
     arc = _state(request).reader
@@ -447,7 +506,8 @@ def record_page(request: Request):
     events = []
     for e in catalog.events_for(conn, row["id"]):
         what, why = _describe_event(e)
-        events.append({"ts": _state(request).local_time(e["ts"]), "actor": e["actor"], "what": what, "why": why})
+        events.append({"ts": _state(request).local_time(e["ts"]), "actor": shown_actor(e["actor"]), "what": what,
+                       "why": why})
     hold = appraisals.hold_of(conn, row["id"])
     warnings = json.loads(row["warnings"]) if row["warnings"] else []
     fields = [
@@ -461,7 +521,7 @@ def record_page(request: Request):
         ("文种", row["doc_type"]), ("密级", row["secrecy"]), ("紧急程度", row["urgency"]),
         ("主送", row["recipients"]), ("签发人", row["signer"]), ("抄送", row["cc"]),
         ("印发", " ".join(x for x in (row["printer"], row["print_date"]) if x)), ("附注", row["note"]),
-        ("页数", row["pages"]), ("文字来源", catalog.text_source(row)), ("与本机关关系", row["relation"]),
+        ("页数", row["pages"]), ("文字来源", (catalog.text_source(row) or "").replace("OCR", "文字识别")), ("与本机关关系", row["relation"]),
         ("原文件名", row["filename"]), ("校验码", row["sha256"]),
         ("入库时间", _state(request).local_time(row["ingested_at"])),
         ("来源", "导入" if row["origin"] == "import" else "入库"),
@@ -486,7 +546,7 @@ def _stored(arc: Archive, row, seq: int) -> tuple[Path, str, str]:
     root = arc.store.root.resolve()
     path = (root / rel).resolve()
     if root not in path.parents or not path.is_file():  # the catalog's own path, checked all the same
-        raise NotFoundError(f"记录 {row['id']} 的文件不在档案库中：请运行 archive verify")
+        raise NotFoundError(f"记录 {row['id']} 的文件不在档案库中：请档案员检查档案库的完整性")
     return path, name or path.name, media or ""
 
 
@@ -1014,14 +1074,16 @@ class BodyLimit:
     def _limit(self, scope) -> tuple[int, str]:
         web = self.w.cfg.web
         small = (web.max_request_kb * 1024, f"{web.max_request_kb} KB")
-        if scope.get("method") != "POST" or scope.get("path") != "/file":
+        path = scope.get("path") or ""
+        upload = path == "/file" or bool(re.fullmatch(r"/appraisals/\d+/approve", path))  # the signed 签批件
+        if scope.get("method") != "POST" or not upload:
             return small
         w = self.w
         if not w.accounts_on():
             user = User(None, catalog.actor(), "档案员", local=True) if is_loopback(w.host) else None
         else:
             user = accounts.session_user(w.reader.conn, (scope.get("session") or {}).get("sid"))
-        if user is None or not user.may("file"):
+        if user is None or not user.may("file" if path == "/file" else "oversee"):
             return small
         return web.max_upload_mb * 1024 * 1024, f"{web.max_upload_mb} MB"
 
@@ -1100,6 +1162,8 @@ def _lifespan(w: WebArchive):
 def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = False) -> Starlette:
     """The web application over the archive ``cfg`` names. Raises UsageError when bound beyond the local
     machine without accounts."""
+    from archive.web import appraisal_pages
+
     w = WebArchive(cfg, host)
     routes = [
         Route("/", home),
@@ -1126,6 +1190,7 @@ def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = F
         Route("/admin/holds", _post(holds_post), methods=["POST"]),
         Route("/secrecy", _sync(secrecy_page), methods=["GET"]),
         Route("/secrecy", _post(secrecy_post), methods=["POST"]),
+        *appraisal_pages.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [Middleware(PathGuard), Middleware(SecurityHeaders)]
