@@ -53,7 +53,7 @@ from archive.errors import ArchiveError, NotFoundError, StopRequested, StoreErro
 from archive.session import Archive
 from archive.web import accounts
 from archive.web.accounts import User
-from archive.words import OUTCOME_NAMES
+from archive.words import OUTCOME_NAMES, STATUS_NAMES
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
@@ -61,7 +61,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 UPLOAD_DIR = ".web-upload"  # hidden inside the inbox: the watcher never picks up a file the web page is filing
 
 OUTCOME_LABELS = OUTCOME_NAMES
-STATUS_LABELS = {k: OUTCOME_LABELS[k] for k in ("archived", "pending", "excluded", "destroyed")}
+STATUS_LABELS = STATUS_NAMES  # 已归档 / 待定 / 不归档 / 已销毁: the command line's words (archive/words.py)
 MEDIA_LABELS = {"pdf": "PDF", "docx": "DOCX", "ofd": "OFD", "text": "文本", "image": "图像"}
 
 

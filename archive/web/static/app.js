@@ -29,6 +29,12 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   });
+  document.querySelectorAll(".pick input[type=file]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var shown = input.parentNode.querySelector(".chosen");
+      shown.textContent = input.files.length ? input.files[0].name : shown.dataset.none;
+    });
+  });
   document.querySelectorAll("a[data-back]").forEach(function (a) {
     a.addEventListener("click", function (e) { e.preventDefault(); history.back(); });
   });
