@@ -5,8 +5,10 @@
   layers' image, path and text objects in order, then the page's annotations (a stamp annotation is a seal
   drawn as an annotation) and the seals of its signatures (``Signatures.xml`` → ``Signature.xml``:
   ``StampAnnot`` gives the page and box, the seal's picture is the PNG/JPEG/GIF/BMP carried inside the
-  ``SignedValue``). No OFD renderer on PyPI was both maintained and free of a JVM or a network service, so
-  the drawing is ours; it covers what 公文 OFDs hold (text, images, lines, seals), not every OFD feature.
+  ``SignedValue``). easyofd (PyPI) would draw OFD pages, but it brings PyMuPDF (AGPL), pymupdf4llm and
+  onnxruntime with it (``pip install --dry-run easyofd``), so the drawing is ours, with Pillow and lxml that
+  the archive already uses; it covers what 公文 OFDs hold (text, images, lines, seals), not every OFD feature
+  (no clipping, gradients, patterns or embedded fonts: text is drawn in the system's CJK font).
 - Images: each frame re-encoded as a PNG (a TIFF scan or an SVG never goes to the browser as it was).
 - DOCX/DOC/WPS/RTF: a PDF made by LibreOffice (archive/extract/office.py, its limits and timeout).
 
