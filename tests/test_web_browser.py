@@ -219,10 +219,11 @@ def test_a_clerks_day(server, browser, cfg, tmp_path):
     shot("record")
     record_url = d.current_url
 
-    # ---- view the DOCX in the browser (as its text), then download it
+    # ---- view the DOCX in the browser (as pages: its PDF rendition), then download it
     d.find_element(By.LINK_TEXT, "在线查看").click()
-    wait_for(lambda: d.find_elements(By.ID, "doctext"), 30, "viewer")
-    assert "档案借阅管理办法" in d.find_element(By.ID, "doctext").text
+    frame = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "iframe.pdf"), 30, "viewer")[0]
+    assert frame.get_attribute("src").endswith("/rendition/1")
+    time.sleep(2)
     shot("view")
     d.get(record_url)
     d.find_element(By.LINK_TEXT, "下载").click()
