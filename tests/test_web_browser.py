@@ -9,6 +9,7 @@ review and accept the pending one; then the archivist's pages. A screenshot of e
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -48,6 +49,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def serving(cfg_path: Path, tmp_path: Path):
+    """``archive serve`` on a free local port in its own process, for the length of the block."""
+    port = _free_port()
+    log = open(tmp_path / "serve.log", "w")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "archive", "--config", str(cfg_path), "serve", "--host",
+                             "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    for _ in range(600):
+        if proc.poll() is not None:
+            raise AssertionError((tmp_path / "serve.log").read_text())
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
 def _cli(cfg_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return check(run_config(cfg_path, *args, input=stdin))
 
@@ -58,27 +86,8 @@ def server(cfg_path, tmp_path):
     _cli(cfg_path, "init")
     _cli(cfg_path, "user", "add", CLERK, "--role", "文书", "--password-stdin", stdin=PASSWORD + "\n")
     _cli(cfg_path, "user", "add", ARCHIVIST, "--role", "档案员", "--password-stdin", stdin=PASSWORD + "\n")
-    port = _free_port()
-    log = open(tmp_path / "serve.log", "w")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "archive", "--config", str(cfg_path), "serve", "--host",
-                             "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise AssertionError((tmp_path / "serve.log").read_text())
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serving(cfg_path, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -315,26 +324,8 @@ def full_server(cfg, cfg_path, tmp_path):
         appraisal.Decision(catalog.get_record(arc.conn, recs["old1"]["id"]), "destroy", "已无查考价值"),
         appraisal.Decision(catalog.get_record(arc.conn, recs["old2"]["id"]), "extend", "仍有查考价值", "D30")])
     arc.close()
-    port = _free_port()
-    log = open(tmp_path / "serve.log", "w")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "archive", "--config", str(cfg_path), "serve", "--host",
-                             "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise AssertionError((tmp_path / "serve.log").read_text())
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}", {k: dict(v) for k, v in recs.items() if v}, step.appraisal["id"]
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serving(cfg_path, tmp_path) as url:
+        yield url, {k: dict(v) for k, v in recs.items() if v}, step.appraisal["id"]
 
 
 def _size(driver, name: str) -> None:

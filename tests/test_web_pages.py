@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import copy_prepared, write_config
+from tests.test_web import PASSWORD, csrf_of, login
 from tests.makedocs import SAMPLE_GONGWEN, make_docx, make_ofd, make_pdf, make_text
 from tests.makescans import make_scan
 
@@ -28,7 +29,6 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
-PASSWORD = "correct horse 1"
 USERS = {"查阅": "查阅员小赵", "文书": "文书小王", "档案员": "档案员老李", "领导": "副局长陈", "保密员": "保密员周"}
 OFD_LINES = ["示例县档案局文件", "示档发〔2022〕8号", "关于印发电子文件归档办法的通知", "县直各单位：",
              "现将电子文件归档办法印发给你们。", "示例县档案局", "2022年9月8日"]
@@ -119,18 +119,7 @@ def site(cfg, _pages_template):
     app.state.web.close()
 
 
-def _csrf(text: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', text)
-    assert m, text[:400]
-    return m.group(1)
-
-
-def login(app, name: str) -> TestClient:
-    c = TestClient(app, base_url="http://127.0.0.1")
-    r = c.post("/login", data={"csrf": _csrf(c.get("/login").text), "name": name, "password": PASSWORD,
-                               "next": "/search"}, follow_redirects=False)
-    assert r.status_code == 303, r.text
-    return c
+_csrf = csrf_of  # tests/test_web.py's: the form's token, and logging in as a user of the fixture
 
 
 # ---- no English and no command names shown ----------------------------------------------------------------
