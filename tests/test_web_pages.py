@@ -388,3 +388,25 @@ def test_an_approval_form_without_a_token_is_refused(site):
     leader = login(app, USERS["领导"])
     r = leader.post(f"/appraisals/{aid}/approve", data={"document": "示档〔2026〕5号"})
     assert r.status_code == 403
+
+
+def test_an_image_too_large_to_decode_is_one_line(tmp_path):
+    """A PNG whose header claims 30000 × 30000 pixels (a decompression bomb) is refused before decoding."""
+    import struct
+    import zlib
+
+    from archive.errors import StoreError
+    from archive.web import render
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    class Cfg:
+        inbox = tmp_path / "inbox"
+    for w, h in ((30000, 30000), (10000, 7000)):  # past Pillow's own limit; past ours only
+        bomb = tmp_path / f"炸弹{w}.png"
+        bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                         + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+        with pytest.raises(StoreError, match="图像过大"):
+            render.image_page_png(Cfg, bomb, hashlib.sha256(bomb.read_bytes()).hexdigest(), 1)
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.png"))

@@ -177,6 +177,7 @@ class WebArchive:
         # a file name or title is shown with its control characters and bidi overrides escaped, as on the
         # command line (display.printable): HTML escaping alone lets U+202E turn a name around
         self.env.filters["printable"] = lambda v: display.printable(v) if isinstance(v, str) else v
+        self.env.filters["actor"] = shown_actor  # root is shown as 本机管理员
 
     def local_time(self, ts: str | None) -> str:
         """A catalog time on a page: the agency's wall clock ([agency] timezone), to the second."""

@@ -109,6 +109,8 @@ def _open_image(data: bytes):
 
     try:
         img = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as e:  # Pillow's own limit, past twice its warning size
+        raise StoreError("图像过大，不在网页上显示：请下载后查看") from e
     except Exception as e:  # noqa: BLE001 - Pillow raises many kinds on damaged files
         raise StoreError("图像已损坏，无法显示：请下载后查看") from e
     if img.width * img.height > MAX_IMAGE_PIXELS:
