@@ -39,6 +39,27 @@ def _app():
     return app
 
 
+# the command line's words in a service's message, as this page names the same field or step
+PAGE_WORDS = [
+    (r"请用 --destroy / --extend / --doubtful 逐一写明", "请在“鉴定结论”一栏逐件选择"),
+    (r"请用 --member 逐一写明", "请在“鉴定小组成员”中逐一写明"),
+    (r"请用 --supervisor 逐一写明", "请在“监销人”中逐一写明"),
+    (r"（--leader）", ""), (r"（--document，", "（"), (r"（--method，", "（"), (r"（--place）", ""),
+    (r"请先 archive approve \d+", "请先经领导批准"), (r"请用 archive appraisals 查看", "请在“鉴定与销毁”中查看"),
+    (r"请先用 archive reclassify 补正", "请先在记录页“重新分类”中补正"),
+    (r"--[a-z][a-z-]*", ""), (r"archive [a-z]+", "档案系统"),
+]
+
+
+def for_the_page(message: str) -> str:
+    """A service's message as the web page says it: no options, no command names."""
+    import re
+
+    for pattern, words in PAGE_WORDS:
+        message = re.sub(pattern, words, message)
+    return message
+
+
 def _names(text: str) -> list[str]:
     """People typed one per line, or separated by 、，, or spaces."""
     import re
@@ -70,10 +91,10 @@ def new_page(request: Request, error: str | None = None, status: int = 200, form
         day = a._date((form or request.query_params).get("as_of"), "鉴定基准日") or day
         audit.not_future(day)
     except ArchiveError as e:
-        error, day = error or str(e), dt.date.today()
+        error, day = error or for_the_page(str(e)), dt.date.today()
     items = audit.due_list(w.reader.conn, day, w.cfg)
     return a.render(request, "appraisal_new.html", status=status, user=user, items=items, day=day, error=error,
-                    choices=CHOICES, form=form or {})
+                    choices=CHOICES, form=form or {}, on_list=audit.pending_destruction(w.reader.conn))
 
 
 def new_post(request: Request, form) -> Response:
@@ -102,7 +123,7 @@ def new_post(request: Request, form) -> Response:
                 decisions.append(appraisal.Decision(a._row(w.writer.conn, doc_id), kind, reason, ret or None))
             step = appraisal.appraise(w.writer, day, members, decisions)
     except ArchiveError as e:
-        return new_page(request, error=str(e), status=400, form=form)
+        return new_page(request, error=for_the_page(str(e)), status=400, form=form)
     return RedirectResponse(f"/appraisals/{step.appraisal['id']}?done=appraised", 303)
 
 
@@ -166,7 +187,7 @@ def _approve(request: Request, user, form, path: Path | None) -> Response:
             appraisal.approve(w.writer, aid, leader=user.name, on=on, document=str(form.get("document") or ""),
                               file=path)
     except ArchiveError as e:
-        return detail_page(request, error=str(e), status=400)
+        return detail_page(request, error=for_the_page(str(e)), status=400)
     return RedirectResponse(f"/appraisals/{aid}?done=approved", 303)
 
 
@@ -189,7 +210,7 @@ def destroy_post(request: Request, form) -> Response:
             appraisal.destroy(w.writer, aid, supervisors=_names(str(form.get("supervisors") or "")),
                               method=str(form.get("method") or ""), place=str(form.get("place") or ""), at=at)
     except ArchiveError as e:
-        return detail_page(request, error=str(e), status=400)
+        return detail_page(request, error=for_the_page(str(e)), status=400)
     return RedirectResponse(f"/appraisals/{aid}?done=destroyed", 303)
 
 
