@@ -413,7 +413,7 @@ def _distinct(conn, col: str) -> list:
 
 # the sortable columns of the result list; "" is the order a search gives (relevance), or newest first
 SORTS = {"": "相关度", "date": "日期", "date_asc": "日期（由早到晚）", "code": "档号", "title": "题名"}
-SORT_WINDOW = 500  # a sorted list orders this many of the best matches (said on the page when there are more)
+SORT_WINDOW = 200  # a sorted list orders this many of the best matches (said on the page when there are more)
 
 
 def _sort_key(sort: str):
