@@ -186,6 +186,7 @@ def phase_ingest(work: Path, defer_index: bool = False) -> None:
     if defer_index:
         arc._unindexed = []  # left with indexed = 0: the reindex phase builds the index
     else:
+        pass  # each ingest's unit of work flushed the index when it ended (arc.flush_index is gone)
     total = time.perf_counter() - t_start
     conn = arc.conn
     rule_mix = Counter()

@@ -292,9 +292,11 @@ def test_download_is_the_stored_file(web, cfg):
         assert "attachment" in r.headers["content-disposition"]
     r = c.get(f"/doc/{docs['pdf']['id']}/file/1?inline=1")
     assert r.headers["content-type"] == "application/pdf" and r.headers["content-disposition"].startswith("inline")
-    # DOCX viewed as its text
+    # a DOCX is viewed as pages, through its PDF rendition (tests/test_web_pages.py); a text file as its text
     html = c.get(f"/doc/{docs['docx']['id']}/view/1").text
-    assert "归档工作的通知" in html and 'id="doctext"' in html
+    assert f'src="/doc/{docs["docx"]["id"]}/rendition/1"' in html and 'id="doctext"' not in html
+    html = c.get(f"/doc/{docs['pending']['id']}/view/1").text
+    assert "数字化项目验收" in html and 'id="doctext"' in html
 
 
 def test_stamp_copy_and_catalogue_export(web):

@@ -54,7 +54,7 @@ from archive.session import Archive
 from archive.web import accounts
 from archive.web import use_pages  # issue 28: 利用, access log, 移交 (its handlers read this module at call time)
 from archive.web.accounts import User
-from archive.words import OUTCOME_NAMES
+from archive.words import OUTCOME_NAMES, STATUS_NAMES
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
@@ -62,7 +62,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 UPLOAD_DIR = ".web-upload"  # hidden inside the inbox: the watcher never picks up a file the web page is filing
 
 OUTCOME_LABELS = OUTCOME_NAMES
-STATUS_LABELS = {k: OUTCOME_LABELS[k] for k in ("archived", "pending", "excluded", "destroyed")}
+STATUS_LABELS = STATUS_NAMES  # 已归档 / 待定 / 不归档 / 已销毁: the command line's words (archive/words.py)
 MEDIA_LABELS = {"pdf": "PDF", "docx": "DOCX", "ofd": "OFD", "text": "文本", "image": "图像"}
 
 
@@ -178,6 +178,7 @@ class WebArchive:
         # a file name or title is shown with its control characters and bidi overrides escaped, as on the
         # command line (display.printable): HTML escaping alone lets U+202E turn a name around
         self.env.filters["printable"] = lambda v: display.printable(v) if isinstance(v, str) else v
+        self.env.filters["actor"] = shown_actor  # root is shown as 本机管理员
 
     def local_time(self, ts: str | None) -> str:
         """A catalog time on a page: the agency's wall clock ([agency] timezone), to the second."""
@@ -357,6 +358,8 @@ def search_page(request: Request):
     error = None
     res = None
     page = 1
+    sort = (qp.get("sort") or "").strip()
+    sort_window = False
     t0 = time.perf_counter()
     try:
         page = _int(qp.get("page"), "页码", 1, 100000) or 1
@@ -368,7 +371,11 @@ def search_page(request: Request):
             org=params["org"] or None, doc_type=params["doc_type"] or None, issuer=params["issuer"] or None,
             date_from=_date(params["date_from"], "起始日期"), date_to=_date(params["date_to"], "截止日期"),
             status=status)
-        if q:
+        if sort not in SORTS:
+            raise UsageError(f"排序方式 “{sort}” 无效：应为 {'、'.join(SORTS.values())}")
+        if sort and (q or any(params.values())):
+            res, sort_window = _sorted(arc, q, filters, page, sort)
+        elif q:
             res = search_mod.search(arc.conn, arc.index, q, filters, limit=PAGE_SIZE, page=page)
         elif any(params.values()):
             res = _browse(arc.conn, filters, page)
@@ -380,7 +387,12 @@ def search_page(request: Request):
             hits.append({**h.record, "snippet": snippet_html(h.snippet) if h.snippet else "",
                          "matched": h.matched})
     keep = {k: v for k, v in {"q": q, **params}.items() if v}
+    sort_links = [(code, name, urllib.parse.urlencode(dict(keep, **({"sort": code} if code else {}))))
+                  for code, name in SORTS.items() if code or q]
+    if sort:
+        keep["sort"] = sort
     return render(request, "search.html", user=user, q=q, params=params, res=res, hits=hits, error=error,
+                  sort=sort, sorts=SORTS, sort_links=sort_links, sort_window=sort_window and SORT_WINDOW,
                   page=page, keep=keep, urlencode=urllib.parse.urlencode,
                   seconds=time.perf_counter() - t0, doc_types=_distinct(arc.conn, "doc_type"),
                   years=_distinct(arc.conn, "year"))
@@ -400,6 +412,46 @@ def _distinct(conn, col: str) -> list:
     return vals
 
 
+# the sortable columns of the result list; "" is the order a search gives (relevance), or newest first
+SORTS = {"": "相关度", "date": "日期", "date_asc": "日期（由早到晚）", "code": "档号", "title": "题名"}
+SORT_WINDOW = 200  # a sorted list orders this many of the best matches (said on the page when there are more)
+
+
+def _sort_key(sort: str):
+    def text(v) -> str:
+        return v if isinstance(v, str) else ""
+
+    if sort in ("date", "date_asc"):
+        return lambda r: (text(r.get("date")) or "", r.get("id") or 0)
+    if sort == "code":  # 档号: fonds-year-retention-org-item, the item number compared as a number
+        return lambda r: (not r.get("archival_code"), [int(p) if p.isdigit() else p
+                                                        for p in re.split(r"(\d+)", text(r.get("archival_code")))])
+    return lambda r: (not r.get("title"), text(r.get("title") or r.get("filename")))
+
+
+def _sorted(arc: Archive, q: str, filters, page: int, sort: str):
+    """One page of the best SORT_WINDOW matches (or the newest records passing the filters) in the chosen
+    column's order: (Results, whether more matched than were sorted)."""
+    from archive import search as search_mod
+    from archive.search import Hit, Results
+
+    if q:
+        got = search_mod.search(arc.conn, arc.index, q, filters, limit=SORT_WINDOW, page=1)
+        hits, total = got.hits, got.total
+    else:
+        where, args = filters.sql()
+        total, rows = exports.browse(arc.conn, where, args, SORT_WINDOW, 0)
+        hits = [Hit(catalog.record(r), 0.0, "", "filter") for r in rows]
+    key = _sort_key(sort)
+    hits = sorted(hits, key=lambda h: key(h.record), reverse=(sort == "date"))
+    if sort == "date":  # newest first, records without a date last
+        hits = [h for h in hits if h.record.get("date")] + [h for h in hits if not h.record.get("date")]
+    start = (page - 1) * PAGE_SIZE
+    shown = len(hits)
+    return (Results(hits[start:start + PAGE_SIZE], shown, page, max(1, -(-shown // PAGE_SIZE)), True),
+            total > shown)
+
+
 def _browse(conn, filters, page: int):
     """Filters without words: the newest records that pass them."""
     from archive.search import Hit, Results
@@ -417,10 +469,10 @@ def _files(conn, row) -> list[dict]:
     out = []
     if row["stored_path"]:
         out.append({"seq": 1, "filename": row["filename"], "media_type": row["media_type"], "size": row["size"],
-                    "label": "原件"})
+                    "label": "正本"})
     if row["searchable_path"]:
         out.append({"seq": 0, "filename": Path(row["filename"] or "scan").stem + "（可检索）.pdf",
-                    "media_type": "pdf", "size": None, "label": "可检索 PDF（OCR 文字层）"})
+                    "media_type": "pdf", "size": None, "label": "可检索 PDF（文字识别层）"})
     for f in exports.stored_further_files(conn, row["id"]):
         out.append({"seq": f["seq"], "filename": f["filename"], "media_type": f["media_type"], "size": f["size"],
                     "role": f["role"], "label": f["role"]})  # 正本 / 定稿 / 稿纸 / 附件 / 其他格式 (migration 13)
@@ -440,6 +492,14 @@ def _describe_event(e: dict) -> tuple[str, str]:
     return event_name(e["action"], d), event_detail(e["action"], d)
 
 
+SYSTEM_ACCOUNTS = {"root": "本机管理员", "administrator": "本机管理员"}  # never shown by its system name
+
+
+def shown_actor(name: str | None) -> str:
+    """Who did it, as a clerk reads it: a web user's own name, the machine's administrator account by role."""
+    return SYSTEM_ACCOUNTS.get((name or "").lower(), name or "")
+
+
 def record_page(request: Request):
     user = require(request, "read")
     arc = _state(request).reader
@@ -448,7 +508,8 @@ def record_page(request: Request):
     events = []
     for e in catalog.events_for(conn, row["id"]):
         what, why = _describe_event(e)
-        events.append({"ts": _state(request).local_time(e["ts"]), "actor": e["actor"], "what": what, "why": why})
+        events.append({"ts": _state(request).local_time(e["ts"]), "actor": shown_actor(e["actor"]), "what": what,
+                       "why": why})
     hold = appraisals.hold_of(conn, row["id"])
     warnings = json.loads(row["warnings"]) if row["warnings"] else []
     fields = [
@@ -462,8 +523,8 @@ def record_page(request: Request):
         ("文种", row["doc_type"]), ("密级", row["secrecy"]), ("紧急程度", row["urgency"]),
         ("主送", row["recipients"]), ("签发人", row["signer"]), ("抄送", row["cc"]),
         ("印发", " ".join(x for x in (row["printer"], row["print_date"]) if x)), ("附注", row["note"]),
-        ("页数", row["pages"]), ("文字来源", catalog.text_source(row)), ("与本机关关系", row["relation"]),
-        ("原文件名", row["filename"]), ("SHA-256", row["sha256"]),
+        ("页数", row["pages"]), ("文字来源", (catalog.text_source(row) or "").replace("OCR", "文字识别")), ("与本机关关系", row["relation"]),
+        ("原文件名", row["filename"]), ("校验码", row["sha256"]),
         ("入库时间", _state(request).local_time(row["ingested_at"])),
         ("来源", "导入" if row["origin"] == "import" else "入库"),
         ("人工更正", "、".join(label for k, label in EDIT_FIELDS.items() if k in catalog.corrected_of(row))),
@@ -488,7 +549,7 @@ def _stored(arc: Archive, row, seq: int) -> tuple[Path, str, str]:
     root = arc.store.root.resolve()
     path = (root / rel).resolve()
     if root not in path.parents or not path.is_file():  # the catalog's own path, checked all the same
-        raise NotFoundError(f"记录 {row['id']} 的文件不在档案库中：请运行 archive verify")
+        raise NotFoundError(f"记录 {row['id']} 的文件不在档案库中：请档案员检查档案库的完整性")
     return path, name or path.name, media or ""
 
 
@@ -510,17 +571,92 @@ def file_download(request: Request):
 
 
 def view_page(request: Request):
-    """A file in the browser: a PDF inline; a DOCX/OFD/text as its extracted text."""
+    """A file in the browser as pages: a PDF inline; an OFD or an image as page images drawn on the server; a
+    DOCX/DOC/WPS/RTF as its PDF rendition (a stored one first); other files as their extracted text."""
+    from archive.web import render as rendering
+
     user = require(request, "read")
-    arc = _state(request).reader
+    w = _state(request)
+    arc = w.reader
     row = _row(arc.conn, request.path_params["doc_id"])
     seq = request.path_params["seq"]
     path, name, media = _stored(arc, row, seq)
     use_pages.log_access(request, user, row, "view", f"第 {seq} 个文件 {name}")
-    text = None
-    if media != "pdf":
+    text, pages, frame, note = None, 0, None, None
+    try:
+        if media == "pdf":
+            frame = f"/doc/{row['id']}/file/{seq}?inline=1"
+        elif media == "ofd":
+            pages = rendering.ofd_pages(path)
+        elif media == "image":
+            pages = rendering.image_pages(path)
+        elif media in rendering.OFFICE_KINDS:
+            kept = rendering.stored_rendition(_files(arc.conn, row)) if seq == 1 else None
+            frame = (f"/doc/{row['id']}/file/{kept['seq']}?inline=1" if kept
+                     else f"/doc/{row['id']}/rendition/{seq}")
+            note = "库中保存的版式文件" if kept else "由系统排版生成的页面，仅供阅读；以下载的文件为准"
+    except ArchiveError as e:
+        note, frame, pages = str(e), None, 0
+    if frame is None and not pages:
         text = exports.text_of(arc.conn, row["id"]) or ""
-    return render(request, "view.html", user=user, row=row, seq=seq, name=name, media=media, text=text)
+    return render(request, "view.html", user=user, row=row, seq=seq, name=name, media=media, text=text,
+                  pages=pages, frame=frame, note=note)
+
+
+def _file_sha(arc: Archive, row, seq: int) -> str | None:
+    if seq == 1:
+        return row["sha256"]
+    if seq == 0:
+        return None
+    f = exports.further_file(arc.conn, row["id"], seq)
+    return f["sha256"] if f and "sha256" in f.keys() else None
+
+
+def page_image(request: Request):
+    """Page ``n`` of an OFD or an image file, as a PNG drawn on the server (cached beside the inbox)."""
+    from archive.web import render as rendering
+
+    require(request, "read")
+    w = _state(request)
+    arc = w.reader
+    row = _row(arc.conn, request.path_params["doc_id"])
+    seq, n = request.path_params["seq"], request.path_params["n"]
+    path, _name, media = _stored(arc, row, seq)
+    sha = _file_sha(arc, row, seq) or _sha256_of(path)
+    if media == "ofd":
+        png = rendering.ofd_page_png(w.cfg, path, sha, n)
+    elif media == "image":
+        png = rendering.image_page_png(w.cfg, path, sha, n)
+    else:
+        raise NotFoundError("该文件不以图像显示")
+    return FileResponse(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+def rendition_file(request: Request):
+    """The PDF rendition of a DOCX/DOC/WPS/RTF file, shown inline (made by LibreOffice once per file)."""
+    from archive.web import render as rendering
+
+    require(request, "read")
+    w = _state(request)
+    arc = w.reader
+    row = _row(arc.conn, request.path_params["doc_id"])
+    seq = request.path_params["seq"]
+    path, name, media = _stored(arc, row, seq)
+    if media not in rendering.OFFICE_KINDS:
+        raise NotFoundError("该文件没有排版后的页面")
+    pdf = rendering.office_pdf(w.cfg, path, _file_sha(arc, row, seq) or _sha256_of(path), media)
+    return FileResponse(pdf, media_type="application/pdf", filename=Path(name).stem + "（页面）.pdf",
+                        content_disposition_type="inline")
+
+
+def _sha256_of(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def stamp_download(request: Request):
@@ -949,14 +1085,16 @@ class BodyLimit:
     def _limit(self, scope) -> tuple[int, str]:
         web = self.w.cfg.web
         small = (web.max_request_kb * 1024, f"{web.max_request_kb} KB")
-        if scope.get("method") != "POST" or scope.get("path") != "/file":
+        path = scope.get("path") or ""
+        upload = path == "/file" or bool(re.fullmatch(r"/appraisals/\d+/approve", path))  # the signed 签批件
+        if scope.get("method") != "POST" or not upload:
             return small
         w = self.w
         if not w.accounts_on():
             user = User(None, catalog.actor(), "档案员", local=True) if is_loopback(w.host) else None
         else:
             user = accounts.session_user(w.reader.conn, (scope.get("session") or {}).get("sid"))
-        if user is None or not user.may("file"):
+        if user is None or not user.may("file" if path == "/file" else "oversee"):
             return small
         return web.max_upload_mb * 1024 * 1024, f"{web.max_upload_mb} MB"
 
@@ -1036,6 +1174,7 @@ def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = F
     """The web application over the archive ``cfg`` names. Raises UsageError when bound beyond the local
     machine without accounts."""
     from archive.web import filing_pages
+    from archive.web import appraisal_pages
 
     w = WebArchive(cfg, host)
     routes = [
@@ -1047,6 +1186,8 @@ def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = F
         Route("/doc/{doc_id:int}", _sync(record_page)),
         Route("/doc/{doc_id:int}/view/{seq:int}", _sync(view_page)),
         Route("/doc/{doc_id:int}/file/{seq:int}", _sync(file_download)),
+        Route("/doc/{doc_id:int}/page/{seq:int}/{n:int}", _sync(page_image)),
+        Route("/doc/{doc_id:int}/rendition/{seq:int}", _sync(rendition_file)),
         Route("/doc/{doc_id:int}/stamp", _sync(stamp_download)),
         Route("/doc/{doc_id:int}/reclassify", _post(reclassify_post), methods=["POST"]),
         Route("/doc/{doc_id:int}/edit", _post(edit_post), methods=["POST"]),
@@ -1063,6 +1204,7 @@ def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = F
         Route("/secrecy", _post(secrecy_post), methods=["POST"]),
         *use_pages.routes(),
         *filing_pages.routes(),  # 年度整理归档 (archive/web/filing_pages.py)
+        *appraisal_pages.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [Middleware(PathGuard), Middleware(SecurityHeaders)]

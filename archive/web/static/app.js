@@ -7,6 +7,34 @@ document.addEventListener("DOMContentLoaded", function () {
       document.querySelectorAll('input[name="' + all.dataset.all + '"]').forEach(function (b) { b.checked = all.checked; });
     });
   });
+  // on a phone a result table is a stack of cards: each cell says which column it is
+  document.querySelectorAll("table.results").forEach(function (table) {
+    var heads = Array.from(table.querySelectorAll("thead th")).map(function (th) { return th.textContent.trim(); });
+    table.querySelectorAll("tbody tr").forEach(function (tr) {
+      Array.from(tr.children).forEach(function (td, i) {
+        if (heads[i] && !td.hasAttribute("data-label") && !td.hasAttribute("colspan")) td.setAttribute("data-label", heads[i]);
+      });
+    });
+  });
+  // page images (OFD, scans): zoom in and out
+  var pages = document.getElementById("pages"), scale = 1;
+  document.querySelectorAll("button[data-zoom]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var step = Number(b.dataset.zoom);
+      if (scale === 1) pages.querySelectorAll("img").forEach(function (img) { img.dataset.base = img.clientWidth; });
+      scale = step === 0 ? 1 : Math.max(0.25, Math.min(4, scale * (step > 0 ? 1.5 : 1 / 1.5)));
+      pages.classList.toggle("zoomed", scale !== 1);
+      pages.querySelectorAll("img").forEach(function (img) {
+        img.style.width = scale === 1 ? "" : Math.round(Number(img.dataset.base) * scale) + "px";
+      });
+    });
+  });
+  document.querySelectorAll(".pick input[type=file]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var shown = input.parentNode.querySelector(".chosen");
+      shown.textContent = input.files.length ? input.files[0].name : shown.dataset.none;
+    });
+  });
   document.querySelectorAll("a[data-back]").forEach(function (a) {
     a.addEventListener("click", function (e) { e.preventDefault(); history.back(); });
   });
