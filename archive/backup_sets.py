@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import catalog
-from archive.atomic import atomic_file, held, scratch_file
+from archive.atomic import atomic_file, scratch_file
 from archive.errors import BackupError, StoreError
 from archive.faults import fault
 from archive.store import sha256_file

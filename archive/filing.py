@@ -10,7 +10,6 @@ the 归档移交清单. A closed year's late arrivals are filed the same way wit
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -405,7 +404,7 @@ def arrange(arc: Archive, year: int, by: str | None, *, dry_run: bool = False, l
         return p
     by = _name(by, "整理人（--by）")
     conn, fonds = arc.conn, arc.cfg.fonds
-    with arc.change(reason=f"{year} 年度整理") as tx:
+    with arc.change(reason=f"{year} 年度整理"):
         p = plan(arc, year, use_saved=move is not None)
         # an adjustment (--move) of a saved arrangement keeps what the arrangement left out
         _refuse_blocked(p, leave_pending or (move is not None and p.state in ("arranging", "checked")))
@@ -481,7 +480,7 @@ def close(arc: Archive, year: int, received_by: str | None) -> Closed:
         _refuse_blocked(p, leave_pending=True)
         supplement = p.supplement
         ts = catalog.now()
-        day = dt.date.today().isoformat()
+        day = ts[:10]  # the agency's date (catalog.now() is on its clock)
         groups = []
         for g in p.groups:
             new = []

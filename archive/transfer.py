@@ -160,7 +160,7 @@ def review_sheets(arc: Archive, year: int, items: list[Planned]) -> list[Sheet]:
 def handover_sheet(arc: Archive, year: int, n: int, size: int) -> list[Sheet]:
     """The 电子档案移交与接收登记表 (the items of the form we found), filled where the program knows them."""
     rows = [["交接工作名称", f"{arc.cfg.agency_name}（全宗号 {arc.cfg.fonds}）{year} 年度文书档案移交"],
-            ["内容描述", f"文书档案，电子文件及其元数据（JSON、XML），在线/离线移交包（BagIt，SHA-256 校验）"],
+            ["内容描述", "文书档案，电子文件及其元数据（JSON、XML），在线/离线移交包（BagIt，SHA-256 校验）"],
             ["移交电子档案数量", f"{n} 件"], ["移交数据量", f"{size / 1e9:.3f} GB"],
             ["载体起止顺序号", "见 文件目录.xml 顺序号"], ["移交载体类型、规格", "（由移交单位填写）"],
             ["准确性检验", ""], ["完整性检验", ""], ["可用性检验", ""], ["安全性检验", ""], ["载体外观检验", ""],

@@ -231,12 +231,10 @@ def _before_upgrade(conn: sqlite3.Connection, path: Path, version: int, target: 
     """Before a migration changes an existing catalog: a copy of it beside the store (``upgrade-backups/``),
     checked (integrity, version, records and events counted equal) and flushed to disk, or no upgrade at all.
     The stored files are never changed by a migration, so this copy and the store are a whole way back."""
-    import datetime as _dt
-
     folder = Path(path).parent / "upgrade-backups"
     if str(path) == ":memory:" or not Path(path).is_file():
         return None
-    stamp = _dt.datetime.now(_dt.timezone.utc).astimezone().strftime("%Y%m%dT%H%M%S%z")
+    stamp = display.now().strftime("%Y%m%dT%H%M%S%z")  # the agency's clock, as every name a person reads
     dest = folder / f"catalog-v{version}-{stamp}.sqlite"
     try:
         folder.mkdir(exist_ok=True)

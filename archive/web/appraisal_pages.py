@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from archive import catalog
+from archive import catalog, display
 from archive.errors import ArchiveError, UsageError
 from archive.words import DECISION_NAMES
 
@@ -86,12 +86,12 @@ def new_page(request: Request, error: str | None = None, status: int = 200, form
     a = _app()
     user = a.require(request, "archival")
     w = a._state(request)
-    day = dt.date.today()
+    day = display.today()
     try:
         day = a._date((form or request.query_params).get("as_of"), "鉴定基准日") or day
         audit.not_future(day)
     except ArchiveError as e:
-        error, day = error or for_the_page(str(e)), dt.date.today()
+        error, day = error or for_the_page(str(e)), display.today()
     items = audit.due_list(w.reader.conn, day, w.cfg)
     return a.render(request, "appraisal_new.html", status=status, user=user, items=items, day=day, error=error,
                     choices=CHOICES, form=form or {}, on_list=audit.pending_destruction(w.reader.conn))
@@ -104,7 +104,7 @@ def new_post(request: Request, form) -> Response:
     user = a.require(request, "archival")
     w = a._state(request)
     try:
-        day = a._date(form.get("as_of"), "鉴定基准日") or dt.date.today()
+        day = a._date(form.get("as_of"), "鉴定基准日") or display.today()
         members = _names(str(form.get("members") or ""))
         default_reason = str(form.get("reason") or "").strip()
         with w.write_mutex, catalog.acting_as(user.name):
@@ -147,8 +147,8 @@ def detail_page(request: Request, error: str | None = None, status: int = 200):
     destroy_n = sum(1 for i in its if i["decision"] == "destroy")
     return a.render(request, "appraisal_detail.html", status=status, user=user, a=row, items=its, docs=docs,
                     destroy_n=destroy_n, error=error, done=request.query_params.get("done"),
-                    today=dt.date.today().isoformat(), min_supervisors=max(2, w.cfg.supervisors_min),
-                    now=dt.datetime.now().strftime("%Y-%m-%dT%H:%M"), decision_names=DECISION_NAMES)
+                    today=display.today().isoformat(), min_supervisors=max(2, w.cfg.supervisors_min),
+                    now=display.now().strftime("%Y-%m-%dT%H:%M"), decision_names=DECISION_NAMES)
 
 
 async def approve_post(request: Request):
@@ -182,10 +182,10 @@ def _approve(request: Request, user, form, path: Path | None) -> Response:
     w = a._state(request)
     aid = _appraisal_id(request)
     try:
-        on = a._date(form.get("on"), "批准日期") or dt.date.today()
-        with w.write_mutex, catalog.acting_as(user.name):
+        on = a._date(form.get("on"), "批准日期") or display.today()
+        with w.write_mutex, catalog.acting_as(user.name):  # only a 领导 account approves (issue 26): the service checks
             appraisal.approve(w.writer, aid, leader=user.name, on=on, document=str(form.get("document") or ""),
-                              file=path)
+                              file=path, role=None if user.local else user.role)
     except ArchiveError as e:
         return detail_page(request, error=for_the_page(str(e)), status=400)
     return RedirectResponse(f"/appraisals/{aid}?done=approved", 303)
@@ -208,7 +208,8 @@ def destroy_post(request: Request, form) -> Response:
                 raise UsageError(f"销毁时间 “{raw}” 无效：应为 年-月-日 时:分") from None
         with w.write_mutex, catalog.acting_as(user.name):
             appraisal.destroy(w.writer, aid, supervisors=_names(str(form.get("supervisors") or "")),
-                              method=str(form.get("method") or ""), place=str(form.get("place") or ""), at=at)
+                              method=str(form.get("method") or ""), place=str(form.get("place") or ""), at=at,
+                              role=None if user.local else user.role)  # only a 档案员 records it (issue 26)
     except ArchiveError as e:
         return detail_page(request, error=for_the_page(str(e)), status=400)
     return RedirectResponse(f"/appraisals/{aid}?done=destroyed", 303)
