@@ -1533,7 +1533,7 @@ def health(as_json: bool = typer.Option(False, "--json")) -> None:
 
     h = check(_config())
     emit(as_json, h.to_json, lambda: out.print(table(
-        ("检查项", "状态", "说明"), ((c.name, c.state, c.detail) for c in h.checks), title="运行状况", fold=False)))
+        ("检查项", "状态", "说明"), ((c.name, c.state, c.line) for c in h.checks), title="运行状况", fold=False)))
     if not h.ok:
         raise typer.Exit(1)
 

@@ -31,7 +31,12 @@ FREE_BYTES = 2 << 30  # less free space than this (or than 5 %) where the store 
 class Check:
     name: str
     state: str
-    detail: str
+    detail: str  # what is found, in a clerk's words (the web page shows this)
+    hint: str = ""  # where (a path) and the command that deals with it: the command line adds it
+
+    @property
+    def line(self) -> str:
+        return f"{self.detail}：{self.hint}" if self.hint else self.detail
 
 
 @dataclass
@@ -42,8 +47,8 @@ class Health:
     def ok(self) -> bool:
         return all(c.state != FAIL for c in self.checks)
 
-    def add(self, name: str, state: str, detail: str) -> None:
-        self.checks.append(Check(name, state, detail))
+    def add(self, name: str, state: str, detail: str, hint: str = "") -> None:
+        self.checks.append(Check(name, state, detail, hint))
 
     def to_json(self) -> dict:
         return {"ok": self.ok, "checks": [asdict(c) for c in self.checks]}
@@ -75,15 +80,15 @@ def check(cfg) -> Health:
     path = cfg.store / "catalog.sqlite"
     seen = None
     if not path.is_file():
-        h.add("目录数据库", FAIL, f"{path} 不存在：请先运行 archive init，或从备份恢复")
+        h.add("目录数据库", FAIL, "目录数据库不存在", f"{path}：请先运行 archive init，或从备份恢复（archive restore）")
     else:
         try:
             seen = catalog.look(path, ("backup", "backup_drill"))
         except sqlite3.Error as e:
-            h.add("目录数据库", FAIL, f"{path} 无法读取（{e}）：请从备份恢复或运行 archive recover")
+            h.add("目录数据库", FAIL, f"目录数据库无法读取（{e}）", f"{path}：请从备份恢复（archive restore）或运行 archive recover")
         else:
             if seen["version"] > SCHEMA_VERSION:
-                h.add("目录数据库", FAIL, f"目录数据库来自更新版本的程序（版本 {seen['version']}）：请升级本程序")
+                h.add("目录数据库", FAIL, f"目录数据库来自更新版本的程序（版本 {seen['version']}）", "请升级本程序")
             elif seen["version"] < SCHEMA_VERSION:
                 h.add("目录数据库", WARN, f"{seen['documents']} 条记录；版本 {seen['version']}，本程序为 {SCHEMA_VERSION}："
                       "下次打开时先自动备份目录再升级")
@@ -91,11 +96,11 @@ def check(cfg) -> Health:
                 h.add("目录数据库", OK, f"{seen['documents']} 条记录")
     for name, folder in (("存储区", cfg.store), ("收件箱", cfg.inbox)):
         if not folder.is_dir():
-            h.add(name, FAIL, f"{folder} 不存在：请检查配置文件 [paths] 和磁盘挂载")
+            h.add(name, FAIL, "文件夹不存在", f"{folder}：请检查配置文件 [paths] 和磁盘挂载")
         elif (why := _writable(folder)) is not None:
-            h.add(name, FAIL, f"{folder} 不能写入（{why}）：请检查权限和磁盘")
+            h.add(name, FAIL, f"不能写入（{why}）", f"{folder}：请检查权限和磁盘")
         else:
-            h.add(name, OK, str(folder))
+            h.add(name, OK, "可以写入", str(folder))
     if cfg.store.is_dir():
         u = shutil.disk_usage(cfg.store)
         free = f"剩余 {u.free / (1 << 30):.1f} GB（共 {u.total / (1 << 30):.1f} GB）"
@@ -105,22 +110,24 @@ def check(cfg) -> Health:
     backup, drill = last.get("backup"), last.get("backup_drill")
     place = cfg.backup.to
     if place is None:
-        h.add("备份", WARN, "未配置第二备份位置（[backup] to）：本机损坏时档案无法恢复")
+        h.add("备份", WARN, "未配置第二备份位置：本机损坏时档案无法恢复", "请在配置文件 [backup] to 中填写")
     elif not (place / "档案备份.json").is_file():
-        h.add("备份", FAIL, f"备份位置 {place} 不可用（未挂载，或还没有备份过）：请检查网络存储并运行 archive backup")
+        h.add("备份", FAIL, "备份位置不可用（未挂载，或还没有备份过）", f"{place}：请检查网络存储并运行 archive backup")
     else:
         age = _age(backup["ts"], now) if backup and backup["detail"].get("set") else None
         if age is None:
-            h.add("备份", FAIL, f"备份位置 {place} 还没有备份集：请运行 archive backup")
+            h.add("备份", FAIL, "备份位置还没有备份集", f"{place}：请运行 archive backup")
         elif age > BACKUP_DAYS:
             h.add("备份", FAIL, f"最近的备份集已有 {age:.0f} 天（{backup['detail'].get('set')}）：请检查定时备份")
         else:
-            h.add("备份", OK, f"最近的备份集 {backup['detail'].get('set')}，{backup['detail'].get('documents')} 条记录")
+            h.add("备份", OK, f"最近的备份集 {backup['detail'].get('set')}，{backup['detail'].get('documents')} 条记录",
+                  str(place))
     age = _age(drill["ts"], now) if drill else None
     if drill is None:
-        h.add("恢复演练", WARN, "还没有做过恢复演练：请运行 archive restore --drill")
+        h.add("恢复演练", WARN, "还没有做过恢复演练", "请运行 archive restore --drill")
     elif not drill["detail"].get("ok"):
-        h.add("恢复演练", FAIL, f"最近一次恢复演练未通过（{drill['detail'].get('first_error')}）：请检查备份位置")
+        h.add("恢复演练", FAIL, f"最近一次恢复演练未通过（{drill['detail'].get('first_error')}）",
+              "请检查备份位置并运行 archive backup --full")
     elif age is not None and age > DRILL_DAYS:
         h.add("恢复演练", WARN, f"最近一次恢复演练已有 {age:.0f} 天：请再做一次")
     else:

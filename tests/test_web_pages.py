@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.approved import approve_table
+
 from tests.conftest import copy_prepared, write_config
 from tests.test_web import PASSWORD, csrf_of, login
 from tests.makedocs import SAMPLE_GONGWEN, make_docx, make_ofd, make_pdf, make_text
@@ -90,6 +92,7 @@ def _pages_template(tmp_path_factory):
     arc = open_archive(load_config(write_config(folder)), create=True)
     for role, name in USERS.items():
         accounts.add_user(arc.conn, name, role, PASSWORD)
+    approve_table(arc)  # issue 26: destruction runs only under a table agreed and recorded
     src = folder / "src"
     src.mkdir()
     recs = {
@@ -123,7 +126,7 @@ _csrf = csrf_of  # tests/test_web.py's: the form's token, and logging in as a us
 
 
 # ---- no English and no command names shown ----------------------------------------------------------------
-FORMAT_WORDS = {"PDF", "OFD", "DOCX", "DOC", "WPS", "RTF", "Excel", "Word", "xlsx", "docx", "pdf", "KB", "MB"}
+FORMAT_WORDS = {"PDF", "OFD", "DOCX", "DOC", "WPS", "RTF", "Excel", "Word", "xlsx", "docx", "pdf", "KB", "MB", "GB"}
 
 
 def visible_text(page: str) -> str:
@@ -149,7 +152,8 @@ def latin_words(text: str, allowed: set[str]) -> list[str]:
 def pages_of(recs: dict, aid: int | None) -> list[str]:
     urls = ["/search", "/search?q=档案", "/search?q=档案&sort=date", "/search?status=archived&sort=title",
             "/file", "/review", "/admin", "/admin/audit", "/admin/audit?as_of=2026-01-01", "/admin/holds",
-            "/secrecy", "/appraisals", "/appraisals/new?as_of=2026-01-01"]
+            "/secrecy", "/appraisals", "/appraisals/new?as_of=2026-01-01",
+            "/filing", "/use", "/use/access", "/transfer"]  # issues 25 and 28's pages
     for r in recs.values():
         if r:
             urls += [f"/doc/{r['id']}", f"/doc/{r['id']}/view/1"]
@@ -162,7 +166,7 @@ def _appraise(app, recs) -> int:
     c = login(app, USERS["档案员"])
     r = c.post("/appraisals/new", data={
         "csrf": _csrf(c.get("/appraisals/new?as_of=2026-01-01").text), "as_of": "2026-01-01",
-        "members": "档案员老李、办公室小孙、副局长陈", f"d_{recs['old1']['id']}": "destroy",
+        "members": "档案:档案员老李、业务:办公室小孙", f"d_{recs['old1']['id']}": "destroy",
         f"d_{recs['old2']['id']}": "extend:D30", f"r_{recs['old1']['id']}": "已无查考价值",
         f"r_{recs['old2']['id']}": "仍有查考价值"}, follow_redirects=False)
     assert r.status_code == 303, visible_text(r.text)[:800]
@@ -349,7 +353,7 @@ def test_appraisal_decisions_approval_and_destruction_as_pages(site, tmp_path):
     aid = _appraise(app, recs)
     assert f"已在第 {aid} 号鉴定中拟销毁" in archivist.get("/appraisals/new?as_of=2026-01-01").text
     page = archivist.get(f"/appraisals/{aid}").text
-    assert 'id="approve"' in page and 'id="destroy"' not in page
+    assert 'id="approve"' not in page and 'id="destroy"' not in page  # only a 领导 approves (issue 26)
     report = re.search(r'<span class="tag">鉴定工作报告</span> <a href="/doc/(\d+)">', page).group(1)
     assert archivist.get(f"/doc/{report}/file/1").content.startswith(b"%PDF")
     draft = archivist.get(f"/appraisals/{aid}/register")
