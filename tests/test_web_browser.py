@@ -354,7 +354,8 @@ def test_every_page_fits_a_desktop_and_a_phone_as_every_role(full_server, browse
     urls = {"search": "/search?q=档案", "search-sorted": "/search?status=archived&sort=date", "file": "/file",
             "review": "/review", "dashboard": "/admin", "audit": "/admin/audit?as_of=2026-01-01",
             "holds": "/admin/holds", "secrecy": "/secrecy", "appraisals": "/appraisals",
-            "appraisal-new": "/appraisals/new?as_of=2026-01-01", "appraisal": f"/appraisals/{aid}"}
+            "appraisal-new": "/appraisals/new?as_of=2026-01-01", "appraisal": f"/appraisals/{aid}",
+            "filing": "/filing", "use": "/use", "use-access": "/use/access", "transfer": "/transfer"}
     for key, r in recs.items():
         urls[f"record-{key}"] = f"/doc/{r['id']}"
         urls[f"view-{key}"] = f"/doc/{r['id']}/view/1"
