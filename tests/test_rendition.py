@@ -1,0 +1,153 @@
+"""A 版式 copy for every 件 (issue 27, item 3): the PDF/A-2b rendition of a DOCX/TXT record made by LibreOffice,
+stored beside the original as the file 版式副本, its checks, ``archive convert --missing``, verify's notice, and
+what happens to a file LibreOffice cannot convert."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from archive import catalog, pipeline, rendition
+from archive.store import sha256_file
+from archive.verify import verify
+from archive.words import RENDITION_ROLE
+from makedocs import make_docx, make_pdf, make_text
+
+pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+
+BODY = ["关于做好2026年防汛工作的通知", "各乡镇人民政府，县直各单位：",
+        *[f"第{i}条　各单位要落实防汛责任制，加强值班值守，确保安全度汛。" for i in range(1, 40)],
+        "示例县人民政府办公室", "2026年6月1日"]
+
+
+def _record(arc, path):
+    r = pipeline.ingest_file(arc, path)
+    assert r.record is not None, r.reason
+    return catalog.get_record(arc.conn, r.record["id"])
+
+
+def _renditions(arc, doc_id):
+    return [f for f in catalog.further_files(arc.conn, doc_id) if f["role"] == RENDITION_ROLE]
+
+
+def _version_notices(arc) -> list:
+    return [f for f in verify(arc).findings if f.item == "版式副本"]
+
+
+@pytest.mark.slow
+def test_docx_gets_a_checked_pdfa_rendition_beside_it(arc, tmp_path):
+    row = _record(arc, make_docx(tmp_path / "防汛通知.docx", BODY))
+    original = arc.store.abspath(row["stored_path"])
+    before = original.read_bytes()
+    assert [f.ref for f in _version_notices(arc)] == [row["archival_code"] or f"记录 {row['id']}"]
+
+    out = rendition.make(arc, row)
+    assert out.outcome == "made", out.reason
+    files = _renditions(arc, row["id"])
+    assert len(files) == 1
+    f = files[0]
+    stored = arc.store.abspath(f["stored_path"])
+    assert f["media_type"] == "pdf" and sha256_file(stored) == f["sha256"]  # checksummed like every stored file
+    assert original.read_bytes() == before  # the original stays, untouched
+    after = catalog.get_record(arc.conn, row["id"])
+    assert after["stored_path"] == row["stored_path"] and after["pages"] == row["pages"]
+    checks = rendition.check_pdf(stored, out.pages)
+    assert checks.ok and checks.pdfa == "2B" and checks.unembedded == [] and checks.pages >= 2
+    assert _version_notices(arc) == []
+    assert [e for e in verify(arc).findings if e.severity == "error"] == []
+    # pdffonts (poppler) agrees: every font embedded
+    fonts = subprocess.run(["pdffonts", str(stored)], capture_output=True, text=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts)
+    # a second run finds nothing to do
+    assert rendition.missing(arc) == []
+    # page 1 beside LibreOffice's plain PDF of the DOCX, as images (pdftoppm): the same page (looked at by eye
+    # when this was written; here the two images must differ in almost no pixel)
+    from PIL import Image, ImageChops
+
+    from archive.extract.office import converted, soffice_program
+
+    with converted(soffice_program(), original, "docx", "pdf:writer_pdf_Export", "pdf") as c:
+        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(c.result),
+                        str(tmp_path / "docx_page1")], check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile", str(stored),
+                    str(tmp_path / "rendition_page1")], check=True)
+    a = Image.open(tmp_path / "docx_page1.png").convert("L")
+    b = Image.open(tmp_path / "rendition_page1.png").convert("L")
+    assert a.size == b.size
+    diff = ImageChops.difference(a, b).point(lambda v: 255 if v > 64 else 0)
+    assert sum(1 for v in diff.getdata() if v) < 0.01 * a.size[0] * a.size[1]
+    assert ImageChops.difference(a, Image.new("L", a.size, 255)).getbbox() is not None  # not a blank page
+
+
+def test_the_checks_refuse_a_pdf_that_is_not_pdfa(tmp_path):
+    plain = make_pdf(tmp_path / "plain.pdf", ["不是 PDF/A 的文件"])
+    c = rendition.check_pdf(plain, 1)
+    assert not c.ok and any("PDF/A-2b" in p for p in c.problems)
+    c = rendition.check_pdf(plain, 3)
+    assert any("页数" in p for p in c.problems)
+
+
+@pytest.mark.slow
+def test_convert_missing_on_a_mixed_archive(arc, tmp_path, cfg_path):
+    from tests.clirun import run_config
+
+    docx = _record(arc, make_docx(tmp_path / "甲.docx", ["关于甲事项的通知", "甲事项的正文。"]))
+    txt = _record(arc, make_text(tmp_path / "乙.txt", "关于乙事项的通知\n乙事项正文，按要求办理。\n", encoding="gb18030"))
+    pdf = _record(arc, make_pdf(tmp_path / "丙.pdf", ["关于丙事项的通知", "丙事项正文"]))
+    assert {r["id"] for r in rendition.missing(arc)} == {docx["id"], txt["id"]}
+    arc.close()
+
+    dry = run_config(cfg_path, "convert", "--missing", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "2" in dry.stdout
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    arc2 = open_archive(load_config(cfg_path))
+    try:
+        assert len(rendition.missing(arc2)) == 2  # a dry run changes nothing
+    finally:
+        arc2.close()
+    done = run_config(cfg_path, "convert", "--missing")
+    assert done.returncode == 0, done.stderr
+    arc2 = open_archive(load_config(cfg_path))
+    try:
+        assert rendition.missing(arc2) == []
+        assert len(_renditions(arc2, docx["id"])) == 1 and len(_renditions(arc2, txt["id"])) == 1
+        assert _renditions(arc2, pdf["id"]) == []  # a PDF is its own 版式 copy
+        # the TXT (GB18030) is laid out as its text, not mojibake
+        from archive.extract.pdf import extract_pdf
+
+        text = extract_pdf(arc2.store.abspath(_renditions(arc2, txt["id"])[0]["stored_path"])).text
+        assert "乙事项正文" in text
+    finally:
+        arc2.close()
+
+
+def test_a_hostile_docx_leaves_the_record_untouched(arc, tmp_path, monkeypatch):
+    row = _record(arc, make_docx(tmp_path / "坏.docx", ["关于某事项的通知", "正文。"]))
+    stored = arc.store.abspath(row["stored_path"])
+    stored.chmod(0o644)
+    # the stored DOCX damaged after ingest: the rendition reads it, LibreOffice cannot convert it
+    import zipfile
+
+    with zipfile.ZipFile(stored, "w") as z:
+        z.writestr("[Content_Types].xml", "<bad")
+        z.writestr("word/document.xml", "\x00" * 100)
+    before = arc.conn.execute("SELECT count(*) FROM document_files").fetchone()[0]
+    events = arc.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    out = rendition.make(arc, row)
+    assert out.outcome == "failed" and "校验值" in out.reason  # never converts a file that is not the one filed
+    # and one that is the filed one but LibreOffice refuses: a record whose stored file is garbage
+    bad = tmp_path / "乱码.docx"
+    bad.write_bytes(b"PK\x03\x04" + b"\xff" * 4000)
+    r = pipeline.ingest_file(arc, bad)
+    if r.record is not None:
+        row2 = catalog.get_record(arc.conn, r.record["id"])
+        out2 = rendition.make(arc, row2)
+        assert out2.outcome == "failed" and "未改动" in out2.reason
+    assert arc.conn.execute("SELECT count(*) FROM document_files").fetchone()[0] == before
+    assert arc.conn.execute("SELECT count(*) FROM events").fetchone()[0] == events
