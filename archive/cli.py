@@ -1553,6 +1553,9 @@ def completion(shell: str = typer.Argument("bash", help="bash、zsh 或 fish")) 
 secrecy_app = typer.Typer(no_args_is_help=True, help="保密审查：疑似涉密、已隔离的文件，由保密员决定。")
 app.add_typer(secrecy_app, name="secrecy")
 
+from archive.cli_convert import convert as _convert  # noqa: E402 - archive convert (issue 27: 版式副本)
+app.command("convert")(_convert)
+
 
 @secrecy_app.command("list")
 def secrecy_list(

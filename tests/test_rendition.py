@@ -102,7 +102,7 @@ def test_convert_missing_on_a_mixed_archive(arc, tmp_path, cfg_path):
 
     dry = run_config(cfg_path, "convert", "--missing", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert "2" in dry.stdout
+    assert "共 2 条记录没有版式文件" in dry.stderr
     from archive.config import load_config
     from archive.session import open_archive
 
@@ -127,27 +127,44 @@ def test_convert_missing_on_a_mixed_archive(arc, tmp_path, cfg_path):
         arc2.close()
 
 
+def _state(arc):
+    return (arc.conn.execute("SELECT count(*) FROM document_files").fetchone()[0],
+            arc.conn.execute("SELECT count(*) FROM events").fetchone()[0],
+            sorted(p.name for p in arc.store.root.rglob("*") if p.is_file()))
+
+
 def test_a_hostile_docx_leaves_the_record_untouched(arc, tmp_path, monkeypatch):
+    from archive.extract import office
+
     row = _record(arc, make_docx(tmp_path / "坏.docx", ["关于某事项的通知", "正文。"]))
+    # LibreOffice that does not finish in time is killed: nothing stored, the record as it was, the reason said
+    monkeypatch.setattr(office, "CONVERT_TIMEOUT", 0.05)
+    before = _state(arc)
+    out = rendition.make(arc, row)
+    assert out.outcome == "failed" and "超时" in out.reason and "未改动" in out.reason
+    assert _state(arc) == before and rendition.missing(arc)
+    assert len(_version_notices(arc)) == 1
+    monkeypatch.undo()
+    # the stored DOCX replaced behind the program's back: never converted (it is not the file that was filed
+    # and gated), the record untouched
     stored = arc.store.abspath(row["stored_path"])
     stored.chmod(0o644)
-    # the stored DOCX damaged after ingest: the rendition reads it, LibreOffice cannot convert it
     import zipfile
 
     with zipfile.ZipFile(stored, "w") as z:
         z.writestr("[Content_Types].xml", "<bad")
         z.writestr("word/document.xml", "\x00" * 100)
-    before = arc.conn.execute("SELECT count(*) FROM document_files").fetchone()[0]
-    events = arc.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    before = _state(arc)
     out = rendition.make(arc, row)
-    assert out.outcome == "failed" and "校验值" in out.reason  # never converts a file that is not the one filed
-    # and one that is the filed one but LibreOffice refuses: a record whose stored file is garbage
-    bad = tmp_path / "乱码.docx"
-    bad.write_bytes(b"PK\x03\x04" + b"\xff" * 4000)
-    r = pipeline.ingest_file(arc, bad)
-    if r.record is not None:
-        row2 = catalog.get_record(arc.conn, r.record["id"])
-        out2 = rendition.make(arc, row2)
-        assert out2.outcome == "failed" and "未改动" in out2.reason
-    assert arc.conn.execute("SELECT count(*) FROM document_files").fetchone()[0] == before
-    assert arc.conn.execute("SELECT count(*) FROM events").fetchone()[0] == events
+    assert out.outcome == "failed" and "校验值" in out.reason
+    assert _state(arc) == before
+
+
+def test_the_rendition_is_made_only_from_a_stored_gated_file(arc, tmp_path):
+    """The 涉密 gate is not bypassed: a 涉密 DOCX never became a record, so there is nothing to convert, and a
+    record's rendition is gated again before it is stored."""
+    secret = make_docx(tmp_path / "密.docx", ["秘密★1年", "关于某事项的通知", "正文。"])
+    r = pipeline.ingest_file(arc, secret)
+    assert r.record is None and r.outcome in ("refused", "held")
+    assert rendition.missing(arc) == []
+    assert arc.conn.execute("SELECT count(*) FROM document_files").fetchone()[0] == 0
