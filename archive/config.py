@@ -97,6 +97,7 @@ class Config:
         return self.approval.describe() if self.approval else TABLE_UNAPPROVED
     index_engine: str = "sqlite"  # [index] engine: "sqlite" (FTS5 inside the catalog) or "whoosh"
     timezone: str = "Asia/Shanghai"  # [agency] timezone: times a person reads (archive.display)
+    rendition_at_ingest: bool = False  # [rendition] at_ingest: PDF/A 版式副本 of a new DOCX/TXT at ingest (slow)
 
     @property
     def tz(self):
@@ -310,6 +311,7 @@ def load_config(path: Path | str | None = None) -> Config:
             max_upload_mb=int(raw.get("web", {}).get("max_upload_mb", WebSettings.max_upload_mb)),
         ),
         timezone=timezone,
+        rendition_at_ingest=bool(raw.get("rendition", {}).get("at_ingest", False)),
     )
 
 

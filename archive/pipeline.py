@@ -150,7 +150,25 @@ def _moved(arc: Archive, p: Prepared, rec: dict, attached: grouping.Match | None
         return IngestResult(str(p.path), "attached", f"并入{ref}，作为{attached.role}（{attached.why}）", rec)
     outcome = rec["status"]
     reason = p.cls.reason if outcome == "pending" else (p.cls.basis if p.cls.rule_id else None)
+    reason = _rendition_at_ingest(arc, rec, reason)
     return IngestResult(str(p.path), outcome, reason, rec)
+
+
+def _rendition_at_ingest(arc: Archive, rec: dict, reason: str | None) -> str | None:
+    """[rendition] at_ingest = true: a new DOCX or TXT record gets its PDF/A 版式副本 at once (archive/rendition.py;
+    LibreOffice takes seconds a file, so it is off by default and ``archive convert --missing`` does it later).
+    A rendition that fails leaves the record as filed and is said in the result's reason."""
+    if not arc.cfg.rendition_at_ingest:
+        return reason
+    from archive import rendition
+
+    row = catalog.get_record(arc.conn, rec["id"])
+    if row is None or row["media_type"] not in ("docx", "text") or not rendition.needs_rendition(arc.conn, row):
+        return reason
+    done = rendition.make(arc, row)
+    if done.outcome == "made":
+        return reason
+    return "；".join(x for x in (reason, f"未生成版式副本：{done.reason}") if x)
 
 
 def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
