@@ -193,3 +193,36 @@ def test_at_ingest_a_new_docx_gets_its_rendition_only_when_configured(tmp_path):
         assert _renditions(on, pdf["id"]) == []
     finally:
         on.close()
+
+
+@pytest.mark.slow
+def test_open_and_the_transfer_package_carry_the_rendition(arc, tmp_path):
+    import json
+
+    from archive.config import load_config
+    from archive.export.package import export_package, import_package
+    from archive.export.retrieve import give_back
+    from archive.session import open_archive
+    from conftest import write_config
+
+    row = _record(arc, make_docx(tmp_path / "丁.docx", ["关于做好2026年丁项工作的通知", *BODY[1:5], *BODY[-2:]]))
+    made = rendition.make(arc, row)
+    assert made.outcome == "made", made.reason
+    row = catalog.get_record(arc.conn, row["id"])
+    out = tmp_path / "取出"
+    out.mkdir()
+    given = give_back(arc.store, arc.conn, row, out)
+    assert sorted(g.path.suffix for g in given) == [".docx", ".pdf"]
+    assert row["status"] == "archived"  # a package holds 已归档 records
+    pkg = tmp_path / "移交包"
+    export_package(arc, row["year"], pkg)
+    rec = json.loads((pkg / "data" / "records" / f"{row['archival_code']}.json").read_text(encoding="utf-8"))
+    assert [f["role"] for f in rec["files"]] == [RENDITION_ROLE]
+    (tmp_path / "other").mkdir()
+    arc2 = open_archive(load_config(write_config(tmp_path / "other")), create=True)
+    try:
+        done = import_package(arc2, pkg)
+        assert [f["role"] for f in catalog.further_files(arc2.conn, done[0]["id"])] == [RENDITION_ROLE]
+        assert rendition.missing(arc2) == []
+    finally:
+        arc2.close()
