@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive import archival_code, catalog, gongwen, grouping, inbox, schema, secrecy
+from archive import archival_code, catalog, gongwen, grouping, inbox, schema, secrecy, sidecar
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StopRequested, StoreError
@@ -138,6 +138,7 @@ def _moved(arc: Archive, p: Prepared, rec: dict, attached: grouping.Match | None
             with arc.change(transaction=False) as tx:
                 tx.queue_index(rec["id"])  # written to a Whoosh index when the move is done
                 inbox.finish_move(arc, p.path)
+                _sidecar_follows(arc, p.path)
         except OSError as e:  # the record stands; inbox_moves finishes the move on a retry
             return IngestResult(str(p.path), rec["status"], f"已登记，但原文件未能移出收件箱（{e.strerror}），"
                                 "稍后自动重试", rec)
@@ -152,6 +153,13 @@ def _moved(arc: Archive, p: Prepared, rec: dict, attached: grouping.Match | None
     reason = p.cls.reason if outcome == "pending" else (p.cls.basis if p.cls.rule_id else None)
     reason = _rendition_at_ingest(arc, rec, reason)
     return IngestResult(str(p.path), outcome, reason, rec)
+
+
+def _sidecar_follows(arc: Archive, path: Path) -> None:
+    """The sidecar of a file taken in (X.json beside X) leaves the inbox with it, into the same processed folder."""
+    side = sidecar.sidecar_of(path)
+    if side is not None and not path.exists():
+        inbox.move(side, inbox.dated(arc.cfg.processed_dir, inbox.inbox_relative(side, arc.cfg.inbox)), None)
 
 
 def _rendition_at_ingest(arc: Archive, rec: dict, reason: str | None) -> str | None:
@@ -219,6 +227,9 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
         return _failed(arc, path, sha, f"读取文件时出错（{type(e).__name__}: {e}）", from_inbox)
 
     fields = gongwen.parse(ex.text)
+    problem = sidecar.declare(path, fields)  # X.json beside X: what an OA system declares (docs/domain.md, 旁注文件)
+    if problem:
+        return _failed(arc, path, sha, problem, from_inbox)
     level = secrecy.secret_level(fields, ex)
     if level:
         return _refused(arc, path, sha, fields, from_inbox, level)
