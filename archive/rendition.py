@@ -98,15 +98,16 @@ def check_pdf(path: Path, source_pages: int | None) -> Checks:
         c.pages = len(reader.pages)
         xmp = reader.xmp_metadata
         part = conf = None
-        if xmp is not None:
+        if xmp is not None:  # <pdfaid:part>2</pdfaid:part> (or the attribute form) in the XMP packet
             ns = "http://www.aiim.org/pdfa/ns/id/"
-            part = xmp._get_single_value(ns, "part") if hasattr(xmp, "_get_single_value") else None
-            conf = xmp._get_single_value(ns, "conformance") if hasattr(xmp, "_get_single_value") else None
-            if part is None:  # older pypdf: read the element
-                for node in xmp.rdf_root.getElementsByTagNameNS(ns, "part"):
-                    part = node.firstChild.data if node.firstChild else None
-                for node in xmp.rdf_root.getElementsByTagNameNS(ns, "conformance"):
-                    conf = node.firstChild.data if node.firstChild else None
+            for node in xmp.rdf_root.getElementsByTagNameNS(ns, "part"):
+                part = node.firstChild.data if node.firstChild else None
+            for node in xmp.rdf_root.getElementsByTagNameNS(ns, "conformance"):
+                conf = node.firstChild.data if node.firstChild else None
+            for node in xmp.rdf_root.getElementsByTagNameNS("http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+                                                            "Description"):
+                part = part or node.getAttributeNS(ns, "part") or None
+                conf = conf or node.getAttributeNS(ns, "conformance") or None
         c.pdfa = f"{part}{conf}" if part else None
         if str(part).strip() != "2" or str(conf).strip().upper() != "B":
             c.problems.append(f"XMP 元数据未标识为 PDF/A-2b（标识为 {c.pdfa or '无'}）")

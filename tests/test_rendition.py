@@ -88,6 +88,16 @@ def test_the_checks_refuse_a_pdf_that_is_not_pdfa(tmp_path):
     assert not c.ok and any("PDF/A-2b" in p for p in c.problems)
     c = rendition.check_pdf(plain, 3)
     assert any("页数" in p for p in c.problems)
+    # a font not embedded (the 14 standard fonts a PDF may name without their program)
+    from reportlab.pdfgen import canvas
+
+    bare = tmp_path / "bare.pdf"
+    cv = canvas.Canvas(str(bare))
+    cv.setFont("Helvetica", 12)
+    cv.drawString(72, 720, "not embedded")
+    cv.save()
+    c = rendition.check_pdf(bare, 1)
+    assert c.unembedded == ["Helvetica"] and any("字体未嵌入" in p for p in c.problems)
 
 
 @pytest.mark.slow
