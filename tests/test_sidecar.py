@@ -88,3 +88,17 @@ def test_a_hostile_sidecar_fails_the_file_and_declares_nothing(tmp_path, content
     problem = sidecar.declare(tmp_path / "X.pdf", f)
     assert problem and "旁注文件" in problem
     assert f.title == "原题名"
+
+
+def test_the_sidecar_leaves_the_inbox_with_its_file(cfg_path, cfg):
+    from archive.config import load_config
+
+    cfg.inbox.mkdir(parents=True, exist_ok=True)
+    make_pdf(cfg.inbox / "Y.pdf", BODY)
+    _side(cfg.inbox / "Y.json", {"题名": "关于做好防汛工作的通知", "阅件办件": "阅件"})
+    r = run_config(cfg_path, "watch", "--once")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in cfg.inbox.rglob("*") if p.is_file()) == []
+    moved = sorted(p.name for p in load_config(cfg_path).processed_dir.rglob("*") if p.is_file())
+    assert moved == ["Y.json", "Y.pdf"]
+    assert len(_records(cfg_path)) == 1  # the sidecar is no record of its own
