@@ -143,7 +143,7 @@ def _state(arc):
             sorted(p.name for p in arc.store.root.rglob("*") if p.is_file()))
 
 
-def test_a_hostile_docx_leaves_the_record_untouched(arc, tmp_path, monkeypatch):
+def test_a_hostile_docx_leaves_the_record_untouched(arc, tmp_path, monkeypatch, cfg_path):
     from archive.extract import office
 
     row = _record(arc, make_docx(tmp_path / "坏.docx", ["关于某事项的通知", "正文。"]))
@@ -154,6 +154,12 @@ def test_a_hostile_docx_leaves_the_record_untouched(arc, tmp_path, monkeypatch):
     assert out.outcome == "failed" and "超时" in out.reason and "未改动" in out.reason
     assert _state(arc) == before and rendition.missing(arc)
     assert len(_version_notices(arc)) == 1
+    # the command says how many failed, and why, and exits 1
+    from tests.clirun import run_config
+
+    r = run_config(cfg_path, "convert", "--missing")
+    assert r.returncode == 1 and "超时" in r.stderr and "1 条记录未能生成版式副本" in r.stderr
+    assert _state(arc) == before
     monkeypatch.undo()
     # the stored DOCX replaced behind the program's back: never converted (it is not the file that was filed
     # and gated), the record untouched
