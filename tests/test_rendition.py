@@ -247,17 +247,10 @@ def test_open_and_the_transfer_package_carry_the_rendition(arc, tmp_path):
 def test_migration_22_admits_the_role_and_keeps_rows_and_the_no_delete_trigger(tmp_path):
     import sqlite3
 
-    from archive.catalog import _split_sql
-    from archive.schema import _MIGRATIONS
+    from conftest import catalog_before
 
     path = tmp_path / "catalog.sqlite"
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA foreign_keys=OFF")
-    conn.create_function("bigrams", 1, lambda s: s or "")
-    for v in sorted(k for k in _MIGRATIONS if k < 22):
-        for stmt in _split_sql(_MIGRATIONS[v]):
-            conn.execute(stmt)
-        conn.execute(f"PRAGMA user_version={v}")
+    conn = catalog_before(path, 22)
     conn.execute("INSERT INTO documents(id, status, ingested_at, updated_at) VALUES (1, 'pending', 'x', 'x')")
     conn.execute("INSERT INTO document_files(document_id, seq, sha256, filename, size, added_at, role) "
                  "VALUES (1, 2, ?, '定稿.docx', 1, 'x', '定稿')", ("2" * 64,))
