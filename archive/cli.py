@@ -1622,6 +1622,9 @@ export_app.command("filing-form")(cli_disposal.filing)
 from archive.cli_receipt import receipt_app  # noqa: E402 - 收文阅办登记 (issue 26)
 app.add_typer(receipt_app, name="receipt")
 
+from archive.cli_convert import convert as _convert  # noqa: E402 - archive convert (issue 27: 版式副本)
+app.command("convert")(_convert)
+
 
 @secrecy_app.command("list")
 def secrecy_list(

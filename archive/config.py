@@ -138,6 +138,7 @@ class Config:
     # level (县) and one of our kinds (档案局) or a generic 单位/部门/机关 (archive.classify.addressed)
     level: str | None = None
     kinds: list[str] = field(default_factory=list)
+    rendition_at_ingest: bool = False  # [rendition] at_ingest: PDF/A 版式副本 of a new DOCX/TXT at ingest (slow)
 
     @property
     def tz(self):
@@ -363,6 +364,7 @@ def load_config(path: Path | str | None = None) -> Config:
         trust_roots=_trust_roots(path, base, raw.get("signatures", {})),
         level=agency.get("level"),
         kinds=list(agency.get("kinds", [])),
+        rendition_at_ingest=bool(raw.get("rendition", {}).get("at_ingest", False)),
     )
 
 

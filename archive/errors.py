@@ -90,6 +90,10 @@ class AttachError(ArchiveError):
     a record that cannot take it, a file another record owns."""
 
 
+class RenditionError(ArchiveError):
+    """A PDF/A 版式副本 could not be made (archive convert, archive/rendition.py): the record is left as it was."""
+
+
 class SecrecyDecisionError(ArchiveError):
     """A 保密员's decision that cannot apply (archive secrecy decide): no such held file, decided already, no
     reason, the held file gone or changed, or the gate now finds a mark or a new doubt."""

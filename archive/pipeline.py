@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive import archival_code, catalog, gongwen, grouping, inbox, schema, secrecy
+from archive import archival_code, catalog, gongwen, grouping, inbox, schema, secrecy, sidecar
 from archive.extract import ofd_meta
 from archive.classify import classify
 from archive.config import Config
@@ -140,6 +140,7 @@ def _moved(arc: Archive, p: Prepared, rec: dict, attached: grouping.Match | None
             with arc.change(transaction=False) as tx:
                 tx.queue_index(rec["id"])  # written to a Whoosh index when the move is done
                 inbox.finish_move(arc, p.path)
+                _sidecar_follows(arc, p.path)
         except OSError as e:  # the record stands; inbox_moves finishes the move on a retry
             return IngestResult(str(p.path), rec["status"], f"已登记，但原文件未能移出收件箱（{e.strerror}），"
                                 "稍后自动重试", rec)
@@ -152,7 +153,32 @@ def _moved(arc: Archive, p: Prepared, rec: dict, attached: grouping.Match | None
         return IngestResult(str(p.path), "attached", f"并入{ref}，作为{attached.role}（{attached.why}）", rec)
     outcome = rec["status"]
     reason = p.cls.reason if outcome == "pending" else (p.cls.basis if p.cls.rule_id else None)
+    reason = _rendition_at_ingest(arc, rec, reason)
     return IngestResult(str(p.path), outcome, reason, rec)
+
+
+def _sidecar_follows(arc: Archive, path: Path) -> None:
+    """The sidecar of a file taken in (X.json beside X) leaves the inbox with it, into the same processed folder."""
+    side = sidecar.sidecar_of(path)
+    if side is not None and not path.exists():
+        inbox.move(side, inbox.dated(arc.cfg.processed_dir, inbox.inbox_relative(side, arc.cfg.inbox)), None)
+
+
+def _rendition_at_ingest(arc: Archive, rec: dict, reason: str | None) -> str | None:
+    """[rendition] at_ingest = true: a new DOCX or TXT record gets its PDF/A 版式副本 at once (archive/rendition.py;
+    LibreOffice takes seconds a file, so it is off by default and ``archive convert --missing`` does it later).
+    A rendition that fails leaves the record as filed and is said in the result's reason."""
+    if not arc.cfg.rendition_at_ingest:
+        return reason
+    from archive import rendition
+
+    row = catalog.get_record(arc.conn, rec["id"])
+    if row is None or row["media_type"] not in ("docx", "text") or not rendition.needs_rendition(arc.conn, row):
+        return reason
+    done = rendition.make(arc, row)
+    if done.outcome == "made":
+        return reason
+    return "；".join(x for x in (reason, f"未生成版式副本：{done.reason}") if x)
 
 
 def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
@@ -204,6 +230,9 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
 
     fields = gongwen.parse(ex.text)
     declared = ofd_meta.apply(path, ex.media_type, fields)  # an OFD 电子公文's own metadata wins (issue 27)
+    problem = sidecar.declare(path, fields)  # X.json beside X: what an OA system declares (docs/domain.md, 旁注文件)
+    if problem:
+        return _failed(arc, path, sha, problem, from_inbox)
     level = secrecy.secret_level(fields, ex)
     if level:
         return _refused(arc, path, sha, fields, from_inbox, level)

@@ -548,6 +548,13 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE documents ADD COLUMN stamp TEXT CHECK (stamp IN ('有','无','不详'));
     ALTER TABLE documents ADD COLUMN annotation TEXT;
     """,
+    # 22: a record's PDF/A rendition (issue 27; archive/rendition.py) is one more of its files, with the role
+    # 版式副本. SQLite cannot widen a CHECK in place: after this statement, catalog._widen_file_roles rebuilds
+    # document_files (the documented 12-step way) from its own CREATE text, so columns other migrations
+    # added are kept, with its triggers and indexes.
+    22: """
+    SELECT 1;
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order

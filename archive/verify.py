@@ -52,6 +52,7 @@ ITEMS = {
     "文件可读": "usability",
     "文件未加密": "usability",
     "长期保存格式": "usability",
+    "版式副本": "usability",
     "全文索引": "usability",
     "过程安全（事件日志）": "security",
     "涉密信息": "security",
@@ -158,6 +159,7 @@ def verify(arc: Archive, *, progress=None, anchor: str | None = None) -> Report:
         if progress:
             progress(i + 1, len(rows) + 1)  # the last step: the checks over the whole archive below
     check_secrecy_gate(arc, rows, rep)
+    _check_layout_copies(arc, rows, rep)
     _check_stray_files(arc, rows, rep)
     _check_numbering(conn, rows, details, rep)
     _check_index(arc, rows, rep)
@@ -473,6 +475,20 @@ def check_secrecy_gate(arc: Archive, rows, rep: Report) -> None:
                                  f"“{verdict.evidence}”）：涉密文件不得存于非涉密系统，请立即报告保密员"))
         elif verdict.kind == "doubtful":
             rep.add("涉密信息", ref, f"提示：涉密检查存疑（{'；'.join(verdict.reasons[:2])}），请保密员核查", "notice")
+
+
+def _check_layout_copies(arc: Archive, rows, rep: Report) -> None:
+    """可用性: every record kept (or to be decided) has a 版式 copy: a PDF or OFD file, or its rendition
+    (archive/rendition.py; ``archive convert --missing`` makes those missing)."""
+    from archive import rendition
+
+    for row in rows:
+        if row["status"] not in rendition.OPEN_STATUSES or not row["stored_path"]:
+            continue
+        rep.examined["版式副本"] += 1
+        if rendition.needs_rendition(arc.conn, row):
+            rep.add("版式副本", _ref(row), f"没有版式文件（{row['media_type']}，无 PDF/OFD 或 PDF/A 版式副本）："
+                    "请运行 archive convert --missing 生成", "notice")
 
 
 def _check_stray_files(arc: Archive, rows, rep: Report) -> None:

@@ -30,7 +30,17 @@ def is_ignored(path: Path, inbox: Path) -> bool:
     name = path.name
     low = name.lower()
     return (name.startswith("~") or low in IGNORED_NAMES or low.endswith(IGNORED_SUFFIXES)
-            or name.startswith(".~lock"))
+            or name.startswith(".~lock") or _has_its_file(path))
+
+
+def _has_its_file(path: Path) -> bool:
+    """A sidecar whose file is beside it on disk (the watched inbox sees each file on its own)."""
+    if path.suffix.lower() != ".json":
+        return False
+    try:
+        return any(q.stem == path.stem and q.suffix.lower() != ".json" for q in path.parent.iterdir())
+    except OSError:
+        return False
 
 
 def walk(root: Path, *, skip_temporary: bool = True) -> list[Path]:
@@ -49,4 +59,11 @@ def walk(root: Path, *, skip_temporary: bool = True) -> list[Path]:
             # with a reason instead of leaving them unaccounted for
             if p.is_symlink() or not p.is_dir():
                 out.append(p)
-    return sorted(out)
+    return sorted(p for p in out if not _is_sidecar(p, out))
+
+
+def _is_sidecar(p: Path, listed: list[Path]) -> bool:
+    """``X.json`` beside ``X.<ext>``: an OA system's sidecar, read with its file (archive/sidecar.py), not a
+    file of its own."""
+    return p.suffix.lower() == ".json" and any(q.parent == p.parent and q.stem == p.stem and q != p
+                                               and q.suffix.lower() != ".json" for q in listed)

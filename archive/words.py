@@ -28,6 +28,9 @@ OUTCOME_NAMES = {"archived": "归档", "pending": "待定", "excluded": "不归�
                  "refused": "拒收（涉密）", "held": "隔离待审", "failed": "失败", "destroyed": "已销毁",
                  "attached": "并入"}  # attached: the file joined a record already there (one 件, several files)
 
+# ---- the role of a record's PDF/A rendition (archive/rendition.py): its 版式 copy, made by the program -----
+RENDITION_ROLE = "版式副本"
+
 # ---- 处置方式 (dispose --decision) and the decisions of an appraisal ----------------------------------
 DECISION_NAMES = {"destroy": "销毁", "extend": "延期", "doubtful": "存疑（从长）"}
 DECISION_WORDS = {"延期": "extend", "延长": "extend", "续存": "extend", "延长保管期限": "extend", "延期保管": "extend",

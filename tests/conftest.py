@@ -146,3 +146,21 @@ def assert_backup_restores(cfg_path: Path, tmp_path: Path, owned: list[str]) -> 
         assert problems(restored) == []
     finally:
         restored.close()
+
+
+def catalog_before(path: Path, version: int):
+    """A catalog as a program before migration ``version`` left it: every earlier migration applied, the
+    connection open (foreign keys off, as the migrations run) for the test to fill before it upgrades."""
+    import sqlite3
+
+    from archive.catalog import _split_sql
+    from archive.schema import _MIGRATIONS
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.create_function("bigrams", 1, lambda s: s or "")
+    for v in sorted(k for k in _MIGRATIONS if k < version):
+        for stmt in _split_sql(_MIGRATIONS[v]):
+            conn.execute(stmt)
+        conn.execute(f"PRAGMA user_version={v}")
+    return conn

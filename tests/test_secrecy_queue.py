@@ -260,17 +260,10 @@ def test_web_a_reader_cannot_see_the_queue_and_the_archivist_sees_the_count(web)
 def test_the_migration_keeps_users_and_their_sessions_and_allows_the_new_role(tmp_path):
     """Migration 15 rebuilds ``users`` for the role 保密员: every user, password hash and live session stays."""
     from archive import catalog
-    from archive.catalog import _split_sql
-    from archive.schema import _MIGRATIONS
+    from conftest import catalog_before
 
     path = tmp_path / "catalog.sqlite"
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA foreign_keys=OFF")
-    conn.create_function("bigrams", 1, lambda s: s or "")
-    for v in sorted(k for k in _MIGRATIONS if k < 15):
-        for stmt in _split_sql(_MIGRATIONS[v]):
-            conn.execute(stmt)
-        conn.execute(f"PRAGMA user_version={v}")
+    conn = catalog_before(path, 15)
     conn.execute("INSERT INTO users(id, name, role, password_hash, created_at, updated_at) "
                  "VALUES (7, 'wen', '文书', 'hash', 'x', 'x')")
     conn.execute("INSERT INTO web_sessions(id, user_id, created_at, expires_at) VALUES ('s', 7, 1, 9e99)")

@@ -72,10 +72,11 @@ def test_intact_archive_passes_with_a_notice_for_the_record_without_file(built):
     rep = verify(built)
     assert rep.ok, [f.message for f in rep.errors]
     assert rep.counts["records"] == 6 and rep.counts["files"] == 5
-    # notices, not failures: the record without a file, and the two DOCX (not a format for long-term keeping)
+    # notices, not failures: the record without a file, and the two DOCX (not a format for long-term keeping,
+    # and no 版式副本 yet: archive convert --missing)
     assert sorted((f.item, f.ref) for f in rep.notices) == sorted(
-        [("电子文件齐全", "Z109-WS·2019-Y-BGS-0003")] + [("长期保存格式", r["archival_code"]) for r in _rows(built).values()
-                                                    if r["media_type"] == "docx"])
+        [("电子文件齐全", "Z109-WS·2019-Y-BGS-0003")] + [(item, r["archival_code"]) for r in _rows(built).values()
+                                                    if r["media_type"] == "docx" for item in ("长期保存格式", "版式副本")])
     assert sum(1 for r in _rows(built).values() if r["media_type"] == "docx") == 2
     # every finding names its property and its item; the report counts what each item examined
     items = {r["item"]: r for r in rep.by_item()}

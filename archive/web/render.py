@@ -72,11 +72,12 @@ def _sha(sha256: str | None) -> str:
 
 
 def stored_rendition(files: list[dict]) -> dict | None:
-    """The record's own stored PDF rendering of its document, when it has one (a PDF filed as 其他格式, or a
-    PDF/A rendition a later step stores with the role 其他格式): shown in preference to a LibreOffice one."""
-    for f in files:
-        if f.get("role") == "其他格式" and f.get("media_type") == "pdf":
-            return f
+    """The record's own stored PDF rendering of its document, when it has one (its PDF/A 版式副本, made by
+    archive/rendition.py, or a PDF filed as 其他格式): shown in preference to a LibreOffice one."""
+    for role in ("版式副本", "其他格式"):  # the PDF/A rendition (archive/rendition.py) first
+        for f in files:
+            if f.get("role") == role and f.get("media_type") == "pdf":
+                return f
     return None
 
 
