@@ -220,11 +220,8 @@ on_upgrade = None  # the command line's notice: a callable taking one line, told
 def _sha256(path: Path) -> str:
     import hashlib
 
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _before_upgrade(conn: sqlite3.Connection, path: Path, version: int, target: int) -> Path | None:
