@@ -379,9 +379,10 @@ def restore_set(place: Path, to: Path, name: str | None = None, progress=None):
             clear_target(to, created)
 
 
-def drill(arc, place: Path | None = None, progress=None) -> DrillResult:
-    """Restore the newest set of ``place`` into a temporary folder, run the 四性 checks on it, record the drill
-    and its result in ``arc``'s event log, remove the temporary folder."""
+def drill(arc, place: Path | None = None, progress=None, workdir: Path | None = None) -> DrillResult:
+    """Restore the newest set of ``place`` into a temporary folder (under ``workdir``, else the system's temporary
+    folder: it needs the archive's size in free space), run the 四性 checks on it, record the drill and its result
+    in ``arc``'s event log, remove the temporary folder."""
     from archive.verify import verify
 
     if place is None and arc.cfg.backup.to is None:
@@ -391,7 +392,9 @@ def drill(arc, place: Path | None = None, progress=None) -> DrillResult:
     if not names:
         raise BackupError(f"备份位置 {place} 中没有完成的备份集：请先运行 archive backup --to {place}")
     name = names[-1]
-    with tempfile.TemporaryDirectory(prefix="archive-drill-") as tmp:
+    if workdir is not None and not Path(workdir).is_dir():
+        raise BackupError(f"演练用的文件夹 {workdir} 不存在：请先创建（须有与档案库相当的剩余空间）")
+    with tempfile.TemporaryDirectory(prefix="archive-drill-", dir=workdir) as tmp:
         try:
             restored = restore_set(place, Path(tmp) / "restored", name, progress=progress)
         except BackupError as e:

@@ -1377,7 +1377,7 @@ def backup(output: Path = typer.Option(None, "--output", "-o", help="备份到�
 @app.command()
 def restore(
     file: Path = typer.Argument(None, help="备份文件（.tar），或备份位置（文件夹，恢复其最新的备份集）"),
-    to: Path = typer.Option(None, "--to", help="恢复到的文件夹（必须为空或不存在）"),
+    to: Path = typer.Option(None, "--to", help="恢复到的文件夹（必须为空或不存在）；演练时为放临时文件夹的位置"),
     set_name: str = typer.Option(None, "--set", help="备份位置中的某个备份集（默认最新）"),
     drill: bool = typer.Option(False, "--drill", help="恢复演练：把最新备份集恢复到临时文件夹并做四性检测，结果记入日志"),
     place: Path = typer.Option(None, "--from", help="演练所用的备份位置（默认为配置文件 [backup] 中的备份位置）"),
@@ -1386,13 +1386,13 @@ def restore(
     from archive import catalog
 
     if drill:
-        if file is not None or to is not None or set_name is not None:
-            raise UsageError("--drill 只与 --from 一起使用：演练总是恢复到临时文件夹，用后删除")
+        if file is not None or set_name is not None:
+            raise UsageError("--drill 只与 --from、--to 一起使用：演练恢复到 --to 下的临时文件夹（默认系统临时文件夹），用后删除")
         from archive.backup_sets import drill as run_drill
 
         arc = _archive()
         with progress("恢复演练") as bar:
-            r = run_drill(arc, place, progress=bar)
+            r = run_drill(arc, place, progress=bar, workdir=to)
         if r.ok:
             err.print(f"恢复演练通过：备份集 {r.set_name}（{r.place}）恢复出 {r.documents} 条记录，四性检测无问题；已记入日志")
             return

@@ -195,6 +195,11 @@ def test_the_command_line_backs_up_to_the_configured_place_drills_and_restores(t
     assert run_cli(cfg_path, "backup", "--incremental", "--full").returncode == 2
     d = run_cli(cfg_path, "restore", "--drill")
     assert d.returncode == 0 and "恢复演练通过" in d.stderr, d.stderr
+    work = tmp_path / "演练"  # a big archive drills on a disk with room: --to names where
+    assert "不存在" in run_cli(cfg_path, "restore", "--drill", "--to", str(work)).stderr
+    work.mkdir()
+    d = run_cli(cfg_path, "restore", "--drill", "--to", str(work))
+    assert d.returncode == 0 and "恢复演练通过" in d.stderr and list(work.iterdir()) == [], d.stderr
     h = run_cli(cfg_path, "health", "--json")
     assert h.returncode == 0, h.stdout
     assert '"恢复演练"' in h.stdout and '"故障"' not in h.stdout
