@@ -158,6 +158,8 @@ EVENT_NAMES = {
     "gap": "说明空号",
     "backup": "备份",
     "restore": "恢复",
+    "backup_drill": "恢复演练",
+    "upgrade": "升级目录数据库（升级前已备份）",
     "duplicate": "重复文件",
     "reseal": "升级封存（含全文）",
     "failed": "处理失败",

@@ -112,7 +112,7 @@ def _old_program(tmp_path: Path) -> Path:
     """The program as released before the text seal (commit 5aa0da8), unpacked beside the test."""
     old = tmp_path / "old"
     old.mkdir()
-    tar = subprocess.run(["git", "-C", str(ROOT), "archive", "5aa0da8", "archive", "schemas"], capture_output=True, check=True)
+    tar = subprocess.run(["git", "-C", str(ROOT), "archive", "5aa0da8", "archive", "schemas", "config.toml"], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(old)], input=tar.stdout, check=True)
     return old
 
@@ -124,9 +124,12 @@ def test_an_old_archive_upgrades_with_reseal_events_and_keeps_earlier_tampering(
         make_pdf(src / f"{i}.pdf", gongwen_lines(i, kind, 2019))
     old = _old_program(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(old)}
+    current = cfg_path.read_text(encoding="utf-8")  # the old program reads its own config (newer keys are unknown to it)
+    cfg_path.write_text((old / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
     r = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "ingest", str(src)], env=env,
                        capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
+    cfg_path.write_text(current, encoding="utf-8")
     from archive.config import load_config
 
     cat = load_config(cfg_path).store / "catalog.sqlite"

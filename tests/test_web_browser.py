@@ -320,7 +320,10 @@ def full_server(cfg, cfg_path, tmp_path):
     recs["scan"] = pipeline.ingest_file(arc, make_scan(src / "县政府通知（扫描）.png", SCAN_LINES, dpi=150)).record
     import datetime as dt
 
-    step = appraisal.appraise(arc, dt.date(2026, 1, 1), ["档案员老李", "办公室小孙"], [
+    from tests.approved import approve_table
+
+    approve_table(arc)  # issue 26: a destruction is proposed only under a table agreed, by a group of both sides
+    step = appraisal.appraise(arc, dt.date(2026, 1, 1), ["档案:档案员老李", "业务:办公室小孙"], [
         appraisal.Decision(catalog.get_record(arc.conn, recs["old1"]["id"]), "destroy", "已无查考价值"),
         appraisal.Decision(catalog.get_record(arc.conn, recs["old2"]["id"]), "extend", "仍有查考价值", "D30")])
     arc.close()
