@@ -279,3 +279,27 @@ def test_an_unwritable_upgrade_copy_leaves_the_catalog_unchanged(tmp_path):
     r = run_cli(old / "config.toml", "list")
     assert r.returncode != 0 and "未升级" in r.stderr
     assert sqlite3.connect(old / "store" / "catalog.sqlite").execute("PRAGMA user_version").fetchone()[0] == version
+
+
+@pytest.mark.slow
+def test_two_processes_opening_an_old_archive_together_both_work_and_every_copy_is_whole(tmp_path):
+    """Two programs start on an archive of the previous release at once (the watcher and the web page after an
+    upgrade): the copy is taken under the catalog's write lock, so each copy is one state of version 15 and
+    neither process fails its check because the other was migrating meanwhile."""
+    from archive.schema import SCHEMA_VERSION
+
+    old = copy_prepared(FIXTURES / "release_5d2ccb2", tmp_path / "旧版")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-m", "archive", "--config", str(old / "config.toml"), "list"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], results
+    copies = sorted((old / "store" / "upgrade-backups").glob("catalog-v*.sqlite"))
+    assert copies
+    for c in copies:
+        conn = sqlite3.connect(c)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 15
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+    assert sqlite3.connect(old / "store" / "catalog.sqlite").execute("PRAGMA user_version").fetchone()[0] \
+        == SCHEMA_VERSION

@@ -183,7 +183,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     pending = sorted(k for k in _MIGRATIONS if k > version)
     if not pending:
         return
-    saved = _before_upgrade(conn, path, version, max(pending)) if version else None
+    saved = _guarded_copy(conn, path, max(pending)) if version else None
     # a migration may rebuild a table (SQLite's documented 12-step way), which needs foreign keys off;
     # they are checked before each commit instead
     conn.execute("PRAGMA foreign_keys=OFF")
@@ -224,6 +224,21 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def _guarded_copy(conn: sqlite3.Connection, path: Path, target: int) -> Path | None:
+    """The copy before an upgrade, taken under the catalog's write lock (BEGIN IMMEDIATE): no other process
+    migrates or writes while it is made and checked, so it is one state, of one version. A catalog another process
+    is creating (no record, no event yet), or has meanwhile upgraded, needs none."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        empty = version == 0 or not any(conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()
+                                        for t in ("documents", "events"))
+        saved = None if version >= target or empty else _before_upgrade(conn, path, version, target)
+    finally:
+        conn.execute("COMMIT")
+    return saved
+
+
 def _before_upgrade(conn: sqlite3.Connection, path: Path, version: int, target: int) -> Path | None:
     """Before a migration changes an existing catalog: a copy of it beside the store (``upgrade-backups/``),
     checked (integrity, version, records and events counted equal) and flushed to disk, or no upgrade at all.
@@ -240,11 +255,15 @@ def _before_upgrade(conn: sqlite3.Connection, path: Path, version: int, target: 
             k += 1
             dest = folder / f"catalog-v{version}-{stamp}-{k}.sqlite"
         part = dest.with_name(dest.name + ".part")
+        # ``conn`` holds the write lock: a second connection reads the committed state (WAL) for the copy, as
+        # a backup from the locking connection itself would wait on its own lock
+        source = sqlite3.connect(path, timeout=30)
         target_conn = sqlite3.connect(part)
         try:
-            conn.backup(target_conn)
+            source.backup(target_conn)
         finally:
             target_conn.close()
+            source.close()
         copy = sqlite3.connect(f"file:{part.absolute().as_posix()}?mode=ro", uri=True)
         try:
             same = (copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
