@@ -574,8 +574,10 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
 
     from archive.secrecy_queue import held_count
 
+    from archive.filing import unfiled
+
     arc = _archive()
-    s = {**catalog.stats(arc.conn), "secrecy_held": held_count(arc)}
+    s = {**catalog.stats(arc.conn), "secrecy_held": held_count(arc), "unfiled_years": unfiled(arc)}
     emit(as_json, s, lambda: _print_stats(s))
 
 
@@ -589,6 +591,11 @@ def _print_stats(s: dict) -> None:
                         ((str(r["year"]), _ret(r["retention"]), r["org"] or "", str(r["n"]), str(r["pages"] or 0))
                          for r in s["archived_by_year"]),
                         title="归档文件（按年度、保管期限、机构）", fold=False))
+    if s.get("unfiled_years"):  # 定期整理归档: each year still to be filed, its deadline and what blocks it
+        out.print(table(("年度", "状态", "预归档", "待定", "归档期限", "尚需"),
+                        ((str(y["year"]), y["state"], str(y["collected"]), str(y["pending"]),
+                          y["deadline"] + ("（已过期）" if y["overdue"] else ""), "、".join(y["blocks"]))
+                         for y in s["unfiled_years"]), title="尚未归档的年度", fold=False))
     if s.get("secrecy_held"):
         say(f"隔离待保密员审查（疑似涉密）：{s['secrecy_held']} 件（archive secrecy list）")
 

@@ -134,6 +134,7 @@ class Config:
     index_engine: str = "sqlite"  # [index] engine: "sqlite" (FTS5 inside the catalog) or "whoosh"
     timezone: str = "Asia/Shanghai"  # [agency] timezone: times a person reads (archive.display)
     numbering: str | None = None  # [filing] numbering: at_filing / at_ingest; None: the catalog's own (archive.filing)
+    filing_deadline: str = "06-30"  # [filing] deadline: MM-DD of the next year by which a year is filed
     # [agency] level and kinds (issue 26): a 主送 group such as 各县（市、区）档案局 includes us when it names our
     # level (县) and one of our kinds (档案局) or a generic 单位/部门/机关 (archive.classify.addressed)
     level: str | None = None
@@ -353,6 +354,7 @@ def load_config(path: Path | str | None = None) -> Config:
         transfer=_transfer_settings(raw.get("transfer", {})),
         index_engine=str(raw.get("index", {}).get("engine", "sqlite")),
         numbering=raw.get("filing", {}).get("numbering"),
+        filing_deadline=_deadline(path, raw.get("filing", {}).get("deadline", "06-30")),
         web=WebSettings(
             max_request_kb=int(raw.get("web", {}).get("max_request_kb", WebSettings.max_request_kb)),
             max_upload_mb=int(raw.get("web", {}).get("max_upload_mb", WebSettings.max_upload_mb)),
@@ -386,6 +388,19 @@ def _transfer_settings(t: dict) -> TransferSettings:
     return TransferSettings(retentions=rets, years=int(t.get("years", d.years)),
                             control_reasons=tuple(t.get("control_reasons", ())) or d.control_reasons,
                             own_units=tuple(t.get("own_units", ())))
+
+
+def _deadline(path: Path, value: str) -> str:
+    """[filing] deadline: a month and day (MM-DD) of the year after the one filed; 02-29 refused (not every year)."""
+    import datetime as _dt
+
+    try:
+        _dt.date(2001, int(value[:2]), int(value[3:5]))
+        if len(value) != 5 or value[2] != "-":
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"配置文件 {path} 有误：filing.deadline = {value!r} 应为次年的 月-日，如 \"06-30\"") from None
+    return value
 
 
 def _path_of(base: Path, value: str | None) -> Path | None:

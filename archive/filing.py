@@ -10,6 +10,7 @@ the 归档移交清单. A closed year's late arrivals are filed the same way wit
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -557,6 +558,43 @@ def years(arc: Archive) -> list[dict]:
         out.append({"year": y, "state": STATE_NAMES[r["state"] if r else None], "collected": waiting.get(y, 0),
                     "arranged_by": r["arranged_by"] if r else None, "checked_by": r["checked_by"] if r else None,
                     "received_by": r["received_by"] if r else None, "closed_at": r["closed_at"] if r else None})
+    return out
+
+
+def deadline_of(year: int, cfg) -> dt.date:
+    """The day by which the year's documents are to be filed: ``[filing] deadline`` (MM-DD) of the next year."""
+    month, day = int(cfg.filing_deadline[:2]), int(cfg.filing_deadline[3:])
+    return dt.date(year + 1, month, day)
+
+
+def unfiled(arc: Archive, today: dt.date | None = None) -> list[dict]:
+    """Each year not yet filed that has work waiting (预归档 records, or 待定 of that year): its state, the
+    deadline, whether it has passed, and what blocks the filing (待定 records, the arrangement, the check)."""
+    from archive import display
+
+    today = today or display.today()
+    conn, fonds = arc.conn, arc.cfg.fonds
+    out = []
+    for y in years(arc):
+        pending = len(gateway.pending_of_year(conn, fonds, y["year"]))
+        if y["state"] == STATE_NAMES["closed"] and not y["collected"]:
+            continue
+        if not y["collected"] and not pending:
+            continue
+        due = deadline_of(y["year"], arc.cfg)
+        blocks = []
+        if pending:
+            blocks.append(f"待定 {pending} 件")
+        if y["collected"] and y["state"] == STATE_NAMES["closed"]:
+            blocks.append(f"补充归档 {y['collected']} 件待整理")
+        elif y["collected"] and not y["arranged_by"]:
+            blocks.append("尚未整理")
+        elif y["collected"] and not y["checked_by"]:
+            blocks.append("待检查")
+        elif y["collected"]:
+            blocks.append("待接收")
+        out.append({**y, "pending": pending, "deadline": due.isoformat(), "overdue": today > due,
+                    "blocks": blocks})
     return out
 
 

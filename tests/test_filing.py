@@ -448,3 +448,42 @@ def test_web_page_arrange_up_down_check_close(year):
         assert first == ids["F1"]
     finally:
         app.state.web.close()
+
+
+# ---- the filing deadline (item 5): years not yet filed, and what blocks each ---------------------------------
+def test_years_not_filed_show_their_deadline_and_what_blocks_them(year):
+    import datetime as dt
+
+    from archive import filing
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    def unfiled(today):
+        arc = open_archive(load_config(year))
+        try:
+            return {y["year"]: y for y in filing.unfiled(arc, today)}
+        finally:
+            arc.close()
+
+    before = unfiled(dt.date(2024, 1, 15))
+    assert set(before) >= {2022, 2023}
+    assert before[2022]["deadline"] == "2023-06-30" and before[2022]["overdue"]  # the default: 30 June next year
+    assert before[2023]["deadline"] == "2024-06-30" and not before[2023]["overdue"]
+    assert "尚未整理" in before[2022]["blocks"]
+    assert unfiled(dt.date(2024, 7, 1))[2023]["overdue"]
+    cli(year, "arrange", "--year", "2022", "--by", "张三")
+    assert "待检查" in unfiled(dt.date(2024, 1, 15))[2022]["blocks"]
+    cli(year, "arrange", "check", "--year", "2022", "--by", "李四")
+    cli(year, "arrange", "close", "--year", "2022", "--received-by", "王五")
+    after = unfiled(dt.date(2024, 1, 15))
+    assert 2022 not in after and 2023 in after  # a filed year leaves the list
+    shown = cli_json(year, "stats")["unfiled_years"]
+    assert [y["year"] for y in shown] == sorted(after)
+    # the agency's own deadline
+    year.write_text(year.read_text(encoding="utf-8").replace(
+        "[filing]", '[filing]\ndeadline = "03-31"', 1), encoding="utf-8")
+    assert unfiled(dt.date(2024, 4, 1))[2023]["deadline"] == "2024-03-31"
+    year.write_text(year.read_text(encoding="utf-8").replace('deadline = "03-31"', 'deadline = "02-30"'),
+                    encoding="utf-8")
+    r = cli(year, "stats", ok=False)
+    assert r.returncode == 2 and "filing.deadline" in r.stderr

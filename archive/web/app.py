@@ -854,12 +854,13 @@ def dashboard_page(request: Request):
         by_year.setdefault(r["year"], {}).setdefault(r["retention"], 0)
         by_year[r["year"]][r["retention"]] += r["n"]
         by_org[r["org"] or ""] = by_org.get(r["org"] or "", 0) + r["n"]
-    from archive import health
+    from archive import filing, health
 
     return render(request, "dashboard.html", user=user, s=s, chart=bar_chart(by_year), by_org=by_org,
                   years=sorted(by_year, reverse=True), by_year=by_year,
                   holds=appraisals.count_holds(conn), secrecy_held=secrecy_queue.held_count(w.reader),
-                  health=health.check(w.cfg))  # the last backup set and drill, disk, store (issue 30)
+                  health=health.check(w.cfg),  # the last backup set and drill, disk, store (issue 30)
+                  unfiled=filing.unfiled(w.reader))  # years still to be filed, deadline, blocks (issue 25)
 
 
 RET_COLORS = {"Y": "#8c1c13", "D30": "#c9822b", "D10": "#5b7f95"}
