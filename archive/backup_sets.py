@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import catalog
-from archive.atomic import atomic_file, scratch_file
+from archive.atomic import atomic_file
 from archive.errors import BackupError, StoreError
 from archive.faults import fault
 from archive.store import sha256_file
@@ -159,13 +159,10 @@ def backup_to(arc, place: Path, *, full: bool = False, keep: Retention | None = 
     except OSError as e:
         raise BackupError(f"无法写入备份位置 {place}（{e.strerror or e}）：请检查权限、空间和是否已挂载") from e
     try:
-        with scratch_file(part, "catalog.sqlite", error=BackupError,
-                          message="无法写入备份位置 {path}（{reason}）：请检查磁盘空间和权限") as snap:
-            with arc.change(transaction=False):  # a moment with no writer: every record in the copy has its file
-                catalog.snapshot(arc.conn, snap)
-            referenced, documents, events, schema = catalog.snapshot_contents(snap)
-            os.replace(snap, part / "catalog.sqlite")
-            open(snap, "a").close()  # scratch_file removes its name on leaving
+        # straight into the unfinished set: the whole .part folder goes on any failure (or at the next run)
+        with arc.change(transaction=False):  # a moment with no writer: every record in the copy has its file
+            catalog.snapshot(arc.conn, part / "catalog.sqlite")
+        referenced, documents, events, schema = catalog.snapshot_contents(part / "catalog.sqlite")
         shutil.copyfile(arc.cfg.path, part / "config.toml")
         new_files = new_bytes = verified = 0
         items = sorted(referenced.items())
@@ -414,7 +411,3 @@ def drill(arc, place: Path | None = None, progress=None, workdir: Path | None = 
             "errors": result.errors, "first_error": result.first_error})
     return result
 
-
-def last_backup_and_drill(arc) -> dict:
-    """The newest ``backup`` and ``backup_drill`` events (time and detail), for the dashboard and health."""
-    return {action: catalog.last_event(arc.conn, action) for action in ("backup", "backup_drill")}

@@ -110,15 +110,14 @@ def look(path: Path, actions: tuple[str, ...] = ()) -> dict:
     """A look into a catalog without opening (or migrating) it, for a health check: its schema version, its
     records, and the newest event of each of ``actions`` ({ts, detail} or None). Raises sqlite3.Error when it
     is no database."""
+    from archive.catalog.events import last_event
+
     conn = _open_ro(path)
+    conn.row_factory = sqlite3.Row
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0] if version else 0
-        last = {}
-        for action in actions:
-            row = conn.execute("SELECT ts, detail FROM events WHERE action=? ORDER BY id DESC LIMIT 1",
-                               (action,)).fetchone() if version else None
-            last[action] = {"ts": row[0], "detail": json.loads(row[1])} if row else None
+        last = {action: last_event(conn, action) if version else None for action in actions}
         return {"version": version, "documents": documents, "last": last}
     finally:
         conn.close()
