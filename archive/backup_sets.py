@@ -21,11 +21,13 @@ A restore drill restores the newest set into a temporary folder, runs the 四性
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,6 +153,30 @@ def backup_to(arc, place: Path, *, full: bool = False, keep: Retention | None = 
     ``keep``. ``full``: hash every file in the place (and rewrite any found damaged), not only the new ones.
     ``now``: the set's time (its name; the rule's days), the clock's by default."""
     place = _open_place(arc, place, create=True)
+    with _one_writer(place):
+        return _write_set(arc, place, full, keep, progress, now)
+
+
+@contextmanager
+def _one_writer(place: Path):
+    """One backup at a time into a place (the nightly timer and a clerk's run): the sweep of unfinished sets and
+    the removal of unneeded files must never touch what another run is writing. A lock on the place's label,
+    released by the kernel if the process dies."""
+    try:
+        fd = os.open(place / LABEL, os.O_RDONLY)
+    except OSError as e:
+        raise BackupError(f"无法打开备份位置 {place} 的标签（{e.strerror or e}）：请检查权限和是否已挂载") from e
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupError(f"另一个备份正在写入备份位置 {place}：请等它完成后再运行") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _write_set(arc, place: Path, full: bool, keep: Retention | None, progress, now) -> SetSummary:
     name = _set_name(arc, place, now)
     part = place / "sets" / f".part-{name}"
     _sweep_unfinished(place)

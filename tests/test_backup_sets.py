@@ -303,3 +303,29 @@ def test_two_processes_opening_an_old_archive_together_both_work_and_every_copy_
         conn.close()
     assert sqlite3.connect(old / "store" / "catalog.sqlite").execute("PRAGMA user_version").fetchone()[0] \
         == SCHEMA_VERSION
+
+
+def test_a_second_backup_into_a_place_being_written_is_refused_not_interleaved(place_and_archive):
+    """The nightly timer and a clerk's run at once: the second is refused with one line, so the first's unfinished
+    set is never swept and the files it is copying are never removed as unneeded."""
+    import fcntl
+
+    from archive.backup_sets import LABEL, backup_to, sets_of
+    from archive.errors import BackupError
+
+    cfg_path, place = place_and_archive
+    arc = _open(cfg_path)
+    try:
+        _file(arc, FILES[0])
+        backup_to(arc, place, now=DAY[0])
+        fd = os.open(place / LABEL, os.O_RDONLY)  # another process's run, in the middle of its set
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with pytest.raises(BackupError, match="另一个备份正在写入"):
+                backup_to(arc, place, now=DAY[1])
+        finally:
+            os.close(fd)
+        backup_to(arc, place, now=DAY[1])
+        assert len(sets_of(place)) == 2
+    finally:
+        arc.close()
