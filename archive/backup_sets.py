@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import catalog
-from archive.atomic import atomic_file
+from archive.atomic import atomic_file, fsync
 from archive.errors import BackupError, StoreError
 from archive.faults import fault
 from archive.store import sha256_file
@@ -258,15 +258,11 @@ def _copy_in(src: Path, dest: Path, sha: str) -> int:
 
 
 def _fsync_tree(folder: Path) -> None:
+    """The set's files, then the folder's entries, on the disk before the set is checked and renamed in."""
     for p in folder.iterdir():
         if p.is_file():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+            fsync(p)
+    fsync(folder)
 
 
 def _sweep_unfinished(place: Path) -> None:
