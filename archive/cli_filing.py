@@ -68,6 +68,7 @@ def arrange(
     order: Optional[Path] = typer.Option(None, "--order", help="顺序文件：每行一个记录号、档号或文号"),
     move: Optional[str] = typer.Option(None, "--move", help="要移动的记录（与 --after 一起用）"),
     after: Optional[str] = typer.Option(None, "--after", help="移到这条记录之后"),
+    paper: Optional[str] = typer.Option(None, "--paper", help="未登记纸质原件的记录登记为：有 或 无"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """年度整理：先检查，再按成文日期结合事由拟定每组（年度-保管期限-机构）的顺序；可用 --order 或 --move 调整。"""
@@ -84,7 +85,7 @@ def arrange(
         raise UsageError("--order 与 --move 只能用其一")
     arc = _archive()
     p = filing.arrange(arc, _year(year), by, dry_run=dry_run, leave_pending=leave_pending, order_file=order,
-                       move=(move, after) if move is not None else None)
+                       move=(move, after) if move is not None else None, paper=paper)
 
     def render() -> None:
         _print_plan(p, arc, numbering=True)
@@ -93,6 +94,8 @@ def arrange(
         else:
             if p.left_out:
                 say(f"待定 {len(p.left_out)} 件留在本次整理之外（确认后可补充归档）")
+            if paper is not None:
+                say(f"纸质原件登记为“{paper}”：{p.paper_marked} 件（已登记的不变）")
             say(f"已保存 {year} 年度的整理顺序；下一步：由另一人检查 archive arrange check --year {year} --by 检查人")
 
     emit(as_json, lambda: _plan_json(p, arc), render)
@@ -173,3 +176,79 @@ def status_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
                          for r in rows)))
 
     emit(as_json, {"numbering": mode, "years": rows}, render)
+
+
+@arrange_app.command("outputs")
+def outputs_cmd(
+    year: int = typer.Option(..., "--year", help="年度"),
+    out_dir: Optional[Path] = typer.Option(None, "-o", "--out", help="输出文件夹（库外）；不加则更新档案库中本年度的文件夹"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """年度输出：各组归档文件目录（含封面，PDF、XLSX）、归档章（一份 PDF）、年度统计；已装盒的还有备考表和盒脊封面。"""
+    from archive import filing
+
+    arc = _archive()
+    files = filing.year_outputs(arc, _year(year), out_dir)
+
+    def render() -> None:
+        for f in files:
+            say(f"→ {f}")
+        say(f"{year} 年度输出 {len(files)} 个文件")
+
+    emit(as_json, lambda: {"year": year, "files": [str(f) for f in files]}, render)
+
+
+@arrange_app.command("paper")
+def paper_cmd(
+    state: str = typer.Argument(..., help="有、无 或 未登记"),
+    refs: Optional[list[str]] = typer.Argument(None, help="记录号、档号或文号"),
+    year: Optional[int] = typer.Option(None, "--year", help="登记全年度未登记的记录（不改已登记的）"),
+    by: str = typer.Option(..., "--by", help="登记人姓名"),
+) -> None:
+    """登记纸质原件（双套制）：有、无 或 未登记。"""
+    from archive import boxes
+    from archive.errors import UsageError
+
+    if (year is None) == (not refs):
+        raise UsageError("须指定记录（REF…）或 --year 年度，二者只能用其一")
+    arc = _archive()
+    if year is not None:
+        if state not in ("有", "无"):
+            raise UsageError("按年度登记只能登记为 有 或 无")
+        n = boxes.set_paper_year(arc, _year(year), state, by)
+        say(f"{year} 年度 {n} 件登记为纸质原件“{state}”（已登记的不变）")
+    else:
+        done = boxes.set_paper(arc, list(refs), state, by)
+        say(f"{len(done)} 件登记为纸质原件“{state}”" + ("" if len(done) == len(refs) else f"（{len(refs) - len(done)} 件原已如此）"))
+
+
+@arrange_app.command("box")
+def box_cmd(
+    year: int = typer.Option(..., "--year", help="年度（须已归档）"),
+    by: str = typer.Option(..., "--by", help="装盒（整理）人姓名"),
+    checked_by: Optional[str] = typer.Option(None, "--checked-by", help="检查人姓名（不能是装盒人）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """装盒：已归档年度的纸质原件按件号顺序装盒，每组（保管期限-机构）盒号从 1 起；写出备考表和盒脊、封面标签。"""
+    from archive import boxes, filing
+
+    arc = _archive()
+    b = boxes.box_year(arc, _year(year), by, checked_by)
+    files = filing.year_outputs(arc, year)
+
+    def render() -> None:
+        out.print(table(("组", "盒号", "件数", "页数", "起止件号"),
+                        ((x.group_name(arc.cfg.orgs), x.box_no, len(x.items), x.pages,
+                          f"{x.first:04d}-{x.last:04d}" if x.items else "") for x in b.boxes),
+                        title=f"{year} 年度装盒"))
+        say(f"本次装盒 {b.placed} 件，新用 {len(b.new_boxes)} 盒（每盒至多 {b.capacity} 页）；"
+            f"无纸质原件 {b.no_paper} 件未装盒")
+        if b.oversize:
+            say(f"提示：{len(b.oversize)} 件超过一盒的容量，各自单独成盒：{'、'.join(b.oversize[:5])}")
+        say(f"备考表和盒脊、封面 → {files[0].parent}")
+
+    emit(as_json, lambda: {"year": year, "placed": b.placed, "no_paper": b.no_paper, "capacity": b.capacity,
+                           "oversize": b.oversize,
+                           "boxes": [{"retention": x.retention, "org": x.org, "box_no": x.box_no,
+                                      "items": [r["item_no"] for r in x.items], "pages": x.pages}
+                                     for x in b.boxes]}, render)

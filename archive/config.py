@@ -135,6 +135,10 @@ class Config:
     timezone: str = "Asia/Shanghai"  # [agency] timezone: times a person reads (archive.display)
     numbering: str | None = None  # [filing] numbering: at_filing / at_ingest; None: the catalog's own (archive.filing)
     filing_deadline: str = "06-30"  # [filing] deadline: MM-DD of the next year by which a year is filed
+    # [filing] box_thickness (mm: 20/30/40/50, DA/T 22-2015 6.4.1.1) and box_pages (pages one box holds; 0: the
+    # thickness × 8, about 0.1 mm a sheet filled to four fifths): the 装盒 rule (archive/boxes.py)
+    box_thickness: int = 30
+    box_pages: int = 0
     # [agency] level and kinds (issue 26): a 主送 group such as 各县（市、区）档案局 includes us when it names our
     # level (县) and one of our kinds (档案局) or a generic 单位/部门/机关 (archive.classify.addressed)
     level: str | None = None
@@ -355,6 +359,8 @@ def load_config(path: Path | str | None = None) -> Config:
         index_engine=str(raw.get("index", {}).get("engine", "sqlite")),
         numbering=raw.get("filing", {}).get("numbering"),
         filing_deadline=_deadline(path, raw.get("filing", {}).get("deadline", "06-30")),
+        box_thickness=_bounded_int(path, "filing.box_thickness", raw.get("filing", {}).get("box_thickness", 30), 10, 100),
+        box_pages=_bounded_int(path, "filing.box_pages", raw.get("filing", {}).get("box_pages", 0), 0, 5000),
         web=WebSettings(
             max_request_kb=int(raw.get("web", {}).get("max_request_kb", WebSettings.max_request_kb)),
             max_upload_mb=int(raw.get("web", {}).get("max_upload_mb", WebSettings.max_upload_mb)),
@@ -388,6 +394,13 @@ def _transfer_settings(t: dict) -> TransferSettings:
     return TransferSettings(retentions=rets, years=int(t.get("years", d.years)),
                             control_reasons=tuple(t.get("control_reasons", ())) or d.control_reasons,
                             own_units=tuple(t.get("own_units", ())))
+
+
+def _bounded_int(path, key: str, value, low: int, high: int) -> int:
+    """A whole number of ``[filing]`` between ``low`` and ``high``, else one line saying what is expected."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"配置文件 {path} 有误：{key} = {value!r} 应为 {low} 到 {high} 之间的整数")
+    return value
 
 
 def _deadline(path: Path, value: str) -> str:

@@ -76,6 +76,7 @@ class Plan:
     pending: list  # 待定 rows of the year
     left_out: list  # what --leave-pending leaves out (the pending ones)
     supplement: bool  # the year was filed: these are 补充归档
+    paper_marked: int = 0  # records whose paper original the arrangement registered (--paper)
 
     @property
     def blocking(self) -> list[Problem]:
@@ -393,9 +394,10 @@ def _save_order(conn, fonds: str, p: Plan) -> None:
 
 # ---- the steps ---------------------------------------------------------------------------------------
 def arrange(arc: Archive, year: int, by: str | None, *, dry_run: bool = False, leave_pending: bool = False,
-            order_file: Path | None = None, move: tuple[str, str] | None = None) -> Plan:
+            order_file: Path | None = None, move: tuple[str, str] | None = None, paper: str | None = None) -> Plan:
     """整理: the checks, then the order of each group saved (proposed, from ``order_file`` or with one ``move``).
-    ``dry_run``: nothing written, the plan returned (problems and the numbering it would give)."""
+    ``dry_run``: nothing written, the plan returned (problems and the numbering it would give). ``paper`` (有/无):
+    the arranged records whose paper original is 未登记 registered so (archive/boxes.py)."""
     if dry_run:  # the saved order where there is one (what close would number), else the proposed one
         p = plan(arc, year)
         if order_file is not None:
@@ -420,6 +422,10 @@ def arrange(arc: Archive, year: int, by: str | None, *, dry_run: bool = False, l
             _apply_move(arc, p, *move)
         p.left_out = list(p.pending)
         _save_order(conn, fonds, p)
+        if paper is not None:
+            from archive import boxes
+
+            p.paper_marked = boxes.mark_unregistered(arc, [r["id"] for g in p.groups for r in g.order], paper, by)
         ts = catalog.now()
         gateway.put_year(conn, fonds, year, {"state": "arranging", "arranged_by": by, "arranged_at": ts,
                                              "checked_by": None, "checked_at": None})
@@ -506,6 +512,7 @@ def close(arc: Archive, year: int, received_by: str | None) -> Closed:
         if not groups:
             raise FilingError(f"{year} 年度没有可归档的记录")
         files = _write_handover(arc, year, groups, yrow, received_by, supplement)
+        files += year_outputs(arc, year)
         gateway.put_year(conn, fonds, year, {"state": "closed", "handed_by": yrow["arranged_by"],
                                              "received_by": received_by, "closed_at": ts,
                                              "handover_pdf": str(files[0]), "handover_xlsx": str(files[1])})
@@ -596,6 +603,22 @@ def unfiled(arc: Archive, today: dt.date | None = None) -> list[dict]:
         out.append({**y, "pending": pending, "deadline": due.isoformat(), "overdue": today > due,
                     "blocks": blocks})
     return out
+
+
+# ---- the year's outputs (archive/export/year_outputs.py) ------------------------------------------------
+def year_outputs(arc: Archive, year: int, folder: Path | None = None) -> list[Path]:
+    """The year's 归档文件目录 with covers, 归档章 sheet and summary (and, once boxed, the 备考表 and labels):
+    into the year's folder of the store (at close, and again on demand), or into ``folder`` outside it."""
+    from archive.export import year_outputs as outputs
+
+    if folder is None:
+        folder = handover_dir(arc, year)
+    else:
+        folder = Path(folder)
+        root = arc.store.root.resolve()
+        if folder.resolve() == root or root in folder.resolve().parents:
+            raise FilingError(f"不能写入档案库内部（{folder}）：请指定库外的文件夹，或不加 -o")
+    return outputs.write_year(arc, year, folder)
 
 
 # ---- the 归档移交清单 ----------------------------------------------------------------------------------

@@ -555,6 +555,39 @@ _MIGRATIONS: dict[int, str] = {
     22: """
     SELECT 1;
     """,
+    # 23: paper originals and boxes (双套制 and 装盒, issue 25 item 4; docs/domain.md "Paper originals and boxes").
+    # ``paper_originals``: whether a record's paper 正本 exists (有/无; no row: 未登记), who said so and when.
+    # ``filing_boxes``: one 档案盒 of a 年度-保管期限-机构 group, its 盒号 from 1 in the group, who boxed and
+    # checked it; ``box_items``: the box a record's paper original is in (a record is in at most one box).
+    # Apart from ``documents`` so that no record's sealed digest changes.
+    23: """
+    CREATE TABLE IF NOT EXISTS paper_originals (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        state TEXT NOT NULL CHECK (state IN ('有','无')),
+        set_by TEXT,
+        set_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS filing_boxes (
+        id INTEGER PRIMARY KEY,
+        fonds TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        retention TEXT NOT NULL,
+        org TEXT NOT NULL DEFAULT '',
+        box_no INTEGER NOT NULL CHECK (box_no >= 1),
+        thickness_mm INTEGER NOT NULL,
+        arranged_by TEXT NOT NULL,
+        arranged_at TEXT NOT NULL,
+        checked_by TEXT,
+        checked_at TEXT,
+        UNIQUE (fonds, year, retention, org, box_no)
+    );
+    CREATE TABLE IF NOT EXISTS box_items (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        box_id INTEGER NOT NULL REFERENCES filing_boxes(id),
+        boxed_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS box_items_box ON box_items(box_id);
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order

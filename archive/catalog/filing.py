@@ -95,3 +95,69 @@ def order_of(conn: sqlite3.Connection, fonds: str, year: int) -> list[sqlite3.Ro
     """The year's arrangement: (document_id, retention, org, position), by group and position."""
     return conn.execute("SELECT document_id, retention, org, position FROM filing_order WHERE fonds=? AND year=? "
                         "ORDER BY retention, org, position", (fonds, year)).fetchall()
+
+
+# ---- paper originals and boxes (migration 23; archive/boxes.py) ------------------------------------------
+def paper_states(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
+    """document id -> 有/无 for the records whose paper original was registered (the others: 未登记)."""
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        out.update((r[0], r[1]) for r in conn.execute(
+            f"SELECT document_id, state FROM paper_originals WHERE document_id IN ({','.join('?' * len(chunk))})",
+            chunk))
+    return out
+
+
+def set_paper(conn: sqlite3.Connection, document_id: int, state: str | None, who: str, ts: str) -> None:
+    """Register a record's paper original (有/无), or remove the registration (None: 未登记)."""
+    if state is None:
+        conn.execute("DELETE FROM paper_originals WHERE document_id=?", (document_id,))
+        return
+    conn.execute("INSERT INTO paper_originals(document_id, state, set_by, set_at) VALUES (?,?,?,?) "
+                 "ON CONFLICT(document_id) DO UPDATE SET state=excluded.state, set_by=excluded.set_by, "
+                 "set_at=excluded.set_at", (document_id, state, who, ts))
+
+
+def boxes_of_year(conn: sqlite3.Connection, fonds: str, year: int) -> list[sqlite3.Row]:
+    """The year's boxes, each with its records' count, pages and first/last 件号, by group and 盒号."""
+    return conn.execute(
+        "SELECT b.*, count(d.id) AS items, coalesce(sum(d.pages), 0) AS pages, min(d.item_no) AS first_item, "
+        "max(d.item_no) AS last_item FROM filing_boxes b LEFT JOIN box_items i ON i.box_id = b.id "
+        "LEFT JOIN documents d ON d.id = i.document_id WHERE b.fonds=? AND b.year=? "
+        "GROUP BY b.id ORDER BY b.retention, b.org, b.box_no", (fonds, year)).fetchall()
+
+
+def box_members(conn: sqlite3.Connection, box_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT d.* FROM box_items i JOIN documents d ON d.id = i.document_id WHERE i.box_id=? "
+                        "ORDER BY d.item_no", (box_id,)).fetchall()
+
+
+def add_box(conn: sqlite3.Connection, fonds: str, year: int, retention: str, org: str | None, box_no: int,
+            thickness_mm: int, by: str, checked_by: str | None, ts: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO filing_boxes(fonds, year, retention, org, box_no, thickness_mm, arranged_by, arranged_at, "
+        "checked_by, checked_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (fonds, year, retention, org or "", box_no, thickness_mm, by, ts, checked_by, ts if checked_by else None))
+    return int(cur.lastrowid)
+
+
+def put_in_box(conn: sqlite3.Connection, document_id: int, box_id: int, ts: str) -> None:
+    conn.execute("INSERT INTO box_items(document_id, box_id, boxed_at) VALUES (?,?,?)", (document_id, box_id, ts))
+
+
+def box_numbers(conn: sqlite3.Connection, ids: list[int]) -> dict[int, int]:
+    """document id -> its 盒号 (records in a box)."""
+    out: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        out.update((r[0], r[1]) for r in conn.execute(
+            "SELECT i.document_id, b.box_no FROM box_items i JOIN filing_boxes b ON b.id = i.box_id "
+            f"WHERE i.document_id IN ({','.join('?' * len(chunk))})", chunk))
+    return out
+
+
+def numbered_of_year(conn: sqlite3.Connection, fonds: str, year: int) -> list[sqlite3.Row]:
+    """The year's filed records (with a 件号), by group and 件号: what boxes hold."""
+    return conn.execute("SELECT * FROM documents WHERE fonds=? AND year=? AND status='archived' AND item_no IS NOT NULL "
+                        "ORDER BY retention, org, item_no", (fonds, year)).fetchall()

@@ -27,6 +27,9 @@ COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密�
 # date fit on one line at 9 pt
 WIDTHS = (12, 54, 34, 28, 73, 20, 12, 12, 22)
 FORMATS = ("xlsx", "docx", "pdf", "csv")
+# with 盒号 (once a year's paper originals are boxed): taken from the 题名's width
+BOX_COLUMNS = COLUMNS[:-1] + ("盒号",) + COLUMNS[-1:]
+BOX_WIDTHS = WIDTHS[:4] + (WIDTHS[4] - 12,) + WIDTHS[5:-1] + (12,) + WIDTHS[-1:]
 
 
 @dataclass
@@ -102,6 +105,7 @@ def catalogue_sheets(conn: sqlite3.Connection, cfg: Config, year: int, retention
         for _, r in g:
             if r["origin"] == "import" and r["note"]:
                 notes[r["id"]] = "；".join(x for x in (r["note"], notes.get(r["id"])) if x)
+    boxes = _box_numbers(conn, [r["id"] for g in groups.values() for _, r in g])
     sheets = []
     for (fonds, ret, org_code) in sorted(groups, key=lambda k: (k[0], RETENTION_ORDER.get(k[1], 9), k[2])):
         items = sorted(groups[(fonds, ret, org_code)], key=lambda t: t[0])
@@ -109,11 +113,22 @@ def catalogue_sheets(conn: sqlite3.Connection, cfg: Config, year: int, retention
         org_name = cfg.orgs.get(org_code, org_code) if org_code else ""
         name = f"{year}-{ret_name}" + (f"-{org_name}" if org_name else "")
         sub = f"全宗号：{fonds}　　年度：{year}　　保管期限：{ret_name}" + (f"　　机构（问题）：{org_name}" if org_name else "")
-        sheets.append(Sheet(name=name[:31], title="归档文件目录", subtitle=sub,
-                            rows=[catalogue_row(i, r, notes.get(r["id"], "")) for i, (_, r) in enumerate(items, 1)]))
+        sheet = Sheet(name=name[:31], title="归档文件目录", subtitle=sub,
+                      rows=[catalogue_row(i, r, notes.get(r["id"], "")) for i, (_, r) in enumerate(items, 1)])
+        if boxes:  # 装盒 done (archive/boxes.py): the 盒号 before the 备注, for every sheet of the year alike
+            sheet.columns, sheet.widths = BOX_COLUMNS, BOX_WIDTHS
+            sheet.rows = [row[:-1] + [boxes.get(r["id"], "")] + row[-1:] for row, (_, r) in zip(sheet.rows, items)]
+        sheets.append(sheet)
     if sheets:  # the chain head, for a witness outside the machine (verify --anchor)
         sheets[-1].footer = "\n".join(x for x in (sheets[-1].footer, head_line(chain_head(conn))) if x)
     return sheets
+
+
+def _box_numbers(conn: sqlite3.Connection, ids: list[int]) -> dict[int, int]:
+    """document id -> 盒号 of the records boxed (migration 23); empty when none is."""
+    from archive.catalog import filing as filing_gateway
+
+    return filing_gateway.box_numbers(conn, ids)
 
 
 # ---- writers -------------------------------------------------------------------------------------

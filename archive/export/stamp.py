@@ -31,19 +31,31 @@ def stamp_cells(row, cfg: Config) -> list[list[tuple[str, str]]]:
 
 
 def _overlay(width: float, height: float, x0: float, y0: float, cells) -> bytes:
-    from reportlab.lib.colors import Color
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(width, height))
+    left = x0 + width - MARGIN_RIGHT * mm - 3 * CELL_W * mm
+    top = y0 + height - MARGIN_TOP * mm
+    draw(c, left, top, cells)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def draw(c, left: float, top: float, cells) -> None:
+    """The 归档章 on a reportlab canvas, its top left corner at (``left``, ``top``) in points (also used by the
+    year's sheet of 归档章, archive/export/year_outputs.py)."""
+    from reportlab.lib.colors import Color
+    from reportlab.lib.units import mm
 
     from archive.export import fonts
 
     font = fonts.register()
     red = Color(0.85, 0.05, 0.05)
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(width, height))
     cw, ch = CELL_W * mm, CELL_H * mm
-    left = x0 + width - MARGIN_RIGHT * mm - 3 * cw
-    top = y0 + height - MARGIN_TOP * mm
+    c.saveState()
     c.setStrokeColor(red)
     c.setFillColor(red)
     c.setLineWidth(0.9)
@@ -62,9 +74,7 @@ def _overlay(width: float, height: float, x0: float, y0: float, cells) -> bytes:
                 size -= 0.5
             c.setFont(font, size)
             c.drawCentredString(cx, cy - ch + 3.6, value)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
+    c.restoreState()
 
 
 def check_stampable(store: FileStore, row, out: Path) -> Path:
