@@ -146,7 +146,7 @@ def box_year(arc: Archive, year: int, by: str | None, checked_by: str | None = N
     with arc.change(reason=f"{year} 年度装盒"):
         yrow = gateway.year_row(conn, fonds, year)
         records = gateway.numbered_of_year(conn, fonds, year)
-        if yrow is None and not records:
+        if yrow is None and not records and not gateway.collected(conn, fonds, year):
             raise FilingError(f"{year} 年度没有已归档的记录，无法装盒")
         if yrow is None or yrow["closed_at"] is None:
             state = STATE_NAMES[yrow["state"] if yrow else None]

@@ -529,6 +529,9 @@ def record_page(request: Request):
         ("来源", "导入" if row["origin"] == "import" else "入库"),
         ("人工更正", "、".join(label for k, label in EDIT_FIELDS.items() if k in catalog.corrected_of(row))),
     ]
+    from archive.web import filing_pages
+
+    fields += filing_pages.record_fields(conn, row)  # 纸质原件, 盒号 (issue 25 item 4)
     use_pages.log_access(request, user, row, "view", "记录页")
     return render(request, "record.html", user=user, row=row, fields=[(k, v) for k, v in fields if v not in (None, "")],
                   events=events, files=_files(conn, row), hold=hold, warnings=warnings,
