@@ -138,10 +138,12 @@ def close_cmd(
                         title=f"{year} 年度{'补充归档' if c.supplement else '归档'}"))
         say(f"已归档 {sum(g['件数'] for g in c.groups)} 件；整理人 {c.arranged_by}，检查人 {c.checked_by}，"
             f"接收人 {c.received_by}；归档移交清单 → {c.files[0]}、{c.files[1]}")
+        say(f"归档文件目录（含封面）、归档章、年度统计 → {c.outputs[0].parent}")
 
     emit(as_json, lambda: {"year": c.year, "groups": c.groups, "arranged_by": c.arranged_by,
                            "checked_by": c.checked_by, "received_by": c.received_by,
-                           "files": [str(f) for f in c.files], "supplement": c.supplement}, render)
+                           "files": [str(f) for f in c.files], "supplement": c.supplement,
+                           "outputs": [str(f) for f in c.outputs]}, render)
 
 
 @arrange_app.command("reopen")

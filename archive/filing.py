@@ -467,8 +467,9 @@ class Closed:
     arranged_by: str
     checked_by: str
     received_by: str
-    files: list[Path]
+    files: list[Path]  # the 归档移交清单 (PDF, XLSX)
     supplement: bool
+    outputs: list[Path] = field(default_factory=list)  # the year's catalogue, 归档章 sheet, summary (and box prints)
 
 
 def close(arc: Archive, year: int, received_by: str | None) -> Closed:
@@ -512,7 +513,7 @@ def close(arc: Archive, year: int, received_by: str | None) -> Closed:
         if not groups:
             raise FilingError(f"{year} 年度没有可归档的记录")
         files = _write_handover(arc, year, groups, yrow, received_by, supplement)
-        files += year_outputs(arc, year)
+        outputs = year_outputs(arc, year)
         gateway.put_year(conn, fonds, year, {"state": "closed", "handed_by": yrow["arranged_by"],
                                              "received_by": received_by, "closed_at": ts,
                                              "handover_pdf": str(files[0]), "handover_xlsx": str(files[1])})
@@ -520,7 +521,7 @@ def close(arc: Archive, year: int, received_by: str | None) -> Closed:
             "year": year, "arranged_by": yrow["arranged_by"], "checked_by": yrow["checked_by"],
             "received_by": received_by, "supplement": supplement, "groups": groups,
             "files": [f.name for f in files]})
-    return Closed(year, groups, yrow["arranged_by"], yrow["checked_by"], received_by, files, supplement)
+    return Closed(year, groups, yrow["arranged_by"], yrow["checked_by"], received_by, files, supplement, outputs)
 
 
 def reopen(arc: Archive, year: int, reason: str | None, by: str | None) -> None:
