@@ -217,6 +217,9 @@ def situation(box: Box, records_of_group: list, papers: dict[int, str]) -> str:
     others = [f"{r['item_no']:04d}" for r in missing if papers.get(r["id"]) != "无"]
     if others:
         lines.append(f"件号 {'、'.join(others)} 不在本盒（见其他盒或备注）。")
+    destroyed = [f"{r['item_no']:04d}" for r in box.items if r["status"] == "destroyed"]
+    if destroyed:
+        lines.append(f"件号 {'、'.join(destroyed)} 已销毁（见销毁清册）。")
     supplement = [f"{r['item_no']:04d}" for r in box.items if "补充归档" in (r["note"] or "")]
     if supplement:
         lines.append(f"件号 {'、'.join(supplement)} 为补充归档。")
