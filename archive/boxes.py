@@ -59,7 +59,7 @@ def set_paper(arc: Archive, refs: list[str], state: str, by: str | None) -> list
             if before == state:
                 continue
             gateway.set_paper(arc.conn, r["id"], None if state == "未登记" else state, by, ts)
-            catalog.append_event(arc.conn, "paper", r["id"], {"paper": state, "before": before, "by": by})
+            catalog.append_event(arc.conn, "paper", r["id"], {"paper": state, "was": before, "by": by})
             done.append(r["id"])
     return done
 
@@ -75,7 +75,7 @@ def mark_unregistered(arc: Archive, ids: list[int], state: str, by: str) -> int:
     for i in ids:
         if current[i] == "未登记":
             gateway.set_paper(arc.conn, i, state, by, ts)
-            catalog.append_event(arc.conn, "paper", i, {"paper": state, "before": "未登记", "by": by})
+            catalog.append_event(arc.conn, "paper", i, {"paper": state, "was": "未登记", "by": by})
             n += 1
     return n
 

@@ -183,6 +183,9 @@ EVENT_NAMES = {
     "arrange_close": "年度归档移交",
     "arrange_reopen": "重新打开年度",
     "file": "归档编号",
+    "paper": "登记纸质原件",  # archive/boxes.py (issue 25 item 4)
+    "box": "装盒",
+    "box_year": "年度装盒",
 }
 
 
@@ -246,6 +249,10 @@ def event_detail(action: str, detail: dict | None) -> str:
         parts.append(f"保管期限 {_retention(d.get('retention_before'))} → {_retention(d.get('retention_after'))}")
     if action in ("ingest",) and d.get("rule_id"):
         parts.append(f"规则 {d['rule_id']}")
+    if action == "paper" and d.get("paper"):
+        parts.append(f"纸质原件 {d.get('was') or '未登记'} → {d['paper']}")
+    if action == "box" and d.get("box_no"):
+        parts.append(f"第 {d['box_no']} 盒")
     if action == "secrecy-decision" and d.get("decision"):
         parts.append(f"第 {d.get('held')} 号隔离文件，决定：{d['decision']}")
     if d.get("reason"):

@@ -282,4 +282,64 @@ def test_paper_is_registered_at_arrangement_and_in_the_event_log(tmp_path):
     assert f"纸质原件登记为“无”：{n} 件" in r.stderr
     assert rows(cfg, "SELECT count(*) n FROM paper_originals WHERE state='无'")[0]["n"] == n
     events = [json.loads(e["detail"]) for e in rows(cfg, "SELECT detail FROM events WHERE action='paper'")]
-    assert len(events) == n and all(e["by"] == "张三" and e["before"] == "未登记" for e in events)
+    assert len(events) == n and all(e["by"] == "张三" and e["was"] == "未登记" for e in events)
+
+
+# ---- the web page ------------------------------------------------------------------------------------------
+def test_web_page_registers_paper_boxes_and_downloads_the_outputs(year):
+    import warnings
+
+    from archive.config import load_config
+    from archive.session import open_archive
+    from archive.web import accounts, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    arc = open_archive(load_config(year))
+    for name, role in (("wen", "文书"), ("dang", "档案员")):
+        accounts.add_user(arc.conn, name, role, "correct horse 1")
+    arc.close()
+    app = create_app(load_config(year))
+
+    def login(name):
+        c = TestClient(app, base_url="http://127.0.0.1")
+        tok = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+        assert c.post("/login", data={"csrf": tok, "name": name, "password": "correct horse 1", "next": "/filing"},
+                      follow_redirects=False).status_code == 303
+        return c, re.search(r'name="csrf" value="([^"]+)"', c.get("/filing").text).group(1)
+
+    try:
+        dang, tok = login("dang")
+        page = dang.get("/filing?year=2023").text
+        assert "归档文件目录（含封面，PDF）" in page and "本年度还没有装盒" in page and "备考表（PDF）" not in page
+        one = filed(year)[0]
+        r = dang.post("/filing/paper", data={"csrf": tok, "doc_id": str(one["id"]), "paper": "无"},
+                      follow_redirects=False)
+        assert r.status_code == 303 and "<th>纸质原件</th><td>无</td>" in dang.get(f"/doc/{one['id']}").text
+        assert dang.post("/filing", data={"csrf": tok, "year": "2023", "action": "box"},
+                         follow_redirects=False).status_code == 409  # 43 未登记: refused
+        assert dang.post("/filing", data={"csrf": tok, "year": "2023", "action": "paper_year", "paper": "有"},
+                         follow_redirects=False).status_code == 303
+        assert dang.post("/filing", data={"csrf": tok, "year": "2023", "action": "box", "checked_by": "李四"},
+                         follow_redirects=False).status_code == 303
+        second = filed(year)[1]
+        record = dang.get(f"/doc/{second['id']}").text
+        assert "<th>盒号</th><td>1</td>" in record and "<th>纸质原件</th><td>有</td>" in record
+        assert "登记纸质原件" in record and "纸质原件 未登记 → 有" in record and "第 1 盒" in record
+        page = dang.get("/filing?year=2023").text
+        assert "备考表（PDF）" in page and "李四" in page
+        for key in ("catalogue_pdf", "stamps", "summary_pdf", "beikao", "labels_a4", "labels_label"):
+            r = dang.get(f"/filing/2023/out/{key}")
+            assert r.status_code == 200 and r.content[:5] == b"%PDF-", key
+        r = dang.get("/filing/2023/out/catalogue_xlsx")
+        assert r.status_code == 200 and r.content[:2] == b"PK"
+        assert dang.get("/filing/2023/out/..%2Fcatalog.sqlite").status_code in (400, 404)
+        assert dang.get("/filing/2023/out/catalog").status_code == 404
+        assert dang.get("/filing/2022/out/stamps").status_code in (404, 409)  # not filed: no 档号 yet
+        wen, wtok = login("wen")
+        assert wen.post("/filing", data={"csrf": wtok, "year": "2023", "action": "box"},
+                        follow_redirects=False).status_code == 403  # a 文书 does not box
+    finally:
+        app.state.web.close()

@@ -51,7 +51,7 @@ def filing_page(request, error: str | None = None, status: int = 200) -> Respons
 def filing_post(request, form) -> Response:
     web = _web()
     action = str(form.get("action") or "")
-    user = web.require(request, "archival" if action in ("close", "reopen") else "review")
+    user = web.require(request, "archival" if action in ("close", "reopen", "box", "paper_year") else "review")
     w = web._state(request)
     year = _year_of(form.get("year"))
     with w.write_mutex, catalog.acting_as(user.name):
