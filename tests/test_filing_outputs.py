@@ -343,3 +343,19 @@ def test_web_page_registers_paper_boxes_and_downloads_the_outputs(year):
                         follow_redirects=False).status_code == 403  # a 文书 does not box
     finally:
         app.state.web.close()
+
+
+def test_careless_names_print_inside_their_cells(year, tmp_path):
+    """A long 机构 name and a 全宗名称 with a direction override and Latin text: the outputs are made, the override
+    is gone, the long name is all there (wrapped on the spine)."""
+    text = year.read_text(encoding="utf-8")
+    text = re.sub(r'^BGS = .*$', lambda m: 'BGS = "办公室（党组办公室、机关党委办公室、信访科）"', text, flags=re.M)
+    text = re.sub(r'^name = .*$', lambda m: 'name = "示例县档案局\\u202e（地方志办公室）"', text, count=1, flags=re.M)
+    year.write_text(text, encoding="utf-8")
+    cli(year, "arrange", "paper", "有", "--year", "2023", "--by", "张三")
+    cli(year, "arrange", "box", "--year", "2023", "--by", "张三")
+    folder = year.parent / "store" / "filing" / "2023"
+    cover = pdf_pages(folder / "归档文件目录-2023.pdf")[0]
+    assert "\u202e" not in cover and "示例县档案局（地方志办公室）" in flat(cover)
+    spines = flat(pdf_pages(folder / "盒脊封面-A4-2023.pdf")[0])
+    assert spines.count("办公室（党组办公室、机关党委办公室、信访科）") == 3

@@ -329,12 +329,31 @@ def _draw_spine(c, x: float, y: float, width: float, height: float, fields, font
             c.setFont(font, size)
             if c.stringWidth(value, font, size) <= width - 2 * mm:
                 c.drawCentredString(x + width / 2, mid - size / 3, value)
-            else:
-                step = size * 1.1
-                start = mid + (len(value) - 1) * step / 2
-                for j, ch in enumerate(value):
-                    c.drawCentredString(x + width / 2, start - j * step - size / 3, ch)
+            else:  # a long name: wrapped into lines across the label, as large as the cell allows
+                lines, size = _wrap(c, value, font, width - 2 * mm, each - 2 * mm)
+                c.setFont(font, size)
+                step = size * 1.2
+                start = mid + (len(lines) - 1) * step / 2
+                for j, line in enumerate(lines):
+                    c.drawCentredString(x + width / 2, start - j * step - size / 3, line)
         top -= cell_h
+
+
+def _wrap(c, text: str, font: str, width: float, height: float) -> tuple[list[str], float]:
+    """``text`` broken into lines no wider than ``width`` at the largest size (12 pt down to 4) whose lines fit
+    in ``height``."""
+    size = 12.0
+    while True:
+        lines, line = [], ""
+        for ch in text:
+            if line and c.stringWidth(line + ch, font, size) > width:
+                lines.append(line)
+                line = ""
+            line += ch
+        lines.append(line)
+        if len(lines) * size * 1.2 <= height or size <= 4:
+            return lines, size
+        size -= 0.5
 
 
 def _draw_cover(c, x: float, y: float, width: float, height: float, name: str, font: str, size: float) -> None:
