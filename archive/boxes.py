@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from archive import catalog
 from archive.catalog import filing as gateway
 from archive.errors import FilingError
+from archive.faults import fault
 from archive.retention import ORDER as RETENTION_ORDER
 from archive.retention import name as retention_name
 from archive.session import Archive
@@ -193,6 +194,7 @@ def box_year(arc: Archive, year: int, by: str | None, checked_by: str | None = N
                 target.items.append(r)
                 target.items.sort(key=lambda x: x["item_no"])
                 catalog.append_event(conn, "box", r["id"], {"year": year, "box_no": target.box_no, "by": by})
+                fault("boxing")  # kill -9 here: no box and no 盒号 committed
                 placed += 1
         if not placed:
             raise FilingError(f"{year} 年度没有待装盒的纸质原件（已全部装盒，或登记为无纸质原件）")

@@ -359,3 +359,17 @@ def test_careless_names_print_inside_their_cells(year, tmp_path):
     assert "\u202e" not in cover and "示例县档案局（地方志办公室）" in flat(cover)
     spines = flat(pdf_pages(folder / "盒脊封面-A4-2023.pdf")[0])
     assert spines.count("办公室（党组办公室、机关党委办公室、信访科）") == 3
+
+
+def test_kill_9_mid_boxing_leaves_no_box(year):
+    from tests.test_filing import _archive_process
+
+    cli(year, "arrange", "paper", "有", "--year", "2023", "--by", "张三")
+    p = _archive_process(year, "arrange", "box", "--year", "2023", "--by", "张三",
+                         env={"ARCHIVE_FAULT_STAGE": "boxing"})
+    p.communicate()
+    assert p.returncode == -9
+    assert rows(year, "SELECT count(*) n FROM filing_boxes")[0]["n"] == 0
+    assert rows(year, "SELECT count(*) n FROM box_items")[0]["n"] == 0
+    done = cli_json(year, "arrange", "box", "--year", "2023", "--by", "张三")
+    assert done["placed"] == 44 and [b["box_no"] for b in done["boxes"]] == [1, 1, 1, 1]
