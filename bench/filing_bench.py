@@ -32,13 +32,22 @@ def run(cfg: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
     return time.perf_counter() - t, r
 
 
-def main() -> None:
+def options(prefix: str, **extra: int) -> tuple[argparse.Namespace, Path]:
+    """--fillers, --keep and ``extra`` integer options (``box_pages=60`` is ``--box-pages 60``); the folder to build
+    in (made)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--fillers", type=int, default=290)
     ap.add_argument("--keep", type=Path)
+    for name, default in extra.items():
+        ap.add_argument("--" + name.replace("_", "-"), type=int, default=default)
     a = ap.parse_args()
-    folder = a.keep or Path(tempfile.mkdtemp(prefix="filing-bench-"))
+    folder = a.keep or Path(tempfile.mkdtemp(prefix=prefix))
     folder.mkdir(parents=True, exist_ok=True)
+    return a, folder
+
+
+def main() -> None:
+    a, folder = options("filing-bench-")
     cfg = folder / "config.toml"
     cfg.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
     docs = gen.year_of_documents(folder / "docs", n_fillers=a.fillers)

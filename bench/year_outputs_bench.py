@@ -7,13 +7,11 @@ and what they make (files, pages, sizes, boxes).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -47,13 +45,9 @@ def pages(path: Path) -> int:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--fillers", type=int, default=290)
-    ap.add_argument("--box-pages", type=int, default=60)
-    ap.add_argument("--keep", type=Path)
-    a = ap.parse_args()
-    folder = a.keep or Path(tempfile.mkdtemp(prefix="year-outputs-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    from bench.filing_bench import options
+
+    a, folder = options("year-outputs-bench-", box_pages=60)
     cfg = folder / "config.toml"
     text = (ROOT / "config.toml").read_text(encoding="utf-8").replace("box_pages = 0", f"box_pages = {a.box_pages}")
     cfg.write_text(text, encoding="utf-8")
@@ -72,7 +66,7 @@ def main() -> None:
     files2 = [Path(f) for f in json.loads(r.stdout)["files"]]
     print(f"2023: {n} records filed in {len(closed['groups'])} groups (each a whole process, start-up included)")
     print(f"arrange close (numbering, 归档移交清单 and the year's outputs): {w_close:.1f} s wall, {c_close:.1f} s CPU")
-    print(f"arrange outputs on demand: {w_out:.1f} s wall, {c_out:.1f} s CPU; after boxing: {w_out2:.1f} s wall, "
+    print(f"arrange outputs on demand ({len(files)} files): {w_out:.1f} s wall, {c_out:.1f} s CPU; after boxing: {w_out2:.1f} s wall, "
           f"{c_out2:.1f} s CPU")
     for f in files2:
         size = f.stat().st_size / 1024

@@ -4,6 +4,7 @@ reopening, kill -9 mid-close, the write lock, and an archive of the previous ver
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import os
 import sqlite3
 import subprocess
@@ -398,7 +399,9 @@ def test_an_archive_of_the_previous_version_keeps_every_number(tmp_path):
 
 
 # ---- the web page ------------------------------------------------------------------------------------------
-def test_web_page_arrange_up_down_check_close(year):
+@contextmanager
+def web_site(cfg: Path):
+    """The web app on an archive with a 文书 (wen) and a 档案员 (dang); yields ``login(name) -> (client, csrf)``."""
     import re
     import warnings
 
@@ -410,11 +413,11 @@ def test_web_page_arrange_up_down_check_close(year):
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    arc = open_archive(load_config(year))
+    arc = open_archive(load_config(cfg))
     for name, role in (("wen", "文书"), ("dang", "档案员")):
         accounts.add_user(arc.conn, name, role, "correct horse 1")
     arc.close()
-    app = create_app(load_config(year))
+    app = create_app(load_config(cfg))
 
     def login(name):
         c = TestClient(app, base_url="http://127.0.0.1")
@@ -423,10 +426,17 @@ def test_web_page_arrange_up_down_check_close(year):
                       follow_redirects=False).status_code == 303
         return c, re.search(r'name="csrf" value="([^"]+)"', c.get("/filing").text).group(1)
 
+    try:
+        yield login
+    finally:
+        app.state.web.close()
+
+
+def test_web_page_arrange_up_down_check_close(year):
     def post(c, tok, **data):
         return c.post("/filing", data={"csrf": tok, "year": "2023", **data}, follow_redirects=False)
 
-    try:
+    with web_site(year) as login:
         ids = ids_by_key(year)
         wen, wtok = login("wen")
         page = wen.get("/filing?year=2023").text
@@ -446,8 +456,6 @@ def test_web_page_arrange_up_down_check_close(year):
         assert r.status_code == 200 and r.content[:5] == b"%PDF-"
         first = rows(year, "SELECT id FROM documents WHERE archival_code LIKE '%2023-D30-YWK-0001'")[0]["id"]
         assert first == ids["F1"]
-    finally:
-        app.state.web.close()
 
 
 # ---- the filing deadline (item 5): years not yet filed, and what blocks each ---------------------------------

@@ -287,30 +287,9 @@ def test_paper_is_registered_at_arrangement_and_in_the_event_log(tmp_path):
 
 # ---- the web page ------------------------------------------------------------------------------------------
 def test_web_page_registers_paper_boxes_and_downloads_the_outputs(year):
-    import warnings
+    from tests.test_filing import web_site
 
-    from archive.config import load_config
-    from archive.session import open_archive
-    from archive.web import accounts, create_app
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
-
-    arc = open_archive(load_config(year))
-    for name, role in (("wen", "文书"), ("dang", "档案员")):
-        accounts.add_user(arc.conn, name, role, "correct horse 1")
-    arc.close()
-    app = create_app(load_config(year))
-
-    def login(name):
-        c = TestClient(app, base_url="http://127.0.0.1")
-        tok = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
-        assert c.post("/login", data={"csrf": tok, "name": name, "password": "correct horse 1", "next": "/filing"},
-                      follow_redirects=False).status_code == 303
-        return c, re.search(r'name="csrf" value="([^"]+)"', c.get("/filing").text).group(1)
-
-    try:
+    with web_site(year) as login:
         dang, tok = login("dang")
         page = dang.get("/filing?year=2023").text
         assert "归档文件目录（含封面，PDF）" in page and "本年度还没有装盒" in page and "备考表（PDF）" not in page
@@ -341,8 +320,6 @@ def test_web_page_registers_paper_boxes_and_downloads_the_outputs(year):
         wen, wtok = login("wen")
         assert wen.post("/filing", data={"csrf": wtok, "year": "2023", "action": "box"},
                         follow_redirects=False).status_code == 403  # a 文书 does not box
-    finally:
-        app.state.web.close()
 
 
 def test_careless_names_print_inside_their_cells(year, tmp_path):
