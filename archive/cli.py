@@ -1145,6 +1145,10 @@ def _print_verify(rep, show_all: bool = False) -> None:
               ("全部通过" if rep.ok else f"共 {len(rep.errors)} 个问题") +
               (f"，{len(rep.notices)} 条提示" if rep.notices else ""))
     err.print(head_line(c.get("head")))
+    from archive.verify import not_run_line
+
+    if line := not_run_line(rep):
+        err.print(line)
 
 
 # ---- importing a catalogue whose 档号 were assigned elsewhere ---------------------------------------
