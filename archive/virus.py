@@ -172,3 +172,14 @@ def scan_files(settings: VirusSettings, paths: list[Path]) -> tuple[Scanner, lis
     if not sc.available:
         return sc, None
     return sc, sc.scan(list(paths))
+
+
+def refusal_at_ingest(settings: VirusSettings, path: Path, name: str) -> str | None:
+    """[virus] at_ingest: the one line why ``path`` is not taken in (infected, not scanned whole, the scanner
+    failed or is missing: the switch asks for a scan, so no scan is no entry), or None when it may go on."""
+    if not settings.at_ingest:
+        return None
+    sc, verdicts = scan_files(settings, [path])
+    if verdicts is None:
+        return f"入库前须做病毒检测（[virus] at_ingest = true），但{sc.missing}，文件 {name} 未入库"
+    return None if verdicts[0].kind == "clean" else verdicts[0].line(name)
