@@ -69,7 +69,7 @@ ITEMS = {
     "数量": "integrity",
 }
 # checked where a package comes in (archive import package, archive/export/package.py), not over the archive
-AT_IMPORT = {"包结构": "移交包导入时检测（archive import package）", "数量": "移交包导入时检测（archive import package）"}
+AT_IMPORT = {"包结构": "导入移交包时检测", "数量": "导入移交包时检测"}
 # each item's outcome in the report
 PASSED, FAILED, NOT_RUN = "通过", "不通过", "未检测"
 VIRUS_BATCH = 1000  # stored files per scanner run (each clamscan run loads the signature database once)
@@ -612,12 +612,13 @@ def _check_process_metadata(arc: Archive, rows, rep: Report) -> None:
 
 
 _SPACE = re.compile(r"\s+")
-MIN_TITLE = 6  # a 题名 shorter than this is too common to name one document (archive/grouping.py's bound)
 
 
 def duplicate_groups(rows) -> tuple[list[list], list[list]]:
     """Records (not destroyed) sharing a 发文字号 (its canonical spelling), and records without one sharing a
     题名 (spaces taken out, at least MIN_TITLE characters) and 成文日期: each group of two or more, in id order."""
+    from archive.export.package import MIN_TITLE
+
     by_number: dict[str, list] = defaultdict(list)
     by_title: dict[tuple, list] = defaultdict(list)
     for r in rows:

@@ -191,6 +191,8 @@ def _import_further(arc: Archive, doc_id: int, rec: dict, data: Path, source: di
                                                              "sha256": f["sha256"], "filename": f.get("filename")})
 
 
+MIN_TITLE = 6  # a 题名 shorter than this is too common to name one document (archive/grouping.py's bound)
+
 # the DA/T 70 items an import reports (verify.ITEMS names them too), each 通过 / 不通过 / 未检测 / 提示
 PASSED, FAILED, NOT_RUN, WARNED = "通过", "不通过", "未检测", "提示"
 
@@ -370,8 +372,6 @@ def scan_package(arc: Archive, data: Path, records: list[tuple[str, dict]], chec
 def package_duplicates(conn, records: list[tuple[str, dict]]) -> list[str]:
     """Records of the package that share a 发文字号 (canonical) with each other or with a record already here,
     and, without one, a 题名 and 成文日期: warnings in the import report (the records keep their 档号)."""
-    from archive.verify import MIN_TITLE
-
     out, seen_no, seen_title = [], {}, {}
     for name, rec in records:
         number, date = rec.get("doc_number"), rec.get("date")
