@@ -285,12 +285,11 @@ def _structure(data: Path, records: list[tuple[str, dict]]) -> list[str]:
             continue
         rel = p.relative_to(data).as_posix()
         top = rel.split("/", 1)[0]
-        if rel in named or rel in PACKAGE_LISTS or top == LIST_FOLDER or (
-                top == "records" and rel.count("/") == 1 and (rel.endswith(".json") or rel.endswith(".xml"))):
-            if p.is_symlink():
-                problems.append(f"{rel} 是符号链接，不会被跟随读取")
-            continue
-        problems.append(f"{rel} 不属于任何记录（多余的文件）")
+        if p.is_symlink():
+            problems.append(f"{rel} 是符号链接，不会被跟随读取")
+        elif not (rel in named or rel in PACKAGE_LISTS or top == LIST_FOLDER or (
+                top == "records" and rel.count("/") == 1 and (rel.endswith(".json") or rel.endswith(".xml")))):
+            problems.append(f"{rel} 不属于任何记录（多余的文件）")
     return problems
 
 
