@@ -634,7 +634,8 @@ def duplicate_groups(rows) -> tuple[list[list], list[list]]:
 
 
 def check_duplicates(rows, rep: Report) -> None:
-    """重复文号 (a problem: one 发文字号 names one document, DA/T 22 makes its renderings one 件) and 重复题名
+    """重复文号 (a problem where two archived records share the 发文字号 and the 题名: one document filed twice,
+    where DA/T 22 makes its renderings one 件; a notice otherwise: a 待定 record, a 稿纸 filed apart) and 重复题名
     (a notice: two documents may share a title and a day) across records. Ingest attaches a second rendering
     to its record or holds it 待定 with a suggestion (archive/grouping.py), so what is found here came in
     another way (an import, a clerk's confirmation, an edit)."""
@@ -644,8 +645,13 @@ def check_duplicates(rows, rep: Report) -> None:
     numbers, titles = duplicate_groups(rows)
     for g in numbers:
         refs = "、".join(_ref(r) for r in g[:10])
-        rep.add("重复文号", _ref(g[0]), f"发文字号 {g[0]['doc_number']} 有 {len(g)} 条记录（{refs}）：同一文件应为一件，"
-                "请核对后用 archive attach 合并为一件的不同文件，或更正误记的文号")
+        filed = Counter(_SPACE.sub("", r["title"] or "") for r in g if r["status"] == "archived")
+        if any(n > 1 for n in filed.values()):  # one document filed twice: same 文号, same 题名, both archived
+            rep.add("重复文号", _ref(g[0]), f"发文字号 {g[0]['doc_number']} 有 {len(g)} 条记录（{refs}），其中已归档的"
+                    "题名也相同：同一文件应为一件，请核对后用 archive attach 合并为一件的不同文件，或更正误记的文号")
+        else:  # a 待定 record, or another title (a 稿纸 filed apart, a 令号 reused): a person looks
+            rep.add("重复文号", _ref(g[0]), f"发文字号 {g[0]['doc_number']} 有 {len(g)} 条记录（{refs}）：请核对是否为"
+                    "同一文件", "notice")
     for g in titles:
         refs = "、".join(_ref(r) for r in g[:10])
         rep.add("重复题名", _ref(g[0]), f"题名“{g[0]['title']}”、成文日期 {g[0]['date']} 相同的无文号记录有 {len(g)} 条"

@@ -137,7 +137,7 @@ def _daemon_answers(exe: str) -> bool:
 def scanner(settings: VirusSettings) -> Scanner:
     """The scanner ``settings`` ask for, as installed on this machine (PATH), or one that says why not."""
     if not settings.enabled:
-        return Scanner(missing="病毒检测已在配置中关闭（[virus] enabled = false）")
+        return Scanner(missing="病毒检测已在配置中关闭（virus 的 enabled = false）")
     want = settings.command
     if want in ("auto", "clamdscan"):
         exe = shutil.which("clamdscan")
@@ -151,7 +151,7 @@ def scanner(settings: VirusSettings) -> Scanner:
         return Scanner(missing="本机未安装病毒扫描程序 ClamAV（clamscan）")
     db = settings.database or DEFAULT_DATABASE
     if not _has_database(db):
-        return Scanner(missing=f"ClamAV 没有病毒库（{db} 中无病毒特征文件；请运行 freshclam 或在 [virus] database "
+        return Scanner(missing=f"ClamAV 没有病毒库（{db} 中无病毒特征文件；请运行 freshclam 或在配置 virus 的 database 中"
                                "指定病毒库）")
     mb = max(1, min(int(settings.max_file_mb), 4000))
     argv = [exe, "--no-summary", "--stdout", "--follow-file-symlinks=1", "--alert-exceeds-max=yes",
@@ -181,5 +181,5 @@ def refusal_at_ingest(settings: VirusSettings, path: Path, name: str) -> str | N
         return None
     sc, verdicts = scan_files(settings, [path])
     if verdicts is None:
-        return f"入库前须做病毒检测（[virus] at_ingest = true），但{sc.missing}，文件 {name} 未入库"
+        return f"入库前须做病毒检测（配置中 virus 的 at_ingest = true），但{sc.missing}，文件 {name} 未入库"
     return None if verdicts[0].kind == "clean" else verdicts[0].line(name)
