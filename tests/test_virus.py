@@ -218,3 +218,22 @@ def test_import_package_scans_before_anything_is_stored(tmp_path):
         assert next(c for c in checks if c["item"] == "病毒")["result"] == "通过"
     finally:
         arc2.close()
+
+
+@needs_clamscan
+def test_a_file_nested_too_deep_to_scan_is_not_passed(tmp_path):
+    """A zip inside a zip 25 levels down (a zip-bomb's shape; clamscan stops at 17 levels): an alert, not clean."""
+    import io
+    import zipfile
+
+    data = b"hello"
+    for i in range(25):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(f"l{i}.zip" if i else "a.txt", data)
+        data = buf.getvalue()
+    nested = tmp_path / "nested.docx"
+    nested.write_bytes(data)
+    _, verdicts = virus.scan_files(VirusSettings(database=_database(tmp_path)), [nested])
+    assert verdicts[0].kind == "infected" and verdicts[0].signature.startswith("Heuristics.Limits.Exceeded")
+    assert "超出病毒扫描的大小或嵌套限制" in verdicts[0].line("nested.docx")
