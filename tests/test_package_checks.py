@@ -211,3 +211,8 @@ def test_cli_prints_each_item(pkg, tmp_path):
     folder.mkdir()
     r = run_config(write_config(folder), "import", "package", str(pkg))
     assert r.returncode != 0 and "声明 2 件" in r.stderr and r.stderr.count("\n") <= 2
+
+
+def test_a_symlinked_folder_is_not_walked(pkg, empty, tmp_path):
+    os.symlink("/", pkg / "data" / "根")  # walking it would read the whole disk; bagit's own walk skips it
+    _refused(empty, pkg, "根 是符号链接")

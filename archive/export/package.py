@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -280,9 +281,10 @@ def _structure(data: Path, records: list[tuple[str, dict]]) -> list[str]:
     problems += [f"records/{n}.json 没有对应的 XML 元数据" for n in sorted(jsons - xmls)]
     problems += [f"records/{n}.xml 没有对应的 JSON 元数据" for n in sorted(xmls - jsons)]
     named = {rel for _, rec in records if isinstance(rec, dict) for rel in _named_files(rec)}
-    for p in sorted(data.rglob("*")):
-        if p.is_dir() and not p.is_symlink():
-            continue
+    entries = []
+    for folder, dirs, files in os.walk(data):  # never into a symlinked folder (it may be the whole disk)
+        entries += [Path(folder) / n for n in files] + [Path(folder) / n for n in dirs if (Path(folder) / n).is_symlink()]
+    for p in sorted(entries):
         rel = p.relative_to(data).as_posix()
         top = rel.split("/", 1)[0]
         if p.is_symlink():
