@@ -155,8 +155,8 @@ def test_ingest_refuses_an_infected_file_before_it_is_stored(tmp_path):
     folder = tmp_path / "a"
     folder.mkdir()
     db = _database(tmp_path)
-    cfg_path = write_config(folder, **{"at_ingest = false                          # true: each file scanned":
-                                       f'database = "{db}"\nat_ingest = true                          # true: each file scanned'})
+    cfg_path = write_config(folder, **{"# at_ingest = false                          # true: each file scanned":
+                                       f'database = "{db}"\nat_ingest = true  # each file scanned'})
     arc = open_archive(load_config(cfg_path), create=True)
     try:
         src = tmp_path / "src"
