@@ -719,8 +719,10 @@ def import_package(
     with stop_on_signal(notice="收到中断请求：导入完当前一件后停止…") as stop:  # exit 130, the rest on a rerun
         arc.cancel = stop
         with progress("导入移交包", show=not as_json) as bar:
-            recs = run(arc, path, refused=refused, progress=bar)
+            recs = run(arc, path, refused=refused, progress=bar, checks=(checks := []))
     emit(as_json, recs, lambda: out.print(_record_table(recs, title="导入的记录")))
+    for c in checks:  # the DA/T 70 items checked on the package (archive/export/package.py)
+        say(f"[{c['item']}：{c['result']}] {c['detail']}")
     for name, why in refused:
         say(f"[拒收（涉密）] {name}：{why}")
     say(("【已中断】" if stop.is_set() else "") + f"已导入 {len(recs)} 件" +
@@ -1145,6 +1147,10 @@ def _print_verify(rep, show_all: bool = False) -> None:
               ("全部通过" if rep.ok else f"共 {len(rep.errors)} 个问题") +
               (f"，{len(rep.notices)} 条提示" if rep.notices else ""))
     err.print(head_line(c.get("head")))
+    from archive.verify import not_run_line
+
+    if line := not_run_line(rep):
+        err.print(line)
 
 
 # ---- importing a catalogue whose 档号 were assigned elsewhere ---------------------------------------

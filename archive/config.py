@@ -80,6 +80,18 @@ class WebSettings:
     tls_key: Path | None = None
 
 
+@dataclass(frozen=True)
+class VirusSettings:
+    """[virus]: ClamAV before a file is stored and over the store (archive/virus.py)."""
+
+    enabled: bool = True  # scan in verify and import package when a scanner is installed
+    command: str = "auto"  # "auto" (clamdscan when its daemon answers, else clamscan), "clamscan", "clamdscan"
+    database: Path | None = None  # a signature database (file or folder) for clamscan; None: Debian's default
+    at_ingest: bool = False  # scan each file at ingest/watch before it is read
+    timeout_seconds: float = 600.0  # one scanner run; past it every file of the run is an error (not passed)
+    max_file_mb: int = 1024  # clamscan's size limits; a larger file or archive is an alert, never skipped
+
+
 @dataclass
 class BackupSettings:
     """[backup]: the second place backup sets go to (a NAS folder; archive backup --to), and how many sets
@@ -144,6 +156,7 @@ class Config:
     level: str | None = None
     kinds: list[str] = field(default_factory=list)
     rendition_at_ingest: bool = False  # [rendition] at_ingest: PDF/A 版式副本 of a new DOCX/TXT at ingest (slow)
+    virus: VirusSettings = field(default_factory=VirusSettings)  # [virus]: ClamAV (archive/virus.py)
 
     @property
     def tz(self):
@@ -373,6 +386,7 @@ def load_config(path: Path | str | None = None) -> Config:
         level=agency.get("level"),
         kinds=list(agency.get("kinds", [])),
         rendition_at_ingest=bool(raw.get("rendition", {}).get("at_ingest", False)),
+        virus=_virus_settings(path, base, raw.get("virus", {})),
     )
 
 
@@ -429,6 +443,17 @@ def _backup_settings(path: Path, base: Path, b: dict) -> BackupSettings:
                 raise ConfigError(f"配置文件 {path} 有误：backup.to = {b['to']!r} 在档案库的文件夹之内："
                                   "备份应放在另一块磁盘或网络存储（NAS）上")
     return s
+
+
+def _virus_settings(path: Path, base: Path, v: dict) -> VirusSettings:
+    d = VirusSettings()
+    db = _path_of(base, v.get("database"))
+    if db is not None and not db.exists():
+        raise ConfigError(f"配置文件 {path} 有误：[virus] database = {v['database']!r} 不存在")
+    return VirusSettings(enabled=bool(v.get("enabled", d.enabled)), command=str(v.get("command", d.command)),
+                         database=db, at_ingest=bool(v.get("at_ingest", d.at_ingest)),
+                         timeout_seconds=float(v.get("timeout_seconds", d.timeout_seconds)),
+                         max_file_mb=int(v.get("max_file_mb", d.max_file_mb)))
 
 
 def _timezone(path: Path, agency: dict) -> str:

@@ -32,6 +32,10 @@ from archive.store import sha256_file
 REQUIRED = {k: schema.LABELS[k] for k in ("archival_code", "fonds", "year", "retention", "item_no", "title", "date",
                                           "issuer", "pages")}
 
+# 过程信息 (DA/T 70: a record's 办理过程 kept with it): the OA package's process metadata is read by another part
+# of the program (issue 27 item 5); ``_check_process_metadata`` is the one place that fills this item
+PROCESS_ITEM = "过程信息"
+
 CHECKS = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性", "security": "安全性"}
 
 # 检测项 -> property, in report order
@@ -43,11 +47,14 @@ ITEMS = {
     "元数据类型与长度": "authenticity",
     "元数据值域": "authenticity",
     "档号规范": "authenticity",
+    "重复文号": "authenticity",
+    "重复题名": "authenticity",
     "电子签名与印章": "authenticity",
     "必备著录项": "integrity",
     "电子文件齐全": "integrity",
     "附属文件": "integrity",
     "件号连续": "integrity",
+    PROCESS_ITEM: "integrity",
     "存储区未登记文件": "integrity",
     "文件可读": "usability",
     "文件未加密": "usability",
@@ -57,7 +64,15 @@ ITEMS = {
     "过程安全（事件日志）": "security",
     "涉密信息": "security",
     "存储载体": "security",
+    "病毒": "security",
+    "包结构": "authenticity",
+    "数量": "integrity",
 }
+# checked where a package comes in (archive import package, archive/export/package.py), not over the archive
+AT_IMPORT = {"包结构": "导入移交包时检测", "数量": "导入移交包时检测"}
+# each item's outcome in the report
+PASSED, FAILED, NOT_RUN = "通过", "不通过", "未检测"
+VIRUS_BATCH = 1000  # stored files per scanner run (each clamscan run loads the signature database once)
 KEEPING_FORMATS = {"pdf": "PDF", "ofd": "OFD"}  # fit for long-term keeping (PDF/A is told apart inside PDF)
 MAX_LENGTH = {"title": 500, "issuer": 200, "doc_number_raw": 100, "archival_code": 60, "recipients": 500,
               "note": 2000}
@@ -80,6 +95,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # what was checked
     examined: Counter = field(default_factory=Counter)  # 检测项 -> objects examined
+    not_run: dict = field(default_factory=dict)  # 检测项 -> why it was not run (never reported as passed)
 
     @property
     def errors(self) -> list[Finding]:
@@ -101,7 +117,17 @@ class Report:
         errs = Counter(f.item for f in self.errors)
         notes = Counter(f.item for f in self.notices)
         return [{"property": CHECKS[p], "item": i, "examined": self.examined[i], "errors": errs[i],
-                 "notices": notes[i]} for i, p in ITEMS.items()]
+                 "notices": notes[i], **self.outcome(i, errs[i])} for i, p in ITEMS.items()]
+
+    def outcome(self, item: str, errors: int) -> dict:
+        """通过 / 不通过 / 未检测 and why (an item that examined nothing did not pass: it was not run)."""
+        if errors:
+            return {"result": FAILED, "why": ""}
+        if item in self.not_run:
+            return {"result": NOT_RUN, "why": self.not_run[item]}
+        if not self.examined[item]:
+            return {"result": NOT_RUN, "why": "无检测对象"}
+        return {"result": PASSED, "why": ""}
 
     def by_property(self) -> list[dict]:
         out = []
@@ -164,6 +190,11 @@ def verify(arc: Archive, *, progress=None, anchor: str | None = None) -> Report:
     _check_numbering(conn, rows, details, rep)
     _check_index(arc, rows, rep)
     _check_carrier(arc, rep)
+    check_duplicates(rows, rep)
+    check_viruses(arc, rows, rep)
+    _check_process_metadata(arc, rows, rep)
+    for item, why in AT_IMPORT.items():
+        rep.not_run[item] = why
     if progress:
         progress(len(rows) + 1, len(rows) + 1)
     return rep
@@ -573,6 +604,102 @@ def _check_carrier(arc: Archive, rep: Report) -> None:
         rep.add("存储载体", "存储区", f"存储区所在磁盘仅剩 {free / 1048576:.0f} MB", "notice")
 
 
+def _check_process_metadata(arc: Archive, rows, rep: Report) -> None:
+    """过程信息 (PROCESS_ITEM): the 办理过程 an OA package carries with a record. Not implemented here: the OA
+    package and its process metadata are read elsewhere (issue 27 item 5), which fills this check; until then
+    the item says it was not run."""
+    rep.not_run.setdefault(PROCESS_ITEM, "本版本尚未检测过程信息（OA 归档信息包的办理过程）")
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def duplicate_groups(rows) -> tuple[list[list], list[list]]:
+    """Records (not destroyed) sharing a 发文字号 (its canonical spelling), and records without one sharing a
+    题名 (spaces taken out, at least MIN_TITLE characters) and 成文日期: each group of two or more, in id order."""
+    from archive.export.package import MIN_TITLE
+
+    by_number: dict[str, list] = defaultdict(list)
+    by_title: dict[tuple, list] = defaultdict(list)
+    for r in rows:
+        if r["status"] == "destroyed":
+            continue
+        if r["doc_number"]:
+            by_number[r["doc_number"]].append(r)
+            continue
+        title = _SPACE.sub("", r["title"] or "")
+        if len(title) >= MIN_TITLE and r["date"]:
+            by_title[(title, r["date"])].append(r)
+    return ([g for g in by_number.values() if len(g) > 1], [g for g in by_title.values() if len(g) > 1])
+
+
+def check_duplicates(rows, rep: Report) -> None:
+    """重复文号 (a problem where two archived records share the 发文字号 and the 题名: one document filed twice,
+    where DA/T 22 makes its renderings one 件; a notice otherwise: a 待定 record, a 稿纸 filed apart) and 重复题名
+    (a notice: two documents may share a title and a day) across records. Ingest attaches a second rendering
+    to its record or holds it 待定 with a suggestion (archive/grouping.py), so what is found here came in
+    another way (an import, a clerk's confirmation, an edit)."""
+    live = [r for r in rows if r["status"] != "destroyed"]
+    rep.examined["重复文号"] += sum(1 for r in live if r["doc_number"])
+    rep.examined["重复题名"] += sum(1 for r in live if not r["doc_number"] and r["title"])
+    numbers, titles = duplicate_groups(rows)
+    for g in numbers:
+        refs = "、".join(_ref(r) for r in g[:10])
+        filed = Counter(_SPACE.sub("", r["title"] or "") for r in g if r["status"] == "archived")
+        if any(n > 1 for n in filed.values()):  # one document filed twice: same 文号, same 题名, both archived
+            rep.add("重复文号", _ref(g[0]), f"发文字号 {g[0]['doc_number']} 有 {len(g)} 条记录（{refs}），其中已归档的"
+                    "题名也相同：同一文件应为一件，请核对后用 archive attach 合并为一件的不同文件，或更正误记的文号")
+        else:  # a 待定 record, or another title (a 稿纸 filed apart, a 令号 reused): a person looks
+            rep.add("重复文号", _ref(g[0]), f"发文字号 {g[0]['doc_number']} 有 {len(g)} 条记录（{refs}）：请核对是否为"
+                    "同一文件", "notice")
+    for g in titles:
+        refs = "、".join(_ref(r) for r in g[:10])
+        rep.add("重复题名", _ref(g[0]), f"题名“{g[0]['title']}”、成文日期 {g[0]['date']} 相同的无文号记录有 {len(g)} 条"
+                f"（{refs}）：请核对是否为同一文件", "notice")
+
+
+def check_viruses(arc: Archive, rows, rep: Report) -> None:
+    """病毒 (安全性): every stored file (records' own and further files) scanned by ClamAV (archive/virus.py).
+    A signature found, or a file the scanner could not finish, is a problem; no scanner on this machine: the
+    item is not run, and the report says so (it never says the files are clean)."""
+    from archive import virus
+
+    sc = virus.scanner(arc.cfg.virus)
+    if not sc.available:
+        rep.not_run["病毒"] = sc.missing
+        rep.add("病毒", "存储区", virus.not_run_line(sc), "notice")
+        return
+    files = sorted(catalog.referenced_files(arc.conn))
+    paths = [arc.store.abspath(rel) for rel in files]
+    present = [(rel, p) for rel, p in zip(files, paths) if p.is_file()]  # a missing one is 电子文件齐全's finding
+    rep.counts["virus_scanner"] = sc.name
+    for i in range(0, len(present), VIRUS_BATCH):
+        chunk = present[i:i + VIRUS_BATCH]
+        for (rel, _), v in zip(chunk, sc.scan([p for _, p in chunk])):
+            rep.examined["病毒"] += 1
+            if v.kind == "infected":
+                rep.add("病毒", rel, f"检出病毒（{v.signature}）：请立即报告系统管理员，勿打开或下载该文件；"
+                        "存储文件不会被删除，请按本单位规定处置")
+            elif v.kind == "error":
+                rep.add("病毒", rel, f"病毒扫描未能完成（{v.signature}），按未通过处理：请检查扫描程序后重新检测")
+
+
+def not_run_line(rep: Report) -> str:
+    """One line naming the items not run and why (a clerk must not read them as passed)."""
+    rows = [r for r in rep.by_item() if r["result"] == NOT_RUN and r["why"] != "无检测对象"]
+    return ("未检测的检测项：" + "；".join(f"{r['item']}（{r['why']}）" for r in rows)) if rows else ""
+
+
+def virus_line(rep: Report) -> str:
+    """What the report says about the virus check: run and by what, or not run and why."""
+    if "病毒" in rep.not_run:
+        return f"病毒检测未进行：{rep.not_run['病毒']}（请用本单位的杀毒软件检查存储区）。"
+    n = rep.examined["病毒"]
+    bad = sum(1 for f in rep.errors if f.item == "病毒")
+    return (f"病毒检测：用 {rep.counts.get('virus_scanner', 'ClamAV')} 扫描了 {n} 个存储文件，"
+            + ("未检出病毒。" if not bad else f"{bad} 个检出病毒或未能扫描。"))
+
+
 def report_sheets(rep: Report, cfg) -> list:
     """四性检测报告: counts per property and per item, then every finding."""
     from archive.export.catalogue import Sheet
@@ -585,16 +712,18 @@ def report_sheets(rep: Report, cfg) -> list:
              "结论：" + ("全部通过" if rep.ok else f"发现 {len(rep.errors)} 个问题，须处理") +
              (f"；另有 {len(rep.notices)} 条提示" if rep.notices else "") + "。"
              + (f"含电子签名或印章的文件 {c.get('signed', 0)} 个。" if c.get("signed") else "")
-             + "病毒检测未在本程序内进行（请用本单位的杀毒软件检查存储区）。",
+             + virus_line(rep),
              head_line(c.get("head"))]
     if c.get("anchor"):
         intro.append(f"已按外部记录的链头 {c['anchor']} 核对事件日志。")
-    summary = [[p["property"], "（合计）", p["examined"], p["errors"], p["notices"]] for p in rep.by_property()]
-    summary += [[r["property"], r["item"], r["examined"], r["errors"], r["notices"]] for r in rep.by_item()]
+    summary = [[p["property"], "（合计）", p["examined"], p["errors"], p["notices"], "", ""] for p in rep.by_property()]
+    summary += [[r["property"], r["item"], r["examined"], r["errors"], r["notices"], r["result"], r["why"]]
+                for r in rep.by_item()]
     findings = [[k, CHECKS[f.check], f.item, f.ref, f.message, "提示" if f.severity == "notice" else "问题"]
                 for k, f in enumerate(rep.ordered(), 1)]
     sheets = [Sheet(name="检测汇总", title="电子档案四性检测报告", subtitle=f"全宗号：{cfg.fonds}　　检测时间：{stamp}",
-                    columns=("性质", "检测项", "检测对象数", "问题", "提示"), rows=summary, widths=(30, 60, 30, 25, 25),
+                    columns=("性质", "检测项", "检测对象数", "问题", "提示", "结果", "说明"), rows=summary,
+                    widths=(24, 44, 24, 18, 18, 20, 70),
                     intro=intro, footer="检测人（签字）：________________　　审核人（签字）：________________")]
     sheets.append(Sheet(name="问题与提示", title="电子档案四性检测明细", subtitle=f"共 {len(findings)} 条",
                         columns=("序号", "性质", "检测项", "对象", "说明", "类别"),

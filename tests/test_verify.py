@@ -74,7 +74,8 @@ def test_intact_archive_passes_with_a_notice_for_the_record_without_file(built):
     assert rep.counts["records"] == 6 and rep.counts["files"] == 5
     # notices, not failures: the record without a file, and the two DOCX (not a format for long-term keeping,
     # and no 版式副本 yet: archive convert --missing)
-    assert sorted((f.item, f.ref) for f in rep.notices) == sorted(
+    # (the virus check's own notice, when this machine has no scanner, is tests/test_virus.py's)
+    assert sorted((f.item, f.ref) for f in rep.notices if f.item != "病毒") == sorted(
         [("电子文件齐全", "Z109-WS·2019-Y-BGS-0003")] + [(item, r["archival_code"]) for r in _rows(built).values()
                                                     if r["media_type"] == "docx" for item in ("长期保存格式", "版式副本")])
     assert sum(1 for r in _rows(built).values() if r["media_type"] == "docx") == 2

@@ -211,7 +211,7 @@ def test_cli_writes_the_report_with_counts_per_property_and_item(arc, cfg_path, 
     assert usab["errors"] == 1
     ws = load_workbook(xlsx)["检测汇总"]
     rows = [[c.value for c in r] for r in ws.iter_rows()]
-    assert ["可用性", "文件未加密", 2, 1, 0] in rows and ["可用性", "（合计）"] == next(
+    assert ["可用性", "文件未加密", 2, 1, 0, "不通过", None] in rows and ["可用性", "（合计）"] == next(
         r[:2] for r in rows if r[0] == "可用性")
     text = "".join(pg.extract_text() for pg in PdfReader(str(pdf)).pages)
     assert "电子档案四性检测报告" in text and "文件未加密" in text and "Z109-WS·2020-Y-BGS-0002" in text

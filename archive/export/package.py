@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -191,14 +192,28 @@ def _import_further(arc: Archive, doc_id: int, rec: dict, data: Path, source: di
                                                              "sha256": f["sha256"], "filename": f.get("filename")})
 
 
-def read_package(path: Path) -> list[tuple[str, dict]]:
-    """Validate the bag and every record; (record file name, record) in 档号 order. Writes nothing."""
+MIN_TITLE = 6  # a 题名 shorter than this is too common to name one document (archive/grouping.py's bound)
+
+# the DA/T 70 items an import reports (verify.ITEMS names them too), each 通过 / 不通过 / 未检测 / 提示
+PASSED, FAILED, NOT_RUN, WARNED = "通过", "不通过", "未检测", "提示"
+
+
+def _check(checks: list | None, item: str, result: str, detail: str) -> None:
+    if checks is not None:
+        checks.append({"item": item, "result": result, "detail": detail})
+
+
+def read_package(path: Path, checks: list | None = None) -> list[tuple[str, dict]]:
+    """Validate the bag, every record, the package's structure and its declared counts; (record file name,
+    record) in 档号 order. Writes nothing. ``checks`` (a list) receives one entry per DA/T 70 item checked."""
     try:
         bag = bagit.Bag(str(path))
         bag.validate(processes=1)
     except bagit.BagValidationError as e:
+        _check(checks, "校验值", FAILED, bagit_reason(e))
         raise PackageError(f"移交包 {path} 校验失败：{bagit_reason(e)}") from None
     except bagit.BagError as e:
+        _check(checks, "包结构", FAILED, bagit_reason(e))
         raise PackageError(f"{path} 不是有效的 BagIt 移交包：{bagit_reason(e)}") from None
     data = Path(path) / "data"
     out, problems = [], []
@@ -230,12 +245,158 @@ def read_package(path: Path) -> list[tuple[str, dict]]:
         out.append((f.name, rec))
     if not out and not problems:
         problems.append("data/records/ 中没有记录")
+    _check(checks, "校验值", FAILED if any("校验值" in p for p in problems) else PASSED,
+           f"清单 manifest-sha256.txt 与每件记录的 SHA-256 核对 {len(list(bag.payload_entries()))} 个文件")
+    structure, counts = _structure(data, out), _counts(bag, data, out)
+    _check(checks, "包结构", FAILED if structure else PASSED, "；".join(structure[:10]) or
+           "BagIt 结构完整；每件记录有 JSON 与 XML 元数据；没有记录以外的文件")
+    _check(checks, "数量", FAILED if counts else PASSED, "；".join(counts[:10]) or _declared(bag, data, out))
+    problems += structure + counts
     if problems:
         raise PackageError(f"移交包 {path} 有 {len(problems)} 处问题，未导入任何记录：" + "；".join(problems[:10]))
+    if checks is not None:
+        for warning in _page_counts(data, out):
+            _check(checks, "数量", WARNED, warning)
     return out
 
 
-def import_package(arc: Archive, path: Path, progress=None, refused: list | None = None) -> list[dict]:
+# what a package's payload holds besides its records' own files and texts: the catalogue (export_package) and
+# a 移交's lists (archive/transfer.py: 说明文件, 文件目录, and the folder 其他)
+PACKAGE_LISTS = ("归档文件目录.xlsx", "归档文件目录.csv", "说明文件.txt", "文件目录.xml")
+LIST_FOLDER = "其他"
+
+
+def _named_files(rec: dict) -> list[str]:
+    out = [rec.get(k) for k in ("file", "text")]
+    out += [f.get("file") for f in (rec.get("files") or []) if isinstance(f, dict)]
+    return [x for x in out if isinstance(x, str) and x]
+
+
+def _structure(data: Path, records: list[tuple[str, dict]]) -> list[str]:
+    """Every payload file is a record's (its file, text, further files), its metadata (JSON and XML, in pairs)
+    or one of the package's lists: a file no record names is an extra file the manifest may well list."""
+    problems = []
+    jsons = {n[:-5] for n, _ in records}
+    xmls = {p.name[:-4] for p in (data / "records").glob("*.xml")}
+    problems += [f"records/{n}.json 没有对应的 XML 元数据" for n in sorted(jsons - xmls)]
+    problems += [f"records/{n}.xml 没有对应的 JSON 元数据" for n in sorted(xmls - jsons)]
+    named = {rel for _, rec in records if isinstance(rec, dict) for rel in _named_files(rec)}
+    entries = []
+    for folder, dirs, files in os.walk(data):  # never into a symlinked folder (it may be the whole disk)
+        entries += [Path(folder) / n for n in files] + [Path(folder) / n for n in dirs if (Path(folder) / n).is_symlink()]
+    for p in sorted(entries):
+        rel = p.relative_to(data).as_posix()
+        top = rel.split("/", 1)[0]
+        if p.is_symlink():
+            problems.append(f"{rel} 是符号链接，不会被跟随读取")
+        elif not (rel in named or rel in PACKAGE_LISTS or top == LIST_FOLDER or (
+                top == "records" and rel.count("/") == 1 and (rel.endswith(".json") or rel.endswith(".xml")))):
+            problems.append(f"{rel} 不属于任何记录（多余的文件）")
+    return problems
+
+
+def _counts(bag, data: Path, records: list[tuple[str, dict]]) -> list[str]:
+    """The counts the package declares against what it holds: bag-info's Record-Count (件数) and the records;
+    a 移交's 文件目录.xml (one <文件> per 件) and its 电子档案名称 against the records' files. (Payload-Oxum, the
+    bytes and files of the manifest, is bagit's own check.)"""
+    problems = []
+    declared = bag.info.get("Record-Count")
+    if isinstance(declared, list):
+        problems.append("bag-info.txt 中 Record-Count（件数）出现不止一次")
+    elif declared is None:
+        problems.append("bag-info.txt 未声明 Record-Count（件数）")
+    elif not str(declared).strip().isdigit() or int(declared) != len(records):
+        problems.append(f"bag-info.txt 声明 {declared} 件，移交包中有 {len(records)} 件记录")
+    cat = data / "文件目录.xml"
+    if cat.is_file() and not cat.is_symlink():
+        import xml.etree.ElementTree as ETree
+
+        try:
+            entries = [(f.findtext("档号") or "", f.findtext("电子档案名称") or "") for f in ETree.parse(cat).getroot()]
+        except ETree.ParseError as e:
+            return problems + [f"文件目录.xml 无法解析（{e}）"]
+        files = {rec.get("archival_code"): rec.get("file") or "" for _, rec in records if isinstance(rec, dict)}
+        if len(entries) != len(records):
+            problems.append(f"文件目录.xml 列有 {len(entries)} 件，移交包中有 {len(records)} 件记录")
+        listed = {code for code, _ in entries}
+        problems += [f"文件目录.xml 中的 {code} 没有记录" for code in sorted(listed - set(files))]
+        problems += [f"{code} 不在文件目录.xml 中" for code in sorted(set(files) - listed) if code]
+        problems += [f"文件目录.xml 中 {code} 的电子档案名称为 {name}，记录中为 {files[code]}"
+                     for code, name in entries if code in files and name != files[code]]
+    return problems
+
+
+def _declared(bag, data: Path, records: list[tuple[str, dict]]) -> str:
+    recs = [r for _, r in records if isinstance(r, dict)]
+    nfiles = sum(len([x for x in _named_files(r) if x != r.get("text")]) for r in recs)
+    pages = sum(r.get("pages") or 0 for r in recs if isinstance(r.get("pages"), int))
+    return (f"声明 {bag.info.get('Record-Count')} 件，实有 {len(records)} 件；电子文件 {nfiles} 个；页数合计 {pages}；"
+            f"清单列有 {len(list(bag.payload_entries()))} 个文件")
+
+
+def _page_counts(data: Path, records: list[tuple[str, dict]]) -> list[str]:
+    """A PDF record of one file whose 页数 is not its page count: a warning (页数 may have been corrected by a
+    person, archive edit), not a refusal."""
+    from pypdf import PdfReader
+
+    out = []
+    for name, rec in records:
+        if rec.get("media_type") != "pdf" or rec.get("files") or not rec.get("file") or not rec.get("pages"):
+            continue
+        try:
+            n = len(PdfReader(str(data / rec["file"])).pages)
+        except Exception:  # a damaged PDF: said by the import itself (it is read there)
+            continue
+        if n != rec["pages"]:
+            out.append(f"{name}：页数著录为 {rec['pages']}，文件有 {n} 页")
+    return out
+
+
+def scan_package(arc: Archive, data: Path, records: list[tuple[str, dict]], checks: list | None = None) -> None:
+    """病毒: every file the records name scanned before anything is stored (archive/virus.py). A signature
+    found or a scan that did not finish refuses the whole package (PackageError, with the list); no scanner on
+    this machine: the import goes on, and its report says the check was not run."""
+    from archive import virus
+
+    rels = sorted({rel for _, rec in records for rel in _named_files(rec)})
+    sc, verdicts = virus.scan_files(arc.cfg.virus, [data / rel for rel in rels])
+    if verdicts is None:
+        _check(checks, "病毒", NOT_RUN, virus.not_run_line(sc))
+        return
+    bad = [v.line(rel) for rel, v in zip(rels, verdicts) if v.kind != "clean"]
+    _check(checks, "病毒", FAILED if bad else PASSED,
+           "；".join(bad[:10]) or f"用 {sc.name} 扫描了 {len(rels)} 个文件，未检出病毒")
+    if bad:
+        raise PackageError(f"移交包中有 {len(bad)} 个文件未通过病毒检测，未导入任何记录：" + "；".join(bad[:10]))
+
+
+def package_duplicates(conn, records: list[tuple[str, dict]]) -> list[str]:
+    """Records of the package that share a 发文字号 (canonical) with each other or with a record already here,
+    and, without one, a 题名 and 成文日期: warnings in the import report (the records keep their 档号)."""
+    out, seen_no, seen_title = [], {}, {}
+    for name, rec in records:
+        number, date = rec.get("doc_number"), rec.get("date")
+        title = "".join((rec.get("title") or "").split())
+        if number:
+            here = [r["archival_code"] or f"记录 {r['id']}" for r in catalog.live_by_doc_number(conn, number)]
+            if number in seen_no:
+                here.append(seen_no[number])
+            seen_no.setdefault(number, name)
+            if here:
+                out.append(f"{name}：发文字号 {number} 与 {'、'.join(here[:5])} 相同")
+        elif len(title) >= MIN_TITLE and date:
+            here = [r["archival_code"] or f"记录 {r['id']}" for r in catalog.live_by_flat_title(conn, title, unnumbered=True)
+                    if r["date"] == date]
+            if (title, date) in seen_title:
+                here.append(seen_title[(title, date)])
+            seen_title.setdefault((title, date), name)
+            if here:
+                out.append(f"{name}：题名与成文日期 {date} 与 {'、'.join(here[:5])} 相同")
+    return out
+
+
+def import_package(arc: Archive, path: Path, progress=None, refused: list | None = None,
+                   checks: list | None = None) -> list[dict]:
     """Import every record of a package, all or nothing as far as conflicts go: every 档号 and file is
     checked against the catalog first. A record marked 秘密/机密/绝密 (its 密级, its file's own text or the
     text the package carries) is refused like ingest refuses it, never stored or indexed, and listed in
@@ -246,9 +407,10 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
     resumed by running the same command again: the records this package already brought in are
     recognised (not conflicts) and skipped, the rest imported, the index completed."""
     path = Path(path)
-    records = read_package(path)
+    records = read_package(path, checks)
     source = str(path.resolve())
     data = path / "data"
+    scan_package(arc, data, records, checks)
     reviews = _read_reviews(data)  # a 移交包's 开放审核, checked before anything is imported
     for _ in arc.reconcile():  # finish what a crash left (index of records committed but not indexed)
         pass
@@ -272,6 +434,9 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
             conflicts.append(f"{name}：{e}")
     if conflicts:
         raise PackageError(f"移交包有问题或与本库冲突，未导入任何记录：{'；'.join(conflicts[:10])}")
+    twins = package_duplicates(conn, [(n, r) for n, r in records if n not in done_names])
+    _check(checks, "重复", WARNED if twins else PASSED, "；".join(twins[:20]) + (f"；另有 {len(twins) - 20} 处"
+           if len(twins) > 20 else "") if twins else "发文字号、题名与成文日期与库中记录及包内其他记录均不重复")
     if journal is None:
         with arc.change(catalog.actor(), "导入移交包") as tx:
             journal_id = imports.start_journal(tx.conn, "package", source, catalog.now(), len(records))
