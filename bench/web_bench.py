@@ -199,8 +199,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(cfg_path: Path, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def start_server(cfg_path: Path, port: int, log: Path, code: Path = ROOT) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(code)}
     proc = subprocess.Popen([sys.executable, "-m", "archive", "--config", str(cfg_path), "serve", "--port",
                              str(port)], stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env)
     for _ in range(600):
@@ -311,6 +311,8 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=10, help="concurrent users (each with its own session)")
     ap.add_argument("--queries", type=int, default=100, help="search requests per kind (record pages: twice that)")
     ap.add_argument("--lists", action="store_true", help="also time the pages that list the whole archive")
+    ap.add_argument("--server-code", type=Path, default=ROOT,
+                    help="the program the server runs (another checkout, e.g. the code before a change)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     work = a.work or sb.WORK / f"web-n{a.n}"
@@ -349,7 +351,8 @@ def main() -> None:
 
     port = free_port()
     server_cpu0 = cpu_seconds(children=True)
-    proc = start_server(cfg_path, port, work / "serve.log")
+    proc = start_server(cfg_path, port, work / "serve.log", a.server_code)
+    print(f"server: {a.server_code}", file=sys.stderr)
     base = f"http://127.0.0.1:{port}"
     lists = {}
     try:
