@@ -1,18 +1,20 @@
-"""Web page benchmark (issue 16): search page and record page latency with concurrent users.
+"""Web page benchmark (issues 16, 29): search page and record page latency with concurrent users.
 
-    python bench/web_bench.py --n 10000                  # build + ingest 10,000 documents, then measure
-    python bench/web_bench.py --n 10000 --reuse          # reuse the store of an earlier run
+    python bench/web_bench.py --n 100000 --lists         # build (or --reuse) 100,000 documents, then measure
+    python bench/web_bench.py --n 100000 --reuse         # reuse the archive of an earlier run
+    python bench/web_bench.py --n 100000 --reuse --server-code /tmp/before   # the server running other code
 
-The archive is built with the search benchmark's helpers (bench/build_corpus.py, bench/search_bench.py:
-generated 公文 from the shared corpus, ingested through the pipeline, index rebuilt), under /tmp/archbench/
-web-n<N> (``--work``). Then the real server is started (``archive serve`` on 127.0.0.1, a free port), and
-``--users`` client threads, each logged in with its own session, send requests as fast as the server answers
-them: search pages (two words, a "phrase", a 发文字号 in another spelling, words with 年度 + 保管期限
-filters; a quarter of them again sorted by 日期, reported apart as ``sorted:date``) and record pages of random records. Latency is the full HTTP round trip (HTML rendered). Figures
-are printed, never asserted.
-
-The targets are at 100,000 documents (``--n 100000``, about 10 minutes to build here); the search page's
-cost is the full-text engine's (SQLite FTS5 by default).
+The archive (under /tmp/archbench/web-n<N>, ``--work``): ``--base`` (3,000) generated 公文 from the shared corpus
+(bench/build_corpus.py) written as TXT/DOCX/PDF files and ingested through the real pipeline (search_bench's
+ingest phase), then the rest of the N multiplied from them through the catalog's write path (``multiply``: each a
+copy of a random ingested record of its format with its own generated 题名, 发文字号, 日期 and text; one
+``arc.change`` unit per 2,000 records; the FTS5 triggers index each as it is written). Then the real server is
+started (``archive serve`` on 127.0.0.1, a free port), and ``--users`` client threads, each logged in with its own
+session, send requests as fast as the server answers them: search pages (two words, a "phrase", a 发文字号 in
+another spelling, words with 年度 + 保管期限 filters; a quarter of them again sorted by 日期, reported apart as
+``sorted:date``) and record pages of random records. Latency is the full HTTP round trip (HTML rendered).
+``--lists`` also times the pages that list the whole archive, one request at a time. Figures are printed, never
+asserted; those of issue 29's runs are in bench/web_bench.md.
 """
 
 from __future__ import annotations

@@ -140,6 +140,19 @@ def test_snippets_left_out_then_filled_are_those_search_gives(built_ro, engine):
     assert any(MARK_START in h.snippet for h in search(arc.conn, arc.index, "档案", limit=50).hits)
 
 
+def test_equal_scores_come_in_record_order_and_the_count_is_all_matches(arc, tmp_path):
+    """The SQLite engine's best hits (ranked by bm25 through SQLite's top-k, bench/web_bench.md): records scoring
+    the same come in record order, on every page, and the count is every match, not the page's."""
+    ids = []
+    for k, name in enumerate("甲乙丙丁戊"):
+        make_text(tmp_path / f"{k}.txt", f"示例县档案局\n关于{name}事项的通知\n{name}单位：请核对台账。")
+        ids.append(pipeline.ingest_file(arc, tmp_path / f"{k}.txt").record["id"])
+    pages = [search(arc.conn, arc.index, "台账", limit=2, page=n) for n in (1, 2, 3)]
+    assert [h.record["id"] for p in pages for h in p.hits] == ids
+    assert len({h.score for p in pages for h in p.hits}) == 1  # all tied
+    assert [p.total for p in pages] == [5, 5, 5] and pages[0].pages == 3
+
+
 def test_a_word_needs_all_its_bigrams_a_quoted_phrase_needs_them_in_sequence(arc, tmp_path, engine):
     make_text(tmp_path / "a.txt", "示例县档案局\n关于加强档案管理的通知\n正文。")
     make_text(tmp_path / "b.txt", "示例县财政局\n关于库房的通知\n档案室与案管员分开，管理处另行安排。")
