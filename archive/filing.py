@@ -583,8 +583,9 @@ def unfiled(arc: Archive, today: dt.date | None = None) -> list[dict]:
     today = today or display.today()
     conn, fonds = arc.conn, arc.cfg.fonds
     out = []
+    counts = gateway.pending_counts(conn, fonds)
     for y in years(arc):
-        pending = len(gateway.pending_of_year(conn, fonds, y["year"]))
+        pending = counts.get(y["year"], 0)
         if y["state"] == STATE_NAMES["closed"] and not y["collected"]:
             continue
         if not y["collected"] and not pending:

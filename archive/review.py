@@ -39,8 +39,9 @@ class Pending:
         return {**catalog.record(self.record), "reason": self.why}
 
 
-def pending(conn: sqlite3.Connection) -> list[Pending]:
-    return [Pending(r, r["reason"] or "未说明原因") for r in catalog.pending_records(conn)]
+def pending(conn: sqlite3.Connection, limit: int | None = None) -> list[Pending]:
+    """The 待定 records with why (the first ``limit``: the web page shows 500 of however many)."""
+    return [Pending(r, r["reason"] or "未说明原因") for r in catalog.pending_records(conn, limit=limit)]
 
 
 def confirm(arc: Archive, row, *, retention: str | None, org: str | None, year: int | None = None,

@@ -123,8 +123,11 @@ def _marker():
 
 
 def search(conn: sqlite3.Connection, ix, text: str, filters: Filters | None = None,
-           limit: int = 20, page: int = 1) -> Results:
-    """``ix``: the archive's index backend (``Archive.index``: FtsIndex or the Whoosh Index)."""
+           limit: int = 20, page: int = 1, *, text_snippets: bool = True) -> Results:
+    """``ix``: the archive's index backend (``Archive.index``: FtsIndex or the Whoosh Index).
+
+    ``text_snippets=False``: the SQLite backend leaves the snippets of hits found by words empty, for a caller
+    that shows only some of many hits (the web page's sorted list) and fills those with ``fill_snippets``."""
     filters = filters or Filters()
     if limit < 1 or page < 1:
         raise UsageError("--limit 和 --page 必须是正整数")
@@ -147,7 +150,8 @@ def search(conn: sqlite3.Connection, ix, text: str, filters: Filters | None = No
         ordered += [(i, score, "text") for i, score in found]
         total += n
         chosen = ordered[start:start + limit]
-        snippets.update(_fts_snippets(conn, chosen, words))
+        if text_snippets:
+            snippets.update(_fts_snippets(conn, chosen, words))
     elif ix.exists():
         from whoosh import highlight, query as wq
         from whoosh.qparser import MultifieldParser
@@ -195,6 +199,18 @@ def search(conn: sqlite3.Connection, ix, text: str, filters: Filters | None = No
     hits = [Hit(catalog.record(rows[i]), round(score, 3), snippets.get(i, ""), how)
             for i, score, how in chosen if i in rows]
     return Results(hits, total, page, max(1, -(-total // limit)), exact, _records(conn, ambiguous[:AMBIGUOUS_SHOWN]))
+
+
+def fill_snippets(conn: sqlite3.Connection, ix, text: str, hits: list[Hit]) -> list[Hit]:
+    """``hits`` of ``search(..., text_snippets=False)`` for the query ``text`` with the snippets that ``search``
+    would have given them (SQLite backend; the Whoosh backend always gives them)."""
+    if getattr(ix, "engine", "whoosh") != "sqlite":
+        return hits
+    from archive.index import fts
+
+    words = fts.plan(_numerals_in_fields(text.strip())).words
+    got = _fts_snippets(conn, [(h.record["id"], h.score, h.matched) for h in hits], words)
+    return [Hit(h.record, h.score, got.get(h.record["id"], h.snippet), h.matched) for h in hits]
 
 
 AMBIGUOUS_SHOWN = 50  # documents listed for a number without its 代字

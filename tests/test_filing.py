@@ -495,3 +495,30 @@ def test_years_not_filed_show_their_deadline_and_what_blocks_them(year):
                     encoding="utf-8")
     r = cli(year, "stats", ok=False)
     assert r.returncode == 2 and "filing.deadline" in r.stderr
+
+
+def test_pending_counts_of_every_year_equal_those_of_each_year(year):
+    """The dashboard's 待定 count per year (one pass, bench/web_bench.md) is pending_of_year's: by 年度, or without
+    one by 成文日期 or 文号 year (both when they differ), other 全宗 and decided records left out."""
+    from archive import catalog
+    from archive.catalog import filing as gateway
+    from archive.config import load_config
+    from archive.session import open_archive
+
+    arc = open_archive(load_config(year))
+    try:
+        fonds, ts = arc.cfg.fonds, catalog.now()
+        cases = [(None, "2021-05-01", 2020), (None, "2021-05-01", None), (None, None, 2019), (None, "2019-12-31", 2019),
+                 (None, "２０１８-01-01", None), (None, "2018", None), (2017, "2016-01-01", 2015), (None, None, None)]
+        with arc.change("test", "records of many years") as tx:
+            for k, (y, date, dy) in enumerate(cases + [(2021, "2021-01-01", None)] * 2):
+                catalog.insert_record(tx.conn, {
+                    "sha256": f"{k:064x}", "filename": f"p{k}.txt", "media_type": "text", "size": 1,
+                    "status": "pending" if k < len(cases) else "excluded", "fonds": fonds if k != 1 else "OTHER",
+                    "year": y, "date": date, "docno_year": dy, "ingested_at": ts, "updated_at": ts}, "正文")
+        counts = gateway.pending_counts(arc.conn, fonds)
+        expected = {y: len(gateway.pending_of_year(arc.conn, fonds, y)) for y in range(2010, 2026)}
+        assert counts == {y: n for y, n in expected.items() if n}
+        assert {2017, 2019, 2020, 2021} <= set(counts)  # the records above counted, not two empty lists compared
+    finally:
+        arc.close()

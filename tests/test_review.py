@@ -55,6 +55,15 @@ def test_review_lists_pending_with_why(mixed):
     assert items[0].to_json()["reason"] == "没有规则适用"
 
 
+def test_the_first_pending_records_and_their_count_without_reading_them_all(mixed, tmp_path):
+    for i in range(3):  # more 待定 (unknown company)
+        pipeline.ingest_file(mixed, make_pdf(tmp_path / f"p{i}.pdf", gongwen_lines(10 + i, 9, 2022)))
+    every = pending(mixed.conn)
+    assert len(every) == catalog.count_pending(mixed.conn) == 4
+    assert [p.record["id"] for p in pending(mixed.conn, limit=2)] == [p.record["id"] for p in every[:2]]
+    assert catalog.count_pending(mixed.conn, "NOSUCH") == 0
+
+
 def test_confirm_allocates_the_next_number_and_logs_who_and_why(mixed):
     row = _by(mixed, status="pending")
     rec = confirm(mixed, row, retention="D30", org="YWK", reason="业务来函，30年")

@@ -12,7 +12,7 @@ import pytest
 
 from archive import pipeline
 from archive.index import analyzer, bigrams, index_text
-from archive.search import MARK_START, Filters, search
+from archive.search import MARK_START, Filters, fill_snippets, search
 from tests.conftest import copy_prepared, write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makedocs import make_docx, make_pdf, make_text
@@ -120,6 +120,37 @@ def test_words_and_phrases_find_the_document_with_a_snippet(built_ro):
     assert search(arc.conn, arc.index, "台风 财政").hits == []
     # a phrase that only occurs as separate characters does not match
     assert search(arc.conn, arc.index, "档案台风").hits == []
+
+
+def test_snippets_left_out_then_filled_are_those_search_gives(built_ro, engine):
+    """The web page's sorted list asks for 200 hits without snippets and fills those of the page it shows
+    (bench/web_bench.md): the same hits, scores and snippets as a search that makes them all."""
+    arc, recs = built_ro
+    for q in ("档案", "台风 防御", '"抢救性修复"', "示档发〔2017〕55号", "〔2017〕55号 档案", "year:2017 档案"):
+        full = search(arc.conn, arc.index, q, limit=50)
+        bare = search(arc.conn, arc.index, q, limit=50, text_snippets=False)
+        assert [(h.record, h.score, h.matched) for h in bare.hits] == [(h.record, h.score, h.matched)
+                                                                        for h in full.hits], q
+        assert (bare.total, bare.exact) == (full.total, full.exact)
+        if engine == "sqlite":  # the cost left out: no text snippet made
+            assert not any(h.snippet for h in bare.hits if h.matched == "text"), q
+        some = bare.hits[::-2]  # any subset, in any order
+        assert {h.record["id"]: h.snippet for h in fill_snippets(arc.conn, arc.index, q, some)} == \
+            {h.record["id"]: h.snippet for h in full.hits if h.record["id"] in {x.record["id"] for x in some}}, q
+    assert any(MARK_START in h.snippet for h in search(arc.conn, arc.index, "档案", limit=50).hits)
+
+
+def test_equal_scores_come_in_record_order_and_the_count_is_all_matches(arc, tmp_path):
+    """The SQLite engine's best hits (ranked by bm25 through SQLite's top-k, bench/web_bench.md): records scoring
+    the same come in record order, on every page, and the count is every match, not the page's."""
+    ids = []
+    for k, name in enumerate("甲乙丙丁戊"):
+        make_text(tmp_path / f"{k}.txt", f"示例县档案局\n关于{name}事项的通知\n{name}单位：请核对台账。")
+        ids.append(pipeline.ingest_file(arc, tmp_path / f"{k}.txt").record["id"])
+    pages = [search(arc.conn, arc.index, "台账", limit=2, page=n) for n in (1, 2, 3)]
+    assert [h.record["id"] for p in pages for h in p.hits] == ids
+    assert len({h.score for p in pages for h in p.hits}) == 1  # all tied
+    assert [p.total for p in pages] == [5, 5, 5] and pages[0].pages == 3
 
 
 def test_a_word_needs_all_its_bigrams_a_quoted_phrase_needs_them_in_sequence(arc, tmp_path, engine):

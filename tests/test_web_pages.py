@@ -332,6 +332,9 @@ def test_results_sort_by_date_code_and_title(site):
     ids = [int(i) for i in _rows(c.get("/search?status=archived&sort=code").text)]
     assert [rows[i]["archival_code"] for i in ids] == sorted(rows[i]["archival_code"] for i in ids)
     assert "按日期排列" in page  # the headers are links that sort
+    # words sorted by date: the page shown has the snippets of its hits (made for those only)
+    words = c.get("/search?q=档案&sort=date").text
+    assert _rows(words) and "<mark>" in words.split('id="results"', 1)[1]
     assert c.get("/search?status=archived&sort=nonsense").text.count('class="error"') == 1
 
 

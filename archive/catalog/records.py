@@ -53,10 +53,18 @@ def record_ids(conn: sqlite3.Connection, *, status: str | None = None, fonds: st
     return [r[0] for r in conn.execute(f"SELECT id FROM documents{where} ORDER BY id", args + more)]
 
 
-def pending_records(conn: sqlite3.Connection, fonds: str | None = None) -> list[sqlite3.Row]:
-    """The 待定 records, in id order."""
+def pending_records(conn: sqlite3.Connection, fonds: str | None = None, limit: int | None = None) -> list[sqlite3.Row]:
+    """The 待定 records, in id order (the first ``limit`` of them)."""
     where, args = _fonds(fonds, " WHERE status='pending'")
+    if limit is not None:
+        return conn.execute(f"SELECT * FROM documents{where} ORDER BY id LIMIT ?", (*args, limit)).fetchall()
     return conn.execute(f"SELECT * FROM documents{where} ORDER BY id", args).fetchall()
+
+
+def count_pending(conn: sqlite3.Connection, fonds: str | None = None) -> int:
+    """How many 待定 records there are."""
+    where, args = _fonds(fonds, " WHERE status='pending'")
+    return conn.execute(f"SELECT count(*) FROM documents{where}", args).fetchone()[0]
 
 
 def suggested_records(conn: sqlite3.Connection, rule_id: str | None = None, *, with_org: bool = False,

@@ -435,8 +435,8 @@ def _sorted(arc: Archive, q: str, filters, page: int, sort: str):
     from archive import search as search_mod
     from archive.search import Hit, Results
 
-    if q:
-        got = search_mod.search(arc.conn, arc.index, q, filters, limit=SORT_WINDOW, page=1)
+    if q:  # the snippets of the page shown only, not of all SORT_WINDOW (bench/web_bench.md)
+        got = search_mod.search(arc.conn, arc.index, q, filters, limit=SORT_WINDOW, page=1, text_snippets=False)
         hits, total = got.hits, got.total
     else:
         where, args = filters.sql()
@@ -448,8 +448,9 @@ def _sorted(arc: Archive, q: str, filters, page: int, sort: str):
         hits = [h for h in hits if h.record.get("date")] + [h for h in hits if not h.record.get("date")]
     start = (page - 1) * PAGE_SIZE
     shown = len(hits)
-    return (Results(hits[start:start + PAGE_SIZE], shown, page, max(1, -(-shown // PAGE_SIZE)), True),
-            total > shown)
+    page_hits = search_mod.fill_snippets(arc.conn, arc.index, q, hits[start:start + PAGE_SIZE]) if q \
+        else hits[start:start + PAGE_SIZE]
+    return (Results(page_hits, shown, page, max(1, -(-shown // PAGE_SIZE)), True), total > shown)
 
 
 def _browse(conn, filters, page: int):
@@ -794,8 +795,8 @@ def review_page(request: Request, done: list | None = None, errors: list | None 
 
     user = require(request, "review")
     conn = _state(request).reader.conn
-    items = pending(conn)
-    return render(request, "review.html", status=status, user=user, items=items[:500], total=len(items),
+    items = pending(conn, limit=500)  # the rows shown, and the count (not all rows: seconds at 100,000)
+    return render(request, "review.html", status=status, user=user, items=items, total=catalog.count_pending(conn),
                   done=done or [], errors=errors or [],
                   default_org=_state(request).cfg.default_org)
 
