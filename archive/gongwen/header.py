@@ -104,7 +104,9 @@ def marks(h: Header, limit: int) -> None:
             m = re.search(r"密级\s*[:：]\s*(绝密|机密|秘密)", head)
             if m:
                 h.secrecy = m.group(1)
-    for m in re.finditer(r"(内部事项|普通事项|特急|加急|特提|等级|明电)", head):
+    # 明电 inside a word (华明电力) and 等级 of a title (网络安全等级保护) are no marks
+    for m in re.finditer(r"(内部事项|普通事项|特急|加急|特提|等级(?=\s*[:：]?\s*(?:特急|加急|特提|平急))"
+                         r"|明电(?![力气器子池站网视话脑厂缆源能费价表]))", head):
         h.boundaries.append(m.end())
 
 # -- 发文字号 ---------------------------------------------------------------------------
@@ -240,6 +242,8 @@ def masthead(h: Header, limit: int) -> None:
     m = None
     for m_ in re.finditer(r"文\s*件", zone):
         m = m_
+    if m is not None and _BREADCRUMB.search(zone[h.mark_end:m.start()]):
+        m = None  # a column's name in the page's path (首页 > 最新文件 > 区管委会文件) is no 发文机关标志
     if m is not None:
         # joint masthead on several lines: 发展改革委办公厅  文件 / 税务总局办公厅
         after = zone[m.end():]
@@ -284,6 +288,7 @@ def masthead(h: Header, limit: int) -> None:
 # -- 标题 ------------------------------------------------------------------------------
 
 
+_BREADCRUMB = re.compile(r"当前位置|您?所在的?位置|您的位置|首\s*页\s*[>＞›»/]?")
 _MARKS_ONLY = re.compile(r"^(?:\d{6}|绝密|机密|秘密|[★☆*＊]|\d+|年|个月|长期|特急|加急|特提|平急|\s)*$")
 _CODE_CHAR = re.compile(r"[\u3400-\u9fffA-Za-z]")
 _TITLE_END = re.compile(r"(?:%s|答\s*复)\s*$" % TYPE_ALT_SP)

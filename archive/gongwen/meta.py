@@ -26,6 +26,8 @@ _FIELDS = {
     "实施日期": None, "施行日期": None, "时效": None, "责任部门": None, "分类": None, "来源": None,
     # 广州市行政规范性文件统一发布平台 and similar: 基本信息 blocks, one label a line, its value on the next
     "统一编号": None, "失效日期": None, "发布机关": None, "文件状态": None,
+    # a crawler's text copy of a page: the column, the page's address and where the copy was put
+    "栏目": None, "所属栏目": None, "原文链接": None, "本地目录": None,
 }
 _LABEL_ALT = "|".join("\\s*".join(k) for k in sorted(_FIELDS, key=len, reverse=True))
 _PAIR = re.compile(r"(?:^|(?<=[\s\t]))(%s)\s*(?:[:：]\s*|\t+)" % _LABEL_ALT)

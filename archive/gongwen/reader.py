@@ -85,7 +85,7 @@ def by_layout(doc: Doc, out: GongwenFields) -> None:
         if m.doc_number:
             out.doc_number = docno.parse(m.doc_number) or out.doc_number
         if m.title:
-            out.title = m.title
+            out.title = fuller_title(out.title, m.title)
         if m.issuer:
             names = [x for x in (clean_name(n) for n in re.split(r"[、，,；;\s]+", m.issuer)) if x]
             if names:
@@ -104,6 +104,26 @@ def by_layout(doc: Doc, out: GongwenFields) -> None:
         names = split_orgs(name)
         if names:
             out.issuers, out.issuer = names, "、".join(names)
+
+def fuller_title(printed: str | None, page: str) -> str:
+    """The page's 标题 label, unless the 公文's own title line is that title with its issuer's name in
+    front (a site's label drops the ``XX关于`` prefix: ``关于同意…的批复`` above
+    ``平潭综合实验区管委会关于同意…的批复``); punctuation may differ (6.24 / 6·24), and a label the
+    site mistyped (a character or two of a title of the same length) yields to the printed line."""
+    pre = issuer.title_prefix(printed)
+    if not printed or not pre or doc_type_of(printed) is None:
+        return page
+    own, label = _bare(printed[len(pre):]), _bare(page)
+    if own == label:
+        return printed
+    # the site's label mistyped (触动 for 触电): the same length, a character or two apart
+    differ = sum(a != b for a, b in zip(own, label))
+    return printed if len(own) == len(label) >= 8 and differ <= 2 else page
+
+
+def _bare(x: str) -> str:
+    return re.sub(r"[^\w]", "", x)
+
 
 def finish(out: GongwenFields) -> GongwenFields:
     check_date(out)
