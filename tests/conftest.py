@@ -40,6 +40,48 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    yield from _cpu_of(item, "setup")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield from _cpu_of(item, "call")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    yield from _cpu_of(item, "teardown")
+
+
+def _cpu_of(item, phase: str):
+    """With ARCHIVE_TEST_CPU=FILE (bench/test_time.py): the CPU seconds of each test phase (this process and
+    the children it waited for: CLI processes, extraction workers, LibreOffice), one line appended per phase,
+    so that a run on a loaded machine still says where the CPU went. A worker's child reaped later is
+    counted in the phase that reaped it."""
+    import os
+    import resource
+
+    out = os.environ.get("ARCHIVE_TEST_CPU")
+    if not out:
+        yield
+        return
+
+    def now() -> float:
+        a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+    start = now()
+    yield
+    line = f"{now() - start:.3f} {phase} {item.nodeid}\n".encode("utf-8", "backslashreplace")
+    fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)  # one write per line: xdist workers share it
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
 def pytest_unconfigure(config):
     import os
 
