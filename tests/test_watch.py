@@ -210,9 +210,10 @@ def test_sigkill_mid_batch_then_restart_accounts_for_every_file(tmp_path):
     cfg = load_config(cfg_path)
     cfg.inbox.mkdir(parents=True)
     names = {}
-    for i in range(60):
-        p = (make_docx if i % 2 else make_pdf)(cfg.inbox / f"d{i:02d}.{'docx' if i % 2 else 'pdf'}",
-                                                gongwen_lines(i, kind=i % 5))
+    for i in range(60):  # one in six a DOCX (each is laid out by LibreOffice, about a second): both kinds in the batch
+        docx = i % 6 == 1
+        p = (make_docx if docx else make_pdf)(cfg.inbox / f"d{i:02d}.{'docx' if docx else 'pdf'}",
+                                              gongwen_lines(i, kind=i % 5))
         names[p.name] = sha256_file(p)
     shutil.copyfile(cfg.inbox / "d00.pdf", cfg.inbox / "d00-copy.pdf")
     names["d00-copy.pdf"] = names["d00.pdf"]
