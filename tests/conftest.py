@@ -129,7 +129,7 @@ def pytest_unconfigure(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    session.config._archive_failed = exitstatus != 0
+    session.config._archive_failed = exitstatus == pytest.ExitCode.TESTS_FAILED
 
 
 def write_config(folder: Path, text: str | None = None, **replace: str) -> Path:
