@@ -67,8 +67,11 @@ class Expected:
     duplicates: int = 0
 
 
-def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z109") -> tuple[Path, Path, Expected]:
-    """Write ``root/catalog.xlsx`` and ``root/scans/``; return them and what the import must report."""
+def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z109",
+          docx: int = 60) -> tuple[Path, Path, Expected]:
+    """Write ``root/catalog.xlsx`` and ``root/scans/``; return them and what the import must report. ``docx`` of
+    the main files are DOCX (each one laid out by LibreOffice at import to count its pages, about a second and a
+    half of CPU apiece); the rest are 5 page images, 40 texts and PDFs."""
     import openpyxl
 
     rng = random.Random(7)
@@ -173,7 +176,7 @@ def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z1
     chosen = rng.sample(range(len(valid)), main_files)
     for j, k in enumerate(chosen):
         key = valid[k]
-        kind = "png" if j < 5 else "docx" if j < 65 else "txt" if j < 105 else "pdf"
+        kind = "png" if j < 5 else "docx" if j < 5 + docx else "txt" if j < 45 + docx else "pdf"
         ext = {"png": "png", "docx": "docx", "txt": "txt", "pdf": "pdf"}[kind]
         code = code_str(*key)
         write(f"{code_str(*key, style=j)}.{ext}", kind, ["示例县档案局文件", f"档号{code}", f"正文第{k}件"])

@@ -12,14 +12,45 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 _MADE_CACHE: list[Path] = []  # the LibreOffice cache folder this process made (removed at its end)
 
 
+_MADE_TMP: list[Path] = []  # the run's temporary folder on a RAM file system this process made
+TMP_ENV = "ARCHIVE_TEST_TMP"  # "disk": keep the system's temporary folder; else set to the run's own folder
+RAM_TMP = Path("/dev/shm")
+RAM_TMP_FREE = 4 << 30  # bytes free on it that a run may take
+
+
+def _ram_tmp() -> None:
+    """Once per run (the xdist workers and every process the tests start inherit it): the temporary folder
+    (TMPDIR, hence pytest's tmp_path, the archives the tests build, LibreOffice's profiles) on a RAM file
+    system when the machine has one with room. The product fsyncs every stored file, its folder and each
+    commit; on a disk that is milliseconds each, thousands of times a run, and nothing a test checks (a test
+    kills processes, never the machine). ARCHIVE_TEST_TMP=disk keeps the system's temporary folder."""
+    import os
+    import tempfile
+
+    if os.environ.get(TMP_ENV) or os.environ.get("TMPDIR"):
+        return  # the process that started this one chose, or the person running the tests did
+    try:
+        st = os.statvfs(RAM_TMP)
+        if st.f_bavail * st.f_frsize < RAM_TMP_FREE or not os.access(RAM_TMP, os.W_OK | os.X_OK):
+            return
+        run = Path(tempfile.mkdtemp(prefix="archive-tests-", dir=RAM_TMP))
+    except OSError:
+        return
+    _MADE_TMP.append(run)
+    os.environ[TMP_ENV] = os.environ["TMPDIR"] = str(run)
+    tempfile.tempdir = None  # computed again from TMPDIR at its next use (pytest's basetemp among them)
+
+
 def pytest_configure(config):
-    """Once per run (the xdist workers inherit it): LibreOffice conversions of the same content done once and
-    kept for every later test and process of the run (tests/soffice_cache.py). Not when LibreOffice is absent,
-    nor when ARCHIVE_TEST_SOFFICE_CACHE=off."""
+    """Once per run (the xdist workers inherit it): the temporary folder on a RAM file system (``_ram_tmp``);
+    LibreOffice conversions of the same content done once and kept for every later test and process of the
+    run (tests/soffice_cache.py): not when LibreOffice is absent, nor when ARCHIVE_TEST_SOFFICE_CACHE=off."""
     import os
     import tempfile
 
     from tests.soffice_cache import ENV, install
+
+    _ram_tmp()
 
     if os.environ.get(ENV):
         return  # made by the process that started this one, or switched off
@@ -40,6 +71,48 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    yield from _cpu_of(item, "setup")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield from _cpu_of(item, "call")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    yield from _cpu_of(item, "teardown")
+
+
+def _cpu_of(item, phase: str):
+    """With ARCHIVE_TEST_CPU=FILE (bench/test_time.py): the CPU seconds of each test phase (this process and
+    the children it waited for: CLI processes, extraction workers, LibreOffice), one line appended per phase,
+    so that a run on a loaded machine still says where the CPU went. A worker's child reaped later is
+    counted in the phase that reaped it."""
+    import os
+    import resource
+
+    out = os.environ.get("ARCHIVE_TEST_CPU")
+    if not out:
+        yield
+        return
+
+    def now() -> float:
+        a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+    start = now()
+    yield
+    line = f"{now() - start:.3f} {phase} {item.nodeid}\n".encode("utf-8", "backslashreplace")
+    fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)  # one write per line: xdist workers share it
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
 def pytest_unconfigure(config):
     import os
 
@@ -48,6 +121,15 @@ def pytest_unconfigure(config):
         if os.environ.get("ARCHIVE_TEST_SOFFICE_COUNT") and counted.is_file():  # for bench/test_time.md
             shutil.copyfile(counted, os.environ["ARCHIVE_TEST_SOFFICE_COUNT"])
         shutil.rmtree(cache, ignore_errors=True)
+    for run in _MADE_TMP:  # what failed tests left stays for a look (pytest keeps only failures' folders)
+        if getattr(config, "_archive_failed", False):
+            print(f"\nthe failed tests' temporary folders are kept in {run}")
+        else:
+            shutil.rmtree(run, ignore_errors=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config._archive_failed = exitstatus == pytest.ExitCode.TESTS_FAILED
 
 
 def write_config(folder: Path, text: str | None = None, **replace: str) -> Path:

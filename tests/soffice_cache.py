@@ -82,9 +82,12 @@ def _die_with_parent() -> None:
 
 
 def _count(cache: str, what: str) -> None:
-    """One line per conversion asked for in ``CACHE/count`` (bench/test_time.md counts hits and real runs)."""
-    with open(Path(cache) / "count", "a", encoding="ascii") as f:
-        f.write(what + "\n")
+    """One line per conversion asked for in ``CACHE/count``: "hit" or "run", a tab and the test that asked
+    (pytest's PYTEST_CURRENT_TEST as the process that started LibreOffice inherited it) — bench/test_time.md
+    counts hits and real runs by test file."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" (", 1)[0]
+    with open(Path(cache) / "count", "a", encoding="utf-8", errors="backslashreplace") as f:
+        f.write(f"{what}\t{test}\n")
 
 
 def main(real: str, cache: str, args: list[str]) -> None:

@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from archive.config import load_config
+from archive.pipeline import GROUP_COMMIT
 from archive.session import open_archive
 from tests.conftest import ROOT, write_config
 from tests.gongwen_gen import gongwen_lines
@@ -108,7 +109,7 @@ def _wait_for(cond, proc: subprocess.Popen, what: str, limit: float = 300) -> No
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_ingest_stopped_half_way(tmp_path, engine, sig):
     cfg_path = _config(tmp_path, engine)
-    n = 400
+    n = 4 * GROUP_COMMIT  # the signal comes once the first batch is in: three more batches still to do
     _docs(tmp_path / "来文", n)
     assert _cli(cfg_path, "init").returncode == 0
     proc = subprocess.Popen(_cmd(cfg_path, "ingest", str(tmp_path / "来文")), stdout=subprocess.PIPE,

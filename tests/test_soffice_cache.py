@@ -19,7 +19,7 @@ needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None,
 
 def _counts(cache: Path) -> list[str]:
     f = cache / "count"
-    return f.read_text(encoding="ascii").split() if f.exists() else []
+    return [line.split("\t")[0] for line in f.read_text(encoding="utf-8").splitlines()] if f.exists() else []
 
 
 @needs_soffice

@@ -67,6 +67,8 @@ def _make_batch(inbox: Path, stage: Path) -> tuple[dict[str, str], list[tuple[st
     distinct = []
     for i in range(150):  # distinct documents across formats and relations
         ext, make = makers[i % 4] if i % 3 == 0 else makers[0]
+        if ext == "docx" and i % 36 != 9:  # 4 DOCX, not 13: each is a LibreOffice layout, about a second
+            ext, make = makers[0]
         kind = i % 10
         p = make(stage / f"文件{i:03d} 第{i}号.{ext}", gongwen_lines(i, kind=kind))
         distinct.append(p)
@@ -210,9 +212,10 @@ def test_sigkill_mid_batch_then_restart_accounts_for_every_file(tmp_path):
     cfg = load_config(cfg_path)
     cfg.inbox.mkdir(parents=True)
     names = {}
-    for i in range(60):
-        p = (make_docx if i % 2 else make_pdf)(cfg.inbox / f"d{i:02d}.{'docx' if i % 2 else 'pdf'}",
-                                                gongwen_lines(i, kind=i % 5))
+    for i in range(60):  # one in six a DOCX (each is laid out by LibreOffice, about a second): both kinds in the batch
+        docx = i % 6 == 1
+        p = (make_docx if docx else make_pdf)(cfg.inbox / f"d{i:02d}.{'docx' if docx else 'pdf'}",
+                                              gongwen_lines(i, kind=i % 5))
         names[p.name] = sha256_file(p)
     shutil.copyfile(cfg.inbox / "d00.pdf", cfg.inbox / "d00-copy.pdf")
     names["d00-copy.pdf"] = names["d00.pdf"]
