@@ -205,6 +205,7 @@ def init(
 
 
 def _expand(paths: list[Path]) -> list[Path]:
+    from archive import oa_package
     from archive.walk import walk
 
     files = []
@@ -212,7 +213,8 @@ def _expand(paths: list[Path]) -> list[Path]:
         if not p.exists() and not p.is_symlink():
             raise UsageError(f"找不到 {p}：请检查路径")
         if p.is_dir() and not p.is_symlink():
-            files += walk(p, skip_temporary=False)
+            # an OA 归档信息包 folder is one 件, not its files (archive/oa_package.py)
+            files += [p] if oa_package.is_package(p) else oa_package.collapse(walk(p, skip_temporary=False), p)
         else:
             files.append(p)
     return files
