@@ -436,7 +436,7 @@ def _take_in(arc: Archive, path: Path, staging: Path, from_inbox: bool) -> Inges
 def _declared(meta: dict):
     """The metadata through the sidecar's reading (the same keys and checks): Declared, or why it fails."""
     try:
-        return sidecar.read_values(meta, "归档信息包元数据")
+        return sidecar.read_values(meta, MANIFEST, said="归档信息包元数据")
     except sidecar.SidecarProblem as e:
         return f"归档信息包不合规：{e}"
 
@@ -531,3 +531,15 @@ def _outcome(arc: Archive, path: Path, sha: str, outcome: str, reason: str, from
         if e.errno == errno.ENOENT:
             return IngestResult(inbox.shown(path), "failed", "读取时包被移动、改名或删除：未登记")
         raise
+
+
+# ---- the 办理过程 as shown (archive show / open, the web record page, the transfer package) -----------------
+def steps_of(conn, document_id: int) -> list[dict]:
+    """A record's 办理过程 (empty for a record that did not come from an OA package)."""
+    return process.steps_of(conn, document_id)
+
+
+def step_rows(steps: list[dict], tz=None) -> list[tuple[str, str, str, str, str]]:
+    """(序号, 环节, 处理人, 时间 on the agency's clock, 意见) for each step."""
+    return [(str(s["seq"]), s["step"], s["actor"] or "", display.local_time(s["at"], tz) if s["at"] else "",
+             s["opinion"] or "") for s in steps]

@@ -48,6 +48,7 @@ ITEMS = {
     "电子文件齐全": "integrity",
     "附属文件": "integrity",
     "件号连续": "integrity",
+    "过程信息": "integrity",
     "存储区未登记文件": "integrity",
     "文件可读": "usability",
     "文件未加密": "usability",
@@ -162,6 +163,7 @@ def verify(arc: Archive, *, progress=None, anchor: str | None = None) -> Report:
     _check_layout_copies(arc, rows, rep)
     _check_stray_files(arc, rows, rep)
     _check_numbering(conn, rows, details, rep)
+    _check_process(conn, rows, details, rep)
     _check_index(arc, rows, rep)
     _check_carrier(arc, rep)
     if progress:
@@ -531,6 +533,29 @@ def _check_numbering(conn, rows, details, rep: Report) -> None:
             code = str(archival_code.ArchivalCode(key[0], key[1], key[2], key[3] or None, n))
             if code not in explained:
                 rep.add("件号连续", code, "件号缺失，且没有事件说明原因")
+
+
+def _check_process(conn, rows, details, rep: Report) -> None:
+    """完整性, 过程信息 (DA/T 70): a record taken in from an OA 归档信息包 (archive/oa_package.py) holds the
+    办理过程 its package declared, unchanged (the digest in its ingest event); a package that declared none is a
+    notice. Records from elsewhere carry no process metadata to check and are not counted."""
+    from archive.catalog import process
+
+    declared = {d: det for _, a, d, det in details if a == "ingest" and "oa_package" in det}
+    by_id = {r["id"]: r for r in rows}
+    for doc_id, det in declared.items():
+        row = by_id.get(doc_id)
+        if row is None:
+            continue
+        rep.examined["过程信息"] += 1
+        steps = process.steps_of(conn, doc_id)
+        want = det.get("process_steps") or 0
+        if want == 0 and not steps:
+            rep.add("过程信息", _ref(row), f"来自 OA 归档信息包 {det['oa_package']}，但包中没有办理过程", "notice")
+        elif len(steps) != want:
+            rep.add("过程信息", _ref(row), f"办理过程应有 {want} 个环节，目录中有 {len(steps)} 个：过程信息缺失")
+        elif process.digest(steps) != det.get("process_sha256"):
+            rep.add("过程信息", _ref(row), "办理过程与入库时登记的校验值不符：过程信息被改动")
 
 
 def _check_index(arc: Archive, rows, rep: Report) -> None:

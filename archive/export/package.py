@@ -24,7 +24,7 @@ import bagit
 import jsonschema
 
 from archive import archival_code, catalog, display, intake, schema
-from archive.catalog import exports, imports
+from archive.catalog import exports, imports, process
 from archive.atomic import atomic_dir
 from archive.bounds import clean_text
 from archive.config import SCHEMA_DIR
@@ -69,7 +69,7 @@ def record_xml(rec: dict) -> bytes:
         el = ET.SubElement(root, k)
         if isinstance(v, list):  # files: one <file> element each (one 件, several files)
             for item in v:
-                sub = ET.SubElement(el, "file")
+                sub = ET.SubElement(el, "step" if k == "process" else "file")
                 for kk, vv in item.items():
                     ET.SubElement(sub, kk).text = None if vv is None else clean_text(str(vv))
             continue
@@ -117,6 +117,9 @@ def export_package(arc: Archive, year: int, out: Path, progress=None, *, only: s
             if further:
                 rec["files"] = further
                 nfiles += len(further)
+            steps = process.steps_of(conn, r["id"])  # the 办理过程 of an OA 归档信息包 (archive/oa_package.py)
+            if steps:
+                rec["process"] = steps
             errors = sorted(record_validator().iter_errors(rec), key=lambda e: e.path)
             if errors:
                 raise ExportError(f"{code} 的记录不符合 record.schema.json：{schema_problem(errors[0])}")
