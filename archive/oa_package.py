@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import shutil
 import stat
@@ -166,17 +165,7 @@ def _member(rel, i: int) -> str:
 
 def parse_manifest(data: bytes) -> Manifest:
     """The manifest as declared; PackageProblem (Chinese) when it does not say what it means."""
-    if len(data) > MAX_MANIFEST:
-        raise PackageProblem(f"清单 {MANIFEST} 过大（超过 {MAX_MANIFEST // 1024} KB）")
-    try:
-        obj = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise PackageProblem(f"清单 {MANIFEST} 不是 UTF-8 编码的 JSON") from None
-    if not isinstance(obj, dict):
-        raise PackageProblem(f"清单 {MANIFEST} 应为一个 JSON 对象（键：{'、'.join(KEYS)}）")
-    unknown = [str(k)[:20] for k in obj if k not in KEYS]
-    if unknown:
-        raise PackageProblem(f"清单有无法识别的键：{'、'.join(unknown[:5])}（可用：{'、'.join(KEYS)}）")
+    obj = sidecar.json_object(data, MAX_MANIFEST, f"清单 {MANIFEST}", KEYS, PackageProblem)
     if obj.get("格式") != FORMAT:
         raise PackageProblem(f"清单的“格式”应为“{FORMAT}”（见 docs/oa_package.md）")
     meta = obj.get("元数据") or {}

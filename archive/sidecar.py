@@ -97,15 +97,24 @@ def read(side: Path) -> Declared:
             data = f.read(MAX_BYTES + 1)
     except OSError as e:
         raise SidecarProblem(f"旁注文件 {name} 无法读取：{e.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise SidecarProblem(f"旁注文件 {name} 过大（超过 {MAX_BYTES // 1024} KB）")
+    return read_values(json_object(data, MAX_BYTES, f"旁注文件 {name}", KEYS), name)
+
+
+def json_object(data: bytes, limit: int, who: str, keys, problem=SidecarProblem) -> dict:
+    """One UTF-8 JSON object of at most ``limit`` bytes with only ``keys`` (a sidecar; an OA package's manifest),
+    or ``problem`` (Chinese, naming ``who``)."""
+    if len(data) > limit:
+        raise problem(f"{who} 过大（超过 {limit // 1024} KB）")
     try:
         obj = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise SidecarProblem(f"旁注文件 {name} 不是 UTF-8 编码的 JSON") from None
+        raise problem(f"{who} 不是 UTF-8 编码的 JSON") from None
     if not isinstance(obj, dict):
-        raise SidecarProblem(f"旁注文件 {name} 应为一个 JSON 对象（键：{'、'.join(KEYS)}）")
-    return read_values(obj, name)
+        raise problem(f"{who} 应为一个 JSON 对象（键：{'、'.join(keys)}）")
+    unknown = [str(k)[:20] for k in obj if k not in keys]
+    if unknown:
+        raise problem(f"{who} 有无法识别的键：{'、'.join(unknown[:5])}（可用：{'、'.join(keys)}）")
+    return obj
 
 
 def read_values(obj: dict, name: str, said: str = "旁注文件") -> Declared:

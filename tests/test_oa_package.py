@@ -9,7 +9,6 @@ import re
 import shutil
 import sqlite3
 import threading
-import zipfile
 
 import pytest
 
@@ -19,7 +18,7 @@ from archive.config import load_config
 from archive.session import open_archive
 from archive.watch import InboxWatcher
 from makedocs import make_docx, make_pdf
-from oa_packages import FIX, FORM, META, STEPS, entry, make_package, write_manifest, zip_of
+from oa_packages import FIX, FORM, META, entry, make_package, write_manifest, zip_of
 from tests.clirun import run_config
 from tests.conftest import write_config
 
