@@ -265,3 +265,22 @@ def test_the_watched_inbox_waits_for_the_manifest_and_takes_the_folder_as_one_it
     assert [len(catalog.further_files(arc.conn, i)) for i in (1, 2)] == [3, 3]
     assert len(list(cfg.processed_dir.rglob("*.oa"))) == 2
     arc.close()
+
+
+def test_the_web_record_page_shows_the_process(cfg, tmp_path):
+    from archive.web import accounts, create_app
+    from tests.test_web import PASSWORD, login
+
+    arc = open_archive(cfg, create=True)
+    accounts.add_user(arc.conn, "lisi", "档案员", PASSWORD)
+    r = oa_package.take_in(arc, make_package(tmp_path / "w.oa"))
+    arc.close()
+    app = create_app(cfg)
+    try:
+        page = login(app, "lisi").get(f"/doc/{r.record['id']}").text
+    finally:
+        app.state.web.close()
+    card = page[page.index("<h2>办理过程</h2>"):]
+    card = card[:card.index("</section>")]
+    assert "王主任" in card and "请办公室阅处" in card and "2026-03-02 14:00" in card
+    assert "处理单" in page and "收文处理单.pdf" in page
