@@ -284,3 +284,17 @@ def test_the_web_record_page_shows_the_process(cfg, tmp_path):
     card = card[:card.index("</section>")]
     assert "王主任" in card and "请办公室阅处" in card and "2026-03-02 14:00" in card
     assert "处理单" in page and "收文处理单.pdf" in page
+
+
+def test_a_file_the_secrecy_gate_doubts_holds_the_whole_package(arc, cfg):
+    from makedocs import make_text
+    from tests.test_secrecy_queue import DOUBTFUL_LINES
+
+    folder = _inbox_package(cfg, "j.oa")
+    make_text(folder / "附件" / "附件2.txt", "\n".join(DOUBTFUL_LINES))  # a bare “秘密” deep in its body
+    man = _man(folder)
+    man["文件"].append(entry(folder, "附件/附件2.txt", "附件"))
+    _rewrite(folder, man)
+    r = oa_package.take_in(arc, folder, from_inbox=True)
+    _only_failed(arc, cfg, r, "held", "附件/附件2.txt", "refused_dir")
+    assert "保密员" in r.reason
