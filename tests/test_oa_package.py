@@ -91,6 +91,16 @@ def test_process_steps_are_never_changed_and_a_package_carries_them(arc, tmp_pat
     assert "处理单" in [f["role"] for f in rec["files"]]
     xml = next((tmp_path / "bag" / "data" / "records").glob("*.xml")).read_text(encoding="utf-8")
     assert "<step>" in xml and "拟办" in xml
+    from archive.export.package import import_package  # the 档案馆's side: the process comes back with the record
+
+    (tmp_path / "other").mkdir()
+    other = open_archive(load_config(write_config(tmp_path / "other")), create=True)
+    try:
+        [got] = import_package(other, tmp_path / "bag")
+        assert [s["step"] for s in process.steps_of(other.conn, got["id"])] == ["登记", "拟办", "办结"]
+        assert "处理单" in [f["role"] for f in catalog.further_files(other.conn, got["id"])]
+    finally:
+        other.close()
 
 
 def test_a_zip_package_is_taken_like_a_folder(arc, tmp_path):

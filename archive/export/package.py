@@ -192,6 +192,11 @@ def _import_further(arc: Archive, doc_id: int, rec: dict, data: Path, source: di
                 None, count_pages=False)
             catalog.append_event(tx.conn, "attach", doc_id, {**source, "seq": seq, "role": f["role"],
                                                              "sha256": f["sha256"], "filename": f.get("filename")})
+    steps = rec.get("process") or []  # the 办理过程 of an OA 归档信息包, stored again once (archive/oa_package.py)
+    if steps and not process.steps_of(conn, doc_id):
+        with arc.change(catalog.actor(), "导入移交包：办理过程") as tx:
+            process.add_steps(tx.conn, doc_id, [{k: s.get(k) for k in process.FIELDS} for s in steps],
+                              steps[0].get("source") or source["package"])
 
 
 def read_package(path: Path) -> list[tuple[str, dict]]:
@@ -300,7 +305,7 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
                     refused.append((name, str(e)))
             except StopRequested:  # stopped while waiting for another writer: this record is not in
                 break
-        elif rec.get("files"):  # imported by a run that was interrupted: its further files may be missing
+        elif rec.get("files") or rec.get("process"):  # an interrupted run: its further files may be missing
             _import_further(arc, done_names[name], rec, data, {"package": source, "record": name}, refused)
         if progress:
             progress(i + 1, len(records))
