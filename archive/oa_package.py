@@ -388,6 +388,14 @@ def _take_in(arc: Archive, path: Path, staging: Path, from_inbox: bool) -> Inges
     if declared.secrecy:
         return _outcome(arc, path, main.sha, "refused", f"归档信息包元数据声明密级“{declared.secrecy}”：涉密文件不得在"
                         "非涉密系统中处理，整包未存储", from_inbox)
+    said = _marked_text(m)  # a 密级 written in the metadata's or the 办理过程's own words
+    if said is not None:
+        kind, where, hit = said
+        if kind == "mark":
+            return _outcome(arc, path, main.sha, "refused", f"归档信息包的{where}写有密级标志“{hit}”：涉密文件不得在非涉密"
+                            "系统中处理，整包未存储", from_inbox)
+        return _outcome(arc, path, main.sha, "held", f"归档信息包的{where}写有“{hit}”，是否涉密无法确定：整包未存储，"
+                        "已移入隔离文件夹，请保密员核实", from_inbox)
     owner = catalog.owner_of(arc.conn, main.sha)
     if owner is not None:
         return _already(arc, path, m, owner, from_inbox)
@@ -420,6 +428,20 @@ def _take_in(arc: Archive, path: Path, staging: Path, from_inbox: bool) -> Inges
     if len({e.sha for e in m.entries}) != len(m.entries):
         return _outcome(arc, path, main.sha, "failed", "包中有内容相同的两个文件：整包未登记", from_inbox)
     return _commit(arc, path, m, declared, reads, from_inbox)
+
+
+def _marked_text(m: Manifest) -> tuple[str, str, str] | None:
+    """(mark | doubtful, where, the words) for the strongest 密级 mark in the manifest's own texts (metadata values
+    other than 密级, which is read as a declaration; file paths; every step), or None."""
+    texts = [(f"元数据“{k}”", str(v)) for k, v in m.meta.items() if k != "密级" and isinstance(v, str)]
+    texts += [("文件路径", e.rel) for e in m.entries]
+    texts += [(f"办理过程第 {i} 步", "\n".join(v for v in s.values() if v)) for i, s in enumerate(m.steps, 1)]
+    best = None
+    for where, text in texts:
+        hit = secrecy.find_mark(text)
+        if hit is not None and (best is None or secrecy.rank(hit) > secrecy.rank(best[0])):
+            best = (hit, where)
+    return None if best is None else (best[0].kind, best[1], best[0].evidence)
 
 
 def _declared(meta: dict):

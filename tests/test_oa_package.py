@@ -18,7 +18,7 @@ from archive.config import load_config
 from archive.session import open_archive
 from archive.watch import InboxWatcher
 from makedocs import make_docx, make_pdf
-from oa_packages import FIX, FORM, META, entry, make_package, write_manifest, zip_of
+from oa_packages import FIX, FORM, META, STEPS, entry, make_package, write_manifest, zip_of
 from tests.clirun import run_config
 from tests.conftest import write_config
 
@@ -226,6 +226,10 @@ def test_a_secret_in_the_metadata_or_any_file_refuses_the_whole_package(arc, cfg
     r = oa_package.take_in(arc, folder, from_inbox=True)
     _only_failed(arc, cfg, r, "refused", "秘密", "refused_dir")
     assert "定稿.docx" in r.reason
+    shutil.rmtree(cfg.refused_dir)
+    steps = [*STEPS[:2], {"环节": "批示", "处理人": "张县长", "意见": "本件密级：机密"}]  # said in the 办理过程
+    r = oa_package.take_in(arc, _inbox_package(cfg, "k.oa", steps=steps), from_inbox=True)
+    _only_failed(arc, cfg, r, "refused", "办理过程第 3 步", "refused_dir")
 
 
 def test_a_package_moved_while_read_is_left_for_its_new_name(arc, cfg):
