@@ -312,3 +312,24 @@ def test_a_file_the_secrecy_gate_doubts_holds_the_whole_package(arc, cfg):
     r = oa_package.take_in(arc, folder, from_inbox=True)
     _only_failed(arc, cfg, r, "held", "附件/附件2.txt", "refused_dir")
     assert "保密员" in r.reason
+
+
+def test_a_package_folder_moves_whole_to_another_file_system(arc, cfg):
+    import tempfile
+
+    shm = "/dev/shm"
+    if not os.path.isdir(shm) or os.stat(shm).st_dev == os.stat(cfg.inbox.parent).st_dev:
+        pytest.skip("no second file system here")
+    other = tempfile.mkdtemp(dir=shm)
+    try:
+        shutil.rmtree(cfg.processed_dir, ignore_errors=True)
+        os.symlink(other, cfg.processed_dir)  # processed/ on another disk: a rename cannot move the folder
+        folder = _inbox_package(cfg, "m.oa")
+        want = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+        r = oa_package.take_in(arc, folder, from_inbox=True)
+        assert r.outcome == "archived" and "未能移出" not in r.reason, r.reason
+        [moved] = list(cfg.processed_dir.rglob("m.oa"))
+        assert sorted(p.relative_to(moved).as_posix() for p in moved.rglob("*")) == want
+        assert not folder.exists()
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
