@@ -46,6 +46,8 @@ MAX_STEPS = 2000
 MAX_TEXT = 2000  # characters of one step's 意见
 MAX_RATIO = 200  # a zip member's uncompressed size over its compressed size, above which it is a bomb
 SHA_LEN = 64
+COPYING = (".part", ".partial", ".crdownload", ".filepart", ".download", ".tmp")  # a copy under way
+JUNK = {"thumbs.db", "desktop.ini", ".ds_store"}  # what a desktop leaves in a folder it showed: not the package's
 
 
 class PackageProblem(Exception):
@@ -118,8 +120,13 @@ def collapse(files: list[Path], top: Path) -> list[Path]:
 
 
 def ready(path: Path) -> bool:
-    """Whether a package may be taken now: a folder once its manifest is there (written last); a zip always."""
-    return not os.path.isdir(path) or os.path.lexists(Path(path) / MANIFEST)
+    """Whether a package may be taken now: a folder once its manifest is there (written last) and no file in it
+    is still being copied under a copying tool's temporary name (X.part, X.filepart …); a zip always."""
+    if not os.path.isdir(path):
+        return True
+    if not os.path.lexists(Path(path) / MANIFEST):
+        return False
+    return not any(n.lower().endswith(COPYING) for _, _, names in os.walk(path) for n in names)
 
 
 def signature(path: Path) -> tuple[int, int]:
@@ -275,7 +282,8 @@ def _stage_folder(root: Path, staging: Path) -> Manifest:
     for dirpath, dirnames, filenames in os.walk(root):
         for n in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
             rel = Path(os.path.join(dirpath, n)).relative_to(root).as_posix()
-            if rel != MANIFEST and rel not in listed and not rel.endswith(inbox.REASON_SUFFIX):
+            if (rel != MANIFEST and rel not in listed and not rel.endswith(inbox.REASON_SUFFIX)
+                    and n.lower() not in JUNK):
                 extra.append(rel)
     if extra:
         raise PackageProblem(f"包中有清单未列出的文件：{'、'.join(sorted(extra)[:3])}")

@@ -260,6 +260,11 @@ def test_the_watched_inbox_waits_for_the_manifest_and_takes_the_folder_as_one_it
     w = InboxWatcher(arc)
     assert w.run(once=True) == []  # nothing taken: not the package, not its files one by one
     assert _records(arc) == [] and half.is_dir()
+    write_manifest(half, [])  # the manifest there, but a file still being copied under its tool's name
+    (half / "附件" / "附件2.pdf.filepart").write_bytes(b"%PDF-1.4 half")
+    (half / "Thumbs.db").write_bytes(b"junk")  # a desktop's leftover: not the package's, not a reason to fail
+    assert InboxWatcher(arc).run(once=True) == [] and half.is_dir()
+    (half / "附件" / "附件2.pdf.filepart").unlink()
     w = InboxWatcher(arc)
     t = threading.Thread(target=w.run, daemon=True)
     t.start()
