@@ -266,7 +266,18 @@ def _check(e: Entry, sha: str, n: int) -> None:
         raise PackageProblem(f"文件 {e.rel} 与清单不符（大小或 SHA256 不同）：包不完整或被改动")
 
 
-def _stage_folder(root: Path, staging: Path) -> Manifest:
+def _within(m: Manifest, limit: int) -> Manifest:
+    """Each declared file at most ``limit`` bytes ([limits] max_file_mb, as for a file on its own), the package at
+    most four times that: checked before a byte is copied."""
+    big = [e.rel for e in m.entries if e.size > limit]
+    if big:
+        raise PackageProblem(f"包中的 {big[0]} 过大（上限 {limit // 1048576} MB，见 config.toml [limits] max_file_mb）")
+    if sum(e.size for e in m.entries) > 4 * limit:
+        raise PackageProblem(f"包过大（清单声明共 {sum(e.size for e in m.entries) // 1048576} MB）")
+    return m
+
+
+def _stage_folder(root: Path, staging: Path, limit: int) -> Manifest:
     try:
         fd = _open_inside(root, MANIFEST)
     except FileNotFoundError:
@@ -276,7 +287,7 @@ def _stage_folder(root: Path, staging: Path) -> Manifest:
     except OSError as e:
         raise PackageProblem(f"清单 {MANIFEST} 无法读取（{e.strerror or e}）") from None
     with os.fdopen(fd, "rb") as f:
-        m = parse_manifest(f.read(MAX_MANIFEST + 1))
+        m = _within(parse_manifest(f.read(MAX_MANIFEST + 1)), limit)
     listed = {e.rel for e in m.entries}
     extra = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -303,7 +314,7 @@ def _stage_folder(root: Path, staging: Path) -> Manifest:
     return m
 
 
-def _stage_zip(path: Path, staging: Path, max_bytes: int) -> Manifest:
+def _stage_zip(path: Path, staging: Path, limit: int) -> Manifest:
     try:
         z = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -327,13 +338,11 @@ def _stage_zip(path: Path, staging: Path, max_bytes: int) -> Manifest:
             names[info.filename] = info
         if MANIFEST not in names:
             raise PackageProblem(f"压缩包根目录中没有清单 {MANIFEST}")
-        m = parse_manifest(_read_member(z, names[MANIFEST], MAX_MANIFEST + 1))
+        m = _within(parse_manifest(_read_member(z, names[MANIFEST], MAX_MANIFEST + 1)), limit)
         listed = {e.rel for e in m.entries}
         extra = sorted(set(names) - listed - {MANIFEST})
         if extra:
             raise PackageProblem(f"包中有清单未列出的文件：{'、'.join(x[:60] for x in extra[:3])}（或路径不合规）")
-        if sum(e.size for e in m.entries) > max_bytes:
-            raise PackageProblem(f"包过大（清单声明共 {sum(e.size for e in m.entries) // 1048576} MB）")
         for i, e in enumerate(m.entries):
             info = names.get(e.rel)
             if info is None:
@@ -377,10 +386,9 @@ def take_in(arc: Archive, path: Path, *, from_inbox: bool = False) -> IngestResu
 def _take_in(arc: Archive, path: Path, staging: Path, from_inbox: bool) -> IngestResult:
     name = inbox.shown(path)
     try:
-        if os.path.isdir(path) and not os.path.islink(path):
-            m = _stage_folder(path, staging)
-        else:
-            m = _stage_zip(path, staging, arc.cfg.limits.max_file_mb * 1024 * 1024 * 4)
+        limit = arc.cfg.limits.max_file_mb * 1024 * 1024
+        m = (_stage_folder(path, staging, limit) if os.path.isdir(path) and not os.path.islink(path)
+             else _stage_zip(path, staging, limit))
     except Vanished:
         return IngestResult(name, "failed", "读取时包被移动、改名或删除：未登记；将按其新位置重新处理")
     except PackageProblem as e:

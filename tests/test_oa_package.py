@@ -152,7 +152,7 @@ def _rewrite(folder, man):
 @pytest.mark.parametrize("case, words", [
     ("two_main", "2 个正本"), ("no_main", "没有正本"), ("missing", "不在包中"), ("changed", "与清单不符"),
     ("unlisted", "清单未列出"), ("traversal", "无效"), ("link", "符号链接"), ("bad_time", "时间"),
-    ("not_json", "不是 UTF-8"), ("bad_meta", "无法识别的键"),
+    ("not_json", "不是 UTF-8"), ("bad_meta", "无法识别的键"), ("too_big", "过大"),
 ])
 def test_a_hostile_or_careless_folder_fails_whole(arc, cfg, case, words):
     folder = _inbox_package(cfg)
@@ -177,6 +177,8 @@ def test_a_hostile_or_careless_folder_fails_whole(arc, cfg, case, words):
         man["办理过程"][0]["时间"] = "昨天下午"
     elif case == "bad_meta":
         man["元数据"]["来源"] = "OA"
+    elif case == "too_big":  # declared past [limits] max_file_mb: refused before a byte is copied
+        man["文件"][1]["大小"] = 2 * 1024 ** 3
     if case == "not_json":
         (folder / "manifest.json").write_bytes(b"\xff\xfe{")
     elif case not in ("missing", "changed", "unlisted"):
