@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -446,6 +447,16 @@ def _take_in(arc: Archive, path: Path, staging: Path, from_inbox: bool) -> Inges
     return _commit(arc, path, m, declared, reads, from_inbox)
 
 
+_HANDLING = re.compile(r"(?:阅办类型|办理类型|文件类型|类型)\s*[:：]\s*[☑√■]?\s*(阅件|办件)")
+
+
+def _form_handling(m: Manifest, reads: dict) -> str | None:
+    """阅件 or 办件 as the package's 处理单 states it on a line of its own (``阅办类型：办件``), or None when no
+    处理单 says it, or they say both."""
+    found = {h for e in m.entries if e.role == "处理单" for h in _HANDLING.findall(reads[e.rel][0].text or "")}
+    return found.pop() if len(found) == 1 else None
+
+
 def _marked_text(m: Manifest) -> tuple[str, str, str] | None:
     """(mark | doubtful, where, the words) for the strongest 密级 mark in the manifest's own texts (metadata values
     other than 密级, which is read as a declaration; file paths; every step), or None."""
@@ -476,7 +487,16 @@ def _prepared(e: Entry, ex, fields, main: pipeline.Prepared) -> pipeline.Prepare
 def _commit(arc: Archive, path: Path, m: Manifest, declared, reads: dict, from_inbox: bool) -> IngestResult:
     main = m.main
     ex, _ = reads[main.rel]
+    form = _form_handling(m, reads)  # 阅件/办件 as the 处理单 itself reads
+    differs = None
+    if form is not None and declared.handling is None:
+        declared.handling = form
+    elif form is not None and form != declared.handling:
+        differs = f"归档信息包元数据声明为{declared.handling}，处理单上为{form}，请核对"
     prep = pipeline.prepare_read(arc, main.staged, main.sha, main.size, ex, declared)
+    if differs:
+        prep.fields.warnings.append(differs)
+        prep.cls = pipeline._pending_for_ocr(prep.cls, differs)
     others = [(e, _prepared(e, *reads[e.rel], prep)) for e in m.entries if e is not main]
     digest = process.digest(m.steps)
     detail = {"oa_package": inbox.shown(path.name), "process_steps": len(m.steps), "process_sha256": digest,

@@ -128,6 +128,16 @@ def test_metadata_that_disagrees_with_the_main_file_is_a_warning_and_pending(arc
     assert "请核对" in row["reason"]
 
 
+def test_the_form_says_read_or_act_when_the_metadata_does_not_and_a_disagreement_is_pending(arc, tmp_path):
+    meta = {k: v for k, v in META.items() if k != "阅件办件"}
+    r = oa_package.take_in(arc, make_package(tmp_path / "n.oa", meta=meta))  # the 处理单 reads 阅办类型：办件
+    assert catalog.get_record(arc.conn, r.record["id"])["receipt_kind"] == "办件"
+    r = oa_package.take_in(arc, make_package(tmp_path / "o.oa", main=FIX / "reader_SESV4SignDoc.ofd",
+                                             meta={**META, "阅件办件": "阅件"}))
+    assert r.outcome == "pending", r
+    assert "处理单上为办件" in catalog.get_record(arc.conn, r.record["id"])["reason"]
+
+
 def _inbox_package(cfg, name="d.oa", **kw):
     cfg.inbox.mkdir(parents=True, exist_ok=True)
     return make_package(cfg.inbox / name, **kw)
