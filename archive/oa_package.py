@@ -123,8 +123,8 @@ def collapse(files: list[Path], top: Path) -> list[Path]:
 def ready(path: Path) -> bool:
     """Whether a package may be taken now: a folder once its manifest is there (written last) and no file in it
     is still being copied under a copying tool's temporary name (X.part, X.filepart …); a zip always."""
-    if not os.path.isdir(path):
-        return True
+    if os.path.islink(path) or not os.path.isdir(path):
+        return True  # a file, a zip, or a link (never followed: the pipeline fails it as a link)
     if not os.path.lexists(Path(path) / MANIFEST):
         return False
     return not any(n.lower().endswith(COPYING) for _, _, names in os.walk(path) for n in names)
