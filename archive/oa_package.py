@@ -26,6 +26,7 @@ import stat
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -49,6 +50,9 @@ MAX_RATIO = 200  # a zip member's uncompressed size over its compressed size, ab
 SHA_LEN = 64
 COPYING = (".part", ".partial", ".crdownload", ".filepart", ".download", ".tmp")  # a copy under way
 JUNK = {"thumbs.db", "desktop.ini", ".ds_store"}  # what a desktop leaves in a folder it showed: not the package's
+
+
+_BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, ValueError, NotImplementedError)
 
 
 class PackageProblem(Exception):
@@ -320,7 +324,7 @@ def _stage_zip(path: Path, staging: Path, limit: int) -> Manifest:
         z = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise Vanished() from None
-    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError) as e:
+    except (OSError, *_BROKEN) as e:
         raise PackageProblem(f"压缩包无法打开（{type(e).__name__}）") from None
     with z:
         infos = z.infolist()
@@ -352,13 +356,16 @@ def _stage_zip(path: Path, staging: Path, limit: int) -> Manifest:
                 raise PackageProblem(f"压缩包中的 {e.rel} 解压后远大于其压缩大小或清单声明：疑为压缩炸弹，未解压")
             e.staged = _place(staging, i, e.rel)
             h, n = hashlib.sha256(), 0
-            with z.open(info) as fin, open(e.staged, "xb") as fout:
-                while chunk := fin.read(1 << 20):
-                    n += len(chunk)
-                    if n > e.size:  # the header's size is not trusted: counted while read
-                        raise PackageProblem(f"压缩包中的 {e.rel} 超过清单声明的大小：疑为压缩炸弹")
-                    h.update(chunk)
-                    fout.write(chunk)
+            try:
+                with z.open(info) as fin, open(e.staged, "xb") as fout:
+                    while chunk := fin.read(1 << 20):
+                        n += len(chunk)
+                        if n > e.size:  # the header's size is not trusted: counted while read
+                            raise PackageProblem(f"压缩包中的 {e.rel} 超过清单声明的大小：疑为压缩炸弹")
+                        h.update(chunk)
+                        fout.write(chunk)
+            except _BROKEN as err:  # a damaged member (CRC, deflate stream, an unsupported method)
+                raise PackageProblem(f"压缩包中的 {e.rel} 无法解压（{type(err).__name__}）：压缩包已损坏") from None
             _check(e, h.hexdigest(), n)
     return m
 
@@ -367,7 +374,7 @@ def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes
     try:
         with z.open(info) as f:
             data = f.read(limit)
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError) as e:
+    except (*_BROKEN, OSError) as e:
         raise PackageProblem(f"压缩包中的 {info.filename[:60]} 无法解压（{type(e).__name__}）") from None
     return data
 

@@ -9,6 +9,7 @@ import re
 import shutil
 import sqlite3
 import threading
+import zipfile
 
 import pytest
 
@@ -198,7 +199,7 @@ def test_a_hostile_or_careless_folder_fails_whole(arc, cfg, case, words):
 
 
 @pytest.mark.parametrize("case, words", [("traversal", "无效"), ("bomb", "压缩炸弹"), ("liar", "压缩炸弹"),
-                                         ("extra", "未列出")])
+                                         ("extra", "未列出"), ("damaged", "无法解压")])
 def test_a_hostile_zip_fails_whole_and_nothing_is_written_outside(arc, cfg, tmp_path, case, words):
     folder = make_package(tmp_path / "src" / "e")
     man = _man(folder)
@@ -220,6 +221,13 @@ def test_a_hostile_zip_fails_whole_and_nothing_is_written_outside(arc, cfg, tmp_
     _rewrite(folder, man)
     cfg.inbox.mkdir(parents=True, exist_ok=True)
     z = zip_of(folder, cfg.inbox / "e.zip", extra=extra)
+    if case == "damaged":  # a byte of the 定稿's compressed data changed: its CRC no longer holds
+        with zipfile.ZipFile(z) as zf:
+            info = zf.getinfo("定稿.docx")
+        data = bytearray(z.read_bytes())
+        at = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size // 2
+        data[at] ^= 0xFF
+        z.write_bytes(bytes(data))
     r = oa_package.take_in(arc, z, from_inbox=True)
     _only_failed(arc, cfg, r, "failed", words)
     assert not (cfg.inbox.parent / "逃逸.docx").exists() and not list(tmp_path.rglob("逃逸.docx"))
