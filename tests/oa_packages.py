@@ -38,8 +38,8 @@ def make_package(folder: Path, *, main: Path = SEALED, manifest: bool = True, me
     """A folder ``X.oa`` with a sealed OFD 正本, a DOCX 定稿, a PDF 处理单 and a PDF 附件; the manifest last."""
     folder.mkdir(parents=True)
     shutil.copyfile(main, folder / ("正本" + main.suffix))
-    make_docx(folder / "定稿.docx", DRAFT)
-    make_pdf(folder / "收文处理单.pdf", FORM)
+    make_docx(folder / "定稿.docx", [*DRAFT, folder.name])  # each package's own files, whenever they are made
+    make_pdf(folder / "收文处理单.pdf", [*FORM, folder.name])
     (folder / "附件").mkdir()
     make_pdf(folder / "附件" / "附件1.pdf", ["附件1", "防汛值班表", folder.name])
     if manifest:
