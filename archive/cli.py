@@ -205,6 +205,7 @@ def init(
 
 
 def _expand(paths: list[Path]) -> list[Path]:
+    from archive import oa_package
     from archive.walk import walk
 
     files = []
@@ -212,7 +213,8 @@ def _expand(paths: list[Path]) -> list[Path]:
         if not p.exists() and not p.is_symlink():
             raise UsageError(f"找不到 {p}：请检查路径")
         if p.is_dir() and not p.is_symlink():
-            files += walk(p, skip_temporary=False)
+            # an OA 归档信息包 folder is one 件, not its files (archive/oa_package.py)
+            files += [p] if oa_package.is_package(p) else oa_package.collapse(walk(p, skip_temporary=False), p)
         else:
             files.append(p)
     return files
@@ -372,8 +374,12 @@ def _record_with_files(arc, row) -> dict:
     from archive import catalog
     from archive.attach import files
 
+    from archive import oa_package
+
     listed = files(arc.conn, row)
-    return {**catalog.record(row), "files": listed} if len(listed) > 1 else catalog.record(row)
+    rec = {**catalog.record(row), "files": listed} if len(listed) > 1 else catalog.record(row)
+    steps = oa_package.steps_of(arc.conn, row["id"])
+    return {**rec, "process": steps} if steps else rec
 
 
 def _print_files(arc, row) -> None:
@@ -389,6 +395,15 @@ def _print_files(arc, row) -> None:
                       (f"已拆出，现为记录 {f['detached_to']}" if f["detached_to"] else "已拆出，仍保存于库中")
                       if f["detached"] else ("" if f["stored"] else "已销毁")) for f in listed),
                     title="本件的文件", fold=False))
+
+
+def _print_process(arc, row) -> None:
+    """The 办理过程 of a record taken in from an OA 归档信息包 (archive/oa_package.py), when it has one."""
+    from archive import oa_package
+
+    rows = oa_package.step_rows(oa_package.steps_of(arc.conn, row["id"]), arc.cfg.tz)
+    if rows:
+        out.print(table(("序号", "环节", "处理人", "时间", "意见"), rows, title="办理过程", fold=False))
 
 
 def _resolve_following(arc, ref: str):
@@ -450,6 +465,7 @@ def _print_record(arc, row) -> None:
             t.add_row(k, printable(str(v), keep_newlines=k == "待定原因"))  # a file name's ESC or newline shown escaped
     out.print(t)
     _print_files(arc, row)
+    _print_process(arc, row)
     events = catalog.events_for(arc.conn, row["id"])
     if events:
         from archive.display import history_rows
@@ -1570,6 +1586,10 @@ def open_cmd(
     emit(as_json, lambda: [{"seq": g.source.seq, "filename": g.source.filename, "path": str(g.path)} for g in given])
     for g in given:
         say(f"已取出：{g.path}（原文件名：{g.source.filename or '无'}）")
+    from archive import oa_package
+
+    for n, step, who, when, said in oa_package.step_rows(oa_package.steps_of(arc.conn, row["id"]), arc.cfg.tz):
+        say(f"办理过程 {n}：{step}　{who}　{when}　{said}".rstrip())
 
 
 # ---- one 件, several files: a person's decision (archive/attach.py) --------------------------------

@@ -12,6 +12,7 @@ import errno
 import os
 import shutil
 import sqlite3
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,9 @@ def move(src: Path, dest: Path, reason_text: str | None) -> Path:
         try:
             os.rename(src, dest)
         except OSError as e:
+            if e.errno == errno.EXDEV and os.path.isdir(src) and not os.path.islink(src):
+                _move_folder(src, dest)  # an OA 归档信息包 folder (archive/oa_package.py)
+                return dest
             if e.errno != errno.EXDEV or not (os.path.islink(src) or os.path.isfile(src)):
                 raise
             shutil.copy2(src, dest, follow_symlinks=False)
@@ -103,6 +107,27 @@ def move(src: Path, dest: Path, reason_text: str | None) -> Path:
             reason_file.unlink(missing_ok=True)
         raise
     return dest
+
+
+def _move_folder(src: Path, dest: Path) -> None:
+    """A folder across file systems: copied whole (links as links, nothing special opened), then the original
+    removed; when it cannot be removed (a read-only inbox) the copy is taken back, as for a file."""
+    def refuse_special(folder, names):
+        for n in names:
+            mode = os.lstat(os.path.join(folder, n)).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+                raise OSError(errno.EINVAL, "文件夹中有管道或设备文件，未移动", os.path.join(folder, n))
+        return []
+
+    for folder in [os.path.dirname(os.path.abspath(src))] + [d for d, _, _ in os.walk(src)]:
+        if not os.access(folder, os.W_OK | os.X_OK):  # its files could not be removed after the copy
+            raise OSError(errno.EACCES, "收件箱中的文件夹只读，未移动", folder)
+    try:
+        shutil.copytree(src, dest, symlinks=True, ignore=refuse_special)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)  # our own partial copy; the original stays whole in the inbox
+        raise
+    shutil.rmtree(src)  # the whole copy is in place first: a failure here leaves a copy, never a loss
 
 
 def reason_text(path: Path, outcome: str, reason: str, advice: str) -> str:

@@ -54,8 +54,16 @@ def take_in(arc: Archive, paths: list[Path], *, from_inbox: bool = False, reconc
 
     before = arc.cancel
     arc.cancel = stop if stop is not None else before
+    from archive import oa_package
+
+    packages = [p for p in paths if oa_package.is_package(p)]  # an OA 归档信息包: one 件 each (after the files)
+    files = [p for p in paths if p not in packages]
     try:
-        pipeline.ingest_many(arc, paths, from_inbox=from_inbox, on_result=done)  # one round of disk flushes per batch
+        pipeline.ingest_many(arc, files, from_inbox=from_inbox, on_result=done)  # one round of disk flushes per batch
+        for p in packages:
+            if stop is not None and stop.is_set():
+                break
+            done(oa_package.take_in(arc, Path(p), from_inbox=from_inbox))
     except StopRequested:
         pass  # stopped while waiting for the lock: the batch being read was not stored
     finally:

@@ -241,7 +241,26 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
     held = _gate(arc, path, sha, ex, fields, from_inbox, route)  # every place of the file, before the store
     if held is not None:
         return held
+    return _classified(arc, path, sha, size, ex, fields, declared, from_inbox)
 
+
+def prepare_read(arc: Archive, path: Path, sha: str, size: int, ex: Extracted, declared) -> Prepared:
+    """A file already read and through the 涉密 gate (an OA package's 正本, archive/oa_package.py) with values
+    its package declares (sidecar.Declared): preferred to what is read; where they disagree, a warning and
+    待定, as where an OFD's own metadata disagrees."""
+    fields = gongwen.parse(ex.text)
+    disagree = ofd_meta.apply(path, ex.media_type, fields)
+    before = len(fields.warnings)
+    sidecar.apply(declared, fields)
+    if len(fields.warnings) > before:
+        said = "；".join(w.split("，采用声明值")[0] for w in fields.warnings[before:])
+        disagree = "；".join(x for x in (disagree, f"{said}，请核对") if x)
+    return _classified(arc, path, sha, size, ex, fields, disagree, False)
+
+
+def _classified(arc: Archive, path: Path, sha: str, size: int, ex: Extracted, fields: GongwenFields,
+                declared: str | None, from_inbox: bool) -> Prepared:
+    """The stages after the 涉密 gate: 印章, the classification, and what makes it 待定."""
     fields.stamp = stamp_of(path, ex.media_type)  # 印章 有/无/不详 from the file itself (issue 26)
     cls = classify(fields, ex.text, ex.pages, arc.cfg)
     if fields.date is not None and (later := _future(fields.date)):

@@ -588,6 +588,26 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX IF NOT EXISTS box_items_box ON box_items(box_id);
     """,
+    # 25: the 办理过程 of a record taken in from an OA system's 归档信息包 (issue 27; archive/oa_package.py,
+    # docs/oa_package.md): one row per step (环节, 处理人, 时间 ISO 8601 with offset, 意见), added with the record,
+    # never changed (the triggers refuse it); its digest is in the record's ingest event. After this SQL,
+    # catalog._widen_for_forms admits the file role 处理单 (the 收文/发文处理单) in document_files.
+    25: """
+    CREATE TABLE process_steps (
+        document_id     INTEGER NOT NULL REFERENCES documents(id),
+        seq             INTEGER NOT NULL,
+        step            TEXT NOT NULL,
+        actor           TEXT,
+        at              TEXT,
+        opinion         TEXT,
+        source          TEXT NOT NULL,
+        PRIMARY KEY (document_id, seq)
+    );
+    CREATE TRIGGER process_steps_no_update BEFORE UPDATE ON process_steps
+    BEGIN SELECT RAISE(ABORT, 'process_steps are never changed'); END;
+    CREATE TRIGGER process_steps_no_delete BEFORE DELETE ON process_steps
+    BEGIN SELECT RAISE(ABORT, 'process_steps are never deleted'); END;
+    """,
 }
 
 # numbers may have gaps (a migration withdrawn before release); they are applied in order

@@ -49,6 +49,7 @@ class Declared:
     handling: str | None = None  # 阅件 / 办件
     name: str = ""  # the sidecar's file name, for messages
     values: dict = field(default_factory=dict)  # what it declared, as read
+    said: str = "旁注文件"  # who declared it, in warnings (an OA package: 归档信息包元数据)
 
 
 def sidecar_of(path: Path) -> Path | None:
@@ -76,15 +77,15 @@ def is_sidecar(path: Path) -> bool:
         return False
 
 
-def _clean(value, key: str, name: str) -> str:
+def _clean(value, key: str, who: str) -> str:
     if not isinstance(value, str):
-        raise SidecarProblem(f"旁注文件 {name} 的“{key}”不是文本")
+        raise SidecarProblem(f"{who} 的“{key}”不是文本")
     v = unicodedata.normalize("NFC", value)
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in v):
-        raise SidecarProblem(f"旁注文件 {name} 的“{key}”含有控制字符")
+        raise SidecarProblem(f"{who} 的“{key}”含有控制字符")
     v = v.strip()
     if len(v) > MAX_VALUE:
-        raise SidecarProblem(f"旁注文件 {name} 的“{key}”过长（{len(v)} 字）")
+        raise SidecarProblem(f"{who} 的“{key}”过长（{len(v)} 字）")
     return v
 
 
@@ -96,26 +97,42 @@ def read(side: Path) -> Declared:
             data = f.read(MAX_BYTES + 1)
     except OSError as e:
         raise SidecarProblem(f"旁注文件 {name} 无法读取：{e.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise SidecarProblem(f"旁注文件 {name} 过大（超过 {MAX_BYTES // 1024} KB）")
+    return read_values(json_object(data, MAX_BYTES, f"旁注文件 {name}", KEYS), name)
+
+
+def json_object(data: bytes, limit: int, who: str, keys, problem=SidecarProblem) -> dict:
+    """One UTF-8 JSON object of at most ``limit`` bytes with only ``keys`` (a sidecar; an OA package's manifest),
+    or ``problem`` (Chinese, naming ``who``)."""
+    if len(data) > limit:
+        raise problem(f"{who} 过大（超过 {limit // 1024} KB）")
     try:
         obj = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise SidecarProblem(f"旁注文件 {name} 不是 UTF-8 编码的 JSON") from None
+        raise problem(f"{who} 不是 UTF-8 编码的 JSON") from None
     if not isinstance(obj, dict):
-        raise SidecarProblem(f"旁注文件 {name} 应为一个 JSON 对象（键：{'、'.join(KEYS)}）")
+        raise problem(f"{who} 应为一个 JSON 对象（键：{'、'.join(keys)}）")
+    unknown = [str(k)[:20] for k in obj if k not in keys]
+    if unknown:
+        raise problem(f"{who} 有无法识别的键：{'、'.join(unknown[:5])}（可用：{'、'.join(keys)}）")
+    return obj
+
+
+def read_values(obj: dict, name: str, said: str = "旁注文件") -> Declared:
+    """The declared values of one JSON object (a sidecar's, or an OA package's 元数据: ``said`` names it in
+    messages and warnings); SidecarProblem (Chinese) when it does not say what it means."""
+    who = f"{said} {name}" if said == "旁注文件" else said
     unknown = [k for k in obj if k not in KEYS]
     if unknown:
-        raise SidecarProblem(f"旁注文件 {name} 有无法识别的键：{'、'.join(str(k)[:20] for k in unknown[:5])}"
+        raise SidecarProblem(f"{who} 有无法识别的键：{'、'.join(str(k)[:20] for k in unknown[:5])}"
                              f"（可用：{'、'.join(KEYS)}）")
-    d = Declared(name=name)
-    vals = {k: _clean(v, k, name) for k, v in obj.items() if v is not None}
+    d = Declared(name=name, said=said)
+    vals = {k: _clean(v, k, who) for k, v in obj.items() if v is not None}
     d.values = vals
     d.title = vals.get("题名") or None
     d.issuer = vals.get("发文机关") or None
     if vals.get("文号"):
         if docno.parse(vals["文号"]) is None:
-            raise SidecarProblem(f"旁注文件 {name} 的文号“{vals['文号']}”无法识别")
+            raise SidecarProblem(f"{who} 的文号“{vals['文号']}”无法识别")
         d.doc_number = vals["文号"]
     if vals.get("成文日期"):
         m = _DATE.match(vals["成文日期"])
@@ -124,17 +141,17 @@ def read(side: Path) -> Declared:
         except ValueError:
             d.date = None
         if d.date is None:
-            raise SidecarProblem(f"旁注文件 {name} 的成文日期“{vals['成文日期']}”无法识别（应如 2026-06-01）")
+            raise SidecarProblem(f"{who} 的成文日期“{vals['成文日期']}”无法识别（应如 2026-06-01）")
     if "密级" in vals:
         level = vals["密级"].replace(" ", "")
         level = next((s for s in SECRET if level.startswith(s)), level)  # 秘密★1年
         if level in SECRET:
             d.secrecy = level
         elif level not in NOT_SECRET:
-            raise SidecarProblem(f"旁注文件 {name} 的密级“{vals['密级']}”无法识别（应为 非密、秘密、机密 或 绝密）")
+            raise SidecarProblem(f"{who} 的密级“{vals['密级']}”无法识别（应为 非密、秘密、机密 或 绝密）")
     if vals.get("阅件办件"):
         if vals["阅件办件"] not in HANDLING:
-            raise SidecarProblem(f"旁注文件 {name} 的阅件办件“{vals['阅件办件']}”应为 阅件 或 办件")
+            raise SidecarProblem(f"{who} 的阅件办件“{vals['阅件办件']}”应为 阅件 或 办件")
         d.handling = vals["阅件办件"]
     return d
 
@@ -146,7 +163,7 @@ def apply(d: Declared, fields: GongwenFields) -> None:
     """Declared values preferred to those read (a warning where they disagree); the 密级 only ever raised."""
     def differs(label: str, read_value, declared_value) -> None:
         if read_value not in (None, "") and str(read_value) != str(declared_value):
-            fields.warnings.append(f"旁注文件声明的{label}“{declared_value}”与正文识别的“{read_value}”不一致，"
+            fields.warnings.append(f"{d.said}声明的{label}“{declared_value}”与正文识别的“{read_value}”不一致，"
                                    "采用声明值")
 
     if d.title:

@@ -32,8 +32,8 @@ from archive.store import sha256_file
 REQUIRED = {k: schema.LABELS[k] for k in ("archival_code", "fonds", "year", "retention", "item_no", "title", "date",
                                           "issuer", "pages")}
 
-# 过程信息 (DA/T 70: a record's 办理过程 kept with it): the OA package's process metadata is read by another part
-# of the program (issue 27 item 5); ``_check_process_metadata`` is the one place that fills this item
+# 过程信息 (DA/T 70: a record's 办理过程 kept with it): filled by ``_check_process`` for records taken in from an
+# OA 归档信息包 (archive/oa_package.py); with none in the archive the item is 未检测
 PROCESS_ITEM = "过程信息"
 
 CHECKS = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性", "security": "安全性"}
@@ -188,11 +188,11 @@ def verify(arc: Archive, *, progress=None, anchor: str | None = None) -> Report:
     _check_layout_copies(arc, rows, rep)
     _check_stray_files(arc, rows, rep)
     _check_numbering(conn, rows, details, rep)
+    _check_process(conn, rows, details, rep)
     _check_index(arc, rows, rep)
     _check_carrier(arc, rep)
     check_duplicates(rows, rep)
     check_viruses(arc, rows, rep)
-    _check_process_metadata(arc, rows, rep)
     for item, why in AT_IMPORT.items():
         rep.not_run[item] = why
     if progress:
@@ -564,6 +564,29 @@ def _check_numbering(conn, rows, details, rep: Report) -> None:
                 rep.add("件号连续", code, "件号缺失，且没有事件说明原因")
 
 
+def _check_process(conn, rows, details, rep: Report) -> None:
+    """完整性, 过程信息 (DA/T 70): a record taken in from an OA 归档信息包 (archive/oa_package.py) holds the
+    办理过程 its package declared, unchanged (the digest in its ingest event); a package that declared none is a
+    notice. Records from elsewhere carry no process metadata to check and are not counted."""
+    from archive.catalog import process
+
+    declared = {d: det for _, a, d, det in details if a == "ingest" and "oa_package" in det}
+    by_id = {r["id"]: r for r in rows}
+    for doc_id, det in declared.items():
+        row = by_id.get(doc_id)
+        if row is None:
+            continue
+        rep.examined[PROCESS_ITEM] += 1
+        steps = process.steps_of(conn, doc_id)
+        want = det.get("process_steps") or 0
+        if want == 0 and not steps:
+            rep.add(PROCESS_ITEM, _ref(row), f"来自 OA 归档信息包 {det['oa_package']}，但包中没有办理过程", "notice")
+        elif len(steps) != want:
+            rep.add(PROCESS_ITEM, _ref(row), f"办理过程应有 {want} 个环节，目录中有 {len(steps)} 个：过程信息缺失")
+        elif process.digest(steps) != det.get("process_sha256"):
+            rep.add(PROCESS_ITEM, _ref(row), "办理过程与入库时登记的校验值不符：过程信息被改动")
+
+
 def _check_index(arc: Archive, rows, rep: Report) -> None:
     catalog_ids = {str(r["id"]) for r in rows}
     rep.examined["全文索引"] += len(catalog_ids)
@@ -602,13 +625,6 @@ def _check_carrier(arc: Archive, rep: Report) -> None:
     free = shutil.disk_usage(arc.store.root).free
     if free < 1 << 30:
         rep.add("存储载体", "存储区", f"存储区所在磁盘仅剩 {free / 1048576:.0f} MB", "notice")
-
-
-def _check_process_metadata(arc: Archive, rows, rep: Report) -> None:
-    """过程信息 (PROCESS_ITEM): the 办理过程 an OA package carries with a record. Not implemented here: the OA
-    package and its process metadata are read elsewhere (issue 27 item 5), which fills this check; until then
-    the item says it was not run."""
-    rep.not_run.setdefault(PROCESS_ITEM, "本版本尚未检测过程信息（OA 归档信息包的办理过程）")
 
 
 _SPACE = re.compile(r"\s+")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from archive import pipeline
+from archive import oa_package, pipeline
 from archive.errors import StopRequested, StoreError
 from archive.models import IngestResult
 from archive.session import Archive
@@ -108,6 +109,7 @@ class InboxWatcher:
     def notice(self, path: Path) -> None:
         if is_ignored(path, self.inbox) or not _inside(path.parent, self.inbox):
             return  # nothing behind a symlinked folder is read; the link itself is failed with a reason
+        path = oa_package.package_root(path.parent, self.inbox) or path  # a package folder is one 件
         with self._lock:
             self._seen.setdefault(path, (-1, -1, 0.0))
 
@@ -124,17 +126,25 @@ class InboxWatcher:
                     continue
                 try:
                     st = os.lstat(p)  # a symlink is judged as itself, never followed
+                    # a package folder: everything in it settled, and its manifest (written last) there
+                    sig = (st.st_size, st.st_mtime_ns) if not stat.S_ISDIR(st.st_mode) else oa_package.signature(p)
                 except OSError:
                     del self._seen[p]  # moved away or deleted by its owner: nothing to do
                     continue
-                if (st.st_size, st.st_mtime_ns) != (size, mtime):
-                    self._seen[p] = (st.st_size, st.st_mtime_ns, now)
+                if sig != (size, mtime):
+                    self._seen[p] = (*sig, now)
                 elif now - since >= self.cfg.settle_seconds:
-                    ready.append(p)
+                    if oa_package.ready(p):
+                        ready.append(p)
+                    else:  # a package folder without its manifest (written last): not yet, looked at again
+                        self._retry_at[p] = now + self.cfg.settle_seconds
         return ready
 
     def _process(self, path: Path) -> None:
-        result = pipeline.ingest_file(self.arc, path, from_inbox=True)
+        if oa_package.is_package(path):  # an OA 归档信息包 (folder or zip): one 件
+            result = oa_package.take_in(self.arc, path, from_inbox=True)
+        else:
+            result = pipeline.ingest_file(self.arc, path, from_inbox=True)
         with self._lock:
             if os.path.lexists(path):
                 # left in place (e.g. disk full): try again later, never in a tight loop

@@ -318,25 +318,31 @@ def _json_dict(detail: str) -> dict:
     return d if isinstance(d, dict) else {}
 
 
-def _widen_file_roles(conn: sqlite3.Connection) -> None:
-    """Migration 22: document_files' role CHECK admits 版式副本. The table is rebuilt from its own CREATE text
-    (whatever columns it has by now), its rows copied whole, its triggers and indexes made again."""
+def _widen_file_roles(conn: sqlite3.Connection, version: int = 22, old: str = "'附件','其他格式')",
+                      new: str = "'附件','其他格式','版式副本')") -> None:
+    """Migration 22: document_files' role CHECK admits 版式副本 (25: 处理单, archive/oa_package.py). The table is
+    rebuilt from its own CREATE text (whatever columns it has by now), its rows copied whole, its triggers and
+    indexes made again."""
     create = conn.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='document_files'").fetchone()[0]
-    old = "'附件','其他格式')"
     if old not in create:
-        raise StoreError("目录数据库升级到版本 22 时找不到 document_files 的角色约束：请从备份恢复后重试")
+        raise StoreError(f"目录数据库升级到版本 {version} 时找不到 document_files 的角色约束：请从备份恢复后重试")
     extras = [r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE tbl_name='document_files' "
                                          "AND type IN ('trigger','index') AND sql IS NOT NULL")]
-    new = create.replace(old, "'附件','其他格式','版式副本')", 1).replace("document_files", "document_files_v22", 1)
-    conn.execute(new)
-    conn.execute("INSERT INTO document_files_v22 SELECT * FROM document_files")
+    temp = f"document_files_v{version}"
+    conn.execute(create.replace(old, new, 1).replace("document_files", temp, 1))
+    conn.execute(f"INSERT INTO {temp} SELECT * FROM document_files")
     conn.execute("DROP TABLE document_files")
-    conn.execute("ALTER TABLE document_files_v22 RENAME TO document_files")
+    conn.execute(f"ALTER TABLE {temp} RENAME TO document_files")
     for sql in extras:
         conn.execute(sql)
 
 
-_AFTER_SQL = {14: _reseal, 22: _widen_file_roles}  # Python steps of a migration, run in its transaction after its SQL
+def _widen_for_forms(conn: sqlite3.Connection) -> None:
+    """Migration 25: the role 处理单 (an OA package's 收文/发文处理单)."""
+    _widen_file_roles(conn, 25, "'其他格式','版式副本')", "'其他格式','版式副本','处理单')")
+
+
+_AFTER_SQL = {14: _reseal, 22: _widen_file_roles, 25: _widen_for_forms}  # Python steps of a migration, run in its transaction after its SQL
 
 
 def _split_sql(script: str) -> list[str]:

@@ -25,7 +25,7 @@ import bagit
 import jsonschema
 
 from archive import archival_code, catalog, display, intake, schema
-from archive.catalog import exports, imports
+from archive.catalog import exports, imports, process
 from archive.atomic import atomic_dir
 from archive.bounds import clean_text
 from archive.config import SCHEMA_DIR
@@ -70,7 +70,7 @@ def record_xml(rec: dict) -> bytes:
         el = ET.SubElement(root, k)
         if isinstance(v, list):  # files: one <file> element each (one 件, several files)
             for item in v:
-                sub = ET.SubElement(el, "file")
+                sub = ET.SubElement(el, "step" if k == "process" else "file")
                 for kk, vv in item.items():
                     ET.SubElement(sub, kk).text = None if vv is None else clean_text(str(vv))
             continue
@@ -118,6 +118,9 @@ def export_package(arc: Archive, year: int, out: Path, progress=None, *, only: s
             if further:
                 rec["files"] = further
                 nfiles += len(further)
+            steps = process.steps_of(conn, r["id"])  # the 办理过程 of an OA 归档信息包 (archive/oa_package.py)
+            if steps:
+                rec["process"] = steps
             errors = sorted(record_validator().iter_errors(rec), key=lambda e: e.path)
             if errors:
                 raise ExportError(f"{code} 的记录不符合 record.schema.json：{schema_problem(errors[0])}")
@@ -190,6 +193,11 @@ def _import_further(arc: Archive, doc_id: int, rec: dict, data: Path, source: di
                 None, count_pages=False)
             catalog.append_event(tx.conn, "attach", doc_id, {**source, "seq": seq, "role": f["role"],
                                                              "sha256": f["sha256"], "filename": f.get("filename")})
+    steps = rec.get("process") or []  # the 办理过程 of an OA 归档信息包, stored again once (archive/oa_package.py)
+    if steps and not process.steps_of(conn, doc_id):
+        with arc.change(catalog.actor(), "导入移交包：办理过程") as tx:
+            process.add_steps(tx.conn, doc_id, [{k: s.get(k) for k in process.FIELDS} for s in steps],
+                              steps[0].get("source") or source["package"])
 
 
 MIN_TITLE = 6  # a 题名 shorter than this is too common to name one document (archive/grouping.py's bound)
@@ -462,7 +470,7 @@ def import_package(arc: Archive, path: Path, progress=None, refused: list | None
                     refused.append((name, str(e)))
             except StopRequested:  # stopped while waiting for another writer: this record is not in
                 break
-        elif rec.get("files"):  # imported by a run that was interrupted: its further files may be missing
+        elif rec.get("files") or rec.get("process"):  # an interrupted run: its further files may be missing
             _import_further(arc, done_names[name], rec, data, {"package": source, "record": name}, refused)
         if progress:
             progress(i + 1, len(records))

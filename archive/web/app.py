@@ -47,6 +47,7 @@ from starlette.staticfiles import StaticFiles
 
 from archive import catalog, display, intake, retention
 from archive.catalog import appraisals, exports
+from archive.catalog import process as catalog_process  # the 办理过程 of an OA 归档信息包 (issue 27)
 from archive.edit import FIELDS as EDIT_FIELDS, edit as edit_record
 from archive.config import RETENTION_NAMES, Config
 from archive.errors import ArchiveError, NotFoundError, StopRequested, StoreError, UsageError
@@ -536,7 +537,9 @@ def record_page(request: Request):
     use_pages.log_access(request, user, row, "view", "记录页")
     return render(request, "record.html", user=user, row=row, fields=[(k, v) for k, v in fields if v not in (None, "")],
                   events=events, files=_files(conn, row), hold=hold, warnings=warnings,
-                  retention_name=RETENTION_NAMES.get(row["retention"] or "", ""))
+                  retention_name=RETENTION_NAMES.get(row["retention"] or "", ""),
+                  process=[{**s, "at": _state(request).local_time(s["at"]) if s["at"] else ""}  # an OA 归档信息包's
+                           for s in catalog_process.steps_of(conn, row["id"])])
 
 
 def _stored(arc: Archive, row, seq: int) -> tuple[Path, str, str]:
