@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Build the Python 3.11 that the offline bundle carries for systems whose own Python is older than 3.11 (issue 30).
 #
-#   bash packaging/build_python.sh BUILDROOT OUTDIR
+#   bash packaging/build_python.sh [--cross aarch64] BUILDROOT OUTDIR
 #
 # BUILDROOT: an OLD Debian root (its glibc is the oldest the result needs), with the build tools, made once with
 #   debootstrap --variant=minbase --include=build-essential,libssl-dev,libffi-dev,zlib1g-dev,libbz2-dev,\
 #     liblzma-dev,uuid-dev,xz-utils,pkg-config bullseye BUILDROOT http://deb.debian.org/debian
-# (bullseye: glibc 2.31; an arm64 root made with --arch arm64 under qemu-user builds the aarch64 one). It is used
-# as it is (the build happens in its /build, removed after).
+# (bullseye: glibc 2.31). It is used as it is (the build happens in its /build, removed after).
+# --cross aarch64: build the ARM64 one in the same x86_64 root with Debian's cross compiler, after the x86_64 one
+# (its OUTDIR/python-*-linux-x86_64.tar.xz runs the build steps); the root then also needs, once:
+#   dpkg --add-architecture arm64; apt-get install crossbuild-essential-arm64 libssl-dev:arm64 libffi-dev:arm64 \
+#     zlib1g-dev:arm64 libbz2-dev:arm64 liblzma-dev:arm64 uuid-dev:arm64
+# The ARM64 build is checked by running it under qemu-user when the machine can (binfmt), else only its glibc needs.
 #
 # The sources are Debian's own (bookworm): python3.11 3.11.2 with Debian's security patches (every patch from
 # shutdown-deadlock.diff on in debian/patches/series: the CVE fixes; Debian's layout patches before it are left
@@ -18,8 +22,13 @@
 # The interpreter lives at /opt/archive/python (where install.sh puts it; not relocatable) and carries the
 # shared libraries it needs other than glibc's (OpenSSL, libffi, …) in /opt/archive/python/lib (rpath).
 # Writes OUTDIR/python-3.11.2-linux-<arch>.tar.xz and beside it .GLIBC (the newest glibc symbol version any of its
-# files needs, from objdump -T) and prints what it checked.
+# files needs, from objdump -T) and prints what it checked. glibc_compat.h (force-included) keeps the libm symbols
+# at their pre-2.29 versions so that the bullseye build runs on glibc 2.28.
 set -euo pipefail
+PACKAGING=$(cd "$(dirname "$0")" && pwd)
+CROSS=""
+if [ "${1:-}" = --cross ]; then CROSS=$2; shift 2; fi
+case "$CROSS" in ""|aarch64) ;; *) echo "--cross: only aarch64"; exit 2 ;; esac
 BUILDROOT=${1:?BUILDROOT}
 OUT=$(mkdir -p "${2:?OUTDIR}" && cd "$2" && pwd)
 PREFIX=/opt/archive/python
@@ -60,6 +69,11 @@ mkdir -p "$B"
 tar xzf "python3.11_$PYV.orig.tar.gz" -C "$B"
 tar xJf "python3.11_$PYDEB.debian.tar.xz" -C "$B/Python-$PYV"
 tar xJf "sqlite3_$SQLV.orig.tar.xz" -C "$B"
+cp "$PACKAGING/glibc_compat.h" "$B/glibc_compat.h"
+if [ -n "$CROSS" ]; then  # the x86_64 build runs the build steps of the cross build
+  mkdir -p "$BUILDROOT$PREFIX"
+  tar xJf "$OUT/python-$PYV-linux-x86_64.tar.xz" -C "$BUILDROOT$(dirname $PREFIX)"
+fi
 cat > "$B/build.sh" <<INSIDE
 set -eu
 export LANG=C.UTF-8
@@ -71,25 +85,49 @@ for p in \$(sed -n '/^shutdown-deadlock.diff/,\$p' debian/patches/series); do
 done
 echo "ok   Debian patches applied: \$applied; not applying:\${skipped:- none}"
 cd /build/sqlite3-$SQLV
-CFLAGS="-O2 -fPIC -DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_FTS3 -DSQLITE_ENABLE_JSON1 -DSQLITE_ENABLE_RTREE" \
-  ./configure --prefix=/build/sqlite-inst --disable-shared --enable-static --disable-tcl >/dev/null
-make -j"\$(nproc)" >/build/sqlite-make.log 2>&1
-make install >/dev/null
+SQLFLAGS="-O2 -fPIC -include /build/glibc_compat.h -D_HAVE_SQLITE_CONFIG_H -I. -DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_FTS3 -DSQLITE_ENABLE_JSON1 -DSQLITE_ENABLE_RTREE -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_THREADSAFE=1"
+./configure --disable-tcl >/dev/null
+make sqlite3.c >/build/sqlite-make.log 2>&1
+mkdir -p /build/sqlite-inst/lib /build/sqlite-inst/include
+\${CC:-gcc} \$SQLFLAGS -c sqlite3.c -o sqlite3.o
+\${AR:-ar} rcs /build/sqlite-inst/lib/libsqlite3.a sqlite3.o
+cp sqlite3.h sqlite3ext.h /build/sqlite-inst/include/
 echo "ok   sqlite $SQLV built (FTS5)"
 cd /build/Python-$PYV
-CPPFLAGS="-I/build/sqlite-inst/include" LDFLAGS="-L/build/sqlite-inst/lib -Wl,-rpath,$PREFIX/lib" \
-  LIBSQLITE3_CFLAGS="-I/build/sqlite-inst/include" LIBSQLITE3_LIBS="-L/build/sqlite-inst/lib -lsqlite3 -lm -lpthread" \
-  ./configure --prefix=$PREFIX --with-ensurepip=install --enable-loadable-sqlite-extensions=no >/build/configure.log 2>&1
+if [ -n "$CROSS" ]; then
+  printf 'ac_cv_file__dev_ptmx=yes\nac_cv_file__dev_ptc=no\n' > /build/config.site
+  XCONF="--host=$CROSS-linux-gnu --build=x86_64-linux-gnu --with-build-python=$PREFIX/bin/python3.11 --with-ensurepip=no"
+  export CONFIG_SITE=/build/config.site PKG_CONFIG_PATH=/usr/lib/$CROSS-linux-gnu/pkgconfig DEST=/build/dest
+else
+  XCONF="--with-ensurepip=install"; DEST=""
+fi
+CFLAGS="-O2 -include /build/glibc_compat.h" CPPFLAGS="-I/build/sqlite-inst/include" LDFLAGS="-L/build/sqlite-inst/lib -Wl,-rpath,$PREFIX/lib" \
+  LIBSQLITE3_CFLAGS="-I/build/sqlite-inst/include" LIBSQLITE3_LIBS="-L/build/sqlite-inst/lib -lsqlite3 -lz -lm -lpthread" \
+  ./configure --prefix=$PREFIX \$XCONF --enable-loadable-sqlite-extensions=no >/build/configure.log 2>&1
 make -j"\$(nproc)" >/build/make.log 2>&1
-make install >/build/install.log 2>&1
-echo "ok   CPython $PYV built and installed in $PREFIX"
-# carry every shared library the interpreter and its modules use, other than glibc's own
-mkdir -p $PREFIX/lib
-for f in $PREFIX/bin/python3.11 $PREFIX/lib/python3.11/lib-dynload/*.so; do ldd "\$f"; done | awk '\$3 ~ /^\// {print \$3}' | sort -u |
-  grep -Ev '/(libc|libm|libpthread|libdl|librt|libutil|libcrypt|ld-linux[^/]*)\.so' | while read -r lib; do
-    cp -L "\$lib" $PREFIX/lib/; echo "     carried: \$(basename "\$lib")"; done
-rm -rf $PREFIX/lib/python3.11/test $PREFIX/lib/python3.11/idlelib/idle_test $PREFIX/lib/python3.11/tkinter/test
-strip --strip-unneeded $PREFIX/bin/python3.11 $PREFIX/lib/python3.11/lib-dynload/*.so 2>/dev/null || true
+make install DESTDIR=\$DEST >/build/install.log 2>&1
+P=\$DEST$PREFIX
+echo "ok   CPython $PYV built and installed in \$P"
+# carry every shared library the interpreter and its modules use, other than glibc's own (two levels of NEEDED)
+LIBDIRS="/lib/\${CROSS:-x86_64}-linux-gnu /usr/lib/\${CROSS:-x86_64}-linux-gnu"
+needed() { \${OBJDUMP:-objdump} -p "\$@" 2>/dev/null | awk '\$1=="NEEDED"{print \$2}' | sort -u |
+  grep -Ev '^(libc|libm|libpthread|libdl|librt|libutil|libcrypt|ld-linux[^.]*)\.so' || true; }
+mkdir -p \$P/lib
+for round in 1 2; do
+  for n in \$(needed \$P/bin/python3.11 \$P/lib/python3.11/lib-dynload/*.so \$(ls \$P/lib/*.so* 2>/dev/null)); do
+    [ -e "\$P/lib/\$n" ] && continue
+    for d in \$LIBDIRS; do if [ -e "\$d/\$n" ]; then cp -L "\$d/\$n" \$P/lib/; echo "     carried: \$n"; break; fi; done
+  done
+done
+rm -rf \$P/lib/python3.11/test \$P/lib/python3.11/idlelib/idle_test \$P/lib/python3.11/tkinter/test
+\${STRIP:-strip} --strip-unneeded \$P/bin/python3.11 \$P/lib/python3.11/lib-dynload/*.so 2>/dev/null || true
+# the oldest glibc it can run on: the newest GLIBC_ symbol version any of its files asks for
+for f in \$(find \$P -type f \( -name '*.so*' -o -path '*/bin/python3.11' \)); do
+  v=\$(\${OBJDUMP:-objdump} -T "\$f" 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sort -u -V | tail -1)
+  [ -z "\$v" ] || echo "\$v \${f#\$DEST}"; done | sort -V > /build/glibc-report
+tail -4 /build/glibc-report | sed 's/^/     newest glibc symbols: /'
+tail -1 /build/glibc-report | cut -d' ' -f1 | sed 's/GLIBC_//' > /build/GLIBC
+[ -z "$CROSS" ] || exit 0
 $PREFIX/bin/python3.11 - <<'PY'
 import bz2, ctypes, lzma, sqlite3, ssl, zlib, hashlib, uuid, venv, ensurepip
 c = sqlite3.connect(":memory:")
@@ -97,14 +135,24 @@ c.execute("create virtual table t using fts5(x)")
 print("ok   sqlite", sqlite3.sqlite_version, "FTS5; ssl", ssl.OPENSSL_VERSION, "; ctypes, lzma, bz2, zlib, venv")
 PY
 INSIDE
-chroot "$BUILDROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /bin/sh /build/build.sh
-ARCH=$(chroot "$BUILDROOT" uname -m)
-
-# 3. the oldest glibc it can run on: the newest GLIBC_ symbol version any of its binaries asks for
-GL=$(find "$BUILDROOT$PREFIX" -type f \( -name '*.so*' -o -path '*/bin/python3.11' \) -exec objdump -T {} + 2>/dev/null |
-  grep -o 'GLIBC_[0-9][0-9.]*' | sort -u -V | tail -1 | sed 's/GLIBC_//')
+if [ -n "$CROSS" ]; then
+  T=$CROSS-linux-gnu
+  XENV="CROSS=$CROSS CC=$T-gcc AR=$T-ar STRIP=$T-strip OBJDUMP=$T-objdump"
+else
+  XENV="CROSS="
+fi
+chroot "$BUILDROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $XENV /bin/sh /build/build.sh
+ARCH=${CROSS:-$(chroot "$BUILDROOT" uname -m)}
+DONE="$BUILDROOT$PREFIX"
+[ -z "$CROSS" ] || DONE="$B/dest$PREFIX"
+GL=$(cat "$B/GLIBC")
 NAME="python-$PYV-linux-$ARCH"
-tar cJf "$OUT/$NAME.tar.xz" -C "$BUILDROOT$(dirname $PREFIX)" "$(basename $PREFIX)"
+tar cJf "$OUT/$NAME.tar.xz" -C "$(dirname "$DONE")" "$(basename "$DONE")"
 echo "$GL" > "$OUT/$NAME.GLIBC"
+if [ -n "$CROSS" ] && [ -e /proc/sys/fs/binfmt_misc/qemu-$CROSS ]; then  # run it under qemu-user in the root
+  rm -rf "$BUILDROOT$PREFIX" && cp -a "$DONE" "$BUILDROOT$PREFIX"
+  chroot "$BUILDROOT" /usr/bin/env -i QEMU_LD_PREFIX=/usr/$CROSS-linux-gnu $PREFIX/bin/python3.11 -c \
+    'import platform, sqlite3, ssl, ctypes, lzma, bz2, zlib; sqlite3.connect(":memory:").execute("create virtual table t using fts5(x)"); print("ok   runs under qemu:", platform.machine(), "sqlite", sqlite3.sqlite_version, ssl.OPENSSL_VERSION)' || echo "     (could not run it under qemu-user here)"
+fi
 rm -rf "$B" "$BUILDROOT$PREFIX"
 echo "ok   $OUT/$NAME.tar.xz ($(du -m "$OUT/$NAME.tar.xz" | cut -f1) MB), needs glibc >= $GL"
