@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 ARCH = platform.machine()
 TOOLS = ["sh", "uname", "ls", "head", "cat", "awk", "sort", "printf", "dirname", "tr", "id", "grep"]
@@ -102,3 +104,32 @@ def test_explicit_python_wins(tmp_path):
     b = _bundle(tmp_path, carried="2.31")
     r = _choose(b, _path(tmp_path, {"python3": False}, "2.36"), "--python", "/usr/bin/python3.11")
     assert r.returncode == 0 and r.stdout.startswith("/usr/bin/python3.11（按 --python 指定）"), r.stdout
+
+
+def _build_bundle_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_bundle", ROOT / "packaging" / "build_bundle.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_bundle_carries_the_built_python_with_its_glibc(tmp_path):
+    """build_bundle.carry_python puts the architecture's Python and its .GLIBC where install.sh looks for them."""
+    bb = _build_bundle_module()
+    src = tmp_path / "built"
+    src.mkdir()
+    (src / "python-3.11.2-linux-aarch64.tar.xz").write_bytes(b"x" * 10)
+    (src / "python-3.11.2-linux-aarch64.GLIBC").write_text("2.28\n")
+    lines = bb.carry_python(src, "aarch64", tmp_path / "bundle" / "python" / "aarch64")
+    assert (tmp_path / "bundle/python/aarch64/python-3.11.2-linux-aarch64.tar.xz").read_bytes() == b"x" * 10
+    assert (tmp_path / "bundle/python/aarch64/python-3.11.2-linux-aarch64.GLIBC").read_text() == "2.28\n"
+    assert "需要 glibc 2.28" in lines[0]
+    # none built for x86_64: the bundle says so, and install.sh will find none
+    lines = bb.carry_python(src, "x86_64", tmp_path / "bundle" / "python" / "x86_64")
+    assert "自带 Python：无" in lines[0] and not (tmp_path / "bundle/python/x86_64").exists()
+    # a Python without its glibc file is refused: install.sh could not check the machine
+    (src / "python-3.11.2-linux-aarch64.GLIBC").unlink()
+    with pytest.raises(SystemExit):
+        bb.carry_python(src, "aarch64", tmp_path / "other")
