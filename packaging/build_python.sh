@@ -84,6 +84,9 @@ for p in \$(sed -n '/^shutdown-deadlock.diff/,\$p' debian/patches/series); do
   else skipped="\$skipped \$p"; fi
 done
 echo "ok   Debian patches applied: \$applied; not applying:\${skipped:- none}"
+# CVE-2026-4224.patch makes pyexpat use an internal header (built that way in Debian's own Setup): say so to setup.py
+sed -i "s|Extension('pyexpat', sources=\\['pyexpat.c'\\])|Extension('pyexpat', sources=['pyexpat.c'], define_macros=[('Py_BUILD_CORE_MODULE', '1')])|" setup.py
+grep -q "Extension('pyexpat', sources=\\['pyexpat.c'\\], define_macros" setup.py
 cd /build/sqlite3-$SQLV
 SQLFLAGS="-O2 -fPIC -include /build/glibc_compat.h -D_HAVE_SQLITE_CONFIG_H -I. -DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_FTS3 -DSQLITE_ENABLE_JSON1 -DSQLITE_ENABLE_RTREE -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_THREADSAFE=1"
 ./configure --disable-tcl >/dev/null
@@ -103,7 +106,7 @@ else
 fi
 CFLAGS="-O2 -include /build/glibc_compat.h" CPPFLAGS="-I/build/sqlite-inst/include" LDFLAGS="-L/build/sqlite-inst/lib -Wl,-rpath,$PREFIX/lib" \
   LIBSQLITE3_CFLAGS="-I/build/sqlite-inst/include" LIBSQLITE3_LIBS="-L/build/sqlite-inst/lib -lsqlite3 -lz -lm -lpthread" \
-  ./configure --prefix=$PREFIX \$XCONF --enable-loadable-sqlite-extensions=no >/build/configure.log 2>&1
+  LIBS="-lm -lz" ./configure --prefix=$PREFIX \$XCONF --enable-loadable-sqlite-extensions=no >/build/configure.log 2>&1
 make -j"\$(nproc)" >/build/make.log 2>&1
 make install DESTDIR=\$DEST >/build/install.log 2>&1
 P=\$DEST$PREFIX
@@ -129,7 +132,7 @@ tail -4 /build/glibc-report | sed 's/^/     newest glibc symbols: /'
 tail -1 /build/glibc-report | cut -d' ' -f1 | sed 's/GLIBC_//' > /build/GLIBC
 [ -z "$CROSS" ] || exit 0
 $PREFIX/bin/python3.11 - <<'PY'
-import bz2, ctypes, lzma, sqlite3, ssl, zlib, hashlib, uuid, venv, ensurepip
+import bz2, ctypes, lzma, sqlite3, ssl, zlib, hashlib, uuid, venv, ensurepip, pyexpat
 c = sqlite3.connect(":memory:")
 c.execute("create virtual table t using fts5(x)")
 print("ok   sqlite", sqlite3.sqlite_version, "FTS5; ssl", ssl.OPENSSL_VERSION, "; ctypes, lzma, bz2, zlib, venv")
