@@ -23,7 +23,8 @@
 # shared libraries it needs other than glibc's (OpenSSL, libffi, …) in /opt/archive/python/lib (rpath).
 # Writes OUTDIR/python-3.11.2-linux-<arch>.tar.xz and beside it .GLIBC (the newest glibc symbol version any of its
 # files needs, from objdump -T) and prints what it checked. glibc_compat.h (force-included) keeps the libm symbols
-# at their pre-2.29 versions so that the bullseye build runs on glibc 2.28.
+# at their pre-2.29 versions and configure is told there is no sem_clockwait (glibc 2.30), so that the bullseye
+# build runs on glibc 2.28; a build needing more than ARCHIVE_GLIBC_MAX (2.28) fails here.
 set -euo pipefail
 PACKAGING=$(cd "$(dirname "$0")" && pwd)
 CROSS=""
@@ -106,7 +107,7 @@ else
 fi
 CFLAGS="-O2 -include /build/glibc_compat.h" CPPFLAGS="-I/build/sqlite-inst/include" LDFLAGS="-L/build/sqlite-inst/lib -Wl,-rpath,$PREFIX/lib" \
   LIBSQLITE3_CFLAGS="-I/build/sqlite-inst/include" LIBSQLITE3_LIBS="-L/build/sqlite-inst/lib -lsqlite3 -lz -lm -lpthread" \
-  LIBS="-lm -lz" ./configure --prefix=$PREFIX \$XCONF --enable-loadable-sqlite-extensions=no >/build/configure.log 2>&1
+  LIBS="-lm -lz" ac_cv_func_sem_clockwait=no ./configure --prefix=$PREFIX \$XCONF --enable-loadable-sqlite-extensions=no >/build/configure.log 2>&1
 make -j"\$(nproc)" >/build/make.log 2>&1
 make install DESTDIR=\$DEST >/build/install.log 2>&1
 P=\$DEST$PREFIX
@@ -149,8 +150,12 @@ ARCH=${CROSS:-$(chroot "$BUILDROOT" uname -m)}
 DONE="$BUILDROOT$PREFIX"
 [ -z "$CROSS" ] || DONE="$B/dest$PREFIX"
 GL=$(cat "$B/GLIBC")
+MAX=${ARCHIVE_GLIBC_MAX:-2.28}  # 麒麟 V10, 统信 V20: a build that needs more is refused, not shipped
+if [ "$(printf '%s\n%s\n' "$GL" "$MAX" | sort -V | tail -1)" != "$MAX" ]; then
+  echo "FAIL: the build needs glibc $GL, newer than $MAX (see the newest glibc symbols above)"; exit 1
+fi
 NAME="python-$PYV-linux-$ARCH"
-tar cJf "$OUT/$NAME.tar.xz" -C "$(dirname "$DONE")" "$(basename "$DONE")"
+tar cf - -C "$(dirname "$DONE")" "$(basename "$DONE")" | xz -T0 -3 > "$OUT/$NAME.tar.xz"
 echo "$GL" > "$OUT/$NAME.GLIBC"
 if [ -n "$CROSS" ] && [ -e /proc/sys/fs/binfmt_misc/qemu-$CROSS ]; then  # run it under qemu-user in the root
   rm -rf "$BUILDROOT$PREFIX" && cp -a "$DONE" "$BUILDROOT$PREFIX"
