@@ -9,7 +9,7 @@ Writes ``dist/wenshu-archive-<version>-bundle.tar.gz`` holding::
     wheelhouse/any/               this program's own wheel
     wheelhouse/<arch>/            every dependency as a binary wheel for CPython <python> on Linux <arch>
     python/<arch>/                with --carry-python DIR: the Python 3.11 built by packaging/build_python.sh
-                                  (python-*-linux-<arch>.tar.xz and .GLIBC, the oldest glibc it runs on), which
+                                  (python-*-linux-<arch>.tar.gz and .GLIBC, the oldest glibc it runs on), which
                                   install.sh uses where the system's Python is older than 3.11
     systemd/                      the service and timer units, serve.env
     docs/                         the manuals (docs/manual/) and the domain notes
@@ -65,11 +65,11 @@ def sha256(path: Path) -> str:
 
 def carry_python(src: Path | None, arch: str, dest: Path) -> list[str]:
     """Copy the built Python for `arch` into the bundle; the lines BUNDLE.txt says about it."""
-    found = sorted(src.glob(f"python-*-linux-{arch}.tar.xz")) if src else []
+    found = sorted(src.glob(f"python-*-linux-{arch}.tar.gz")) if src else []
     if not found:
         return [f"   自带 Python：无（{arch} 上系统 Python 低于 3.11 时，须安装发行版的 python3.11）"]
     tar = found[-1]
-    need = tar.with_name(tar.name.removesuffix(".tar.xz") + ".GLIBC")
+    need = tar.with_name(tar.name.removesuffix(".tar.gz") + ".GLIBC")
     if not need.is_file():
         raise SystemExit(f"{need} is missing: build_python.sh writes it beside the archive")
     dest.mkdir(parents=True)
@@ -85,7 +85,7 @@ def main() -> int:
     ap.add_argument("--arch", action="append", choices=sorted(PLATFORMS))
     ap.add_argument("--python", default="3.11")
     ap.add_argument("--carry-python", type=Path, metavar="DIR",
-                    help="folder with python-*-linux-<arch>.tar.xz and .GLIBC from packaging/build_python.sh")
+                    help="folder with python-*-linux-<arch>.tar.gz and .GLIBC from packaging/build_python.sh")
     args = ap.parse_args()
     arches = args.arch or sorted(PLATFORMS)
     version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]

@@ -8,7 +8,7 @@
 #     liblzma-dev,uuid-dev,xz-utils,pkg-config bullseye BUILDROOT http://deb.debian.org/debian
 # (bullseye: glibc 2.31). It is used as it is (the build happens in its /build, removed after).
 # --cross aarch64: build the ARM64 one in the same x86_64 root with Debian's cross compiler, after the x86_64 one
-# (its OUTDIR/python-*-linux-x86_64.tar.xz runs the build steps); the root then also needs, once:
+# (its OUTDIR/python-*-linux-x86_64.tar.gz runs the build steps); the root then also needs, once:
 #   dpkg --add-architecture arm64; apt-get install crossbuild-essential-arm64 libssl-dev:arm64 libffi-dev:arm64 \
 #     zlib1g-dev:arm64 libbz2-dev:arm64 liblzma-dev:arm64 uuid-dev:arm64
 # The ARM64 build is checked by running it under qemu-user when the machine can (binfmt), else only its glibc needs.
@@ -21,7 +21,7 @@
 #
 # The interpreter lives at /opt/archive/python (where install.sh puts it; not relocatable) and carries the
 # shared libraries it needs other than glibc's (OpenSSL, libffi, …) in /opt/archive/python/lib (rpath).
-# Writes OUTDIR/python-3.11.2-linux-<arch>.tar.xz and beside it .GLIBC (the newest glibc symbol version any of its
+# Writes OUTDIR/python-3.11.2-linux-<arch>.tar.gz and beside it .GLIBC (the newest glibc symbol version any of its
 # files needs, from objdump -T) and prints what it checked. glibc_compat.h (force-included) keeps the libm symbols
 # at their pre-2.29 versions and configure is told there is no sem_clockwait (glibc 2.30), so that the bullseye
 # build runs on glibc 2.28; a build needing more than ARCHIVE_GLIBC_MAX (2.28) fails here.
@@ -73,7 +73,7 @@ tar xJf "sqlite3_$SQLV.orig.tar.xz" -C "$B"
 cp "$PACKAGING/glibc_compat.h" "$B/glibc_compat.h"
 if [ -n "$CROSS" ]; then  # the x86_64 build runs the build steps of the cross build
   mkdir -p "$BUILDROOT$PREFIX"
-  tar xJf "$OUT/python-$PYV-linux-x86_64.tar.xz" -C "$BUILDROOT$(dirname $PREFIX)"
+  tar xzf "$OUT/python-$PYV-linux-x86_64.tar.gz" -C "$BUILDROOT$(dirname $PREFIX)"
 fi
 cat > "$B/build.sh" <<INSIDE
 set -eu
@@ -155,7 +155,7 @@ if [ "$(printf '%s\n%s\n' "$GL" "$MAX" | sort -V | tail -1)" != "$MAX" ]; then
   echo "FAIL: the build needs glibc $GL, newer than $MAX (see the newest glibc symbols above)"; exit 1
 fi
 NAME="python-$PYV-linux-$ARCH"
-tar cf - -C "$(dirname "$DONE")" "$(basename "$DONE")" | xz -T0 -3 > "$OUT/$NAME.tar.xz"
+tar cf - -C "$(dirname "$DONE")" "$(basename "$DONE")" | gzip -6 > "$OUT/$NAME.tar.gz"
 echo "$GL" > "$OUT/$NAME.GLIBC"
 if [ -n "$CROSS" ] && [ -e /proc/sys/fs/binfmt_misc/qemu-$CROSS ]; then  # run it under qemu-user in the root
   rm -rf "$BUILDROOT$PREFIX" && cp -a "$DONE" "$BUILDROOT$PREFIX"
@@ -163,4 +163,4 @@ if [ -n "$CROSS" ] && [ -e /proc/sys/fs/binfmt_misc/qemu-$CROSS ]; then  # run i
     'import platform, sqlite3, ssl, ctypes, lzma, bz2, zlib; sqlite3.connect(":memory:").execute("create virtual table t using fts5(x)"); print("ok   runs under qemu:", platform.machine(), "sqlite", sqlite3.sqlite_version, ssl.OPENSSL_VERSION)' || echo "     (could not run it under qemu-user here)"
 fi
 rm -rf "$B" "$BUILDROOT$PREFIX"
-echo "ok   $OUT/$NAME.tar.xz ($(du -m "$OUT/$NAME.tar.xz" | cut -f1) MB), needs glibc >= $GL"
+echo "ok   $OUT/$NAME.tar.gz ($(du -m "$OUT/$NAME.tar.gz" | cut -f1) MB), needs glibc >= $GL"

@@ -45,9 +45,9 @@ done
 HERE=$(cd "$(dirname "$0")" && pwd)
 ARCH=$(uname -m)
 WHEELS="$HERE/wheelhouse/$ARCH"
-BUNDLED_TAR=$(ls "$HERE/python/$ARCH"/python-*.tar.xz 2>/dev/null | head -1 || true)
+BUNDLED_TAR=$(ls "$HERE/python/$ARCH"/python-*.tar.gz 2>/dev/null | head -1 || true)
 glibc_ok() {  # the system's glibc is at least the one the bundled Python needs
-  need=$(cat "${BUNDLED_TAR%.tar.xz}.GLIBC" 2>/dev/null || echo 99)
+  need=$(cat "${BUNDLED_TAR%.tar.gz}.GLIBC" 2>/dev/null || echo 99)
   have=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
   [ -n "$have" ] && [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" = "$need" ]
 }
@@ -64,7 +64,7 @@ else
 fi
 if [ "$PY" = bundled ]; then
   [ -n "$BUNDLED_TAR" ] || { echo "本安装包没有为 $ARCH 架构准备的 Python（python/$ARCH/）：请安装系统的 python3.11，或用 --python 指定" >&2; exit 2; }
-  glibc_ok || { echo "本安装包的 Python 需要 glibc $(cat "${BUNDLED_TAR%.tar.xz}.GLIBC" 2>/dev/null || echo '?') 或更新，本机为 $(getconf GNU_LIBC_VERSION 2>/dev/null || echo 未知)：不能使用，请安装系统的 python3.11（见 docs/manual/admin.md）" >&2; exit 2; }
+  glibc_ok || { echo "本安装包的 Python 需要 glibc $(cat "${BUNDLED_TAR%.tar.gz}.GLIBC" 2>/dev/null || echo '?') 或更新，本机为 $(getconf GNU_LIBC_VERSION 2>/dev/null || echo 未知)：不能使用，请安装系统的 python3.11（见 docs/manual/admin.md）" >&2; exit 2; }
 fi
 if [ -z "$PY" ]; then
   echo "找不到 Python 3.11 或更新版本：请安装系统的 python3.11 软件包，或用 --python 指定（见 docs/manual/admin.md）" >&2
@@ -83,7 +83,7 @@ if [ "$PY" = bundled ]; then
   echo "0/6 Python：本安装包所带的 Python 3.11 → $PREFIX/python（$WHY）"
   mkdir -p "$PREFIX"
   rm -rf "$PREFIX/python.new" && mkdir "$PREFIX/python.new"
-  tar xJf "$BUNDLED_TAR" -C "$PREFIX/python.new" --strip-components=1 --no-same-owner
+  tar xzf "$BUNDLED_TAR" -C "$PREFIX/python.new" --strip-components=1 --no-same-owner
   "$PREFIX/python.new/bin/python3.11" -c 'import sqlite3, ssl, ctypes, lzma, bz2, zlib, venv' || {
     echo "本安装包所带的 Python 在本机不能运行：未安装（见上面的错误）" >&2; rm -rf "$PREFIX/python.new"; exit 1; }
   rm -rf "$PREFIX/python.old"

@@ -27,7 +27,7 @@ def _bundle(tmp_path: Path, *, carried: str | None) -> Path:
     if carried is not None:
         d = b / "python" / ARCH
         d.mkdir(parents=True)
-        (d / f"python-3.11.2-linux-{ARCH}.tar.xz").write_bytes(b"not read by --print-python")
+        (d / f"python-3.11.2-linux-{ARCH}.tar.gz").write_bytes(b"not read by --print-python")
         (d / f"python-3.11.2-linux-{ARCH}.GLIBC").write_text(carried + "\n")
     return b
 
@@ -64,7 +64,7 @@ def test_old_system_python_takes_the_bundled_one(tmp_path):
     b = _bundle(tmp_path, carried="2.31")
     r = _choose(b, _path(tmp_path, {"python3": False}, "2.31"))
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith(f"bundled {b}/python/{ARCH}/python-3.11.2-linux-{ARCH}.tar.xz"), r.stdout
+    assert r.stdout.startswith(f"bundled {b}/python/{ARCH}/python-3.11.2-linux-{ARCH}.tar.gz"), r.stdout
     assert "系统没有 Python 3.11" in r.stdout
 
 
@@ -120,10 +120,10 @@ def test_bundle_carries_the_built_python_with_its_glibc(tmp_path):
     bb = _build_bundle_module()
     src = tmp_path / "built"
     src.mkdir()
-    (src / "python-3.11.2-linux-aarch64.tar.xz").write_bytes(b"x" * 10)
+    (src / "python-3.11.2-linux-aarch64.tar.gz").write_bytes(b"x" * 10)
     (src / "python-3.11.2-linux-aarch64.GLIBC").write_text("2.28\n")
     lines = bb.carry_python(src, "aarch64", tmp_path / "bundle" / "python" / "aarch64")
-    assert (tmp_path / "bundle/python/aarch64/python-3.11.2-linux-aarch64.tar.xz").read_bytes() == b"x" * 10
+    assert (tmp_path / "bundle/python/aarch64/python-3.11.2-linux-aarch64.tar.gz").read_bytes() == b"x" * 10
     assert (tmp_path / "bundle/python/aarch64/python-3.11.2-linux-aarch64.GLIBC").read_text() == "2.28\n"
     assert "需要 glibc 2.28" in lines[0]
     # none built for x86_64: the bundle says so, and install.sh will find none
