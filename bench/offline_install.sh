@@ -100,6 +100,6 @@ runuser -u archive -- archive health || echo "     （运行状况检查报告�
 INSIDE
 # a new network namespace: only a loopback (brought up for the web page), no route out; a clean environment
 unshare --net --mount --fork env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "
-  ip link set lo up && mount -t proc proc '$ROOT/proc' && mount --rbind /dev '$ROOT/dev' &&
+  ip link set lo up && mount -t proc proc '$ROOT/proc' && mount --rbind /dev '$ROOT/dev' && mount --rbind /sys '$ROOT/sys' &&
   chroot '$ROOT' /usr/bin/env KIND=$KIND /bin/sh /tmp/inside.sh"
 echo "PASS ($KIND root): offline install, watch, web search, units verified"
