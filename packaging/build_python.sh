@@ -7,7 +7,8 @@
 #   debootstrap --variant=minbase --include=build-essential,libssl-dev,libffi-dev,zlib1g-dev,libbz2-dev,\
 #     liblzma-dev,uuid-dev,xz-utils,pkg-config bullseye BUILDROOT http://deb.debian.org/debian
 # (bullseye: glibc 2.31). It is used as it is (the build happens in its /build, removed after).
-# --cross aarch64: build the ARM64 one in the same x86_64 root with Debian's cross compiler, after the x86_64 one
+# --cross aarch64 (written but NOT yet run: no time in issue 30's round): build the ARM64 one in the same x86_64
+# root with Debian's cross compiler, after the x86_64 one
 # (its OUTDIR/python-*-linux-x86_64.tar.gz runs the build steps); the root then also needs, once:
 #   dpkg --add-architecture arm64; apt-get install crossbuild-essential-arm64 libssl-dev:arm64 libffi-dev:arm64 \
 #     zlib1g-dev:arm64 libbz2-dev:arm64 liblzma-dev:arm64 uuid-dev:arm64
