@@ -2,18 +2,40 @@
 # Install from the offline bundle into a clean Debian root with networking off (issue 30), then file a document
 # through `archive watch` and find it through the web page; check the units with systemd-analyze.
 #
-#   bash bench/offline_install.sh [BUNDLE.tar.gz] [ROOTFS]
+#   bash bench/offline_install.sh [--root new|old] [--carry-python DIR] [BUNDLE.tar.gz] [ROOTFS]
 #
-# ROOTFS: a clean Debian 12 root made once with
+# --root new (default): a clean Debian 12 root (Python 3.11) made once with
 #   debootstrap --variant=minbase --include=python3,python3-venv,systemd,curl,ca-certificates,passwd,util-linux \
 #     bookworm ROOTFS http://deb.debian.org/debian
-# (default /work/rootfs-clean). It is copied, never changed. Needs root (chroot, unshare).
+# (default /work/rootfs-clean).
+# --root old: a clean Debian 11 root (glibc 2.31, Python 3.9: older than the program needs), the same command with
+#   bullseye (default /work/rootfs-old-clean); the bundle must carry its own Python (--carry-python DIR, the output
+#   folder of packaging/build_python.sh, default /work/i30-pyout), and the run checks that install.sh chose it.
+# --root old-arm64: the same with an arm64 bullseye root (debootstrap --arch=arm64 …, default /work/rootfs-old-arm64),
+#   run under qemu-user (the binfmt entry qemu-aarch64 with the F flag, from Debian's qemu-user-static): slow.
+# The root is copied, never changed. Needs root (chroot, unshare).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
+KIND=new
+CARRY=/work/i30-pyout
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --root) KIND=$2; shift 2 ;;
+    --carry-python) CARRY=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
 BUNDLE=${1:-}
-CLEAN=${2:-/work/rootfs-clean}
+case "$KIND" in
+  new) CLEAN=${2:-/work/rootfs-clean} ;;
+  old) CLEAN=${2:-/work/rootfs-old-clean} ;;
+  old-arm64) CLEAN=${2:-/work/rootfs-old-arm64} ;;
+  *) echo "--root new|old|old-arm64"; exit 2 ;;
+esac
 if [ -z "$BUNDLE" ]; then
-  python3 "$HERE/packaging/build_bundle.py" -o /tmp/archive-dist | tail -4
+  extra=()
+  [ "$KIND" = new ] || extra=(--carry-python "$CARRY")
+  python3 "$HERE/packaging/build_bundle.py" -o /tmp/archive-dist "${extra[@]}" | tail -6
   BUNDLE=$(ls -t /tmp/archive-dist/*-bundle.tar.gz | head -1)
 fi
 [ -d "$CLEAN/usr" ] || { echo "no clean root at $CLEAN (see the header for debootstrap)"; exit 2; }
@@ -34,7 +56,15 @@ try:
 except OSError:
     print("ok   网络已断开（只能用安装包里的程序包）")
 PY
+echo "     系统：$(. /etc/os-release; echo "$PRETTY_NAME")，$(getconf GNU_LIBC_VERSION)，系统 Python：$(python3 -V 2>&1)"
+sh /tmp/bundle/install.sh --print-python
 sh /tmp/bundle/install.sh --agency 示例县档案局 --fonds Z109 --no-services
+if [ "$KIND" != new ]; then
+  case "$(readlink -f /opt/archive/venv/bin/python)" in
+    /opt/archive/python/*) echo "ok   程序运行于安装包自带的 Python：$(/opt/archive/venv/bin/python -V)" ;;
+    *) echo "FAIL: the venv is not made from the bundled Python: $(readlink -f /opt/archive/venv/bin/python)"; exit 1 ;;
+  esac
+fi
 archive --version >/dev/null 2>&1 || true
 printf 'Kf8#mq2-Lp9x\n' | runuser -u archive -- archive user add 王档案 --role 档案员 --password-stdin
 cp /tmp/samples/* /var/lib/archive/inbox/
@@ -70,6 +100,6 @@ runuser -u archive -- archive health || echo "     （运行状况检查报告�
 INSIDE
 # a new network namespace: only a loopback (brought up for the web page), no route out; a clean environment
 unshare --net --mount --fork env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "
-  ip link set lo up && mount -t proc proc '$ROOT/proc' && mount --rbind /dev '$ROOT/dev' &&
-  chroot '$ROOT' /bin/sh /tmp/inside.sh"
-echo "PASS: offline install, watch, web search, units verified"
+  ip link set lo up && mount -t proc proc '$ROOT/proc' && mount --rbind /dev '$ROOT/dev' && mount --rbind /sys '$ROOT/sys' &&
+  chroot '$ROOT' /usr/bin/env KIND=$KIND /bin/sh /tmp/inside.sh"
+echo "PASS ($KIND root): offline install, watch, web search, units verified"

@@ -1,13 +1,16 @@
 """Build the offline installation bundle (issue 30): everything an agency's server in the 政务内网 needs, nothing
 downloaded at install time.
 
-    python packaging/build_bundle.py [-o dist] [--arch x86_64 --arch aarch64] [--python 3.11]
+    python packaging/build_bundle.py [-o dist] [--arch x86_64 --arch aarch64] [--python 3.11] [--carry-python DIR]
 
 Writes ``dist/wenshu-archive-<version>-bundle.tar.gz`` holding::
 
     install.sh                    the installer (run as root in the unpacked folder)
     wheelhouse/any/               this program's own wheel
     wheelhouse/<arch>/            every dependency as a binary wheel for CPython <python> on Linux <arch>
+    python/<arch>/                with --carry-python DIR: the Python 3.11 built by packaging/build_python.sh
+                                  (python-*-linux-<arch>.tar.gz and .GLIBC, the oldest glibc it runs on), which
+                                  install.sh uses where the system's Python is older than 3.11
     systemd/                      the service and timer units, serve.env
     docs/                         the manuals (docs/manual/) and the domain notes
     BUNDLE.txt                    what is inside: versions, per-architecture wheels, the oldest glibc, SHA-256
@@ -60,11 +63,29 @@ def sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def carry_python(src: Path | None, arch: str, dest: Path) -> list[str]:
+    """Copy the built Python for `arch` into the bundle; the lines BUNDLE.txt says about it."""
+    found = sorted(src.glob(f"python-*-linux-{arch}.tar.gz")) if src else []
+    if not found:
+        return [f"   自带 Python：无（{arch} 上系统 Python 低于 3.11 时，须安装发行版的 python3.11）"]
+    tar = found[-1]
+    need = tar.with_name(tar.name.removesuffix(".tar.gz") + ".GLIBC")
+    if not need.is_file():
+        raise SystemExit(f"{need} is missing: build_python.sh writes it beside the archive")
+    dest.mkdir(parents=True)
+    shutil.copy(tar, dest / tar.name)
+    shutil.copy(need, dest / need.name)
+    glibc = need.read_text(encoding="utf-8").strip()
+    return [f"   自带 Python：{tar.name}（{tar.stat().st_size / 1048576:.0f} MB），需要 glibc {glibc} 或更新"]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-o", "--out", type=Path, default=ROOT / "dist")
     ap.add_argument("--arch", action="append", choices=sorted(PLATFORMS))
     ap.add_argument("--python", default="3.11")
+    ap.add_argument("--carry-python", type=Path, metavar="DIR",
+                    help="folder with python-*-linux-<arch>.tar.gz and .GLIBC from packaging/build_python.sh")
     args = ap.parse_args()
     arches = args.arch or sorted(PLATFORMS)
     version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
@@ -91,6 +112,7 @@ def main() -> int:
         report += [f"== {arch}: {len(wheels)} 个程序包（{len(native)} 个含本机代码），{size / 1048576:.0f} MB，"
                    f"最低 glibc {'.'.join(map(str, oldest)) if oldest else '不限'}"]
         report += [f"   {w}" for w in wheels]
+        report += carry_python(args.carry_python, arch, work / "python" / arch)
     shutil.copytree(ROOT / "packaging" / "systemd", work / "systemd")
     shutil.copy(ROOT / "packaging" / "install.sh", work / "install.sh")
     shutil.copytree(ROOT / "docs", work / "docs")
@@ -99,7 +121,7 @@ def main() -> int:
     tar = args.out / f"{name}.tar.gz"
     with tarfile.open(tar, "w:gz") as t:
         t.add(work, arcname=name)
-    print("\n".join(report[:3] + [line for line in report if line.startswith("==")]))
+    print("\n".join(report[:3] + [line for line in report if line.startswith(("==", "   自带"))]))
     print(f"安装包：{tar}（{tar.stat().st_size / 1048576:.0f} MB）")
     return 0
 

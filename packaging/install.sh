@@ -1,7 +1,13 @@
 #!/bin/sh
 # Install 文书档案 from this offline bundle (no network needed): run as root in the unpacked bundle folder.
 #
-#   sh install.sh [--agency 本机关全称] [--fonds 全宗号] [--python /usr/bin/python3.11] [--no-services]
+#   sh install.sh [--agency 本机关全称] [--fonds 全宗号] [--python /usr/bin/python3.11|bundled] [--no-services]
+#   sh install.sh --print-python      (only say which Python it would use, and why; needs no root)
+#
+# Which Python: --python PATH if given; else the system's python3.13 … python3 if one is 3.11 or newer; else (or
+# with --python bundled) the Python 3.11 this bundle carries for the machine's architecture (python/<arch>/, built
+# by packaging/build_python.sh on an old Debian), unpacked into /opt/archive/python after its SHA-256 is checked
+# against BUNDLE.txt, and only if the system's glibc is at least the one it needs (python/<arch>/*.GLIBC).
 #
 # What it does (every step says what it did; run again to upgrade — the data is never touched):
 #   - a system account `archive` that owns the data and runs the services;
@@ -24,32 +30,66 @@ PY=""
 AGENCY=""
 FONDS=""
 SERVICES=1
+PRINT_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --python) PY="$2"; shift 2 ;;
+    --python) [ $# -ge 2 ] || { echo "--python 后面要写 Python 的路径或 bundled" >&2; exit 2; }; PY="$2"; shift 2 ;;
+    --print-python) PRINT_ONLY=1; shift ;;
     --agency) AGENCY="$2"; shift 2 ;;
     --fonds) FONDS="$2"; shift 2 ;;
     --no-services) SERVICES=0; shift ;;
-    *) echo "未知参数：$1（可用：--agency 本机关全称、--fonds 全宗号、--python 路径、--no-services）" >&2; exit 2 ;;
+    *) echo "未知参数：$1（可用：--agency 本机关全称、--fonds 全宗号、--python 路径或 bundled、--no-services、--print-python）" >&2; exit 2 ;;
   esac
 done
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ARCH=$(uname -m)
 WHEELS="$HERE/wheelhouse/$ARCH"
-[ "$(id -u)" -eq 0 ] || { echo "请用 root 运行（sudo sh install.sh）" >&2; exit 2; }
-[ -d "$WHEELS" ] || { echo "本安装包没有 $ARCH 架构的程序包（有：$(ls "$HERE/wheelhouse" | tr '\n' ' ')）" >&2; exit 2; }
-
+BUNDLED_TAR=$(ls "$HERE/python/$ARCH"/python-*.tar.gz 2>/dev/null | head -1 || true)
+glibc_ok() {  # the system's glibc is at least the one the bundled Python needs
+  need=$(cat "${BUNDLED_TAR%.tar.gz}.GLIBC" 2>/dev/null || echo 99)
+  have=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
+  [ -n "$have" ] && [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" = "$need" ]
+}
+WHY=""
 if [ -z "$PY" ]; then
   for c in python3.13 python3.12 python3.11 python3; do
     if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-      PY=$(command -v "$c"); break
+      PY=$(command -v "$c"); WHY="系统自带的 Python 为 3.11 或更新"; break
     fi
   done
+  if [ -z "$PY" ] && [ -n "$BUNDLED_TAR" ]; then PY=bundled; WHY="系统没有 Python 3.11 或更新版本"; fi
+else
+  WHY="按 --python 指定"
+fi
+if [ "$PY" = bundled ]; then
+  [ -n "$BUNDLED_TAR" ] || { echo "本安装包没有为 $ARCH 架构准备的 Python（python/$ARCH/）：请安装系统的 python3.11，或用 --python 指定" >&2; exit 2; }
+  glibc_ok || { echo "本安装包的 Python 需要 glibc $(cat "${BUNDLED_TAR%.tar.gz}.GLIBC" 2>/dev/null || echo '?') 或更新，本机为 $(getconf GNU_LIBC_VERSION 2>/dev/null || echo 未知)：不能使用，请安装系统的 python3.11（见 docs/manual/admin.md）" >&2; exit 2; }
 fi
 if [ -z "$PY" ]; then
   echo "找不到 Python 3.11 或更新版本：请安装系统的 python3.11 软件包，或用 --python 指定（见 docs/manual/admin.md）" >&2
   exit 2
+fi
+if [ "$PRINT_ONLY" -eq 1 ]; then
+  if [ "$PY" = bundled ]; then echo "bundled $BUNDLED_TAR（$WHY）"; else echo "$PY（$WHY）"; fi
+  exit 0
+fi
+[ "$(id -u)" -eq 0 ] || { echo "请用 root 运行（sudo sh install.sh）" >&2; exit 2; }
+[ -d "$WHEELS" ] || { echo "本安装包没有 $ARCH 架构的程序包（有：$(ls "$HERE/wheelhouse" | tr '\n' ' ')）" >&2; exit 2; }
+if [ "$PY" = bundled ]; then
+  rel=${BUNDLED_TAR#"$HERE/"}
+  (cd "$HERE" && grep "  $rel\$" BUNDLE.txt | sha256sum -c --status) || {
+    echo "$rel 与 BUNDLE.txt 中的 SHA-256 不符（安装包损坏或被改动）：未安装" >&2; exit 1; }
+  echo "0/6 Python：本安装包所带的 Python 3.11 → $PREFIX/python（$WHY）"
+  mkdir -p "$PREFIX"
+  rm -rf "$PREFIX/python.new" && mkdir "$PREFIX/python.new"
+  tar xzf "$BUNDLED_TAR" -C "$PREFIX/python.new" --strip-components=1 --no-same-owner
+  "$PREFIX/python.new/bin/python3.11" -c 'import sqlite3, ssl, ctypes, lzma, bz2, zlib, venv' || {
+    echo "本安装包所带的 Python 在本机不能运行：未安装（见上面的错误）" >&2; rm -rf "$PREFIX/python.new"; exit 1; }
+  rm -rf "$PREFIX/python.old"
+  [ ! -d "$PREFIX/python" ] || mv "$PREFIX/python" "$PREFIX/python.old"
+  mv "$PREFIX/python.new" "$PREFIX/python" && rm -rf "$PREFIX/python.old"
+  PY="$PREFIX/python/bin/python3.11"
 fi
 "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
   echo "注意：本安装包的程序包为 Python 3.11 准备；$("$PY" -V) 上安装时，缺少对应版本的程序包会报错" >&2
