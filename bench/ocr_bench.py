@@ -372,18 +372,17 @@ def eval_scans(args) -> int:
     return 0
 
 
-# one lever changed at a time from RapidOCR as it ran before (name, engines.* settings, [ocr] threads, render dpi)
+# one lever changed at a time from RapidOCR as it runs today (name, engines.* settings, [ocr] threads, render dpi)
+TODAY = dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=80.0, SPIN=False, REC_BATCH=6, ARENA=False)
 LEVERS = [
-    ("before: det 2000, cls always, spin, 2 threads", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
-    ("no spinning", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=False), 2, 200),
-    ("1 thread (spin)", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 1, 200),
-    ("cls only when unsure", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=80.0, SPIN=True), 2, 200),
-    ("det 1280", dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
-    ("det 960", dict(DET_MAX_SIDE=960, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
-    ("render 150 dpi", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 150),
-    ("after: det 1280, cls when unsure, no spin, 2 threads",
-     dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=80.0, SPIN=False), 2, 200),
-    ("after, 1 thread", dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=80.0, SPIN=False), 1, 200),
+    ("today: det 1280, cls when unsure, 2 threads, batch 6", TODAY, 2, 200),
+    ("1 thread", TODAY, 1, 200),
+    ("det 960", {**TODAY, "DET_MAX_SIDE": 960}, 2, 200),
+    ("det 736", {**TODAY, "DET_MAX_SIDE": 736}, 2, 200),
+    ("rec batch 12", {**TODAY, "REC_BATCH": 12}, 2, 200),
+    ("rec batch 24", {**TODAY, "REC_BATCH": 24}, 2, 200),
+    ("ORT memory arena on", {**TODAY, "ARENA": True}, 2, 200),
+    ("render 150 dpi (PDF pages only)", TODAY, 2, 150),
 ]
 
 

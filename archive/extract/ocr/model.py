@@ -60,3 +60,4 @@ class OcrPage:
     pdf: bytes | None = None  # the page as a searchable PDF (image + invisible text), when asked for
     repairs: list[str] = field(default_factory=list)  # what repair_header changed (Chinese)
     pdf_scale: float = 1.0  # how much ``pdf`` must be scaled to have the page's real size
+    turned: int = 0  # degrees the page image was turned clockwise to read it (a scan fed sideways or upside down)
