@@ -166,6 +166,7 @@ class WebArchive:
         # started it (PR_SET_PDEATHSIG): one long-lived thread runs every ingest, never a pool thread that
         # may end while another uses the worker
         self.ingest_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-ingest")
+        self.ingest_thread.submit(self.writer.worker.warm)  # OCR engine loaded before the first scan is uploaded
         # logins run in two threads of their own (their own two reader connections): random-name attempts at
         # once in the 40 pool threads grew each thread's page cache and malloc arena (issue 23)
         self.login_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-login")
