@@ -288,7 +288,9 @@ def eval_scans(args) -> int:
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ocr-eval-") as tmp:
-        edits = {"threads = 2 ": f"threads = {args.threads} "} if args.threads else {}
+        edits = {"threads = 1 ": f"threads = {args.threads} "} if args.threads else {}
+        if args.det_max_side is not None:
+            edits["det_max_side = 960 "] = f"det_max_side = {args.det_max_side} "
         cfg = load_config(write_config(Path(tmp), **edits))
         arc = open_archive(cfg, create=True)
         try:
@@ -372,18 +374,25 @@ def eval_scans(args) -> int:
     return 0
 
 
-# one lever changed at a time from RapidOCR as it runs today (name, engines.* settings, [ocr] threads, render dpi)
-TODAY = dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=80.0, SPIN=False, REC_BATCH=6, ARENA=False)
+# one lever changed at a time from RapidOCR as it ran before issue 24's round 3 (name, engines.* settings,
+# [ocr] settings); the fast path's orientation check is on in every row but the first
+TODAY = dict(ANGLE_RETRY_BELOW=80.0, SPIN=False, REC_BATCH=6, ARENA=False, WORD_BOXES=True, ORIENT_SAMPLE=0)
+BEFORE = dict(threads=2, det_max_side=1280, dpi=200)
 LEVERS = [
-    ("today: det 1280, cls when unsure, 2 threads, batch 6", TODAY, 2, 200),
-    ("1 thread", TODAY, 1, 200),
-    ("det 960", {**TODAY, "DET_MAX_SIDE": 960}, 2, 200),
-    ("det 736", {**TODAY, "DET_MAX_SIDE": 736}, 2, 200),
-    ("rec batch 12", {**TODAY, "REC_BATCH": 12}, 2, 200),
-    ("rec batch 24", {**TODAY, "REC_BATCH": 24}, 2, 200),
-    ("ORT memory arena on", {**TODAY, "ARENA": True}, 2, 200),
-    ("render 150 dpi (PDF pages only)", TODAY, 2, 150),
+    ("before: det 1280, cls when unsure, 2 threads", TODAY, BEFORE),
+    ("orientation check on", {**TODAY, "ORIENT_SAMPLE": 8}, BEFORE),
+    ("1 thread", TODAY, {**BEFORE, "threads": 1}),
+    ("det 960", TODAY, {**BEFORE, "det_max_side": 960}),
+    ("det 736", TODAY, {**BEFORE, "det_max_side": 736}),
+    ("rec batch 12", {**TODAY, "REC_BATCH": 12}, BEFORE),
+    ("ORT memory arena on", {**TODAY, "ARENA": True}, BEFORE),
+    ("no per-character boxes", {**TODAY, "WORD_BOXES": False}, BEFORE),
+    ("render 150 dpi (PDF pages only)", TODAY, {**BEFORE, "dpi": 150}),
+    ("after: the defaults (1 thread, det 960, orientation, no char boxes)",
+     {**TODAY, "ORIENT_SAMPLE": 8, "WORD_BOXES": False}, {}),
 ]
+if os.environ.get("OCR_LEVERS"):  # a subset by number: OCR_LEVERS=0,3,9
+    LEVERS = [LEVERS[int(i)] for i in os.environ["OCR_LEVERS"].split(",")]
 
 
 def levers(args) -> int:
@@ -417,10 +426,12 @@ def levers(args) -> int:
             pdf.close()
 
     print(f"{'做法':<52} {'页':>3} {'CPU秒/页':>8} {'页/秒':>6}  发文字号  标题  成文日期")
-    for name, knobs, threads, dpi in LEVERS:
+    for name, knobs, overrides in LEVERS:
         for k, v in knobs.items():
             setattr(engines, k, v)
-        settings = dataclasses.replace(ocr.OcrSettings(), threads=threads, dpi=dpi)
+        # a page may take minutes on a loaded machine: no page is given up here
+        settings = dataclasses.replace(ocr.OcrSettings(), page_timeout=3600.0, **overrides)
+        dpi = settings.dpi
         ocr.ocr_pil_pages(images(rows[0], dpi)[:1], settings)  # load the engine outside the measurement
         cpu = wall = 0.0
         pages = num = title = date = 0
@@ -493,6 +504,7 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=0,
                     help="--eval: at most this many scans without a 密级 (sampled with --seed); all secret ones are read")
     ap.add_argument("--threads", type=int, default=0, help="--eval: [ocr] threads instead of the example config's")
+    ap.add_argument("--det-max-side", type=int, default=None, help="--eval: [ocr] det_max_side instead of the example config's")
     ap.add_argument("--plain-only", action="store_true", help="--eval: leave out the scans with a 密级 (a shorter run)")
     ap.add_argument("--formats", default="jpg,png,scanpdf", help="--eval: which scan formats")
     ap.add_argument("--verbose", action="store_true")

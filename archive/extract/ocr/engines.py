@@ -197,7 +197,7 @@ def _tesseract_pil(image, number: int, settings: OcrSettings, workdir: Path, dpi
 #   read again with the detector on the whole page and the angle classifier on every line, and the better
 #   reading is kept (None: always the careful path, as RapidOCR does by default);
 # * ONNX Runtime's worker threads sleep when idle instead of spinning (spinning burns a shared core for nothing).
-DET_MAX_SIDE = 1280
+DET_MAX_SIDE = 960  # [ocr] det_max_side's default
 ANGLE_RETRY_BELOW = 80.0
 SPIN = False
 REC_BATCH = 6  # text crops recognised in one ONNX call (RapidOCR's own default)
@@ -232,12 +232,14 @@ def _ort_options(allow: bool, arena: bool = False) -> None:
 def preload(settings: OcrSettings) -> None:
     """Load the RapidOCR engine now (the extraction worker, asked to get ready before the first scan arrives)."""
     if settings.enabled and settings.engine == "rapidocr" and available(settings) is None:
-        _rapid(settings.threads)
+        _rapid(settings.threads, settings.det_max_side)
 
 
-def _rapid(threads: int):
-    """The RapidOCR engine, loaded once per process (the models are read from the wheel)."""
-    key = (threads, DET_MAX_SIDE, SPIN, ARENA, WORD_BOXES)
+def _rapid(threads: int, det_max_side: int | None = None):
+    """The RapidOCR engine, loaded once per process (the models are read from the wheel). ``det_max_side``:
+    [ocr] det_max_side (None: DET_MAX_SIDE)."""
+    side = DET_MAX_SIDE if det_max_side is None else det_max_side
+    key = (threads, side, SPIN, ARENA, WORD_BOXES)
     eng = _RAPID.get(key)
     if eng is None:
         limits.ocr_headroom()  # in the worker: room for ONNX Runtime and the models, given once
@@ -247,9 +249,9 @@ def _rapid(threads: int):
         _ort_options(SPIN, ARENA)
         eng = RapidOCR(intra_op_num_threads=max(1, threads), inter_op_num_threads=1,
                        max_side_len=RAPID_MAX_SIDE, print_verbose=False)
-        if DET_MAX_SIDE:
+        if side:
             det = eng.text_det
-            scaled = DetPreProcess(DET_MAX_SIDE, "max", det.mean, det.std)
+            scaled = DetPreProcess(side, "max", det.mean, det.std)
             whole = det.get_preprocess  # RapidOCR picks 2000 for an A4 page
 
             def preprocess(longer_side, whole=whole, scaled=scaled):
@@ -430,7 +432,7 @@ def _rapid_page(image, number: int, settings: OcrSettings) -> OcrPage:
     if STUCK.is_set():
         page.error = f"第{number}页未读取（前一页 OCR 超时）"
         return page
-    eng = _rapid(settings.threads)
+    eng = _rapid(settings.threads, settings.det_max_side)
     arr = np.asarray(image.convert("RGB"))
     limits.rearm_cpu()  # RapidOCR's CPU time is the worker's own: each page gets the per-file allowance
     if _RAPID_POOL is None:

@@ -29,7 +29,8 @@ class OcrSettings:
     dpi: int = 200  # PDF pages are rendered at this resolution
     page_timeout: float = 120.0  # seconds for one page (render or recognise); the page is skipped after
     workers: int = 0  # tesseract: pages recognised at once; 0 = number of cores
-    threads: int = 2  # rapidocr: ONNX Runtime threads inside the extraction worker
+    threads: int = 1  # rapidocr: ONNX Runtime threads inside the extraction worker (bench/ocr.md: 1 costs least)
+    det_max_side: int = 960  # rapidocr: longer side of the page as the text detector sees it (0: the whole page)
     min_header_confidence: float = 75.0  # below this, the 版头 is not trusted: the document goes to pending
     searchable_pdf: bool = False  # also store a PDF with a text layer beside the original
 
