@@ -37,6 +37,7 @@ a suspected mark) and OCR pages per second over the whole ingest, per format and
 ``--plain-only`` leaves the scans with a 密级 out (a shorter run); ``--threads N`` sets [ocr] threads.
 
     python bench/ocr_bench.py --eval DIR --levers [--split tune] [--limit 5] [--formats jpg,png]
+    python bench/ocr_bench.py --eval DIR --upload [--n 2]
 
 changes one RapidOCR lever at a time (``LEVERS``) and prints process CPU seconds per page, wall pages/s and the
 fields gongwen.parse reads from the OCR text. Measured 2026-12-07 on the shared 2-core machine (load 9–21, so the
@@ -454,6 +455,55 @@ def levers(args) -> int:
     return 0
 
 
+def _child_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def upload(args) -> int:
+    """A one-page scan filed into a fresh archive, as the first upload after the web server starts: the ingest's
+    wall time and its extraction worker's CPU seconds, with a cold worker (started by the upload, as before) and
+    with a worker warmed at start (``ExtractWorker.warm``, which the web server calls), given the time to load its
+    engine before the scan arrives. The page is a --split scan without a 密级 (jpg/png), ``--n`` times each."""
+    import tempfile
+
+    from archive.config import load_config
+    from archive.session import open_archive
+    from conftest import write_config
+
+    src = Path(args.eval)
+    rows = [json.loads(line) for line in open(src / "manifest.jsonl", encoding="utf-8")]
+    rows = [r for r in rows if r["split"] == args.split and r["format"] in ("jpg", "png") and not r["gold"].get("secrecy")]
+    picked = random.Random(args.seed).sample(rows, min(args.n, len(rows)))
+    print(f"一页扫描件的首次上传（入库）：{len(picked)} 份，{args.split} 半")
+    print(f"{'提取进程':<6} {'文件':<32} {'用时秒':>7} {'提取进程CPU秒':>13}  结果")
+    for mode in ("cold", "warm"):
+        for r in picked:
+            with tempfile.TemporaryDirectory(prefix="ocr-upload-") as tmp:
+                cfg = load_config(write_config(Path(tmp)))
+                arc = open_archive(cfg, create=True)
+                try:
+                    scan = Path(tmp) / Path(r["file"]).name
+                    shutil.copy(src / r["file"], scan)
+                    if mode == "warm":  # the server started a while before the clerk uploads
+                        arc.worker.warm()
+                        pid = arc.worker._proc.pid
+                        while "onnxruntime" not in Path(f"/proc/{pid}/maps").read_text():
+                            time.sleep(0.2)
+                        time.sleep(1)
+                    t = time.monotonic()
+                    before = _child_cpu(arc.worker._proc.pid) if arc.worker._proc else 0.0
+                    res = pipeline.ingest_file(arc, scan)
+                    dt = time.monotonic() - t
+                    cpu = _child_cpu(arc.worker._proc.pid) - before
+                    print(f"{mode:<6} {r['file']:<32} {dt:>7.1f} {cpu:>13.1f}  {res.outcome}", flush=True)
+                finally:
+                    arc.close()
+    print(f"（机器负载 {os.getloadavg()[0]:.1f}，{os.cpu_count()} 核）")
+    return 0
+
+
 def reparse(args) -> int:
     """Parse again the texts an --eval run kept (``--out``/texts), with the parser importable here
     (``--parser-root``), and print the field figures: the parser's share, OCR left as it was."""
@@ -498,6 +548,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reparse", action="store_true", help="parse the texts kept by an --eval run again")
     ap.add_argument("--levers", action="store_true", help="--eval: measure each RapidOCR lever in this process")
+    ap.add_argument("--upload", action="store_true", help="--eval: a one-page scan as the first upload, cold and warm worker")
     ap.add_argument("--parser-root", help="--reparse with the archive package found in this folder")
     ap.add_argument("--eval", help="an evaluation set made by bench/eval_set.py (DIR/manifest.jsonl)")
     ap.add_argument("--split", default="test", help="which half of --eval to read (test: never tuned on)")
@@ -519,6 +570,8 @@ def main(argv=None) -> int:
         return reparse(args)
     if args.eval and args.levers:
         return levers(args)
+    if args.eval and args.upload:
+        return upload(args)
     if args.eval:
         return eval_scans(args)
 
