@@ -346,8 +346,10 @@ def _rapid_read(eng, arr):
         turned, arr = 90, np.ascontiguousarray(np.rot90(arr, -1))
         result, _ = eng(arr, use_cls=False, return_word_box=True)
     if _upside_down(eng, *_detected()):
-        turned, arr = (turned + 180) % 360, np.ascontiguousarray(np.rot90(arr, 2))
-        result, _ = eng(arr, use_cls=False, return_word_box=True)
+        flipped = np.ascontiguousarray(np.rot90(arr, 2))
+        again, _ = eng(flipped, use_cls=False, return_word_box=True)
+        if _mean_score(again) >= _mean_score(result):  # upside-down text reads far worse than upright
+            turned, arr, result = (turned + 180) % 360, flipped, again
     first = _mean_score(result)
     if first * 100 < ANGLE_RETRY_BELOW:
         again = _careful(eng, arr)
