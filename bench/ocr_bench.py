@@ -61,6 +61,10 @@ The whole ingest (--eval, test split, 30 scans without a 密级, 43 pages; befor
     after, --threads 1   3.0 CPU s/page, 0.14 pages/s (load 6.8 → 5.5); the same fields
 
 (the figures' small counts and the machine's load say the direction more than the last digit).
+
+Issue 24, round 3 (1 ONNX thread, the detector at 960 px, the orientation check and the careful path, no
+per-character boxes; the first upload with a warmed worker): before/after figures, each lever and what was
+not pursued are in bench/ocr.md. ``--upload`` measures a one-page scan as the first upload (cold and warm worker).
 """
 
 from __future__ import annotations
