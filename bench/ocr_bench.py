@@ -295,7 +295,7 @@ def eval_scans(args) -> int:
     with tempfile.TemporaryDirectory(prefix="ocr-eval-") as tmp:
         edits = {"threads = 1 ": f"threads = {args.threads} "} if args.threads else {}
         if args.det_max_side is not None:
-            edits["det_max_side = 960 "] = f"det_max_side = {args.det_max_side} "
+            edits["det_max_side = 1280 "] = f"det_max_side = {args.det_max_side} "
         cfg = load_config(write_config(Path(tmp), **edits))
         arc = open_archive(cfg, create=True)
         try:
@@ -393,7 +393,9 @@ LEVERS = [
     ("ORT memory arena on", {**TODAY, "ARENA": True}, BEFORE),
     ("no per-character boxes", {**TODAY, "WORD_BOXES": False}, BEFORE),
     ("render 150 dpi (PDF pages only)", TODAY, {**BEFORE, "dpi": 150}),
-    ("after: the defaults (1 thread, det 960, orientation, no char boxes)",
+    ("after, det 960 (1 thread, orientation, no char boxes)",
+     {**TODAY, "ORIENT_SAMPLE": 8, "WORD_BOXES": False}, {"det_max_side": 960}),
+    ("after: the defaults (1 thread, det 1280, orientation, no char boxes)",
      {**TODAY, "ORIENT_SAMPLE": 8, "WORD_BOXES": False}, {}),
 ]
 if os.environ.get("OCR_LEVERS"):  # a subset by number: OCR_LEVERS=0,3,9

@@ -197,7 +197,7 @@ def _tesseract_pil(image, number: int, settings: OcrSettings, workdir: Path, dpi
 #   read again with the detector on the whole page and the angle classifier on every line, and the better
 #   reading is kept (None: always the careful path, as RapidOCR does by default);
 # * ONNX Runtime's worker threads sleep when idle instead of spinning (spinning burns a shared core for nothing).
-DET_MAX_SIDE = 960  # [ocr] det_max_side's default
+DET_MAX_SIDE = 1280  # [ocr] det_max_side's default
 ANGLE_RETRY_BELOW = 80.0
 SPIN = False
 REC_BATCH = 6  # text crops recognised in one ONNX call (RapidOCR's own default)
