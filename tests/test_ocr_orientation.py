@@ -91,3 +91,17 @@ def test_a_warmed_worker_has_the_engine_loaded_before_the_first_scan(page, tmp_p
         assert NUMBER.search(re.sub(r"\s+", "", ex.text))
     finally:
         w.close()
+
+
+def test_det_max_side_is_a_setting_with_a_floor(tmp_path):
+    from archive.config import load_config
+    from archive.errors import ConfigError
+    from tests.conftest import write_config
+
+    assert load_config(write_config(tmp_path)).ocr.det_max_side == 1280
+    cfg = load_config(write_config(tmp_path, **{"det_max_side = 1280 ": "det_max_side = 960 "}))
+    assert cfg.ocr.det_max_side == 960
+    for bad in ("100", "true", '"960"'):
+        with pytest.raises(ConfigError) as e:
+            load_config(write_config(tmp_path, **{"det_max_side = 1280 ": f"det_max_side = {bad} "}))
+        assert "det_max_side" in str(e.value)
