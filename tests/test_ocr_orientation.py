@@ -105,3 +105,36 @@ def test_det_max_side_is_a_setting_with_a_floor(tmp_path):
         with pytest.raises(ConfigError) as e:
             load_config(write_config(tmp_path, **{"det_max_side = 1280 ": f"det_max_side = {bad} "}))
         assert "det_max_side" in str(e.value)
+
+
+def _worker_of(store: Path) -> int | None:
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"archive.extract.worker" in cmd and str(store).encode() in cmd:
+                return int(proc.name)
+    return None
+
+
+@pytest.mark.slow
+def test_the_served_web_app_warms_its_extraction_worker(tmp_path):
+    from starlette.testclient import TestClient
+
+    from archive.config import load_config
+    from archive.web import create_app
+    from tests.conftest import write_config
+
+    cfg = load_config(write_config(tmp_path))
+    with TestClient(create_app(cfg)):
+        time.sleep(0.5)
+        assert _worker_of(cfg.store) is None  # the test apps (and the tests) do not pay for a warm worker
+    with TestClient(create_app(cfg, warm_ocr=True)):
+        deadline = time.monotonic() + 300  # a bound on the wait, not a speed requirement
+        pid = None
+        while time.monotonic() < deadline and not (pid and _maps_onnxruntime(pid)):
+            pid = _worker_of(cfg.store)
+            time.sleep(0.2)
+        assert pid and _maps_onnxruntime(pid)  # loaded before any upload

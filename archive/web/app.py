@@ -166,7 +166,6 @@ class WebArchive:
         # started it (PR_SET_PDEATHSIG): one long-lived thread runs every ingest, never a pool thread that
         # may end while another uses the worker
         self.ingest_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-ingest")
-        self.ingest_thread.submit(self.writer.worker.warm)  # OCR engine loaded before the first scan is uploaded
         # logins run in two threads of their own (their own two reader connections): random-name attempts at
         # once in the 40 pool threads grew each thread's page cache and malloc arena (issue 23)
         self.login_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-login")
@@ -1175,13 +1174,17 @@ def _lifespan(w: WebArchive):
     return lifespan
 
 
-def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = False) -> Starlette:
+def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = False,
+               warm_ocr: bool = False) -> Starlette:
     """The web application over the archive ``cfg`` names. Raises UsageError when bound beyond the local
-    machine without accounts."""
+    machine without accounts. ``warm_ocr`` (archive serve): the extraction worker loads the OCR engine now,
+    so the first uploaded scan does not wait for it."""
     from archive.web import filing_pages
     from archive.web import appraisal_pages
 
     w = WebArchive(cfg, host)
+    if warm_ocr:
+        w.ingest_thread.submit(w.writer.worker.warm)  # in the thread that runs every ingest (the child dies with it)
     routes = [
         Route("/", home),
         Route("/login", login_page, methods=["GET"]),
