@@ -1547,7 +1547,7 @@ def serve(
 
     cfg = _config()
     tls = tls_files(cfg)  # [web] tls_cert / tls_key, checked before anything listens
-    web = create_app(cfg, host, secure_cookies=secure_cookies or tls is not None)
+    web = create_app(cfg, host, secure_cookies=secure_cookies or tls is not None, warm_ocr=True)
     shown = f"[{host}]" if ":" in host else host
     say(f"网页已启动：{'https' if tls else 'http'}://{shown}:{port}/（Ctrl+C 停止）")
     uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False,

@@ -481,7 +481,15 @@ def _ocr_settings(o: dict) -> OcrSettings:
         workers=int(o.get("workers", d.workers)),
         min_header_confidence=float(o.get("min_header_confidence", d.min_header_confidence)),
         searchable_pdf=o.get("searchable_pdf", d.searchable_pdf),
+        det_max_side=_det_max_side(o.get("det_max_side", d.det_max_side)),
     )
+
+
+def _det_max_side(v) -> int:
+    """[ocr] det_max_side: 0 (the whole page) or 320 pixels and more."""
+    if isinstance(v, bool) or not isinstance(v, int) or (v != 0 and not 320 <= v <= 4000):
+        raise ConfigError(f"config.toml 中 ocr.det_max_side 应为 0 或 320 到 4000 之间的整数，而不是 {v!r}")
+    return v
 
 
 _REGEX_CHARS = set("^$.*+?[](){}|\\")

@@ -37,6 +37,7 @@ a suspected mark) and OCR pages per second over the whole ingest, per format and
 ``--plain-only`` leaves the scans with a 密级 out (a shorter run); ``--threads N`` sets [ocr] threads.
 
     python bench/ocr_bench.py --eval DIR --levers [--split tune] [--limit 5] [--formats jpg,png]
+    python bench/ocr_bench.py --eval DIR --upload [--n 2]
 
 changes one RapidOCR lever at a time (``LEVERS``) and prints process CPU seconds per page, wall pages/s and the
 fields gongwen.parse reads from the OCR text. Measured 2026-12-07 on the shared 2-core machine (load 9–21, so the
@@ -60,6 +61,10 @@ The whole ingest (--eval, test split, 30 scans without a 密级, 43 pages; befor
     after, --threads 1   3.0 CPU s/page, 0.14 pages/s (load 6.8 → 5.5); the same fields
 
 (the figures' small counts and the machine's load say the direction more than the last digit).
+
+Issue 24, round 3 (1 ONNX thread, the detector at 960 px, the orientation check and the careful path, no
+per-character boxes; the first upload with a warmed worker): before/after figures, each lever and what was
+not pursued are in bench/ocr.md. ``--upload`` measures a one-page scan as the first upload (cold and warm worker).
 """
 
 from __future__ import annotations
@@ -288,7 +293,9 @@ def eval_scans(args) -> int:
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ocr-eval-") as tmp:
-        edits = {"threads = 2 ": f"threads = {args.threads} "} if args.threads else {}
+        edits = {"threads = 1 ": f"threads = {args.threads} "} if args.threads else {}
+        if args.det_max_side is not None:
+            edits["det_max_side = 1280 "] = f"det_max_side = {args.det_max_side} "
         cfg = load_config(write_config(Path(tmp), **edits))
         arc = open_archive(cfg, create=True)
         try:
@@ -372,19 +379,27 @@ def eval_scans(args) -> int:
     return 0
 
 
-# one lever changed at a time from RapidOCR as it ran before (name, engines.* settings, [ocr] threads, render dpi)
+# one lever changed at a time from RapidOCR as it ran before issue 24's round 3 (name, engines.* settings,
+# [ocr] settings); the fast path's orientation check is on in every row but the first
+TODAY = dict(ANGLE_RETRY_BELOW=80.0, SPIN=False, REC_BATCH=6, ARENA=False, WORD_BOXES=True, ORIENT_SAMPLE=0)
+BEFORE = dict(threads=2, det_max_side=1280, dpi=200)
 LEVERS = [
-    ("before: det 2000, cls always, spin, 2 threads", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
-    ("no spinning", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=False), 2, 200),
-    ("1 thread (spin)", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 1, 200),
-    ("cls only when unsure", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=80.0, SPIN=True), 2, 200),
-    ("det 1280", dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
-    ("det 960", dict(DET_MAX_SIDE=960, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 200),
-    ("render 150 dpi", dict(DET_MAX_SIDE=0, ANGLE_RETRY_BELOW=None, SPIN=True), 2, 150),
-    ("after: det 1280, cls when unsure, no spin, 2 threads",
-     dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=80.0, SPIN=False), 2, 200),
-    ("after, 1 thread", dict(DET_MAX_SIDE=1280, ANGLE_RETRY_BELOW=80.0, SPIN=False), 1, 200),
+    ("before: det 1280, cls when unsure, 2 threads", TODAY, BEFORE),
+    ("orientation check on", {**TODAY, "ORIENT_SAMPLE": 8}, BEFORE),
+    ("1 thread", TODAY, {**BEFORE, "threads": 1}),
+    ("det 960", TODAY, {**BEFORE, "det_max_side": 960}),
+    ("det 736", TODAY, {**BEFORE, "det_max_side": 736}),
+    ("rec batch 12", {**TODAY, "REC_BATCH": 12}, BEFORE),
+    ("ORT memory arena on", {**TODAY, "ARENA": True}, BEFORE),
+    ("no per-character boxes", {**TODAY, "WORD_BOXES": False}, BEFORE),
+    ("render 150 dpi (PDF pages only)", TODAY, {**BEFORE, "dpi": 150}),
+    ("after, det 960 (1 thread, orientation, no char boxes)",
+     {**TODAY, "ORIENT_SAMPLE": 8, "WORD_BOXES": False}, {"det_max_side": 960}),
+    ("after: the defaults (1 thread, det 1280, orientation, no char boxes)",
+     {**TODAY, "ORIENT_SAMPLE": 8, "WORD_BOXES": False}, {}),
 ]
+if os.environ.get("OCR_LEVERS"):  # a subset by number: OCR_LEVERS=0,3,9
+    LEVERS = [LEVERS[int(i)] for i in os.environ["OCR_LEVERS"].split(",")]
 
 
 def levers(args) -> int:
@@ -418,10 +433,12 @@ def levers(args) -> int:
             pdf.close()
 
     print(f"{'做法':<52} {'页':>3} {'CPU秒/页':>8} {'页/秒':>6}  发文字号  标题  成文日期")
-    for name, knobs, threads, dpi in LEVERS:
+    for name, knobs, overrides in LEVERS:
         for k, v in knobs.items():
             setattr(engines, k, v)
-        settings = dataclasses.replace(ocr.OcrSettings(), threads=threads, dpi=dpi)
+        # a page may take minutes on a loaded machine: no page is given up here
+        settings = dataclasses.replace(ocr.OcrSettings(), page_timeout=3600.0, **overrides)
+        dpi = settings.dpi
         ocr.ocr_pil_pages(images(rows[0], dpi)[:1], settings)  # load the engine outside the measurement
         cpu = wall = 0.0
         pages = num = title = date = 0
@@ -441,6 +458,55 @@ def levers(args) -> int:
         print(f"{name:<52} {pages:>3} {cpu / pages:>8.2f} {pages / wall:>6.2f}  {num:>3}/{n}  {title:>3}/{n}  {date:>3}/{n}",
               flush=True)
     print(f"（机器负载 {os.getloadavg()[0]:.1f}，{os.cpu_count()} 核；CPU 秒为本进程全部线程）")
+    return 0
+
+
+def _child_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def upload(args) -> int:
+    """A one-page scan filed into a fresh archive, as the first upload after the web server starts: the ingest's
+    wall time and its extraction worker's CPU seconds, with a cold worker (started by the upload, as before) and
+    with a worker warmed at start (``ExtractWorker.warm``, which the web server calls), given the time to load its
+    engine before the scan arrives. The page is a --split scan without a 密级 (jpg/png), ``--n`` times each."""
+    import tempfile
+
+    from archive.config import load_config
+    from archive.session import open_archive
+    from conftest import write_config
+
+    src = Path(args.eval)
+    rows = [json.loads(line) for line in open(src / "manifest.jsonl", encoding="utf-8")]
+    rows = [r for r in rows if r["split"] == args.split and r["format"] in ("jpg", "png") and not r["gold"].get("secrecy")]
+    picked = random.Random(args.seed).sample(rows, min(args.n, len(rows)))
+    print(f"一页扫描件的首次上传（入库）：{len(picked)} 份，{args.split} 半")
+    print(f"{'提取进程':<6} {'文件':<32} {'用时秒':>7} {'提取进程CPU秒':>13}  结果")
+    for mode in ("cold", "warm"):
+        for r in picked:
+            with tempfile.TemporaryDirectory(prefix="ocr-upload-") as tmp:
+                cfg = load_config(write_config(Path(tmp)))
+                arc = open_archive(cfg, create=True)
+                try:
+                    scan = Path(tmp) / Path(r["file"]).name
+                    shutil.copy(src / r["file"], scan)
+                    if mode == "warm":  # the server started a while before the clerk uploads
+                        arc.worker.warm()
+                        pid = arc.worker._proc.pid
+                        while "onnxruntime" not in Path(f"/proc/{pid}/maps").read_text():
+                            time.sleep(0.2)
+                        time.sleep(1)
+                    t = time.monotonic()
+                    before = _child_cpu(arc.worker._proc.pid) if arc.worker._proc else 0.0
+                    res = pipeline.ingest_file(arc, scan)
+                    dt = time.monotonic() - t
+                    cpu = _child_cpu(arc.worker._proc.pid) - before
+                    print(f"{mode:<6} {r['file']:<32} {dt:>7.1f} {cpu:>13.1f}  {res.outcome}", flush=True)
+                finally:
+                    arc.close()
+    print(f"（机器负载 {os.getloadavg()[0]:.1f}，{os.cpu_count()} 核）")
     return 0
 
 
@@ -488,12 +554,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reparse", action="store_true", help="parse the texts kept by an --eval run again")
     ap.add_argument("--levers", action="store_true", help="--eval: measure each RapidOCR lever in this process")
+    ap.add_argument("--upload", action="store_true", help="--eval: a one-page scan as the first upload, cold and warm worker")
     ap.add_argument("--parser-root", help="--reparse with the archive package found in this folder")
     ap.add_argument("--eval", help="an evaluation set made by bench/eval_set.py (DIR/manifest.jsonl)")
     ap.add_argument("--split", default="test", help="which half of --eval to read (test: never tuned on)")
     ap.add_argument("--limit", type=int, default=0,
                     help="--eval: at most this many scans without a 密级 (sampled with --seed); all secret ones are read")
     ap.add_argument("--threads", type=int, default=0, help="--eval: [ocr] threads instead of the example config's")
+    ap.add_argument("--det-max-side", type=int, default=None, help="--eval: [ocr] det_max_side instead of the example config's")
     ap.add_argument("--plain-only", action="store_true", help="--eval: leave out the scans with a 密级 (a shorter run)")
     ap.add_argument("--formats", default="jpg,png,scanpdf", help="--eval: which scan formats")
     ap.add_argument("--verbose", action="store_true")
@@ -508,6 +576,8 @@ def main(argv=None) -> int:
         return reparse(args)
     if args.eval and args.levers:
         return levers(args)
+    if args.eval and args.upload:
+        return upload(args)
     if args.eval:
         return eval_scans(args)
 

@@ -119,6 +119,20 @@ class ExtractWorker:
                 pass
         return proc.returncode
 
+    def warm(self) -> None:
+        """Start the child now and have it load the OCR engine, without waiting for it: the first scan (a web
+        upload) then finds the engine loaded. The child sends no reply to this request; a file sent meanwhile
+        waits in the pipe until the engine is loaded. Call it from the thread that will extract (the child
+        dies with the thread that started it)."""
+        if self.ocr is None:
+            return
+        proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
+        try:
+            pickle.dump((None, self.ocr), proc.stdin)
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._discard()  # the next file starts a fresh child
+
     # ---- one file ------------------------------------------------------------------------
     def extract(self, path) -> Extracted:
         """Extract ``path`` in the child; raises ExtractionError (ExtractionLimitError past a limit)."""
@@ -252,8 +266,14 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
             path, ocr = pickle.load(requests)
         except EOFError:
             return
-        fault("worker")
         limits.arm_cpu(cpu_seconds)
+        if path is None:  # warm(): load the OCR engine now; no reply
+            try:
+                archive.extract.ocr.engines.preload(ocr)
+            except Exception:  # noqa: BLE001 - the first scan loads it again and reports what fails
+                pass
+            continue
+        fault("worker")
         try:
             reply = ("ok", ex.extract(path, ocr=ocr))
         except MemoryError:

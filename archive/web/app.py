@@ -1181,13 +1181,17 @@ def _lifespan(w: WebArchive):
     return lifespan
 
 
-def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = False) -> Starlette:
+def create_app(cfg: Config, host: str = "127.0.0.1", *, secure_cookies: bool = False,
+               warm_ocr: bool = False) -> Starlette:
     """The web application over the archive ``cfg`` names. Raises UsageError when bound beyond the local
-    machine without accounts."""
+    machine without accounts. ``warm_ocr`` (archive serve): the extraction worker loads the OCR engine now,
+    so the first uploaded scan does not wait for it."""
     from archive.web import filing_pages
     from archive.web import appraisal_pages
 
     w = WebArchive(cfg, host)
+    if warm_ocr:
+        w.ingest_thread.submit(w.writer.worker.warm)  # in the thread that runs every ingest (the child dies with it)
     routes = [
         Route("/", home),
         Route("/login", login_page, methods=["GET"]),

@@ -184,24 +184,36 @@ def _tesseract_pil(image, number: int, settings: OcrSettings, workdir: Path, dpi
 
 
 # ---- RapidOCR -------------------------------------------------------------------------------------
-# How RapidOCR is run (bench/ocr_bench.py --levers measures each lever; the figures are in its docstring):
-# * the detector's input: the page scaled so its longer side is DET_MAX_SIDE (RapidOCR's own setting detects on the
-#   whole 2000-pixel page; recognition still reads the text crops of the 2000-pixel page, so only finding lines
-#   gets cheaper);
-# * the angle classifier (is a text box upside down?) only when a page read without it comes out unsure (mean
-#   character confidence below ANGLE_RETRY_BELOW): an upright page, nearly every scan, skips it (None: always,
-#   in one pass, as RapidOCR does by default);
+# How RapidOCR is run (bench/ocr_bench.py --levers measures each lever; the figures are in bench/ocr.md):
+# * the fast path: the detector reads the page scaled so its longer side is DET_MAX_SIDE (RapidOCR's own setting
+#   detects on the whole 2000-pixel page; recognition still reads the text crops of the 2000-pixel page, so only
+#   finding lines gets cheaper), without the angle classifier;
+# * the page's orientation is checked on what the fast path found, at almost no cost: most text in boxes taller
+#   than wide -> the page lies on its side (turned a quarter and read again); the angle classifier on the page's
+#   ORIENT_SAMPLE longest lines says most are upside down -> turned half a circle and read again. A rotated or
+#   upside-down scan reads with high confidence line by line but in the wrong order, so confidence alone
+#   cannot tell;
+# * the careful path: a page the fast path read unsure (mean character confidence below ANGLE_RETRY_BELOW) is
+#   read again with the detector on the whole page and the angle classifier on every line, and the better
+#   reading is kept (None: always the careful path, as RapidOCR does by default);
 # * ONNX Runtime's worker threads sleep when idle instead of spinning (spinning burns a shared core for nothing).
-DET_MAX_SIDE = 1280
+DET_MAX_SIDE = 1280  # [ocr] det_max_side's default
 ANGLE_RETRY_BELOW = 80.0
 SPIN = False
+REC_BATCH = 6  # text crops recognised in one ONNX call (RapidOCR's own default)
+ARENA = False  # ONNX Runtime's CPU memory arena (RapidOCR turns it off)
+WORD_BOXES = False  # RapidOCR's box for every character (unused here: only each character's score is read)
+ORIENT_SAMPLE = 8  # lines the angle classifier looks at to tell an upside-down page
+_CAREFUL = threading.local()  # .on: this thread's detector reads the whole page (the careful path);
+#                               .found: (image, boxes) of its last detection
 _RAPID: dict[tuple, object] = {}
 _RAPID_POOL: ThreadPoolExecutor | None = None
 _RAPID_LAST = None  # the future of the last page handed to the pool
 
 
-def _ort_spinning(allow: bool) -> None:
-    """Set whether ONNX Runtime sessions RapidOCR creates from now on let idle threads spin."""
+def _ort_options(allow: bool, arena: bool = False) -> None:
+    """Set whether ONNX Runtime sessions RapidOCR creates from now on let idle threads spin, and whether
+    they keep a memory arena."""
     from rapidocr_onnxruntime.utils import infer_engine
 
     make = getattr(infer_engine.OrtInferSession._init_sess_opts, "__wrapped__",
@@ -210,31 +222,68 @@ def _ort_spinning(allow: bool) -> None:
     def options(config):
         opts = make(config)
         opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow else "0")
+        opts.enable_cpu_mem_arena = arena
         return opts
 
     options.__wrapped__ = make
     infer_engine.OrtInferSession._init_sess_opts = staticmethod(options)
 
 
-def _rapid(threads: int):
-    """The RapidOCR engine, loaded once per process (the models are read from the wheel)."""
-    key = (threads, DET_MAX_SIDE, SPIN)
+def preload(settings: OcrSettings) -> None:
+    """Load the RapidOCR engine now (the extraction worker, asked to get ready before the first scan arrives)."""
+    if settings.enabled and settings.engine == "rapidocr" and available(settings) is None:
+        _rapid(settings.threads, settings.det_max_side)
+
+
+def _rapid(threads: int, det_max_side: int | None = None):
+    """The RapidOCR engine, loaded once per process (the models are read from the wheel). ``det_max_side``:
+    [ocr] det_max_side (None: DET_MAX_SIDE)."""
+    side = DET_MAX_SIDE if det_max_side is None else det_max_side
+    key = (threads, side, SPIN, ARENA, WORD_BOXES)
     eng = _RAPID.get(key)
     if eng is None:
         limits.ocr_headroom()  # in the worker: room for ONNX Runtime and the models, given once
         from rapidocr_onnxruntime import RapidOCR
         from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
 
-        _ort_spinning(SPIN)
+        _ort_options(SPIN, ARENA)
         eng = RapidOCR(intra_op_num_threads=max(1, threads), inter_op_num_threads=1,
                        max_side_len=RAPID_MAX_SIDE, print_verbose=False)
-        if DET_MAX_SIDE:
+        if side:
             det = eng.text_det
-            scaled = DetPreProcess(DET_MAX_SIDE, "max", det.mean, det.std)
-            det.get_preprocess = lambda longer_side: scaled  # RapidOCR picks 2000 for an A4 page otherwise
+            scaled = DetPreProcess(side, "max", det.mean, det.std)
+            whole = det.get_preprocess  # RapidOCR picks 2000 for an A4 page
+
+            def preprocess(longer_side, whole=whole, scaled=scaled):
+                return whole(longer_side) if getattr(_CAREFUL, "on", False) else scaled
+            det.get_preprocess = preprocess
+        found = eng.auto_text_det
+
+        def auto_text_det(img, found=found):  # keep what the detector found, for the orientation check
+            boxes, elapsed = found(img)
+            _CAREFUL.found = (img, boxes)
+            return boxes, elapsed
+        eng.auto_text_det = auto_text_det
+        if not WORD_BOXES:
+            eng.cal_rec_boxes = _char_scores
         _RAPID.clear()  # one engine per process: a changed setting replaces it
         _RAPID[key] = eng
     return eng
+
+
+def _char_scores(crops, boxes, rec_res) -> list:
+    """Each line's characters and their scores in the shape RapidOCR's word boxes have ([text, score, boxes,
+    characters, scores]), without computing the boxes: they cost about 5 % of a page's time and nothing reads them."""
+    out = []
+    for rec in rec_res:
+        text, score = rec[0], rec[1]
+        info = rec[2] if len(rec) > 2 else None
+        if not info or len(info) < 5:
+            out.append([text, score, [], [], []])
+            continue
+        _, words, _, _, scores = info[:5]
+        out.append([text, score, [], [ch for w in words for ch in w], list(scores)])
+    return out
 
 
 def _mean_score(result) -> float:
@@ -243,17 +292,78 @@ def _mean_score(result) -> float:
     return sum(float(d[2]) * len(d[1]) for d in result or []) / n if n else 0.0
 
 
-def _rapid_read(eng, arr):
-    """RapidOCR's boxes for one page: without the angle classifier, and again with it when unsure."""
-    if ANGLE_RETRY_BELOW is None:
+def _careful(eng, arr):
+    """The careful path: the detector on the whole page, the angle classifier on every line."""
+    _CAREFUL.on = True
+    try:
         return eng(arr, use_cls=True, return_word_box=True)[0]
+    finally:
+        _CAREFUL.on = False
+
+
+def _detected():
+    """(image, boxes) of this thread's last detection (the page as RapidOCR scaled it), boxes may be None."""
+    return getattr(_CAREFUL, "found", (None, None))
+
+
+def _sideways(boxes) -> bool:
+    """Most of the text found (by length of line) stands in boxes taller than wide: the page lies on its side."""
+    tall = wide = 0.0
+    for b in boxes if boxes is not None else []:
+        left, top, right, bottom, _ = _box(b)
+        w, h = right - left, bottom - top
+        if h >= 1.5 * w:
+            tall += h
+        else:
+            wide += w
+    return tall > wide
+
+
+def _upside_down(eng, img, boxes) -> bool:
+    """The angle classifier, on the page's ORIENT_SAMPLE longest lines (at least 3 of them), says at least two
+    thirds are upside down with its own confidence."""
+    if img is None or boxes is None or len(boxes) < 3:
+        return False
+    longest = sorted(boxes, key=lambda b: -(_box(b)[2] - _box(b)[0]))[:ORIENT_SAMPLE]
+    if len(longest) < 3:
+        return False
+    _, labels, _ = eng.text_cls(eng.get_crop_img_list(img, longest))
+    flipped = sum(1 for label, score in labels if "180" in str(label) and score > eng.text_cls.cls_thresh)
+    return flipped * 3 >= len(longest) * 2
+
+
+def _rapid_read(eng, arr):
+    """RapidOCR's boxes for one page and how far the page was turned clockwise to read it (0, 90, 180, 270):
+    the fast path, the page turned upright when it is not, the careful path when the reading is unsure."""
+    try:
+        return _read_upright(eng, arr)
+    finally:
+        _CAREFUL.found = (None, None)  # the scaled page is not kept until the next one
+
+
+def _read_upright(eng, arr):
+    """The reading of ``_rapid_read``."""
+    import numpy as np
+
+    eng.text_rec.rec_batch_num = REC_BATCH
+    if ANGLE_RETRY_BELOW is None:
+        return _careful(eng, arr), 0
+    turned = 0
     result, _ = eng(arr, use_cls=False, return_word_box=True)
+    if _sideways(_detected()[1]):
+        turned, arr = 90, np.ascontiguousarray(np.rot90(arr, -1))
+        result, _ = eng(arr, use_cls=False, return_word_box=True)
+    if _upside_down(eng, *_detected()):
+        flipped = np.ascontiguousarray(np.rot90(arr, 2))
+        again, _ = eng(flipped, use_cls=False, return_word_box=True)
+        if _mean_score(again) >= _mean_score(result):  # upside-down text reads far worse than upright
+            turned, arr, result = (turned + 180) % 360, flipped, again
     first = _mean_score(result)
     if first * 100 < ANGLE_RETRY_BELOW:
-        again, _ = eng(arr, use_cls=True, return_word_box=True)
+        again = _careful(eng, arr)
         if _mean_score(again) > first:
-            return again
-    return result
+            return again, turned
+    return result, turned
 
 
 def _box(points) -> tuple[float, float, float, float, float]:
@@ -332,14 +442,14 @@ def _rapid_page(image, number: int, settings: OcrSettings) -> OcrPage:
     if STUCK.is_set():
         page.error = f"第{number}页未读取（前一页 OCR 超时）"
         return page
-    eng = _rapid(settings.threads)
+    eng = _rapid(settings.threads, settings.det_max_side)
     arr = np.asarray(image.convert("RGB"))
     limits.rearm_cpu()  # RapidOCR's CPU time is the worker's own: each page gets the per-file allowance
     if _RAPID_POOL is None:
         _RAPID_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rapidocr")
     fut = _RAPID_LAST = _RAPID_POOL.submit(_rapid_read, eng, arr)
     try:
-        result = fut.result(timeout=settings.page_timeout)
+        result, page.turned = fut.result(timeout=settings.page_timeout)
     except FutureTimeout:
         STUCK.set()
         page.error = f"第{number}页 OCR 超时（超过 {settings.page_timeout:g} 秒），该页文字未读取"
@@ -349,7 +459,8 @@ def _rapid_page(image, number: int, settings: OcrSettings) -> OcrPage:
     except Exception as e:  # noqa: BLE001 - an engine failure is this page's failure
         page.error = f"第{number}页 OCR 失败（{type(e).__name__}: {e}）"
         return page
-    page.lines = rapid_lines(result, image.width, image.height, number)
+    width, height = (image.height, image.width) if page.turned in (90, 270) else (image.width, image.height)
+    page.lines = rapid_lines(result, width, height, number)
     page.text = "\n".join(ln.text for ln in page.lines)
     confs = [c for ln in page.lines for c in ln.char_conf]
     page.confidence = sum(confs) / len(confs) if confs else None

@@ -29,7 +29,9 @@ class OcrSettings:
     dpi: int = 200  # PDF pages are rendered at this resolution
     page_timeout: float = 120.0  # seconds for one page (render or recognise); the page is skipped after
     workers: int = 0  # tesseract: pages recognised at once; 0 = number of cores
-    threads: int = 2  # rapidocr: ONNX Runtime threads inside the extraction worker
+    threads: int = 1  # rapidocr: ONNX Runtime threads inside the extraction worker (bench/ocr.md: 1 costs least)
+    det_max_side: int = 1280  # rapidocr: longer side of the page as the text detector sees it (0: the whole page);
+    # 960 costs less but misread a title character on the test split (bench/ocr.md)
     min_header_confidence: float = 75.0  # below this, the 版头 is not trusted: the document goes to pending
     searchable_pdf: bool = False  # also store a PDF with a text layer beside the original
 
@@ -60,3 +62,4 @@ class OcrPage:
     pdf: bytes | None = None  # the page as a searchable PDF (image + invisible text), when asked for
     repairs: list[str] = field(default_factory=list)  # what repair_header changed (Chinese)
     pdf_scale: float = 1.0  # how much ``pdf`` must be scaled to have the page's real size
+    turned: int = 0  # degrees the page image was turned clockwise to read it (a scan fed sideways or upside down)

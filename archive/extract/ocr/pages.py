@@ -63,8 +63,8 @@ def ocr_pil_pages(images, settings: OcrSettings, stop=None) -> list[OcrPage]:
             page.repairs = repair_header(page.lines)
             if page.repairs:
                 page.text = "\n".join(ln.text for ln in page.lines)
-        if settings.searchable_pdf and not page.error:
-            page.pdf = _searchable_page(image, page, dpi)
+        if settings.searchable_pdf and not page.error:  # the lines stand on the page as it was turned to read it
+            page.pdf = _searchable_page(image.rotate(-page.turned, expand=True) if page.turned else image, page, dpi)
         pages.append(page)
         if stop is not None and stop(page):
             break
