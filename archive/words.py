@@ -49,7 +49,7 @@ ARGUMENT_NAMES = {
     "ref": "记录", "refs": "记录", "query": "检索词", "paths": "路径", "path": "路径", "file": "文件",
     "files": "文件", "name": "用户名", "code": "档号", "appraisal_id": "鉴定编号",
     "held_id": "隔离文件编号", "output": "输出", "directory": "文件夹", "folder": "文件夹", "role": "角色", "source": "文件或待定记录", "which": "序号或文件名",
-    "kind": "阅办类型",
+    "kind": "阅办类型", "state": "纸质原件",
 }
 
 

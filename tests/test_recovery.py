@@ -341,7 +341,12 @@ def test_a_fifo_a_socket_and_a_non_utf8_name_fail_without_blocking(tmp_path):
     good = _doc(cfg.inbox, 1)
     os.mkfifo(cfg.inbox / "管道.pdf")
     sock = socket.socket(socket.AF_UNIX)
-    sock.bind(str(cfg.inbox / "套接字.txt"))
+    here = os.getcwd()
+    os.chdir(cfg.inbox)  # bound by a relative name: the full path may pass AF_UNIX's 108-byte limit
+    try:
+        sock.bind("套接字.txt")
+    finally:
+        os.chdir(here)
     bad_name = os.fsencode(cfg.inbox) + b"/\xb9\xab\xce\xc4.txt"  # 公文 in GBK: not UTF-8
     with open(bad_name, "w", encoding="utf-8") as f:
         f.write("\n".join(gongwen_lines(3, kind=0, year=2020)))
