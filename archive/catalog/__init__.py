@@ -188,12 +188,14 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     # they are checked before each commit instead
     conn.execute("PRAGMA foreign_keys=OFF")
     try:
-        for v in pending:
-            conn.execute("BEGIN IMMEDIATE")  # executescript() would commit early: run statements one by one
-            try:
+        # every pending migration in ONE transaction: another process starting meanwhile (a watcher and the web
+        # page after an upgrade) waits for the whole upgrade, so it never sees, copies or works on a version
+        # between the old release's and ours, and a kill -9 leaves the catalog at the old version or the new
+        conn.execute("BEGIN IMMEDIATE")  # executescript() would commit early: run statements one by one
+        try:
+            for v in pending:
                 if conn.execute("PRAGMA user_version").fetchone()[0] >= v:
-                    conn.execute("COMMIT")  # another process (a watcher and an ingest starting together) did it
-                    continue
+                    continue  # another process (a watcher and an ingest starting together) did it
                 for stmt in _split_sql(_MIGRATIONS[v]):
                     conn.execute(stmt)
                 if v in _AFTER_SQL:
@@ -201,10 +203,10 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
                 if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                     raise StoreError(f"目录数据库 {path} 升级到版本 {v} 时外键检查失败：请从备份恢复后重试")
                 conn.execute(f"PRAGMA user_version={v}")
-                conn.execute("COMMIT")
-            except Exception:
-                conn.execute("ROLLBACK")
-                raise
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
     finally:
         conn.execute("PRAGMA foreign_keys=ON")
     if saved is not None:
