@@ -100,7 +100,8 @@ cp sqlite3.h sqlite3ext.h /build/sqlite-inst/include/
 echo "ok   sqlite $SQLV built (FTS5)"
 cd /build/Python-$PYV
 if [ -n "$CROSS" ]; then
-  printf 'ac_cv_file__dev_ptmx=yes\nac_cv_file__dev_ptc=no\n' > /build/config.site
+  # configure cannot run its test programs for another machine: give the answers (glibc getaddrinfo is not buggy)
+  printf 'ac_cv_file__dev_ptmx=yes\nac_cv_file__dev_ptc=no\nac_cv_buggy_getaddrinfo=no\n' > /build/config.site
   XCONF="--host=$CROSS-linux-gnu --build=x86_64-linux-gnu --with-build-python=$PREFIX/bin/python3.11 --with-ensurepip=no"
   export CONFIG_SITE=/build/config.site PKG_CONFIG_PATH=/usr/lib/$CROSS-linux-gnu/pkgconfig DEST=/build/dest
 else
