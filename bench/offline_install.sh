@@ -2,7 +2,7 @@
 # Install from the offline bundle into a clean Debian root with networking off (issue 30), then file a document
 # through `archive watch` and find it through the web page; check the units with systemd-analyze.
 #
-#   bash bench/offline_install.sh [--root new|old] [--carry-python DIR] [BUNDLE.tar.gz] [ROOTFS]
+#   bash bench/offline_install.sh [--root new|old|old-arm64] [--carry-python DIR] [BUNDLE.tar.gz] [ROOTFS]
 #
 # --root new (default): a clean Debian 12 root (Python 3.11) made once with
 #   debootstrap --variant=minbase --include=python3,python3-venv,systemd,curl,ca-certificates,passwd,util-linux \
@@ -14,6 +14,16 @@
 # --root old-arm64: the same with an arm64 bullseye root (debootstrap --arch=arm64 …, default /work/rootfs-old-arm64),
 #   run under qemu-user (the binfmt entry qemu-aarch64 with the F flag, from Debian's qemu-user-static): slow.
 # The root is copied, never changed. Needs root (chroot, unshare).
+#
+# What was run (issue 30, 2026-12-08, 2-CPU x86_64 machine; times from /usr/bin/time around the whole command,
+# building the bundle included; both Pythons from a clean build_python.sh run into a fresh OUT, see its header):
+#   --root old --carry-python OUT         PASS  92 s wall, 49+7 s CPU (Debian 11 amd64, glibc 2.31, Python 3.9.2;
+#                                                 install.sh chose python/x86_64/, the venv runs on it)
+#   --root old-arm64 --carry-python OUT   PASS  186 s wall, 164+10 s CPU (Debian 11 arm64 under qemu-user, glibc 2.31,
+#                                                 Python 3.9.2; install.sh chose python/aarch64/ by uname -m)
+# For old-arm64 the qemu-aarch64 binfmt entry had to be registered first (it was absent): no binfmt-support here,
+# so written to /proc/sys/fs/binfmt_misc/register from /usr/share/binfmts/qemu-aarch64 with flags PF.
+# qemu-user is not ARM hardware, and no glibc 2.28 system (麒麟 V10, 统信 V20) was available: neither was run.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 KIND=new

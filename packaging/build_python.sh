@@ -7,12 +7,21 @@
 #   debootstrap --variant=minbase --include=build-essential,libssl-dev,libffi-dev,zlib1g-dev,libbz2-dev,\
 #     liblzma-dev,uuid-dev,xz-utils,pkg-config bullseye BUILDROOT http://deb.debian.org/debian
 # (bullseye: glibc 2.31). It is used as it is (the build happens in its /build, removed after).
-# --cross aarch64 (written but NOT yet run: no time in issue 30's round): build the ARM64 one in the same x86_64
-# root with Debian's cross compiler, after the x86_64 one
-# (its OUTDIR/python-*-linux-x86_64.tar.gz runs the build steps); the root then also needs, once:
+# --cross aarch64: build the ARM64 one in the same x86_64 root with Debian's cross compiler, after the x86_64 one
+# into the same OUTDIR (its OUTDIR/python-*-linux-x86_64.tar.gz runs the build steps); the root then also needs, once:
 #   dpkg --add-architecture arm64; apt-get install crossbuild-essential-arm64 libssl-dev:arm64 libffi-dev:arm64 \
 #     zlib1g-dev:arm64 libbz2-dev:arm64 liblzma-dev:arm64 uuid-dev:arm64
-# The ARM64 build is checked by running it under qemu-user when the machine can (binfmt), else only its glibc needs.
+# The ARM64 build is checked by running it under qemu-user when the machine can (binfmt entry qemu-aarch64), else
+# only its glibc needs are checked.
+#
+# What was run (issue 30, 2026-12-08, a 2-CPU x86_64 machine, sources from ARCHIVE_SRC_CACHE, fresh OUTDIR):
+#   bash packaging/build_python.sh /work/rootfs-old-build OUT                   185 s wall, 167+28 s CPU, 59 MB,
+#     needs glibc 2.28; its own check (sqlite FTS5, ssl, ctypes, lzma, bz2, zlib, venv) passed in the root.
+#   bash packaging/build_python.sh --cross aarch64 /work/rootfs-old-build OUT   390 s wall, 203+41 s CPU, 52 MB,
+#     needs glibc 2.28 (objdump -T over all 83 files agrees: newest GLIBC_2.28, fcntl64); ran under qemu-aarch64
+#     in the root (sqlite FTS5, OpenSSL 1.1.1w). The arm64 packages were already in the root (the command above).
+# Then bench/offline_install.sh with OUT (see its header for the results). Left out of both (the root has no -dev
+# packages for them): _curses, _dbm, _gdbm, _tkinter, readline; the program uses none of them.
 #
 # The sources are Debian's own (bookworm): python3.11 3.11.2 with Debian's security patches (every patch from
 # shutdown-deadlock.diff on in debian/patches/series: the CVE fixes; Debian's layout patches before it are left
@@ -100,7 +109,8 @@ cp sqlite3.h sqlite3ext.h /build/sqlite-inst/include/
 echo "ok   sqlite $SQLV built (FTS5)"
 cd /build/Python-$PYV
 if [ -n "$CROSS" ]; then
-  printf 'ac_cv_file__dev_ptmx=yes\nac_cv_file__dev_ptc=no\n' > /build/config.site
+  # configure cannot run its test programs for another machine: give the answers (glibc getaddrinfo is not buggy)
+  printf 'ac_cv_file__dev_ptmx=yes\nac_cv_file__dev_ptc=no\nac_cv_buggy_getaddrinfo=no\n' > /build/config.site
   XCONF="--host=$CROSS-linux-gnu --build=x86_64-linux-gnu --with-build-python=$PREFIX/bin/python3.11 --with-ensurepip=no"
   export CONFIG_SITE=/build/config.site PKG_CONFIG_PATH=/usr/lib/$CROSS-linux-gnu/pkgconfig DEST=/build/dest
 else
