@@ -248,13 +248,15 @@ def _open_inside(root: Path, rel: str) -> int:
     return fd
 
 
-def _copy(src_fd: int, dest: Path, limit: int) -> tuple[str, int]:
+def _copy(fin, dest: Path, limit: int, too_big: str) -> tuple[str, int]:
+    """Copy an open file to ``dest``, hashing it and counting what is read: past ``limit`` bytes (the size the
+    manifest declares; a zip header's size is not trusted) it stops with ``too_big``."""
     h, n = hashlib.sha256(), 0
-    with os.fdopen(src_fd, "rb") as fin, open(dest, "xb") as fout:
+    with open(dest, "xb") as fout:
         while chunk := fin.read(1 << 20):
             n += len(chunk)
             if n > limit:
-                raise PackageProblem(f"{dest.name} 超过清单声明的大小")
+                raise PackageProblem(too_big)
             h.update(chunk)
             fout.write(chunk)
     return h.hexdigest(), n
@@ -315,7 +317,8 @@ def _stage_folder(root: Path, staging: Path, limit: int) -> Manifest:
                 raise PackageProblem(f"文件 {e.rel} 是符号链接，不予读取") from None
             raise PackageProblem(f"文件 {e.rel} 无法读取（{err.strerror or err}）") from None
         e.staged = _place(staging, i, e.rel)
-        _check(e, *_copy(fd, e.staged, e.size))
+        with os.fdopen(fd, "rb") as fin:
+            _check(e, *_copy(fin, e.staged, e.size, f"{e.staged.name} 超过清单声明的大小"))
     return m
 
 
@@ -355,18 +358,12 @@ def _stage_zip(path: Path, staging: Path, limit: int) -> Manifest:
             if info.file_size > e.size or info.file_size > max(info.compress_size, 1) * MAX_RATIO:
                 raise PackageProblem(f"压缩包中的 {e.rel} 解压后远大于其压缩大小或清单声明：疑为压缩炸弹，未解压")
             e.staged = _place(staging, i, e.rel)
-            h, n = hashlib.sha256(), 0
             try:
-                with z.open(info) as fin, open(e.staged, "xb") as fout:
-                    while chunk := fin.read(1 << 20):
-                        n += len(chunk)
-                        if n > e.size:  # the header's size is not trusted: counted while read
-                            raise PackageProblem(f"压缩包中的 {e.rel} 超过清单声明的大小：疑为压缩炸弹")
-                        h.update(chunk)
-                        fout.write(chunk)
+                with z.open(info) as fin:
+                    got = _copy(fin, e.staged, e.size, f"压缩包中的 {e.rel} 超过清单声明的大小：疑为压缩炸弹")
             except _BROKEN as err:  # a damaged member (CRC, deflate stream, an unsupported method)
                 raise PackageProblem(f"压缩包中的 {e.rel} 无法解压（{type(err).__name__}）：压缩包已损坏") from None
-            _check(e, h.hexdigest(), n)
+            _check(e, *got)
     return m
 
 
