@@ -35,9 +35,13 @@ def flat(text: str) -> str:
 @pytest.fixture(scope="module")
 def closed(tmp_path_factory) -> Path:
     """A small year (2023: 44 documents in four groups) arranged, checked and closed; 2022 still collecting."""
-    folder = tmp_path_factory.mktemp("year-outputs")
+    return closed_year(tmp_path_factory.mktemp("year-outputs"), 20)
+
+
+def closed_year(folder: Path, n_fillers: int) -> Path:
+    """The simulated 2023 (with ``n_fillers`` more) ingested in arrival order, arranged, checked and closed."""
     cfg = at_filing_config(folder)
-    gen.year_of_documents(folder / "docs", n_fillers=20)
+    gen.year_of_documents(folder / "docs", n_fillers=n_fillers)
     cli(cfg, "ingest", *map(str, gen.arrival_order(folder / "docs")))
     cli(cfg, "arrange", "--year", "2023", "--by", "张三", "--leave-pending")
     cli(cfg, "arrange", "check", "--year", "2023", "--by", "李四")

@@ -10,32 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from tests import filing_gen as gen
 from tests.conftest import copy_prepared
-from tests.test_filing import _archive_process, at_filing_config, cli, cli_json, rows
+from tests.test_filing import _archive_process, cli, cli_json, rows
+from tests.test_filing_outputs import _small_boxes, closed_year
 
 
 @pytest.fixture(scope="module")
 def closed(tmp_path_factory) -> Path:
     """A small year 2023 (4 groups) arranged, checked and closed."""
-    folder = tmp_path_factory.mktemp("paper-journal")
-    cfg = at_filing_config(folder)
-    gen.year_of_documents(folder / "docs", n_fillers=4)
-    cli(cfg, "ingest", *map(str, gen.arrival_order(folder / "docs")))
-    cli(cfg, "arrange", "--year", "2023", "--by", "张三", "--leave-pending")
-    cli(cfg, "arrange", "check", "--year", "2023", "--by", "李四")
-    cli(cfg, "arrange", "close", "--year", "2023", "--received-by", "王五")
-    return folder
+    return closed_year(tmp_path_factory.mktemp("paper-journal"), 4)
 
 
 @pytest.fixture
 def year(closed, tmp_path) -> Path:
     copy_prepared(closed, tmp_path / "a")
     cfg = tmp_path / "a" / "config.toml"
-    text = cfg.read_text(encoding="utf-8")
-    import re
-
-    cfg.write_text(re.sub(r"box_pages = \d+", "box_pages = 4", text), encoding="utf-8")  # several boxes a group
+    _small_boxes(cfg, 4)  # several boxes a group
     return cfg
 
 
