@@ -11,6 +11,10 @@ Nothing is deleted: the damaged catalog (and its -wal/-shm) is moved aside under
 kept; the new catalog is built under a temporary name and renamed into place only when complete, so
 a kill -9 during recover leaves the store and the kept catalog as they were and recover can run again.
 A readable catalog is never replaced.
+
+The paper originals (有/无) and boxes a clerk registered are not in the stored files: they are put back from the
+store's journal (archive/paper_journal.py) onto the rebuilt records, which stay 待定; the summary says how many
+were put back and how many could not be (record not rebuilt, entry not known to have committed, line unreadable).
 """
 
 from __future__ import annotations
