@@ -214,7 +214,7 @@ def replay(conn, j: Journal) -> Restored:
     for e in j.confirmed():
         for it in e.get("paper") or []:
             if (isinstance(it, list) and len(it) == 4 and isinstance(it[0], str) and _SHA.fullmatch(it[0])
-                    and it[1] in PAPER and _text(it[2]) and _text(it[3], 40)):
+                    and it[1] in PAPER and (it[2] is None or _text(it[2])) and _text(it[3], 40)):
                 papers[it[0]] = (it[1], it[2], it[3])
             else:
                 out.damaged += 1
