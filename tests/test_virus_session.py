@@ -14,22 +14,27 @@ from makedocs import make_text
 from tests.clirun import run_config
 
 FAKE = """#!/bin/sh
-# a stand-in for ClamAV's clamd client: logs each call; answers OK for each file until {dead} exists
+# a stand-in for ClamAV's clamd client: logs each call; answers OK for each file until {dead} exists (made after
+# the {die_after}th run), or FOUND from the {found_from}th run on
 echo "$1" >> {log}
 case "$1" in --ping=*) [ -e {dead} ] && exit 2; exit 0;; esac
 if [ -e {dead} ]; then echo "ERROR: Could not connect to clamd on LocalSocket /run/clamav/clamd.ctl" >&2; exit 2; fi
-for a in "$@"; do case "$a" in --*) ;; *) echo "$a: OK";; esac; done
-[ -n "{die_after}" ] && [ "$(grep -vc -- --ping {log})" -ge "{die_after}" ] && touch {dead}
-exit 0
+scans=$(grep -vc -- --ping {log})
+found=0
+for a in "$@"; do case "$a" in --*) ;; *)
+  if [ -n "{found_from}" ] && [ "$scans" -ge "{found_from}" ]; then echo "$a: Archive.Test.Fake FOUND"; found=1
+  else echo "$a: OK"; fi;; esac; done
+[ -n "{die_after}" ] && [ "$scans" -ge "{die_after}" ] && touch {dead}
+exit $found
 """
 
 
-def _setup(tmp_path: Path, die_after: str = "") -> tuple[Path, Path, dict, list[Path]]:
+def _setup(tmp_path: Path, die_after: str = "", found_from: str = "") -> tuple[Path, Path, dict, list[Path]]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log, dead = tmp_path / "calls.log", tmp_path / "dead"
     script = bin_dir / "clamdscan"
-    script.write_text(FAKE.format(log=log, dead=dead, die_after=die_after))
+    script.write_text(FAKE.format(log=log, dead=dead, die_after=die_after, found_from=found_from))
     script.chmod(0o755)
     folder = tmp_path / "a"
     folder.mkdir()
@@ -66,3 +71,23 @@ def test_a_scanner_that_stops_answering_mid_batch_fails_each_later_file_closed(t
     assert len(list((cfg.parent / "store" / "files").glob("*/*"))) == 2, "nothing unscanned is stored"
     # the failure made it look again for the next file (the ping says the daemon is gone)
     assert _calls(log).count("--ping=1") == 2
+
+
+def test_an_oa_package_is_scanned_at_ingest_and_one_finding_fails_it_whole(tmp_path, monkeypatch):
+    """The OA 归档信息包 is a way in too: each of its files scanned before it is read (it was not scanned at all)."""
+    from archive import catalog, oa_package
+    from archive.config import load_config
+    from archive.session import open_archive
+    from oa_packages import make_package
+
+    cfg_path, log, env, _ = _setup(tmp_path, found_from="2")
+    monkeypatch.setenv("PATH", env["PATH"])
+    cfg = load_config(cfg_path)
+    arc = open_archive(cfg, create=True)
+    try:
+        r = oa_package.take_in(arc, make_package(cfg.inbox / "d.oa"), from_inbox=True)
+        assert r.outcome == "failed" and "检出病毒（Archive.Test.Fake）" in r.reason and "整包未存储" in r.reason, r.reason
+        assert catalog.count_documents(arc.conn) == 0 and not arc.store.stored_files()
+        assert [c for c in _calls(log) if c != "--ping=1"] == ["--no-summary"] * 2  # stopped at the finding
+    finally:
+        arc.close()
