@@ -75,10 +75,15 @@ def set_paper(arc: Archive, refs: list[str], state: str, by: str | None) -> list
 
 def mark_unregistered(arc: Archive, ids: list[int], state: str, by: str) -> int:
     """At arrangement: the records of ``ids`` whose paper original is 未登记 registered as ``state``; how many.
-    Called inside the caller's unit of work."""
+    Called inside the caller's unit of work; the caller calls ``journal_confirmed`` once that unit has ended."""
     if state not in ("有", "无"):
         raise FilingError(f"纸质原件只能登记为 有 或 无，不是 “{state}”")
     return len(_mark_unregistered(arc, ids, state, by)[0])
+
+
+def journal_confirmed(arc: Archive) -> None:
+    """After a caller's unit of work that called ``mark_unregistered`` has ended: its journal entry confirmed."""
+    journal.confirm_mine(arc)
 
 
 def _mark_unregistered(arc: Archive, ids: list[int], state: str, by: str) -> tuple[list[int], str | None]:

@@ -3,7 +3,8 @@
 The catalog is the truth while it lives; this file (``store/journal/paper-boxes.jsonl``, one JSON object a line,
 only appended to) is what survives it. A registration (``arrange paper``, ``arrange --paper``, ``arrange box``)
 writes its entry, flushed to the disk, inside its unit of work just before the commit, with an id that its catalog
-events carry (``"journal": id``); once the transaction has committed a ``{"done": id}`` line follows. A kill -9
+events carry (``"journal": id``); once the transaction has committed a ``{"done": id}`` line follows (a caller
+whose own unit of work holds the registration calls ``confirm_mine`` after it). A kill -9
 between the two leaves an entry without ``done``: the next registration (under the write lock, so no other
 transaction is open) settles it against the catalog: ``done`` when an event names it, else ``void`` (rolled back).
 ``recover`` replays only entries marked done (and snapshots), keyed by the records' stored files' SHA-256 (the
@@ -20,6 +21,7 @@ import json
 import os
 import re
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,9 +35,9 @@ PAPER = ("有", "无", "未登记")
 _SHA = re.compile(r"[0-9a-f]{64}")
 BOX_KEYS = ("fonds", "year", "retention", "org", "box_no")
 
-# entries written by this process, with the unit of work they were written in (settle leaves those of the
-# unit still open alone: its events are visible to this connection before they are committed)
-_written: dict[str, object] = {}
+# entries written through each archive handle of this process, with the unit of work they were written in (settle
+# leaves those of the unit still open alone: its events are visible to this connection before they are committed)
+_written: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def path(root: Path) -> Path:
@@ -71,7 +73,7 @@ def write(arc, entry: dict, jid: str) -> str:
     """Append ``entry`` under the id ``jid`` (its catalog events carry it; returned) inside the caller's unit of
     work, as the last thing before its commit."""
     _append(arc.store.root, {"id": jid, **entry})
-    _written[jid] = getattr(arc, "_in_tx", None)
+    _written.setdefault(arc, {})[jid] = getattr(arc, "_in_tx", None)
     fault("registration-journalled")  # kill -9 here: the entry, no commit (settled as void)
     return jid
 
@@ -83,7 +85,19 @@ def confirm(arc, jid: str | None) -> None:
         return
     fault("registration-committed")  # kill -9 here: committed, no done line (settled as done later)
     _append(arc.store.root, {"done": jid})
-    _written.pop(jid, None)
+    _written.get(arc, {}).pop(jid, None)
+
+
+def confirm_mine(arc) -> None:
+    """For a caller whose unit of work held a registration (``arrange --paper``), once that unit has ended: the
+    entries this handle wrote, ``done`` where the catalog has their events (committed), else ``void``."""
+    mine = _written.get(arc)
+    if not mine or arc.conn.in_transaction:
+        return
+    committed = gateway.journalled_ids(arc.conn, list(mine))
+    for jid in list(mine):
+        _append(arc.store.root, {"done" if jid in committed else "void": jid})
+        del mine[jid]
 
 
 @dataclass
@@ -139,14 +153,14 @@ def settle(arc) -> None:
     if not j.exists:
         _snapshot(arc)
         return
-    current = getattr(arc, "_in_tx", None)
-    waiting = [e["id"] for e in j.unconfirmed() if not (e["id"] in _written and _written[e["id"]] is current)]
+    current, mine = getattr(arc, "_in_tx", None), _written.get(arc, {})
+    waiting = [e["id"] for e in j.unconfirmed() if not (e["id"] in mine and mine[e["id"]] is current)]
     if not waiting:
         return
     committed = gateway.journalled_ids(arc.conn, waiting)
     for jid in waiting:
         _append(root, {"done" if jid in committed else "void": jid})
-        _written.pop(jid, None)
+        mine.pop(jid, None)
 
 
 def _snapshot(arc) -> None:

@@ -174,3 +174,16 @@ def test_an_unwritable_journal_fails_the_registration_closed(year):
     r = cli(year, "arrange", "paper", "无", codes[0], "--by", "张三", ok=False)
     assert r.returncode == 1 and "登记日志" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert registrations(year)[0] == {}, "the registration is not committed without its journal entry"
+
+
+@pytest.mark.slow
+def test_paper_registered_at_arrangement_survives_at_once(year):
+    """``arrange --paper`` registers inside the arrangement's unit of work: its entry is confirmed when that unit
+    ends, so a catalog lost right after still gets it back (not 'unconfirmed')."""
+    r = cli(year, "arrange", "--year", "2022", "--by", "张三", "--leave-pending", "--paper", "有")
+    paper, _ = registrations(year)
+    assert len(paper) > 0 and f"纸质原件登记为“有”：{len(paper)} 件" in r.stdout + r.stderr
+    lose_catalog(year)
+    s = recover(year)["registrations"]
+    assert (s["paper"], s["unconfirmed"]) == (len(paper), 0)
+    assert registrations(year)[0] == paper
