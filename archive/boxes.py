@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archive import catalog
+from archive import paper_journal as journal
 from archive.catalog import filing as gateway
 from archive.errors import FilingError
 from archive.faults import fault
@@ -45,11 +46,13 @@ def set_paper(arc: Archive, refs: list[str], state: str, by: str | None) -> list
     if not refs:
         raise FilingError("须指定至少一条记录（记录号、档号或文号）")
     by = _name(by, "登记人（--by）")
-    done = []
+    done, changed, jid = [], [], None
     with arc.change(reason=f"登记纸质原件：{state}"):
+        journal.settle(arc)
         rows = [arc.resolve(ref) for ref in refs]
         boxed = gateway.box_numbers(arc.conn, [r["id"] for r in rows])
         ts = catalog.now()
+        pending_id = journal.new_id()
         for r in rows:
             if r["id"] in boxed and state != "有":
                 raise FilingError(f"{r['archival_code'] or '记录 %d' % r['id']} 的纸质原件已装入第 {boxed[r['id']]} 盒，"
@@ -60,25 +63,42 @@ def set_paper(arc: Archive, refs: list[str], state: str, by: str | None) -> list
             if before == state:
                 continue
             gateway.set_paper(arc.conn, r["id"], None if state == "未登记" else state, by, ts)
-            catalog.append_event(arc.conn, "paper", r["id"], {"paper": state, "was": before, "by": by})
+            catalog.append_event(arc.conn, "paper", r["id"], {"paper": state, "was": before, "by": by,
+                                                              "journal": pending_id})
             done.append(r["id"])
+            changed.append(r)
+        if changed:  # the store's journal, for archive recover: last, just before the commit
+            jid = journal.write(arc, journal.paper_entry(changed, state, by, ts), pending_id)
+    journal.confirm(arc, jid)
     return done
 
 
 def mark_unregistered(arc: Archive, ids: list[int], state: str, by: str) -> int:
     """At arrangement: the records of ``ids`` whose paper original is 未登记 registered as ``state``; how many.
-    Called inside the caller's unit of work."""
+    Called inside the caller's unit of work; the caller calls ``journal_confirmed`` once that unit has ended."""
     if state not in ("有", "无"):
         raise FilingError(f"纸质原件只能登记为 有 或 无，不是 “{state}”")
+    return len(_mark_unregistered(arc, ids, state, by)[0])
+
+
+def journal_confirmed(arc: Archive) -> None:
+    """After a caller's unit of work that called ``mark_unregistered`` has ended: its journal entry confirmed."""
+    journal.confirm_mine(arc)
+
+
+def _mark_unregistered(arc: Archive, ids: list[int], state: str, by: str) -> tuple[list[int], str | None]:
+    """mark_unregistered, with the journal entry's id (confirmed by the caller once its unit of work commits)."""
+    journal.settle(arc)
     current = paper_of(arc.conn, ids)
     ts = catalog.now()
-    n = 0
-    for i in ids:
-        if current[i] == "未登记":
-            gateway.set_paper(arc.conn, i, state, by, ts)
-            catalog.append_event(arc.conn, "paper", i, {"paper": state, "was": "未登记", "by": by})
-            n += 1
-    return n
+    jid = journal.new_id()
+    marked = [i for i in ids if current[i] == "未登记"]
+    for i in marked:
+        gateway.set_paper(arc.conn, i, state, by, ts)
+        catalog.append_event(arc.conn, "paper", i, {"paper": state, "was": "未登记", "by": by, "journal": jid})
+    if not marked:
+        return [], None
+    return marked, journal.write(arc, journal.paper_entry(catalog.records(arc.conn, marked), state, by, ts), jid)
 
 
 @dataclass
@@ -144,7 +164,9 @@ def box_year(arc: Archive, year: int, by: str | None, checked_by: str | None = N
         raise FilingError(f"检查人不能是装盒人本人（{by}）：请由另一人检查")
     conn, fonds = arc.conn, arc.cfg.fonds
     cap = capacity(arc.cfg)
+    jid = journal.new_id()
     with arc.change(reason=f"{year} 年度装盒"):
+        journal.settle(arc)
         yrow = gateway.year_row(conn, fonds, year)
         records = gateway.numbered_of_year(conn, fonds, year)
         if yrow is None and not records and not gateway.collected(conn, fonds, year):
@@ -163,7 +185,7 @@ def box_year(arc: Archive, year: int, by: str | None, checked_by: str | None = N
         existing = boxes(arc, year)
         ts = catalog.now()
         new_boxes: list[Box] = []
-        placed, oversize = 0, []
+        placed, oversize, items = 0, [], []
         by_group: dict[tuple, list] = {}
         for r in records:
             by_group.setdefault((r["retention"], r["org"] or ""), []).append(r)
@@ -193,6 +215,7 @@ def box_year(arc: Archive, year: int, by: str | None, checked_by: str | None = N
                 gateway.put_in_box(conn, r["id"], target.id, ts)
                 target.items.append(r)
                 target.items.sort(key=lambda x: x["item_no"])
+                items.append([r["sha256"], fonds, year, key[0], key[1], target.box_no, ts])
                 catalog.append_event(conn, "box", r["id"], {"year": year, "box_no": target.box_no, "by": by})
                 fault("boxing")  # kill -9 here: no box and no 盒号 committed
                 placed += 1
@@ -200,8 +223,13 @@ def box_year(arc: Archive, year: int, by: str | None, checked_by: str | None = N
             raise FilingError(f"{year} 年度没有待装盒的纸质原件（已全部装盒，或登记为无纸质原件）")
         catalog.append_event(conn, "box_year", None, {
             "year": year, "by": by, "checked_by": checked, "placed": placed, "capacity": cap,
-            "new_boxes": [f"{b.retention}-{b.org}-{b.box_no}" for b in new_boxes]})
+            "new_boxes": [f"{b.retention}-{b.org}-{b.box_no}" for b in new_boxes], "journal": jid})
+        journal.write(arc, journal.box_entry([
+            {"fonds": fonds, "year": year, "retention": b.retention, "org": b.org, "box_no": b.box_no,
+             "thickness_mm": b.thickness_mm, "arranged_by": b.arranged_by, "arranged_at": b.arranged_at,
+             "checked_by": b.checked_by, "checked_at": b.checked_at} for b in new_boxes], items), jid)
         no_paper = sum(1 for r in records if papers[r["id"]] == "无")
+    journal.confirm(arc, jid)
     return Boxing(year, new_boxes, placed, no_paper, oversize, cap, boxes(arc, year))
 
 
@@ -234,8 +262,12 @@ def set_paper_year(arc: Archive, year: int, state: str, by: str | None) -> int:
     from archive.filing import _name
 
     by = _name(by, "登记人（--by）")
+    if state not in ("有", "无"):
+        raise FilingError(f"纸质原件只能登记为 有 或 无，不是 “{state}”")
     with arc.change(reason=f"登记 {year} 年度纸质原件：{state}"):
         rows = [r for r in gateway.year_records(arc.conn, arc.cfg.fonds, year) if r["status"] == "archived"]
         if not rows:
             raise FilingError(f"{year} 年度没有归档或预归档的记录")
-        return mark_unregistered(arc, [r["id"] for r in rows], state, by)
+        marked, jid = _mark_unregistered(arc, [r["id"] for r in rows], state, by)
+    journal.confirm(arc, jid)
+    return len(marked)

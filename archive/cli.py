@@ -1465,6 +1465,8 @@ def _print_recovered(s) -> None:
         say(hit["reason"])
     if s.doubtful:
         say(f"注意：{len(s.doubtful)} 个存储文件涉密检查存疑（记录为待定），请保密员核查，如 {s.doubtful[0]}")
+    for line in s.registrations_said():  # paper originals and boxes put back from the store's journal
+        say(line)
 
 
 # ---- the web page and its accounts ---------------------------------------------------------------

@@ -12,7 +12,9 @@ destruction committed, its files not yet removed from the store), backup-writing
 part of the tar written beside the backup file),
 held (a doubtful file's hold committed, the
 original not yet moved into quarantine/), secrecy-decided (a 保密员's decision committed, the held file not yet moved), filing-close (archive arrange close: a
-record of the year numbered, the transaction not committed)."""
+record of the year numbered, the transaction not committed), registration-journalled (a paper or box registration's
+store journal entry written, the catalog not committed), registration-committed (committed, its ``done`` line not
+yet written)."""
 
 from __future__ import annotations
 

@@ -434,6 +434,10 @@ def arrange(arc: Archive, year: int, by: str | None, *, dry_run: bool = False, l
             "order": {f"{g.retention}-{g.org or ''}": [r["id"] for r in g.order] for g in p.groups if g.order},
             "how": "order file" if order_file else "move" if move else "proposed"})
         p.state = "arranging"
+    if paper is not None:  # the paper registration's entry in the store's journal: committed
+        from archive import boxes
+
+        boxes.journal_confirmed(arc)
     return p
 
 

@@ -30,7 +30,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from archive import catalog, display, gongwen, inbox, pipeline, secrecy, sidecar
+from archive import catalog, display, gongwen, inbox, pipeline, secrecy, sidecar, virus
 from archive.catalog import process
 from archive.errors import ExtractionError, StopRequested, StoreError
 from archive.models import IngestResult
@@ -420,6 +420,9 @@ def _take_in(arc: Archive, path: Path, staging: Path, from_inbox: bool) -> Inges
     owner = catalog.owner_of(arc.conn, main.sha)
     if owner is not None:
         return _already(arc, path, m, owner, from_inbox)
+    for e in m.entries:  # [virus] at_ingest: every file scanned before it is read; one refusal fails the package
+        if (bad := virus.refusal_at_ingest(arc.cfg.virus, e.staged, f"包中 {e.rel}（{e.role}）", arc)) is not None:
+            return _outcome(arc, path, main.sha, "failed", f"{bad}；整包未存储", from_inbox)
     # every file through the 涉密 gate before anything is stored: one mark refuses the whole package
     reads = {}
     for e in m.entries:

@@ -219,7 +219,7 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
     if size > limit * 1024 * 1024:
         return _failed(arc, path, sha, f"文件过大（{size / 1048576:.0f} MB，上限 {limit} MB），未读取。"
                             "请核实文件；如确需入库，请调大 config.toml [limits] max_file_mb", from_inbox)
-    if (infected := virus.refusal_at_ingest(arc.cfg.virus, path, name)) is not None:  # before it is read
+    if (infected := virus.refusal_at_ingest(arc.cfg.virus, path, name, arc)) is not None:  # before it is read
         return _failed(arc, path, sha, infected, from_inbox)
     try:
         ex = arc.worker.extract(path)  # in a child process with time and memory limits (OCR too)

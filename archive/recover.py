@@ -11,6 +11,10 @@ Nothing is deleted: the damaged catalog (and its -wal/-shm) is moved aside under
 kept; the new catalog is built under a temporary name and renamed into place only when complete, so
 a kill -9 during recover leaves the store and the kept catalog as they were and recover can run again.
 A readable catalog is never replaced.
+
+The paper originals (有/无) and boxes a clerk registered are not in the stored files: they are put back from the
+store's journal (archive/paper_journal.py) onto the rebuilt records, which stay 待定; the summary says how many
+were put back and how many could not be (record not rebuilt, entry not known to have committed, line unreadable).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import catalog, gongwen, pipeline, secrecy
+from archive import catalog, gongwen, paper_journal, pipeline, secrecy
 from archive.classify import classify
 from archive.config import Config
 from archive.errors import ExtractionError, StoreError
@@ -43,12 +47,39 @@ class RecoverSummary:
     mismatched: list[str] = field(default_factory=list)  # stored files whose content is not their name
     secret: list[dict] = field(default_factory=list)  # stored files the 涉密 gate finds marked: no record, an incident
     doubtful: list[str] = field(default_factory=list)  # stored files the gate is unsure of: 待定, for the 保密员
+    # paper originals and boxes put back from the store's journal (archive/paper_journal.py)
+    registrations: paper_journal.Restored = field(default_factory=paper_journal.Restored)
+    journal_error: str | None = None  # the journal could not be read: nothing of it restored
 
     def to_json(self) -> dict:
         return {"catalog": str(self.catalog), "kept_aside": [str(p) for p in self.kept_aside],
                 "records": self.records, "from_old_catalog": self.from_old_catalog,
                 "unreadable": self.unreadable, "mismatched": self.mismatched,
-                "secret": self.secret, "doubtful": self.doubtful}
+                "secret": self.secret, "doubtful": self.doubtful,
+                "registrations": self.registrations.to_json(), "journal_error": self.journal_error}
+
+    def registrations_said(self) -> list[str]:
+        """What the clerk is told of the paper and box registrations (Chinese lines)."""
+        r = self.registrations
+        if self.journal_error:
+            return [f"注意：{self.journal_error}：纸质原件和装盒登记未能恢复，请重新登记（archive arrange paper / box）"]
+        lines = []
+        if r.paper or r.boxes:
+            lines.append(f"已从登记日志恢复纸质原件登记 {r.paper} 条、档案盒 {r.boxes} 个（盒内 {r.boxed} 件）")
+        lost = []
+        if r.paper_lost:
+            lost.append(f"{r.paper_lost} 条纸质原件登记")
+        if r.boxes_lost:
+            lost.append(f"{r.boxes_lost} 个档案盒（盒内记录均未重建）")
+        if r.boxed_lost:
+            lost.append(f"{r.boxed_lost} 件的装盒登记")
+        if lost:
+            lines.append(f"注意：{'、'.join(lost)}的记录未能重建，无法恢复，请核对实体档案")
+        if r.unconfirmed:
+            lines.append(f"注意：登记日志中有 {r.unconfirmed} 次登记因程序中断无法确认是否完成，未恢复，请核对后重新登记")
+        if r.damaged:
+            lines.append(f"注意：登记日志中有 {r.damaged} 处内容无法读取，未恢复")
+        return lines
 
 
 def _readable(path: Path) -> bool:
@@ -109,10 +140,15 @@ def recover(cfg: Config, progress=None) -> RecoverSummary:
                 if progress:
                     progress(i + 1, len(files))
             with arc.change() as tx:
+                try:  # the paper originals and boxes the catalog lost, from the store's journal
+                    summary.registrations = paper_journal.replay(tx.conn, paper_journal.read(arc.store.root))
+                except StoreError as e:  # the records are rebuilt all the same; the clerk is told
+                    summary.journal_error = str(e)
                 catalog.append_event(tx.conn, "recover", None, {
                     "records": summary.records, "from_old_catalog": summary.from_old_catalog,
                     "unreadable": summary.unreadable, "mismatched": summary.mismatched,
-                    "secret": [s["stored_path"] for s in summary.secret], "doubtful": summary.doubtful})
+                    "secret": [s["stored_path"] for s in summary.secret], "doubtful": summary.doubtful,
+                    "registrations": summary.registrations.to_json(), "journal_error": summary.journal_error})
             catalog.checkpoint(arc.conn)
         finally:
             arc.close(index=False)  # the index is rebuilt from the new catalog once it is in place

@@ -627,13 +627,10 @@ def _check_carrier(arc: Archive, rep: Report) -> None:
         rep.add("存储载体", "存储区", f"存储区所在磁盘仅剩 {free / 1048576:.0f} MB", "notice")
 
 
-_SPACE = re.compile(r"\s+")
-
-
 def duplicate_groups(rows) -> tuple[list[list], list[list]]:
     """Records (not destroyed) sharing a 发文字号 (its canonical spelling), and records without one sharing a
     题名 (spaces taken out, at least MIN_TITLE characters) and 成文日期: each group of two or more, in id order."""
-    from archive.export.package import MIN_TITLE
+    from archive.export.package import MIN_TITLE, title_key
 
     by_number: dict[str, list] = defaultdict(list)
     by_title: dict[tuple, list] = defaultdict(list)
@@ -643,7 +640,7 @@ def duplicate_groups(rows) -> tuple[list[list], list[list]]:
         if r["doc_number"]:
             by_number[r["doc_number"]].append(r)
             continue
-        title = _SPACE.sub("", r["title"] or "")
+        title = title_key(r["title"])
         if len(title) >= MIN_TITLE and r["date"]:
             by_title[(title, r["date"])].append(r)
     return ([g for g in by_number.values() if len(g) > 1], [g for g in by_title.values() if len(g) > 1])
@@ -658,10 +655,12 @@ def check_duplicates(rows, rep: Report) -> None:
     live = [r for r in rows if r["status"] != "destroyed"]
     rep.examined["重复文号"] += sum(1 for r in live if r["doc_number"])
     rep.examined["重复题名"] += sum(1 for r in live if not r["doc_number"] and r["title"])
+    from archive.export.package import title_key
+
     numbers, titles = duplicate_groups(rows)
     for g in numbers:
         refs = "、".join(_ref(r) for r in g[:10])
-        filed = Counter(_SPACE.sub("", r["title"] or "") for r in g if r["status"] == "archived")
+        filed = Counter(title_key(r["title"]) for r in g if r["status"] == "archived")
         if any(n > 1 for n in filed.values()):  # one document filed twice: same 文号, same 题名, both archived
             rep.add("重复文号", _ref(g[0]), f"发文字号 {g[0]['doc_number']} 有 {len(g)} 条记录（{refs}），其中已归档的"
                     "题名也相同：同一文件应为一件，请核对后用 archive attach 合并为一件的不同文件，或更正误记的文号")

@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class Scanner:
     name: str = ""
     missing: str = ""  # why nothing is scanned (not installed, no database, switched off)
     timeout: float = 600.0
+    settings: VirusSettings | None = None  # what it was found for (session_scanner: changed settings, found again)
 
     @property
     def available(self) -> bool:
@@ -174,12 +176,33 @@ def scan_files(settings: VirusSettings, paths: list[Path]) -> tuple[Scanner, lis
     return sc, sc.scan(list(paths))
 
 
-def refusal_at_ingest(settings: VirusSettings, path: Path, name: str) -> str | None:
+# the scanner of a session (an ingest batch, a watcher, the web page's writer), found once: finding it looks up
+# PATH, lists the database folder and pings clamd, which is not to be paid for every file
+_of_session: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def session_scanner(session, settings: VirusSettings) -> Scanner:
+    """The scanner found once for ``session`` (any object living as long as the batch or the watch), or found
+    now. One that is missing, or whose last run failed, is looked for again: a daemon restarted or ClamAV
+    installed meanwhile is used from the next file on (the file that met the failure has already failed)."""
+    sc = _of_session.get(session)
+    if sc is None or not sc.available or sc.settings is not settings:
+        sc = scanner(settings)
+        sc.settings = settings
+        _of_session[session] = sc
+    return sc
+
+
+def refusal_at_ingest(settings: VirusSettings, path: Path, name: str, session=None) -> str | None:
     """[virus] at_ingest: the one line why ``path`` is not taken in (infected, not scanned whole, the scanner
-    failed or is missing: the switch asks for a scan, so no scan is no entry), or None when it may go on."""
+    failed or is missing: the switch asks for a scan, so no scan is no entry), or None when it may go on.
+    ``session``: the scanner is found once for it (``session_scanner``), not for each file."""
     if not settings.at_ingest:
         return None
-    sc, verdicts = scan_files(settings, [path])
-    if verdicts is None:
+    sc = session_scanner(session, settings) if session is not None else scanner(settings)
+    if not sc.available:
         return f"入库前须做病毒检测（配置中 virus 的 at_ingest = true），但{sc.missing}，文件 {name} 未入库"
-    return None if verdicts[0].kind == "clean" else verdicts[0].line(name)
+    verdict = sc.scan([path])[0]
+    if verdict.kind == "error" and session is not None:
+        _of_session.pop(session, None)  # found again for the next file; this one fails closed
+    return None if verdict.kind == "clean" else verdict.line(name)

@@ -1,6 +1,7 @@
 """The year's outputs and boxes (issue 25 items 3 and 4) on a generated year (tests/filing_gen.py): how long close,
 the outputs on demand and the boxing take (wall and CPU seconds of the child process: the machine may be shared),
-and what they make (files, pages, sizes, boxes).
+and what they make (files, pages, sizes, boxes); then the catalog deleted and recovered, with the paper and
+box registrations put back from the store's journal.
 
     PYTHONPATH=. python bench/year_outputs_bench.py [--fillers 290] [--box-pages 60] [--keep DIR]
 """
@@ -74,6 +75,19 @@ def main() -> None:
     print(f"arrange box (box_pages {a.box_pages}): {w_box:.1f} s wall, {c_box:.1f} s CPU; {boxed['placed']} records "
           f"in {len(boxed['boxes'])} boxes: " + "; ".join(
               f"{b['retention']}-{b['org']} 盒{b['box_no']} {len(b['items'])} 件 {b['pages']} 页" for b in boxed["boxes"]))
+    # the catalog lost: recover rebuilds every record 待定 and puts the paper and box registrations back from the
+    # store's journal (archive/paper_journal.py)
+    for suffix in ("", "-wal", "-shm"):
+        (folder / "store" / f"catalog.sqlite{suffix}").unlink(missing_ok=True)
+    w_rec, c_rec, r = run(cfg, "recover", "--json")
+    reg = json.loads(r.stdout)["registrations"]
+    print(f"archive recover after the catalog was deleted: {w_rec:.1f} s wall, {c_rec:.1f} s CPU; "
+          f"{json.loads(r.stdout)['records']} records rebuilt, paper registrations put back {reg['paper']} "
+          f"(lost {reg['paper_lost']}), boxes {reg['boxes']} with {reg['boxed']} 件 (lost {reg['boxes_lost']} / "
+          f"{reg['boxed_lost']}), unconfirmed entries {reg['unconfirmed']}, unreadable {reg['damaged']}")
+    journal = folder / "store" / "journal" / "paper-boxes.jsonl"
+    print(f"  the journal: {journal.stat().st_size / 1024:.0f} KB, {len(journal.read_bytes().splitlines())} lines")
+    print(f"machine load (1/5/15 min): {os.getloadavg()}")
 
 
 if __name__ == "__main__":

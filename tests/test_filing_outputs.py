@@ -35,9 +35,13 @@ def flat(text: str) -> str:
 @pytest.fixture(scope="module")
 def closed(tmp_path_factory) -> Path:
     """A small year (2023: 44 documents in four groups) arranged, checked and closed; 2022 still collecting."""
-    folder = tmp_path_factory.mktemp("year-outputs")
+    return closed_year(tmp_path_factory.mktemp("year-outputs"), 20)
+
+
+def closed_year(folder: Path, n_fillers: int) -> Path:
+    """The simulated 2023 (with ``n_fillers`` more) ingested in arrival order, arranged, checked and closed."""
     cfg = at_filing_config(folder)
-    gen.year_of_documents(folder / "docs", n_fillers=20)
+    gen.year_of_documents(folder / "docs", n_fillers=n_fillers)
     cli(cfg, "ingest", *map(str, gen.arrival_order(folder / "docs")))
     cli(cfg, "arrange", "--year", "2023", "--by", "张三", "--leave-pending")
     cli(cfg, "arrange", "check", "--year", "2023", "--by", "李四")
@@ -350,3 +354,28 @@ def test_kill_9_mid_boxing_leaves_no_box(year):
     assert rows(year, "SELECT count(*) n FROM box_items")[0]["n"] == 0
     done = cli_json(year, "arrange", "box", "--year", "2023", "--by", "张三")
     assert done["placed"] == 44 and [b["box_no"] for b in done["boxes"]] == [1, 1, 1, 1]
+
+
+def test_the_box_prints_read_the_years_boxes_once(year, tmp_path):
+    """The 备考表 and the two label layouts share one read of the year's boxes (each read is one query for the
+    boxes and one per box for its records), counted on the real catalog connection through SQLite's trace."""
+    from archive.config import load_config
+    from archive.export import year_outputs
+    from archive.session import open_archive
+
+    _small_boxes(year, 200)
+    cli(year, "arrange", "paper", "有", "--year", "2023", "--by", "张三")
+    n_boxes = len(cli_json(year, "arrange", "box", "--year", "2023", "--by", "张三")["boxes"])
+    arc = open_archive(load_config(year))
+    seen: list[str] = []
+    try:
+        arc.conn.set_trace_callback(seen.append)
+        files = year_outputs.write_year(arc, 2023, tmp_path / "out")
+    finally:
+        arc.conn.set_trace_callback(None)
+        arc.close()
+    assert {f.name for f in files} >= {"备考表-2023.pdf", "盒脊封面-A4-2023.pdf", "盒脊封面-标签-2023.pdf"}
+    box_lists = [q for q in seen if "FROM filing_boxes b LEFT JOIN box_items" in q]
+    members = [q for q in seen if "FROM box_items i JOIN documents d" in q]
+    # one read for the prints, one for the summary's 盒数 (was four and three more per box)
+    assert (len(box_lists), len(members)) == (2, n_boxes), (len(box_lists), len(members))

@@ -179,3 +179,47 @@ def numbered_of_year(conn: sqlite3.Connection, fonds: str, year: int) -> list[sq
     """The year's filed records (with a 件号), by group and 件号: what boxes hold."""
     return conn.execute("SELECT * FROM documents WHERE fonds=? AND year=? AND status='archived' AND item_no IS NOT NULL "
                         "ORDER BY retention, org, item_no", (fonds, year)).fetchall()
+
+
+def journalled_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+    """Of the store journal's entry ids ``ids`` (archive/paper_journal.py), those a committed paper or boxing
+    event names: their registration is in the catalog."""
+    out: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        out.update(r[0] for r in conn.execute(
+            "SELECT DISTINCT json_extract(detail, '$.journal') FROM events WHERE action IN ('paper', 'box_year') "
+            f"AND json_valid(detail) AND json_extract(detail, '$.journal') IN ({','.join('?' * len(chunk))})", chunk))
+    return out
+
+
+def registrations(conn: sqlite3.Connection) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:
+    """Every paper registration (sha256, state, set_by, set_at) and every boxed record with its box (sha256, the
+    box's columns, boxed_at): what the store journal's first snapshot holds."""
+    paper = conn.execute("SELECT d.sha256, p.state, p.set_by, p.set_at FROM paper_originals p "
+                         "JOIN documents d ON d.id = p.document_id ORDER BY p.set_at, d.id").fetchall()
+    boxed = conn.execute("SELECT d.sha256, b.fonds, b.year, b.retention, b.org, b.box_no, b.thickness_mm, "
+                         "b.arranged_by, b.arranged_at, b.checked_by, b.checked_at, i.boxed_at FROM box_items i "
+                         "JOIN filing_boxes b ON b.id = i.box_id JOIN documents d ON d.id = i.document_id "
+                         "ORDER BY b.id, d.id").fetchall()
+    return paper, boxed
+
+
+def ids_by_sha256(conn: sqlite3.Connection, shas: list[str]) -> dict[str, int]:
+    """sha256 -> document id, for the records whose stored file is one of ``shas``."""
+    out: dict[str, int] = {}
+    for start in range(0, len(shas), 500):
+        chunk = shas[start:start + 500]
+        out.update((r[0], r[1]) for r in conn.execute(
+            f"SELECT sha256, id FROM documents WHERE sha256 IN ({','.join('?' * len(chunk))})", chunk))
+    return out
+
+
+def add_box_as(conn: sqlite3.Connection, fonds: str, year: int, retention: str, org: str, box_no: int,
+               thickness_mm: int, by: str, at: str, checked_by: str | None, checked_at: str | None) -> int:
+    """A box put back as it was registered (archive recover): its own times, not now."""
+    cur = conn.execute(
+        "INSERT INTO filing_boxes(fonds, year, retention, org, box_no, thickness_mm, arranged_by, arranged_at, "
+        "checked_by, checked_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (fonds, year, retention, org or "", box_no, thickness_mm, by, at, checked_by, checked_at))
+    return int(cur.lastrowid)

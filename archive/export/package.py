@@ -202,6 +202,12 @@ def _import_further(arc: Archive, doc_id: int, rec: dict, data: Path, source: di
 
 MIN_TITLE = 6  # a 题名 shorter than this is too common to name one document (archive/grouping.py's bound)
 
+
+def title_key(title: str | None) -> str:
+    """A 题名 as the duplicate checks compare it (verify's 重复题名 and 重复文号, import package's warning): every
+    whitespace character taken out (spaces, the full-width 　, line breaks, tabs, no-break spaces)."""
+    return "".join((title or "").split())
+
 # the DA/T 70 items an import reports (verify.ITEMS names them too), each 通过 / 不通过 / 未检测 / 提示
 PASSED, FAILED, NOT_RUN, WARNED = "通过", "不通过", "未检测", "提示"
 
@@ -384,7 +390,7 @@ def package_duplicates(conn, records: list[tuple[str, dict]]) -> list[str]:
     out, seen_no, seen_title = [], {}, {}
     for name, rec in records:
         number, date = rec.get("doc_number"), rec.get("date")
-        title = "".join((rec.get("title") or "").split())
+        title = title_key(rec.get("title"))
         if number:
             here = [r["archival_code"] or f"记录 {r['id']}" for r in catalog.live_by_doc_number(conn, number)]
             if number in seen_no:

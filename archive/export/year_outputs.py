@@ -206,8 +206,11 @@ def write_year(arc, year: int, folder: Path) -> list[Path]:
     summary = summary_sheet(arc, year)
     files.append(write([summary], folder / file_name("summary_pdf", year)))
     files.append(write([summary], folder / file_name("summary_xlsx", year)))
-    if gateway.boxes_of_year(arc.conn, arc.cfg.fonds, year):
-        files += box_prints(arc, year, folder)
+    from archive import boxes
+
+    found = boxes.boxes(arc, year)
+    if found:
+        files += box_prints(arc, year, folder, found)
     return files
 
 
@@ -221,16 +224,18 @@ def _boxes(arc, year: int):
     return found
 
 
-def box_prints(arc, year: int, folder: Path) -> list[Path]:
+def box_prints(arc, year: int, folder: Path, found: list | None = None) -> list[Path]:
+    """The 备考表 and the two label layouts, from one read of the year's boxes (``found``: already read)."""
     folder.mkdir(parents=True, exist_ok=True)
-    return [beikao(arc, year, folder / file_name("beikao", year)),
-            labels(arc, year, folder / file_name("labels_a4", year), "a4"),
-            labels(arc, year, folder / file_name("labels_label", year), "label")]
+    found = found or _boxes(arc, year)
+    return [beikao(arc, year, folder / file_name("beikao", year), found),
+            labels(arc, year, folder / file_name("labels_a4", year), "a4", found),
+            labels(arc, year, folder / file_name("labels_label", year), "label", found)]
 
 
-def beikao(arc, year: int, path: Path) -> Path:
+def beikao(arc, year: int, path: Path, found: list | None = None) -> Path:
     """备考表, one A4 page a box (DA/T 22-2015 6.4.2): 盒内文件情况说明, 整理人, 整理日期, 检查人, 检查日期;
-    a name the program knows is printed, with room for the signature."""
+    a name the program knows is printed, with room for the signature. ``found``: the year's boxes, if read."""
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4
@@ -246,7 +251,7 @@ def beikao(arc, year: int, path: Path) -> Path:
     sub = ParagraphStyle("s", fontName=font, fontSize=10.5, leading=15, alignment=TA_CENTER)
     body = ParagraphStyle("b", fontName=font, fontSize=12, leading=22, wordWrap="CJK", firstLineIndent=24)
     cell = ParagraphStyle("c", fontName=font, fontSize=12, leading=16, wordWrap="CJK")
-    found = _boxes(arc, year)
+    found = found or _boxes(arc, year)
     records = gateway.numbered_of_year(arc.conn, arc.cfg.fonds, year)
     papers = boxes_mod.paper_of(arc.conn, [r["id"] for r in records])
     story = []
@@ -368,10 +373,10 @@ def _draw_cover(c, x: float, y: float, width: float, height: float, name: str, f
         c.line(x + (width - line_w) / 2, y + height / 2 - dy, x + (width + line_w) / 2, y + height / 2 - dy)
 
 
-def labels(arc, year: int, path: Path, size: str) -> Path:
+def labels(arc, year: int, path: Path, size: str, found: list | None = None) -> Path:
     """盒脊 and 封面 labels. ``a4``: the spines at their real size side by side on A4 portrait (cut along the
     lines), then one A4 cover page; ``label``: one label a page, each spine (thickness × 240 mm) followed by the
-    box's cover label (120 × 45 mm), for a label printer."""
+    box's cover label (120 × 45 mm), for a label printer. ``found``: the year's boxes, if read."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
@@ -381,7 +386,7 @@ def labels(arc, year: int, path: Path, size: str) -> Path:
     if size not in ("a4", "label"):
         raise ExportError(f"标签尺寸只能是 a4 或 label，不是 “{size}”")
     font = fonts.register()
-    found = _boxes(arc, year)
+    found = found or _boxes(arc, year)
     with atomic_output(path) as tmp:
         c = canvas.Canvas(str(tmp), pagesize=A4)
         c.setTitle(f"{year} 年度盒脊和封面")
