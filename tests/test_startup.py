@@ -56,3 +56,21 @@ def test_plain_option_values_are_checked_as_before(tmp_path):
         assert r.returncode == 2 and expect in r.stderr, (args, r.stderr)
     r = subprocess.run(cmd + ["list", "--limit", "3", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and json.loads(r.stdout) == [], r.stderr
+
+
+def test_a_list_of_paths_is_converted_without_pydantic(tmp_path):
+    """``archive ingest A B`` (a ``list[Path]`` argument; confirm's references and appraise's repeated options are
+    lists of text) takes the quick conversion too:
+    pydantic (a tenth of a second and more on every such command) is never imported, and the files arrive."""
+    cfg_path = write_config(tmp_path)
+    a, b = tmp_path / "甲.txt", tmp_path / "乙.txt"
+    a.write_text("关于甲的通知\n", encoding="utf-8")
+    b.write_text("关于乙的通知\n", encoding="utf-8")
+    code = ("from archive.cli import main\ntry:\n"
+            f"    main(['--config', {str(cfg_path)!r}, 'ingest', {str(a)!r}, {str(b)!r}, '--json'])\n"
+            "except SystemExit as e:\n    assert e.code in (0, None), e.code")
+    assert _loaded(code, ("pydantic", "typer._adapters")) == []
+    r = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "list", "--json"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and len(json.loads(r.stdout)) == 2, r.stderr
+
