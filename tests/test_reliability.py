@@ -334,6 +334,7 @@ def _mount_tmpfs(where: Path, size: str) -> str | None:
     return None if r.returncode == 0 else f"cannot mount a tmpfs here: {r.stderr.strip()}"
 
 
+@pytest.mark.slow
 def test_full_disk_on_a_small_tmpfs_fails_cleanly_and_resumes_when_space_returns(tmp_path):
     mnt = tmp_path / "mnt"
     why = _mount_tmpfs(mnt, "3m")
@@ -406,6 +407,7 @@ def test_ingest_waits_for_the_write_lock_and_a_second_watcher_is_refused(tmp_pat
         watcher.wait(60)
 
 
+@pytest.mark.slow
 def test_watcher_ingest_and_search_at_the_same_time(tmp_path):
     cfg_path = write_config(tmp_path, **{"settle_seconds = 2.0": "settle_seconds = 0.3"})
     cfg = load_config(cfg_path)

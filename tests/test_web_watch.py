@@ -24,6 +24,7 @@ def _lines(i: int) -> list[str]:
     return [SAMPLE_GONGWEN[0], f"示档发〔2022〕{100 + i}号", f"关于第{i}批档案整理工作的决定", *SAMPLE_GONGWEN[3:]]
 
 
+@pytest.mark.slow
 def test_watch_and_web_share_the_archive(fast_cfg, tmp_path):
     from tests.test_web import TestClient
 
