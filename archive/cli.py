@@ -1710,6 +1710,20 @@ app.command("access-log")(access_log_cmd)
 
 
 # ---- entry point -----------------------------------------------------------------------------------
+_BUILT: list = []  # the click command of ``app``, once built (see _command)
+
+
+def _command():
+    """``app`` as a click command, built once a process: Typer rebuilds every command's parameters from the
+    signatures on each call (about 20 ms of CPU), which the in-process runs of the tests (tests/clirun.py) paid on
+    every command."""
+    if not _BUILT:
+        from typer.main import get_command
+
+        _BUILT.append(get_command(app))
+    return _BUILT[0]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Typer handles usage errors itself (exit 2); our own errors become one line on stderr."""
     argv = sys.argv[1:] if argv is None else argv
@@ -1719,7 +1733,7 @@ def main(argv: list[str] | None = None) -> None:
         asked()
     debug = "--debug" in argv
     try:
-        app(args=argv, prog_name="archive")
+        _command()(args=argv, prog_name="archive")
     except ArchiveError as e:
         if debug:
             raise

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, List, get_args, get_origin
 
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 
@@ -56,6 +56,34 @@ def _fast_value(annotation, info, value) -> tuple[bool, Any]:
     return False, None
 
 
+_PLAIN = (str, int, bool, Path)
+
+
+def _plain_kind(annotation) -> bool:
+    """A plain annotation, or a list of a plain one (``list[Path]``: ``archive ingest A B``)."""
+    if annotation in _PLAIN:
+        return True
+    return get_origin(annotation) in (list, List) and len(get_args(annotation)) == 1 \
+        and get_args(annotation)[0] in _PLAIN
+
+
+def _fast_values(annotation, info, value) -> tuple[bool, Any]:
+    """``_fast_value`` for a plain annotation; for a list, every item plain and valid (a list comes back, as
+    Typer's adapter gives), else (False, None) and the whole value goes Typer's way."""
+    if annotation in _PLAIN:
+        return _fast_value(annotation, info, value)
+    if not isinstance(value, (list, tuple)):
+        return False, None
+    item = get_args(annotation)[0]
+    out = []
+    for v in value:
+        ok, converted = _fast_value(item, info, v)
+        if not ok:
+            return False, None
+        out.append(converted)
+    return True, out
+
+
 def install() -> None:
     """Wrap Typer's runtime conversion: plain values here, the rest through Typer's pydantic adapters."""
     from typer import core
@@ -68,23 +96,24 @@ def install() -> None:
     @dataclass(frozen=True)
     class _Plain(RuntimeParam):
         descriptor: Any = None
+        fast: bool = True  # a plain value (or a list of them) is converted here; else always Typer's way
 
         def _coerce_value(self, value, param, ctx):
-            ok, out = _fast_value(self.annotation, self.parameter_info, value)
-            if ok:
-                return out
+            if self.fast:
+                ok, out = _fast_values(self.annotation, self.parameter_info, value)
+                if ok:
+                    return out
             slow = param.__dict__.get("_archive_slow")
-            if slow is None:
+            if slow is None:  # built (and pydantic imported) only when a value needs it
                 slow = slow_build(self.descriptor)
                 param.__dict__["_archive_slow"] = slow
             return slow._coerce_value(value, param, ctx)
 
     def build(descriptor):
-        if descriptor.file_annotation is None and descriptor.annotation in (str, int, bool, Path) \
-                and descriptor.choices is None:
-            return _Plain(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation,
-                          descriptor=descriptor)
-        return slow_build(descriptor)
+        if descriptor.file_annotation is not None:
+            return slow_build(descriptor)
+        return _Plain(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation,
+                      descriptor=descriptor, fast=descriptor.choices is None and _plain_kind(descriptor.annotation))
 
     build._archive_fast = True
     core.build_runtime_param = build

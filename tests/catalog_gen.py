@@ -68,10 +68,11 @@ class Expected:
 
 
 def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z109",
-          docx: int = 60) -> tuple[Path, Path, Expected]:
+          docx: int = 60, annex_docx: int = 10) -> tuple[Path, Path, Expected]:
     """Write ``root/catalog.xlsx`` and ``root/scans/``; return them and what the import must report. ``docx`` of
     the main files are DOCX (each one laid out by LibreOffice at import to count its pages, about a second and a
-    half of CPU apiece); the rest are 5 page images, 40 texts and PDFs."""
+    half of CPU apiece); the rest are 5 page images, 40 texts and PDFs. Of the ten 附件 beside a 正文,
+    ``annex_docx`` are DOCX, the rest texts."""
     import openpyxl
 
     rng = random.Random(7)
@@ -187,7 +188,8 @@ def build(root: Path, rows: int = 2000, main_files: int = 1420, fonds: str = "Z1
                   ["续页", f"档号{code}", f"第二部分第{k}件"])
             exp.extra_files += 1
         elif 300 <= j < 310:  # 正文 and 附件
-            write(f"{code_str(*key, style=j)}附件.docx", "docx", ["附件", f"档号{code}附件"])
+            annex = "docx" if j < 300 + annex_docx else "txt"
+            write(f"{code_str(*key, style=j)}附件.{annex}", annex, ["附件", f"档号{code}附件"])
             exp.extra_files += 1
         elif 400 <= j < 404:  # the same scan twice, named in another style
             src = next(scans.glob(f"{code_str(*key, style=j)}.*"))

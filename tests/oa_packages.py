@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -34,11 +35,23 @@ def write_manifest(folder: Path, files: list[tuple[str, str]], meta=None, steps=
     return folder / "manifest.json"
 
 
+_MADE: dict[str, int] = {}  # how many packages each test has made
+
+
+def _nth_of_this_test() -> str:
+    """The n-th package the running test makes, as a line of its 定稿: one test's packages differ (two identical
+    files are rightly refused as shared), while the n-th 定稿 of every test is the same DOCX, which the run's
+    LibreOffice cache (tests/soffice_cache.py) lays out once for its 页数 instead of once per test."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    _MADE[test] = _MADE.get(test, 0) + 1
+    return f"第{_MADE[test]}份"
+
+
 def make_package(folder: Path, *, main: Path = SEALED, manifest: bool = True, meta=None, steps=None) -> Path:
     """A folder ``X.oa`` with a sealed OFD 正本, a DOCX 定稿, a PDF 处理单 and a PDF 附件; the manifest last."""
     folder.mkdir(parents=True)
     shutil.copyfile(main, folder / ("正本" + main.suffix))
-    make_docx(folder / "定稿.docx", [*DRAFT, folder.name])  # each package's own files, whenever they are made
+    make_docx(folder / "定稿.docx", [*DRAFT, _nth_of_this_test()])  # each of a test's packages its own files
     make_pdf(folder / "收文处理单.pdf", [*FORM, folder.name])
     (folder / "附件").mkdir()
     make_pdf(folder / "附件" / "附件1.pdf", ["附件1", "防汛值班表", folder.name])

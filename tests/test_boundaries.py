@@ -21,7 +21,7 @@ import pytest
 
 from archive import display
 
-from conftest import ROOT, write_config
+from conftest import ROOT, copy_prepared, write_config
 from tests.clirun import run_config
 
 NEXT_YEAR = display.today().year + 1
@@ -74,11 +74,12 @@ def _rows(cfg: Path, sql: str, args=()):
         conn.close()
 
 
-@pytest.fixture
-def store(tmp_path):
-    """A store with one archived record (a 请示 of our own) and one pending (a company's letter)."""
-    cfg = write_config(tmp_path)
-    src = tmp_path / "src"
+@pytest.fixture(scope="session")
+def _store_template(tmp_path_factory):
+    """``store`` filed once a run (per xdist worker); each test gets its own copy (copy_prepared)."""
+    folder = tmp_path_factory.mktemp("boundaries_store")
+    cfg = write_config(folder)
+    src = folder / "src"
     src.mkdir()
     shutil.copy(ROOT / "samples" / "05 档案局关于申请馆舍建设经费的请示.txt", src / "05.txt")
     shutil.copy(ROOT / "samples" / "08 科技公司来函.txt", src / "08.txt")
@@ -86,7 +87,15 @@ def store(tmp_path):
     assert r.returncode == 0, r.stderr
     out = {Path(x["file"]).name: x for x in json.loads(r.stdout)}
     assert out["05.txt"]["outcome"] == "archived" and out["08.txt"]["outcome"] == "pending"
-    return cfg, out["05.txt"], out["08.txt"]
+    return folder, out["05.txt"], out["08.txt"]
+
+
+@pytest.fixture
+def store(_store_template, tmp_path):
+    """A store with one archived record (a 请示 of our own) and one pending (a company's letter)."""
+    folder, archived, pending = _store_template
+    copy_prepared(folder, tmp_path)
+    return tmp_path / "config.toml", dict(archived), dict(pending)
 
 
 # ---- years, ids, counts ---------------------------------------------------------------------------

@@ -37,9 +37,9 @@ def _state(arc) -> tuple:
 # ---- the 2,000-row migration -------------------------------------------------------------------------
 @pytest.mark.slow
 def test_two_thousand_rows_and_fifteen_hundred_scans(arc, tmp_path):
-    # 10 of the main files DOCX, not 60: every kind is there and each DOCX costs a LibreOffice layout (the count
-    # of rows and files is the point, not how many of them are DOCX)
-    xlsx, scans, exp = build(tmp_path / "old", docx=10)
+    # 3 of the main files DOCX, not 60, and 2 of the ten 附件: every kind is there and each DOCX costs a
+    # LibreOffice layout (the count of rows and files is the point, not how many of them are DOCX)
+    xlsx, scans, exp = build(tmp_path / "old", docx=3, annex_docx=2)
     assert (exp.rows, exp.files) == (2000, 1500)
 
     before = _state(arc)

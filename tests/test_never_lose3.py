@@ -30,6 +30,7 @@ def _add(arc, tmp_path, code, year):
 
 
 # ---- 1. kill -9 of destroy after its commit ------------------------------------------------------------------
+@pytest.mark.slow
 def test_destroy_killed_after_its_commit_is_finished_by_the_next_start(arc, cfg_path, tmp_path):
     rec = _add(arc, tmp_path, "Z109-WS·2009-D10-BGS-0001", 2009)
     rec = catalog.get_record(arc.conn, rec["id"])
@@ -65,6 +66,7 @@ def _parts(folder):
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part") or p.name.startswith(".archive-backup"))
 
 
+@pytest.mark.slow
 def test_attach_killed_mid_copy_leaves_nothing_after_the_next_attach(arc, cfg_path, tmp_path):
     rec = _add(arc, tmp_path, "Z109-WS·2020-D10-BGS-0001", 2020)
     arc.close()

@@ -101,6 +101,7 @@ def test_image_only_pdf_and_mixed_pdf(tmp_path):
     assert not any("没有文字层" in w for w in ex.warnings), ex.warnings
 
 
+@pytest.mark.slow
 def test_searchable_pdf_is_stored_beside_the_original(tmp_path):
     cfg = load_config(write_config(tmp_path, **{"searchable_pdf = false": "searchable_pdf = true"}))
     arc = open_archive(cfg, create=True)
@@ -122,6 +123,7 @@ def test_searchable_pdf_is_stored_beside_the_original(tmp_path):
         arc.close()
 
 
+@pytest.mark.slow
 def test_low_confidence_header_goes_to_pending_without_archival_code(tmp_path):
     # The gate: any 版头 read below the configured confidence is pending, whatever a rule says.
     cfg = load_config(write_config(tmp_path, **{"min_header_confidence = 75": "min_header_confidence = 99.9"}))
@@ -345,6 +347,7 @@ def test_text_layer_that_does_not_match_its_scan_is_refused(arc, tmp_path):
     _nothing_stored(arc)
 
 
+@pytest.mark.slow
 def test_ocrd_scan_with_its_own_text_layer_is_archived_and_born_digital_is_not_probed(arc, tmp_path):
     pdf = _pdf_over_image(tmp_path / "ocrd.pdf", scan_pages(DOC)[0], DOC)
     r = pipeline.ingest_file(arc, pdf)

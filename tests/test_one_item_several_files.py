@@ -246,6 +246,7 @@ def test_detach_never_leaves_a_file_without_owner(arc, cfg_path, tmp_path):
 
 
 # ---- the record's files through open, package, backup, verify and destruction --------------------------------
+@pytest.mark.slow
 def test_open_package_verify_backup_and_destroy_follow_the_files(arc, cfg_path, tmp_path):
     made = _renderings(tmp_path / "src", i=19, kind=3, year=2012)  # 10 年: due for appraisal in 2026
     results = pipeline.ingest_many(arc, list(made.values()))

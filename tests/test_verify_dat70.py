@@ -9,8 +9,6 @@ import hashlib
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 import zipfile
 
 from openpyxl import load_workbook
@@ -18,7 +16,7 @@ from pypdf import PdfReader
 
 from archive.importing import ImportedFile, import_record
 from archive.verify import verify
-from conftest import ROOT
+from tests.clirun import run_config
 from makedocs import make_pdf
 
 
@@ -202,8 +200,7 @@ def test_cli_writes_the_report_with_counts_per_property_and_item(arc, cfg_path, 
     arc.close()
     xlsx, pdf = tmp_path / "四性检测报告.xlsx", tmp_path / "四性检测报告.pdf"
     for out in (xlsx, pdf):
-        p = subprocess.run([sys.executable, "-m", "archive", "--config", str(cfg_path), "verify", "-o", str(out),
-                            "--json"], capture_output=True, text=True, cwd=ROOT)
+        p = run_config(cfg_path, "verify", "-o", str(out), "--json")  # the report is the point: in this process
         assert p.returncode == 1, p.stderr  # the encrypted file is a failure
     data = json.loads(p.stdout)
     assert [x["property"] for x in data["properties"]] == ["真实性", "完整性", "可用性", "安全性"]

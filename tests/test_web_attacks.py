@@ -114,6 +114,7 @@ def _failure_keys(cfg_path: Path, name: str) -> list[str]:
         return [k for (k,) in conn.execute("SELECT name FROM login_failures") if k.endswith(name)]
 
 
+@pytest.mark.slow
 def test_a_strangers_failures_never_lock_the_real_user_out(server, cfg_path):
     strangers = [server.client(f"127.0.0.{i}") for i in range(2, 7)]
     # strangers on four machines, until the name has more failures than NAME_FREE_FAILURES altogether
