@@ -71,8 +71,10 @@ def detect(lines: list[str]) -> tuple[str | None, str | None, str | None]:
     if not head:
         return None, None, None
     for k, ln in enumerate(head[:4]):
-        # a long mark wraps (河北省科学技术厅河北省教育厅常务会 / 议纪要): try it joined with the next line
-        for mark, rest in ((ln, head[k + 1:k + 3]), (ln + "".join(head[k + 1:k + 2]), head[k + 2:k + 4])):
+        # a long mark wraps (河北省科学技术厅河北省教育厅常务会 / 议纪要): try it joined with the next line,
+        # and a joint 令's mark with the line after that (…中共河北省委 / 宣传部…河北 / 省教育厅令)
+        for mark, rest in ((ln, head[k + 1:k + 3]), (ln + "".join(head[k + 1:k + 2]), head[k + 2:k + 4]),
+                           (ln + "".join(head[k + 1:k + 3]), head[k + 3:k + 5])):
             nxt = [x for x in rest if _ORDER_NO.match(x)]
             if _ORDER_MARK.match(mark) and nxt:
                 return ORDER, re.sub(r"\s+", "", mark), re.sub(r"\s+", "", nxt[0])
