@@ -68,22 +68,19 @@ def test_web_copy_of_an_order_keeps_the_regulation_name():
     assert f.issuer == "科学技术部"
 
 
-def test_joint_order_mark_wrapped_over_three_lines():
+@pytest.mark.parametrize("text, number, issuers, day", [
     # a long joint mark wraps at the page's width; the 令号 below it names all four organs
-    f = gongwen.parse("河北省科学技术厅中共河北省委\n宣传部河北省科学技术协会河北\n省教育厅令\n第144号\n"
-                      "《关于进一步弘扬科学家精神加强作风和学风建设的若干措施》已经2019年6月28日"
-                      "第61次厅务会议通过，现予公布，自2019年8月10日起施行。\n厅长 杨立新\n2019年7月17日\n")
-    assert f.layout == "命令格式"
-    assert f.doc_number.canonical == "河北省科学技术厅中共河北省委宣传部河北省科学技术协会河北省教育厅令第144号"
-    assert f.title == "河北省科学技术厅中共河北省委宣传部河北省科学技术协会河北省教育厅令"
-    assert f.issuers == ["河北省科学技术厅", "中共河北省委宣传部", "河北省科学技术协会", "河北省教育厅"]
-    assert f.date == dt.date(2019, 7, 17)
-
-
-def test_order_of_several_departments_names_them():
-    f = gongwen.parse("科技部等二十二部门令\n第65号\n"
-                      "《科研失信行为调查处理规则》已经2022年8月18日通过，现予公布，自2022年10月6日起施行。\n"
-                      "部长 王志刚\n2022年9月14日\n")
-    assert f.doc_number.canonical == "科技部等二十二部门令第65号"
-    assert f.title == "科技部等二十二部门令"
-    assert f.issuer == "科技部等二十二部门"
+    ("河北省科学技术厅中共河北省委\n宣传部河北省科学技术协会河北\n省教育厅令\n第144号\n"
+     "《关于进一步弘扬科学家精神加强作风和学风建设的若干措施》已经2019年6月28日"
+     "第61次厅务会议通过，现予公布，自2019年8月10日起施行。\n厅长 杨立新\n2019年7月17日\n",
+     "河北省科学技术厅中共河北省委宣传部河北省科学技术协会河北省教育厅令第144号",
+     ["河北省科学技术厅", "中共河北省委宣传部", "河北省科学技术协会", "河北省教育厅"], dt.date(2019, 7, 17)),
+    # the lead organ and a count of the others
+    ("科技部等二十二部门令\n第65号\n《科研失信行为调查处理规则》已经2022年8月18日通过，现予公布，"
+     "自2022年10月6日起施行。\n部长 王志刚\n2022年9月14日\n",
+     "科技部等二十二部门令第65号", ["科技部等二十二部门"], dt.date(2022, 9, 14)),
+])
+def test_joint_orders_name_every_organ(text, number, issuers, day):
+    f = gongwen.parse(text)
+    assert (f.layout, f.doc_number.canonical, f.issuers, f.date) == ("命令格式", number, issuers, day)
+    assert f.title == number[:number.rindex("第")]  # the mark: the 令号 without 第N号
