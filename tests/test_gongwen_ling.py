@@ -2,8 +2,8 @@
 
 GB/T 9704's 命令格式 has no 标题: the 发令机关标志 ``XX令`` stands at the top, then the 令号 ``第N号``, the
 sentence promulgating the regulation, the signer's title and name, and the date under it. The record's 题名
-is the mark (with the 令号 beside it in 发文字号); a web copy headed by the regulation's own name keeps that
-name (docs/domain.md, 命令格式). Texts: tests/fixtures/ling (real, with provenance).
+is the mark (with the 令号 beside it in 发文字号); a 令 followed by the regulation's text, or a web copy, headed
+by the regulation's own name keeps that name (docs/domain.md, 命令格式). Texts: tests/fixtures/ling (real, with provenance).
 """
 
 from __future__ import annotations
@@ -40,13 +40,16 @@ def wrapped(lines: list[str], width: int = 26) -> list[str]:
 def check_order(f) -> None:
     assert f.layout == "命令格式"
     assert f.doc_number is not None and f.doc_number.canonical == "中华人民共和国国务院令第487号"
-    assert f.title == "中华人民共和国国务院令"  # not the 条例 it promulgates, nor the cited 《…》
+    assert f.title == "中华人民共和国国务院令"  # the 令 page alone: not the 条例 it names in its sentence
     assert f.date == dt.date(2007, 2, 24)  # the date under the signature: not 2月14日 (passed), 4月1日 (in force)
     assert f.issuer == "国务院"
 
 
-def test_real_order_text_takes_the_mark_as_title():
-    check_order(gongwen.parse((FIX / "hebei-0047.txt").read_text(encoding="utf-8")))
+def test_real_order_with_the_regulation_text_takes_its_heading_as_title():
+    # the 条例's own text follows the 令, headed by its name on a line of its own: that is a printed title
+    f = gongwen.parse((FIX / "hebei-0047.txt").read_text(encoding="utf-8"))
+    assert f.title == "国家自然科学基金条例"
+    assert f.doc_number.canonical == "中华人民共和国国务院令第487号" and f.date == dt.date(2007, 2, 24)
 
 
 def test_real_order_as_docx(tmp_path):
