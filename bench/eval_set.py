@@ -21,6 +21,9 @@ written as JPEG, PNG (page 1) and image-only PDF (all pages); and a web-page cop
 site header and a meta table, plus the ``.web.txt`` text an HTML extractor gives: one table row a line,
 cells separated by a TAB).
 
+``--own-scans N`` (issue 24, scans round) adds tune-split scans made by another path (``own_scans``: reportlab
+and pdftoppm, 令 and 纪要 first), formats ``ownpng``/``ownpdf``; the test split is never scanned this way.
+
 Texts, titles, numbers and issuers come from ``docs.jsonl``; what the file prints is the gold, kept in
 ``manifest.jsonl`` (one row per file). The split is by document (a stable hash of the doc id):
 ``tune`` and ``test``. Only documents with a known 发文机关 (label, or the title's ``XX关于`` prefix)
