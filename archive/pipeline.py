@@ -334,13 +334,33 @@ def attach_prepared(arc: Archive, p: Prepared, rel: str, m: grouping.Match, *, d
         "media_type": ex.media_type, "size": p.size, "pages": ex.pages, "extract_method": ex.method,
         "warnings": json.dumps(warns, ensure_ascii=False) if warns else None}, ex.text)
     arc.journal_done(rel)
+    filled = _fill_from_rendering(conn, document_id, role, p)
     catalog.append_event(conn, "attach", document_id, {
         "filename": p.path.name, "source": str(p.path), "sha256": p.sha, "seq": seq, "role": role,
-        "pages": ex.pages, **({"why": m.why, "by": "ingest"} if m is not None else {}), **(detail or {})})
+        "pages": ex.pages, **({"why": m.why, "by": "ingest"} if m is not None else {}), **(detail or {}),
+        **({"filled": filled} if filled else {})})
     if p.from_inbox:
         inbox.plan_move(conn, p.path, p.sha, arc.cfg)
     _fault("in-transaction")
     return catalog.record(catalog.get_record(conn, document_id))
+
+
+def _fill_from_rendering(conn, document_id: int, role: str, p: Prepared) -> dict:
+    """A further rendering of the same 件 (其他格式) may show what the record's first file could not: the
+    成文日期 on the last page of a whole-document PDF, when the record came from a one-page image of page 1.
+    Only an empty 成文日期 of a 待定 record is filled, from a reading nothing doubts (no doubtful date, no
+    unsure OCR); the record stays 待定 for the clerk, and the attach event says what was filled."""
+    f = p.fields
+    if role != "其他格式" or f.date is None or f.doubtful_date or "OCR" in (p.cls.reason or ""):
+        return {}
+    row = catalog.get_record(conn, document_id)
+    if row is None or row["status"] != "pending" or row["date"]:
+        return {}
+    values = {"date": f.date.isoformat(), "year": row["year"] or f.date.year}
+    if row["year"] and row["year"] not in (f.date.year, f.date.year + 1):
+        return {}  # the record's year (from its 文号) disagrees: the clerk's to settle
+    catalog.update_record(conn, document_id, {**values, "indexed": 0})
+    return {"date": values["date"]}
 
 
 def _pending_for_suggestion(cls: Classification, suggestion: str) -> Classification:

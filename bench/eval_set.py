@@ -21,6 +21,9 @@ written as JPEG, PNG (page 1) and image-only PDF (all pages); and a web-page cop
 site header and a meta table, plus the ``.web.txt`` text an HTML extractor gives: one table row a line,
 cells separated by a TAB).
 
+``--own-scans N`` (issue 24, scans round) adds tune-split scans made by another path (``own_scans``: reportlab
+and pdftoppm, 令 and 纪要 first), formats ``ownpng``/``ownpdf``; the test split is never scanned this way.
+
 Texts, titles, numbers and issuers come from ``docs.jsonl``; what the file prints is the gold, kept in
 ``manifest.jsonl`` (one row per file). The split is by document (a stable hash of the doc id):
 ``tune`` and ``test``. Only documents with a known 发文机关 (label, or the title's ``XX关于`` prefix)
@@ -518,6 +521,48 @@ def web_copy(p: dict, r: dict, out: Path) -> tuple[Path, Path]:
     return h, t
 
 
+def own_scans(out: Path, plans: list[tuple[dict, dict]], golds: dict, n: int, row) -> int:
+    """Tune-split scans by a path of their own (issue 24, scans round): the text of the LibreOffice PDF
+    typeset again by reportlab (WQY Zen Hei, ``tests/makedocs.make_pdf``) and rasterised by pdftoppm
+    (``tests/makescans``), tilted 0.4–1.2°, at 150 or 200 dpi: a PNG of page 1 (``ownpng``) and an
+    image-only PDF of every page (``ownpdf``). Only tune documents, 令 and 纪要 first, then multi-page
+    ones: the test split is never drawn here."""
+    import pypdfium2 as pdfium
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from makescans import make_scan
+
+    (out / "ownscan").mkdir(parents=True, exist_ok=True)
+    tune = [pl for pl, _ in plans if pl["split"] == "tune" and not pl["secrecy"]
+            and (out / "pdf" / f"{pl['id']}.pdf").exists()]
+    order = {"命令格式": 0, "纪要格式": 1}
+    tune.sort(key=lambda pl: (order.get(pl["layout"], 2), pl["id"]))
+    made = 0
+    for pl in tune[:n]:
+        rnd = rng_of(pl["id"], "ownscan")
+        pdf = pdfium.PdfDocument(str(out / "pdf" / f"{pl['id']}.pdf"))
+        try:
+            pages = [pg.get_textpage().get_text_range().replace("\r\n", "\n").split("\n") for pg in pdf]
+        finally:
+            pdf.close()
+        lines = [ln.strip() for page in pages for ln in page if ln.strip()]
+        wrapped = []
+        for ln in lines:
+            while len(ln) > 26:
+                wrapped.append(ln[:26])
+                ln = ln[26:]
+            wrapped.append(ln)
+        dpi, tilt = rnd.choice([150, 200]), rnd.uniform(0.4, 1.2) * rnd.choice([-1, 1])
+        n_pages = (len(wrapped) + 21) // 22
+        png = make_scan(out / "ownscan" / f"{pl['id']}.png", wrapped, dpi=dpi, rotate=tilt)
+        ipdf = make_scan(out / "ownscan" / f"{pl['id']}.pdf", wrapped, dpi=dpi, rotate=tilt)
+        row(pl, dict(golds[pl["id"]], date=None if n_pages > 1 else golds[pl["id"]]["date"]), png, "ownpng", dpi,
+            pages=1)
+        row(pl, golds[pl["id"]], ipdf, "ownpdf", dpi, pages=n_pages)
+        made += 1
+    return made
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True)
@@ -525,6 +570,8 @@ def main(argv=None) -> int:
     ap.add_argument("--scans", type=int, default=60, help="documents also scanned")
     ap.add_argument("--corpus", default=str(ROOT.parent.parent / "shared" / "corpus"))
     ap.add_argument("--no-pdf", action="store_true")
+    ap.add_argument("--own-scans", type=int, default=0,
+                    help="also scan this many tune documents by a path of their own (own_scans)")
     a = ap.parse_args(argv)
     corpus = Path(a.corpus)
     if not (corpus / "docs.jsonl").exists():
@@ -610,6 +657,8 @@ def main(argv=None) -> int:
                 pages[0].save(ipdf, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
                 row(pl, golds[pl["id"]], ipdf, "scanpdf", dpi, pages=len(pages))
         print(f"scans of {len(chosen)} documents", file=sys.stderr)
+        if a.own_scans:
+            print(f"own scans of {own_scans(out, plans, golds, a.own_scans, row)} tune documents", file=sys.stderr)
     with open(out / "manifest.jsonl", "w", encoding="utf-8") as fh:
         for m in manifest:
             fh.write(json.dumps(m, ensure_ascii=False) + "\n")

@@ -353,6 +353,8 @@ def eval_scans(args) -> int:
                     dest.write_text(text[0] if text else "", encoding="utf-8")
                 if args.verbose:
                     print(f"  {i}/{len(rows)} {r['file']} {res.outcome} {dt:.1f}s", flush=True)
+            # the clerk's queue: records (not files: a further rendering joins its record) left 待定
+            statuses = [x[0] for x in arc.conn.execute("SELECT status FROM documents")]
         finally:
             arc.close()
 
@@ -372,6 +374,8 @@ def eval_scans(args) -> int:
           f"（机器负载 {load0:.1f} → {os.getloadavg()[0]:.1f}，2 核）；提取进程 CPU {cpu:.0f} 秒，"
           f"{cpu / max(1, pages_total):.1f} CPU 秒/页（涉密件读到第 1 页即停）")
     print(f"涉密文件被存储：{tally['all']['secret_stored']} 份")
+    print(f"记录 {len(statuses)} 件，待定 {statuses.count('pending')} 件"
+          f"（{100 * statuses.count('pending') / max(1, len(statuses)):.1f}%）")
     if misses:
         print("\n未读对或被拒收的文件：")
         for m in misses:

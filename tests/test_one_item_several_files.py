@@ -393,3 +393,25 @@ def test_a_page_count_a_person_corrected_is_not_changed_by_attach(arc, tmp_path)
     from archive.attach import detach
     detach(arc, arc.resolve(str(doc_id)), "2", "测试")
     assert arc.conn.execute("SELECT pages FROM documents WHERE id=?", (doc_id,)).fetchone()[0] == 7
+
+
+def test_a_whole_rendering_fills_the_date_a_first_page_could_not_show(arc, tmp_path):
+    # issue 24 (scans): a one-page image of page 1 makes the record (no 成文日期 on it: 待定); the whole
+    # document's PDF, attached as 其他格式, shows the date under the 署名: the 待定 record takes it, stays 待定
+    # for the clerk, and the attach event says what was filled
+    lines = gongwen_lines(7, kind=0, year=2022)
+    first = pipeline.ingest_file(arc, make_text(tmp_path / "第1页.txt", "\n".join(lines[:7])))
+    assert first.outcome == "pending" and first.record["date"] is None
+    r = pipeline.ingest_file(arc, make_pdf(tmp_path / "全文.pdf", lines, lines_per_page=6))
+    assert r.outcome == "attached" and r.record["id"] == first.record["id"]
+    row = catalog.get_record(arc.conn, first.record["id"])
+    assert row["date"] == "2022-02-22" and row["status"] == "pending"
+    attach = [json.loads(e["detail"]) for e in catalog.events_for(arc.conn, row["id"]) if e["action"] == "attach"]
+    assert attach[-1]["filled"] == {"date": "2022-02-22"}
+    assert _errors(arc) == []  # the record's seal covers the filled date
+    # a date the record already has is never replaced by another file's reading
+    other = [*lines[:-2], "2022年3月1日", lines[-1]]
+    again = pipeline.ingest_file(arc, make_pdf(tmp_path / "另一份.pdf", other, lines_per_page=5))
+    assert catalog.get_record(arc.conn, first.record["id"])["date"] == "2022-02-22"
+    assert again.outcome != "attached" or "filled" not in json.dumps(
+        [json.loads(e["detail"]) for e in catalog.events_for(arc.conn, row["id"])][-1])

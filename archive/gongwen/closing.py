@@ -75,7 +75,7 @@ def short_year_date(r: Closing) -> None:
         num = r.head.doc_number
         year = num.year if num is not None and num.year else None
         month, day = zhnum.number(m.group(2)), zhnum.number(m.group(3))
-        if year and str(year).endswith(digits):
+        if year and (str(year).endswith(digits) or _one_lost(digits, year)):
             d = zhnum.make_date(year, month, day)
             if d is not None:
                 r.date = d
@@ -84,6 +84,15 @@ def short_year_date(r: Closing) -> None:
                 return
         r.warnings.append(f"成文日期年份不全：{squash(m.group(0))}，请人工确认")
         return
+
+
+def _one_lost(digits: str, year: int) -> bool:
+    """Three digits left of the 文号's year with one lost anywhere (〇二二 of 2022), which the year before
+    cannot give (二〇二 may be 2021 as well: a December date numbered in January; then the clerk decides)."""
+    def within(d: str, y: str) -> bool:
+        it = iter(y)
+        return all(c in it for c in d)
+    return len(digits) == 3 and within(digits, str(year)) and not within(digits, str(year - 1))
 
 
 def date_and_signature(r: Closing) -> None:

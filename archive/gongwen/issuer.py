@@ -27,6 +27,9 @@ def title_prefix(t: str | None) -> str | None:
         return None
     return p
 
+# 科技部等二十二部门令: the lead organ and a count of the others stand for them all
+_SEVERAL = re.compile(r"^[%s]{2,20}等[一二三四五六七八九十两\d]{1,4}(?:个)?(?:部门|单位|部委|机关)$" % CJK)
+
 # -- 发文机关 ---------------------------------------------------------------------------
 
 
@@ -51,7 +54,7 @@ def order_issuers(head: Header) -> list[str]:
     name = re.sub(r"(?:局长|部长|主任|署长|省长|市长|县长|区长|主席|总理)?令$", "", code)
     name = re.sub(r"^(?:令|号|[年月日])+", "", name)
     names = [x for x in re.split(r"[、，,·]", name) if x]
-    if names and all(ORG_END_RE.search(x) or x.endswith("国务院") for x in names):
+    if names and all(ORG_END_RE.search(x) or x.endswith("国务院") or _SEVERAL.search(x) for x in names):
         return names
     return []
 

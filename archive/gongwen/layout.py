@@ -54,6 +54,7 @@ def clean_lines(text: str) -> list[str]:
             continue
         if i < 12 and _ADDRESS.match(ln) and not any(_NUMBER_LINE.search(x) for x in out):
             continue
+        ln = repair_specks(ln, header=i < 15)
         # a typed rule glued to the end of a line (PDF text of a number line with the rule beside it)
         ln = re.sub(r"[—─━_＿═]{6,}\s*$", "", ln)
         # PDF text layers emit a ★ from a fallback font out of place: ★秘密1年 is 秘密★1年
@@ -61,6 +62,56 @@ def clean_lines(text: str) -> list[str]:
             ln = re.sub(r"^(\s*)[★☆]\s*(绝密|机密|秘密)\s*(?=[\d一二三四五六七八九十]|长期)", r"\1\2★", ln)
         out.append(ln)
     return out
+
+
+# OCR reads a speck of dirt as a dot or a tick: inside a date (``2022年8.月15日``), between a number's
+# bracket and its serial (``人资〔2022].132号``), before a number line (``：人资〔2022]132号``), or alone before the last characters of a title's line
+# (``·知``). Where it stands no character can be meant, so it is dropped; nothing else is touched.
+_SPECK = r"[.·•'‘’`]"
+_SPECK_DATE = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九○]{4})\s*%s?\s*年\s*%s?\s*[\d一二三四五六七八九十]{1,3}\s*%s?\s*月"
+                         r"\s*%s?\s*[\d一二三四五六七八九十]{1,3}\s*%s?\s*日" % ((_SPECK,) * 5))
+_SPECK_NUMBER = re.compile(r"([〔\[(（【﹝［][12]\d{3}\s*[〕\])）】﹞］])\s*%s\s*(?=\d{1,6}\s*号)" % _SPECK)
+_SPECK_NUMBER_LEAD = re.compile(r"^(\s*)[：:.·•'‘’`]\s*(?=[^\s：:]{1,12}[〔\[(（【﹝［][12]\d{3}\s*[〕\])）】﹞］]\s*\d{1,6}\s*号)")
+_SPECK_BEFORE_DATE = re.compile(r"(?<=[\u4e00-\u9fff])\s*%s\s+(?=(?:\d{4}|[〇零一二三四五六七八九○]{4})\s*年)" % _SPECK)
+_SPECK_LEAD = re.compile(r"^(\s*)%s\s*(?=[\u4e00-\u9fff]{1,3}\s*$)" % _SPECK)
+
+
+# a date's 日 read as 曰 or 目, a day written 廿/卅 (二十/三十): only inside a whole date
+_DATE_DAY_END = re.compile(r"((?:\d{4}|[〇零一二三四五六七八九○OＯ]{4})\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*)"
+                           r"([\d一二三四五六七八九十廿卅]{1,3})\s*([日曰目])")
+# a 发文字号 as OCR misreads it in the 版头: 〔 or 〕 read as C, 〈〉 for 〔〕, the letter O in the year, l or I
+# for 1 in the serial, 号 read as 亏 or 弓 (its top lost). Only the whole pattern (代字, bracketed year,
+# serial, 号) is repaired, only in the first lines, and only to the one reading it can be.
+_OCR_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])(?P<open>[〔\[(（【﹝［〈C])\s*(?P<year>[12][\dOoＯ]{3})\s*"
+                         r"(?P<close>[〕\])）】﹞］〉C])\s*(?P<serial>[\dlIOo]{1,6})\s*(?P<hao>[号亏弓])"
+                         r"(?![损本欠空箭])")
+
+
+def _number_fix(m: re.Match) -> str:
+    year = re.sub(r"[OoＯ]", "0", m.group("year"))
+    serial = re.sub(r"[Oo]", "0", re.sub(r"[lI]", "1", m.group("serial")))
+    if not re.search(r"\d", m.group("serial")) or not 1949 <= int(year) <= 2099:
+        return m.group(0)
+    opening = "〔" if m.group("open") in "C〈" else m.group("open")
+    closing = "〕" if m.group("close") in "C〉" else m.group("close")
+    return f"{opening}{year}{closing}{serial}号"
+
+
+def _day_fix(m: re.Match) -> str:
+    day = m.group(2).replace("廿", "二十").replace("卅", "三十")
+    return f"{m.group(1)}{day}日"
+
+
+def repair_specks(ln: str, header: bool = True) -> str:
+    """The usual OCR misreads of a 版头 number and a date, where only one reading is possible (above)."""
+    ln = _SPECK_DATE.sub(lambda m: re.sub(_SPECK, "", m.group(0)), ln)
+    ln = _SPECK_BEFORE_DATE.sub("\u3000\u3000", ln)  # 国家电网有限公司办公室· 二〇二一年五月十九日
+    ln = _DATE_DAY_END.sub(_day_fix, ln)
+    if header:
+        ln = _OCR_NUMBER.sub(_number_fix, ln)
+    ln = _SPECK_NUMBER.sub(r"\1", ln)
+    ln = _SPECK_NUMBER_LEAD.sub(r"\1", ln)
+    return _SPECK_LEAD.sub(r"\1", ln)
 
 
 def detect(lines: list[str]) -> tuple[str | None, str | None, str | None]:
@@ -71,8 +122,10 @@ def detect(lines: list[str]) -> tuple[str | None, str | None, str | None]:
     if not head:
         return None, None, None
     for k, ln in enumerate(head[:4]):
-        # a long mark wraps (河北省科学技术厅河北省教育厅常务会 / 议纪要): try it joined with the next line
-        for mark, rest in ((ln, head[k + 1:k + 3]), (ln + "".join(head[k + 1:k + 2]), head[k + 2:k + 4])):
+        # a long mark wraps (河北省科学技术厅河北省教育厅常务会 / 议纪要): try it joined with the next line,
+        # and a joint 令's mark with the line after that (…中共河北省委 / 宣传部…河北 / 省教育厅令)
+        for mark, rest in ((ln, head[k + 1:k + 3]), (ln + "".join(head[k + 1:k + 2]), head[k + 2:k + 4]),
+                           (ln + "".join(head[k + 1:k + 3]), head[k + 3:k + 5])):
             nxt = [x for x in rest if _ORDER_NO.match(x)]
             if _ORDER_MARK.match(mark) and nxt:
                 return ORDER, re.sub(r"\s+", "", mark), re.sub(r"\s+", "", nxt[0])

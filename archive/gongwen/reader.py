@@ -69,9 +69,18 @@ def by_layout(doc: Doc, out: GongwenFields) -> None:
         if full and (out.doc_number is None or (
                 out.doc_number.serial == full.serial and full.code.endswith(out.doc_number.code))):
             out.doc_number = full  # the whole mark, also when it wrapped over two lines
-        if out.title is None or (out.title != doc.mark and (doc.mark.endswith(out.title)
-                                                              or out.title.endswith(doc.mark))):
-            out.title = doc.mark  # a 令 has no title of its own: its mark names it
+        # GB/T 9704's 命令格式 has no 标题: the 发令机关标志 stands in its place and is what the clerk files
+        # (with the 令号 beside it). Only when the regulation's own text follows, headed by its name on a
+        # line of its own, is that name printed as a title (国务院令 / 第487号 / … / 国家自然科学基金条例 / 第一章)
+        if not (out.title and _heads_its_text(doc, out.title)):
+            out.title = doc.mark
+        # the mark names the issuing organs whole, also when it wrapped and the 令号 kept only its last line
+        name = re.sub(r"(?:局长|部长|主任|署长|省长|市长|县长|区长|主席|总理)?令$", "", doc.mark)
+        name = re.sub(r"^中华人民共和国(?=..)", "", name)  # the state's name before its organ (国务院令)
+        names = split_orgs(name) or [name]
+        cur = squash((out.issuer or "").replace("、", ""))
+        if len(name) >= 2 and (not cur or (name != cur and (name.endswith(cur) or cur == "中华人民共和国" + name))):
+            out.issuers, out.issuer = names, "、".join(names)
     elif doc.layout == layout.MINUTES and doc.mark:
         t = out.title
         out.title = t if t and t.endswith("纪要") and not (t != doc.mark and doc.mark.endswith(t)) else doc.mark
@@ -104,6 +113,12 @@ def by_layout(doc: Doc, out: GongwenFields) -> None:
         names = split_orgs(name)
         if names:
             out.issuers, out.issuer = names, "、".join(names)
+
+def _heads_its_text(doc: Doc, name: str) -> bool:
+    """Whether ``name`` stands alone on a line below the 令's first lines (the heading of the promulgated text)."""
+    lines = [squash(ln) for ln in doc.text.split("\n") if ln.strip()]
+    return squash(name) in lines[3:]
+
 
 def fuller_title(printed: str | None, page: str) -> str:
     """The page's 标题 label, unless the 公文's own title line is that title with its issuer's name in
