@@ -60,6 +60,7 @@ from archive.words import OUTCOME_NAMES, STATUS_NAMES
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MENUS_KEPT = 256  # WebArchive.filter_menus
 UPLOAD_DIR = ".web-upload"  # hidden inside the inbox: the watcher never picks up a file the web page is filing
 
 OUTCOME_LABELS = OUTCOME_NAMES
@@ -171,8 +172,11 @@ class WebArchive:
         # once in the 40 pool threads grew each thread's page cache and malloc arena (issue 23)
         self.login_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-login")
         check_bind(host, self.writer.conn)
-        self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
+        # auto_reload off: the templates ship with the program, and checking each file's time on every page
+        # cost a third of a millisecond a page (bench/web_bench.md)
+        self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")), auto_reload=False,
                                autoescape=select_autoescape(default=True, default_for_string=True))
+        self._menus: dict[tuple, Markup] = {}  # filter_menus: the search page's filter menus as rendered
         self.env.globals.update(RETENTION_NAMES=RETENTION_NAMES, STATUS_LABELS=STATUS_LABELS,
                                 OUTCOME_LABELS=OUTCOME_LABELS, orgs=cfg.orgs, agency=cfg.agency_name,
                                 local_time=self.local_time, MEDIA_LABELS=MEDIA_LABELS)
@@ -180,6 +184,20 @@ class WebArchive:
         # command line (display.printable): HTML escaping alone lets U+202E turn a name around
         self.env.filters["printable"] = lambda v: display.printable(v) if isinstance(v, str) else v
         self.env.filters["actor"] = shown_actor  # root is shown as 本机管理员
+
+    def filter_menus(self, params: dict, years: list, doc_types: list) -> Markup:
+        """The search page's filter menus (年度, 保管期限, 机构, 文种, 状态 …) with the request's choices selected:
+        several hundred escaped options, the same for most requests, so rendered once per set of choices and
+        selections (a few hundred kept; a page asks with its own typed values too)."""
+        key = (tuple(params.items()), tuple(years), tuple(doc_types))
+        html = self._menus.get(key)
+        if html is None:
+            html = Markup(self.env.get_template("search_filters.html").render(
+                params=params, years=years, doc_types=doc_types))
+            if len(self._menus) >= MENUS_KEPT:
+                self._menus.clear()
+            self._menus[key] = html
+        return html
 
     def local_time(self, ts: str | None) -> str:
         """A catalog time on a page: the agency's wall clock ([agency] timezone), to the second."""
@@ -395,8 +413,8 @@ def search_page(request: Request):
     return render(request, "search.html", user=user, q=q, params=params, res=res, hits=hits, error=error,
                   sort=sort, sorts=SORTS, sort_links=sort_links, sort_window=sort_window and SORT_WINDOW,
                   page=page, keep=keep, urlencode=urllib.parse.urlencode,
-                  seconds=time.perf_counter() - t0, doc_types=_distinct(arc.conn, "doc_type"),
-                  years=_distinct(arc.conn, "year"))
+                  seconds=time.perf_counter() - t0,
+                  filter_menus=w.filter_menus(params, _distinct(arc.conn, "year"), _distinct(arc.conn, "doc_type")))
 
 
 _DISTINCT_CACHE: dict[tuple[str, str], tuple[float, list]] = {}
