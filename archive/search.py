@@ -334,7 +334,7 @@ SNIPPET_AFTER = 65  # characters of the flattened text kept after the first hit
 
 def _first_hit(text: str, keys: list[str], start: int = 4096) -> tuple[str, int | None]:
     """(flattened text, where the first of ``keys`` stands in it, lowercased) as over the whole text
-    (``re.sub(r"\s+", " ", index_text(text))``, then ``.lower().find``), computed over the shortest prefix that
+    (whitespace runs as one space after ``index_text``, then ``.lower().find``), computed over the shortest prefix that
     decides it: a page of hits over long documents flattened only their first few thousand characters.
 
     A prefix ending in a Chinese character or a digit flattens to a prefix of the whole text's flattening: no

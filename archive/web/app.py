@@ -967,7 +967,7 @@ def audit_page(request: Request):
         day = _date(request.query_params.get("as_of"), "鉴定基准日") or day
     except ArchiveError as e:
         error = str(e)
-    items = audit.due_list(conn, day)
+    items = audit.due_list(conn, day, _state(request).cfg)  # the configured years of old 长期/短期, as the CLI
     return render(request, "audit.html", user=user, items=items, day=day, error=error,
                   held=sum(1 for i in items if i.hold_reason))
 
