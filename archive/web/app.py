@@ -328,12 +328,12 @@ async def login_post(request: Request):
     source = request.client.host if request.client else ""  # throttled per (source, name): issue 23
 
     def throttled() -> tuple[int, float]:  # (seconds this source must wait, seconds the name is slowed)
-        conn = w.reader.conn
-        return accounts.wait_seconds(conn, name, source), accounts.slow_seconds(conn, name)
+        conn = w.reader.conn  # an attempt that may go on is counted now, for every server process (issue 29)
+        return accounts.reserve(conn, name, source), accounts.slow_seconds(conn, name)
 
     def attempt():  # in a login thread, with that thread's own connection (argon2 takes a while)
         conn = w.reader.conn
-        user = accounts.authenticate(conn, name, password, source)
+        user = accounts.authenticate(conn, name, password, source, reserved=True)
         return user, (accounts.new_session(conn, user) if user else None)
 
     wait, slow = await asyncio.wrap_future(w.login_threads.submit(throttled))
