@@ -111,3 +111,43 @@ def test_a_server_killed_outright_leaves_no_worker(two_workers):
             time.sleep(0.1)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+def test_record_views_waiting_for_the_writer_share_one_commit(arc, cfg, tmp_path):
+    """Twenty access-log entries whose requests wait for the web's writer are written in one unit of work (one
+    commit, one disk sync), and each request returns only once its own entry is committed (issue 29)."""
+    import sqlite3
+    import threading
+
+    from archive.importing import ImportedFile, import_record
+    from archive.web.app import WebArchive
+    from archive.web.use_pages import write_access
+    from tests.makedocs import make_text
+
+    f = make_text(tmp_path / "a.txt", "示例县档案局\n关于档案工作的通知\n正文。")
+    import_record(arc, {"archival_code": "Z109-WS·2020-D10-BGS-0001", "title": "关于档案工作的通知",
+                        "date": "2020-06-01"}, ImportedFile(f), source={"test": True})
+    row = arc.conn.execute("SELECT * FROM documents").fetchone()
+    w = WebArchive(cfg)
+    commits = []
+    w.writer.conn.set_trace_callback(lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None)
+    seen: dict[str, int] = {}
+
+    def view(i: int) -> None:
+        write_access(w, f"用户{i}", row, "view", "记录页")
+        with sqlite3.connect(f"file:{cfg.store / 'catalog.sqlite'}?mode=ro", uri=True) as other:
+            seen[f"用户{i}"] = other.execute("SELECT count(*) FROM access_log WHERE actor=?", (f"用户{i}",)).fetchone()[0]
+
+    try:
+        with w.write_mutex:  # the writer busy: every view waits with its entry queued
+            threads = [threading.Thread(target=view, args=(i,)) for i in range(20)]
+            for t in threads:
+                t.start()
+            while len(w.access_queue) < 20:
+                time.sleep(0.01)
+        for t in threads:
+            t.join()
+        assert seen == {f"用户{i}": 1 for i in range(20)}
+        assert len(commits) == 1, commits
+    finally:
+        w.close()

@@ -164,6 +164,8 @@ class WebArchive:
         self.writer = Archive(cfg)
         self.writer.init()
         self.write_mutex = threading.Lock()
+        self.access_lock = threading.Lock()  # the access-log entries waiting for the writer (use_pages.write_access)
+        self.access_queue: list = []
         # files are read by the writer's extraction worker, a child process that dies with the thread that
         # started it (PR_SET_PDEATHSIG): one long-lived thread runs every ingest, never a pool thread that
         # may end while another uses the worker
