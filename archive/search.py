@@ -332,10 +332,10 @@ _SAFE_END = re.compile(rf"[{_CJK}0-9]")  # a character no case rule or join look
 SNIPPET_AFTER = 65  # characters of the flattened text kept after the first hit
 
 
-def _first_hit(text: str, keys: list[str], start: int = 4096) -> tuple[str, int | None]:
+def _first_hit(text: str, keys: list[str], start: int = 1024) -> tuple[str, int | None]:
     """(flattened text, where the first of ``keys`` stands in it, lowercased) as over the whole text
     (whitespace runs as one space after ``index_text``, then ``.lower().find``), computed over the shortest prefix that
-    decides it: a page of hits over long documents flattened only their first few thousand characters.
+    decides it: a page of hits flattens about the first thousand characters of each document (the median first hit of the bench queries stands at character 250, nine in ten before 2,000).
 
     A prefix ending in a Chinese character or a digit flattens to a prefix of the whole text's flattening: no
     whitespace run is cut, no join (index_text) or case rule (final sigma) looks past such a character. The
