@@ -334,8 +334,9 @@ SNIPPET_AFTER = 65  # characters of the flattened text kept after the first hit
 
 def _first_hit(text: str, keys: list[str], start: int = 1024) -> tuple[str, int | None]:
     """(flattened text, where the first of ``keys`` stands in it, lowercased) as over the whole text
-    (whitespace runs as one space after ``index_text``, then ``.lower().find``), computed over the shortest prefix that
-    decides it: a page of hits flattens about the first thousand characters of each document (the median first hit of the bench queries stands at character 250, nine in ten before 2,000).
+    (whitespace runs as one space after ``index_text``, then ``.lower().find``), computed over the shortest
+    prefix that decides it: a page of hits flattens about the first thousand characters of each document (the
+    bench queries' first hits: median at character 250, nine in ten before 2,000), not its whole text.
 
     A prefix ending in a Chinese character or a digit flattens to a prefix of the whole text's flattening: no
     whitespace run is cut, no join (index_text) or case rule (final sigma) looks past such a character. The
