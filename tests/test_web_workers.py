@@ -161,3 +161,20 @@ def test_record_views_waiting_for_the_writer_share_one_commit(arc, cfg, tmp_path
         assert len(commits) == 1, commits
     finally:
         w.close()
+
+
+@pytest.mark.parametrize("value", ["-1", "65", '"2"', "1.5", "true"])
+def test_a_wrong_number_of_workers_is_one_line(cfg_path, value):
+    from archive.config import load_config
+    from archive.errors import ConfigError
+
+    with cfg_path.open("a", encoding="utf-8") as f:
+        f.write(f"\n[web]\nworkers = {value}\n")
+    with pytest.raises(ConfigError, match="workers"):
+        load_config(cfg_path)
+
+
+def test_workers_default_to_one_per_core(cfg):
+    from archive.web.serving import workers_of
+
+    assert cfg.web.workers == 0 and workers_of(cfg) == (os.cpu_count() or 1)
