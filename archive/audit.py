@@ -86,7 +86,9 @@ def due_list(conn: sqlite3.Connection, as_of: dt.date, cfg=None) -> list[DueItem
     holds = active_holds(conn)
     appraised = appraised_ids(conn)
     out = []
-    for r in catalog.list_documents(conn, status="archived"):
+    # due on 1 January of 年度 + 1 + the period's years: a record of a later 年度 is not due yet (read in SQL)
+    last_years = {code: as_of.year - 1 - n for code, n in RETENTION_YEARS.items()}
+    for r in catalog.due_candidates(conn, last_years):
         if r["year"] is None or r["retention"] == "Y" or (r["retention"] not in RETENTION_YEARS
                                                           and not r["retention_old"]):
             continue

@@ -1541,19 +1541,15 @@ def serve(
                                         help="登录会话的凭据只经 HTTPS 发送（经 HTTPS 反向代理提供时使用）"),
 ) -> None:
     """启动网页：检索、查看、上传归档、待定审核、统计与目录导出（可与 archive watch 同时运行）。"""
-    import uvicorn
-
-    from archive.web import create_app
-
     from archive.health import tls_files
+    from archive.web import serving
 
     cfg = _config()
     tls = tls_files(cfg)  # [web] tls_cert / tls_key, checked before anything listens
-    web = create_app(cfg, host, secure_cookies=secure_cookies or tls is not None, warm_ocr=True)
     shown = f"[{host}]" if ":" in host else host
-    say(f"网页已启动：{'https' if tls else 'http'}://{shown}:{port}/（Ctrl+C 停止）")
-    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False,
-                **({"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}))
+    serving.run(cfg, host, port, secure_cookies=secure_cookies or tls is not None, tls=tls,  # [web] workers
+                started=lambda n: say(f"网页已启动：{'https' if tls else 'http'}://{shown}:{port}/"
+                                      f"（{n} 个服务进程；Ctrl+C 停止）"))
 
 
 @app.command()

@@ -195,6 +195,22 @@ def cpu_seconds(children: bool = False) -> float:
     return r.ru_utime + r.ru_stime
 
 
+def tree_cpu(pid: int) -> float:
+    """user + sys CPU seconds of a live process and its live descendants (the server and its workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -359,9 +375,9 @@ def main() -> None:
     lists = {}
     try:
         run_load(base, reqs[:40], a.users)  # warm: the readers open their connections and the index
-        c0 = cpu_seconds()
+        c0, s0 = cpu_seconds(), tree_cpu(proc.pid)
         lat, wall, errors = run_load(base, reqs, a.users)
-        client_cpu = cpu_seconds() - c0
+        client_cpu, load_cpu = cpu_seconds() - c0, tree_cpu(proc.pid) - s0
         if a.lists:
             lists = time_list_pages(base)
     finally:
@@ -381,6 +397,8 @@ def main() -> None:
                    f"{load[0]:.1f} (ms, full HTTP round trip)", ["page", "requests", "p50", "p95", "max"], rows))
     print(f"\n{len(reqs)} requests in {wall:.1f} s = {len(reqs) / wall:.1f} pages/s; errors: {errors}; CPU: server "
           f"{server_cpu:.1f} s (its whole life, warm-up and list pages included), clients {client_cpu:.1f} s")
+    print(f"server CPU during the {len(reqs)} requests (every process of it): {load_cpu:.1f} s = "
+          f"{1000 * load_cpu / len(reqs):.1f} ms a request")
     if lists:
         print(sb.table("pages listing the whole archive (ms, one 档案员, one request at a time)",
                        ["page (status)", "first", "best", "worst"],

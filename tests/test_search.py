@@ -339,3 +339,37 @@ def test_a_word_with_a_number_inside_finds_the_number_in_any_brackets(arc, tmp_p
     a = pipeline.ingest_file(arc, tmp_path / "a.txt").record["id"]
     for q in ("河北省人民政府令２００７年５号", "人民政府令 2007", "政府令2007"):
         assert [h.record["id"] for h in search(arc.conn, arc.index, q).hits] == [a], q
+
+
+def test_a_snippet_from_a_prefix_is_the_snippet_from_the_whole_text():
+    """Snippets flatten the shortest prefix of a text that decides its first hit (issue 29): the same hit and
+    the same characters around it as flattening the whole text, whatever stands at a prefix's end — spaces and
+    line breaks between Chinese characters (joined), a run of spaces, a Greek capital sigma (lowercased by what
+    follows it), a dotted capital I (longer when lowercased) — and for a hit in the last characters."""
+    import random
+    import re
+
+    from archive.search import _first_hit
+
+    def whole(text, keys):
+        flat = re.sub(r"\s+", " ", index_text(text))
+        found = [k for k in (flat.lower().find(w) for w in keys) if k >= 0]
+        return (flat, min(found)) if found else (flat, None)
+
+    for start in (100, 200, 1024):  # a prefix of ``start`` characters ends in a space the whole text joins away
+        k = start - 65
+        text = "工" * k + "理" + "工" * (start - k - 2) + " " + "作" * 80
+        flat, got = _first_hit(text, ["理"], start)
+        assert got == k and flat[k - 25:k + 65] == whole(text, ["理"])[0][k - 25:k + 65]
+    rnd = random.Random(29)
+    alphabet = list("档案管理工作年度") + [" ", "\n", "\u3000", "\t", "A", "b", "Σ", "σ", "0", "1", ".", "'", "İ"]
+    for _ in range(3000):
+        n = rnd.choice([10, 300, 1500, 5000])
+        text = "".join(rnd.choice(alphabet) for _ in range(n))
+        keys = ["".join(rnd.choice("档案管理工aσ") for _ in range(rnd.randint(1, 4))) for _ in range(rnd.randint(1, 3))]
+        for start in (4, 64, 1024):
+            flat, k = _first_hit(text, keys, start)
+            wflat, wk = whole(text, keys)
+            assert k == wk, (text, keys, start)
+            if k is not None:
+                assert flat[max(0, k - 25):k + 65] == wflat[max(0, k - 25):k + 65], (text, keys, start)

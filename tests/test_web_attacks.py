@@ -47,10 +47,15 @@ class Server:
         return httpx.Client(base_url=self.url, transport=httpx.HTTPTransport(local_address=source), timeout=120)
 
     def rss_kb(self, field: str = "VmRSS") -> int:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-        raise AssertionError(field)
+        """Of the server and its worker processes together ([web] workers, issue 29)."""
+        pids = [self.proc.pid] + [int(c) for t in Path(f"/proc/{self.proc.pid}/task").iterdir()
+                                  for c in (t / "children").read_text().split()]
+        total = 0
+        for pid in pids:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    total += int(line.split()[1])
+        return total
 
 
 def start_server(cfg_path: Path, tmp_path: Path) -> Server:

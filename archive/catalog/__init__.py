@@ -46,7 +46,7 @@ from archive.catalog.journals import (add_inbox_move, copy_done, inbox_move, inb
 from archive.catalog.records import _add_doc_number_keys  # noqa: F401
 from archive.catalog.records import (all_records, any_indexed, by_archival_code, by_sha256,  # noqa: F401
                                      codes_of_year, corrected_fields, corrected_of, count_documents, count_events, count_pending,
-                                     docno_matches, get_record, in_item, list_documents, live_by_doc_number,
+                                     docno_matches, due_candidates, get_record, in_item, list_documents, live_by_doc_number,
                                      live_by_flat_title, live_titles_in, mark_indexed, mark_unindexed, pages_of,
                                      pending_records, record_ids, records, records_between, set_doc_number_keys,
                                      stats, status_of, suggested_records, unindexed_ids)

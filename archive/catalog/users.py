@@ -82,12 +82,17 @@ def note_failure(conn: sqlite3.Connection, keys: list[str], now: float, cap: int
     """One more failure under each key (counting from 1 again after ``quiet`` seconds without one); then the
     oldest keys beyond ``cap`` are dropped."""
     with catalog.transaction(conn):
-        for key in keys:
-            conn.execute("INSERT INTO login_failures(name, failures, last_at) VALUES (?,1,?) "
-                         "ON CONFLICT(name) DO UPDATE SET failures = CASE WHEN excluded.last_at - last_at > ? "
-                         "THEN 1 ELSE failures + 1 END, last_at=excluded.last_at", (key, now, quiet))
-        conn.execute("DELETE FROM login_failures WHERE name IN (SELECT name FROM login_failures "
-                     "ORDER BY last_at DESC, rowid DESC LIMIT -1 OFFSET ?)", (cap,))
+        add_failures(conn, keys, now, cap, quiet)
+
+
+def add_failures(conn: sqlite3.Connection, keys: list[str], now: float, cap: int, quiet: float) -> None:
+    """``note_failure`` inside the caller's transaction (a login attempt counted before its password is checked)."""
+    for key in keys:
+        conn.execute("INSERT INTO login_failures(name, failures, last_at) VALUES (?,1,?) "
+                     "ON CONFLICT(name) DO UPDATE SET failures = CASE WHEN excluded.last_at - last_at > ? "
+                     "THEN 1 ELSE failures + 1 END, last_at=excluded.last_at", (key, now, quiet))
+    conn.execute("DELETE FROM login_failures WHERE name IN (SELECT name FROM login_failures "
+                 "ORDER BY last_at DESC, rowid DESC LIMIT -1 OFFSET ?)", (cap,))
 
 
 def clear_failures(conn: sqlite3.Connection, keys: list[str]) -> None:

@@ -158,6 +158,18 @@ def wait_seconds(conn: sqlite3.Connection, name: str, source: str = "", now: flo
     return max(0, int(left + 0.999))
 
 
+def reserve(conn: sqlite3.Connection, name: str, source: str = "") -> int:
+    """``wait_seconds``, and when the attempt may go on (0), the attempt counted now as a failure of this
+    source at this name, in the same write transaction: concurrent attempts, in this server process or another
+    (``[web] workers``), each see the ones before, so no more than FREE_FAILURES pass before the waits begin
+    (issue 29). ``authenticate(..., reserved=True)`` then clears it on success."""
+    with catalog.transaction(conn):
+        wait = wait_seconds(conn, name, source)
+        if not wait:
+            users.add_failures(conn, [_keys(source, name)[0]], time.time(), FAILURE_KEYS, QUIET_SECONDS)
+    return wait
+
+
 def slow_seconds(conn: sqlite3.Connection, name: str) -> float:
     """How long an attempt at ``name`` is slowed because of failures from all sources together: a delay,
     never a refusal, so the right password from a source without failures always logs in."""
@@ -167,10 +179,12 @@ def slow_seconds(conn: sqlite3.Connection, name: str) -> float:
     return NAME_DELAY
 
 
-def authenticate(conn: sqlite3.Connection, name: str, password: str, source: str = "") -> User | None:
+def authenticate(conn: sqlite3.Connection, name: str, password: str, source: str = "", *,
+                 reserved: bool = False) -> User | None:
     """The user when name and password match; records a failure under (source, name) and the name otherwise.
     Exactly one argon2 verification per attempt, against a fixed dummy hash for an unknown name, so the
-    time does not tell whether a name exists; at most HASHES_AT_ONCE run at one time. Call wait_seconds first."""
+    time does not tell whether a name exists; at most HASHES_AT_ONCE run at one time. Call wait_seconds first,
+    or ``reserve`` (``reserved``: the failure under (source, name) is already counted)."""
     row = users.active_user(conn, name)
     stored = row["password_hash"] if row is not None else _dummy_hash()
 
@@ -189,7 +203,7 @@ def authenticate(conn: sqlite3.Connection, name: str, password: str, source: str
             with catalog.transaction(conn):
                 users.set_password_hash(conn, row["id"], new_hash, catalog.now())
     else:
-        users.note_failure(conn, keys, time.time(), FAILURE_KEYS, QUIET_SECONDS)
+        users.note_failure(conn, keys[1:] if reserved else keys, time.time(), FAILURE_KEYS, QUIET_SECONDS)
     return User(row["id"], row["name"], row["role"]) if ok else None
 
 

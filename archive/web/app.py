@@ -60,6 +60,7 @@ from archive.words import OUTCOME_NAMES, STATUS_NAMES
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MENUS_KEPT = 256  # WebArchive.filter_menus
 UPLOAD_DIR = ".web-upload"  # hidden inside the inbox: the watcher never picks up a file the web page is filing
 
 OUTCOME_LABELS = OUTCOME_NAMES
@@ -163,6 +164,8 @@ class WebArchive:
         self.writer = Archive(cfg)
         self.writer.init()
         self.write_mutex = threading.Lock()
+        self.access_lock = threading.Lock()  # the access-log entries waiting for the writer (use_pages.write_access)
+        self.access_queue: list = []
         # files are read by the writer's extraction worker, a child process that dies with the thread that
         # started it (PR_SET_PDEATHSIG): one long-lived thread runs every ingest, never a pool thread that
         # may end while another uses the worker
@@ -171,8 +174,11 @@ class WebArchive:
         # once in the 40 pool threads grew each thread's page cache and malloc arena (issue 23)
         self.login_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-login")
         check_bind(host, self.writer.conn)
-        self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
+        # auto_reload off: the templates ship with the program, and checking each file's time on every page
+        # cost a third of a millisecond a page (bench/web_bench.md)
+        self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")), auto_reload=False,
                                autoescape=select_autoescape(default=True, default_for_string=True))
+        self._menus: dict[tuple, Markup] = {}  # filter_menus: the search page's filter menus as rendered
         self.env.globals.update(RETENTION_NAMES=RETENTION_NAMES, STATUS_LABELS=STATUS_LABELS,
                                 OUTCOME_LABELS=OUTCOME_LABELS, orgs=cfg.orgs, agency=cfg.agency_name,
                                 local_time=self.local_time, MEDIA_LABELS=MEDIA_LABELS)
@@ -180,6 +186,20 @@ class WebArchive:
         # command line (display.printable): HTML escaping alone lets U+202E turn a name around
         self.env.filters["printable"] = lambda v: display.printable(v) if isinstance(v, str) else v
         self.env.filters["actor"] = shown_actor  # root is shown as 本机管理员
+
+    def filter_menus(self, params: dict, years: list, doc_types: list) -> Markup:
+        """The search page's filter menus (年度, 保管期限, 机构, 文种, 状态 …) with the request's choices selected:
+        several hundred escaped options, the same for most requests, so rendered once per set of choices and
+        selections (a few hundred kept; a page asks with its own typed values too)."""
+        key = (tuple(params.items()), tuple(years), tuple(doc_types))
+        html = self._menus.get(key)
+        if html is None:
+            html = Markup(self.env.get_template("search_filters.html").render(
+                params=params, years=years, doc_types=doc_types))
+            if len(self._menus) >= MENUS_KEPT:
+                self._menus.clear()
+            self._menus[key] = html
+        return html
 
     def local_time(self, ts: str | None) -> str:
         """A catalog time on a page: the agency's wall clock ([agency] timezone), to the second."""
@@ -310,12 +330,12 @@ async def login_post(request: Request):
     source = request.client.host if request.client else ""  # throttled per (source, name): issue 23
 
     def throttled() -> tuple[int, float]:  # (seconds this source must wait, seconds the name is slowed)
-        conn = w.reader.conn
-        return accounts.wait_seconds(conn, name, source), accounts.slow_seconds(conn, name)
+        conn = w.reader.conn  # an attempt that may go on is counted now, for every server process (issue 29)
+        return accounts.reserve(conn, name, source), accounts.slow_seconds(conn, name)
 
     def attempt():  # in a login thread, with that thread's own connection (argon2 takes a while)
         conn = w.reader.conn
-        user = accounts.authenticate(conn, name, password, source)
+        user = accounts.authenticate(conn, name, password, source, reserved=True)
         return user, (accounts.new_session(conn, user) if user else None)
 
     wait, slow = await asyncio.wrap_future(w.login_threads.submit(throttled))
@@ -395,8 +415,8 @@ def search_page(request: Request):
     return render(request, "search.html", user=user, q=q, params=params, res=res, hits=hits, error=error,
                   sort=sort, sorts=SORTS, sort_links=sort_links, sort_window=sort_window and SORT_WINDOW,
                   page=page, keep=keep, urlencode=urllib.parse.urlencode,
-                  seconds=time.perf_counter() - t0, doc_types=_distinct(arc.conn, "doc_type"),
-                  years=_distinct(arc.conn, "year"))
+                  seconds=time.perf_counter() - t0,
+                  filter_menus=w.filter_menus(params, _distinct(arc.conn, "year"), _distinct(arc.conn, "doc_type")))
 
 
 _DISTINCT_CACHE: dict[tuple[str, str], tuple[float, list]] = {}
@@ -949,7 +969,7 @@ def audit_page(request: Request):
         day = _date(request.query_params.get("as_of"), "鉴定基准日") or day
     except ArchiveError as e:
         error = str(e)
-    items = audit.due_list(conn, day)
+    items = audit.due_list(conn, day, _state(request).cfg)  # the configured years of old 长期/短期, as the CLI
     return render(request, "audit.html", user=user, items=items, day=day, error=error,
                   held=sum(1 for i in items if i.hold_reason))
 
