@@ -78,7 +78,9 @@ class WebSettings:
     max_upload_mb: int = 1024
     tls_cert: Path | None = None  # [web] tls_cert / tls_key: archive serve speaks HTTPS with them
     tls_key: Path | None = None
-    workers: int = 0  # [web] workers: server processes of archive serve; 0 = one per core (issue 29)
+    workers: int = 1  # [web] workers: server processes of archive serve; 0 = one per core (issue 29); 1 by default:
+    # measured, a second process gave no more pages a second (one process already uses both cores in SQLite) and
+    # costs a start-up and its own OCR engine
 
 
 @dataclass(frozen=True)
@@ -380,7 +382,7 @@ def load_config(path: Path | str | None = None) -> Config:
             max_upload_mb=int(raw.get("web", {}).get("max_upload_mb", WebSettings.max_upload_mb)),
             tls_cert=_path_of(base, raw.get("web", {}).get("tls_cert")),
             tls_key=_path_of(base, raw.get("web", {}).get("tls_key")),
-            workers=_bounded_int(path, "web.workers", raw.get("web", {}).get("workers", 0), 0, 64),
+            workers=_bounded_int(path, "web.workers", raw.get("web", {}).get("workers", 1), 0, 64),
         ),
         backup=_backup_settings(path, base, raw.get("backup", {})),
         timezone=timezone,

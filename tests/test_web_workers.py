@@ -174,7 +174,12 @@ def test_a_wrong_number_of_workers_is_one_line(cfg_path, value):
         load_config(cfg_path)
 
 
-def test_workers_default_to_one_per_core(cfg):
+def test_workers_default_to_one_and_zero_means_one_per_core(cfg):
+    """One process unless the config asks for more (a second gave no more pages a second, bench/web_bench.md)."""
+    import dataclasses
+
     from archive.web.serving import workers_of
 
-    assert cfg.web.workers == 0 and workers_of(cfg) == (os.cpu_count() or 1)
+    assert cfg.web.workers == 1 and workers_of(cfg) == 1
+    per_core = dataclasses.replace(cfg, web=dataclasses.replace(cfg.web, workers=0))
+    assert workers_of(per_core) == (os.cpu_count() or 1)
