@@ -358,7 +358,9 @@ def eval_scans(args) -> int:
                                             (res.record["id"],)).fetchone()
                     dest = Path(args.out) / "texts" / (r["file"].replace("/", "__") + ".txt")
                     dest.parent.mkdir(parents=True, exist_ok=True)
-                    dest.write_text(text[0] if text else "", encoding="utf-8")
+                    # the file's own reading: a batch attaches another format of the same 件 to the record
+                    # before the text is read here, appended after "【name（其他格式）】"
+                    dest.write_text((text[0] if text else "").split("\n\n【")[0], encoding="utf-8")
                 if args.verbose:
                     print(f"  {i}/{len(rows)} {r['file']} {res.outcome} {dt:.1f}s", flush=True)
         finally:

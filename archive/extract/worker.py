@@ -243,6 +243,25 @@ class PageHelpers:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
+    def warm(self, settings) -> None:
+        """Start the helpers now and have them load the OCR engine (the web server's worker, before the first
+        upload), each in its own long-lived thread."""
+        helpers = settings.worker_count() - 1
+        if helpers < 1 or settings.engine != "rapidocr":
+            return
+        self._pool_of(helpers)
+        for _ in range(helpers):
+            self._pool.submit(lambda: self._helper(settings).warm())
+
+    def _pool_of(self, helpers: int) -> None:
+        if self._pool is None or self._pool._max_workers < helpers:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # a bigger pool replaces a smaller one; the old threads' helpers end with their threads
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+            self._pool = ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="ocr-pages")
+
     def _helper(self, settings) -> "ExtractWorker":
         h = getattr(self._local, "helper", None)
         if h is None:
@@ -257,13 +276,7 @@ class PageHelpers:
         from archive.extract.ocr.pages import read_pdf_pages
 
         helpers = min(settings.worker_count(), len(numbers)) - 1
-        if self._pool is None or self._pool._max_workers < helpers:
-            from concurrent.futures import ThreadPoolExecutor
-
-            # a bigger pool replaces a smaller one; the old threads' helpers end with their threads
-            if self._pool is not None:
-                self._pool.shutdown(wait=False)
-            self._pool = ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="ocr-pages")
+        self._pool_of(helpers)
         todo = list(numbers)
         order = {n: i for i, n in enumerate(numbers)}
         lock = threading.Lock()
@@ -370,6 +383,7 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
         limits.arm_cpu(cpu_seconds)
         if path is None:  # warm(): load the OCR engine now; no reply
             try:
+                archive.extract.ocr.pages.PARALLEL.warm(ocr)  # a long scan's page helpers too
                 archive.extract.ocr.engines.preload(ocr)
             except Exception:  # noqa: BLE001 - the first scan loads it again and reports what fails
                 pass
