@@ -22,9 +22,9 @@ from tests.conftest import write_config
 from tests.gongwen_gen import gongwen_lines
 from tests.makescans import make_scan
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+_ocr = pytest.mark.skipif(
     available(OcrSettings()) is not None or shutil.which("pdftoppm") is None,
-    reason="needs rapidocr-onnxruntime and poppler-utils (.ci/run installs them)")]
+    reason="needs rapidocr-onnxruntime and poppler-utils (.ci/run installs them)")
 
 DOC = gongwen_lines(0, kind=0, year=2022)  # 示档发〔2022〕1号, page 1
 PAGES = [["附件一", "第一条为规范本局档案管理工作，制定本办法。"],
@@ -101,6 +101,8 @@ def scans(tmp_path_factory) -> dict[str, Path]:
     }
 
 
+@pytest.mark.slow
+@_ocr
 def test_a_long_scan_read_by_several_processes_gives_the_same_pages_in_order(scans):
     got, most = {}, {}
     for n in (1, 3):
@@ -139,6 +141,8 @@ def _ingest(tmp_path: Path, files: list[Path], workers: int, kill: Path | None =
         arc.close()
 
 
+@pytest.mark.slow
+@_ocr
 def test_a_batch_read_by_several_workers_files_the_same_text(scans, tmp_path):
     files = [scans["a"], scans["long"], scans["b"]]
     res1, text1, watch1 = _ingest(tmp_path / "one", files, 1)
@@ -150,6 +154,8 @@ def test_a_batch_read_by_several_workers_files_the_same_text(scans, tmp_path):
     assert watch1.most == 1 and watch2.most == 2  # two files read at once
 
 
+@pytest.mark.slow
+@_ocr
 def test_a_worker_killed_while_reading_fails_only_its_file(scans, tmp_path):
     files = [scans["a"], scans["long"], scans["b"]]
     results, texts, watch = _ingest(tmp_path / "two", files, 2, kill=scans["long"])
@@ -161,3 +167,17 @@ def test_a_worker_killed_while_reading_fails_only_its_file(scans, tmp_path):
     assert set(texts) == {"a.png", "b.png"}  # the killed file left nothing in the catalog
     _, alone, _ = _ingest(tmp_path / "alone", [scans["a"], scans["b"]], 1)
     assert texts == alone  # the others read as by one worker
+
+
+def test_workers_setting_is_checked_and_bounded_by_memory(tmp_path):
+    from archive.errors import ConfigError
+    from archive.extract.ocr import model
+
+    for bad in ('"2"', "-1", "true", "65"):
+        with pytest.raises(ConfigError) as e:
+            load_config(write_config(tmp_path, **{"workers = 0 ": f"workers = {bad} "}))
+        assert "ocr.workers" in str(e.value)
+    assert load_config(write_config(tmp_path, **{"workers = 0 ": "workers = 3 "})).ocr.worker_count() == 3
+    auto = OcrSettings(workers=0).worker_count()
+    assert 1 <= auto <= (os.cpu_count() or 1)
+    assert auto <= max(1, model._available_mb() // model.OCR_PROCESS_MB)
