@@ -181,3 +181,32 @@ def test_workers_setting_is_checked_and_bounded_by_memory(tmp_path):
     auto = OcrSettings(workers=0).worker_count()
     assert 1 <= auto <= (os.cpu_count() or 1)
     assert auto <= max(1, model._available_mb() // model.OCR_PROCESS_MB)
+
+
+@pytest.mark.slow
+@_ocr
+def test_a_secret_long_scan_read_by_several_processes_stops_and_is_refused(tmp_path):
+    """Page 1 shows a 密级: as with one process, the reading ends with page 1 (the pages read meanwhile by the
+    helpers are dropped) and the file is refused with nothing stored."""
+    scan = make_scan(tmp_path / "secret.pdf", ["秘密★1年"] + DOC[:3] + sum(PAGES, []), lines_per_page=4)
+    got, most = {}, {}
+    for n in (1, 3):
+        w = ExtractWorker(Limits(), ocr=OcrSettings(workers=n))
+        try:
+            with Watch() as watch:
+                got[n] = w.extract(scan)
+        finally:
+            w.close()
+        most[n] = watch.most
+    assert most == {1: 1, 3: 3}
+    assert got[3].text == got[1].text and got[3].page_texts == got[1].page_texts and len(got[1].page_texts) >= 1
+    assert "秘密" in got[3].page_texts[0]
+    cfg = load_config(write_config(tmp_path, **{"workers = 0 ": "workers = 3 "}))
+    arc = open_archive(cfg, create=True)
+    try:
+        r = pipeline.ingest_file(arc, scan)
+        assert r.outcome == "refused" and "涉密文件（秘密" in r.reason, r.reason
+        assert arc.conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+        assert not [p for p in arc.store.files.rglob("*") if p.is_file()]
+    finally:
+        arc.close()
