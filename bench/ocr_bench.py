@@ -35,6 +35,13 @@ are: own 发文字号, 标题 and 成文日期 right (against the manifest's gol
 secret documents refused and the number of them stored (must be 0), the other refusals (版头无法识别,
 a suspected mark) and OCR pages per second over the whole ingest, per format and per layout.
 ``--plain-only`` leaves the scans with a 密级 out (a shorter run); ``--threads N`` sets [ocr] threads.
+The scans go in as one batch (``pipeline.ingest_many``, as ``archive ingest DIR``: [ocr] workers extraction
+workers at once; ``--workers N`` sets it, ``--one-by-one`` takes ``ingest_file`` for each scan instead); the last
+line prints pages/s, CPU seconds per page of the whole ingest (this process and its waited children) and of the
+extraction processes, the load and which code ran (``--parser-root DIR``: the ``archive`` package of another
+checkout, e.g. the code before). The command the figures in bench/ocr.md come from:
+
+    PYTHONPATH=$PWD python bench/ocr_bench.py --eval /tmp/i24ocr/evalset --plain-only --limit 40
 
     python bench/ocr_bench.py --eval DIR --levers [--split tune] [--limit 5] [--formats jpg,png]
     python bench/ocr_bench.py --eval DIR --upload [--n 2]
