@@ -478,18 +478,11 @@ def _ocr_settings(o: dict) -> OcrSettings:
         languages=o.get("languages", d.languages),
         dpi=int(o.get("dpi", d.dpi)),
         page_timeout=float(o.get("page_timeout_seconds", d.page_timeout)),
-        workers=_ocr_workers(o.get("workers", d.workers)),
+        workers=int(o.get("workers", d.workers)),
         min_header_confidence=float(o.get("min_header_confidence", d.min_header_confidence)),
         searchable_pdf=o.get("searchable_pdf", d.searchable_pdf),
         det_max_side=_det_max_side(o.get("det_max_side", d.det_max_side)),
     )
-
-
-def _ocr_workers(v) -> int:
-    """[ocr] workers: 0 (the cores the memory holds) or 1 to 64 processes."""
-    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 64:
-        raise ConfigError(f"config.toml 中 ocr.workers 应为 0（自动）或 1 到 64 之间的整数，而不是 {v!r}")
-    return v
 
 
 def _det_max_side(v) -> int:
