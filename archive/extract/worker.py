@@ -225,7 +225,8 @@ class PageHelpers:
     """In the extraction child: the pages of one scanned PDF read at once by this process and by helper
     processes ([ocr] workers in all, at most one a page). A helper is a child of this child, started as an
     extraction worker with the same limits (CPU re-armed per page, the same address space, the same page
-    timeout) and kept for the next file; it dies with this process (PR_SET_PDEATHSIG, tied to the thread that
+    timeout), started by the first long scan (not by warm(): a server that never sees one holds one engine) and
+    kept for the next file; it dies with this process (PR_SET_PDEATHSIG, tied to the thread that
     started it: each helper belongs to one long-lived thread here). The pages come back in page order, cut after
     the first page ``stop`` accepts, as one process reading them in turn gives them. A helper that dies or
     overruns its time fails the whole file (fail closed: nothing of a file read in part is filed)."""
@@ -242,16 +243,6 @@ class PageHelpers:
             h.close()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
-
-    def warm(self, settings) -> None:
-        """Start the helpers now and have them load the OCR engine (the web server's worker, before the first
-        upload), each in its own long-lived thread."""
-        helpers = settings.worker_count() - 1
-        if helpers < 1 or settings.engine != "rapidocr":
-            return
-        self._pool_of(helpers)
-        for _ in range(helpers):
-            self._pool.submit(lambda: self._helper(settings).warm())
 
     def _pool_of(self, helpers: int) -> None:
         if self._pool is None or self._pool._max_workers < helpers:
@@ -383,7 +374,6 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
         limits.arm_cpu(cpu_seconds)
         if path is None:  # warm(): load the OCR engine now; no reply
             try:
-                archive.extract.ocr.pages.PARALLEL.warm(ocr)  # a long scan's page helpers too
                 archive.extract.ocr.engines.preload(ocr)
             except Exception:  # noqa: BLE001 - the first scan loads it again and reports what fails
                 pass
