@@ -62,13 +62,18 @@ def _worker_processes() -> dict[int, list[str]]:
     return found
 
 
+def _parent(pid: int) -> int:
+    return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 class Watch(threading.Thread):
     """Looks at our extraction processes while a batch runs: the most seen at once; ``kill``: SIGKILL the
     process found holding that file open (once)."""
 
-    def __init__(self, kill: Path | None = None):
+    def __init__(self, kill: Path | None = None, helper: bool = False):
         super().__init__(daemon=True)
         self.kill, self.killed, self.most = (str(kill) if kill else None), None, 0
+        self.helper = helper  # kill a page helper (a worker's child), not a worker
         self.done = threading.Event()
 
     def run(self):
@@ -77,7 +82,7 @@ class Watch(threading.Thread):
             self.most = max(self.most, len(procs))
             if self.kill and self.killed is None:
                 for pid, files in procs.items():
-                    if self.kill in files:
+                    if self.kill in files and (not self.helper or _parent(pid) != os.getpid()):
                         os.kill(pid, signal.SIGKILL)
                         self.killed = pid
             self.done.wait(0.02)
@@ -210,3 +215,23 @@ def test_a_secret_long_scan_read_by_several_processes_stops_and_is_refused(tmp_p
         assert not [p for p in arc.store.files.rglob("*") if p.is_file()]
     finally:
         arc.close()
+
+
+@pytest.mark.slow
+@_ocr
+def test_a_page_helper_killed_while_reading_fails_its_file_and_the_worker_reads_on(scans):
+    from archive.errors import ExtractionLimitError
+
+    w = ExtractWorker(Limits(), ocr=OcrSettings(workers=3))
+    try:
+        with Watch(kill=scans["long"], helper=True) as watch:
+            with pytest.raises(ExtractionLimitError) as e:
+                w.extract(scans["long"])  # fail closed: no text of a file read in part
+        assert watch.killed is not None and "SIGKILL" in str(e.value)
+        alone = ExtractWorker(Limits(), ocr=OcrSettings(workers=1))
+        try:
+            assert w.extract(scans["a"]).text == alone.extract(scans["a"]).text  # the next file is read
+        finally:
+            alone.close()
+    finally:
+        w.close()
