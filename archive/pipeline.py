@@ -71,6 +71,8 @@ def ingest_many(arc: Archive, paths, *, from_inbox: bool = False, batch: int | N
     batch = GROUP_COMMIT if batch is None else batch
     out: list[IngestResult] = []
     group: list[Prepared] = []
+    paths = [Path(p) for p in paths]
+    ahead = _read_ahead(arc, len(paths))  # several files read at once, each in its own worker
 
     def emit(r: IngestResult) -> None:
         out.append(r)
@@ -82,22 +84,63 @@ def ingest_many(arc: Archive, paths, *, from_inbox: bool = False, batch: int | N
             emit(r)
         group.clear()
 
-    for path in paths:
-        if stopped(arc):  # Ctrl+C / SIGTERM (archive.interrupt): the files read so far are committed below
-            break
-        try:
-            prep = _prepare(arc, Path(path), from_inbox)
-        except StopRequested:  # the extraction was stopped: this file is left as it was, nothing stored
-            break
-        if isinstance(prep, IngestResult) or any(g.sha == prep.sha for g in group):
-            flush()  # results stay in input order; the same content twice in a batch: the second after
-            emit(prep if isinstance(prep, IngestResult) else _store_and_commit(arc, prep))
-            continue
-        group.append(prep)
-        if len(group) >= batch:
-            flush()
+    try:
+        for i, path in enumerate(paths):
+            if stopped(arc):  # Ctrl+C / SIGTERM (archive.interrupt): the files read so far are committed below
+                break
+            if ahead is not None:
+                _read_ahead_fill(arc, ahead, paths, i)
+            try:
+                prep = _prepare(arc, path, from_inbox, ahead=ahead)
+            except StopRequested:  # the extraction was stopped: this file is left as it was, nothing stored
+                break
+            if isinstance(prep, IngestResult) or any(g.sha == prep.sha for g in group):
+                flush()  # results stay in input order; the same content twice in a batch: the second after
+                emit(prep if isinstance(prep, IngestResult) else _store_and_commit(arc, prep))
+                continue
+            group.append(prep)
+            if len(group) >= batch:
+                flush()
+    finally:
+        if ahead is not None:
+            ahead.close()  # a file read ahead but not reached (a stop) is dropped: nothing of it stored
     flush()
     return out
+
+
+def _read_ahead(arc: Archive, files: int):
+    """With [ocr] workers above 1 and more than one file: a ReadAhead (archive/extract/readahead.py) of that
+    many extraction workers, each reading whole files (a scan's pages itself); else None (one worker)."""
+    n = min(arc.cfg.ocr.worker_count(), files)
+    if n < 2:
+        return None
+    from archive.extract.readahead import ReadAhead
+
+    return ReadAhead(n, arc.cfg.limits, arc.cfg.ocr, tag=str(arc.cfg.store), cancel=arc.cancel)
+
+
+def _read_ahead_fill(arc: Archive, ahead, paths: list[Path], i: int) -> None:
+    """Hand the files up to two per worker ahead of ``paths[i]`` to the reading workers: only regular files
+    under the size limit whose content is not stored yet (a duplicate is never read); the virus scan, when
+    [virus] at_ingest asks for it, runs in the reading thread before the file is read. ``_prepare`` checks
+    everything again at the file's turn and uses the reading only for the same content."""
+    ahead.next = max(ahead.next, i)
+    while ahead.next < len(paths) and ahead.next <= i + 2 * ahead.n:
+        path = paths[ahead.next]
+        ahead.next += 1
+        try:
+            st = os.lstat(path)
+            if (inbox.shown(path) != str(path) or not stat.S_ISREG(st.st_mode)
+                    or st.st_size > arc.cfg.limits.max_file_mb * 1024 * 1024):
+                continue
+            sha = sha256_file(path)
+        except OSError:
+            continue
+        if sha in ahead.shas or catalog.owner_of(arc.conn, sha) is not None:
+            continue
+        ahead.shas.add(sha)
+        scan = arc.cfg.virus
+        ahead.submit(path, sha, before=lambda p, scan=scan: virus.refusal_at_ingest(scan, p, inbox.shown(p), arc))
 
 
 def _commit_group(arc: Archive, group: list[Prepared]) -> list[IngestResult]:
@@ -181,9 +224,11 @@ def _rendition_at_ingest(arc: Archive, rec: dict, reason: str | None) -> str | N
     return "；".join(x for x in (reason, f"未生成版式副本：{done.reason}") if x)
 
 
-def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
+def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest", ahead=None):
     """Every stage before the store: an IngestResult when the file ends here (failed, duplicate,
-    refused), else what the store and the catalog need (Prepared)."""
+    refused), else what the store and the catalog need (Prepared). ``ahead``: a ReadAhead that may hold this
+    file's reading (used only when the content is still what was read)."""
+    early = ahead.take(path) if ahead is not None else None
     name = inbox.shown(path)
     if inbox.shown(path) != str(path):  # a name that is not valid UTF-8 (made on another system)
         return _failed(arc, path, "", f"文件名不是有效的 UTF-8 编码（显示为 {inbox.shown(path.name)}），无法登记。"
@@ -219,10 +264,16 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest"):
     if size > limit * 1024 * 1024:
         return _failed(arc, path, sha, f"文件过大（{size / 1048576:.0f} MB，上限 {limit} MB），未读取。"
                             "请核实文件；如确需入库，请调大 config.toml [limits] max_file_mb", from_inbox)
-    if (infected := virus.refusal_at_ingest(arc.cfg.virus, path, name, arc)) is not None:  # before it is read
+    if early is not None and early.key != sha:
+        early = None  # changed since it was read ahead: read again
+    infected = early.before if early is not None else virus.refusal_at_ingest(arc.cfg.virus, path, name, arc)
+    if infected is not None:  # before it is read
         return _failed(arc, path, sha, infected, from_inbox)
     try:
-        ex = arc.worker.extract(path)  # in a child process with time and memory limits (OCR too)
+        if early is not None and early.error is not None:
+            raise early.error  # read ahead by another worker: its failure is this file's own
+        # in a child process with time and memory limits (OCR too)
+        ex = early.extracted if early is not None else arc.worker.extract(path)
     except StopRequested:
         raise
     except ExtractionError as e:

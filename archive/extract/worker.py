@@ -21,6 +21,7 @@ leaves its thread running: the child replies, then exits, and the next file gets
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import os
 import pickle
 import resource
@@ -28,6 +29,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,10 +139,21 @@ class ExtractWorker:
     def extract(self, path) -> Extracted:
         """Extract ``path`` in the child; raises ExtractionError (ExtractionLimitError past a limit)."""
         path = Path(path)
+        return cap_text(self._ask(str(path), path), self.limits.max_text_chars)
+
+    def ocr_pages(self, path, numbers: list[int]) -> list:
+        """OCR the given 1-based pages of a PDF in the child, one after the other (the child is a page helper
+        of an extraction worker reading a long scan in several processes): a list of OcrPage; raises as
+        ``extract``."""
+        path = Path(path)
+        return self._ask(("pages", str(path), list(numbers)), path)
+
+    def _ask(self, request, path: Path):
+        """Send one request to the child and return what it read; raises ExtractionError."""
         for attempt in (1, 2):
             proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
             try:
-                pickle.dump((str(path), self.ocr), proc.stdin)
+                pickle.dump((request, self.ocr), proc.stdin)
                 proc.stdin.flush()
                 break
             except (BrokenPipeError, OSError):
@@ -166,7 +179,7 @@ class ExtractWorker:
             self._discard()
             reply = reply[:-1]
         if kind == "ok":
-            return cap_text(reply[1], self.limits.max_text_chars)
+            return reply[1]
         if kind == "error":  # an ExtractionError (or subclass) raised in the child
             _, cls, message, state = reply
             exc = cls.__new__(cls)
@@ -205,6 +218,96 @@ class ExtractWorker:
         how = f"信号 {signal.Signals(-status).name}" if status < 0 else f"退出码 {status}"
         return ExtractionLimitError(f"提取进程异常退出：{path}（{how}）。请检查文件能否正常打开；"
                                     "如反复出现，请将该文件交技术人员分析")
+
+
+# ---- several processes reading one scan's pages ------------------------------------------------------
+class PageHelpers:
+    """In the extraction child: the pages of one scanned PDF read at once by this process and by helper
+    processes ([ocr] workers in all, at most one a page). A helper is a child of this child, started as an
+    extraction worker with the same limits (CPU re-armed per page, the same address space, the same page
+    timeout), started by the first long scan (not by warm(): a server that never sees one holds one engine) and
+    kept for the next file; it dies with this process (PR_SET_PDEATHSIG, tied to the thread that
+    started it: each helper belongs to one long-lived thread here). The pages come back in page order, cut after
+    the first page ``stop`` accepts, as one process reading them in turn gives them. A helper that dies or
+    overruns its time fails the whole file (fail closed: nothing of a file read in part is filed)."""
+
+    def __init__(self, cpu_seconds: int, memory_mb: int):
+        self.limits = Limits(cpu_seconds=cpu_seconds, memory_mb=memory_mb)
+        self._pool = None  # ThreadPoolExecutor: one thread for each helper, alive as long as this process
+        self._local = threading.local()
+        self._helpers: list[ExtractWorker] = []
+
+    def close(self) -> None:
+        """End the helpers and wait for them (their CPU time is then counted as this process's children's)."""
+        for h in list(self._helpers):
+            h.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def _pool_of(self, helpers: int) -> None:
+        if self._pool is None or self._pool._max_workers < helpers:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # a bigger pool replaces a smaller one; the old threads' helpers end with their threads
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+            self._pool = ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="ocr-pages")
+
+    def _helper(self, settings) -> "ExtractWorker":
+        h = getattr(self._local, "helper", None)
+        if h is None:
+            h = self._local.helper = ExtractWorker(self.limits, tag="ocr-pages")
+            self._helpers.append(h)
+        h.ocr = dataclasses.replace(settings, workers=1)  # a helper reads its pages itself
+        # a page past its own timeout is given up inside the helper; this wait is for a helper that hangs
+        h.limits = dataclasses.replace(self.limits, timeout_seconds=3 * settings.page_timeout + 60)
+        return h
+
+    def __call__(self, path: Path, numbers: list[int], settings, stop=None) -> list:
+        from archive.extract.ocr.pages import read_pdf_pages
+
+        helpers = min(settings.worker_count(), len(numbers)) - 1
+        self._pool_of(helpers)
+        todo = list(numbers)
+        order = {n: i for i, n in enumerate(numbers)}
+        lock = threading.Lock()
+        read: dict[int, object] = {}
+        failed: list[BaseException] = []
+
+        def take():
+            with lock:
+                return todo.pop(0) if todo and not failed else None
+
+        def run(reader):
+            while (n := take()) is not None:
+                try:
+                    got = reader(n)
+                except BaseException as e:  # noqa: BLE001 - the file fails, in the caller's thread
+                    with lock:
+                        failed.append(e)
+                    return
+                with lock:
+                    for page in got:
+                        read[page.number] = page
+                        if stop is not None and stop(page):  # the pages after it are not needed
+                            todo[:] = [m for m in todo if order[m] < order[page.number]]
+
+        futures = [self._pool.submit(run, lambda n: self._helper(settings).ocr_pages(path, [n]))
+                   for _ in range(helpers)]
+        run(lambda n: read_pdf_pages(path, [n], settings))
+        for f in futures:
+            f.result()
+        if failed:
+            raise failed[0]
+        out = []
+        for n in numbers:  # page order; after the first page that stops the reading, nothing
+            page = read.get(n)
+            if page is None:
+                break
+            out.append(page)
+            if stop is not None and stop(page):
+                break
+        return out
 
 
 # ---- the child -------------------------------------------------------------------------------
@@ -261,10 +364,12 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))  # soft: office.py gives soffice its own
+    archive.extract.ocr.pages.PARALLEL = PageHelpers(cpu_seconds, memory_mb)  # a long scan's pages at once
     while True:
         try:
             path, ocr = pickle.load(requests)
         except EOFError:
+            archive.extract.ocr.pages.PARALLEL.close()
             return
         limits.arm_cpu(cpu_seconds)
         if path is None:  # warm(): load the OCR engine now; no reply
@@ -275,7 +380,10 @@ def _child(cpu_seconds: int, memory_mb: int) -> None:
             continue
         fault("worker")
         try:
-            reply = ("ok", ex.extract(path, ocr=ocr))
+            if isinstance(path, tuple):  # ("pages", pdf, numbers): a page helper of another worker
+                reply = ("ok", archive.extract.ocr.pages.read_pdf_pages(path[1], path[2], ocr))
+            else:
+                reply = ("ok", ex.extract(path, ocr=ocr))
         except MemoryError:
             reply = ("memory",)
         except ExtractionError as e:

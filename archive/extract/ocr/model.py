@@ -36,7 +36,29 @@ class OcrSettings:
     searchable_pdf: bool = False  # also store a PDF with a text layer beside the original
 
     def worker_count(self) -> int:
-        return self.workers or os.cpu_count() or 1
+        """Processes (rapidocr) or tesseract children reading pages at once: ``workers``, or by default the
+        number of cores, fewer when the memory available would not hold that many OCR processes."""
+        if self.workers > 0:
+            return self.workers
+        return max(1, min(os.cpu_count() or 1, _available_mb() // OCR_PROCESS_MB))
+
+
+# Resident memory of one process reading pages with RapidOCR (models, ONNX Runtime, a 200-dpi A4 page), with a
+# margin: measured at 0.5-0.6 GB peak (bench/ocr.md, "Memory"). [ocr] workers = 0 starts no more of them than the
+# memory available holds.
+OCR_PROCESS_MB = 800
+
+
+def _available_mb() -> int:
+    """MemAvailable of /proc/meminfo in MB (a large number where it cannot be read)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 1 << 20
 
 
 @dataclass

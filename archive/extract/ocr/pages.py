@@ -130,12 +130,28 @@ def _capped_dpi(pdf, index: int, dpi: int, settings: OcrSettings) -> int:
     return max(72, min(dpi, int(RAPID_MAX_SIDE * 72 / longer))) if longer > 0 else dpi
 
 
+# Set by the extraction worker (archive.extract.worker): reads a PDF's pages in several processes at once,
+# ``PARALLEL(path, numbers, settings, stop)`` -> the same pages as ``read_pdf_pages``, in page order. OCR never
+# imports the worker: the worker hands this in.
+PARALLEL = None
+
+
 def ocr_pdf_pages(path, numbers: list[int], settings: OcrSettings, stop=None) -> list[OcrPage]:
-    """Render the given 1-based pages of a PDF (pypdfium2) and recognise them, one page at a time.
-    ``stop(page)``: True ends the reading after that page (page 1 shows a 密级: the file is refused anyway)."""
+    """Render the given 1-based pages of a PDF (pypdfium2) and recognise them. ``stop(page)``: True ends the
+    reading after that page (page 1 shows a 密级: the file is refused anyway). In the extraction worker with
+    [ocr] workers above 1, several pages are read at once in helper processes (``PARALLEL``): the same pages, in
+    order, cut after the first page ``stop`` accepts, as one process reading them one after the other."""
+    _require(settings, path)
+    if (PARALLEL is not None and settings.engine == "rapidocr" and len(numbers) > 1
+            and settings.worker_count() > 1):
+        return PARALLEL(Path(path), list(numbers), settings, stop)
+    return read_pdf_pages(path, numbers, settings, stop)
+
+
+def read_pdf_pages(path, numbers: list[int], settings: OcrSettings, stop=None) -> list[OcrPage]:
+    """``ocr_pdf_pages`` in this process, one page after the other."""
     import pypdfium2 as pdfium
 
-    _require(settings, path)
     path = Path(path)
     try:
         pdf = pdfium.PdfDocument(str(path))
