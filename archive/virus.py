@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,18 +180,20 @@ def scan_files(settings: VirusSettings, paths: list[Path]) -> tuple[Scanner, lis
 # the scanner of a session (an ingest batch, a watcher, the web page's writer), found once: finding it looks up
 # PATH, lists the database folder and pings clamd, which is not to be paid for every file
 _of_session: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_session_lock = threading.Lock()  # a batch's reading threads (extract/readahead.py) ask at once: found once
 
 
 def session_scanner(session, settings: VirusSettings) -> Scanner:
     """The scanner found once for ``session`` (any object living as long as the batch or the watch), or found
     now. One that is missing, or whose last run failed, is looked for again: a daemon restarted or ClamAV
     installed meanwhile is used from the next file on (the file that met the failure has already failed)."""
-    sc = _of_session.get(session)
-    if sc is None or not sc.available or sc.settings is not settings:
-        sc = scanner(settings)
-        sc.settings = settings
-        _of_session[session] = sc
-    return sc
+    with _session_lock:
+        sc = _of_session.get(session)
+        if sc is None or not sc.available or sc.settings is not settings:
+            sc = scanner(settings)
+            sc.settings = settings
+            _of_session[session] = sc
+        return sc
 
 
 def refusal_at_ingest(settings: VirusSettings, path: Path, name: str, session=None) -> str | None:
@@ -204,5 +207,7 @@ def refusal_at_ingest(settings: VirusSettings, path: Path, name: str, session=No
         return f"入库前须做病毒检测（配置中 virus 的 at_ingest = true），但{sc.missing}，文件 {name} 未入库"
     verdict = sc.scan([path])[0]
     if verdict.kind == "error" and session is not None:
-        _of_session.pop(session, None)  # found again for the next file; this one fails closed
+        with _session_lock:
+            if _of_session.get(session) is sc:  # (another thread may have found a new one meanwhile)
+                _of_session.pop(session, None)  # found again for the next file; this one fails closed
     return None if verdict.kind == "clean" else verdict.line(name)

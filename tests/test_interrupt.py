@@ -81,10 +81,21 @@ def _all_indexed(cfg_path: Path) -> int:
         arc.close()
 
 
+def _popen(cfg_path: Path, *args: str) -> subprocess.Popen:
+    """Unbuffered byte pipes: a line read here before ``_interrupted`` leaves nothing behind in a reader's buffer
+    (``communicate`` reads the pipe itself, so lines a text reader had already buffered would be lost)."""
+    return subprocess.Popen(_cmd(cfg_path, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
+                            cwd=ROOT)
+
+
+def _line(stream) -> str:
+    return stream.readline().decode()  # an unbuffered pipe: one byte at a time, up to the newline
+
+
 def _interrupted(proc: subprocess.Popen, sig: int) -> tuple[str, str]:
     proc.send_signal(sig)
     try:
-        out, err = proc.communicate(timeout=300)  # a hang detector, not a timing assertion
+        out, err = (b.decode() for b in proc.communicate(timeout=300))  # a hang detector, not a timing assertion
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -112,11 +123,10 @@ def test_ingest_stopped_half_way(tmp_path, engine, sig):
     n = 4 * GROUP_COMMIT  # the signal comes once the first batch is in: three more batches still to do
     _docs(tmp_path / "来文", n)
     assert _cli(cfg_path, "init").returncode == 0
-    proc = subprocess.Popen(_cmd(cfg_path, "ingest", str(tmp_path / "来文")), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    line = proc.stderr.readline()
+    proc = _popen(cfg_path, "ingest", str(tmp_path / "来文"))
+    line = _line(proc.stderr)
     while line and not line.startswith("["):  # the first result line: a batch is committed
-        line = proc.stderr.readline()
+        line = _line(proc.stderr)
     assert line.startswith("[归档]"), line
     _, err = _interrupted(proc, sig)
     done = _all_indexed(cfg_path)
@@ -136,9 +146,8 @@ def test_watch_stopped(tmp_path, engine, sig):
     cfg_path = _config(tmp_path, engine)
     cfg = load_config(cfg_path)
     _docs(cfg.inbox, 60)
-    proc = subprocess.Popen(_cmd(cfg_path, "watch", "--json"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT)
-    first = json.loads(proc.stdout.readline())
+    proc = _popen(cfg_path, "watch", "--json")
+    first = json.loads(_line(proc.stdout))
     assert first["outcome"] == "archived", first
     out, err = _interrupted(proc, sig)
     done = _all_indexed(cfg_path)
@@ -166,8 +175,7 @@ def test_import_catalog_stopped(tmp_path, engine):
         make_text(files / f"{code}.txt", f"关于第{i}号橄榄树养护的通知\n正文第{i}段。")
     wb.save(tmp_path / "目录.xlsx")
     assert _cli(cfg_path, "init").returncode == 0
-    proc = subprocess.Popen(_cmd(cfg_path, "import", "catalog", str(tmp_path / "目录.xlsx"), "--files", str(files)),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = _popen(cfg_path, "import", "catalog", str(tmp_path / "目录.xlsx"), "--files", str(files))
     _wait_for(lambda: _records(cfg_path) >= 3, proc, "the first records")
     _, err = _interrupted(proc, signal.SIGINT)
     done = _all_indexed(cfg_path)
@@ -190,8 +198,7 @@ def test_import_package_stopped_and_resumed(tmp_path, engine):
     (tmp_path / "b").mkdir()
     cfg_path = _config(tmp_path / "b", engine)
     assert _cli(cfg_path, "init").returncode == 0
-    proc = subprocess.Popen(_cmd(cfg_path, "import", "package", str(pkg)), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = _popen(cfg_path, "import", "package", str(pkg))
     _wait_for(lambda: _records(cfg_path) >= 3, proc, "the first records")
     _, err = _interrupted(proc, signal.SIGTERM)
     done = _all_indexed(cfg_path)
