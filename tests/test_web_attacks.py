@@ -47,12 +47,20 @@ class Server:
         return httpx.Client(base_url=self.url, transport=httpx.HTTPTransport(local_address=source), timeout=120)
 
     def rss_kb(self, field: str = "VmRSS") -> int:
-        """Of the server and its worker processes together ([web] workers, issue 29)."""
+        """Of the server and its worker processes together ([web] workers, issue 29); not of the extraction
+        worker the server starts to warm the OCR engine (its own memory limit bounds it, and it appears when
+        the warm-up gets to it, which would make the figure depend on timing)."""
         pids = [self.proc.pid] + [int(c) for t in Path(f"/proc/{self.proc.pid}/task").iterdir()
                                   for c in (t / "children").read_text().split()]
         total = 0
         for pid in pids:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            try:
+                if b"archive.extract.worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    continue
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:
+                continue  # ended meanwhile
+            for line in status.splitlines():
                 if line.startswith(field + ":"):
                     total += int(line.split()[1])
         return total
