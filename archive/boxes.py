@@ -73,11 +73,16 @@ def set_paper(arc: Archive, refs: list[str], state: str, by: str | None) -> list
     return done
 
 
+def _check_filed_state(state: str) -> None:
+    """A year's or an arrangement's registration says 有 or 无 (未登记 is what it replaces)."""
+    if state not in ("有", "无"):
+        raise FilingError(f"纸质原件只能登记为 有 或 无，不是 “{state}”")
+
+
 def mark_unregistered(arc: Archive, ids: list[int], state: str, by: str) -> int:
     """At arrangement: the records of ``ids`` whose paper original is 未登记 registered as ``state``; how many.
     Called inside the caller's unit of work; the caller calls ``journal_confirmed`` once that unit has ended."""
-    if state not in ("有", "无"):
-        raise FilingError(f"纸质原件只能登记为 有 或 无，不是 “{state}”")
+    _check_filed_state(state)
     return len(_mark_unregistered(arc, ids, state, by)[0])
 
 
@@ -262,8 +267,7 @@ def set_paper_year(arc: Archive, year: int, state: str, by: str | None) -> int:
     from archive.filing import _name
 
     by = _name(by, "登记人（--by）")
-    if state not in ("有", "无"):
-        raise FilingError(f"纸质原件只能登记为 有 或 无，不是 “{state}”")
+    _check_filed_state(state)
     with arc.change(reason=f"登记 {year} 年度纸质原件：{state}"):
         rows = [r for r in gateway.year_records(arc.conn, arc.cfg.fonds, year) if r["status"] == "archived"]
         if not rows:

@@ -139,8 +139,7 @@ def _read_ahead_fill(arc: Archive, ahead, paths: list[Path], i: int) -> None:
         if sha in ahead.shas or catalog.owner_of(arc.conn, sha) is not None:
             continue
         ahead.shas.add(sha)
-        scan = arc.cfg.virus
-        ahead.submit(path, sha, before=lambda p, scan=scan: virus.refusal_at_ingest(scan, p, inbox.shown(p), arc))
+        ahead.submit(path, sha, before=lambda p: virus.refusal_at_ingest(arc.cfg.virus, p, inbox.shown(p), arc))
 
 
 def _commit_group(arc: Archive, group: list[Prepared]) -> list[IngestResult]:
@@ -230,7 +229,7 @@ def _prepare(arc: Archive, path: Path, from_inbox: bool, route: str = "ingest", 
     file's reading (used only when the content is still what was read)."""
     early = ahead.take(path) if ahead is not None else None
     name = inbox.shown(path)
-    if inbox.shown(path) != str(path):  # a name that is not valid UTF-8 (made on another system)
+    if name != str(path):  # a name that is not valid UTF-8 (made on another system)
         return _failed(arc, path, "", f"文件名不是有效的 UTF-8 编码（显示为 {inbox.shown(path.name)}），无法登记。"
                             "请把文件改为正常的中文或英文名后重新放入", from_inbox)
     try:

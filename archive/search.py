@@ -329,7 +329,7 @@ def _mark(text: str, words: list[str]) -> str:
 
 _SPACES = re.compile(r"\s+")
 _SAFE_END = re.compile(rf"[{_CJK}0-9]")  # a character no case rule or join looks past (see _first_hit)
-SNIPPET_AFTER = 65  # characters of the flattened text kept after the first hit
+SNIPPET_BEFORE, SNIPPET_AFTER = 25, 65  # characters of the flattened text kept before and after the first hit
 
 
 def _first_hit(text: str, keys: list[str], start: int = 1024) -> tuple[str, int | None]:
@@ -377,7 +377,7 @@ def _fts_snippets(conn: sqlite3.Connection, chosen, words: list[str]) -> dict[in
     for i in ids:
         flat, k = _first_hit(texts.get(i) or "", keys)
         if k is not None:
-            cut = flat[max(0, k - 25):k + 65]
+            cut = flat[max(0, k - SNIPPET_BEFORE):k + SNIPPET_AFTER]
             out[i] = _mark(cut, words).strip()
         else:
             title = titles.get(i, "")

@@ -172,6 +172,11 @@ def count_events(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM events").fetchone()[0]
 
 
+def _list_order() -> str:
+    """list_documents' order (年度, 保管期限, 机构, 件号), which due_candidates keeps too."""
+    return f"year IS NULL, year, {retention_order_sql()}, org, item_no IS NULL, item_no, id"
+
+
 def list_documents(conn: sqlite3.Connection, *, status: str | None = None, year: int | None = None,
                    retention: str | None = None, org: str | None = None, limit: int | None = None,
                    offset: int = 0) -> list[sqlite3.Row]:
@@ -183,7 +188,7 @@ def list_documents(conn: sqlite3.Connection, *, status: str | None = None, year:
     sql = "SELECT * FROM documents"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY year IS NULL, year, {retention_order_sql()}, org, item_no IS NULL, item_no, id"
+    sql += f" ORDER BY {_list_order()}"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         args += [limit, offset]
@@ -201,7 +206,7 @@ def due_candidates(conn: sqlite3.Connection, last_years: dict[str, int]) -> list
         args += [code, last]
     return conn.execute(
         f"SELECT * FROM documents WHERE status = 'archived' AND year IS NOT NULL AND ({' OR '.join(cond)}) "
-        f"ORDER BY year IS NULL, year, {retention_order_sql()}, org, item_no IS NULL, item_no, id", args).fetchall()
+        f"ORDER BY {_list_order()}", args).fetchall()
 
 
 def stats(conn: sqlite3.Connection) -> dict:

@@ -27,6 +27,9 @@ def title_prefix(t: str | None) -> str | None:
         return None
     return p
 
+# the end of a 发令机关标志 (国务院令, 某某省人民政府令, 某某部部长令): taken off to leave the organs' names
+ORDER_SUFFIX = re.compile(r"(?:局长|部长|主任|署长|省长|市长|县长|区长|主席|总理)?令$")
+
 # 科技部等二十二部门令: the lead organ and a count of the others stand for them all
 _SEVERAL = re.compile(r"^[%s]{2,20}等[一二三四五六七八九十两\d]{1,4}(?:个)?(?:部门|单位|部委|机关)$" % CJK)
 
@@ -51,7 +54,7 @@ def order_issuers(head: Header) -> list[str]:
             lead.insert(0, piece)
         if lead:
             code = "、".join(lead) + "、" + code
-    name = re.sub(r"(?:局长|部长|主任|署长|省长|市长|县长|区长|主席|总理)?令$", "", code)
+    name = ORDER_SUFFIX.sub("", code)
     name = re.sub(r"^(?:令|号|[年月日])+", "", name)
     names = [x for x in re.split(r"[、，,·]", name) if x]
     if names and all(ORG_END_RE.search(x) or x.endswith("国务院") or _SEVERAL.search(x) for x in names):

@@ -75,7 +75,7 @@ def by_layout(doc: Doc, out: GongwenFields) -> None:
         if not (out.title and _heads_its_text(doc, out.title)):
             out.title = doc.mark
         # the mark names the issuing organs whole, also when it wrapped and the 令号 kept only its last line
-        name = re.sub(r"(?:局长|部长|主任|署长|省长|市长|县长|区长|主席|总理)?令$", "", doc.mark)
+        name = issuer.ORDER_SUFFIX.sub("", doc.mark)
         name = re.sub(r"^中华人民共和国(?=..)", "", name)  # the state's name before its organ (国务院令)
         names = split_orgs(name) or [name]
         cur = squash((out.issuer or "").replace("、", ""))
